@@ -1,0 +1,85 @@
+"""Users: who they are, their language, level and standing."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, created_at_column
+
+REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class Tier(enum.StrEnum):
+    BASIC = "basic"
+    PREMIUM = "premium"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # Telegram user id
+    username: Mapped[str | None] = mapped_column(String(64))
+    first_name: Mapped[str] = mapped_column(String(128), default="")
+    language: Mapped[str | None] = mapped_column(String(8))  # None until the user chose
+    kyc_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    tier: Mapped[str] = mapped_column(String(16), default=Tier.BASIC, server_default=Tier.BASIC.value)
+    premium_until: Mapped[datetime | None]
+    referral_code: Mapped[str] = mapped_column(String(16), unique=True)
+    referred_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id"))
+    is_banned: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    bot_blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    created_at: Mapped[datetime] = created_at_column()
+
+    @property
+    def display_name(self) -> str:
+        return f"@{self.username}" if self.username else self.first_name or str(self.id)
+
+
+def new_referral_code() -> str:
+    return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(8))
+
+
+async def register(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    username: str | None,
+    first_name: str,
+) -> User:
+    """Store a Telegram user once (a second call only refreshes the names) and return it."""
+    stmt = (
+        insert(User)
+        .values(id=user_id, username=username, first_name=first_name, referral_code=new_referral_code())
+        .on_conflict_do_update(
+            index_elements=[User.id],
+            set_={"username": username, "first_name": first_name},
+        )
+        .returning(User)
+    )
+    result = await session.execute(stmt, execution_options={"populate_existing": True})
+    return result.scalar_one()
+
+
+async def get(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def by_username(session: AsyncSession, username: str) -> User | None:
+    name = username.removeprefix("@")
+    result = await session.execute(select(User).where(User.username.ilike(name)))
+    return result.scalars().first()
+
+
+async def set_language(session: AsyncSession, user_id: int, language: str) -> None:
+    if language not in ("ar", "en"):
+        raise ValueError(language)
+    user = await session.get(User, user_id, with_for_update=True)
+    if user is not None:
+        user.language = language
