@@ -24,7 +24,7 @@ def _on(connection: Connection, action: str, revision: str) -> None:
     getattr(command, action)(config, revision)
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     async with engine.begin() as connection:
         await connection.run_sync(_on, "upgrade", revision)
 
