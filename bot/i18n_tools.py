@@ -1,0 +1,428 @@
+"""Translation tooling: ``python -m bot.i18n_tools compile|update|todo|check``.
+
+English is the source language (msgids are English); Arabic is translated by a human in
+locales/ar/LC_MESSAGES/messages.po. Everything here is Babel's own machinery (extraction,
+catalogs, .po/.mo files); this module only adds the project's rules:
+
+- ``compile``: .po -> .mo for every language (fuzzy entries are left out).
+- ``update``: extract from bot/, admin_bot/ and webhook.py, write locales/messages.pot, merge it
+  into ar and en; English msgstr is filled with the msgid unless a hand-written text exists;
+  new Arabic entries stay empty (``todo`` lists them).
+- ``todo``: Arabic entries still empty or fuzzy.
+- ``check``: exits 1 with a list of problems (missing msgid, empty/fuzzy entry, placeholder or
+  HTML tag mismatch, wrong Arabic Plural-Forms header).
+
+Every function takes the project root / locales folder as parameters so tests can run the
+tooling on small temporary trees.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gettext
+import io
+import re
+import string
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract_from_dir, extract_from_file
+from babel.messages.frontend import parse_keywords
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAIN = "messages"
+LANGUAGES = ("ar", "en")
+SOURCE_LANGUAGE = "en"
+# What is extracted (core/ speaks no language, so it is not here).
+SOURCES = ("bot", "admin_bot", "webhook.py")
+PROJECT = "KOXX P2P"
+
+# gettext's Arabic rule with the slots in this order: 0 zero, 1 one, 2 two, 3 few (3-10),
+# 4 many (11-99), 5 other (100-102, ...). NB: Babel's own data for "ar" puts "many" and
+# "other" the other way round, so the tooling always writes this header itself.
+AR_PLURAL_FORMS = (
+    "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : "
+    "n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);"
+)
+EN_PLURAL_FORMS = "nplurals=2; plural=(n != 1);"
+PLURAL_FORMS = {"ar": AR_PLURAL_FORMS, "en": EN_PLURAL_FORMS}
+# n -> the slot it must land in (zero, one, two, few, many, other).
+AR_PLURAL_SLOTS = {0: 0, 1: 1, 2: 2, 3: 3, 10: 3, 11: 4, 99: 4, 100: 5, 101: 5, 102: 5, 103: 3, 111: 4}
+AR_SLOT_NAMES = ("zero", "one", "two", "few", "many", "other")
+# In these Arabic slots the word itself says the number ("صفقة واحدة", "صفقتان"), so the
+# count placeholder may be left out. By convention the count is named {n} or {count}.
+AR_IMPLIED_COUNT_SLOTS = (0, 1, 2)
+COUNT_PLACEHOLDERS = frozenset({"n", "count"})
+
+# aiogram: _ = gettext, __ = lazy_gettext; both take (singular, plural, n) for plurals.
+KEYWORDS = parse_keywords(
+    [
+        "_:1", "_:1,2,3t",
+        "__:1", "__:1,2,3t",
+        "gettext:1", "gettext:1,2,3t",
+        "lazy_gettext:1", "lazy_gettext:1,2,3t",
+        "ngettext:1,2",
+        "N_",
+    ]
+)  # fmt: skip
+METHOD_MAP = [("**.py", "python")]
+HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
+
+
+@dataclass(frozen=True)
+class Locales:
+    """Where the catalogs live (locales/ by default; a temporary folder in tests)."""
+
+    path: Path
+
+    def po(self, lang: str) -> Path:
+        return self.path / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+    def mo(self, lang: str) -> Path:
+        return self.path / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+
+    @property
+    def pot(self) -> Path:
+        return self.path / f"{DOMAIN}.pot"
+
+
+# ---------------------------------------------------------------- reading and writing
+
+
+def new_catalog(lang: str | None) -> Catalog:
+    catalog = Catalog(locale=lang, domain=DOMAIN, project=PROJECT, version="1", fuzzy=False)
+    if lang in PLURAL_FORMS:
+        catalog.mime_headers = [("Plural-Forms", PLURAL_FORMS[lang])]
+    return catalog
+
+
+def load(path: Path, lang: str | None) -> Catalog:
+    with path.open("rb") as fp:
+        return read_po(fp, locale=lang, domain=DOMAIN, abort_invalid=True)
+
+
+def _render_po(catalog: Catalog) -> bytes:
+    buf = io.BytesIO()
+    # No line numbers and no wrapping: fewer merge conflicts when several people add strings.
+    write_po(buf, catalog, width=0, include_lineno=False)
+    return buf.getvalue()
+
+
+_DATE_LINE = re.compile(rb'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"$', re.M)
+
+
+def _write_if_changed(path: Path, data: bytes, *, ignore_dates: bool = False) -> bool:
+    """Write only when the content changes (keeps `update` and `compile` idempotent)."""
+    if path.exists():
+        old = path.read_bytes()
+        if old == data or (ignore_dates and _DATE_LINE.sub(b"", old) == _DATE_LINE.sub(b"", data)):
+            return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return True
+
+
+# ---------------------------------------------------------------- extraction
+
+
+def extract(root: Path, sources: Iterable[str] = SOURCES) -> Catalog:
+    """The template: every translatable string used in the code under ``root``."""
+    template = new_catalog(None)
+    for source in sources:
+        path = root / source
+        if path.is_dir():
+            found = (
+                (str(path.relative_to(root) / filename), lineno, message, comments, context)
+                for filename, lineno, message, comments, context in extract_from_dir(
+                    path, METHOD_MAP, keywords=KEYWORDS, strip_comment_tags=True
+                )
+            )
+        elif path.is_file():
+            found = (
+                (source, lineno, message, comments, context)
+                for lineno, message, comments, context in extract_from_file(
+                    "python", path, keywords=KEYWORDS, strip_comment_tags=True
+                )
+            )
+        else:
+            continue
+        for filename, lineno, message, comments, context in found:
+            template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return template
+
+
+# ---------------------------------------------------------------- compile
+
+
+def compile_catalogs(locales: Locales, langs: Sequence[str] = LANGUAGES) -> list[Path]:
+    """Build .mo files; returns the ones that were (re)written."""
+    written = []
+    for lang in langs:
+        po = locales.po(lang)
+        if not po.exists():
+            continue
+        buf = io.BytesIO()
+        write_mo(buf, load(po, lang), use_fuzzy=False)
+        if _write_if_changed(locales.mo(lang), buf.getvalue()):
+            written.append(locales.mo(lang))
+    return written
+
+
+# ---------------------------------------------------------------- update
+
+
+def _fill_english(catalog: Catalog) -> int:
+    """English is the source: an empty or fuzzy entry gets the msgid itself."""
+    filled = 0
+    for message in catalog:
+        if not message.id:
+            continue
+        if message.pluralizable:
+            singular, plural = message.id[0], message.id[1]
+            forms = message.string if isinstance(message.string, (tuple, list)) else ()
+            if message.fuzzy or len(forms) != 2 or not all(forms):
+                message.string = (singular, plural)
+                filled += 1
+        elif message.fuzzy or not message.string:
+            message.string = message.id
+            filled += 1
+        if message.fuzzy:
+            message.flags.discard("fuzzy")
+    return filled
+
+
+@dataclass
+class UpdateReport:
+    messages: int
+    english_filled: int
+    arabic_todo: int
+
+
+def update(root: Path, locales: Locales, sources: Iterable[str] = SOURCES) -> UpdateReport:
+    template = extract(root, sources)
+    _write_if_changed(locales.pot, _render_po(template), ignore_dates=True)
+    english_filled = 0
+    for lang in LANGUAGES:
+        po = locales.po(lang)
+        catalog = load(po, lang) if po.exists() else new_catalog(lang)
+        # Fuzzy matching helps a translator (an old Arabic text as a suggestion, marked fuzzy);
+        # for English the msgid itself is the right text, so no guessing there.
+        catalog.update(template, no_fuzzy_matching=(lang == SOURCE_LANGUAGE), update_creation_date=False)
+        catalog.mime_headers = [("Plural-Forms", PLURAL_FORMS[lang])]
+        catalog.fuzzy = False
+        if lang == SOURCE_LANGUAGE:
+            english_filled = _fill_english(catalog)
+        _write_if_changed(po, _render_po(catalog), ignore_dates=True)
+    return UpdateReport(
+        messages=sum(1 for m in template if m.id),
+        english_filled=english_filled,
+        arabic_todo=len(todo(locales)),
+    )
+
+
+# ---------------------------------------------------------------- todo
+
+
+def _forms(message: Message) -> tuple[str, ...]:
+    if isinstance(message.string, (tuple, list)):
+        return tuple(message.string)
+    return (message.string or "",)
+
+
+def _label(message: Message) -> str:
+    return message.id[0] if isinstance(message.id, (tuple, list)) else message.id
+
+
+def _where(message: Message) -> str:
+    return ", ".join(f"{f}:{n}" if n else f for f, n in message.locations[:3])
+
+
+def is_untranslated(message: Message, nplurals: int) -> bool:
+    forms = _forms(message)
+    if message.pluralizable and len(forms) != nplurals:
+        return True
+    return message.fuzzy or not all(forms)
+
+
+def todo(locales: Locales, lang: str = "ar") -> list[Message]:
+    po = locales.po(lang)
+    if not po.exists():
+        return []
+    catalog = load(po, lang)
+    return [m for m in catalog if m.id and is_untranslated(m, catalog.num_plurals)]
+
+
+# ---------------------------------------------------------------- check
+
+
+def placeholders(text: str) -> set[str]:
+    """The str.format fields of a text: "{amount:,} {name}" -> {"amount", "name"}."""
+    names = set()
+    for _literal, field, _spec, _conv in string.Formatter().parse(text):
+        if field is not None:
+            names.add(re.split(r"[.\[]", field, maxsplit=1)[0])
+    return names
+
+
+def html_tags(text: str) -> list[str]:
+    return sorted(HTML_TAG.findall(text))
+
+
+def plural_problems(lang: str, catalog: Catalog) -> list[str]:
+    """The Arabic header must give 6 forms in the order zero, one, two, few, many, other."""
+    if lang != "ar":
+        return []
+    problems = []
+    header = f"nplurals={catalog.num_plurals}; plural={catalog.plural_expr};"
+    if catalog.num_plurals != 6:
+        problems.append(f"ar: Plural-Forms must have nplurals=6, found: {header}")
+    try:
+        rule = gettext.c2py(catalog.plural_expr)
+    except (ValueError, SyntaxError):
+        return [*problems, f"ar: Plural-Forms expression cannot be read: {header}"]
+    for n, slot in AR_PLURAL_SLOTS.items():
+        got = rule(n)
+        if got != slot:
+            problems.append(
+                f"ar: Plural-Forms puts n={n} in slot {got}, expected {slot} ({AR_SLOT_NAMES[slot]}); "
+                f"the header must be: {AR_PLURAL_FORMS}"
+            )
+            break
+    return problems
+
+
+def _source_for_slot(message: Message, lang: str, slot: int) -> str:
+    """Which English text a plural form translates: the msgid for "one", msgid_plural otherwise."""
+    singular, plural = message.id[0], message.id[1]
+    one_slot = 1 if lang == "ar" else 0
+    return singular if slot == one_slot else plural
+
+
+def _compare(lang: str, message: Message, source: str, translated: str, slot: int | None) -> list[str]:
+    problems = []
+    where = f"{lang}: {_label(message)!r}" + (f" [form {slot}]" if slot is not None else "")
+    try:
+        want = placeholders(source)
+    except ValueError as exc:
+        return [f"{where}: the English text has a broken placeholder ({exc})"]
+    try:
+        got = placeholders(translated)
+    except ValueError as exc:
+        return [f"{where}: broken placeholder in the translation ({exc})"]
+    missing, extra = want - got, got - want
+    if lang == "ar" and slot in AR_IMPLIED_COUNT_SLOTS:
+        missing -= COUNT_PLACEHOLDERS
+    if missing or extra:
+        detail = []
+        if missing:
+            detail.append("missing " + ", ".join("{" + n + "}" for n in sorted(missing)))
+        if extra:
+            detail.append("unknown " + ", ".join("{" + n + "}" for n in sorted(extra)))
+        problems.append(f"{where}: placeholders differ ({'; '.join(detail)})")
+    if html_tags(source) != html_tags(translated):
+        problems.append(
+            f"{where}: HTML tags differ ({' '.join(html_tags(source))} vs {' '.join(html_tags(translated))})"
+        )
+    return problems
+
+
+def catalog_problems(lang: str, catalog: Catalog) -> list[str]:
+    problems = plural_problems(lang, catalog)
+    for message in catalog:
+        if not message.id:
+            continue
+        if is_untranslated(message, catalog.num_plurals):
+            state = "fuzzy" if message.fuzzy else "empty"
+            problems.append(f"{lang}: {state} translation for {_label(message)!r} ({_where(message)})")
+            continue
+        if message.pluralizable:
+            for slot, text in enumerate(_forms(message)):
+                problems += _compare(lang, message, _source_for_slot(message, lang, slot), text, slot)
+        else:
+            problems += _compare(lang, message, message.id, message.string, None)
+    return problems
+
+
+def check(root: Path, locales: Locales, sources: Iterable[str] = SOURCES) -> list[str]:
+    """Every problem that would show a trader an untranslated or broken message."""
+    template = extract(root, sources)
+    problems: list[str] = []
+    for lang in LANGUAGES:
+        po = locales.po(lang)
+        if not po.exists():
+            problems.append(f"{lang}: catalog {po} is missing (run: python -m bot.i18n_tools update)")
+            continue
+        try:
+            catalog = load(po, lang)
+        except Exception as exc:  # a syntax error in a hand-edited file
+            problems.append(f"{lang}: cannot read {po}: {exc}")
+            continue
+        for message in template:
+            if not message.id:
+                continue
+            found = catalog.get(message.id, message.context)
+            if found is None:
+                problems.append(
+                    f"{lang}: {_label(message)!r} used in {_where(message)} is not in the catalog "
+                    "(run: python -m bot.i18n_tools update)"
+                )
+            elif message.pluralizable != found.pluralizable:
+                problems.append(
+                    f"{lang}: {_label(message)!r} used in {_where(message)} is "
+                    f"{'plural' if message.pluralizable else 'singular'} in the code but not in the catalog "
+                    "(run: python -m bot.i18n_tools update)"
+                )
+        problems += catalog_problems(lang, catalog)
+    return problems
+
+
+# ---------------------------------------------------------------- command line
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.i18n_tools", description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=("compile", "update", "todo", "check"))
+    parser.add_argument("--root", type=Path, default=ROOT, help="project root (code is read from here)")
+    parser.add_argument("--locales", type=Path, default=None, help="catalog folder (default: ROOT/locales)")
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    locales = Locales((args.locales or root / "locales").resolve())
+
+    if args.command == "compile":
+        written = compile_catalogs(locales)
+        print(f"compiled {len(written)} catalog(s)" if written else "catalogs up to date")
+        return 0
+    if args.command == "update":
+        report = update(root, locales)
+        print(
+            f"{report.messages} message(s) in the code; {report.english_filled} English text(s) filled "
+            f"from the msgid; {report.arabic_todo} Arabic translation(s) to write "
+            f"(python -m bot.i18n_tools todo)"
+        )
+        return 0
+    if args.command == "todo":
+        pending = todo(locales)
+        for message in pending:
+            state = "fuzzy" if message.fuzzy else "empty"
+            print(f"[{state}] {_label(message)!r}  ({_where(message)})")
+        print(f"{len(pending)} Arabic translation(s) to write in {locales.po('ar')}")
+        return 0
+    problems = check(root, locales)
+    if problems:
+        print(f"i18n check failed: {len(problems)} problem(s)", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    print("i18n check passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
