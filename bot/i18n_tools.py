@@ -68,6 +68,7 @@ KEYWORDS = parse_keywords(
         "lazy_gettext:1", "lazy_gettext:1,2,3t",
         "ngettext:1,2",
         "N_",
+        "translate:2", "ntranslate:2,3",  # bot.i18n helpers for the notifier and scheduler
     ]
 )  # fmt: skip
 METHOD_MAP = [("**.py", "python")]
