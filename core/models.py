@@ -1,3 +1,4 @@
 """Imports every module that defines tables, so that Base.metadata knows them all."""
 
 from core import outbox, users  # noqa: F401
+from core.ledger import models as _ledger_models  # noqa: F401
