@@ -34,8 +34,20 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        Index("ix_outbox_pending", "available_at", postgresql_where="delivered_at IS NULL AND failed_at IS NULL"),
+        Index(
+            "ix_outbox_pending", "available_at", postgresql_where="delivered_at IS NULL AND failed_at IS NULL"
+        ),
     )
+
+
+class ChannelPost(Base):
+    """Which channel message shows which thing (e.g. ``offer:12``), so it can be edited or removed."""
+
+    __tablename__ = "channel_posts"
+
+    post_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger)
 
 
 def user(user_id: int) -> str:
@@ -51,6 +63,7 @@ def emit(session: AsyncSession, kind: str, payload: dict[str, Any], recipients: 
     """Queue ``kind`` with ``payload`` (JSON-safe) for each recipient, in the caller's transaction."""
     for recipient in dict.fromkeys(recipients):
         session.add(OutboxMessage(kind=kind, recipient=recipient, payload=payload))
+    session.info["outbox"] = True  # tells whoever commits to wake the notifier
 
 
 async def claim_batch(session: AsyncSession, limit: int = 50) -> list[OutboxMessage]:

@@ -52,9 +52,17 @@ def upgrade() -> None:
         "ix_outbox_pending", "outbox", ["available_at"],
         postgresql_where=sa.text("delivered_at IS NULL AND failed_at IS NULL"),
     )
+    op.create_table(
+        "channel_posts",
+        sa.Column("post_key", sa.String(64), nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("message_id", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("post_key", "chat_id", name="pk_channel_posts"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("channel_posts")
     op.drop_index("ix_outbox_pending", table_name="outbox")
     op.drop_table("outbox")
     op.drop_index("ix_users_username_lower", table_name="users")

@@ -1,0 +1,1 @@
+"""The admins' bot: disputes, withdrawal approvals, users, market settings, audit."""

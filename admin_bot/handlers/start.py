@@ -1,0 +1,28 @@
+"""The admin bot's front door."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+
+from core.users import User
+
+router = Router(name="admin_start")
+
+
+@router.message(CommandStart())
+@router.message(Command("help"))
+async def start(message: Message, me: User) -> None:
+    await message.answer(
+        _(
+            "<b>KOXX P2P admin</b>\n\n"
+            "Hello, {name}. New disputes and withdrawals waiting for approval arrive here.\n\n"
+            "/disputes: open disputes\n"
+            "/withdrawals: withdrawals waiting for approval\n"
+            "/user: look up a user\n"
+            "/stats: the market today\n"
+            "/reconcile: check the books"
+        ).format(name=me.first_name or me.id)
+    )

@@ -1,0 +1,1 @@
+"""The traders' bot (aiogram 3)."""

@@ -1,0 +1,44 @@
+"""Builds the traders' bot: its Dispatcher with middlewares and routers, and its command menu."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import errors
+from bot.handlers import routers
+from bot.i18n import command_menu
+from bot.middlewares import Throttle, UnitOfWork, UpdateOnce, UserLocale
+from core.config import Settings
+from core.kv import KeyValue
+
+
+def build_dispatcher(
+    *,
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    storage: BaseStorage,
+    kv: KeyValue,
+    i18n: I18n,
+    wake_notifier: asyncio.Event,
+) -> Dispatcher:
+    dp = Dispatcher(storage=storage, settings=settings, session_factory=session_factory)
+    dp.update.outer_middleware(UpdateOnce(kv))
+    dp.update.outer_middleware(Throttle(kv))
+    dp.update.outer_middleware(UnitOfWork(session_factory, wake_notifier))
+    UserLocale(i18n).setup(dp)
+    dp.include_router(errors.router)
+    dp.include_routers(*routers())
+    return dp
+
+
+async def set_commands(bot: Bot) -> None:
+    """The command menu in Arabic (also the default for other app languages) and in English."""
+    for lang, code in (("ar", None), ("ar", "ar"), ("en", "en")):
+        commands = [BotCommand(command=name, description=text) for name, text in command_menu(lang)]
+        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)

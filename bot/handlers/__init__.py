@@ -1,0 +1,11 @@
+"""One router per feature; ``routers()`` lists them in the order they are tried."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def routers() -> list[Router]:
+    from bot.handlers import start
+
+    return [start.router, start.fallback]

@@ -1,0 +1,1 @@
+"""Keyboard builders and CallbackData classes of the traders' bot."""

@@ -1,0 +1,289 @@
+"""Delivers the outbox to Telegram: users through the traders' bot, staff through the admin
+bot, and the offers and payments channels. Honours Telegram's limits (about 30 messages a
+second overall, one a second per private chat, 20 a minute per group) and retry_after;
+a user who blocked the bot is marked and not retried.
+
+Features register how their events read, in the recipient's language:
+
+    @renders("trade_paid")
+    def trade_paid(payload: dict, to: Recipient) -> Rendered | None: ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+)
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from prometheus_client import Counter
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core import outbox
+from core.config import Settings
+from core.outbox import ChannelPost, OutboxMessage
+from core.users import User
+
+log = logging.getLogger(__name__)
+SENT = Counter("koxx_notifications_sent_total", "Notifications delivered", ["kind"])
+FAILED = Counter("koxx_notifications_failed_total", "Notifications given up", ["kind", "reason"])
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Recipient:
+    kind: str  # "user" | "channel" | "admin"
+    chat_id: int
+    language: str
+
+
+@dataclass
+class Rendered:
+    text: str = ""
+    keyboard: InlineKeyboardMarkup | None = None
+    photo: bytes | str | None = None  # bytes to upload, or a Telegram file_id
+    post_key: str | None = None  # channels: edit the earlier post with this key instead of a new one
+    delete: bool = False  # channels: remove the earlier post with post_key
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Renderer = Callable[[dict[str, Any], Recipient], Rendered | None]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def renders(kind: str) -> Callable[[Renderer], Renderer]:
+    def register(func: Renderer) -> Renderer:
+        RENDERERS[kind] = func
+        return func
+
+    return register
+
+
+class Pace:
+    """Keeps sends under Telegram's limits; ``wait_for`` says how long a chat must wait."""
+
+    def __init__(self) -> None:
+        self.global_interval = 1 / 30
+        self.next_global = 0.0
+        self.next_by_chat: dict[int, float] = {}
+
+    def wait_for(self, chat_id: int) -> float:
+        now = time.monotonic()
+        return max(0.0, self.next_by_chat.get(chat_id, 0.0) - now, self.next_global - now)
+
+    def sent(self, chat_id: int) -> None:
+        now = time.monotonic()
+        interval = 3.0 if chat_id < 0 else 1.0
+        self.next_by_chat[chat_id] = now + interval
+        self.next_global = now + self.global_interval
+
+    def pause_all(self, seconds: float) -> None:
+        self.next_global = max(self.next_global, time.monotonic() + seconds)
+
+
+class Notifier:
+    def __init__(
+        self,
+        *,
+        session_factory: async_sessionmaker[AsyncSession],
+        trader_bot: Bot,
+        admin_bot: Bot | None,
+        settings: Settings,
+        i18n: I18n,
+        wake: asyncio.Event,
+    ) -> None:
+        self.session_factory = session_factory
+        self.trader_bot = trader_bot
+        self.admin_bot = admin_bot or trader_bot
+        self.settings = settings
+        self.i18n = i18n
+        self.wake = wake
+        self.pace = Pace()
+        self._stopping = False
+
+    async def run(self) -> None:
+        while not self._stopping:
+            try:
+                delivered = await self.deliver_due()
+            except Exception:
+                log.exception("notifier round failed")
+                delivered = 0
+            if delivered == 0 and not self._stopping:
+                try:
+                    await asyncio.wait_for(self.wake.wait(), timeout=1.0)
+                except TimeoutError:
+                    pass
+                self.wake.clear()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.wake.set()
+
+    async def deliver_due(self, limit: int = 50) -> int:
+        """Deliver what is due now; returns how many rows were settled (sent or given up)."""
+        settled = 0
+        async with self.session_factory() as session, session.begin():
+            for message in await outbox.claim_batch(session, limit):
+                if await self._deliver(session, message):
+                    settled += 1
+        return settled
+
+    async def _deliver(self, session: AsyncSession, message: OutboxMessage) -> bool:
+        render = RENDERERS.get(message.kind)
+        if render is None:
+            log.error("no renderer for %s", message.kind)
+            return await self._give_up(session, message, "no renderer")
+        try:
+            recipients = await self._recipients(session, message.recipient)
+        except ValueError:
+            return await self._give_up(session, message, "bad recipient")
+        for recipient in recipients:
+            wait = self.pace.wait_for(recipient.chat_id)
+            if wait > 0:
+                await self._defer(session, message, wait, count_attempt=False)
+                return False
+        for recipient in recipients:
+            try:
+                with self.i18n.use_locale(recipient.language):
+                    rendered = render(message.payload, recipient)
+            except Exception as exc:
+                log.exception("rendering %s failed", message.kind)
+                return await self._give_up(session, message, f"render: {exc}")
+            if rendered is None:
+                continue
+            bot = self.admin_bot if recipient.kind == "admin" else self.trader_bot
+            try:
+                await self._send(session, bot, recipient, rendered)
+            except TelegramRetryAfter as exc:
+                self.pace.pause_all(exc.retry_after)
+                await self._defer(session, message, exc.retry_after, count_attempt=False)
+                return False
+            except TelegramForbiddenError:
+                if recipient.kind == "user":
+                    await session.execute(
+                        update(User).where(User.id == recipient.chat_id).values(bot_blocked=True)
+                    )
+                if len(recipients) == 1:
+                    return await self._give_up(session, message, "forbidden")
+            except TelegramBadRequest as exc:
+                log.warning("%s to %s refused: %s", message.kind, recipient.chat_id, exc.message)
+                if len(recipients) == 1:
+                    return await self._give_up(session, message, exc.message)
+            except (TelegramNetworkError, TimeoutError, OSError) as exc:
+                if message.attempts + 1 >= MAX_ATTEMPTS:
+                    return await self._give_up(session, message, str(exc))
+                await self._defer(session, message, min(2 ** (message.attempts + 1), 300), count_attempt=True)
+                return False
+            self.pace.sent(recipient.chat_id)
+        message.delivered_at = datetime.now(UTC)
+        SENT.labels(message.kind).inc()
+        return True
+
+    async def _send(self, session: AsyncSession, bot: Bot, to: Recipient, rendered: Rendered) -> None:
+        if rendered.post_key is not None:
+            post = await session.get(ChannelPost, (rendered.post_key, to.chat_id))
+            if post is not None:
+                await self._replace_post(session, bot, post, rendered)
+                return
+            if rendered.delete:
+                return
+        if rendered.photo is not None:
+            photo = (
+                BufferedInputFile(rendered.photo, "photo.png")
+                if isinstance(rendered.photo, bytes)
+                else rendered.photo
+            )
+            sent = await bot.send_photo(
+                to.chat_id, photo, caption=rendered.text or None, reply_markup=rendered.keyboard
+            )
+        else:
+            sent = await bot.send_message(to.chat_id, rendered.text, reply_markup=rendered.keyboard)
+        if rendered.post_key is not None:
+            await session.execute(
+                insert(ChannelPost)
+                .values(post_key=rendered.post_key, chat_id=to.chat_id, message_id=sent.message_id)
+                .on_conflict_do_update(
+                    index_elements=[ChannelPost.post_key, ChannelPost.chat_id],
+                    set_={"message_id": sent.message_id},
+                )
+            )
+
+    async def _replace_post(
+        self, session: AsyncSession, bot: Bot, post: ChannelPost, rendered: Rendered
+    ) -> None:
+        if rendered.delete:
+            try:
+                await bot.delete_message(post.chat_id, int(post.message_id))
+            except TelegramBadRequest:
+                pass  # already gone
+            await session.execute(
+                delete(ChannelPost).where(
+                    ChannelPost.post_key == post.post_key, ChannelPost.chat_id == post.chat_id
+                )
+            )
+            return
+        try:
+            await bot.edit_message_text(
+                rendered.text,
+                chat_id=post.chat_id,
+                message_id=int(post.message_id),
+                reply_markup=rendered.keyboard,
+            )
+        except TelegramBadRequest as exc:
+            if "not modified" not in exc.message:
+                raise
+
+    async def _recipients(self, session: AsyncSession, recipient: str) -> list[Recipient]:
+        if recipient.startswith("user:"):
+            user_id = int(recipient.removeprefix("user:"))
+            user = await session.get(User, user_id)
+            if user is None or user.bot_blocked:
+                return []
+            return [Recipient("user", user_id, user.language or "ar")]
+        if recipient in (outbox.OFFERS_CHANNEL, outbox.PAYMENTS_CHANNEL):
+            chat_id = (
+                self.settings.offers_channel_id
+                if recipient == outbox.OFFERS_CHANNEL
+                else self.settings.payments_channel_id
+            )
+            return [] if chat_id is None else [Recipient("channel", chat_id, self.settings.channel_language)]
+        if recipient == outbox.ADMINS:
+            staff = await self.staff_ids(session)
+            languages = dict(
+                (await session.execute(select(User.id, User.language).where(User.id.in_(staff))))
+                .tuples()
+                .all()
+            )
+            return [Recipient("admin", sid, languages.get(sid) or "ar") for sid in staff]
+        raise ValueError(recipient)
+
+    async def staff_ids(self, session: AsyncSession) -> list[int]:
+        return list(self.settings.admin_ids)
+
+    async def _defer(
+        self, session: AsyncSession, message: OutboxMessage, seconds: float, *, count_attempt: bool
+    ) -> None:
+        message.available_at = datetime.now(UTC) + timedelta(seconds=seconds)
+        if count_attempt:
+            message.attempts += 1
+
+    async def _give_up(self, session: AsyncSession, message: OutboxMessage, reason: str) -> bool:
+        message.failed_at = datetime.now(UTC)
+        message.attempts += 1
+        message.last_error = reason[:500]
+        FAILED.labels(message.kind, reason[:40]).inc()
+        return True

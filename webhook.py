@@ -1,0 +1,322 @@
+"""The KOXX P2P process: both bots, the scheduler, the notifier and the HTTP app.
+
+    python webhook.py [--role all|web|worker]
+
+With WEBHOOK_URL the bots receive updates by webhook (checked against WEBHOOK_SECRET);
+without it they long-poll. With no BOT_TOKEN the local Telegram stand-in is started and
+the bots talk to it; with no DATABASE_URL a private PostgreSQL is started under DATA_DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+from aiogram.utils.i18n import I18n
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+import admin_bot.app
+import bot.app
+from bot.i18n import get_i18n
+from bot.middlewares import InFlight
+from bot.notifier import Notifier
+from core import migrate
+from core.config import ConfigError, Settings, load_settings
+from core.db import make_engine, make_session_factory
+from core.embedded_pg import EmbeddedPostgres
+from core.kv import KeyValue, MemoryKeyValue, RedisKeyValue
+
+log = logging.getLogger("koxx")
+ROLES = ("all", "web", "worker")
+DEV_TRADER_TOKEN = "7000000001:dev-traders-bot-token"
+DEV_ADMIN_TOKEN = "7000000002:dev-admin-bot-token"
+
+
+@dataclass
+class Runtime:
+    """Everything the running marketplace holds, built by ``start`` and torn down by ``stop``."""
+
+    settings: Settings
+    role: str = "all"
+    engine: AsyncEngine | None = None
+    session_factory: async_sessionmaker[AsyncSession] | None = None
+    kv: KeyValue | None = None
+    storage: BaseStorage | None = None
+    i18n: I18n | None = None
+    trader_bot: Bot | None = None
+    admin_bot: Bot | None = None
+    trader_dp: Dispatcher | None = None
+    admin_dp: Dispatcher | None = None
+    wake_notifier: asyncio.Event = field(default_factory=asyncio.Event)
+    inflight: InFlight = field(default_factory=InFlight)
+    notifier: Notifier | None = None
+    scheduler: AsyncIOScheduler | None = None
+    web_runner: web.AppRunner | None = None
+    web_url: str | None = None
+    embedded_pg: EmbeddedPostgres | None = None
+    sandbox: Any = None  # the local Telegram stand-in, when started here
+    tron_node: Any = None  # the local TRON node, when started here
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    @property
+    def serves_updates(self) -> bool:
+        return self.role in ("all", "web")
+
+    @property
+    def runs_jobs(self) -> bool:
+        return self.role in ("all", "worker")
+
+    async def start(self) -> None:
+        settings = self.settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await self._start_database()
+        await self._start_kv()
+        if settings.sandboxed:
+            await self._start_telegram_sandbox()
+        self.i18n = get_i18n()
+        self.trader_bot = _make_bot(settings.bot_token or "", settings.telegram_api_url)
+        self.admin_bot = (
+            _make_bot(settings.admin_bot_token, settings.telegram_api_url)
+            if settings.admin_bot_token
+            else None
+        )
+        common: dict[str, Any] = {
+            "settings": settings,
+            "session_factory": self.session_factory,
+            "storage": self.storage,
+            "kv": self.kv,
+            "i18n": self.i18n,
+            "wake_notifier": self.wake_notifier,
+        }
+        self.trader_dp = bot.app.build_dispatcher(**common)
+        self.admin_dp = admin_bot.app.build_dispatcher(**common)
+        for dp in (self.trader_dp, self.admin_dp):
+            dp.update.outer_middleware(self.inflight)
+            dp["runtime"] = self
+        await self._start_web()
+        if self.serves_updates:
+            await bot.app.set_commands(self.trader_bot)
+            await self._start_receiving()
+        if self.runs_jobs:
+            self.notifier = Notifier(
+                session_factory=self._sessions,
+                trader_bot=self.trader_bot,
+                admin_bot=self.admin_bot,
+                settings=settings,
+                i18n=self.i18n,
+                wake=self.wake_notifier,
+            )
+            self.tasks.append(asyncio.create_task(self.notifier.run(), name="notifier"))
+            from scheduler import build_scheduler
+
+            self.scheduler = build_scheduler(self)
+            self.scheduler.start()
+
+    @property
+    def _sessions(self) -> async_sessionmaker[AsyncSession]:
+        assert self.session_factory is not None
+        return self.session_factory
+
+    async def _start_database(self) -> None:
+        url = self.settings.database_url
+        if url is None:
+            self.embedded_pg = EmbeddedPostgres(self.settings.data_dir)
+            url = await self.embedded_pg.start()
+            log.info("embedded PostgreSQL started under %s", self.embedded_pg.pgdata)
+        self.engine = make_engine(url)
+        await migrate.upgrade(self.engine)
+        self.session_factory = make_session_factory(self.engine)
+
+    async def _start_kv(self) -> None:
+        if self.settings.redis_url:
+            redis = Redis.from_url(self.settings.redis_url)
+            self.kv = RedisKeyValue(redis)
+            self.storage = RedisStorage(
+                redis, key_builder=DefaultKeyBuilder(prefix="koxx_fsm", with_bot_id=True)
+            )
+        else:
+            self.kv = MemoryKeyValue()
+            self.storage = MemoryStorage()
+
+    async def _start_telegram_sandbox(self) -> None:
+        from sandbox.telegram import TelegramSandbox
+
+        self.sandbox = TelegramSandbox()
+        await self.sandbox.start(host=self.settings.web_host, port=self.settings.sandbox_port)
+        self.sandbox.add_bot(DEV_TRADER_TOKEN, username="koxx_p2p_bot", name="KOXX P2P")
+        self.sandbox.add_bot(DEV_ADMIN_TOKEN, username="koxx_admin_bot", name="KOXX Admin")
+        updates: dict[str, Any] = {
+            "bot_token": DEV_TRADER_TOKEN,
+            "admin_bot_token": DEV_ADMIN_TOKEN,
+            "telegram_api_url": self.sandbox.url,
+        }
+        if self.settings.offers_channel_id is None:
+            updates["offers_channel_id"] = self.sandbox.add_channel("KOXX P2P Offers").id
+        if self.settings.payments_channel_id is None:
+            updates["payments_channel_id"] = self.sandbox.add_channel("KOXX P2P Payments").id
+        self.settings = self.settings.model_copy(update=updates)
+
+    async def _start_web(self) -> None:
+        app = web.Application()
+        app.router.add_get("/healthz", self._healthz)
+        app.router.add_get("/metrics", _metrics)
+        if self.settings.webhook_url and self.serves_updates:
+            assert self.trader_bot and self.trader_dp and self.admin_dp
+            secret = self.settings.webhook_secret or ""
+            SimpleRequestHandler(
+                self.trader_dp, self.trader_bot, handle_in_background=False, secret_token=secret
+            ).register(app, path="/webhook/traders")
+            if self.admin_bot is not None:
+                SimpleRequestHandler(
+                    self.admin_dp, self.admin_bot, handle_in_background=False, secret_token=secret
+                ).register(app, path="/webhook/admin")
+        self.web_runner = web.AppRunner(app, access_log=None, shutdown_timeout=25)
+        await self.web_runner.setup()
+        site = web.TCPSite(self.web_runner, self.settings.web_host, self.settings.web_port)
+        await site.start()
+        host, port = self.web_runner.addresses[0][:2]
+        self.web_url = f"http://{host}:{port}"
+
+    async def _start_receiving(self) -> None:
+        assert self.trader_bot and self.trader_dp and self.admin_dp
+        pairs = [(self.trader_bot, self.trader_dp, "traders")]
+        if self.admin_bot is not None:
+            pairs.append((self.admin_bot, self.admin_dp, "admin"))
+        for bot_, dp, path in pairs:
+            allowed = dp.resolve_used_update_types()
+            if self.settings.webhook_url:
+                await bot_.set_webhook(
+                    f"{self.settings.webhook_url.rstrip('/')}/webhook/{path}",
+                    secret_token=self.settings.webhook_secret,
+                    allowed_updates=allowed,
+                )
+            else:
+                await bot_.delete_webhook()
+                self.tasks.append(
+                    asyncio.create_task(
+                        dp.start_polling(
+                            bot_, handle_signals=False, close_bot_session=False, allowed_updates=allowed
+                        ),
+                        name=f"polling-{path}",
+                    )
+                )
+
+    async def _healthz(self, request: web.Request) -> web.Response:
+        checks = {"database": "ok", "redis": "ok" if self.settings.redis_url else "in-process"}
+        try:
+            assert self.engine is not None
+            async with self.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=3)
+        except Exception as exc:
+            checks["database"] = f"down: {type(exc).__name__}"
+        if self.kv is not None and not await self.kv.ping():
+            checks["redis"] = "down"
+        healthy = all(value in ("ok", "in-process") for value in checks.values())
+        return web.json_response({"healthy": healthy, **checks}, status=200 if healthy else 503)
+
+    async def stop(self) -> None:
+        """Stop taking updates, let the ones in hand finish, then close everything."""
+        for dp in (self.trader_dp, self.admin_dp):
+            if dp is not None and dp._running_lock.locked():
+                await dp.stop_polling()
+        if self.web_runner is not None:
+            await self.web_runner.cleanup()  # waits for webhook requests in flight
+        if not await self.inflight.drained(timeout=25):
+            log.warning("%d updates still in flight at shutdown", self.inflight.count)
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        if self.notifier is not None:
+            self.notifier.stop()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        for bot_ in (self.trader_bot, self.admin_bot):
+            if bot_ is not None:
+                await bot_.session.close()
+        if self.kv is not None:
+            await self.kv.close()
+        if self.storage is not None:
+            await self.storage.close()
+        if self.engine is not None:
+            await self.engine.dispose()
+        if self.sandbox is not None:
+            await self.sandbox.stop()
+        if self.tron_node is not None:
+            await self.tron_node.stop()
+        if self.embedded_pg is not None:
+            await self.embedded_pg.stop()
+
+
+def _make_bot(token: str, api_url: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url.rstrip("/")))
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def serve(settings: Settings, role: str) -> int:
+    runtime = Runtime(settings, role=role)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await runtime.start()
+        print(f"KOXX P2P is running (role {role}). Health: {runtime.web_url}/healthz", flush=True)
+        if runtime.sandbox is not None:
+            print(f"Local Telegram stand-in: open {runtime.sandbox.url}/ in a browser", flush=True)
+        await stop.wait()
+        print("Stopping...", flush=True)
+    finally:
+        await runtime.stop()
+    return 0
+
+
+def check_settings(settings: Settings) -> None:
+    if settings.webhook_url and not settings.webhook_secret:
+        raise ConfigError(
+            "WEBHOOK_SECRET: required when WEBHOOK_URL is set (a random string of 32+ characters)"
+        )
+    if settings.bot_token and not settings.admin_bot_token:
+        raise ConfigError("ADMIN_BOT_TOKEN: required when BOT_TOKEN is set")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run KOXX P2P")
+    parser.add_argument(
+        "--role", choices=ROLES, default="all", help="web: bots and HTTP; worker: jobs and notifier"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+        check_settings(settings)
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(serve(settings, args.role))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
