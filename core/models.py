@@ -2,3 +2,4 @@
 
 from core import outbox, users  # noqa: F401
 from core.ledger import models as _ledger_models  # noqa: F401
+from core.wallet import models as _wallet_models  # noqa: F401

@@ -1,0 +1,73 @@
+"""The wallet's knobs, with defaults in code (admins may override some later).
+
+Amounts are micro units (6 decimals for both USDT and TRX).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import urlparse
+
+from core.config import ConfigError, Settings
+from core.money import MICRO, Asset
+from core.wallet.hd import DEV_MNEMONIC, xpub_from_mnemonic
+
+# Daily withdrawal limits (rolling 24 h) by KYC level.
+DAILY_LIMITS: dict[int, dict[Asset, int]] = {
+    0: {Asset.USDT: 1_000 * MICRO, Asset.TRX: 20_000 * MICRO},
+    1: {Asset.USDT: 10_000 * MICRO, Asset.TRX: 200_000 * MICRO},
+    2: {Asset.USDT: 100_000 * MICRO, Asset.TRX: 2_000_000 * MICRO},
+}
+
+
+def _per_asset(usdt: int, trx: int) -> dict[Asset, int]:
+    return {Asset.USDT: usdt, Asset.TRX: trx}
+
+
+@dataclass(frozen=True)
+class WalletConfig:
+    xpub: str
+    usdt_contract: str
+    confirmations: int = 19
+    batch_blocks: int = 100
+    start_block: int | None = None  # None: a new scanner starts at the current head
+    min_deposit: dict[Asset, int] = field(default_factory=lambda: _per_asset(1 * MICRO, 1 * MICRO))
+    # Withdrawals: the user pays amount + fee (same asset); the fee covers the network cost.
+    withdrawal_fee: dict[Asset, int] = field(default_factory=lambda: _per_asset(2 * MICRO, 1_100_000))
+    min_withdrawal: dict[Asset, int] = field(default_factory=lambda: _per_asset(5 * MICRO, 10 * MICRO))
+    approval_over: dict[Asset, int] = field(default_factory=lambda: _per_asset(1_000 * MICRO, 20_000 * MICRO))
+    two_approvals_over: dict[Asset, int] = field(
+        default_factory=lambda: _per_asset(10_000 * MICRO, 200_000 * MICRO)
+    )
+    daily_limits: dict[int, dict[Asset, int]] = field(default_factory=lambda: DAILY_LIMITS)
+    whitelist_cooling: timedelta = timedelta(hours=24)
+    usdt_fee_limit_sun: int = 50 * MICRO  # explicit fee_limit for USDT transfers (50 TRX)
+    # Sweeping and the hot/cold report.
+    sweep_over: dict[Asset, int] = field(default_factory=lambda: _per_asset(100 * MICRO, 1_000 * MICRO))
+    sweep_gas_sun: int = 30 * MICRO  # TRX sent to a deposit address to burn for the USDT transfer
+    trx_sweep_reserve_sun: int = 1 * MICRO  # TRX left behind for bandwidth when sweeping TRX
+    hot_max_share_pct: int = 20  # alert when the hot wallet holds more than this share of liabilities
+
+
+def _is_local(url: str | None) -> bool:
+    if not url:
+        return True
+    return (urlparse(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
+
+
+def wallet_config(settings: Settings, **overrides: object) -> WalletConfig:
+    """The wallet configuration from Settings. Without WALLET_XPUB the dev wallet is used, but
+    only against a local node: a real network without an xpub is a configuration error."""
+    xpub = settings.wallet_xpub
+    if not xpub:
+        if not _is_local(settings.tron_api_url):
+            raise ConfigError("WALLET_XPUB: required when TRON_API_URL is a real network")
+        xpub = xpub_from_mnemonic(DEV_MNEMONIC)
+    values: dict[str, object] = {
+        "xpub": xpub,
+        "usdt_contract": settings.usdt_contract,
+        "confirmations": settings.confirmations,
+    }
+    values.update(overrides)
+    return WalletConfig(**values)  # type: ignore[arg-type]

@@ -1,0 +1,177 @@
+"""The wallet's tables: deposit addresses, detected deposits, the scanner's cursor, withdrawals
+(with their approvals and whitelists) and sweeps."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, created_at_column
+
+
+class DepositStatus(enum.StrEnum):
+    DETECTED = "detected"  # seen in a block, waiting for confirmations
+    CREDITED = "credited"  # final, on the user's ledger balance
+    DUST = "dust"  # final but below the minimum: recorded, never credited
+    DROPPED = "dropped"  # its block left the chain before it was final
+
+
+class WithdrawalStatus(enum.StrEnum):
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"  # ready to sign
+    SIGNED = "signed"  # txid and signed transaction stored; maybe broadcast
+    BROADCAST = "broadcast"  # accepted into the node's pool, waiting for confirmation
+    SENT = "sent"  # confirmed on chain; hold captured
+    FAILED = "failed"  # definitely not sent; hold released
+    REJECTED = "rejected"  # refused by an admin; hold released
+
+
+class SweepStatus(enum.StrEnum):
+    GAS_SENT = "gas_sent"  # TRX for energy sent to the deposit address
+    SENT = "sent"  # the sweep transaction was broadcast
+    DONE = "done"
+    FAILED = "failed"
+
+
+class DepositAddress(Base):
+    __tablename__ = "wallet_deposit_addresses"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
+    index: Mapped[int] = mapped_column("idx", Integer, unique=True)
+    address: Mapped[str] = mapped_column(String(34), unique=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary(20), unique=True)  # 20 bytes, no 0x41
+    created_at: Mapped[datetime] = created_at_column()
+
+    __table_args__ = (CheckConstraint("idx >= 0", name="idx_positive"),)
+
+
+class Deposit(Base):
+    __tablename__ = "wallet_deposits"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    txid: Mapped[str] = mapped_column(String(64))
+    event_index: Mapped[int] = mapped_column(Integer)  # log index (USDT) or 0 (a TRX transfer)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), index=True)
+    asset: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    address: Mapped[str] = mapped_column(String(34))
+    sender: Mapped[str | None] = mapped_column(String(34))
+    block_num: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=DepositStatus.DETECTED)
+    swept: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    detected_at: Mapped[datetime] = created_at_column()
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("txid", "event_index"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_wallet_deposits_pending", "block_num", postgresql_where="status = 'detected'"),
+    )
+
+
+class ScannerCursor(Base):
+    """The next block the scanner reads, per scanner name."""
+
+    __tablename__ = "wallet_scanner_cursor"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_block: Mapped[int] = mapped_column(BigInteger)
+
+
+class ScannedBlock(Base):
+    """Hashes of recently scanned blocks, to notice a fork (pruned once final)."""
+
+    __tablename__ = "wallet_scanned_blocks"
+
+    num: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Withdrawal(Base):
+    __tablename__ = "wallet_withdrawals"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"))
+    asset: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int] = mapped_column(BigInteger)  # what arrives
+    fee: Mapped[int] = mapped_column(BigInteger)  # network fee charged to the user, same asset
+    to_address: Mapped[str] = mapped_column(String(34))
+    status: Mapped[str] = mapped_column(String(24))
+    approvals_needed: Mapped[int] = mapped_column(Integer, default=0)
+    txid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    signed_tx: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # public data: no key inside
+    expires_at_ms: Mapped[int | None] = mapped_column(BigInteger)
+    block_num: Mapped[int | None] = mapped_column(BigInteger)
+    network_cost_sun: Mapped[int | None] = mapped_column(BigInteger)  # TRX the hot wallet burned
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("amount > 0 AND fee >= 0", name="amounts"),
+        Index("ix_wallet_withdrawals_user_created", "user_id", "created_at"),
+        Index(
+            "ix_wallet_withdrawals_open",
+            "status",
+            postgresql_where="status IN ('approved', 'signed', 'broadcast', 'awaiting_approval')",
+        ),
+    )
+
+
+class WithdrawalApproval(Base):
+    __tablename__ = "wallet_withdrawal_approvals"
+
+    withdrawal_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("wallet_withdrawals.id"), primary_key=True
+    )
+    admin_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class WhitelistEntry(Base):
+    __tablename__ = "wallet_whitelist"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
+    address: Mapped[str] = mapped_column(String(34), primary_key=True)
+    usable_after: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class WalletPrefs(Base):
+    """Per-user wallet options (whitelist-only withdrawals)."""
+
+    __tablename__ = "wallet_prefs"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
+    whitelist_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+
+
+class Sweep(Base):
+    __tablename__ = "wallet_sweeps"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"))
+    asset: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    gas_txid: Mapped[str | None] = mapped_column(String(64))
+    txid: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = created_at_column()

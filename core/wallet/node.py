@@ -1,0 +1,123 @@
+"""The TRON node as the wallet sees it: tronpy's AsyncTron, plus the batch endpoints tronpy has
+no method for, with back-off when the API says it is overloaded (429, 403, 503, or a 200 that
+says "lack of computing resources")."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from tronpy import AsyncTron
+from tronpy.providers import AsyncHTTPProvider
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({403, 429, 503})
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class NodeUnavailable(Exception):
+    """The node kept refusing (rate limit or overload) after all retries."""
+
+
+@dataclass(frozen=True, slots=True)
+class Heights:
+    head: int
+    solid: int
+
+
+class Node:
+    def __init__(
+        self,
+        url: str,
+        api_key: str | None = None,
+        *,
+        timeout: float = 15.0,
+        retries: int = 6,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        # tronpy sends TRON-PRO-API-KEY only for URLs containing "trongrid" (and then falls back to
+        # keys shared by every tronpy user): set our own header on the HTTP client instead.
+        headers = {"TRON-PRO-API-KEY": api_key} if api_key else {}
+        limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
+        client = httpx.AsyncClient(timeout=httpx.Timeout(timeout), headers=headers, limits=limits)
+        self.provider = AsyncHTTPProvider(url, timeout=timeout, client=client)
+        self.provider.use_api_key = False
+        self.tron = AsyncTron(self.provider)
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"Node({self.provider.endpoint_uri!r})"
+
+    async def close(self) -> None:
+        await self.tron.close()
+
+    async def call(self, endpoint: str, params: dict[str, Any] | None = None) -> Any:
+        """POST ``endpoint`` (e.g. "wallet/getblockbylimitnext"), retrying with exponential
+        back-off while the node says it is busy."""
+        delay = self.backoff
+        for attempt in range(self.retries + 1):
+            try:
+                result = await self.provider.make_request(endpoint, params or {})
+            except httpx.HTTPStatusError as exc:
+                if exc.response.status_code not in RETRY_STATUSES or attempt == self.retries:
+                    raise
+                retry_after = exc.response.headers.get("Retry-After", "")
+                wait = float(retry_after) if retry_after.isdigit() else delay
+                log.warning("TRON node answered %s on %s; retrying in %.1fs",
+                            exc.response.status_code, endpoint, wait)
+            else:
+                if not (isinstance(result, dict) and _overloaded(result)):
+                    return result
+                if attempt == self.retries:
+                    raise NodeUnavailable(endpoint)
+                wait = delay
+                log.warning("TRON node overloaded on %s; retrying in %.1fs", endpoint, wait)
+            await self._sleep(min(wait, self.max_backoff))
+            delay = min(delay * 2, self.max_backoff)
+        raise NodeUnavailable(endpoint)  # pragma: no cover (the loop returns or raises)
+
+    async def heights(self) -> Heights:
+        info = await self.call("wallet/getnodeinfo")
+        return Heights(head=_num(info["block"]), solid=_num(info["solidityBlock"]))
+
+    async def blocks(self, start: int, end: int) -> list[dict[str, Any]]:
+        """Blocks [start, end), at most 100 (hex addresses)."""
+        if end <= start:
+            return []
+        result = await self.call("wallet/getblockbylimitnext", {"startNum": start, "endNum": end})
+        blocks: list[dict[str, Any]] = result.get("block", []) if isinstance(result, dict) else []
+        return sorted(blocks, key=lambda b: int(b["block_header"]["raw_data"].get("number", 0)))
+
+    async def infos(self, num: int) -> list[dict[str, Any]]:
+        result = await self.call("wallet/gettransactioninfobyblocknum", {"num": num})
+        return result if isinstance(result, list) else []
+
+    async def tx_info(self, txid: str) -> dict[str, Any]:
+        """Transaction info ({} until the transaction is in a block)."""
+        result = await self.call("wallet/gettransactioninfobyid", {"value": txid})
+        return result if isinstance(result, dict) else {}
+
+    async def tx(self, txid: str) -> dict[str, Any]:
+        """The transaction as the node knows it (pool or chain), {} if unknown."""
+        result = await self.call("wallet/gettransactionbyid", {"value": txid})
+        return result if isinstance(result, dict) else {}
+
+
+def _num(text: str) -> int:
+    # "Num:123,ID:0000..."
+    return int(text.split(",ID:", 1)[0].replace("Num:", "", 1))
+
+
+def _overloaded(payload: dict[str, Any]) -> bool:
+    text = str(payload.get("Error", "")) + str(payload.get("message", ""))
+    return "lack of computing resources" in text or payload.get("code") == "SERVER_BUSY"

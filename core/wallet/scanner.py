@@ -1,0 +1,298 @@
+"""The deposit scanner: a job that reads new blocks, announces deposits to users' addresses and
+credits them once their block is final.
+
+One run is one database transaction holding pg_try_advisory_xact_lock(SCANNER_LOCK): a second
+instance (another process) finds the lock taken and returns at once. In that transaction the
+run checks that the last scanned block is still on the node's chain (else it rewinds to the
+fork point and drops the detections above it), reads up to ``batch_blocks`` new blocks,
+records the deposits in them, credits the detections that became final, and moves the cursor:
+credits and cursor commit together, so a restart resumes exactly where the last commit
+stopped, and the unique (txid, event index) plus the ledger's idempotency key make a credit
+happen once.
+
+A block is final when the node reports it solidified, or when it has ``confirmations``
+confirmations (the head block has one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core import outbox
+from core.ledger import AccountRef, Purpose, transfer
+from core.money import Asset
+from core.wallet import addresses
+from core.wallet.addressbook import AddressBook, owners
+from core.wallet.config import WalletConfig
+from core.wallet.models import Deposit, DepositStatus, ScannedBlock, ScannerCursor
+from core.wallet.node import Heights, Node
+from core.wallet.parsing import BlockRef, Transfer, block_ref, token_transfers, trx_transfers
+
+log = logging.getLogger(__name__)
+
+SCANNER_LOCK = 0x4B4F5858_0002  # pg advisory lock key: the one active deposit scanner
+CURSOR = "deposits"
+INFO_CONCURRENCY = 8
+
+
+@dataclass
+class ScanResult:
+    skipped: bool = False  # another instance holds the lock
+    scanned: int = 0  # blocks read
+    detected: int = 0
+    credited: int = 0
+    dust: int = 0
+    dropped: int = 0
+    rewound_to: int | None = None
+    next_block: int = 0
+    head: int = 0
+    credited_ids: list[int] = field(default_factory=list)
+
+    @property
+    def caught_up(self) -> bool:
+        return not self.skipped and self.rewound_to is None and self.next_block > self.head
+
+
+class Scanner:
+    def __init__(self, node: Node, config: WalletConfig, book: AddressBook | None = None) -> None:
+        self.node = node
+        self.config = config
+        self.book = book or AddressBook()
+        self.contract = addresses.body(config.usdt_contract)
+
+    async def run_once(self, factory: async_sessionmaker[AsyncSession]) -> ScanResult:
+        async with factory() as session, session.begin():
+            locked = await session.scalar(select(func.pg_try_advisory_xact_lock(SCANNER_LOCK)))
+            if not locked:
+                return ScanResult(skipped=True)
+            return await self._scan(session)
+
+    async def run_until_caught_up(self, factory: async_sessionmaker[AsyncSession], max_runs: int = 1000) -> int:
+        """Scan batch after batch until the head (used at start-up and by tests); returns runs."""
+        for run in range(1, max_runs + 1):
+            result = await self.run_once(factory)
+            if result.skipped or result.caught_up:
+                return run
+        return max_runs
+
+    async def _scan(self, session: AsyncSession) -> ScanResult:
+        await self.book.refresh(session)
+        heights = await self.node.heights()
+        final = max(heights.solid, heights.head - self.config.confirmations + 1)
+        cursor = await self._cursor(session, heights)
+        result = ScanResult(next_block=cursor.next_block, head=heights.head)
+
+        start = cursor.next_block
+        end = min(heights.head + 1, start + self.config.batch_blocks)
+        known = await session.scalar(select(ScannedBlock.hash).where(ScannedBlock.num == start - 1))
+        fetch_from = start - 1 if known is not None else start
+        raw_blocks = await self.node.blocks(fetch_from, max(end, fetch_from + 1))
+        refs = [block_ref(b) for b in raw_blocks]
+        if known is not None:
+            if not refs or refs[0].num != start - 1 or refs[0].hash != known:
+                await self._rewind(session, cursor, final, result)
+                return result
+            raw_blocks, refs = raw_blocks[1:], refs[1:]
+        blocks = self._linked(refs, start, known)
+        raw_blocks = raw_blocks[: len(blocks)]
+
+        found = await self._read(raw_blocks)
+        await self._record(session, found, blocks, final, result)
+        result.scanned = len(blocks)
+        new_next = start + len(blocks)
+        if blocks:
+            stmt = insert(ScannedBlock).values([{"num": b.num, "hash": b.hash} for b in blocks])
+            await session.execute(
+                stmt.on_conflict_do_update(index_elements=[ScannedBlock.num], set_={"hash": stmt.excluded.hash})
+            )
+        await session.execute(
+            delete(ScannedBlock).where(ScannedBlock.num < final, ScannedBlock.num < new_next - 1)
+        )
+        await self._settle(session, min(final, new_next - 1), result)
+        cursor.next_block = new_next
+        result.next_block = new_next
+        return result
+
+    async def _cursor(self, session: AsyncSession, heights: Heights) -> ScannerCursor:
+        cursor = await session.get(ScannerCursor, CURSOR, with_for_update=True)
+        if cursor is None:
+            start = self.config.start_block if self.config.start_block is not None else heights.head
+            cursor = ScannerCursor(name=CURSOR, next_block=start)
+            session.add(cursor)
+            await session.flush()
+        return cursor
+
+    @staticmethod
+    def _linked(refs: list[BlockRef], start: int, parent: str | None) -> list[BlockRef]:
+        """The prefix of ``refs`` that continues the chain from ``start`` without a gap."""
+        out: list[BlockRef] = []
+        expected_num, expected_parent = start, parent
+        for ref in refs:
+            if ref.num != expected_num or (expected_parent is not None and ref.parent != expected_parent):
+                break
+            out.append(ref)
+            expected_num, expected_parent = ref.num + 1, ref.hash
+        return out
+
+    async def _read(self, raw_blocks: list[dict[str, Any]]) -> list[tuple[int, Transfer]]:
+        """(block number, transfer) for every deposit in the blocks."""
+        semaphore = asyncio.Semaphore(INFO_CONCURRENCY)
+
+        async def infos(num: int) -> list[dict[str, Any]]:
+            async with semaphore:
+                return await self.node.infos(num)
+
+        nums = [block_ref(b).num for b in raw_blocks]
+        all_infos = await asyncio.gather(*(infos(n) for n in nums))
+        found: list[tuple[int, Transfer]] = []
+        for num, block, block_infos in zip(nums, raw_blocks, all_infos, strict=True):
+            found.extend((num, t) for t in trx_transfers(block, self.book))
+            found.extend((num, t) for t in token_transfers(block_infos, self.contract, self.book))
+        return found
+
+    async def _record(
+        self,
+        session: AsyncSession,
+        found: list[tuple[int, Transfer]],
+        blocks: list[BlockRef],
+        final: int,
+        result: ScanResult,
+    ) -> None:
+        if not found:
+            return
+        hashes = {b.num: b.hash for b in blocks}
+        who = await owners(session, {t.to for _, t in found})
+        for num, t in found:
+            if t.to not in who:
+                continue
+            user_id, address = who[t.to]
+            stmt = (
+                insert(Deposit)
+                .values(
+                    txid=t.txid,
+                    event_index=t.event_index,
+                    user_id=user_id,
+                    asset=str(t.asset),
+                    amount=t.amount,
+                    address=address,
+                    sender=addresses.from_body(t.sender) if t.sender else None,
+                    block_num=num,
+                    block_hash=hashes[num],
+                    status=DepositStatus.DETECTED,
+                )
+                .on_conflict_do_update(
+                    constraint="uq_wallet_deposits_txid",
+                    set_={"block_num": num, "block_hash": hashes[num], "status": DepositStatus.DETECTED},
+                    where=Deposit.status == DepositStatus.DROPPED,
+                )
+                .returning(Deposit.id)
+            )
+            deposit_id = await session.scalar(stmt)
+            if deposit_id is None:
+                continue  # seen before (a rescan after a crash or a rewind)
+            result.detected += 1
+            if num > final:
+                outbox.emit(
+                    session,
+                    "deposit_detected",
+                    {
+                        "deposit_id": deposit_id,
+                        "asset": str(t.asset),
+                        "amount": t.amount,
+                        "txid": t.txid,
+                        "confirmations_needed": self.config.confirmations,
+                    },
+                    [outbox.user(user_id)],
+                )
+
+    async def _settle(self, session: AsyncSession, final: int, result: ScanResult) -> None:
+        """Credit (or mark as dust) the detections whose block is final."""
+        pending = (
+            await session.scalars(
+                select(Deposit)
+                .where(Deposit.status == DepositStatus.DETECTED, Deposit.block_num <= final)
+                .order_by(Deposit.id)
+                .with_for_update()
+            )
+        ).all()
+        for deposit in pending:
+            asset = Asset(deposit.asset)
+            payload = {
+                "deposit_id": deposit.id,
+                "asset": deposit.asset,
+                "amount": deposit.amount,
+                "txid": deposit.txid,
+            }
+            deposit.settled_at = datetime.now(UTC)
+            if deposit.amount < self.config.min_deposit[asset]:
+                deposit.status = DepositStatus.DUST
+                result.dust += 1
+                payload["minimum"] = self.config.min_deposit[asset]
+                outbox.emit(session, "deposit_dust", payload, [outbox.user(deposit.user_id)])
+                continue
+            await transfer(
+                session,
+                kind="deposit",
+                key=f"deposit:{deposit.txid}:{deposit.event_index}",
+                src=AccountRef.platform(Purpose.DEPOSITS),
+                dst=AccountRef.user(deposit.user_id),
+                asset=asset,
+                amount=deposit.amount,
+                ref=f"tx:{deposit.txid}",
+            )
+            deposit.status = DepositStatus.CREDITED
+            result.credited += 1
+            result.credited_ids.append(deposit.id)
+            outbox.emit(
+                session,
+                "deposit_credited",
+                {**payload, "user_id": deposit.user_id},
+                [outbox.user(deposit.user_id), outbox.PAYMENTS_CHANNEL],
+            )
+
+    async def _rewind(self, session: AsyncSession, cursor: ScannerCursor, final: int, result: ScanResult) -> None:
+        """The last scanned block left the chain: go back to the highest stored block the node
+        still has, and drop the detections above it."""
+        stored = dict(
+            (await session.execute(select(ScannedBlock.num, ScannedBlock.hash).order_by(ScannedBlock.num))).tuples()
+        )
+        lowest = min(stored) if stored else cursor.next_block
+        node_hashes: dict[int, str] = {}
+        for start in range(lowest, cursor.next_block, 100):
+            for raw in await self.node.blocks(start, min(start + 100, cursor.next_block)):
+                ref = block_ref(raw)
+                node_hashes[ref.num] = ref.hash
+        common = lowest - 1
+        for num in sorted(stored, reverse=True):
+            if node_hashes.get(num) == stored[num]:
+                common = num
+                break
+        log.warning("fork: scanned blocks above %s left the chain; rewinding", common)
+        dropped = (
+            await session.scalars(
+                update(Deposit)
+                .where(Deposit.status == DepositStatus.DETECTED, Deposit.block_num > common)
+                .values(status=DepositStatus.DROPPED, settled_at=func.now())
+                .returning(Deposit)
+            )
+        ).all()
+        for deposit in dropped:
+            outbox.emit(
+                session,
+                "deposit_dropped",
+                {"deposit_id": deposit.id, "asset": deposit.asset, "amount": deposit.amount, "txid": deposit.txid},
+                [outbox.user(deposit.user_id)],
+            )
+        await session.execute(delete(ScannedBlock).where(ScannedBlock.num > common))
+        cursor.next_block = common + 1
+        result.dropped = len(dropped)
+        result.rewound_to = common + 1
+        result.next_block = common + 1

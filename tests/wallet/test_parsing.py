@@ -1,0 +1,109 @@
+"""Deposit parsing from the node's JSON shapes (hex form, as TRON.md describes them)."""
+
+from core.money import Asset
+from core.wallet.addresses import body, hex41
+from core.wallet.parsing import TRANSFER_TOPIC, block_ref, token_transfers, trx_transfers
+
+USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+OURS = "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH"
+OTHER = "TSeJkUh4Qv67VNFwY8LaAxERygNdy6NQZK"
+SENDER = "TY72iA3SBtrds3QLYsS7LwYfkzXwAXCRWT"
+WATCHED = {body(OURS)}
+
+
+def word(address: str) -> str:
+    return "0" * 24 + body(address).hex()
+
+
+def log(to: str, amount: int, contract: str = USDT, sender: str = SENDER) -> dict:
+    return {
+        "address": body(contract).hex(),
+        "topics": [TRANSFER_TOPIC, word(sender), word(to)],
+        "data": f"{amount:064x}",
+    }
+
+
+def info(txid: str, logs: list, receipt: str = "SUCCESS", **extra) -> dict:
+    return {"id": txid, "blockNumber": 7, "receipt": {"result": receipt}, "log": logs, **extra}
+
+
+def test_usdt_transfer_events_to_watched_addresses():
+    infos = [
+        info("a" * 64, [log(OURS, 5_000_000)]),
+        info("b" * 64, [log(OTHER, 9_000_000)]),
+        # a contract that moves USDT twice (e.g. transferFrom in a router): both events count
+        info("c" * 64, [log(OTHER, 1), log(OURS, 7_000_000, sender=OTHER)]),
+        # another token's Transfer to our address is not USDT
+        info("d" * 64, [log(OURS, 3_000_000, contract=SENDER)]),
+        info("e" * 64, []),
+    ]
+    found = list(token_transfers(infos, body(USDT), WATCHED))
+    assert [(t.txid, t.event_index, t.amount, t.asset) for t in found] == [
+        ("a" * 64, 0, 5_000_000, Asset.USDT),
+        ("c" * 64, 1, 7_000_000, Asset.USDT),
+    ]
+    assert found[0].to == body(OURS) and found[0].sender == body(SENDER)
+    assert found[1].sender == body(OTHER)
+
+
+def test_failed_transactions_are_ignored():
+    infos = [
+        info("a" * 64, [log(OURS, 5_000_000)], receipt="REVERT"),
+        info("b" * 64, [log(OURS, 5_000_000)], receipt="OUT_OF_ENERGY"),
+        info("c" * 64, [log(OURS, 5_000_000)], result="FAILED"),
+        info("d" * 64, [log(OURS, 5_000_000)], receipt="SUCCESS"),
+    ]
+    assert [t.txid for t in token_transfers(infos, body(USDT), WATCHED)] == ["d" * 64]
+
+
+def test_recipient_word_carrying_the_41_byte_and_odd_logs():
+    with41 = log(OURS, 2_000_000)
+    with41["topics"][2] = "0" * 22 + hex41(OURS)
+    approval = log(OURS, 1_000_000)
+    approval["topics"][0] = "8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925"
+    zero = log(OURS, 0)
+    huge = log(OURS, 2**200)
+    found = list(token_transfers([info("a" * 64, [approval, zero, huge, with41])], body(USDT), WATCHED))
+    assert [(t.event_index, t.amount) for t in found] == [(3, 2_000_000)]
+
+
+def tx(txid: str, to: str, amount: int, ret: str = "SUCCESS", kind: str = "TransferContract") -> dict:
+    return {
+        "txID": txid,
+        "ret": [{"contractRet": ret}],
+        "raw_data": {
+            "contract": [
+                {
+                    "type": kind,
+                    "parameter": {
+                        "value": {"owner_address": hex41(SENDER), "to_address": hex41(to), "amount": amount},
+                        "type_url": f"type.googleapis.com/protocol.{kind}",
+                    },
+                }
+            ]
+        },
+    }
+
+
+def test_trx_transfers_to_watched_addresses():
+    block = {
+        "blockID": "0" * 8 + "1" * 56,
+        "block_header": {"raw_data": {"number": 7, "parentHash": "2" * 64}},
+        "transactions": [
+            tx("a" * 64, OURS, 3_000_000),
+            tx("b" * 64, OTHER, 3_000_000),
+            tx("c" * 64, OURS, 3_000_000, ret="REVERT"),
+            tx("d" * 64, OURS, 3_000_000, kind="TransferAssetContract"),
+        ],
+    }
+    found = list(trx_transfers(block, WATCHED))
+    assert [(t.txid, t.event_index, t.asset, t.amount, t.sender) for t in found] == [
+        ("a" * 64, 0, Asset.TRX, 3_000_000, body(SENDER))
+    ]
+    ref = block_ref(block)
+    assert (ref.num, ref.hash, ref.parent) == (7, "0" * 8 + "1" * 56, "2" * 64)
+
+
+def test_empty_block():
+    block = {"blockID": "9" * 64, "block_header": {"raw_data": {"number": 1}}}
+    assert list(trx_transfers(block, WATCHED)) == []
