@@ -75,10 +75,11 @@ def translate(lang: str | None, msgid: str, /, **params: Any) -> str:
 
 
 def ntranslate(lang: str | None, singular: str, plural: str, n: int, /, **params: Any) -> str:
-    """The plural-aware ``translate``: ``n`` picks the form (Arabic has six) and is passed as {n}."""
+    """The plural-aware ``translate``: ``n`` picks the form (Arabic has six) and fills {n}, unless
+    ``params`` gives {n} already formatted (e.g. ``n=fmt.number(n, lang)`` for Arabic digits)."""
     with use_locale(lang) as i18n:
         text = i18n.gettext(singular, plural, n)
-    return text.format(n=n, **params)
+    return text.format(**({"n": n} | params))
 
 
 # The command menu (Telegram shows it next to the input field), one list per language.

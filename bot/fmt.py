@@ -1,0 +1,152 @@
+"""How amounts, prices, times and user-supplied text look in a message, per language.
+
+Numbers go through Babel: English uses Latin digits ("1,310,000"), Arabic uses the Iraqi locale
+(ar_IQ) with Arabic-Indic digits ("١٬٣١٠٬٠٠٠"). Asset codes stay Latin ("USDT", never translated)
+and are wrapped in a directional isolate in Arabic so they read correctly in right-to-left text.
+Messages are sent with parse_mode HTML: anything a user typed goes through ``escape``.
+
+    crypto(12_500_000, "USDT", "en") == "12.5 USDT"
+    fiat(Decimal(1310000), "IQD", "ar") == "١٬٣١٠٬٠٠٠ د.ع"
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.lists import format_list
+from babel.numbers import format_decimal, get_plus_sign_symbol
+
+from bot.i18n import ntranslate, pick_language, translate
+from core.money import Asset, Fiat, from_micro
+
+TIME_ZONE = ZoneInfo("Asia/Baghdad")
+# Babel locale per language: ar_IQ gives Arabic-Indic digits and the Iraqi month names.
+BABEL_LOCALES = {"ar": "ar_IQ", "en": "en"}
+
+# Directional isolates (Unicode bidi): FSI guesses the direction from the text, LRI forces
+# left-to-right, PDI closes either. They keep Latin runs from reordering Arabic text.
+FSI, LRI, PDI = "\u2068", "\u2066", "\u2069"
+
+# Fiat units per language: (symbol, symbol goes before the number).
+_FIAT_UNITS: dict[tuple[str, str], tuple[str, bool]] = {
+    ("IQD", "en"): ("IQD", False),
+    ("IQD", "ar"): ("د.ع", False),
+    ("USD", "en"): ("$", True),
+    ("USD", "ar"): ("$", False),
+}
+_LATIN_TO_ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def _lang(lang: str | None) -> str:
+    return lang if lang in BABEL_LOCALES else pick_language(lang)
+
+
+def _locale(lang: str | None) -> str:
+    return BABEL_LOCALES[_lang(lang)]
+
+
+def number(value: Decimal | int, lang: str | None, *, decimals: int | None = None) -> str:
+    """A plain number in the language's digits with grouping: 1310000 -> "1,310,000" / "١٬٣١٠٬٠٠٠".
+
+    ``decimals=None`` shows what the value has (no trailing zeros); an int shows exactly that many.
+    """
+    value = Decimal(value)
+    if decimals is None:
+        pattern = "#,##0.######"
+    else:
+        value = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    text = format_decimal(value, format=pattern, locale=_locale(lang), numbering_system="default")
+    # Babel gives ar_IQ its Arabic separators (٬ ٫) but writes the digits in Latin; Iraqi
+    # Arabic text uses Arabic-Indic digits, so they are transliterated (the grouping is Babel's).
+    return text.translate(_LATIN_TO_ARABIC_DIGITS) if _lang(lang) == "ar" else text
+
+
+def isolate(text: str) -> str:
+    """Wrap a run whose direction differs from the sentence (a Latin name, an @username, a
+    payment method) so it cannot reorder the text around it. Does not escape HTML."""
+    return f"{FSI}{text}{PDI}"
+
+
+def escape(text: str) -> str:
+    """User-supplied text made safe for parse_mode HTML."""
+    return html.escape(text, quote=False)
+
+
+def address(addr: str) -> str:
+    """A TRON address: monospace (tap to copy) and left-to-right. The isolates sit outside
+    <code> so that copying the address copies only the address."""
+    return f"{LRI}<code>{escape(addr)}</code>{PDI}"
+
+
+def crypto(micro: int, asset: Asset | str, lang: str | None) -> str:
+    """A crypto amount from micro units, at the asset's precision without trailing zeros:
+    "12.5 USDT" / "١٢٫٥ USDT" (the code isolated in Arabic)."""
+    code = Asset(asset).value
+    text = number(from_micro(micro).normalize(), lang)
+    return f"{text} {isolate(code)}" if _lang(lang) == "ar" else f"{text} {code}"
+
+
+def fiat(amount: Decimal | int, currency: Fiat | str, lang: str | None) -> str:
+    """A fiat amount at the currency's exponent: "1,310,000 IQD" / "١٬٣١٠٬٠٠٠ د.ع", "$12.50" / "١٢٫٥٠ $"."""
+    code = Fiat(currency)
+    amount = Decimal(amount)
+    sign = "-" if amount < 0 else ""
+    text = number(abs(amount), lang, decimals=code.exponent)
+    symbol, before = _FIAT_UNITS[(code.value, _lang(lang))]
+    return f"{sign}{symbol}{text}" if before else f"{sign}{text} {symbol}"
+
+
+def price(value: Decimal, currency: Fiat | str, asset: Asset | str, lang: str | None) -> str:
+    """A price per one unit of crypto: "1,310 IQD per 1 USDT" / "١٬٣١٠ د.ع لكل ١ USDT"."""
+    code = Asset(asset).value
+    return translate(
+        _lang(lang),
+        "{price} per 1 {asset}",
+        price=fiat(value, currency, lang),
+        asset=isolate(code) if _lang(lang) == "ar" else code,
+    )
+
+
+def percent(value: Decimal | int, lang: str | None, *, signed: bool = False) -> str:
+    """A percentage given in percent units (2.5 means 2.5%): "2.5%" / "٢٫٥٪"; ``signed`` shows "+"
+    for positive values (margins over the reference rate)."""
+    value = Decimal(value)
+    text = number(abs(value), lang) + ("٪" if _lang(lang) == "ar" else "%")
+    if value < 0:
+        return "-" + text
+    if signed and value > 0:
+        return get_plus_sign_symbol(_locale(lang)).strip("\u200e\u200f\u061c") + text
+    return text
+
+
+def duration(minutes: int, lang: str | None) -> str:
+    """A whole number of minutes in words: "1 hour and 30 minutes" / "ساعة واحدة و٣٠ دقيقة"."""
+    lang = _lang(lang)
+    days, rest = divmod(int(minutes), 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(ntranslate(lang, "{n} day", "{n} days", days, n=number(days, lang)))
+    if hours:
+        parts.append(ntranslate(lang, "{n} hour", "{n} hours", hours, n=number(hours, lang)))
+    if mins or not parts:
+        parts.append(ntranslate(lang, "{n} minute", "{n} minutes", mins, n=number(mins, lang)))
+    return format_list(parts, locale=_locale(lang))
+
+
+def datetime(moment: dt.datetime, lang: str | None) -> str:
+    """A moment in Baghdad time: "25 Nov 2026, 11:30" / "٢٥ تشرين الثاني ٢٠٢٦، ١١:٣٠".
+
+    A naive datetime is taken as UTC (the database stores UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    if _lang(lang) == "ar":
+        # As in number(): Babel writes Latin digits, the Iraqi locale uses Arabic-Indic ones.
+        text = format_datetime(moment, "d MMMM y، HH:mm", tzinfo=TIME_ZONE, locale=_locale(lang))
+        return text.translate(_LATIN_TO_ARABIC_DIGITS)
+    return format_datetime(moment, "d MMM y, HH:mm", tzinfo=TIME_ZONE, locale="en")
