@@ -251,6 +251,9 @@ class Runtime:
         for bot_ in (self.trader_bot, self.admin_bot):
             if bot_ is not None:
                 await bot_.session.close()
+        for dp in (self.trader_dp, self.admin_dp):
+            if dp is not None:
+                bot.app.detach_routers(dp)
         if self.kv is not None:
             await self.kv.close()
         if self.storage is not None:

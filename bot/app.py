@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
@@ -32,7 +32,7 @@ def build_dispatcher(
     dp.update.outer_middleware(Throttle(kv))
     dp.update.outer_middleware(UnitOfWork(session_factory, wake_notifier))
     UserLocale(i18n).setup(dp)
-    dp.include_router(errors.router)
+    errors.setup(dp)
     dp.include_routers(*routers())
     return dp
 
@@ -42,3 +42,16 @@ async def set_commands(bot: Bot) -> None:
     for lang, code in (("ar", None), ("ar", "ar"), ("en", "en")):
         commands = [BotCommand(command=name, description=text) for name, text in command_menu(lang)]
         await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
+
+
+def detach_routers(dp: Dispatcher) -> None:
+    """Feature routers are module-level objects; free them so a new Dispatcher (the next
+    Runtime in the same process, as in tests) can include them again."""
+
+    def walk(router: Router) -> None:
+        for child in router.sub_routers:
+            walk(child)
+            child._parent_router = None
+        router.sub_routers.clear()
+
+    walk(dp)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aiogram import Router
+from aiogram import Dispatcher
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import gettext as _
@@ -36,10 +36,10 @@ def error_text(error: DomainError) -> str:
     return render(error.params)
 
 
-router = Router(name="errors")
+def setup(dp: Dispatcher) -> None:
+    dp.errors.register(domain_error, ExceptionTypeFilter(DomainError))
 
 
-@router.errors(ExceptionTypeFilter(DomainError))
 async def domain_error(event: ErrorEvent) -> None:
     assert isinstance(event.exception, DomainError)
     update = event.update

@@ -63,8 +63,12 @@ class Settings(BaseSettings):
         if value is None or value == "":
             return None
         from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
 
-        url = make_url(value)
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("not a database URL (expected postgresql://user@host:port/name)") from None
         if url.get_backend_name() != "postgresql":
             raise ValueError("expected a postgresql:// URL")
         if not url.drivername.endswith("+asyncpg"):
