@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import users
 from core.db import transaction
+from core.ledger import AccountRef, Purpose, balance, transfer
+from core.money import Asset
 from core.wallet.config import WalletConfig
 from core.wallet.hd import DEV_MNEMONIC, xpub_from_mnemonic
 from tests.conftest import new_id
@@ -36,3 +38,17 @@ def make_user(session_factory: async_sessionmaker[AsyncSession]) -> Callable[...
         return await create_user(session_factory, kyc_level)
 
     return make
+
+
+async def fund(factory: async_sessionmaker[AsyncSession], uid: int, asset: Asset, amount: int) -> None:
+    """Credit a user as a deposit would (the ledger's own entry, not the scanner)."""
+    async with transaction(factory) as s:
+        await transfer(
+            s, kind="deposit", key=f"test-fund:{uid}:{asset}:{new_id()}",
+            src=AccountRef.platform(Purpose.DEPOSITS), dst=AccountRef.user(uid), asset=asset, amount=amount,
+        )
+
+
+async def available(factory: async_sessionmaker[AsyncSession], uid: int, asset: Asset) -> int:
+    async with factory() as s:
+        return await balance(s, AccountRef.user(uid), asset)
