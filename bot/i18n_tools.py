@@ -19,6 +19,7 @@ tooling on small temporary trees.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gettext
 import io
 import re
@@ -102,9 +103,10 @@ def new_catalog(lang: str | None) -> Catalog:
     return catalog
 
 
-def load(path: Path, lang: str | None) -> Catalog:
-    with path.open("rb") as fp:
-        return read_po(fp, locale=lang, domain=DOMAIN, abort_invalid=True)
+def load(path: Path, lang: str | None, *, strict: bool = True) -> Catalog:
+    """Read a .po file; ``strict`` refuses a malformed file instead of printing warnings."""
+    with path.open("rb") as fp, contextlib.redirect_stdout(io.StringIO()):
+        return read_po(fp, locale=lang, domain=DOMAIN, abort_invalid=strict)
 
 
 def _render_po(catalog: Catalog) -> bytes:
@@ -362,8 +364,9 @@ def check(root: Path, locales: Locales, sources: Iterable[str] = SOURCES) -> lis
             continue
         try:
             catalog = load(po, lang)
-        except Exception as exc:  # a syntax error in a hand-edited file
+        except Exception as exc:  # a syntax error in a hand-edited file, or forms != nplurals
             problems.append(f"{lang}: cannot read {po}: {exc}")
+            problems += plural_problems(lang, load(po, lang, strict=False))
             continue
         for message in template:
             if not message.id:
