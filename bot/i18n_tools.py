@@ -19,13 +19,16 @@ tooling on small temporary trees.
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
+import fcntl
 import gettext
 import io
+import os
 import re
 import string
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,6 +164,53 @@ def extract(root: Path, sources: Iterable[str] = SOURCES) -> Catalog:
     return template
 
 
+# Translation calls whose msgid arguments must be literal strings: name -> (first, how many).
+# _ / __ / gettext / lazy_gettext take a plural as well when called with three arguments.
+_MSGID_ARGS = {
+    "_": (0, 1), "__": (0, 1), "gettext": (0, 1), "lazy_gettext": (0, 1), "N_": (0, 1),
+    "ngettext": (0, 2), "translate": (1, 1), "ntranslate": (1, 2),
+}  # fmt: skip
+
+
+def _source_files(root: Path, sources: Iterable[str]) -> Iterator[Path]:
+    for source in sources:
+        path = root / source
+        if path.is_dir():
+            yield from sorted(path.rglob("*.py"))
+        elif path.is_file():
+            yield path
+
+
+def dynamic_msgids(root: Path, sources: Iterable[str] = SOURCES) -> list[str]:
+    """Calls like _(f"Hi {name}") or _(text): extraction cannot see them, so they are never
+    translated. Text must be a literal; fill placeholders afterwards with .format()."""
+    problems = []
+    for path in _source_files(root, sources):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        except SyntaxError:
+            continue  # ruff reports it
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            name = node.func.id
+            if name not in _MSGID_ARGS:
+                continue
+            first, count = _MSGID_ARGS[name]
+            if count == 1 and first == 0 and name != "N_" and len(node.args) >= 3:
+                count = 2
+            texts = node.args[first : first + count]
+            for arg in texts:
+                if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                    where = f"{path.relative_to(root)}:{node.lineno}"
+                    problems.append(
+                        f"code: {where}: {name}() needs a literal string (an f-string, variable or "
+                        "concatenation is not extracted; use placeholders and .format())"
+                    )
+                    break
+    return problems
+
+
 # ---------------------------------------------------------------- compile
 
 
@@ -208,7 +258,24 @@ class UpdateReport:
     arabic_todo: int
 
 
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """One `update` at a time on a catalog folder (several developers share a working tree)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def update(root: Path, locales: Locales, sources: Iterable[str] = SOURCES) -> UpdateReport:
+    with _locked(locales.path):
+        return _update(root, locales, sources)
+
+
+def _update(root: Path, locales: Locales, sources: Iterable[str]) -> UpdateReport:
     template = extract(root, sources)
     _write_if_changed(locales.pot, _render_po(template), ignore_dates=True)
     english_filled = 0
@@ -355,8 +422,9 @@ def catalog_problems(lang: str, catalog: Catalog) -> list[str]:
 
 def check(root: Path, locales: Locales, sources: Iterable[str] = SOURCES) -> list[str]:
     """Every problem that would show a trader an untranslated or broken message."""
+    sources = tuple(sources)
     template = extract(root, sources)
-    problems: list[str] = []
+    problems: list[str] = dynamic_msgids(root, sources)
     for lang in LANGUAGES:
         po = locales.po(lang)
         if not po.exists():

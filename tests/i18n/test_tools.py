@@ -257,3 +257,25 @@ def test_arabic_ngettext_picks_the_right_form(tree: tuple[Path, Locales]) -> Non
     with i18n.context(), i18n.use_locale("en"):
         assert i18n.gettext("{n} trade", "{n} trades", 1) == "{n} trade"
         assert i18n.gettext("{n} trade", "{n} trades", 11) == "{n} trades"
+
+
+def test_check_fails_on_text_extraction_cannot_see(tree: tuple[Path, Locales]) -> None:
+    root, locales = tree
+    write(
+        root / "bot" / "sloppy.py",
+        """
+        from aiogram.utils.i18n import gettext as _
+
+        def hello(name, text):
+            a = _(f"Hi {name}")
+            b = _(text)
+            c = _("Hi {name}").format(name=name)  # fine
+            d = "Hi".translate({})  # str.translate: not ours
+            return a, b, c, d
+        """,
+    )
+    tools.update(root, locales)
+    set_po(locales, "ar", {"Hi {name}": "أهلًا {name}"})
+    problems = tools.check(root, locales)
+    assert [p.split(": ")[1] for p in problems] == ["bot/sloppy.py:5", "bot/sloppy.py:6"]
+    assert all("needs a literal string" in p for p in problems)
