@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlparse
 
+from tronpy.keys import PrivateKey
+
 from core.config import ConfigError, Settings
 from core.money import MICRO, Asset
 from core.wallet.hd import DEV_MNEMONIC, xpub_from_mnemonic
@@ -29,6 +31,7 @@ def _per_asset(usdt: int, trx: int) -> dict[Asset, int]:
 class WalletConfig:
     xpub: str
     usdt_contract: str
+    hot_address: str | None = None  # the scanner ignores its transfers (sweep gas) to deposit addresses
     confirmations: int = 19
     batch_blocks: int = 100
     start_block: int | None = None  # None: a new scanner starts at the current head
@@ -48,6 +51,7 @@ class WalletConfig:
     sweep_gas_sun: int = 30 * MICRO  # TRX sent to a deposit address to burn for the USDT transfer
     trx_sweep_reserve_sun: int = 1 * MICRO  # TRX left behind for bandwidth when sweeping TRX
     hot_max_share_pct: int = 20  # alert when the hot wallet holds more than this share of liabilities
+    hot_trx_float_sun: int = 1_000 * MICRO  # TRX the hot wallet keeps for fees, not counted as too much
 
 
 def _is_local(url: str | None) -> bool:
@@ -64,7 +68,12 @@ def wallet_config(settings: Settings, **overrides: object) -> WalletConfig:
         if not _is_local(settings.tron_api_url):
             raise ConfigError("WALLET_XPUB: required when TRON_API_URL is a real network")
         xpub = xpub_from_mnemonic(DEV_MNEMONIC)
+    hot_address = None
+    if settings.hot_wallet_key:
+        key = PrivateKey(bytes.fromhex(settings.hot_wallet_key.strip().removeprefix("0x")))
+        hot_address = key.public_key.to_base58check_address()
     values: dict[str, object] = {
+        "hot_address": hot_address,
         "xpub": xpub,
         "usdt_contract": settings.usdt_contract,
         "confirmations": settings.confirmations,

@@ -171,7 +171,9 @@ class Sweep(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"))
     asset: Mapped[str] = mapped_column(String(8))
     amount: Mapped[int] = mapped_column(BigInteger)
+    upto_deposit_id: Mapped[int] = mapped_column(BigInteger)  # credited deposits it covers
     gas_txid: Mapped[str | None] = mapped_column(String(64))
     txid: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()

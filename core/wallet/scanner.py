@@ -67,6 +67,8 @@ class Scanner:
         self.config = config
         self.book = book or AddressBook()
         self.contract = addresses.body(config.usdt_contract)
+        # TRX the hot wallet sends to a deposit address (gas for a sweep) is not a deposit.
+        self.ignored_senders = {addresses.body(config.hot_address)} if config.hot_address else set()
 
     async def run_once(self, factory: async_sessionmaker[AsyncSession]) -> ScanResult:
         async with factory() as session, session.begin():
@@ -171,7 +173,7 @@ class Scanner:
         hashes = {b.num: b.hash for b in blocks}
         who = await owners(session, {t.to for _, t in found})
         for num, t in found:
-            if t.to not in who:
+            if t.to not in who or t.sender in self.ignored_senders:
                 continue
             user_id, address = who[t.to]
             stmt = (

@@ -136,9 +136,11 @@ def upgrade() -> None:
         _user_fk("wallet_sweeps"),
         sa.Column("asset", sa.String(8), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("upto_deposit_id", sa.BigInteger(), nullable=False),
         sa.Column("gas_txid", sa.String(64)),
         sa.Column("txid", sa.String(64)),
         sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("error", sa.Text()),
         _created(),
         sa.PrimaryKeyConstraint("id", name="pk_wallet_sweeps"),
     )
