@@ -1,0 +1,136 @@
+"""Browsing offers: the market a trader sees.
+
+Order: best price first (lowest for a buyer browsing sell offers, highest for a seller browsing
+buy offers), then promoted offers (the hook for the premium issue: ``offers.is_promoted``), then
+the maker's completed trades, then the oldest offer. A floating price is computed in SQL from
+the reference rate exactly as pricing.floating_price does (round half up to the fiat's exponent);
+floating offers without a reference rate are not shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Numeric, and_, case, cast, exists, func, not_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from core.errors import DomainError
+from core.escrow.models import Block, MarketRate, Offer, OfferStatus, PriceType, Side, Trade, TradeStatus
+from core.escrow.pricing import check_fiat_precision, max_fiat_for
+from core.escrow.reputation import UserStats, stats_for
+from core.money import MICRO, Asset, Fiat
+from core.users import User
+
+LIMIT_MAX = 50
+
+
+@dataclass(frozen=True)
+class OfferRow:
+    offer: Offer
+    price: Decimal  # the price now
+    max_fiat: Decimal  # the most one trade can be now (limit, or what is left)
+    maker_name: str
+    maker: UserStats
+
+
+@dataclass(frozen=True)
+class OfferPage:
+    items: list[OfferRow]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.items) < self.total
+
+
+def _price_expr(fiat: Fiat) -> ColumnElement[Decimal]:
+    floating = func.round(MarketRate.rate * (100 + Offer.margin_pct) / 100, fiat.exponent)
+    return cast(case((Offer.price_type == PriceType.FIXED.value, Offer.price), else_=floating), Numeric(20, 2))
+
+
+async def browse(
+    session: AsyncSession,
+    *,
+    viewer_id: int,
+    side: Side,
+    asset: Asset,
+    fiat: Fiat,
+    fiat_amount: Decimal | None = None,
+    payment_method: str | None = None,
+    offset: int = 0,
+    limit: int = 10,
+    now: datetime | None = None,
+) -> OfferPage:
+    """Active offers of ``side`` (SELL: what a buyer sees) for an asset and fiat, without the
+    viewer's own and without makers blocked by or blocking the viewer. ``fiat_amount`` keeps
+    offers whose limits and remaining amount allow that much; ``payment_method`` one code."""
+    side, asset, fiat = Side(side), Asset(asset), Fiat(fiat)
+    if offset < 0 or not 0 < limit <= LIMIT_MAX:
+        raise DomainError("page_invalid", offset=offset, limit=limit, max_limit=LIMIT_MAX)
+    price = _price_expr(fiat).label("price")
+    available_fiat = Offer.remaining * price / MICRO
+    blocked = exists().where(
+        or_(
+            and_(Block.user_id == viewer_id, Block.blocked_id == Offer.maker_id),
+            and_(Block.user_id == Offer.maker_id, Block.blocked_id == viewer_id),
+        )
+    )
+    conditions: list[ColumnElement[bool]] = [
+        Offer.status == OfferStatus.ACTIVE.value,
+        Offer.side == side.value,
+        Offer.asset == asset.value,
+        Offer.fiat == fiat.value,
+        Offer.maker_id != viewer_id,
+        Offer.remaining > 0,
+        price.isnot(None),
+        available_fiat >= Offer.min_fiat,
+        not_(User.is_banned),
+        not_(blocked),
+    ]
+    if fiat_amount is not None:
+        amount = check_fiat_precision(fiat_amount, fiat, "fiat_amount")
+        conditions += [Offer.min_fiat <= amount, Offer.max_fiat >= amount, available_fiat >= amount]
+    if payment_method is not None:
+        conditions.append(Offer.payment_methods.contains([payment_method]))
+    base = (
+        select(Offer, price)
+        .join(User, User.id == Offer.maker_id)
+        .outerjoin(MarketRate, and_(MarketRate.asset == Offer.asset, MarketRate.fiat == Offer.fiat))
+        .where(*conditions)
+    )
+    total = int((await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one())
+    completed = (
+        select(func.count())
+        .where(
+            Trade.status == TradeStatus.COMPLETED.value,
+            or_(Trade.seller_id == Offer.maker_id, Trade.buyer_id == Offer.maker_id),
+        )
+        .correlate(Offer)
+        .scalar_subquery()
+    )
+    best = price.asc() if side == Side.SELL else price.desc()
+    stmt = (
+        base.add_columns(User.username, User.first_name)
+        .order_by(best, Offer.is_promoted.desc(), completed.desc(), Offer.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = (await session.execute(stmt)).all()
+    stats = await stats_for(session, [row[0].maker_id for row in rows], now=now)
+    items = []
+    for offer, row_price, username, first_name in rows:
+        items.append(
+            OfferRow(
+                offer=offer,
+                price=row_price,
+                max_fiat=min(offer.max_fiat, max_fiat_for(offer.remaining, row_price, fiat)),
+                maker_name=f"@{username}" if username else (first_name or str(offer.maker_id)),
+                maker=stats[offer.maker_id],
+            )
+        )
+    return OfferPage(items=items, total=total, offset=offset, limit=limit)

@@ -1,0 +1,140 @@
+"""Market settings the admins control: reference rates per asset and fiat, and the knobs
+(fees, allowed price deviation, timers, limits) with defaults from core.config.Settings.
+
+Every service takes an optional ``rules``; when omitted, ``await rules(session)`` is used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import outbox
+from core.config import get_settings
+from core.errors import DomainError
+from core.escrow.models import MarketRate, MarketSetting
+from core.money import Asset, Fiat
+
+
+@dataclass(frozen=True)
+class Rules:
+    maker_fee_pct: Decimal = Decimal("0.2")
+    taker_fee_pct: Decimal = Decimal("0.2")
+    price_deviation_pct: Decimal = Decimal("10")  # a price further from the reference is refused
+    dispute_after_minutes: int = 15  # after PAID, before either party may open a dispute
+    release_escalation_hours: int = 24  # PAID and neither released nor disputed: escalate
+    reminder_minutes: int = 5  # remind the buyer this long before the payment window ends
+    max_open_trades: int = 5  # per taker, trades not yet finished
+    cancel_limit: int = 3  # cancellations (or expiries) by one buyer within 24 h ...
+    cancel_cooldown_hours: int = 24  # ... then no taking as a buyer for this long after the last one
+
+    @property
+    def dispute_after(self) -> timedelta:
+        return timedelta(minutes=self.dispute_after_minutes)
+
+    @property
+    def release_escalation(self) -> timedelta:
+        return timedelta(hours=self.release_escalation_hours)
+
+    @property
+    def reminder_before(self) -> timedelta:
+        return timedelta(minutes=self.reminder_minutes)
+
+    @property
+    def cancel_cooldown(self) -> timedelta:
+        return timedelta(hours=self.cancel_cooldown_hours)
+
+
+RULE_NAMES = tuple(f.name for f in dataclasses.fields(Rules))
+
+
+def default_rules() -> Rules:
+    settings = get_settings()
+    return Rules(
+        maker_fee_pct=settings.maker_fee_pct,
+        taker_fee_pct=settings.taker_fee_pct,
+        price_deviation_pct=settings.price_deviation_pct,
+        dispute_after_minutes=settings.dispute_after_minutes,
+        release_escalation_hours=settings.release_escalation_hours,
+    )
+
+
+def _parse(name: str, value: str) -> Decimal | int:
+    field_type = {f.name: f.type for f in dataclasses.fields(Rules)}[name]
+    try:
+        parsed: Decimal | int = Decimal(value) if "Decimal" in str(field_type) else int(value)
+    except (InvalidOperation, ValueError):
+        raise DomainError("setting_invalid", name=name, value=value) from None
+    if parsed < 0 or (isinstance(parsed, Decimal) and not parsed.is_finite()):
+        raise DomainError("setting_invalid", name=name, value=value)
+    return parsed
+
+
+async def rules(session: AsyncSession) -> Rules:
+    """The knobs in force: Settings defaults overridden by what admins stored."""
+    base = default_rules()
+    rows = (await session.execute(select(MarketSetting))).scalars().all()
+    overrides = {row.key: _parse(row.key, row.value) for row in rows if row.key in RULE_NAMES}
+    return dataclasses.replace(base, **overrides)  # type: ignore[arg-type]
+
+
+async def set_rule(session: AsyncSession, *, name: str, value: str, actor_id: int | None) -> Rules:
+    """Override one knob at run time (admins); returns the rules now in force."""
+    if name not in RULE_NAMES:
+        raise DomainError("setting_unknown", name=name)
+    _parse(name, value)
+    stmt = insert(MarketSetting).values(key=name, value=value, updated_by=actor_id)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[MarketSetting.key],
+        set_={"value": value, "updated_by": actor_id, "updated_at": func.now()},
+    )
+    await session.execute(stmt)
+    outbox.emit(session, "market.setting_changed", {"name": name, "value": value, "by": actor_id},
+                [outbox.ADMINS])
+    return await rules(session)
+
+
+async def get_reference_rate(session: AsyncSession, asset: Asset, fiat: Fiat) -> Decimal | None:
+    row = await session.get(MarketRate, (asset.value, fiat.value), populate_existing=True)
+    return row.rate if row is not None else None
+
+
+async def reference_rates(session: AsyncSession) -> dict[tuple[Asset, Fiat], Decimal]:
+    rows = (await session.execute(select(MarketRate))).scalars().all()
+    return {(Asset(r.asset), Fiat(r.fiat)): r.rate for r in rows}
+
+
+async def set_reference_rate(
+    session: AsyncSession, *, asset: Asset, fiat: Fiat, rate: Decimal, actor_id: int | None
+) -> Decimal:
+    """Set the reference rate (fiat per 1 unit, in the fiat's exponent); announces the change."""
+    if not rate.is_finite() or rate <= 0:
+        raise DomainError("rate_invalid", rate=str(rate))
+    if rate != rate.quantize(fiat.quantum):
+        raise DomainError("fiat_precision", fiat=fiat.value, decimals=fiat.exponent, value=str(rate))
+    old = await get_reference_rate(session, asset, fiat)
+    stmt = insert(MarketRate).values(asset=asset.value, fiat=fiat.value, rate=rate, updated_by=actor_id)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[MarketRate.asset, MarketRate.fiat],
+        set_={"rate": rate, "updated_by": actor_id, "updated_at": func.now()},
+    )
+    await session.execute(stmt)
+    outbox.emit(
+        session,
+        "market.rate_changed",
+        {
+            "asset": asset.value,
+            "fiat": fiat.value,
+            "rate": str(rate),
+            "old_rate": str(old) if old is not None else None,
+            "by": actor_id,
+        },
+        [outbox.ADMINS, outbox.OFFERS_CHANNEL],
+    )
+    return rate

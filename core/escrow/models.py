@@ -1,0 +1,344 @@
+"""The marketplace's tables: market settings, offers, trades and everything hanging off a trade.
+
+Migration: migrations/versions/0003_escrow.py (keep the two in step).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, created_at_column
+from core.money import Asset, Fiat
+
+PRICE = Numeric(20, 2)  # fiat prices and totals; the fiat's exponent (IQD 0, USD 2) is enforced in code
+PCT = Numeric(7, 3)
+
+
+class Side(enum.StrEnum):
+    SELL = "sell"  # the maker sells crypto (and is funded when publishing)
+    BUY = "buy"  # the maker buys crypto (the taker, a seller, is funded when taking)
+
+
+class PriceType(enum.StrEnum):
+    FIXED = "fixed"
+    FLOATING = "floating"  # margin percent over the admins' reference rate
+
+
+class OfferStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"  # hidden from browsing; a sell offer keeps its reserve
+    CLOSED = "closed"  # final; its reserve went back to the maker
+
+
+class TradeStatus(enum.StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    PAID = "paid"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    DISPUTED = "disputed"
+
+
+OPEN_TRADE_STATUSES = (TradeStatus.AWAITING_PAYMENT, TradeStatus.PAID, TradeStatus.DISPUTED)
+
+
+def fiat_text(value: Decimal | None, fiat: str) -> str | None:
+    """A fiat amount as text in the currency's exponent ("131000" IQD, "12.50" USD)."""
+    return None if value is None else str(value.quantize(Fiat(fiat).quantum))
+
+
+class MarketRate(Base):
+    """The admins' reference rate per asset and fiat (fiat per 1 unit)."""
+
+    __tablename__ = "market_rates"
+
+    asset: Mapped[str] = mapped_column(String(8), primary_key=True)
+    fiat: Mapped[str] = mapped_column(String(8), primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(PRICE)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = created_at_column()
+
+    __table_args__ = (CheckConstraint("rate > 0", name="positive"),)
+
+
+class MarketSetting(Base):
+    """Run-time overrides of the marketplace knobs (fees, deviation, ...): see market.Rules."""
+
+    __tablename__ = "market_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64))
+    updated_by: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = created_at_column()
+
+
+class Offer(Base):
+    __tablename__ = "offers"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    maker_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"))
+    side: Mapped[str] = mapped_column(String(4))
+    asset: Mapped[str] = mapped_column(String(8))
+    fiat: Mapped[str] = mapped_column(String(8))
+    price_type: Mapped[str] = mapped_column(String(8))
+    price: Mapped[Decimal | None] = mapped_column(PRICE)  # fixed price
+    margin_pct: Mapped[Decimal | None] = mapped_column(PCT)  # floating price
+    amount: Mapped[int] = mapped_column(BigInteger)  # the total the maker asked for (micro units)
+    remaining: Mapped[int] = mapped_column(BigInteger)  # what can still be traded (micro units)
+    # Sell offers only: coins kept in the reserve for the maker's fees on future trades.
+    fee_reserve: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    maker_fee_pct: Mapped[Decimal] = mapped_column(PCT)  # fixed when published
+    min_fiat: Mapped[Decimal] = mapped_column(PRICE)
+    max_fiat: Mapped[Decimal] = mapped_column(PRICE)
+    payment_methods: Mapped[list[str]] = mapped_column(ARRAY(String(16)))
+    payment_note: Mapped[str | None] = mapped_column(String(100))
+    payment_window: Mapped[int] = mapped_column(Integer)  # minutes
+    terms: Mapped[str | None] = mapped_column(String(500))
+    min_trades: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    min_account_age_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    status: Mapped[str] = mapped_column(String(8), default=OfferStatus.ACTIVE)
+    is_promoted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    reserve_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # ledger keys
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = created_at_column()
+    closed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint("side IN ('sell', 'buy')", name="side"),
+        CheckConstraint("status IN ('active', 'paused', 'closed')", name="status"),
+        CheckConstraint(
+            "(price_type = 'fixed' AND price > 0) OR (price_type = 'floating' AND margin_pct IS NOT NULL)",
+            name="price",
+        ),
+        CheckConstraint("remaining >= 0 AND remaining <= amount AND fee_reserve >= 0", name="amounts"),
+        CheckConstraint("min_fiat > 0 AND max_fiat >= min_fiat", name="limits"),
+        CheckConstraint("payment_window IN (15, 30, 45, 60)", name="window"),
+        Index("ix_offers_browse", "side", "asset", "fiat", "status"),
+        Index("ix_offers_maker_id", "maker_id"),
+    )
+
+    @property
+    def asset_enum(self) -> Asset:
+        return Asset(self.asset)
+
+    @property
+    def fiat_enum(self) -> Fiat:
+        return Fiat(self.fiat)
+
+    @property
+    def reserved(self) -> int:
+        """What a sell offer's reserve account holds (the ledger agrees; 0 for buy offers)."""
+        return self.remaining + self.fee_reserve if self.side == Side.SELL else 0
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-safe facts for outbox payloads."""
+        return {
+            "offer_id": self.id,
+            "maker_id": self.maker_id,
+            "side": self.side,
+            "asset": self.asset,
+            "fiat": self.fiat,
+            "price_type": self.price_type,
+            "price": fiat_text(self.price, self.fiat),
+            "margin_pct": str(self.margin_pct) if self.margin_pct is not None else None,
+            "amount": self.amount,
+            "remaining": self.remaining,
+            "min_fiat": fiat_text(self.min_fiat, self.fiat),
+            "max_fiat": fiat_text(self.max_fiat, self.fiat),
+            "payment_methods": list(self.payment_methods),
+            "payment_note": self.payment_note,
+            "payment_window": self.payment_window,
+            "status": self.status,
+        }
+
+
+class Trade(Base):
+    __tablename__ = "trades"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    offer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("offers.id"))
+    offer_side: Mapped[str] = mapped_column(String(4))
+    maker_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"))
+    taker_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"))
+    seller_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"))
+    buyer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"))
+    asset: Mapped[str] = mapped_column(String(8))
+    fiat: Mapped[str] = mapped_column(String(8))
+    price: Mapped[Decimal] = mapped_column(PRICE)
+    fiat_amount: Mapped[Decimal] = mapped_column(PRICE)  # what the buyer pays, exactly
+    crypto_amount: Mapped[int] = mapped_column(BigInteger)  # what the fiat buys (rounded down)
+    seller_fee: Mapped[int] = mapped_column(BigInteger)  # locked in escrow on top of crypto_amount
+    buyer_fee: Mapped[int] = mapped_column(BigInteger)  # deducted from what the buyer receives
+    escrow_source: Mapped[str] = mapped_column(String(10))  # "reserve" | "available"
+    payment_method: Mapped[str | None] = mapped_column(String(16))
+    payment_window: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default=TradeStatus.AWAITING_PAYMENT)
+    # Who ended it: completed by "seller" | "dispute"; cancelled by "buyer" | "expired" | "dispute".
+    close_reason: Mapped[str | None] = mapped_column(String(16))
+    receipt_file_id: Mapped[str | None] = mapped_column(String(256))
+    receipt_file_unique_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = created_at_column()
+    expires_at: Mapped[datetime]
+    reminded_at: Mapped[datetime | None]
+    paid_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    disputed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('awaiting_payment', 'paid', 'completed', 'cancelled', 'disputed')", name="status"
+        ),
+        CheckConstraint(
+            "crypto_amount > 0 AND seller_fee >= 0 AND buyer_fee >= 0 AND buyer_fee < crypto_amount",
+            name="amounts",
+        ),
+        CheckConstraint("seller_id <> buyer_id", name="parties"),
+        Index("ix_trades_status_expires_at", "status", "expires_at"),
+        Index("ix_trades_seller_id", "seller_id"),
+        Index("ix_trades_buyer_id", "buyer_id"),
+        Index("ix_trades_offer_id", "offer_id"),
+    )
+
+    @property
+    def escrow_amount(self) -> int:
+        """What the trade's escrow account holds while the trade is open."""
+        return self.crypto_amount + self.seller_fee
+
+    @property
+    def buyer_receives(self) -> int:
+        return self.crypto_amount - self.buyer_fee
+
+    @property
+    def fee_total(self) -> int:
+        return self.seller_fee + self.buyer_fee
+
+    def party_ids(self) -> tuple[int, int]:
+        return self.seller_id, self.buyer_id
+
+    def counterpart(self, user_id: int) -> int:
+        return self.buyer_id if user_id == self.seller_id else self.seller_id
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-safe facts for outbox payloads (the parties' ids, no other personal data)."""
+        return {
+            "trade_id": self.id,
+            "offer_id": self.offer_id,
+            "seller_id": self.seller_id,
+            "buyer_id": self.buyer_id,
+            "asset": self.asset,
+            "fiat": self.fiat,
+            "price": fiat_text(self.price, self.fiat),
+            "fiat_amount": fiat_text(self.fiat_amount, self.fiat),
+            "crypto_amount": self.crypto_amount,
+            "seller_fee": self.seller_fee,
+            "buyer_fee": self.buyer_fee,
+            "payment_method": self.payment_method,
+            "status": self.status,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+        }
+
+
+class TradeEvent(Base):
+    """The timeline of a trade (the admin screen reads it)."""
+
+    __tablename__ = "trade_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    trade_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("trades.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)  # None: the system (expiry, escalation)
+    status: Mapped[str] = mapped_column(String(20))  # the trade's status after the event
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class TradeMessage(Base):
+    """Chat evidence: every message relayed between the parties of a trade."""
+
+    __tablename__ = "trade_messages"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    trade_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("trades.id"), index=True)
+    sender_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(8))  # text | photo | document | receipt
+    text: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[str | None] = mapped_column(String(256))
+    file_unique_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    reused: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Dispute(Base):
+    __tablename__ = "disputes"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    trade_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("trades.id"), unique=True)
+    opened_by: Mapped[int | None] = mapped_column(BigInteger)  # None: escalated by the system
+    reason: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime] = created_at_column()
+    owner_id: Mapped[int | None] = mapped_column(BigInteger)  # the moderator handling it
+    claimed_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(String(8))  # release | refund
+    resolved_by: Mapped[int | None] = mapped_column(BigInteger)
+    resolved_at: Mapped[datetime | None]
+    resolution_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (CheckConstraint("resolution IS NULL OR resolution IN ('release', 'refund')", name="res"),)
+
+
+class DisputeStatement(Base):
+    __tablename__ = "dispute_statements"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("disputes.id"), index=True)
+    author_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    trade_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("trades.id"))
+    from_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"))
+    to_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), index=True)
+    positive: Mapped[bool] = mapped_column(Boolean)
+    comment: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = created_at_column()
+
+    __table_args__ = (UniqueConstraint("trade_id", "from_id", name="uq_feedback_trade_id_from_id"),)
+
+
+class Block(Base):
+    __tablename__ = "user_blocks"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
+    blocked_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
+    created_at: Mapped[datetime] = created_at_column()
+
+    __table_args__ = (
+        CheckConstraint("user_id <> blocked_id", name="not_self"),
+        Index("ix_user_blocks_blocked_id", "blocked_id"),
+    )
+

@@ -1,0 +1,375 @@
+"""Offers: publish, edit, pause, resume, close, and the maker's own list.
+
+Money (sell offers): publishing moves ``amount`` plus the maker's fee on it
+(``fee_for(amount, maker_fee_pct)``, the percentage in force when publishing) from the maker's
+available balance into the offer's reserve account, in the same transaction as the offer row.
+Each trade then takes its crypto and the maker's fee on it from the reserve; because fees round
+down, the fee part of the reserve always covers the fees of the remaining amount.
+
+- Pausing keeps the reserve (the offer is only hidden, its trades go on); resuming moves nothing.
+- Editing the amount sets a new *remaining* amount and takes or returns the difference.
+- Closing returns everything left in the reserve to the maker's available balance.
+Buy offers hold no money: the taker (the seller) is funded when taking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import outbox
+from core.errors import DomainError
+from core.escrow import market
+from core.escrow.models import Offer, OfferStatus, PriceType, Side
+from core.escrow.pricing import check_deviation, check_fiat_precision, floating_price, max_fiat_for
+from core.ledger import AccountRef, transfer
+from core.money import Asset, Fiat, fee_for
+from core.users import User
+
+PAYMENT_METHODS = ("zaincash", "fastpay", "qicard", "superqi", "asiahawala", "bank", "cash")
+PAYMENT_WINDOWS = (15, 30, 45, 60)
+TERMS_MAX = 500
+NOTE_MAX = 100
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class OfferDraft:
+    """Everything a maker chooses. Give exactly one of ``price`` (fixed) or ``margin_pct``."""
+
+    side: Side
+    asset: Asset
+    fiat: Fiat
+    amount: int  # micro units
+    min_fiat: Decimal
+    max_fiat: Decimal
+    payment_methods: tuple[str, ...] = ()
+    payment_window: int = 30
+    price: Decimal | None = None
+    margin_pct: Decimal | None = None
+    payment_note: str | None = None  # free-text method or details ("Asia Hawala, Mansour branch")
+    terms: str | None = None
+    min_trades: int = 0
+    min_account_age_days: int = 0
+
+
+@dataclass(frozen=True)
+class OfferPatch:
+    """Changes to an offer; None leaves a field as it is. ``amount`` is the new remaining amount.
+
+    To switch a fixed price to floating, give ``margin_pct`` (and vice versa); "" clears
+    ``terms`` / ``payment_note``."""
+
+    amount: int | None = None
+    price: Decimal | None = None
+    margin_pct: Decimal | None = None
+    min_fiat: Decimal | None = None
+    max_fiat: Decimal | None = None
+    payment_methods: tuple[str, ...] | None = None
+    payment_note: str | None = None
+    payment_window: int | None = None
+    terms: str | None = None
+    min_trades: int | None = None
+    min_account_age_days: int | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def current_price(session: AsyncSession, offer: Offer) -> Decimal:
+    """The offer's price now (a floating price follows the reference rate)."""
+    if offer.price_type == PriceType.FIXED:
+        assert offer.price is not None
+        return offer.price
+    assert offer.margin_pct is not None
+    reference = await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
+    if reference is None:
+        raise DomainError("no_reference_rate", asset=offer.asset, fiat=offer.fiat)
+    return floating_price(reference, offer.margin_pct, offer.fiat_enum)
+
+
+async def _validated_price(session: AsyncSession, draft: OfferDraft, rules: market.Rules) -> Decimal:
+    if (draft.price is None) == (draft.margin_pct is None):
+        raise DomainError("price_required")
+    reference = await market.get_reference_rate(session, draft.asset, draft.fiat)
+    if draft.price is not None:
+        price = check_fiat_precision(draft.price, draft.fiat, "price")
+        if price <= 0:
+            raise DomainError("price_invalid", price=str(price))
+    else:
+        assert draft.margin_pct is not None
+        if reference is None:
+            raise DomainError("no_reference_rate", asset=draft.asset.value, fiat=draft.fiat.value)
+        if not draft.margin_pct.is_finite() or draft.margin_pct != draft.margin_pct.quantize(Decimal("0.01")):
+            raise DomainError("margin_invalid", margin_pct=str(draft.margin_pct))
+        price = floating_price(reference, draft.margin_pct, draft.fiat)
+    check_deviation(price, reference, rules.price_deviation_pct, draft.fiat)
+    return price
+
+
+async def validate_draft(
+    session: AsyncSession, draft: OfferDraft, rules: market.Rules, *, allow_empty: bool = False
+) -> Decimal:
+    """Check every rule of an offer; returns its current price. Raises DomainError with facts.
+
+    ``allow_empty``: an edit of an offer whose amount is all traded (remaining 0)."""
+    draft = replace(draft, side=Side(draft.side), asset=Asset(draft.asset), fiat=Fiat(draft.fiat))
+    if draft.amount < 0 or (draft.amount == 0 and not allow_empty):
+        raise DomainError("amount_invalid", amount=draft.amount)
+    price = await _validated_price(session, draft, rules)
+    min_fiat = check_fiat_precision(draft.min_fiat, draft.fiat, "min_fiat")
+    max_fiat = check_fiat_precision(draft.max_fiat, draft.fiat, "max_fiat")
+    if min_fiat <= 0 or max_fiat < min_fiat:
+        raise DomainError("limits_invalid", min_fiat=str(min_fiat), max_fiat=str(max_fiat))
+    most = max_fiat_for(draft.amount, price, draft.fiat)
+    if draft.amount > 0 and min_fiat > most:
+        raise DomainError("limits_exceed_amount", min_fiat=str(min_fiat), amount_fiat=str(most),
+                          fiat=draft.fiat.value)
+    unknown = [m for m in draft.payment_methods if m not in PAYMENT_METHODS]
+    if unknown:
+        raise DomainError("payment_method_unknown", methods=unknown, allowed=list(PAYMENT_METHODS))
+    if not draft.payment_methods and not (draft.payment_note or "").strip():
+        raise DomainError("payment_method_required")
+    if draft.payment_note is not None and len(draft.payment_note) > NOTE_MAX:
+        raise DomainError("payment_note_too_long", max=NOTE_MAX, length=len(draft.payment_note))
+    if draft.payment_window not in PAYMENT_WINDOWS:
+        raise DomainError("payment_window_invalid", value=draft.payment_window, allowed=list(PAYMENT_WINDOWS))
+    if draft.terms is not None and len(draft.terms) > TERMS_MAX:
+        raise DomainError("terms_too_long", max=TERMS_MAX, length=len(draft.terms))
+    if draft.min_trades < 0 or draft.min_account_age_days < 0:
+        raise DomainError("requirement_invalid", min_trades=draft.min_trades,
+                          min_account_age_days=draft.min_account_age_days)
+    return price
+
+
+async def _require_active_user(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise DomainError("user_not_found", user_id=user_id)
+    if user.is_banned:
+        raise DomainError("user_banned", user_id=user_id)
+    return user
+
+
+async def _move_reserve(session: AsyncSession, offer: Offer, target: int) -> None:
+    """Make the sell offer's reserve hold ``target`` (taking from / returning to the maker)."""
+    delta = target - offer.reserved
+    if delta == 0:
+        return
+    offer.reserve_seq += 1
+    maker, reserve = AccountRef.user(offer.maker_id), AccountRef.offer_reserve(offer.id, offer.maker_id)
+    await transfer(
+        session,
+        kind="offer_fund" if delta > 0 else "offer_unfund",
+        key=f"offer:{offer.id}:reserve:{offer.reserve_seq}",
+        src=maker if delta > 0 else reserve,
+        dst=reserve if delta > 0 else maker,
+        asset=offer.asset_enum,
+        amount=abs(delta),
+        ref=f"offer:{offer.id}",
+    )
+
+
+def _announce(session: AsyncSession, kind: str, offer: Offer, price: Decimal | None = None) -> None:
+    payload = offer.summary()
+    payload["current_price"] = str(price) if price is not None else None
+    outbox.emit(session, kind, payload, [outbox.OFFERS_CHANNEL, outbox.user(offer.maker_id)])
+
+
+def _payment_methods(methods: tuple[str, ...]) -> list[str]:
+    return list(dict.fromkeys(m.strip().lower() for m in methods))
+
+
+async def publish_offer(
+    session: AsyncSession, *, maker_id: int, draft: OfferDraft, rules: market.Rules | None = None
+) -> Offer:
+    """Validate and publish an offer; a sell offer is funded in the same transaction.
+
+    Raises DomainError (validation codes), InsufficientFunds (sell offer without the balance).
+    """
+    rules = rules or await market.rules(session)
+    draft = replace(draft, payment_methods=tuple(_payment_methods(draft.payment_methods)))
+    price = await validate_draft(session, draft, rules)
+    await _require_active_user(session, maker_id)
+    offer = Offer(
+        maker_id=maker_id,
+        side=Side(draft.side).value,
+        asset=Asset(draft.asset).value,
+        fiat=Fiat(draft.fiat).value,
+        price_type=(PriceType.FIXED if draft.price is not None else PriceType.FLOATING).value,
+        price=draft.price,
+        margin_pct=draft.margin_pct,
+        amount=draft.amount,
+        remaining=0,
+        fee_reserve=0,
+        maker_fee_pct=rules.maker_fee_pct,
+        min_fiat=draft.min_fiat,
+        max_fiat=draft.max_fiat,
+        payment_methods=list(draft.payment_methods),
+        payment_note=(draft.payment_note or "").strip() or None,
+        payment_window=draft.payment_window,
+        terms=(draft.terms or "").strip() or None,
+        min_trades=draft.min_trades,
+        min_account_age_days=draft.min_account_age_days,
+        status=OfferStatus.ACTIVE.value,
+        reserve_seq=0,
+    )
+    session.add(offer)
+    await session.flush()
+    if offer.side == Side.SELL:
+        await _move_reserve(session, offer, draft.amount + fee_for(draft.amount, offer.maker_fee_pct))
+        offer.fee_reserve = fee_for(draft.amount, offer.maker_fee_pct)
+    offer.remaining = draft.amount
+    await session.flush()
+    _announce(session, "offer.published", offer, price)
+    return offer
+
+
+async def get_offer(session: AsyncSession, offer_id: int) -> Offer:
+    offer = await session.get(Offer, offer_id, populate_existing=True)
+    if offer is None:
+        raise DomainError("offer_not_found", offer_id=offer_id)
+    return offer
+
+
+async def lock_offer(session: AsyncSession, offer_id: int) -> Offer:
+    """The offer row, locked until the end of the transaction (takes and edits serialise here)."""
+    offer = await session.get(Offer, offer_id, with_for_update=True, populate_existing=True)
+    if offer is None:
+        raise DomainError("offer_not_found", offer_id=offer_id)
+    return offer
+
+
+async def _own_open_offer(session: AsyncSession, offer_id: int, actor_id: int, by_admin: bool) -> Offer:
+    offer = await lock_offer(session, offer_id)
+    if offer.maker_id != actor_id and not by_admin:
+        raise DomainError("not_offer_owner", offer_id=offer_id)
+    if offer.status == OfferStatus.CLOSED:
+        raise DomainError("offer_closed", offer_id=offer_id)
+    return offer
+
+
+def _pick(new: T | None, old: T) -> T:
+    return old if new is None else new
+
+
+def _draft_of(offer: Offer, patch: OfferPatch) -> OfferDraft:
+    price, margin = offer.price, offer.margin_pct
+    if patch.price is not None:
+        price, margin = patch.price, None
+    if patch.margin_pct is not None:
+        price, margin = None, patch.margin_pct
+    note = offer.payment_note if patch.payment_note is None else patch.payment_note
+    terms = offer.terms if patch.terms is None else patch.terms
+
+    return OfferDraft(
+        side=Side(offer.side),
+        asset=offer.asset_enum,
+        fiat=offer.fiat_enum,
+        amount=_pick(patch.amount, offer.remaining),
+        min_fiat=_pick(patch.min_fiat, offer.min_fiat),
+        max_fiat=_pick(patch.max_fiat, offer.max_fiat),
+        payment_methods=tuple(_payment_methods(_pick(patch.payment_methods, tuple(offer.payment_methods)))),
+        payment_window=_pick(patch.payment_window, offer.payment_window),
+        price=price,
+        margin_pct=margin,
+        payment_note=note,
+        terms=terms,
+        min_trades=_pick(patch.min_trades, offer.min_trades),
+        min_account_age_days=_pick(patch.min_account_age_days, offer.min_account_age_days),
+    )
+
+
+async def edit_offer(
+    session: AsyncSession,
+    *,
+    offer_id: int,
+    actor_id: int,
+    patch: OfferPatch,
+    rules: market.Rules | None = None,
+) -> Offer:
+    """Change an active or paused offer (only its maker). A new amount is the new remaining
+    amount: a sell offer's reserve is topped up (InsufficientFunds) or the difference returned."""
+    rules = rules or await market.rules(session)
+    offer = await _own_open_offer(session, offer_id, actor_id, by_admin=False)
+    if patch.amount is not None and patch.amount <= 0:
+        raise DomainError("amount_invalid", amount=patch.amount)
+    draft = _draft_of(offer, patch)
+    price = await validate_draft(session, draft, rules, allow_empty=True)
+    if patch.amount is not None:
+        if offer.side == Side.SELL:
+            fee_reserve = fee_for(patch.amount, offer.maker_fee_pct)
+            await _move_reserve(session, offer, patch.amount + fee_reserve)
+            offer.fee_reserve = fee_reserve
+        offer.amount = offer.amount - offer.remaining + patch.amount
+        offer.remaining = patch.amount
+    offer.price_type = (PriceType.FIXED if draft.price is not None else PriceType.FLOATING).value
+    offer.price, offer.margin_pct = draft.price, draft.margin_pct
+    offer.min_fiat, offer.max_fiat = draft.min_fiat, draft.max_fiat
+    offer.payment_methods = list(draft.payment_methods)
+    offer.payment_note = (draft.payment_note or "").strip() or None
+    offer.payment_window = draft.payment_window
+    offer.terms = (draft.terms or "").strip() or None
+    offer.min_trades, offer.min_account_age_days = draft.min_trades, draft.min_account_age_days
+    offer.updated_at = _now()
+    await session.flush()
+    _announce(session, "offer.updated", offer, price)
+    return offer
+
+
+async def pause_offer(session: AsyncSession, *, offer_id: int, actor_id: int) -> Offer:
+    """Hide an offer from browsing and taking. Its reserve stays; open trades go on."""
+    offer = await _own_open_offer(session, offer_id, actor_id, by_admin=False)
+    if offer.status == OfferStatus.PAUSED:
+        raise DomainError("offer_state", offer_id=offer_id, status=offer.status)
+    offer.status = OfferStatus.PAUSED.value
+    offer.updated_at = _now()
+    await session.flush()
+    _announce(session, "offer.paused", offer)
+    return offer
+
+
+async def resume_offer(
+    session: AsyncSession, *, offer_id: int, actor_id: int, rules: market.Rules | None = None
+) -> Offer:
+    """Show a paused offer again (its price must still be within the allowed deviation)."""
+    rules = rules or await market.rules(session)
+    offer = await _own_open_offer(session, offer_id, actor_id, by_admin=False)
+    if offer.status != OfferStatus.PAUSED:
+        raise DomainError("offer_state", offer_id=offer_id, status=offer.status)
+    price = await current_price(session, offer)
+    reference = await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
+    check_deviation(price, reference, rules.price_deviation_pct, offer.fiat_enum)
+    offer.status = OfferStatus.ACTIVE.value
+    offer.updated_at = _now()
+    await session.flush()
+    _announce(session, "offer.resumed", offer, price)
+    return offer
+
+
+async def close_offer(session: AsyncSession, *, offer_id: int, actor_id: int, by_admin: bool = False) -> Offer:
+    """Close for good; a sell offer's reserve (remaining amount and unused fee part) goes back
+    to the maker. Open trades go on; a later refund of one goes to the seller's available."""
+    offer = await _own_open_offer(session, offer_id, actor_id, by_admin=by_admin)
+    if offer.side == Side.SELL:
+        await _move_reserve(session, offer, 0)
+    offer.remaining, offer.fee_reserve = 0, 0
+    offer.status = OfferStatus.CLOSED.value
+    offer.closed_at = offer.updated_at = _now()
+    await session.flush()
+    _announce(session, "offer.closed", offer)
+    return offer
+
+
+async def my_offers(session: AsyncSession, user_id: int, *, include_closed: bool = False) -> list[Offer]:
+    """The maker's offers, newest first (closed ones only when asked)."""
+    stmt = select(Offer).where(Offer.maker_id == user_id).order_by(Offer.id.desc())
+    if not include_closed:
+        stmt = stmt.where(Offer.status != OfferStatus.CLOSED)
+    return list((await session.execute(stmt)).scalars())

@@ -1,0 +1,203 @@
+"""Reputation: feedback after a completed trade, profile statistics, and blocking users.
+
+Statistics (UserStats):
+- completed_trades: trades in COMPLETED where the user was buyer or seller (ever).
+- completion_rate_30d: of the trades opened in the last 30 days, completed / (completed + the
+  ones this user failed: cancelled by them as the buyer, or left to expire). A seller is not
+  blamed for a buyer's cancellation. None without such trades.
+- avg_release_seconds: as the seller, mean time from payment (or from opening, when the seller
+  released before the buyer pressed "paid") to release; releases decided in a dispute are left
+  out. None without releases.
+- positive / negative feedback received, positive_share (None without feedback).
+- account_age_days: since the user first met the bot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import Integer, and_, case, cast, delete, exists, func, literal, or_, select, union_all
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import outbox
+from core.errors import DomainError
+from core.escrow.models import Block, Feedback, Trade, TradeStatus
+from core.users import User
+
+COMMENT_MAX = 200
+
+
+@dataclass(frozen=True)
+class UserStats:
+    user_id: int
+    completed_trades: int = 0
+    completion_rate_30d: Decimal | None = None  # 0..100, one decimal
+    avg_release_seconds: int | None = None
+    positive: int = 0
+    negative: int = 0
+    account_age_days: int = 0
+
+    @property
+    def positive_share(self) -> Decimal | None:
+        """Percent of positive feedback (0..100, one decimal)."""
+        total = self.positive + self.negative
+        if not total:
+            return None
+        return (Decimal(self.positive) * 100 / total).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+async def stats_for(
+    session: AsyncSession, user_ids: Iterable[int], *, now: datetime | None = None
+) -> dict[int, UserStats]:
+    """Statistics of several users in three queries (browsing shows one per offer)."""
+    ids = list(dict.fromkeys(user_ids))
+    if not ids:
+        return {}
+    now = now or datetime.now(UTC)
+    month_ago = now - timedelta(days=30)
+    roles = union_all(
+        select(Trade.id, Trade.seller_id.label("uid"), literal("seller").label("role"), Trade.status,
+               Trade.close_reason, Trade.created_at, Trade.paid_at, Trade.completed_at),
+        select(Trade.id, Trade.buyer_id.label("uid"), literal("buyer").label("role"), Trade.status,
+               Trade.close_reason, Trade.created_at, Trade.paid_at, Trade.completed_at),
+    ).subquery()
+    completed = roles.c.status == TradeStatus.COMPLETED.value
+    recent = roles.c.created_at > month_ago
+    failed = and_(
+        roles.c.status == TradeStatus.CANCELLED.value,
+        roles.c.role == "buyer",
+        roles.c.close_reason.in_(("buyer", "expired")),
+    )
+    released = and_(completed, roles.c.role == "seller", roles.c.close_reason == "seller")
+    release_seconds = func.extract(
+        "epoch", roles.c.completed_at - func.coalesce(roles.c.paid_at, roles.c.created_at)
+    )
+    trade_rows = await session.execute(
+        select(
+            roles.c.uid,
+            func.count().filter(completed),
+            func.count().filter(and_(completed, recent)),
+            func.count().filter(and_(failed, recent)),
+            cast(func.round(func.avg(case((released, release_seconds)))), Integer),
+        )
+        .where(roles.c.uid.in_(ids))
+        .group_by(roles.c.uid)
+    )
+    trades = {row[0]: row[1:] for row in trade_rows}
+    feedback_rows = await session.execute(
+        select(
+            Feedback.to_id,
+            func.count().filter(Feedback.positive),
+            func.count().filter(~Feedback.positive),
+        )
+        .where(Feedback.to_id.in_(ids))
+        .group_by(Feedback.to_id)
+    )
+    feedback = {row[0]: row[1:] for row in feedback_rows}
+    user_rows = await session.execute(select(User.id, User.created_at).where(User.id.in_(ids)))
+    joined = {row[0]: row[1] for row in user_rows}
+    result = {}
+    for uid in ids:
+        done, done_30, failed_30, avg_release = trades.get(uid, (0, 0, 0, None))
+        positive, negative = feedback.get(uid, (0, 0))
+        rate = None
+        if done_30 + failed_30:
+            rate = (Decimal(done_30) * 100 / (done_30 + failed_30)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        created = joined.get(uid)
+        result[uid] = UserStats(
+            user_id=uid,
+            completed_trades=done,
+            completion_rate_30d=rate,
+            avg_release_seconds=avg_release,
+            positive=positive,
+            negative=negative,
+            account_age_days=(now - created).days if created else 0,
+        )
+    return result
+
+
+async def user_stats(session: AsyncSession, user_id: int, *, now: datetime | None = None) -> UserStats:
+    return (await stats_for(session, [user_id], now=now))[user_id]
+
+
+async def completed_count(session: AsyncSession, user_id: int) -> int:
+    stmt = select(func.count()).where(
+        Trade.status == TradeStatus.COMPLETED.value, or_(Trade.seller_id == user_id, Trade.buyer_id == user_id)
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def leave_feedback(
+    session: AsyncSession, *, trade_id: int, actor_id: int, positive: bool, comment: str | None = None
+) -> Feedback:
+    """One feedback per party per completed trade, about the counterpart."""
+    trade = await session.get(Trade, trade_id)
+    if trade is None:
+        raise DomainError("trade_not_found", trade_id=trade_id)
+    if actor_id not in trade.party_ids():
+        raise DomainError("not_party", trade_id=trade_id)
+    if trade.status != TradeStatus.COMPLETED:
+        raise DomainError("trade_state", trade_id=trade_id, state=trade.status, expected=["completed"])
+    comment = (comment or "").strip() or None
+    if comment is not None and len(comment) > COMMENT_MAX:
+        raise DomainError("comment_too_long", max=COMMENT_MAX, length=len(comment))
+    target = trade.counterpart(actor_id)
+    stmt = (
+        insert(Feedback)
+        .values(trade_id=trade_id, from_id=actor_id, to_id=target, positive=positive, comment=comment)
+        .on_conflict_do_nothing(constraint="uq_feedback_trade_id_from_id")
+        .returning(Feedback)
+    )
+    feedback = (await session.execute(stmt)).scalar_one_or_none()
+    if feedback is None:
+        raise DomainError("feedback_exists", trade_id=trade_id)
+    outbox.emit(
+        session,
+        "feedback.received",
+        {"trade_id": trade_id, "from_id": actor_id, "positive": positive, "comment": comment},
+        [outbox.user(target)],
+    )
+    return feedback
+
+
+async def feedback_received(session: AsyncSession, user_id: int, *, limit: int = 10) -> list[Feedback]:
+    stmt = select(Feedback).where(Feedback.to_id == user_id).order_by(Feedback.id.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def block(session: AsyncSession, *, user_id: int, blocked_id: int) -> None:
+    """``user_id`` no longer sees or trades with ``blocked_id`` (and vice versa). Idempotent."""
+    if user_id == blocked_id:
+        raise DomainError("block_self")
+    if await session.get(User, blocked_id) is None:
+        raise DomainError("user_not_found", user_id=blocked_id)
+    await session.execute(
+        insert(Block).values(user_id=user_id, blocked_id=blocked_id).on_conflict_do_nothing()
+    )
+
+
+async def unblock(session: AsyncSession, *, user_id: int, blocked_id: int) -> None:
+    await session.execute(delete(Block).where(Block.user_id == user_id, Block.blocked_id == blocked_id))
+
+
+async def is_blocked(session: AsyncSession, a: int, b: int) -> bool:
+    """Whether either user blocked the other."""
+    stmt = select(
+        exists().where(
+            or_(
+                and_(Block.user_id == a, Block.blocked_id == b),
+                and_(Block.user_id == b, Block.blocked_id == a),
+            )
+        )
+    )
+    return bool((await session.execute(stmt)).scalar_one())
+
+
+async def blocked_by(session: AsyncSession, user_id: int) -> list[int]:
+    """The users ``user_id`` has blocked."""
+    stmt = select(Block.blocked_id).where(Block.user_id == user_id).order_by(Block.created_at)
+    return list((await session.execute(stmt)).scalars())

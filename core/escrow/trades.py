@@ -1,0 +1,495 @@
+"""Trades: the state machine, the only place that decides what happens to a trade.
+
+```
+take ──> AWAITING_PAYMENT ──buyer: mark_paid──> PAID ──seller: release──> COMPLETED
+            │  └─seller: release (saw the money before "paid")───────────────^
+            ├─ buyer: cancel / window expires (jobs.expire_due) ──> CANCELLED (refund)
+            │                                   PAID ─either party, after a while─> DISPUTED
+            │                                   PAID ─no release for 24 h (jobs.escalate_due)─> DISPUTED
+            │                                   DISPUTED ─moderator (disputes.resolve)─> COMPLETED | CANCELLED
+```
+
+Every transition locks the trade row (SELECT ... FOR UPDATE), checks who acts and in which
+state, moves the money through the ledger, changes the state and writes the timeline and the
+outbox events, all in the caller's ONE transaction. A second click, a racing job or another
+party's action then waits for the lock and finds the new state: it gets
+``DomainError("trade_state", state=..., expected=[...])`` and changes nothing.
+
+Money: opening moves ``crypto_amount + seller_fee`` into the trade's escrow account (from the
+sell offer's reserve, or from the selling taker's available balance). Release pays the buyer
+``crypto_amount - buyer_fee`` and the platform's FEES account both fees. A refund moves the
+whole escrow back: to the sell offer's reserve while the offer is active or paused (its
+remaining amount is restored), else to the seller's available balance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import outbox
+from core.errors import DomainError, InsufficientFunds
+from core.escrow import market, reputation
+from core.escrow.chat import record_message
+from core.escrow.models import (
+    OPEN_TRADE_STATUSES,
+    Offer,
+    OfferStatus,
+    Side,
+    Trade,
+    TradeEvent,
+    TradeStatus,
+    fiat_text,
+)
+from core.escrow.offers import current_price, lock_offer
+from core.escrow.pricing import TradeNumbers, check_deviation, max_fiat_for, trade_numbers
+from core.ledger import AccountRef, Posting, Purpose, balance, post_entry, transfer
+from core.money import Asset
+from core.users import User
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A payment receipt photo as Telegram identifies it."""
+
+    file_id: str
+    file_unique_id: str
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What taking an offer would do; shown to the taker before they confirm."""
+
+    offer_id: int
+    seller_id: int
+    buyer_id: int
+    asset: Asset
+    numbers: TradeNumbers
+    payment_method: str | None
+    payment_window: int  # minutes
+
+    @property
+    def price(self) -> Decimal:
+        return self.numbers.price
+
+    @property
+    def fiat_amount(self) -> Decimal:
+        return self.numbers.fiat_amount
+
+    @property
+    def crypto_amount(self) -> int:
+        return self.numbers.crypto_amount
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+async def get_trade(session: AsyncSession, trade_id: int) -> Trade:
+    trade = await session.get(Trade, trade_id, populate_existing=True)
+    if trade is None:
+        raise DomainError("trade_not_found", trade_id=trade_id)
+    return trade
+
+
+async def lock_trade(session: AsyncSession, trade_id: int) -> Trade:
+    """The trade row, locked until the end of the transaction."""
+    trade = await session.get(Trade, trade_id, with_for_update=True, populate_existing=True)
+    if trade is None:
+        raise DomainError("trade_not_found", trade_id=trade_id)
+    return trade
+
+
+async def my_trades(session: AsyncSession, user_id: int, *, open_only: bool = False, limit: int = 20) -> list[Trade]:
+    """The user's trades (as buyer or seller), newest first."""
+    stmt = select(Trade).where(or_(Trade.seller_id == user_id, Trade.buyer_id == user_id))
+    if open_only:
+        stmt = stmt.where(Trade.status.in_([s.value for s in OPEN_TRADE_STATUSES]))
+    stmt = stmt.order_by(Trade.id.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def timeline(session: AsyncSession, trade_id: int) -> list[TradeEvent]:
+    """Every event of a trade with its time, oldest first (the admin screen)."""
+    stmt = select(TradeEvent).where(TradeEvent.trade_id == trade_id).order_by(TradeEvent.id)
+    return list((await session.execute(stmt)).scalars())
+
+
+# --- shared checks and effects -------------------------------------------------------------------
+
+
+def require_state(trade: Trade, *states: TradeStatus) -> None:
+    if trade.status not in states:
+        raise DomainError(
+            "trade_state", trade_id=trade.id, state=trade.status, expected=[s.value for s in states]
+        )
+
+
+def require_role(trade: Trade, actor_id: int, role: str) -> None:
+    """``role`` is "buyer", "seller" or "party"."""
+    if actor_id not in trade.party_ids():
+        raise DomainError("not_party", trade_id=trade.id)
+    if role == "buyer" and actor_id != trade.buyer_id:
+        raise DomainError("not_your_role", trade_id=trade.id, role="buyer")
+    if role == "seller" and actor_id != trade.seller_id:
+        raise DomainError("not_your_role", trade_id=trade.id, role="seller")
+
+
+def record_event(
+    session: AsyncSession, trade: Trade, kind: str, actor_id: int | None, at: datetime, **data: Any
+) -> None:
+    session.add(
+        TradeEvent(trade_id=trade.id, kind=kind, actor_id=actor_id, status=trade.status, data=data, created_at=at)
+    )
+
+
+def notify_parties(session: AsyncSession, kind: str, trade: Trade, extra: list[str] | None = None,
+                   **payload: Any) -> None:
+    body = trade.summary() | payload
+    outbox.emit(session, kind, body, [outbox.user(trade.seller_id), outbox.user(trade.buyer_id), *(extra or [])])
+
+
+async def apply_release(
+    session: AsyncSession, trade: Trade, *, now: datetime, actor_id: int | None, reason: str
+) -> None:
+    """Escrow to the buyer (less the buyer's fee) and both fees to the platform; COMPLETED.
+    The caller holds the trade lock and checked state and actor."""
+    escrow = AccountRef.trade_escrow(trade.id, trade.seller_id)
+    asset = Asset(trade.asset)
+    await post_entry(
+        session,
+        kind="trade_release",
+        key=f"trade:{trade.id}:release",
+        postings=[
+            Posting(escrow, asset, -trade.escrow_amount),
+            Posting(AccountRef.user(trade.buyer_id), asset, trade.buyer_receives),
+            Posting(AccountRef.platform(Purpose.FEES), asset, trade.fee_total),
+        ],
+        ref=f"trade:{trade.id}",
+    )
+    trade.status = TradeStatus.COMPLETED.value
+    trade.completed_at = now
+    trade.close_reason = reason
+    record_event(session, trade, "released", actor_id, now, buyer_receives=trade.buyer_receives,
+                 fees=trade.fee_total, by=reason)
+    notify_parties(session, "trade.completed", trade, buyer_receives=trade.buyer_receives, by=reason)
+    outbox.emit(
+        session,
+        "trade.completed",
+        {
+            "trade_id": trade.id,
+            "asset": trade.asset,
+            "crypto_amount": trade.crypto_amount,
+            "fiat": trade.fiat,
+            "fiat_amount": fiat_text(trade.fiat_amount, trade.fiat),
+            "price": fiat_text(trade.price, trade.fiat),
+            "payment_method": trade.payment_method,
+        },
+        [outbox.PAYMENTS_CHANNEL],
+    )
+
+
+async def apply_refund(
+    session: AsyncSession, trade: Trade, *, now: datetime, actor_id: int | None, reason: str
+) -> None:
+    """The whole escrow back where it came from; CANCELLED. The caller holds the trade lock."""
+    escrow = AccountRef.trade_escrow(trade.id, trade.seller_id)
+    offer = await lock_offer(session, trade.offer_id)
+    offer_open = offer.status in (OfferStatus.ACTIVE, OfferStatus.PAUSED)
+    to_reserve = trade.escrow_source == "reserve" and offer_open
+    destination = AccountRef.offer_reserve(offer.id, offer.maker_id) if to_reserve else AccountRef.user(trade.seller_id)
+    await transfer(
+        session,
+        kind="trade_refund",
+        key=f"trade:{trade.id}:refund",
+        src=escrow,
+        dst=destination,
+        asset=Asset(trade.asset),
+        amount=trade.escrow_amount,
+        ref=f"trade:{trade.id}",
+    )
+    if offer_open:
+        offer.remaining += trade.crypto_amount
+        if to_reserve:
+            offer.fee_reserve += trade.seller_fee
+        announce_offer(session, offer)
+    trade.status = TradeStatus.CANCELLED.value
+    trade.cancelled_at = now
+    trade.close_reason = reason
+    record_event(session, trade, "cancelled", actor_id, now, by=reason,
+                 refunded_to="reserve" if to_reserve else "available")
+    notify_parties(session, "trade.cancelled", trade, by=reason)
+
+
+def announce_offer(session: AsyncSession, offer: Offer) -> None:
+    """The offer's remaining amount changed (the channel post shows it)."""
+    outbox.emit(session, "offer.updated", offer.summary(), [outbox.OFFERS_CHANNEL])
+
+
+# --- opening -------------------------------------------------------------------------------------
+
+
+async def _cooldown_until(session: AsyncSession, buyer_id: int, now: datetime, rules: market.Rules) -> datetime | None:
+    """A buyer who cancelled (or let expire) ``cancel_limit`` trades within 24 h waits
+    ``cancel_cooldown`` after the last one before taking as a buyer again."""
+    stmt = select(func.count(), func.max(Trade.cancelled_at)).where(
+        Trade.buyer_id == buyer_id,
+        Trade.status == TradeStatus.CANCELLED.value,
+        Trade.close_reason.in_(("buyer", "expired")),
+        Trade.cancelled_at > now - timedelta(hours=24),
+    )
+    count, last = (await session.execute(stmt)).one()
+    if rules.cancel_limit and count >= rules.cancel_limit and last is not None:
+        until: datetime = last + rules.cancel_cooldown
+        if until > now:
+            return until
+    return None
+
+
+async def _open_trade_count(session: AsyncSession, user_id: int) -> int:
+    stmt = select(func.count()).where(
+        or_(Trade.seller_id == user_id, Trade.buyer_id == user_id),
+        Trade.status.in_([s.value for s in OPEN_TRADE_STATUSES]),
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def _prepare(
+    session: AsyncSession,
+    offer: Offer,
+    *,
+    taker_id: int,
+    fiat_amount: Decimal | None,
+    crypto_amount: int | None,
+    payment_method: str | None,
+    rules: market.Rules,
+    now: datetime,
+) -> Quote:
+    """Every rule of taking, shared by quote() and take(). Raises DomainError with the facts."""
+    if offer.status != OfferStatus.ACTIVE:
+        raise DomainError("offer_unavailable", offer_id=offer.id, status=offer.status)
+    if offer.maker_id == taker_id:
+        raise DomainError("own_offer", offer_id=offer.id)
+    taker = await session.get(User, taker_id)
+    maker = await session.get(User, offer.maker_id)
+    if taker is None:
+        raise DomainError("user_not_found", user_id=taker_id)
+    if taker.is_banned:
+        raise DomainError("user_banned", user_id=taker_id)
+    if maker is None or maker.is_banned:
+        raise DomainError("offer_unavailable", offer_id=offer.id, status="maker_banned")
+    if await reputation.is_blocked(session, taker_id, offer.maker_id):
+        raise DomainError("blocked", offer_id=offer.id)
+    if offer.min_trades:
+        done = await reputation.completed_count(session, taker_id)
+        if done < offer.min_trades:
+            raise DomainError("requirement_trades", required=offer.min_trades, actual=done)
+    if offer.min_account_age_days:
+        age = (now - taker.created_at).days
+        if age < offer.min_account_age_days:
+            raise DomainError("requirement_account_age", required=offer.min_account_age_days, actual=age)
+    if payment_method is None and len(offer.payment_methods) == 1:
+        payment_method = offer.payment_methods[0]
+    if payment_method is not None and payment_method not in offer.payment_methods:
+        raise DomainError("payment_method_unknown", methods=[payment_method], allowed=list(offer.payment_methods))
+
+    price = await current_price(session, offer)
+    reference = await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
+    check_deviation(price, reference, rules.price_deviation_pct, offer.fiat_enum)
+    sell = offer.side == Side.SELL
+    numbers = trade_numbers(
+        price=price,
+        fiat=offer.fiat_enum,
+        fiat_amount=fiat_amount,
+        crypto_amount=crypto_amount,
+        seller_fee_pct=offer.maker_fee_pct if sell else rules.taker_fee_pct,
+        buyer_fee_pct=rules.taker_fee_pct if sell else offer.maker_fee_pct,
+    )
+    available_fiat = max_fiat_for(offer.remaining, price, offer.fiat_enum)
+    if not offer.min_fiat <= numbers.fiat_amount <= offer.max_fiat:
+        raise DomainError(
+            "amount_out_of_limits",
+            fiat_amount=str(numbers.fiat_amount),
+            min_fiat=str(offer.min_fiat),
+            max_fiat=str(min(offer.max_fiat, available_fiat)),
+            fiat=offer.fiat,
+        )
+    if numbers.crypto_amount > offer.remaining or (sell and numbers.seller_fee > offer.fee_reserve):
+        raise DomainError(
+            "offer_insufficient", remaining=offer.remaining, available_fiat=str(available_fiat), fiat=offer.fiat
+        )
+    seller_id, buyer_id = (offer.maker_id, taker_id) if sell else (taker_id, offer.maker_id)
+    if await _open_trade_count(session, taker_id) >= rules.max_open_trades:
+        raise DomainError("too_many_open_trades", limit=rules.max_open_trades)
+    if buyer_id == taker_id:
+        until = await _cooldown_until(session, taker_id, now, rules)
+        if until is not None:
+            raise DomainError("cancel_cooldown", until=until.isoformat(), limit=rules.cancel_limit)
+    return Quote(
+        offer_id=offer.id,
+        seller_id=seller_id,
+        buyer_id=buyer_id,
+        asset=offer.asset_enum,
+        numbers=numbers,
+        payment_method=payment_method,
+        payment_window=offer.payment_window,
+    )
+
+
+async def quote(
+    session: AsyncSession,
+    *,
+    offer_id: int,
+    taker_id: int,
+    fiat_amount: Decimal | None = None,
+    crypto_amount: int | None = None,
+    payment_method: str | None = None,
+    rules: market.Rules | None = None,
+    now: datetime | None = None,
+) -> Quote:
+    """The numbers take() would use, changing nothing. A selling taker without the balance for
+    the escrow gets InsufficientFunds here already."""
+    rules = rules or await market.rules(session)
+    offer = await session.get(Offer, offer_id, populate_existing=True)
+    if offer is None:
+        raise DomainError("offer_not_found", offer_id=offer_id)
+    q = await _prepare(session, offer, taker_id=taker_id, fiat_amount=fiat_amount, crypto_amount=crypto_amount,
+                       payment_method=payment_method, rules=rules, now=_now(now))
+    if offer.side == Side.BUY:
+        available = await balance(session, AccountRef.user(taker_id), q.asset)
+        if available < q.numbers.escrow_amount:
+            raise InsufficientFunds(asset=q.asset, needed=q.numbers.escrow_amount, available=available)
+    return q
+
+
+async def take(
+    session: AsyncSession,
+    *,
+    offer_id: int,
+    taker_id: int,
+    fiat_amount: Decimal | None = None,
+    crypto_amount: int | None = None,
+    payment_method: str | None = None,
+    rules: market.Rules | None = None,
+    now: datetime | None = None,
+) -> Trade:
+    """Open a trade on an offer for a fiat amount (or a crypto amount) and lock the seller's
+    coins in escrow. Concurrent takers serialise on the offer row, so together they never take
+    more than the offer has left."""
+    rules = rules or await market.rules(session)
+    now = _now(now)
+    offer = await lock_offer(session, offer_id)
+    # One taker's takes serialise too, so that the open-trade limit holds under double clicks.
+    await session.get(User, taker_id, with_for_update=True)
+    q = await _prepare(session, offer, taker_id=taker_id, fiat_amount=fiat_amount, crypto_amount=crypto_amount,
+                       payment_method=payment_method, rules=rules, now=now)
+    n = q.numbers
+    sell = offer.side == Side.SELL
+    trade = Trade(
+        offer_id=offer.id,
+        offer_side=offer.side,
+        maker_id=offer.maker_id,
+        taker_id=taker_id,
+        seller_id=q.seller_id,
+        buyer_id=q.buyer_id,
+        asset=offer.asset,
+        fiat=offer.fiat,
+        price=n.price,
+        fiat_amount=n.fiat_amount,
+        crypto_amount=n.crypto_amount,
+        seller_fee=n.seller_fee,
+        buyer_fee=n.buyer_fee,
+        escrow_source="reserve" if sell else "available",
+        payment_method=q.payment_method,
+        payment_window=offer.payment_window,
+        status=TradeStatus.AWAITING_PAYMENT.value,
+        created_at=now,
+        expires_at=now + timedelta(minutes=offer.payment_window),
+    )
+    session.add(trade)
+    await session.flush()
+    source = AccountRef.offer_reserve(offer.id, offer.maker_id) if sell else AccountRef.user(taker_id)
+    await transfer(
+        session,
+        kind="trade_lock",
+        key=f"trade:{trade.id}:lock",
+        src=source,
+        dst=AccountRef.trade_escrow(trade.id, trade.seller_id),
+        asset=offer.asset_enum,
+        amount=n.escrow_amount,
+        ref=f"trade:{trade.id}",
+    )
+    offer.remaining -= n.crypto_amount
+    if sell:
+        offer.fee_reserve -= n.seller_fee
+    record_event(session, trade, "opened", taker_id, now, fiat_amount=str(n.fiat_amount),
+                 crypto_amount=n.crypto_amount)
+    notify_parties(session, "trade.opened", trade, maker_id=offer.maker_id, taker_id=taker_id,
+                   payment_window=trade.payment_window)
+    announce_offer(session, offer)
+    await session.flush()
+    return trade
+
+
+# --- transitions ---------------------------------------------------------------------------------
+
+
+async def mark_paid(
+    session: AsyncSession,
+    *,
+    trade_id: int,
+    actor_id: int,
+    receipt: Receipt | None = None,
+    now: datetime | None = None,
+) -> Trade:
+    """The buyer says the fiat was sent (optionally with a receipt photo). A receipt already
+    sent in another trade is flagged (outbox "trade.file_reused" to the seller and admins)."""
+    now = _now(now)
+    trade = await lock_trade(session, trade_id)
+    require_role(trade, actor_id, "buyer")
+    require_state(trade, TradeStatus.AWAITING_PAYMENT)
+    if now >= trade.expires_at:
+        raise DomainError("payment_window_expired", trade_id=trade.id, expires_at=trade.expires_at.isoformat())
+    trade.status = TradeStatus.PAID.value
+    trade.paid_at = now
+    reused: tuple[int, ...] = ()
+    if receipt is not None:
+        trade.receipt_file_id, trade.receipt_file_unique_id = receipt.file_id, receipt.file_unique_id
+        result = await record_message(session, trade, sender_id=actor_id, kind="receipt",
+                                      file_id=receipt.file_id, file_unique_id=receipt.file_unique_id)
+        reused = result.reused_in
+    record_event(session, trade, "paid", actor_id, now, receipt=receipt is not None,
+                 receipt_reused_in=list(reused))
+    notify_parties(session, "trade.paid", trade, receipt_file_id=trade.receipt_file_id,
+                   receipt_reused_in=list(reused))
+    await session.flush()
+    return trade
+
+
+async def cancel(session: AsyncSession, *, trade_id: int, actor_id: int, now: datetime | None = None) -> Trade:
+    """The buyer withdraws before paying; the seller's coins go back."""
+    trade = await lock_trade(session, trade_id)
+    require_role(trade, actor_id, "buyer")
+    require_state(trade, TradeStatus.AWAITING_PAYMENT)
+    await apply_refund(session, trade, now=_now(now), actor_id=actor_id, reason="buyer")
+    await session.flush()
+    return trade
+
+
+async def release(session: AsyncSession, *, trade_id: int, actor_id: int, now: datetime | None = None) -> Trade:
+    """The seller confirms the fiat arrived and releases the coins to the buyer. Allowed once the
+    buyer marked paid, and before that too (the seller may see the money first)."""
+    trade = await lock_trade(session, trade_id)
+    require_role(trade, actor_id, "seller")
+    require_state(trade, TradeStatus.AWAITING_PAYMENT, TradeStatus.PAID)
+    await apply_release(session, trade, now=_now(now), actor_id=actor_id, reason="seller")
+    await session.flush()
+    return trade
