@@ -39,8 +39,8 @@ _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007\u200a]+")
 # Currency words and codes, matched at either end (case-insensitive). Longest first.
 _CURRENCIES = sorted(
     [
-        "usdt", "trx", "iqd", "usd", "$", "دينار عراقي", "دينار", "دنانير", "د.ع", "د ع",
-        "دولار", "تيثر", "ترون", "ع.د",
+        "usdt", "trx", "iqd", "usd", "$", "دينار عراقي", "دينار", "دنانير", "د.ع", "د ع", "ع.د",
+        "دولار أمريكي", "دولار امريكي", "دولار", "تيثر", "ترون",
     ],
     key=len,
     reverse=True,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.i18n import use_locale
 from bot.numbers import AmountError, amount_error_text, parse_amount, parse_percent
@@ -46,6 +48,7 @@ AMOUNTS = [
     ("usdt 100", 6, None, D("100")),
     ("250000 IQD", 0, None, D("250000")),
     ("250,000 دينار", 0, None, D("250000")),
+    ("١٠٠ دولار أمريكي", 2, None, D("100")),
     ("د.ع ٢٥٠٬٠٠٠", 0, None, D("250000")),
     ("$12.50", 2, None, D("12.50")),
     ("12.50$", 2, None, D("12.50")),
@@ -193,3 +196,23 @@ def test_every_code_has_a_translated_text(code: str) -> None:
         arabic = amount_error_text(AmountError(code))
     assert english and arabic and english != arabic
     assert any("\u0600" <= c <= "\u06ff" for c in arabic)
+
+
+@given(micro=st.integers(min_value=1, max_value=10**15), asset=st.sampled_from(["USDT", "TRX"]),
+       lang=st.sampled_from(["ar", "en"]))  # fmt: skip
+def test_what_the_bot_shows_reads_back_as_the_same_amount(micro: int, asset: str, lang: str) -> None:
+    """A trader may copy an amount from a message (isolates and all) and send it back."""
+    from bot import fmt
+    from core.money import from_micro
+
+    assert parse_amount(fmt.crypto(micro, asset, lang), decimals=6) == from_micro(micro)
+
+
+@given(units=st.integers(min_value=1, max_value=10**12), currency=st.sampled_from(["IQD", "USD"]),
+       lang=st.sampled_from(["ar", "en"]))  # fmt: skip
+def test_fiat_reads_back(units: int, currency: str, lang: str) -> None:
+    from bot import fmt
+    from core.money import Fiat
+
+    amount = Decimal(units).scaleb(-Fiat(currency).exponent)
+    assert parse_amount(fmt.fiat(amount, currency, lang), decimals=Fiat(currency).exponent) == amount
