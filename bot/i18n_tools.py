@@ -58,6 +58,8 @@ PLURAL_FORMS = {"ar": AR_PLURAL_FORMS, "en": EN_PLURAL_FORMS}
 # n -> the slot it must land in (zero, one, two, few, many, other).
 AR_PLURAL_SLOTS = {0: 0, 1: 1, 2: 2, 3: 3, 10: 3, 11: 4, 99: 4, 100: 5, 101: 5, 102: 5, 103: 3, 111: 4}
 AR_SLOT_NAMES = ("zero", "one", "two", "few", "many", "other")
+EN_PLURAL_SLOTS = {0: 1, 1: 0, 2: 1, 11: 1, 100: 1}
+PLURAL_SLOTS = {"ar": (6, AR_PLURAL_SLOTS), "en": (2, EN_PLURAL_SLOTS)}
 # In these Arabic slots the word itself says the number ("صفقة واحدة", "صفقتان"), so the
 # count placeholder may be left out. By convention the count is named {n} or {count}.
 AR_IMPLIED_COUNT_SLOTS = (0, 1, 2)
@@ -346,23 +348,26 @@ def html_tags(text: str) -> list[str]:
 
 
 def plural_problems(lang: str, catalog: Catalog) -> list[str]:
-    """The Arabic header must give 6 forms in the order zero, one, two, few, many, other."""
-    if lang != "ar":
+    """The Plural-Forms header: Arabic must give 6 forms in the order zero, one, two, few, many,
+    other (checked by evaluating it); English 2 forms, one then other."""
+    if lang not in PLURAL_SLOTS:
         return []
+    expected, slots = PLURAL_SLOTS[lang]
     problems = []
     header = f"nplurals={catalog.num_plurals}; plural={catalog.plural_expr};"
-    if catalog.num_plurals != 6:
-        problems.append(f"ar: Plural-Forms must have nplurals=6, found: {header}")
+    if catalog.num_plurals != expected:
+        problems.append(f"{lang}: Plural-Forms must have nplurals={expected}, found: {header}")
     try:
         rule = gettext.c2py(catalog.plural_expr)
     except (ValueError, SyntaxError):
-        return [*problems, f"ar: Plural-Forms expression cannot be read: {header}"]
-    for n, slot in AR_PLURAL_SLOTS.items():
+        return [*problems, f"{lang}: Plural-Forms expression cannot be read: {header}"]
+    for n, slot in slots.items():
         got = rule(n)
         if got != slot:
+            name = AR_SLOT_NAMES[slot] if lang == "ar" else ("one", "other")[slot]
             problems.append(
-                f"ar: Plural-Forms puts n={n} in slot {got}, expected {slot} ({AR_SLOT_NAMES[slot]}); "
-                f"the header must be: {AR_PLURAL_FORMS}"
+                f"{lang}: Plural-Forms puts n={n} in slot {got}, expected {slot} ({name}); "
+                f"the header must be: {PLURAL_FORMS[lang]}"
             )
             break
     return problems

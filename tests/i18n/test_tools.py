@@ -279,3 +279,12 @@ def test_check_fails_on_text_extraction_cannot_see(tree: tuple[Path, Locales]) -
     problems = tools.check(root, locales)
     assert [p.split(": ")[1] for p in problems] == ["bot/sloppy.py:5", "bot/sloppy.py:6"]
     assert all("needs a literal string" in p for p in problems)
+
+
+def test_check_fails_on_a_wrong_english_plural_header(tree: tuple[Path, Locales]) -> None:
+    root, locales = tree
+    replace_in_po(locales, "en", "plural=(n != 1)", "plural=(n > 1)")  # French: 0 would be "one"
+    assert tools.check(root, locales) == [
+        "en: Plural-Forms puts n=0 in slot 0, expected 1 (other); the header must be: "
+        "nplurals=2; plural=(n != 1);"
+    ]
