@@ -9,8 +9,13 @@ catalogs, .po/.mo files); this module only adds the project's rules:
   into ar and en; English msgstr is filled with the msgid unless a hand-written text exists;
   new Arabic entries stay empty (``todo`` lists them).
 - ``todo``: Arabic entries still empty or fuzzy.
-- ``check``: exits 1 with a list of problems (missing msgid, empty/fuzzy entry, placeholder or
-  HTML tag mismatch, wrong Arabic Plural-Forms header).
+- ``check``: exits 1 with a list of problems: a msgid in the code missing from a catalog; a text
+  extraction cannot see (``_(f"...")``, ``_(variable)``); an empty or fuzzy entry; {placeholders}
+  or HTML tags differing between English and the translation (each plural form against msgid or
+  msgid_plural); a wrong Plural-Forms header.
+
+Plural texts name their number {n} (or {count}): the Arabic zero/one/two forms may leave it out
+("صفقة واحدة", "صفقتان"); every other placeholder must appear in every form.
 
 Every function takes the project root / locales folder as parameters so tests can run the
 tooling on small temporary trees.
