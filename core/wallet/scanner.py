@@ -248,7 +248,8 @@ class Scanner:
                 dst=AccountRef.user(deposit.user_id),
                 asset=asset,
                 amount=deposit.amount,
-                ref=f"tx:{deposit.txid}",
+                ref=f"deposit:{deposit.id}",  # the ledger's ref holds 64 characters: txid in memo
+                memo={"txid": deposit.txid, "event_index": deposit.event_index, "block": deposit.block_num},
             )
             deposit.status = DepositStatus.CREDITED
             result.credited += 1
@@ -263,9 +264,8 @@ class Scanner:
     async def _rewind(self, session: AsyncSession, cursor: ScannerCursor, final: int, result: ScanResult) -> None:
         """The last scanned block left the chain: go back to the highest stored block the node
         still has, and drop the detections above it."""
-        stored = dict(
-            (await session.execute(select(ScannedBlock.num, ScannedBlock.hash).order_by(ScannedBlock.num))).tuples()
-        )
+        rows = await session.execute(select(ScannedBlock.num, ScannedBlock.hash))
+        stored = {num: hash_ for num, hash_ in rows.tuples()}
         lowest = min(stored) if stored else cursor.next_block
         node_hashes: dict[int, str] = {}
         for start in range(lowest, cursor.next_block, 100):

@@ -258,7 +258,12 @@ async def capture(session: AsyncSession, w: Withdrawal) -> None:
     if w.fee:
         postings.append(Posting(AccountRef.platform(Purpose.NETWORK_FEES), asset, w.fee))
     await post_entry(
-        session, kind="withdrawal_sent", key=f"withdrawal_sent:{w.id}", postings=postings, ref=f"tx:{w.txid}"
+        session,
+        kind="withdrawal_sent",
+        key=f"withdrawal_sent:{w.id}",
+        postings=postings,
+        ref=f"withdrawal:{w.id}",
+        memo={"txid": w.txid},
     )
     w.status = WithdrawalStatus.SENT
     w.settled_at = _now()

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import users
-from core.db import transaction
+from core import migrate, users
+from core.db import make_engine, make_session_factory, transaction
 from core.ledger import AccountRef, Purpose, balance, transfer
 from core.money import Asset
+from core.outbox import OutboxMessage
 from core.wallet.config import WalletConfig
 from core.wallet.hd import DEV_MNEMONIC, xpub_from_mnemonic
-from tests.conftest import new_id
+from core.wallet.node import Node
+from sandbox.tron.server import TronNodeServer
+from tests.conftest import Databases, new_id
 
 DEV_XPUB = xpub_from_mnemonic(DEV_MNEMONIC)
 USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
@@ -52,3 +56,48 @@ async def fund(factory: async_sessionmaker[AsyncSession], uid: int, asset: Asset
 async def available(factory: async_sessionmaker[AsyncSession], uid: int, asset: Asset) -> int:
     async with factory() as s:
         return await balance(s, AccountRef.user(uid), asset)
+
+
+@pytest.fixture
+async def tron() -> AsyncIterator[TronNodeServer]:
+    """A fresh local TRON node (blocks are mined on demand through ``tron.node``)."""
+    async with TronNodeServer() as server:
+        yield server
+
+
+class Sleeps:
+    """Records back-off sleeps instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+async def node(tron: TronNodeServer, sleeps: Sleeps) -> AsyncIterator[Node]:
+    client = Node(tron.url, sleep=sleeps)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def fresh_factory(databases: Databases) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A database of its own (the scanner's cursor is global to a database)."""
+    url = await databases.create("koxx_w")
+    engine = make_engine(url, pool_size=10, max_overflow=5)
+    await migrate.upgrade(engine)
+    yield make_session_factory(engine)
+    await engine.dispose()
+
+
+async def outbox_rows(factory: async_sessionmaker[AsyncSession], kind: str) -> list[OutboxMessage]:
+    async with factory() as s:
+        rows = await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id))
+        return list(rows)
