@@ -102,12 +102,12 @@ async def set_rule(session: AsyncSession, *, name: str, value: str, actor_id: in
 
 async def get_reference_rate(session: AsyncSession, asset: Asset, fiat: Fiat) -> Decimal | None:
     row = await session.get(MarketRate, (asset.value, fiat.value), populate_existing=True)
-    return row.rate if row is not None else None
+    return row.rate.quantize(fiat.quantum) if row is not None else None
 
 
 async def reference_rates(session: AsyncSession) -> dict[tuple[Asset, Fiat], Decimal]:
     rows = (await session.execute(select(MarketRate))).scalars().all()
-    return {(Asset(r.asset), Fiat(r.fiat)): r.rate for r in rows}
+    return {(Asset(r.asset), Fiat(r.fiat)): r.rate.quantize(Fiat(r.fiat).quantum) for r in rows}
 
 
 async def set_reference_rate(

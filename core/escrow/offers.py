@@ -86,7 +86,7 @@ async def current_price(session: AsyncSession, offer: Offer) -> Decimal:
     """The offer's price now (a floating price follows the reference rate)."""
     if offer.price_type == PriceType.FIXED:
         assert offer.price is not None
-        return offer.price
+        return offer.price.quantize(offer.fiat_enum.quantum)
     assert offer.margin_pct is not None
     reference = await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
     if reference is None:

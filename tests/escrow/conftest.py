@@ -96,7 +96,8 @@ class World:
             return found
 
     async def sell_offer(self, maker: int | None = None, *, fund: bool = True, **fields: Any) -> Offer:
-        """A funded sell offer of 300 USDT at 1310 IQD, 50,000..500,000 IQD per trade."""
+        """A sell offer of 300 USDT at 1310 IQD, 50,000..500,000 IQD per trade; its maker is first
+        given 600 USDT (or twice the amount) unless ``fund`` is False."""
         values: dict[str, Any] = {
             "side": Side.SELL, "asset": Asset.USDT, "fiat": Fiat.IQD, "amount": 300 * MICRO,
             "price": Decimal("1310"), "min_fiat": Decimal("50000"), "max_fiat": Decimal("500000"),
@@ -105,7 +106,7 @@ class World:
         values.update(fields)
         maker = maker or await self.user()
         if fund:
-            await self.fund(maker, values["amount"] * 2)
+            await self.fund(maker, max(600 * MICRO, values["amount"] * 2))
         async with self.tx() as s:
             return await offers.publish_offer(s, maker_id=maker, draft=offers.OfferDraft(**values))
 
