@@ -1,0 +1,224 @@
+"""Withdrawals reaching the local node: signed by the hot wallet, followed to a final block,
+and never sent twice whatever crashes in between."""
+
+import time
+
+import pytest
+from sqlalchemy import select
+
+from core.db import transaction
+from core.ledger import AccountRef, Purpose, balance
+from core.money import MICRO, Asset
+from core.wallet import withdrawals as wd
+from core.wallet.models import Withdrawal, WithdrawalStatus
+from core.wallet.sender import Signer, WithdrawalSender
+from tests.wallet.conftest import available, fund, outbox_rows
+
+HOT_KEY = "5c" * 32
+DEST = "TY72iA3SBtrds3QLYsS7LwYfkzXwAXCRWT"
+
+
+class Crash(Exception):
+    pass
+
+
+@pytest.fixture
+def hot(tron):
+    signer = Signer.from_hex(HOT_KEY)
+    tron.node.fund(signer.address, trx_sun=5_000 * MICRO, usdt=10_000 * MICRO)
+    return signer
+
+
+async def withdraw(factory, config, make_user, asset, amount, funds):
+    uid = await make_user(kyc_level=1)
+    await fund(factory, uid, asset, funds)
+    async with transaction(factory) as s:
+        w = await wd.request_withdrawal(s, config, user_id=uid, address=DEST, asset=asset, amount=amount)
+    return uid, w.id
+
+
+async def state(factory, wid):
+    async with factory() as s:
+        return await s.get(Withdrawal, wid)
+
+
+def arrivals(tron, since=0):
+    return [t for t in tron.node.transactions(DEST, since_block=since) if t["to"] == DEST]
+
+
+async def test_usdt_withdrawal_reaches_the_recipient_signed_by_the_hot_wallet(
+    tron, node, hot, session_factory, make_user, config
+):
+    f = session_factory
+    before = len(arrivals(tron))
+    uid, wid = await withdraw(f, config, make_user, Asset.USDT, 40 * MICRO, 100 * MICRO)
+    sender = WithdrawalSender(node, config, hot)
+    result = await sender.run_once(f)
+    assert wid in result.signed and wid in result.broadcast
+    w = await state(f, wid)
+    assert w.status == WithdrawalStatus.BROADCAST and w.txid and w.signed_tx["txID"] == w.txid
+    tron.node.mine(1)
+    await sender.run_once(f)
+    assert (await state(f, wid)).status == WithdrawalStatus.BROADCAST  # in a block, not final
+    tron.node.mine(20)
+    result = await sender.run_once(f)
+    assert wid in result.sent
+    w = await state(f, wid)
+    assert w.status == WithdrawalStatus.SENT and w.network_cost_sun > 0
+    [tx] = arrivals(tron)[before:]
+    assert (tx["txid"], tx["owner"], tx["asset"], tx["amount"], tx["result"]) == (
+        w.txid, hot.address, "USDT", 40 * MICRO, "SUCCESS")
+    assert tron.node.usdt_balance(DEST) >= 40 * MICRO
+    assert await available(f, uid, Asset.USDT) == 58 * MICRO
+    async with f() as s:
+        assert await balance(s, AccountRef.withdrawal_hold(wid, uid), Asset.USDT) == 0
+    sent = [m for m in await outbox_rows(f, "withdrawal_sent") if m.payload["withdrawal_id"] == wid]
+    assert sorted(m.recipient for m in sent) == ["channel:payments", f"user:{uid}"]
+    # more runs change nothing
+    tron.node.mine(3)
+    await sender.run_once(f)
+    assert len(arrivals(tron)[before:]) == 1
+
+
+async def test_trx_withdrawal_and_where_the_fee_goes(tron, node, hot, session_factory, make_user, config):
+    f = session_factory
+    async with f() as s:
+        fees_before = await balance(s, AccountRef.platform(Purpose.NETWORK_FEES), Asset.TRX)
+        out_before = await balance(s, AccountRef.platform(Purpose.WITHDRAWALS), Asset.TRX)
+    uid, wid = await withdraw(f, config, make_user, Asset.TRX, 100 * MICRO, 200 * MICRO)
+    sender = WithdrawalSender(node, config, hot)
+    await sender.run_once(f)
+    tron.node.mine(21)
+    await sender.run_once(f)
+    w = await state(f, wid)
+    assert w.status == WithdrawalStatus.SENT
+    assert [t["amount"] for t in arrivals(tron) if t["txid"] == w.txid] == [100 * MICRO]
+    async with f() as s:
+        assert await balance(s, AccountRef.platform(Purpose.NETWORK_FEES), Asset.TRX) - fees_before == w.fee
+        assert await balance(s, AccountRef.platform(Purpose.WITHDRAWALS), Asset.TRX) - out_before == 100 * MICRO
+    assert await available(f, uid, Asset.TRX) == 200 * MICRO - 100 * MICRO - w.fee
+
+
+async def test_a_broadcast_rejected_by_the_node_releases_the_hold(tron, node, session_factory, make_user, config):
+    f = session_factory
+    poor = Signer.from_hex("7a" * 32)
+    tron.node.fund(poor.address, trx_sun=2 * MICRO)  # cannot pay 50 TRX
+    uid, wid = await withdraw(f, config, make_user, Asset.TRX, 50 * MICRO, 60 * MICRO)
+    result = await WithdrawalSender(node, config, poor).run_once(f)
+    assert wid in result.failed
+    w = await state(f, wid)
+    assert w.status == WithdrawalStatus.FAILED and "CONTRACT_VALIDATE_ERROR" in w.error
+    assert await available(f, uid, Asset.TRX) == 60 * MICRO
+    async with f() as s:
+        assert await balance(s, AccountRef.withdrawal_hold(wid, uid), Asset.TRX) == 0
+    assert [m.payload["withdrawal_id"] for m in await outbox_rows(f, "withdrawal_failed")].count(wid) == 1
+    assert not [t for t in tron.node.transactions(poor.address) if t["to"] == DEST]
+
+
+async def test_a_transfer_that_fails_on_chain_releases_the_hold(tron, node, session_factory, make_user, config):
+    f = session_factory
+    empty = Signer.from_hex("3e" * 32)
+    tron.node.fund(empty.address, trx_sun=500 * MICRO)  # TRX for fees, no USDT: the transfer reverts
+    uid, wid = await withdraw(f, config, make_user, Asset.USDT, 20 * MICRO, 30 * MICRO)
+    sender = WithdrawalSender(node, config, empty)
+    await sender.run_once(f)
+    tron.node.mine(21)
+    result = await sender.run_once(f)
+    assert wid in result.failed
+    w = await state(f, wid)
+    assert w.status == WithdrawalStatus.FAILED and "REVERT" in w.error
+    assert await available(f, uid, Asset.USDT) == 30 * MICRO
+
+
+async def test_a_crash_after_broadcast_does_not_send_twice(tron, node, hot, session_factory, make_user, config):
+    f = session_factory
+    before = len(arrivals(tron))
+    uid, wid = await withdraw(f, config, make_user, Asset.USDT, 15 * MICRO, 50 * MICRO)
+
+    class CrashesAfterBroadcast(WithdrawalSender):
+        async def _after_broadcast(self, *args, **kwargs):
+            raise Crash
+
+    with pytest.raises(Crash):
+        await CrashesAfterBroadcast(node, config, hot).run_once(f)
+    w = await state(f, wid)
+    assert w.status == WithdrawalStatus.SIGNED and w.txid  # stored before the broadcast
+    txid = w.txid
+
+    restarted = WithdrawalSender(node, config, hot)
+    await restarted.run_once(f)  # finds it in the pool: nothing new is signed
+    tron.node.mine(1)
+    await restarted.run_once(f)
+    tron.node.mine(20)
+    await restarted.run_once(f)
+    w = await state(f, wid)
+    assert (w.status, w.txid) == (WithdrawalStatus.SENT, txid)
+    assert [t["txid"] for t in arrivals(tron)[before:]] == [txid]
+    assert await available(f, uid, Asset.USDT) == 33 * MICRO
+
+
+async def test_a_crash_before_broadcast_resends_the_same_signed_transaction(
+    tron, node, hot, session_factory, make_user, config, monkeypatch
+):
+    f = session_factory
+    before = len(arrivals(tron))
+    _, wid = await withdraw(f, config, make_user, Asset.TRX, 12 * MICRO, 20 * MICRO)
+
+    async def no_broadcast(*args):
+        raise Crash
+
+    monkeypatch.setattr("core.wallet.sender.broadcast", no_broadcast)
+    with pytest.raises(Crash):
+        await WithdrawalSender(node, config, hot).run_once(f)
+    monkeypatch.undo()
+    txid = (await state(f, wid)).txid
+    assert txid and await node.tx(txid) == {}  # signed and stored, never seen by the node
+
+    sender = WithdrawalSender(node, config, hot)
+    await sender.run_once(f)  # unknown to the node, not expired: the same bytes again
+    assert (await state(f, wid)).status == WithdrawalStatus.BROADCAST
+    tron.node.mine(21)
+    await sender.run_once(f)
+    w = await state(f, wid)
+    assert (w.status, w.txid) == (WithdrawalStatus.SENT, txid)
+    assert [t["txid"] for t in arrivals(tron)[before:]] == [txid]
+
+
+async def test_signed_never_broadcast_and_expired_definitely_failed(
+    tron, node, hot, session_factory, make_user, config, monkeypatch
+):
+    f = session_factory
+    before = len(arrivals(tron))
+    uid, wid = await withdraw(f, config, make_user, Asset.TRX, 12 * MICRO, 20 * MICRO)
+
+    async def no_broadcast(*args):
+        raise Crash
+
+    monkeypatch.setattr("core.wallet.sender.broadcast", no_broadcast)
+    with pytest.raises(Crash):
+        await WithdrawalSender(node, config, hot).run_once(f)
+    monkeypatch.undo()
+    later = WithdrawalSender(node, config, hot, clock=lambda: int(time.time() * 1000) + 10 * 60_000)
+    result = await later.run_once(f)
+    assert wid in result.failed
+    assert (await state(f, wid)).status == WithdrawalStatus.FAILED
+    assert await available(f, uid, Asset.TRX) == 20 * MICRO
+    tron.node.mine(2)
+    assert arrivals(tron)[before:] == []
+
+
+async def test_awaiting_approval_is_not_sent_until_approved(tron, node, hot, session_factory, make_user, config):
+    f = session_factory
+    uid, wid = await withdraw(f, config, make_user, Asset.USDT, 1_500 * MICRO, 2_000 * MICRO)
+    sender = WithdrawalSender(node, config, hot)
+    await sender.run_once(f)
+    assert (await state(f, wid)).status == WithdrawalStatus.AWAITING_APPROVAL
+    async with transaction(f) as s:
+        await wd.approve(s, wid, admin_id=99)
+    await sender.run_once(f)
+    tron.node.mine(21)
+    await sender.run_once(f)
+    assert (await state(f, wid)).status == WithdrawalStatus.SENT
+    async with f() as s:
+        rows = (await s.scalars(select(Withdrawal).where(Withdrawal.user_id == uid))).all()
+    assert len(rows) == 1
