@@ -24,7 +24,12 @@ CONTRACT_TYPES = {
 RESOURCE_CODES = {"BANDWIDTH": 0, "ENERGY": 1}
 
 
+_SMALL = [bytes((i,)) for i in range(128)]
+
+
 def _varint(value: int) -> bytes:
+    if 0 <= value < 128:
+        return _SMALL[value]
     if value < 0:  # int64 negatives are encoded as 10-byte two's complement
         value += 1 << 64
     out = bytearray()
