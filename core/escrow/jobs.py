@@ -6,6 +6,7 @@ and the other finds the new state.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -77,7 +78,7 @@ async def remind_due(
     )
     for trade in trades:
         trade.reminded_at = now
-        minutes_left = max(1, int((trade.expires_at - now).total_seconds() // 60))
+        minutes_left = math.ceil((trade.expires_at - now).total_seconds() / 60)
         record_event(session, trade, "reminded", None, now, minutes_left=minutes_left)
         outbox.emit(session, "trade.reminder", trade.summary() | {"minutes_left": minutes_left},
                     [outbox.user(trade.buyer_id)])

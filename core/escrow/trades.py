@@ -317,14 +317,15 @@ async def _prepare(
     if not offer.min_fiat <= numbers.fiat_amount <= offer.max_fiat:
         raise DomainError(
             "amount_out_of_limits",
-            fiat_amount=str(numbers.fiat_amount),
-            min_fiat=str(offer.min_fiat),
-            max_fiat=str(min(offer.max_fiat, available_fiat)),
+            fiat_amount=fiat_text(numbers.fiat_amount, offer.fiat),
+            min_fiat=fiat_text(offer.min_fiat, offer.fiat),
+            max_fiat=fiat_text(min(offer.max_fiat, available_fiat), offer.fiat),
             fiat=offer.fiat,
         )
     if numbers.crypto_amount > offer.remaining or (sell and numbers.seller_fee > offer.fee_reserve):
         raise DomainError(
-            "offer_insufficient", remaining=offer.remaining, available_fiat=str(available_fiat), fiat=offer.fiat
+            "offer_insufficient", remaining=offer.remaining, available_fiat=fiat_text(available_fiat, offer.fiat),
+            fiat=offer.fiat,
         )
     seller_id, buyer_id = (offer.maker_id, taker_id) if sell else (taker_id, offer.maker_id)
     if await _open_trade_count(session, taker_id) >= rules.max_open_trades:
