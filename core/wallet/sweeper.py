@@ -92,17 +92,22 @@ class Sweeper:
         return result
 
     async def _candidates(self, factory: async_sessionmaker[AsyncSession]) -> list[tuple[int, str, int]]:
-        busy = select(Sweep.user_id, Sweep.asset).where(Sweep.status.in_([str(s) for s in IN_FLIGHT]))
+        """(user, asset, last deposit id) to sweep: USDT first, and one sweep per address at a
+        time (a TRX sweep would take the TRX a USDT sweep burns)."""
         async with factory() as session:
             rows = await session.execute(
                 select(Deposit.user_id, Deposit.asset, func.sum(Deposit.amount), func.max(Deposit.id))
                 .where(Deposit.status == DepositStatus.CREDITED, Deposit.swept.is_(False))
                 .group_by(Deposit.user_id, Deposit.asset)
+                .order_by(Deposit.asset.desc(), Deposit.user_id)  # USDT before TRX
             )
-            taken = {(u, a) for u, a in (await session.execute(busy)).tuples()}
+            busy = set(
+                await session.scalars(select(Sweep.user_id).where(Sweep.status.in_([str(s) for s in IN_FLIGHT])))
+            )
         out = []
         for user_id, asset, total, upto in rows.tuples():
-            if (user_id, asset) not in taken and total >= self.config.sweep_over[Asset(asset)]:
+            if user_id not in busy and total >= self.config.sweep_over[Asset(asset)]:
+                busy.add(user_id)
                 out.append((user_id, asset, upto))
         return out
 
