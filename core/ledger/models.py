@@ -33,6 +33,12 @@ class LedgerAccount(Base):
             "owner_kind IN ('user', 'offer', 'trade', 'withdrawal', 'platform')", name="owner_kind"
         ),
         CheckConstraint("asset IN ('USDT', 'TRX')", name="asset"),
+        CheckConstraint(
+            "purpose IN ('available', 'reserve', 'escrow', 'hold', 'fees', 'revenue', 'deposits', "
+            "'withdrawals', 'adjustments', 'network_fees')",
+            name="purpose",
+        ),
+        CheckConstraint("owner_kind <> 'platform' OR owner_id = 0", name="platform_id"),
         Index("ix_ledger_accounts_user_id", "user_id"),
     )
 

@@ -15,6 +15,11 @@ depends_on = None
 
 MAY_GO_NEGATIVE = "owner_kind = 'platform' AND purpose IN ('deposits', 'withdrawals', 'adjustments')"
 
+PURPOSES = (
+    "purpose IN ('available', 'reserve', 'escrow', 'hold', 'fees', 'revenue', 'deposits', 'withdrawals', "
+    "'adjustments', 'network_fees')"
+)
+
 FUNCTION_ARGS = (
     "text, text, text, jsonb, text, text[], bigint[], text[], text[], bigint[], bigint[]"
 )
@@ -149,6 +154,8 @@ def upgrade() -> None:
             name="ck_ledger_accounts_owner_kind",
         ),
         sa.CheckConstraint("asset IN ('USDT', 'TRX')", name="ck_ledger_accounts_asset"),
+        sa.CheckConstraint(PURPOSES, name="ck_ledger_accounts_purpose"),
+        sa.CheckConstraint("owner_kind <> 'platform' OR owner_id = 0", name="ck_ledger_accounts_platform_id"),
     )
     op.create_index("ix_ledger_accounts_user_id", "ledger_accounts", ["user_id"])
     op.create_table(

@@ -322,3 +322,34 @@ async def test_concurrent_posts_of_one_key_with_disjoint_accounts_conflict(sessi
             await racer
     async with session_factory() as s:
         assert await balance(s, AccountRef.user(bob), USDT) == 100
+
+
+async def test_every_purpose_and_owner_kind_is_accepted_by_the_database(session_factory):
+    owner = new_id()
+    accounts = [
+        AccountRef.user(owner),
+        AccountRef.offer_reserve(new_id(), owner),
+        AccountRef.trade_escrow(new_id(), owner),
+        AccountRef.withdrawal_hold(new_id(), owner),
+        *(AccountRef.platform(p) for p in Purpose),
+    ]
+    source = AccountRef.platform(Purpose.ADJUSTMENTS)
+    targets = [a for a in accounts if a != source]
+    async with session_factory() as s, s.begin():
+        before = [await balance(s, a, TRX) for a in targets]
+        await post_entry(s, kind="adjustment", key=key(), postings=[
+            Posting(source, TRX, -len(targets)), *(Posting(a, TRX, 1) for a in targets)])
+        assert [await balance(s, a, TRX) for a in targets] == [b + 1 for b in before]
+        await s.rollback()
+
+
+def test_account_refs_refuse_nonsense():
+    with pytest.raises(ValueError):
+        AccountRef("bank", 1, Purpose.AVAILABLE)
+    with pytest.raises(ValueError):
+        AccountRef("platform", 5, Purpose.FEES)
+    with pytest.raises(ValueError):
+        AccountRef("user", 1, "pocket")  # type: ignore[arg-type]
+    assert AccountRef.user(7).user_id == 7
+    assert AccountRef.platform(Purpose.DEPOSITS).may_go_negative
+    assert not AccountRef.platform(Purpose.FEES).may_go_negative
