@@ -72,7 +72,7 @@ async def browse(
     side, asset, fiat = Side(side), Asset(asset), Fiat(fiat)
     if offset < 0 or not 0 < limit <= LIMIT_MAX:
         raise DomainError("page_invalid", offset=offset, limit=limit, max_limit=LIMIT_MAX)
-    price = _price_expr(fiat).label("price")
+    price = _price_expr(fiat).label("current_price")
     available_fiat = Offer.remaining * price / MICRO
     blocked = exists().where(
         or_(
