@@ -1,0 +1,266 @@
+"""Identity verification. Level 0: new. Level 1: the user shared their own phone number through
+Telegram's contact button. Level 2: a moderator approved an identity document and a selfie.
+
+Document photos are stored as files under DATA_DIR/kyc/<storage_key>/ (directory 0700, files
+0600), never only as Telegram file ids; only moderators read them (``read_documents``). After a
+rejection they are deleted once the retention period has passed (``purge_rejected``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import outbox
+from core.accounts.models import KycRequest, KycStatus, VerifiedPhone
+from core.errors import DomainError, Forbidden, NotFound
+from core.users import User
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_REASON = 500
+DOCUMENT, SELFIE = "document", "selfie"
+ORPHAN_AGE = timedelta(days=1)  # files of a submission whose transaction rolled back
+
+
+def kyc_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "kyc"
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+async def _lock_user(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id, with_for_update=True, populate_existing=True)
+    if user is None:
+        raise NotFound(what="user")
+    return user
+
+
+# --- level 1: the phone ----------------------------------------------------------------------
+
+
+def _clean_phone(phone: str) -> str:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if not 6 <= len(digits) <= 20:
+        raise DomainError("phone_invalid")
+    return "+" + digits
+
+
+async def verify_phone(session: AsyncSession, *, user_id: int, contact_user_id: int | None, phone: str) -> User:
+    """The user shared a contact. Only their own counts: Telegram sets the contact's user_id
+    to the sender's id when the contact button is used; someone else's card (or a typed number)
+    has another id or none."""
+    if contact_user_id != user_id:
+        raise DomainError("contact_not_yours")
+    number = _clean_phone(phone)
+    user = await _lock_user(session, user_id)
+    await session.execute(
+        insert(VerifiedPhone)
+        .values(user_id=user_id, phone=number)
+        .on_conflict_do_update(index_elements=[VerifiedPhone.user_id], set_={"phone": number})
+    )
+    if user.kyc_level < 1:
+        user.kyc_level = 1
+    return user
+
+
+# --- level 2: documents ----------------------------------------------------------------------
+
+
+def _write_private(folder: Path, files: dict[str, bytes]) -> None:
+    folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder.parent, 0o700)
+    folder.mkdir(mode=0o700)
+    for name, data in files.items():
+        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+
+
+def _check_photo(data: bytes, what: str) -> None:
+    if not data:
+        raise DomainError("photo_missing", what=what)
+    if len(data) > MAX_PHOTO_BYTES:
+        raise DomainError("photo_too_large", what=what, max_bytes=MAX_PHOTO_BYTES)
+
+
+async def submit_documents(
+    session: AsyncSession, *, user_id: int, document: bytes, selfie: bytes, data_dir: Path
+) -> KycRequest:
+    """Store the two photos privately and queue them for a moderator (outbox "kyc.submitted"
+    to the admins). Level 1 first; one request waiting at a time."""
+    _check_photo(document, DOCUMENT)
+    _check_photo(selfie, SELFIE)
+    user = await _lock_user(session, user_id)
+    if user.kyc_level >= 2:
+        raise DomainError("kyc_already_verified", level=user.kyc_level)
+    if user.kyc_level < 1:
+        raise DomainError("kyc_phone_first", level=user.kyc_level)
+    waiting = await session.scalar(
+        select(KycRequest.id).where(KycRequest.user_id == user_id, KycRequest.status == KycStatus.PENDING.value)
+    )
+    if waiting is not None:
+        raise DomainError("kyc_pending", request_id=waiting)
+    key = secrets.token_hex(16)
+    folder = kyc_dir(data_dir) / key
+    await asyncio.to_thread(_write_private, folder, {DOCUMENT: document, SELFIE: selfie})
+    try:
+        request = KycRequest(user_id=user_id, status=KycStatus.PENDING.value, storage_key=key)
+        session.add(request)
+        await session.flush()
+    except BaseException:
+        await asyncio.to_thread(shutil.rmtree, folder, True)
+        raise
+    outbox.emit(
+        session, "kyc.submitted", {"request_id": request.id, "user_id": user_id, "name": user.display_name},
+        [outbox.ADMINS],
+    )
+    return request
+
+
+async def latest_request(session: AsyncSession, user_id: int) -> KycRequest | None:
+    return await session.scalar(
+        select(KycRequest).where(KycRequest.user_id == user_id).order_by(KycRequest.id.desc()).limit(1)
+    )
+
+
+async def pending_requests(session: AsyncSession, *, limit: int = 10) -> Sequence[KycRequest]:
+    """Requests waiting for a moderator, oldest first."""
+    rows = await session.scalars(
+        select(KycRequest)
+        .where(KycRequest.status == KycStatus.PENDING.value)
+        .order_by(KycRequest.id)
+        .limit(limit)
+    )
+    return rows.all()
+
+
+@dataclass(frozen=True)
+class Documents:
+    request: KycRequest
+    user: User
+    document: bytes
+    selfie: bytes
+
+
+def _read(folder: Path) -> tuple[bytes, bytes]:
+    return (folder / DOCUMENT).read_bytes(), (folder / SELFIE).read_bytes()
+
+
+async def read_documents(session: AsyncSession, *, request_id: int, data_dir: Path) -> Documents:
+    """The photos of a request, for a moderator's eyes only (the admin bot checks staff)."""
+    request = await session.get(KycRequest, request_id)
+    if request is None:
+        raise NotFound(what="kyc_request")
+    if request.files_deleted_at is not None:
+        raise DomainError("kyc_files_deleted", request_id=request_id)
+    user = await session.get(User, request.user_id)
+    assert user is not None
+    try:
+        document, selfie = await asyncio.to_thread(_read, kyc_dir(data_dir) / request.storage_key)
+    except FileNotFoundError:
+        raise DomainError("kyc_files_deleted", request_id=request_id) from None
+    return Documents(request, user, document, selfie)
+
+
+async def _lock_pending(session: AsyncSession, request_id: int, moderator_id: int) -> KycRequest:
+    request = await session.get(KycRequest, request_id, with_for_update=True, populate_existing=True)
+    if request is None:
+        raise NotFound(what="kyc_request")
+    if request.status != KycStatus.PENDING.value:
+        raise DomainError(
+            "kyc_already_reviewed", request_id=request_id, status=request.status, reviewed_by=request.reviewed_by
+        )
+    if request.user_id == moderator_id:
+        raise Forbidden(reason="own_request")
+    return request
+
+
+async def approve(
+    session: AsyncSession, *, request_id: int, moderator_id: int, now: datetime | None = None
+) -> KycRequest:
+    """Level 2 for the user; they are told (outbox "kyc.approved"). A second decision on the
+    same request (two moderators at once) raises kyc_already_reviewed and changes nothing."""
+    request = await _lock_pending(session, request_id, moderator_id)
+    user = await _lock_user(session, request.user_id)
+    request.status = KycStatus.APPROVED.value
+    request.reviewed_by = moderator_id
+    request.reviewed_at = _now(now)
+    user.kyc_level = max(user.kyc_level, 2)
+    outbox.emit(session, "kyc.approved", {"request_id": request.id, "level": user.kyc_level},
+                [outbox.user(user.id)])
+    await session.flush()
+    return request
+
+
+async def reject(
+    session: AsyncSession, *, request_id: int, moderator_id: int, reason: str, now: datetime | None = None
+) -> KycRequest:
+    """Refuse with a reason the user reads (outbox "kyc.rejected"); they may submit again."""
+    reason = reason.strip()
+    if not reason or len(reason) > MAX_REASON:
+        raise DomainError("kyc_reason_invalid", max_length=MAX_REASON)
+    request = await _lock_pending(session, request_id, moderator_id)
+    request.status = KycStatus.REJECTED.value
+    request.reviewed_by = moderator_id
+    request.reviewed_at = _now(now)
+    request.reason = reason
+    outbox.emit(session, "kyc.rejected", {"request_id": request.id, "reason": reason},
+                [outbox.user(request.user_id)])
+    await session.flush()
+    return request
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+def _remove_orphans(root: Path, known: set[str], older_than: float) -> int:
+    removed = 0
+    if not root.is_dir():
+        return 0
+    for entry in root.iterdir():
+        if entry.is_dir() and entry.name not in known and entry.stat().st_mtime < older_than:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+async def purge_rejected(
+    session: AsyncSession, *, data_dir: Path, retention_days: int, now: datetime | None = None, limit: int = 100
+) -> list[int]:
+    """Delete the photos of requests rejected more than ``retention_days`` ago (and folders no
+    request points to, left by a submission that rolled back). Returns the request ids purged."""
+    now = _now(now)
+    rows = await session.scalars(
+        select(KycRequest)
+        .where(
+            KycRequest.status == KycStatus.REJECTED.value,
+            KycRequest.files_deleted_at.is_(None),
+            KycRequest.reviewed_at <= now - timedelta(days=retention_days),
+        )
+        .order_by(KycRequest.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    root = kyc_dir(data_dir)
+    purged = []
+    for request in rows.all():
+        await asyncio.to_thread(shutil.rmtree, root / request.storage_key, True)
+        request.files_deleted_at = now
+        purged.append(request.id)
+    known = set((await session.scalars(select(KycRequest.storage_key))).all())
+    await asyncio.to_thread(_remove_orphans, root, known, time.time() - ORPHAN_AGE.total_seconds())
+    await session.flush()
+    return purged

@@ -1,0 +1,67 @@
+"""The accounts' tables. Migration: migrations/versions/0005_accounts.py (keep the two in step).
+
+users.kyc_level, users.premium_until, users.tier, users.referral_code and users.referred_by
+live on the users table (core.users); these tables hold what does not belong there.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, created_at_column
+
+
+class KycStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class VerifiedPhone(Base):
+    """The phone number a user shared through Telegram's contact button (KYC level 1)."""
+
+    __tablename__ = "verified_phones"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32))
+    verified_at: Mapped[datetime] = created_at_column()
+
+
+class KycRequest(Base):
+    """An identity document and a selfie waiting for (or given) a moderator's decision.
+
+    The photos are files under DATA_DIR/kyc/<storage_key>/ (never Telegram file ids only);
+    ``files_deleted_at`` is set when the retention job removed them."""
+
+    __tablename__ = "kyc_requests"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(10), default=KycStatus.PENDING.value)
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    submitted_at: Mapped[datetime] = created_at_column()
+    reviewed_by: Mapped[int | None] = mapped_column(BigInteger)
+    reviewed_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    files_deleted_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
+        Index("ix_kyc_requests_user_id", "user_id"),
+        # One request waiting per user at a time.
+        Index("uq_kyc_requests_pending_user", "user_id", unique=True, postgresql_where="status = 'pending'"),
+    )
+
+
+class PremiumReminder(Base):
+    """A user was told their membership ends at ``until`` (told once per end date)."""
+
+    __tablename__ = "premium_reminders"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
+    until: Mapped[datetime] = mapped_column(primary_key=True)
+    sent_at: Mapped[datetime] = created_at_column()
