@@ -115,9 +115,12 @@ async def test_same_key_with_other_postings_or_kind_is_a_conflict(session_factor
         with pytest.raises(IdempotencyConflict):
             await transfer(s, kind="transfer", key=k, src=AccountRef.user(alice), dst=AccountRef.user(new_id()),
                            asset=USDT, amount=10)
+        # the transaction is still usable after the refusal
+        await transfer(s, kind="transfer", key=key(), src=AccountRef.user(alice), dst=AccountRef.user(bob),
+                       asset=USDT, amount=5)
     async with session_factory() as s:
-        assert await balance(s, AccountRef.user(alice), USDT) == 990
-        assert await balance(s, AccountRef.user(bob), USDT) == 10
+        assert await balance(s, AccountRef.user(alice), USDT) == 985
+        assert await balance(s, AccountRef.user(bob), USDT) == 15
 
 
 async def test_unbalanced_entries_are_refused(session_factory, deposit):
