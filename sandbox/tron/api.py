@@ -254,6 +254,76 @@ def create_transaction(node: TronNode, params: dict[str, Any], visible: bool, so
     return tx
 
 
+def _resource_name(params: dict[str, Any]) -> str:
+    resource = params.get("resource", "BANDWIDTH")
+    if isinstance(resource, int):
+        return "ENERGY" if resource == 1 else "BANDWIDTH"
+    return str(resource).upper()
+
+
+def _build_checked(node: TronNode, kind: str, value: dict[str, Any], visible: bool) -> Any:
+    tx = _unsigned(node, kind, value, visible)
+    try:
+        _dry_run(node, parse_tx(tx))
+    except Reject as exc:
+        return _java_error("org.tron.core.exceptions.ContractValidateException", exc.message)
+    return tx
+
+
+def freeze_v2(node: TronNode, params: dict[str, Any], visible: bool, solid: bool) -> Any:
+    value = {
+        "owner_address": _address_param(params, "owner_address").hex(),
+        "frozen_balance": _int(params, "frozen_balance"),
+        "resource": _resource_name(params),
+    }
+    return _build_checked(node, "FreezeBalanceV2Contract", value, visible)
+
+
+def delegate_resource(node: TronNode, params: dict[str, Any], visible: bool, solid: bool) -> Any:
+    value = {
+        "owner_address": _address_param(params, "owner_address").hex(),
+        "receiver_address": _address_param(params, "receiver_address").hex(),
+        "balance": _int(params, "balance"),
+        "resource": _resource_name(params),
+        "lock": _truthy(params.get("lock")),
+        "lock_period": int(params.get("lock_period", 0) or 0),
+    }
+    return _build_checked(node, "DelegateResourceContract", value, visible)
+
+
+def undelegate_resource(node: TronNode, params: dict[str, Any], visible: bool, solid: bool) -> Any:
+    value = {
+        "owner_address": _address_param(params, "owner_address").hex(),
+        "receiver_address": _address_param(params, "receiver_address").hex(),
+        "balance": _int(params, "balance"),
+        "resource": _resource_name(params),
+    }
+    return _build_checked(node, "UnDelegateResourceContract", value, visible)
+
+
+def can_delegate_max(node: TronNode, params: dict[str, Any], visible: bool, solid: bool) -> Any:
+    owner = _address_param(params, "owner_address")
+    resource = "ENERGY" if int(params.get("type", 0) or 0) == 1 else "BANDWIDTH"
+    nums = node.chain.state.nums
+    size = nums.get(("frozen", owner, resource), 0) - nums.get(("delegated_out", owner, resource), 0)
+    return {"max_size": size} if size else {}
+
+
+def delegated_v2(node: TronNode, params: dict[str, Any], visible: bool, solid: bool) -> Any:
+    src, dst = _address_param(params, "fromAddress"), _address_param(params, "toAddress")
+    nums = node.chain.state.nums
+    net = nums.get(("delegated", src, dst, "BANDWIDTH"), 0)
+    energy = nums.get(("delegated", src, dst, "ENERGY"), 0)
+    if not net and not energy:
+        return {}
+    entry: dict[str, Any] = {"from": render.address(src, visible), "to": render.address(dst, visible)}
+    if net:
+        entry["frozen_balance_for_bandwidth"] = net
+    if energy:
+        entry["frozen_balance_for_energy"] = energy
+    return {"delegatedResource": [entry]}
+
+
 def _call_data(params: dict[str, Any]) -> bytes:
     if params.get("data"):
         return bytes.fromhex(str(params["data"]))
@@ -384,6 +454,11 @@ WALLET: dict[str, Callable[..., Any]] = {
     "getsignweight": sign_weight,
     "broadcasttransaction": broadcast,
     "broadcasthex": broadcast_hex,
+    "freezebalancev2": freeze_v2,
+    "delegateresource": delegate_resource,
+    "undelegateresource": undelegate_resource,
+    "getcandelegatedmaxsize": can_delegate_max,
+    "getdelegatedresourcev2": delegated_v2,
 }
 SOLIDITY = {
     name: WALLET[name]

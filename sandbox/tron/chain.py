@@ -54,6 +54,15 @@ class Params:
     free_net_limit: int = 600
     max_fee_limit: int = 15_000_000_000
     total_energy_limit: int = 180_000_000_000
+    total_energy_weight: int = 19_000_000_000  # TRX staked for energy network-wide
+    total_net_limit: int = 43_200_000_000
+    total_net_weight: int = 26_000_000_000  # TRX staked for bandwidth network-wide
+
+    def units(self, resource: str, sun: int) -> int:
+        """Energy or bandwidth a day that `sun` of staked TRX gives (stake 2.0 shares)."""
+        if resource == "ENERGY":
+            return sun * self.total_energy_limit // (self.total_energy_weight * 1_000_000)
+        return sun * self.total_net_limit // (self.total_net_weight * 1_000_000)
 
 
 class Reject(Exception):
@@ -173,6 +182,10 @@ class Changes:
                 del self.state.accounts[address]
 
 
+RESOURCE_CONTRACTS = ("FreezeBalanceV2Contract", "DelegateResourceContract", "UnDelegateResourceContract")
+ADDRESS_FIELDS = ("owner_address", "to_address", "contract_address", "receiver_address")
+
+
 def trx_key(address: bytes) -> tuple[object, ...]:
     return ("trx", address)
 
@@ -202,14 +215,14 @@ def parse_tx(body: dict[str, Any]) -> Tx:
     )
 
 
-ADDRESS_FIELDS = ("owner_address", "to_address", "contract_address", "receiver_address")
-
 
 def canonical_value(kind: str, value: dict[str, Any]) -> dict[str, Any]:
     """The contract parameter as java-tron prints it: hex addresses, default values left out."""
     out: dict[str, Any] = {}
     for key, item in value.items():
-        if item in (None, 0, "", False):
+        if key == "resource" and isinstance(item, int):
+            item = {0: "BANDWIDTH", 1: "ENERGY"}.get(item, str(item))
+        if item in (None, 0, "", False) or (key == "resource" and item == "BANDWIDTH"):
             continue
         out[key] = raw_address(item).hex() if key in ADDRESS_FIELDS else item
     return out
@@ -415,14 +428,19 @@ class Chain:
             return self._transfer(tx, ch, now, day)
         if tx.contract_type == "TriggerSmartContract":
             return self._trigger(tx, ch, day)
+        if tx.contract_type in RESOURCE_CONTRACTS:
+            return self._resource(tx, ch, day)
         raise Reject("CONTRACT_VALIDATE_ERROR", f"{tx.contract_type} is not supported by the sandbox")
 
-    def _bandwidth(self, ch: Changes, owner: bytes, size: int, day: int) -> tuple[int, int]:
-        """(free bytes used, sun burned) for `size` bytes: the daily free allowance first."""
-        used = ch.get(("net", owner, day))
-        if used + size <= self.params.free_net_limit:
-            return size, 0
-        return 0, size * self.params.transaction_fee
+    def _bandwidth(self, ch: Changes, owner: bytes, size: int, day: int) -> tuple[int, int, tuple[object, ...]]:
+        """(bytes used, sun burned, usage key) for `size` bytes: staked bandwidth first, then the
+        daily free allowance, else burn."""
+        staked = ch.get(("net_limit", owner)) - ch.get(("net_used", owner, day))
+        if size <= staked:
+            return size, 0, ("net_used", owner, day)
+        if ch.get(("net", owner, day)) + size <= self.params.free_net_limit:
+            return size, 0, ("net", owner, day)
+        return 0, size * self.params.transaction_fee, ("net", owner, day)
 
     def _transfer(self, tx: Tx, ch: Changes, now: int, day: int) -> Receipt:
         owner, p = tx.owner, self.params
@@ -437,10 +455,10 @@ class Chain:
         balance = ch.get(trx_key(owner))
         new_account = not ch.exists(to)
         if new_account:
-            net_usage, net_fee = 0, p.create_account_fee
+            net_usage, net_fee, net_key = 0, p.create_account_fee, ("net", owner, day)
             fee = net_fee + p.create_new_account_fee_in_system_contract
         else:
-            net_usage, net_fee = self._bandwidth(ch, owner, tx.size, day)
+            net_usage, net_fee, net_key = self._bandwidth(ch, owner, tx.size, day)
             fee = net_fee
         if net_fee > balance:
             raise Reject("BANDWITH_ERROR", "Account resource insufficient error.")
@@ -448,7 +466,7 @@ class Chain:
             raise Reject("CONTRACT_VALIDATE_ERROR", "Validate TransferContract error, balance is not sufficient.")
         ch.add(trx_key(owner), -(amount + fee))
         ch.add(trx_key(to), amount)
-        ch.add(("net", owner, day), net_usage)
+        ch.add(net_key, net_usage)
         if new_account:
             ch.create(to, now)
         return Receipt(fee=fee, net_usage=net_usage, net_fee=net_fee)
@@ -465,7 +483,7 @@ class Chain:
         if int(tx.value.get("call_value", 0)) or int(tx.value.get("call_token_value", 0)):
             raise Reject("CONTRACT_VALIDATE_ERROR", "the sandbox's contracts are not payable")
         balance = ch.get(trx_key(owner))
-        net_usage, net_fee = self._bandwidth(ch, owner, tx.size, day)
+        net_usage, net_fee, net_key = self._bandwidth(ch, owner, tx.size, day)
         if net_fee > balance:
             raise Reject("BANDWITH_ERROR", "Account resource insufficient error.")
         call = contract.call(ch.get, owner, bytes.fromhex(tx.value.get("data", "")))
@@ -480,7 +498,7 @@ class Chain:
         energy_fee = (used - from_stake) * p.energy_fee
         fee = net_fee + energy_fee
         ch.add(trx_key(owner), -fee)
-        ch.add(("net", owner, day), net_usage)
+        ch.add(net_key, net_usage)
         ch.add(("energy_used", owner, day), from_stake)
         ok = result == "SUCCESS"
         if ok:
@@ -499,6 +517,58 @@ class Chain:
             contract_address=contract_address,
             message=message,
         )
+
+    def _resource(self, tx: Tx, ch: Changes, day: int) -> Receipt:
+        """Stake 2.0: freeze TRX for energy or bandwidth, delegate it to another account, take it back."""
+        owner, p, value = tx.owner, self.params, tx.value
+        resource = value.get("resource", "BANDWIDTH")
+        if resource not in ("BANDWIDTH", "ENERGY"):
+            raise Reject("CONTRACT_VALIDATE_ERROR", "ResourceCode error, valid ResourceCode[BANDWIDTH, ENERGY]")
+        limit_key = ("energy_limit", owner) if resource == "ENERGY" else ("net_limit", owner)
+        balance = ch.get(trx_key(owner))
+        net_usage, net_fee, net_key = self._bandwidth(ch, owner, tx.size, day)
+        if net_fee > balance:
+            raise Reject("BANDWITH_ERROR", "Account resource insufficient error.")
+        frozen_key = ("frozen", owner, resource)
+        out_key = ("delegated_out", owner, resource)
+        if tx.contract_type == "FreezeBalanceV2Contract":
+            amount = int(value.get("frozen_balance", 0))
+            if amount < 1_000_000:
+                raise Reject("CONTRACT_VALIDATE_ERROR", "frozenBalance must be greater than or equal to 1 TRX")
+            if amount + net_fee > balance:
+                raise Reject("CONTRACT_VALIDATE_ERROR", "frozenBalance must be less than or equal to accountBalance")
+            ch.add(trx_key(owner), -amount)
+            ch.add(frozen_key, amount)
+            ch.add(limit_key, p.units(resource, amount))
+        else:
+            amount = int(value.get("balance", 0))
+            receiver = raw_address(value["receiver_address"])
+            pair_key = ("delegated", owner, receiver, resource)
+            if amount < 1_000_000:
+                raise Reject("CONTRACT_VALIDATE_ERROR", "delegateBalance must be greater than or equal to 1 TRX")
+            if receiver == owner:
+                raise Reject("CONTRACT_VALIDATE_ERROR", "receiverAddress must not be the same as ownerAddress")
+            if not ch.exists(receiver):
+                raise Reject("CONTRACT_VALIDATE_ERROR", f"Account [{b58(receiver)}] does not exist")
+            receiver_key = ("energy_limit", receiver) if resource == "ENERGY" else ("net_limit", receiver)
+            units = p.units(resource, amount)
+            if tx.contract_type == "DelegateResourceContract":
+                if amount > ch.get(frozen_key) - ch.get(out_key):
+                    raise Reject("CONTRACT_VALIDATE_ERROR",
+                                 f"delegateBalance must be less than or equal to available FreezeV2 {resource} balance")
+                sign = 1
+            else:
+                if amount > ch.get(pair_key):
+                    raise Reject("CONTRACT_VALIDATE_ERROR", "insufficient delegatedFrozenBalance")
+                sign = -1
+            ch.add(out_key, sign * amount)
+            ch.add(pair_key, sign * amount)
+            ch.add(("acquired", receiver, resource), sign * amount)
+            ch.add(limit_key, -sign * units)
+            ch.add(receiver_key, sign * units)
+        ch.add(trx_key(owner), -net_fee)
+        ch.add(net_key, net_usage)
+        return Receipt(fee=net_fee, net_usage=net_usage, net_fee=net_fee)
 
     def constant_call(self, owner: bytes, contract_address: bytes, data: bytes) -> CallResult | None:
         """A view call against the sealed state (nothing is applied)."""

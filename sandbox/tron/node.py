@@ -145,6 +145,19 @@ class TronNode:
         """Credit balances outside any block. TRX activates the account; USDT alone does not."""
         self.chain.fund(address, trx_sun=trx_sun, usdt=usdt)
 
+    def stake(self, address: str, trx_sun: int, resource: str = "ENERGY") -> None:
+        """Genesis-style staked TRX (stake 2.0) owned by `address`, ready to delegate; it also gives
+        the owner that resource itself until delegated."""
+        if resource not in ("ENERGY", "BANDWIDTH"):
+            raise ValueError("resource is ENERGY or BANDWIDTH")
+        addr = raw_address(address)
+        self.chain.fund(addr, activate=True)
+        nums = self.chain.state.nums
+        frozen = ("frozen", addr, resource)
+        limit = ("energy_limit", addr) if resource == "ENERGY" else ("net_limit", addr)
+        nums[frozen] = nums.get(frozen, 0) + trx_sun
+        nums[limit] = nums.get(limit, 0) + self.chain.params.units(resource, trx_sun)
+
     def delegate_energy(self, address: str, energy: int) -> None:
         """Let `address` spend `energy` per day before burning TRX (a delegation from elsewhere)."""
         self.chain.delegate_energy(address, energy)

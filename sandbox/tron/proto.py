@@ -19,7 +19,9 @@ from tronpy import keys
 CONTRACT_TYPES = {
     "TransferContract": 1,
     "TriggerSmartContract": 31,
+    "FreezeBalanceV2Contract": 54,
     "DelegateResourceContract": 57,
+    "UnDelegateResourceContract": 58,
 }
 RESOURCE_CODES = {"BANDWIDTH": 0, "ENERGY": 1}
 
@@ -75,9 +77,14 @@ def _contract_value(kind: str, value: dict[str, Any]) -> bytes:
             + _int_field(5, int(value.get("call_token_value", 0) or 0))
             + _int_field(6, int(value.get("token_id", 0) or 0))
         )
-    if kind == "DelegateResourceContract":
-        resource = value.get("resource", "BANDWIDTH")
-        code = resource if isinstance(resource, int) else RESOURCE_CODES[resource]
+    if kind == "FreezeBalanceV2Contract":
+        return (
+            _bytes_field(1, _address(value["owner_address"]))
+            + _int_field(2, int(value.get("frozen_balance", 0)))
+            + _int_field(3, resource_code(value.get("resource")))
+        )
+    if kind in ("DelegateResourceContract", "UnDelegateResourceContract"):
+        code = resource_code(value.get("resource"))
         return (
             _bytes_field(1, _address(value["owner_address"]))
             + _int_field(2, code)
@@ -87,6 +94,12 @@ def _contract_value(kind: str, value: dict[str, Any]) -> bytes:
             + _int_field(6, int(value.get("lock_period", 0) or 0))
         )
     raise ValueError(f"unsupported contract type {kind}")
+
+
+def resource_code(resource: str | int | None) -> int:
+    if resource is None:
+        return 0
+    return resource if isinstance(resource, int) else RESOURCE_CODES[resource]
 
 
 def _contract(contract: dict[str, Any]) -> bytes:

@@ -142,10 +142,24 @@ def account(chain: Chain, raw: bytes, visible: bool) -> dict[str, Any]:
     if nums.get(("net", raw, day)):
         out["free_net_usage"] = nums[("net", raw, day)]
         out["latest_consume_free_time"] = chain.head.timestamp
-    delegated = nums.get(("energy_limit", raw), 0)
+    frozen_net, frozen_energy = nums.get(("frozen", raw, "BANDWIDTH"), 0), nums.get(("frozen", raw, "ENERGY"), 0)
+    out_net, out_energy = nums.get(("delegated_out", raw, "BANDWIDTH"), 0), nums.get(("delegated_out", raw, "ENERGY"), 0)
+    if frozen_net or frozen_energy:
+        # java-tron lists what is still staked for the owner's own use (delegated amounts apart)
+        out["frozenV2"] = [{"amount": frozen_net - out_net} if frozen_net - out_net else {},
+                           {"type": "ENERGY", "amount": frozen_energy - out_energy}
+                           if frozen_energy - out_energy else {"type": "ENERGY"},
+                           {"type": "TRON_POWER"}]
+    if out_net:
+        out["delegated_frozenV2_balance_for_bandwidth"] = out_net
+    if nums.get(("acquired", raw, "BANDWIDTH")):
+        out["acquired_delegated_frozenV2_balance_for_bandwidth"] = nums[("acquired", raw, "BANDWIDTH")]
     resource: dict[str, Any] = {}
-    if delegated:
-        resource["acquired_delegated_frozenV2_balance_for_energy"] = delegated
+    if out_energy:
+        resource["delegated_frozenV2_balance_for_energy"] = out_energy
+    if nums.get(("acquired", raw, "ENERGY")):
+        resource["acquired_delegated_frozenV2_balance_for_energy"] = nums[("acquired", raw, "ENERGY")]
+    if resource:
         out["account_resource"] = resource
     keys_ = [{"address": addr, "weight": 1}]
     out["owner_permission"] = {"permission_name": "owner", "threshold": 1, "keys": keys_}
@@ -164,8 +178,13 @@ def account_resource(chain: Chain, raw: bytes) -> dict[str, Any]:
     out: dict[str, Any] = {"freeNetLimit": chain.params.free_net_limit}
     if nums.get(("net", raw, day)):
         out["freeNetUsed"] = nums[("net", raw, day)]
-    out["TotalNetLimit"] = 43_200_000_000
-    out["TotalNetWeight"] = 26_000_000_000
+    net_limit = nums.get(("net_limit", raw), 0)
+    if net_limit:
+        out["NetLimit"] = net_limit
+        if nums.get(("net_used", raw, day)):
+            out["NetUsed"] = nums[("net_used", raw, day)]
+    out["TotalNetLimit"] = chain.params.total_net_limit
+    out["TotalNetWeight"] = chain.params.total_net_weight
     energy_limit = nums.get(("energy_limit", raw), 0)
     if energy_limit:
         out["EnergyLimit"] = energy_limit
@@ -173,7 +192,7 @@ def account_resource(chain: Chain, raw: bytes) -> dict[str, Any]:
         if used:
             out["EnergyUsed"] = used
     out["TotalEnergyLimit"] = chain.params.total_energy_limit
-    out["TotalEnergyWeight"] = 19_000_000_000
+    out["TotalEnergyWeight"] = chain.params.total_energy_weight
     return out
 
 

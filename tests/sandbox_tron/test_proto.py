@@ -89,3 +89,33 @@ def test_base58_addresses_give_the_same_txid() -> None:
 def test_memo_changes_the_txid() -> None:
     with_memo = dict(TRANSFER, data=b"hello".hex())
     assert proto.txid(proto.encode_raw(with_memo)) != TRANSFER_TXID
+
+
+def test_delegation_with_memo_and_permission_matches_protobuf() -> None:
+    raw = {
+        "ref_block_bytes": "0102",
+        "ref_block_hash": b"12345678".hex(),
+        "expiration": 5,
+        "timestamp": 7,
+        "data": b"hello".hex(),
+        "contract": [{
+            "type": "DelegateResourceContract",
+            "Permission_id": 2,
+            "parameter": {
+                "type_url": "type.googleapis.com/protocol.DelegateResourceContract",
+                "value": {
+                    "owner_address": "TY72iA3SBtrds3QLYsS7LwYfkzXwAXCRWT",
+                    "resource": "ENERGY",
+                    "balance": 123456789,
+                    "receiver_address": "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
+                    "lock": True,
+                    "lock_period": 86400,
+                },
+            },
+        }],
+    }
+    assert proto.encode_raw(raw).hex() == (
+        "0a020102220831323334353637384005520568656c6c6f5a7a083912740a35747970652e676f6f676c65617069732e636f6d2f70"
+        "726f746f636f6c2e44656c65676174655265736f75726365436f6e7472616374123b0a1541f2cd810c48c401d392ead3c6e1e1cb"
+        "9f57750a58100118959aef3a221541a614f803b6fd780986a42c78ec9c7f77e6ded13c28013080a30528027007"
+    )

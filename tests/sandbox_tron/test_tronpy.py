@@ -279,3 +279,49 @@ async def test_getaccount_is_empty_for_an_unactivated_address(client: AsyncTron,
     node.mine()
     account = await client.get_account(holder)
     assert account["balance"] == 2 * TRX and account["address"] == holder
+
+
+async def test_stake_and_delegate_energy_to_a_deposit_address(client: AsyncTron, node: TronNode) -> None:
+    deposit_key = PrivateKey.random()
+    deposit = deposit_key.public_key.to_base58check_address()
+    node.fund(WALLET, trx_sun=20_000 * TRX)
+    node.send_usdt("alice", deposit, 50 * TRX)
+    node.mine()
+
+    tx = await client.trx.freeze_balance(WALLET, 15_000 * TRX, "ENERGY").build()
+    await tx.sign(WALLET_KEY).broadcast()
+    node.mine()
+    assert node.trx_balance(WALLET) == 5_000 * TRX
+    max_size = await client.get_can_delegated_max_size(WALLET, "ENERGY")
+    assert max_size["max_size"] == 15_000 * TRX
+
+    early = await client.trx.delegate_resource(WALLET, deposit, 14_000 * TRX, "ENERGY").build()
+    with pytest.raises(ValidationError, match="does not exist"):  # delegation needs an activated recipient
+        await early.sign(WALLET_KEY).broadcast()
+    node.send_trx("alice", deposit, 1 * TRX)
+    node.mine()
+
+    tx = await client.trx.delegate_resource(WALLET, deposit, 14_000 * TRX, "ENERGY").build()
+    await tx.sign(WALLET_KEY).broadcast()
+    node.mine()
+    energy = await client.get_energy(deposit)
+    assert energy == 14_000 * 180_000_000_000 // 19_000_000_000 > 130_285
+    delegated = await client.get_delegated_resource_v2(WALLET, deposit)
+    assert delegated["delegatedResource"][0]["frozen_balance_for_energy"] == 14_000 * TRX
+    assert (await client.get_can_delegated_max_size(WALLET, "ENERGY"))["max_size"] == 1_000 * TRX
+
+    # The deposit address sweeps its USDT on delegated energy: no TRX burned for energy.
+    usdt = await client.get_contract(node.usdt_address)
+    sweep = await (await usdt.functions.transfer(WALLET, 50 * TRX)).with_owner(deposit).fee_limit(30 * TRX).build()
+    ret = await sweep.sign(deposit_key).broadcast()
+    node.mine()
+    info = await ret.wait(timeout=5, interval=0.05)
+    assert info["receipt"]["energy_usage"] == info["receipt"]["energy_usage_total"] == 130_285
+    assert node.usdt_balance(WALLET) == 50 * TRX
+    assert node.trx_balance(deposit) == 1 * TRX  # bandwidth came from the free allowance
+
+    tx = await client.trx.undelegate_resource(WALLET, deposit, 14_000 * TRX, "ENERGY").build()
+    await tx.sign(WALLET_KEY).broadcast()
+    node.mine()
+    assert await client.get_energy(deposit) <= 0
+    assert (await client.get_can_delegated_max_size(WALLET, "ENERGY"))["max_size"] == 15_000 * TRX
