@@ -201,6 +201,7 @@ def get_contract(node: TronNode, params: dict[str, Any], visible: bool, solid: b
     if contract is None:
         return {}
     is_payout = isinstance(contract, Payout)
+    name = "Payout" if isinstance(contract, Payout) else contract.name.replace(" ", "")
     origin = node.chain.witnesses[0]
     return {
         "origin_address": render.address(origin, visible),
@@ -208,7 +209,7 @@ def get_contract(node: TronNode, params: dict[str, Any], visible: bool, solid: b
         "abi": {"entrys": PAYOUT_ABI if is_payout else TRC20_ABI},
         "bytecode": "6080604052348015600f57600080fd5b50",
         "consume_user_resource_percent": 100,
-        "name": "Payout" if is_payout else contract.name.replace(" ", ""),
+        "name": name,
         "origin_energy_limit": 10_000_000,
         "code_hash": keys.keccak256(address).hex(),
     }

@@ -36,11 +36,11 @@ def raw_address(value: str | bytes) -> bytes:
         return value if len(value) == 21 else b"\x41" + value[-20:]
     if len(value) == 42 and value.startswith("41"):
         return bytes.fromhex(value)
-    return keys.to_raw_address(value)
+    return bytes(keys.to_raw_address(value))
 
 
 def b58(address: bytes) -> str:
-    return keys.to_base58check_address(address)
+    return str(keys.to_base58check_address(address))
 
 
 @dataclass
@@ -454,6 +454,7 @@ class Chain:
             raise Reject("CONTRACT_VALIDATE_ERROR", "Cannot transfer TRX to a smart contract.")
         balance = ch.get(trx_key(owner))
         new_account = not ch.exists(to)
+        net_key: tuple[object, ...]
         if new_account:
             net_usage, net_fee, net_key = 0, p.create_account_fee, ("net", owner, day)
             fee = net_fee + p.create_new_account_fee_in_system_contract

@@ -30,7 +30,7 @@ Reader = Callable[[tuple[object, ...]], int]
 
 
 def selector(signature: str) -> bytes:
-    return keys.keccak256(signature.encode())[:4]
+    return bytes(keys.keccak256(signature.encode())[:4])
 
 
 def word(value: int) -> bytes:

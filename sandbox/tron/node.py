@@ -11,7 +11,7 @@ import hashlib
 import random
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 from tronpy import keys
 
@@ -46,7 +46,7 @@ def outside_key(label: str) -> keys.PrivateKey:
     return keys.PrivateKey(hashlib.sha256(f"koxx-sandbox-outside:{label}".encode()).digest())
 
 
-KeyLike = str | keys.PrivateKey
+KeyLike: TypeAlias = "str | keys.PrivateKey"
 
 
 def _key(value: KeyLike) -> keys.PrivateKey:
@@ -165,7 +165,7 @@ class TronNode:
     # ---- transfers from outside -------------------------------------------------------------
 
     def outside_address(self, label: str) -> str:
-        return outside_key(label).public_key.to_base58check_address()
+        return str(outside_key(label).public_key.to_base58check_address())
 
     def _pending_trx(self, address: bytes) -> int:
         return self.chain.pool_changes.get(("trx", address))
@@ -174,7 +174,7 @@ class TronNode:
         return self.chain.pool_changes.get(self.chain.usdt.balance_key(address))
 
     def _top_up(self, key: keys.PrivateKey, *, trx_sun: int = 0, usdt: int = 0) -> bytes:
-        owner = key.public_key.to_address()
+        owner = bytes(key.public_key.to_address())
         if not self.chain.pool_changes.exists(owner) or self._pending_trx(owner) < trx_sun:
             self.chain.fund(owner, trx_sun=trx_sun + OUTSIDE_TRX_TOP_UP)
         if usdt and self._pending_usdt(owner) < usdt:

@@ -58,7 +58,7 @@ def _address(value: str) -> bytes:
         return b""
     if len(value) == 42 and value.startswith("41"):
         return bytes.fromhex(value)
-    return keys.to_raw_address(value)
+    return bytes(keys.to_raw_address(value))
 
 
 def _contract_value(kind: str, value: dict[str, Any]) -> bytes:

@@ -200,3 +200,16 @@ async def test_account_and_parameters_shapes(client: AsyncTron, node: TronNode, 
     params = {p["key"]: p.get("value") for p in await client.get_chain_parameters()}
     assert params["getEnergyFee"] == 210 and params["getTransactionFee"] == 1_000
     assert params["getCreateNewAccountFeeInSystemContract"] == 1_000_000
+
+
+async def test_the_block_timer_produces_blocks_with_the_pool() -> None:
+    import asyncio
+
+    async with TronNodeServer(block_interval=0.01) as running:
+        txid = running.node.send_usdt("alice", new_address(), TRX)
+        for _ in range(500):
+            if running.node.head_number >= 3:
+                break
+            await asyncio.sleep(0.01)
+        assert running.node.head_number >= 3
+        assert running.node.chain.find_tx(txid) is not None
