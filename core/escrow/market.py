@@ -52,6 +52,7 @@ class Rules:
 
 
 RULE_NAMES = tuple(f.name for f in dataclasses.fields(Rules))
+DECIMAL_RULES = frozenset({"maker_fee_pct", "taker_fee_pct", "price_deviation_pct"})
 
 
 def default_rules() -> Rules:
@@ -66,12 +67,13 @@ def default_rules() -> Rules:
 
 
 def _parse(name: str, value: str) -> Decimal | int:
-    field_type = {f.name: f.type for f in dataclasses.fields(Rules)}[name]
     try:
-        parsed: Decimal | int = Decimal(value) if "Decimal" in str(field_type) else int(value)
+        parsed: Decimal | int = Decimal(value) if name in DECIMAL_RULES else int(value)
     except (InvalidOperation, ValueError):
         raise DomainError("setting_invalid", name=name, value=value) from None
     if parsed < 0 or (isinstance(parsed, Decimal) and not parsed.is_finite()):
+        raise DomainError("setting_invalid", name=name, value=value)
+    if (name.endswith("fee_pct") and parsed > 10) or (name == "price_deviation_pct" and parsed >= 100):
         raise DomainError("setting_invalid", name=name, value=value)
     return parsed
 
