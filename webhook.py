@@ -91,6 +91,7 @@ class Runtime:
         await self._start_kv()
         if settings.sandboxed:
             await self._start_telegram_sandbox()
+            settings = self.settings
         self.i18n = get_i18n()
         self.trader_bot = _make_bot(settings.bot_token or "", settings.telegram_api_url)
         self.admin_bot = (
@@ -148,9 +149,10 @@ class Runtime:
     async def _start_kv(self) -> None:
         if self.settings.redis_url:
             redis = Redis.from_url(self.settings.redis_url)
-            self.kv = RedisKeyValue(redis)
+            prefix = self.settings.redis_prefix
+            self.kv = RedisKeyValue(redis, prefix=prefix)
             self.storage = RedisStorage(
-                redis, key_builder=DefaultKeyBuilder(prefix="koxx_fsm", with_bot_id=True)
+                redis, key_builder=DefaultKeyBuilder(prefix=f"{prefix}_fsm", with_bot_id=True)
             )
         else:
             self.kv = MemoryKeyValue()
@@ -161,8 +163,8 @@ class Runtime:
 
         self.sandbox = TelegramSandbox()
         await self.sandbox.start(host=self.settings.web_host, port=self.settings.sandbox_port)
-        self.sandbox.add_bot(DEV_TRADER_TOKEN, username="koxx_p2p_bot", name="KOXX P2P")
-        self.sandbox.add_bot(DEV_ADMIN_TOKEN, username="koxx_admin_bot", name="KOXX Admin")
+        self.sandbox.add_bot(DEV_TRADER_TOKEN, username="koxx_p2p_bot", first_name="KOXX P2P")
+        self.sandbox.add_bot(DEV_ADMIN_TOKEN, username="koxx_admin_bot", first_name="KOXX Admin")
         updates: dict[str, Any] = {
             "bot_token": DEV_TRADER_TOKEN,
             "admin_bot_token": DEV_ADMIN_TOKEN,
@@ -311,7 +313,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    for noisy in ("aiogram.event", "alembic", "apscheduler.executors.default"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings()
         check_settings(settings)

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     telegram_api_url: str = Field(TELEGRAM_API, description="Base URL of a Telegram Bot API server")
     database_url: str | None = Field(None, description="postgresql+asyncpg://...; unset: embedded PostgreSQL")
     redis_url: str | None = Field(None, description="redis://...; unset: in-process storage and locks")
+    redis_prefix: str = "koxx"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     offers_channel_id: int | None = None
     payments_channel_id: int | None = None

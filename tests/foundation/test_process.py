@@ -100,3 +100,48 @@ async def test_embedded_postgres_starts_serves_a_migration_and_stops(tmp_path: P
         await engine.dispose()
         await server.stop()
     assert not (server.pgdata / "postmaster.pid").exists()
+
+
+async def test_run_command_serves_and_sigterm_exits_zero(databases, tmp_path: Path) -> None:
+    """`python webhook.py` with no tokens starts the stand-in, answers /healthz, stops on SIGTERM."""
+    import asyncio
+    import signal
+    import socket
+
+    def free_port() -> int:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return int(sock.getsockname()[1])
+
+    url = await databases.create()
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
+    web_port, sandbox_port = free_port(), free_port()
+    env.update(
+        DATABASE_URL=url, WEB_PORT=str(web_port), SANDBOX_PORT=str(sandbox_port), DATA_DIR=str(tmp_path)
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "webhook.py", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    output: list[str] = []
+    try:
+        async with asyncio.timeout(60):
+            while not any("Local Telegram stand-in" in line for line in output):
+                line = (await proc.stdout.readline()).decode()
+                assert line, "".join(output)
+                output.append(line)
+        assert f"127.0.0.1:{sandbox_port}" in "".join(output)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{web_port}/healthz") as resp:
+                assert resp.status == 200
+        proc.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(40):
+            rest = (await proc.stdout.read()).decode()
+            code = await proc.wait()
+        assert code == 0, "".join(output) + rest
+        assert "Traceback" not in rest
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
