@@ -32,7 +32,9 @@ async def accounts_engine(databases: Databases) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(url, pool_size=30, max_overflow=10)
     await migrate.upgrade(engine)
     async with transaction(make_session_factory(engine)) as s:
-        await market.set_reference_rate(s, asset=Asset.USDT, fiat=Fiat.IQD, rate=Decimal("1310"), actor_id=None)
+        await market.set_reference_rate(
+            s, asset=Asset.USDT, fiat=Fiat.IQD, rate=Decimal("1310"), actor_id=None
+        )
     yield engine
     await engine.dispose()
 
@@ -71,14 +73,23 @@ class Bench:
     def tx(self) -> Any:
         return transaction(self.factory)
 
-    async def user(self, *, level: int = 0, age_minutes: int = 60 * 24 * 400, username: str | None = None,
-                   banned: bool = False) -> int:
+    async def user(
+        self,
+        *,
+        level: int = 0,
+        age_minutes: int = 60 * 24 * 400,
+        username: str | None = None,
+        banned: bool = False,
+    ) -> int:
         uid = new_id()
         async with self.tx() as s:
             await users.register(s, user_id=uid, username=username, first_name=f"u{uid}")
             await s.execute(
-                update(User).where(User.id == uid).values(
-                    created_at=datetime.now(UTC) - timedelta(minutes=age_minutes), kyc_level=level,
+                update(User)
+                .where(User.id == uid)
+                .values(
+                    created_at=datetime.now(UTC) - timedelta(minutes=age_minutes),
+                    kyc_level=level,
                     is_banned=banned,
                 )
             )
@@ -92,9 +103,16 @@ class Bench:
 
     async def fund(self, user_id: int, amount: int, asset: Asset = Asset.USDT) -> None:
         async with self.tx() as s:
-            await transfer(s, kind="deposit", key=f"test:{uuid.uuid4().hex}",
-                           src=AccountRef.platform(Purpose.DEPOSITS), dst=AccountRef.user(user_id),
-                           asset=asset, amount=amount, ref="test")
+            await transfer(
+                s,
+                kind="deposit",
+                key=f"test:{uuid.uuid4().hex}",
+                src=AccountRef.platform(Purpose.DEPOSITS),
+                dst=AccountRef.user(user_id),
+                asset=asset,
+                amount=amount,
+                ref="test",
+            )
 
     async def bal(self, account: AccountRef, asset: Asset = Asset.USDT) -> int:
         async with self.factory() as s:
@@ -110,8 +128,14 @@ class Bench:
         """A funded sell offer of ``amount`` USDT at 1,310 IQD, 10,000..5,000,000 IQD per trade."""
         await self.fund(maker, amount * 2)
         draft = offers.OfferDraft(
-            side=Side.SELL, asset=Asset.USDT, fiat=Fiat.IQD, amount=amount, price=Decimal("1310"),
-            min_fiat=Decimal("10000"), max_fiat=Decimal("5000000"), payment_methods=("zaincash",),
+            side=Side.SELL,
+            asset=Asset.USDT,
+            fiat=Fiat.IQD,
+            amount=amount,
+            price=Decimal("1310"),
+            min_fiat=Decimal("10000"),
+            max_fiat=Decimal("5000000"),
+            payment_methods=("zaincash",),
             payment_window=30,
         )
         async with self.tx() as s:
@@ -126,7 +150,9 @@ class Bench:
 
     async def count(self, model: Any, *conditions: Any) -> int:
         async with self.factory() as s:
-            return int((await s.execute(select(func.count()).select_from(model).where(*conditions))).scalar_one())
+            return int(
+                (await s.execute(select(func.count()).select_from(model).where(*conditions))).scalar_one()
+            )
 
     async def audit_ok(self) -> None:
         async with self.factory() as s:

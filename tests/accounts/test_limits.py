@@ -19,13 +19,15 @@ from core.money import MICRO, Asset
 from tests.accounts.conftest import Bench
 
 
-async def take_checked(bench: Bench, offer_id: int, buyer: int, seller: int, usdt: int,
-                       release: bool = True) -> Trade:
+async def take_checked(
+    bench: Bench, offer_id: int, buyer: int, seller: int, usdt: int, release: bool = True
+) -> Trade:
     """What the marketplace does once integrated: check both parties, then open the trade
     (released afterwards unless ``release`` is False, so that the open-trade limit stays clear)."""
     async with bench.tx() as s:
-        await limits.check_trade_parties(s, buyer_id=buyer, seller_id=seller, asset=Asset.USDT,
-                                         amount=usdt * MICRO)
+        await limits.check_trade_parties(
+            s, buyer_id=buyer, seller_id=seller, asset=Asset.USDT, amount=usdt * MICRO
+        )
         trade = await escrow.take(s, offer_id=offer_id, taker_id=buyer, crypto_amount=usdt * MICRO)
     if release:
         async with bench.tx() as s:
@@ -33,7 +35,9 @@ async def take_checked(bench: Bench, offer_id: int, buyer: int, seller: int, usd
     return trade
 
 
-async def test_level_zero_daily_limit_then_phone_then_documents_raise_it(bench: Bench, tmp_path: Path) -> None:
+async def test_level_zero_daily_limit_then_phone_then_documents_raise_it(
+    bench: Bench, tmp_path: Path
+) -> None:
     seller = await bench.user(level=2)
     buyer = await bench.user(level=0)
     offer = await bench.sell_offer(seller, 5_000 * MICRO)
@@ -44,8 +48,14 @@ async def test_level_zero_daily_limit_then_phone_then_documents_raise_it(bench: 
         await take_checked(bench, offer.id, buyer, seller, 100)
     assert refused.value.code == "limit_exceeded"
     assert refused.value.params == {
-        "kind": "daily_trade", "level": 0, "asset": "USDT", "limit": 500 * MICRO, "used": 450 * MICRO,
-        "left": 50 * MICRO, "next_level": 1, "next_limit": 5_000 * MICRO,
+        "kind": "daily_trade",
+        "level": 0,
+        "asset": "USDT",
+        "limit": 500 * MICRO,
+        "used": 450 * MICRO,
+        "left": 50 * MICRO,
+        "next_level": 1,
+        "next_limit": 5_000 * MICRO,
     }
     assert await bench.count(Trade, Trade.buyer_id == buyer) == 3  # the refused trade was not opened
     # Still room for 50 USDT; and a single trade above the per-trade limit is refused as such.
@@ -76,8 +86,9 @@ async def test_level_zero_daily_limit_then_phone_then_documents_raise_it(bench: 
 
     # Documents approved by a moderator: level 2, and the 3,000 USDT trade is allowed.
     async with bench.tx() as s:
-        request = await kyc.submit_documents(s, user_id=buyer, document=b"\xff\xd8doc", selfie=b"\xff\xd8me",
-                                             data_dir=tmp_path)
+        request = await kyc.submit_documents(
+            s, user_id=buyer, document=b"\xff\xd8doc", selfie=b"\xff\xd8me", data_dir=tmp_path
+        )
     moderator = await bench.user()
     async with bench.tx() as s:
         await kyc.approve(s, request_id=request.id, moderator_id=moderator)
@@ -135,8 +146,14 @@ async def test_open_offers_limit(bench: Bench) -> None:
         async with bench.tx() as s:
             await limits.check_open_offers(s, maker)
     assert refused.value.params == {
-        "kind": "open_offers", "level": 0, "asset": None, "limit": 2, "used": 2, "left": 0,
-        "next_level": 1, "next_limit": 5,
+        "kind": "open_offers",
+        "level": 0,
+        "asset": None,
+        "limit": 2,
+        "used": 2,
+        "left": 0,
+        "next_level": 1,
+        "next_limit": 5,
     }
 
 
@@ -145,7 +162,10 @@ async def test_withdrawal_limit(bench: Bench) -> None:
     limits.check_withdrawal(user, asset=Asset.TRX, amount=150_000 * MICRO, used=50_000 * MICRO)
     with pytest.raises(DomainError) as refused:
         limits.check_withdrawal(user, asset=Asset.TRX, amount=150_000 * MICRO, used=50_000 * MICRO + 1)
-    assert refused.value.params["kind"] == "daily_withdrawal" and refused.value.params["next_limit"] == 2_000_000 * MICRO
+    assert (
+        refused.value.params["kind"] == "daily_withdrawal"
+        and refused.value.params["next_limit"] == 2_000_000 * MICRO
+    )
     top = await bench.get(await bench.user(level=2))
     with pytest.raises(DomainError) as at_top:
         limits.check_withdrawal(top, asset=Asset.USDT, amount=100_001 * MICRO, used=0)
