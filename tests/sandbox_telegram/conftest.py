@@ -95,7 +95,9 @@ def keyboard_bot() -> Dispatcher:
 
 @contextlib.asynccontextmanager
 async def polling(dp: Dispatcher, bot: Bot) -> AsyncIterator[None]:
-    task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1, close_bot_session=False))
+    task = asyncio.create_task(
+        dp.start_polling(bot, handle_signals=False, polling_timeout=1, close_bot_session=False)
+    )
     try:
         yield
     finally:
