@@ -169,7 +169,7 @@ def _address_param(params: dict[str, Any], name: str = "address") -> bytes:
 
 
 def get_account(node: TronNode, params: dict[str, Any], visible: bool, solid: bool) -> Any:
-    return render.account(node.chain, _address_param(params), visible)
+    return render.account(node.chain, _address_param(params), visible, solid=solid)
 
 
 def get_account_resource(node: TronNode, params: dict[str, Any], visible: bool, solid: bool) -> Any:
@@ -358,7 +358,7 @@ def trigger_constant_contract(node: TronNode, params: dict[str, Any], visible: b
     contract = _address_param(params, "contract_address")
     owner = _owner(params)
     data = _call_data(params)
-    call = node.chain.constant_call(owner, contract, data)
+    call = node.chain.constant_call(owner, contract, data, solid=solid)
     if call is None:
         return {"result": {"code": "CONTRACT_VALIDATE_ERROR",
                            "message": _hex_message("No contract or not a smart contract")}}
@@ -521,13 +521,16 @@ def _control_result(node: TronNode, action: str, p: dict[str, Any]) -> Any:
     if action == "mine":
         return {"blocks": node.mine(int(p.get("n", 1))), **node.status()}
     if action == "fork":
-        return {"dropped": node.fork(int(p["depth"])), **node.status()}
+        return {"dropped": node.fork(int(p["depth"]), reinclude=_truthy(p.get("reinclude"))), **node.status()}
     if action == "solid_lag":
         node.set_solid_lag(int(p["n"]))
         return node.status()
     if action == "energy_fee":
         node.set_energy_fee(int(p["sun"]))
         return node.status()
+    if action == "stake":
+        node.stake(str(p["address"]), int(p["trx_sun"]), str(p.get("resource", "ENERGY")))
+        return {"ok": True}
     if action == "delegate_energy":
         node.delegate_energy(str(p["address"]), int(p["energy"]))
         return {"ok": True}

@@ -186,6 +186,29 @@ RESOURCE_CONTRACTS = ("FreezeBalanceV2Contract", "DelegateResourceContract", "Un
 ADDRESS_FIELDS = ("owner_address", "to_address", "contract_address", "receiver_address")
 
 
+class StateView:
+    """Reads the state as of the head, or as of the solidified head (the head's state minus the
+    changes of the blocks above it)."""
+
+    def __init__(self, chain: Chain, solid: bool):
+        self.state = chain.state
+        self.unsolid = [b.changes for b in chain.blocks[chain.solid_number + 1 :] if b.changes] if solid else []
+        self.height = chain.solid_number if solid else chain.head_number
+        self.timestamp = chain.blocks[self.height].timestamp
+
+    def get(self, key: tuple[object, ...]) -> int:
+        value = self.state.nums.get(key, 0)
+        for changes in self.unsolid:
+            value -= changes.deltas.get(key, 0)
+        return value
+
+    def account(self, address: bytes) -> Account | None:
+        account = self.state.accounts.get(address)
+        if account is None or account.created_block > self.height:
+            return None
+        return account
+
+
 def trx_key(address: bytes) -> tuple[object, ...]:
     return ("trx", address)
 
@@ -571,12 +594,16 @@ class Chain:
         ch.add(net_key, net_usage)
         return Receipt(fee=net_fee, net_usage=net_usage, net_fee=net_fee)
 
-    def constant_call(self, owner: bytes, contract_address: bytes, data: bytes) -> CallResult | None:
+    def view(self, *, solid: bool = False) -> StateView:
+        return StateView(self, solid)
+
+    def constant_call(self, owner: bytes, contract_address: bytes, data: bytes, *, solid: bool = False
+                      ) -> CallResult | None:
         """A view call against the sealed state (nothing is applied)."""
         contract = self.contracts.get(contract_address)
         if contract is None:
             return None
-        return contract.call(lambda key: self.state.nums.get(key, 0), owner, data)
+        return contract.call(self.view(solid=solid).get, owner, data)
 
     # ---- blocks -----------------------------------------------------------------------------
 
@@ -635,14 +662,16 @@ class Chain:
             self.tx_index[tx.txid] = (number, index)
         return block
 
-    def fork(self, depth: int) -> list[str]:
-        """Drop the last `depth` blocks (all unsolidified) and their transactions; the pool is
-        re-checked against the remaining state. Returns the ids of the dropped transactions."""
+    def fork(self, depth: int, *, reinclude: bool = False) -> list[str]:
+        """Drop the last `depth` blocks (all unsolidified) and their transactions. With `reinclude`
+        the dropped transactions go back to the pool (the usual outcome of a reorg: the same
+        transaction lands in a later block); otherwise they are lost. The pool is re-checked
+        against the remaining state. Returns the ids of the dropped transactions (oldest first)."""
         if depth < 1:
             raise ValueError("depth must be >= 1")
         if depth > self.head_number - self.solid_number:
             raise ValueError(f"only {self.head_number - self.solid_number} blocks are unsolidified")
-        dropped: list[str] = []
+        dropped: list[Tx] = []
         pending, self.pool = self.pool, []
         self.pool_ids = set()
         for _ in range(depth):
@@ -650,9 +679,12 @@ class Chain:
             if block.changes is not None:
                 block.changes.revert()
             self.ref_index.pop(block.ref_key, None)
-            for tx, _ in block.txs:
+            for tx, _ in reversed(block.txs):
                 self.tx_index.pop(tx.txid, None)
-                dropped.append(tx.txid)
+                dropped.append(tx)
+        dropped.reverse()
+        if reinclude:
+            pending = dropped + pending
         self.pool_changes = Changes(self.state, self.head_number + 1)
         for tx in pending:
             try:
@@ -661,7 +693,7 @@ class Chain:
                 continue
             self.pool.append(tx)
             self.pool_ids.add(tx.txid)
-        return dropped
+        return [tx.txid for tx in dropped]
 
 
 def _derived_address(label: str) -> bytes:

@@ -259,9 +259,10 @@ class TronNode:
         """Seal `count` blocks now (the first takes the whole pool); returns their numbers."""
         return [b.number for b in self.chain.mine(count)]
 
-    def fork(self, depth: int) -> list[str]:
-        """Drop the last `depth` unsolidified blocks and their transactions; returns dropped ids."""
-        return self.chain.fork(depth)
+    def fork(self, depth: int, *, reinclude: bool = False) -> list[str]:
+        """Drop the last `depth` unsolidified blocks and their transactions (lost, or with
+        `reinclude` back in the pool for the next block); returns the dropped ids."""
+        return self.chain.fork(depth, reinclude=reinclude)
 
     def transactions(self, address: str | None = None, *, since_block: int = 0) -> list[dict[str, Any]]:
         """Transactions that reached the chain (oldest first), optionally only those sent by or

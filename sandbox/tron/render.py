@@ -127,23 +127,24 @@ def tx_infos_text(b: Block) -> str:
     return text
 
 
-def account(chain: Chain, raw: bytes, visible: bool) -> dict[str, Any]:
-    acct = chain.state.accounts.get(raw)
+def account(chain: Chain, raw: bytes, visible: bool, *, solid: bool = False) -> dict[str, Any]:
+    view = chain.view(solid=solid)
+    acct = view.account(raw)
     if acct is None:
         return {}
-    nums = chain.state.nums
+    get = view.get
     addr = address(raw, visible)
     out: dict[str, Any] = {"address": addr}
-    balance = nums.get(("trx", raw), 0)
+    balance = get(("trx", raw))
     if balance:
         out["balance"] = balance
     out["create_time"] = acct.create_time
-    day = chain.head.timestamp // 86_400_000
-    if nums.get(("net", raw, day)):
-        out["free_net_usage"] = nums[("net", raw, day)]
-        out["latest_consume_free_time"] = chain.head.timestamp
-    frozen_net, frozen_energy = nums.get(("frozen", raw, "BANDWIDTH"), 0), nums.get(("frozen", raw, "ENERGY"), 0)
-    out_net, out_energy = nums.get(("delegated_out", raw, "BANDWIDTH"), 0), nums.get(("delegated_out", raw, "ENERGY"), 0)
+    day = view.timestamp // 86_400_000
+    if get(("net", raw, day)):
+        out["free_net_usage"] = get(("net", raw, day))
+        out["latest_consume_free_time"] = view.timestamp
+    frozen_net, frozen_energy = get(("frozen", raw, "BANDWIDTH")), get(("frozen", raw, "ENERGY"))
+    out_net, out_energy = get(("delegated_out", raw, "BANDWIDTH")), get(("delegated_out", raw, "ENERGY"))
     if frozen_net or frozen_energy:
         # java-tron lists what is still staked for the owner's own use (delegated amounts apart)
         out["frozenV2"] = [{"amount": frozen_net - out_net} if frozen_net - out_net else {},
@@ -152,13 +153,13 @@ def account(chain: Chain, raw: bytes, visible: bool) -> dict[str, Any]:
                            {"type": "TRON_POWER"}]
     if out_net:
         out["delegated_frozenV2_balance_for_bandwidth"] = out_net
-    if nums.get(("acquired", raw, "BANDWIDTH")):
-        out["acquired_delegated_frozenV2_balance_for_bandwidth"] = nums[("acquired", raw, "BANDWIDTH")]
+    if get(("acquired", raw, "BANDWIDTH")):
+        out["acquired_delegated_frozenV2_balance_for_bandwidth"] = get(("acquired", raw, "BANDWIDTH"))
     resource: dict[str, Any] = {}
     if out_energy:
         resource["delegated_frozenV2_balance_for_energy"] = out_energy
-    if nums.get(("acquired", raw, "ENERGY")):
-        resource["acquired_delegated_frozenV2_balance_for_energy"] = nums[("acquired", raw, "ENERGY")]
+    if get(("acquired", raw, "ENERGY")):
+        resource["acquired_delegated_frozenV2_balance_for_energy"] = get(("acquired", raw, "ENERGY"))
     if resource:
         out["account_resource"] = resource
     keys_ = [{"address": addr, "weight": 1}]
@@ -171,24 +172,25 @@ def account(chain: Chain, raw: bytes, visible: bool) -> dict[str, Any]:
 
 
 def account_resource(chain: Chain, raw: bytes) -> dict[str, Any]:
-    if raw not in chain.state.accounts:
+    view = chain.view()
+    if view.account(raw) is None:
         return {}
-    nums = chain.state.nums
-    day = chain.head.timestamp // 86_400_000
+    get = view.get
+    day = view.timestamp // 86_400_000
     out: dict[str, Any] = {"freeNetLimit": chain.params.free_net_limit}
-    if nums.get(("net", raw, day)):
-        out["freeNetUsed"] = nums[("net", raw, day)]
-    net_limit = nums.get(("net_limit", raw), 0)
+    if get(("net", raw, day)):
+        out["freeNetUsed"] = get(("net", raw, day))
+    net_limit = get(("net_limit", raw))
     if net_limit:
         out["NetLimit"] = net_limit
-        if nums.get(("net_used", raw, day)):
-            out["NetUsed"] = nums[("net_used", raw, day)]
+        if get(("net_used", raw, day)):
+            out["NetUsed"] = get(("net_used", raw, day))
     out["TotalNetLimit"] = chain.params.total_net_limit
     out["TotalNetWeight"] = chain.params.total_net_weight
-    energy_limit = nums.get(("energy_limit", raw), 0)
+    energy_limit = get(("energy_limit", raw))
     if energy_limit:
         out["EnergyLimit"] = energy_limit
-        used = nums.get(("energy_used", raw, day), 0)
+        used = get(("energy_used", raw, day))
         if used:
             out["EnergyUsed"] = used
     out["TotalEnergyLimit"] = chain.params.total_energy_limit

@@ -9,17 +9,19 @@ from sandbox.tron import proto
 from sandbox.tron.chain import parse_tx
 
 TRANSFER = {
-    "contract": [{
-        "parameter": {
-            "value": {
-                "owner_address": "41f2cd810c48c401d392ead3c6e1e1cb9f57750a58",
-                "to_address": "41a614f803b6fd780986a42c78ec9c7f77e6ded13c",
-                "amount": 12_345_678,
+    "contract": [
+        {
+            "parameter": {
+                "value": {
+                    "owner_address": "41f2cd810c48c401d392ead3c6e1e1cb9f57750a58",
+                    "to_address": "41a614f803b6fd780986a42c78ec9c7f77e6ded13c",
+                    "amount": 12_345_678,
+                },
+                "type_url": "type.googleapis.com/protocol.TransferContract",
             },
-            "type_url": "type.googleapis.com/protocol.TransferContract",
-        },
-        "type": "TransferContract",
-    }],
+            "type": "TransferContract",
+        }
+    ],
     "ref_block_bytes": "ab12",
     "ref_block_hash": "0011223344556677",
     "expiration": 1795595702617,
@@ -33,21 +35,23 @@ TRANSFER_HEX = (
 TRANSFER_TXID = "6169150568523ae5a6c0e20b6ce37b098914434d09d2df4915c6ad6625b9abbe"
 
 USDT_TRANSFER = {
-    "contract": [{
-        "parameter": {
-            "value": {
-                "owner_address": "41f2cd810c48c401d392ead3c6e1e1cb9f57750a58",
-                "contract_address": "41a614f803b6fd780986a42c78ec9c7f77e6ded13c",
-                "data": "a9059cbb00000000000000000000000049cd61088990840ec1f06a756ce93f2d413eb02d"
-                        "00000000000000000000000000000000000000000000000000000000000f4240",
-                "call_value": 0,
-                "call_token_value": 0,
-                "token_id": 0,
+    "contract": [
+        {
+            "parameter": {
+                "value": {
+                    "owner_address": "41f2cd810c48c401d392ead3c6e1e1cb9f57750a58",
+                    "contract_address": "41a614f803b6fd780986a42c78ec9c7f77e6ded13c",
+                    "data": "a9059cbb00000000000000000000000049cd61088990840ec1f06a756ce93f2d413eb02d"
+                    "00000000000000000000000000000000000000000000000000000000000f4240",
+                    "call_value": 0,
+                    "call_token_value": 0,
+                    "token_id": 0,
+                },
+                "type_url": "type.googleapis.com/protocol.TriggerSmartContract",
             },
-            "type_url": "type.googleapis.com/protocol.TriggerSmartContract",
-        },
-        "type": "TriggerSmartContract",
-    }],
+            "type": "TriggerSmartContract",
+        }
+    ],
     "ref_block_bytes": "0000",
     "ref_block_hash": "c5d223ddabc8e5e8",
     "expiration": 1795595702617,
@@ -98,21 +102,23 @@ def test_delegation_with_memo_and_permission_matches_protobuf() -> None:
         "expiration": 5,
         "timestamp": 7,
         "data": b"hello".hex(),
-        "contract": [{
-            "type": "DelegateResourceContract",
-            "Permission_id": 2,
-            "parameter": {
-                "type_url": "type.googleapis.com/protocol.DelegateResourceContract",
-                "value": {
-                    "owner_address": "TY72iA3SBtrds3QLYsS7LwYfkzXwAXCRWT",
-                    "resource": "ENERGY",
-                    "balance": 123456789,
-                    "receiver_address": "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
-                    "lock": True,
-                    "lock_period": 86400,
+        "contract": [
+            {
+                "type": "DelegateResourceContract",
+                "Permission_id": 2,
+                "parameter": {
+                    "type_url": "type.googleapis.com/protocol.DelegateResourceContract",
+                    "value": {
+                        "owner_address": "TY72iA3SBtrds3QLYsS7LwYfkzXwAXCRWT",
+                        "resource": "ENERGY",
+                        "balance": 123456789,
+                        "receiver_address": "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
+                        "lock": True,
+                        "lock_period": 86400,
+                    },
                 },
-            },
-        }],
+            }
+        ],
     }
     assert proto.encode_raw(raw).hex() == (
         "0a020102220831323334353637384005520568656c6c6f5a7a083912740a35747970652e676f6f676c65617069732e636f6d2f70"

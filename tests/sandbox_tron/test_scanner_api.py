@@ -3,6 +3,7 @@ generated benchmark chain, contract-made transfers, and provider trouble."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 
 import httpx
@@ -26,7 +27,14 @@ def _transfers(infos: list[dict]) -> list[tuple[str, str, str, int]]:
             continue
         for log in info.get("log", []):
             if log["address"] == USDT_20 and log["topics"][0] == TRANSFER_TOPIC.hex():
-                out.append((info["id"], "41" + log["topics"][1][24:], "41" + log["topics"][2][24:], int(log["data"], 16)))
+                out.append(
+                    (
+                        info["id"],
+                        "41" + log["topics"][1][24:],
+                        "41" + log["topics"][2][24:],
+                        int(log["data"], 16),
+                    )
+                )
     return out
 
 
@@ -35,7 +43,9 @@ async def test_block_ranges_follow_java_tron(client: AsyncTron, node: TronNode) 
     call = client.provider.make_request
     blocks = (await call("wallet/getblockbylimitnext", {"startNum": 10, "endNum": 110}))["block"]
     assert [b["block_header"]["raw_data"]["number"] for b in blocks] == list(range(10, 110))
-    assert all(b["block_header"]["raw_data"]["parentHash"] == a["blockID"] for a, b in itertools.pairwise(blocks))
+    assert all(
+        b["block_header"]["raw_data"]["parentHash"] == a["blockID"] for a, b in itertools.pairwise(blocks)
+    )
     assert await call("wallet/getblockbylimitnext", {"startNum": 10, "endNum": 111}) == {}  # more than 100
     assert await call("wallet/getblockbylimitnext", {"startNum": 10, "endNum": 10}) == {}
     tail = (await call("wallet/getblockbylimitnext", {"startNum": 140, "endNum": 200}))["block"]
@@ -51,7 +61,9 @@ async def test_block_ranges_follow_java_tron(client: AsyncTron, node: TronNode) 
     assert [b["block_header"]["raw_data"]["number"] for b in latest] == [148, 149, 150]
 
 
-async def test_getnowblock_takes_visible_from_the_query_string_only(server: TronNodeServer, node: TronNode) -> None:
+async def test_getnowblock_takes_visible_from_the_query_string_only(
+    server: TronNodeServer, node: TronNode
+) -> None:
     node.mine()
     async with httpx.AsyncClient() as http:
         body_only = (await http.post(server.url + "wallet/getnowblock", json={"visible": True})).json()
@@ -71,7 +83,9 @@ async def test_every_kind_of_usdt_transfer_shows_in_the_logs(client: AsyncTron, 
     block = await client.provider.make_request("wallet/getblockbynum", {"num": number})
     assert len(block["transactions"]) == 5  # approve + transferFrom, and the three others
     infos = await client.provider.make_request("wallet/gettransactioninfobyblocknum", {"num": number})
-    to_deposit = [(txid, amount) for txid, _, to, amount in _transfers(infos) if to == to_hex_address(deposit)]
+    to_deposit = [
+        (txid, amount) for txid, _, to, amount in _transfers(infos) if to == to_hex_address(deposit)
+    ]
     assert sorted(to_deposit) == sorted([(plain, 10 * TRX), (via_from, 3 * TRX), (via_contract, 4 * TRX)])
     assert node.usdt_balance(deposit) == 17 * TRX
 
@@ -93,7 +107,9 @@ async def test_generated_blocks_hold_the_hits(client: AsyncTron, node: TronNode)
     recipients = [new_address() for _ in range(3)]
     hits = node.generate_blocks(6, txs_per_block=50, recipients=recipients, hits_per_block=2)
     assert len(hits) == 12 and node.head_number == 6
-    blocks = (await client.provider.make_request("wallet/getblockbylimitnext", {"startNum": 1, "endNum": 7}))["block"]
+    blocks = (await client.provider.make_request("wallet/getblockbylimitnext", {"startNum": 1, "endNum": 7}))[
+        "block"
+    ]
     assert all(len(b["transactions"]) == 50 for b in blocks)
     kinds = {tx["raw_data"]["contract"][0]["type"] for b in blocks for tx in b["transactions"]}
     assert kinds == {"TransferContract", "TriggerSmartContract"}
@@ -106,7 +122,9 @@ async def test_generated_blocks_hold_the_hits(client: AsyncTron, node: TronNode)
             value = tx["raw_data"]["contract"][0]["parameter"]["value"]
             assert (value["to_address"], value["amount"]) == (to_hex_address(hit["to"]), hit["amount"])
         else:
-            infos = await client.provider.make_request("wallet/gettransactioninfobyblocknum", {"num": hit["block"]})
+            infos = await client.provider.make_request(
+                "wallet/gettransactioninfobyblocknum", {"num": hit["block"]}
+            )
             assert (hit["txid"], to_hex_address(hit["to"]), hit["amount"]) in [
                 (txid, to, amount) for txid, _, to, amount in _transfers(infos)
             ]
@@ -114,10 +132,14 @@ async def test_generated_blocks_hold_the_hits(client: AsyncTron, node: TronNode)
     assert node.usdt_balance(recipients[0]) == usdt_in > 0
 
 
-async def test_injected_errors_answer_like_an_overloaded_provider(server: TronNodeServer, node: TronNode) -> None:
+async def test_injected_errors_answer_like_an_overloaded_provider(
+    server: TronNodeServer, node: TronNode
+) -> None:
     node.inject_errors(429, count=2)
     async with httpx.AsyncClient() as http:
-        statuses = [(await http.post(server.url + "wallet/getnodeinfo", json={})).status_code for _ in range(3)]
+        statuses = [
+            (await http.post(server.url + "wallet/getnodeinfo", json={})).status_code for _ in range(3)
+        ]
     assert statuses == [429, 429, 200]
 
 
@@ -134,7 +156,9 @@ async def test_control_over_http(server: TronNodeServer, node: TronNode) -> None
     async with httpx.AsyncClient(base_url=server.url) as http:
         funded = (await http.post("control/fund", json={"address": deposit, "trx_sun": 5 * TRX})).json()
         assert funded == {"ok": True, "address": deposit, "trx_sun": 5 * TRX, "usdt": 0, "activated": True}
-        txid = (await http.post("control/send_usdt", json={"from": "bob", "to": deposit, "amount": 2 * TRX})).json()
+        txid = (
+            await http.post("control/send_usdt", json={"from": "bob", "to": deposit, "amount": 2 * TRX})
+        ).json()
         mined = (await http.post("control/mine", json={"n": 2})).json()
         assert mined["head"] == 2 and mined["blocks"] == [1, 2]
         listed = (await http.post("control/transactions", json={"address": deposit})).json()["transactions"]
@@ -161,18 +185,27 @@ async def test_createtransaction_and_triggersmartcontract_build_signable_transac
     node.fund(owner, trx_sun=100 * TRX, usdt=5 * TRX)
     to = new_address()
     call = client.provider.make_request
-    trx = await call("wallet/createtransaction", {"owner_address": owner, "to_address": to, "amount": TRX,
-                                                   "visible": True})
+    trx = await call(
+        "wallet/createtransaction", {"owner_address": owner, "to_address": to, "amount": TRX, "visible": True}
+    )
     assert trx["raw_data"]["contract"][0]["parameter"]["value"]["owner_address"] == owner
-    too_much = await call("wallet/createtransaction", {"owner_address": owner, "to_address": to,
-                                                        "amount": 1_000 * TRX, "visible": True})
+    too_much = await call(
+        "wallet/createtransaction",
+        {"owner_address": owner, "to_address": to, "amount": 1_000 * TRX, "visible": True},
+    )
     assert "balance is not sufficient" in too_much["Error"]
 
-    built = await call("wallet/triggersmartcontract", {
-        "owner_address": owner, "contract_address": node.usdt_address, "visible": True,
-        "function_selector": "transfer(address,uint256)", "fee_limit": 50 * TRX,
-        "parameter": "0" * 24 + to_hex_address(to)[2:] + f"{2 * TRX:064x}",
-    })
+    built = await call(
+        "wallet/triggersmartcontract",
+        {
+            "owner_address": owner,
+            "contract_address": node.usdt_address,
+            "visible": True,
+            "function_selector": "transfer(address,uint256)",
+            "fee_limit": 50 * TRX,
+            "parameter": "0" * 24 + to_hex_address(to)[2:] + f"{2 * TRX:064x}",
+        },
+    )
     assert built["result"] == {"result": True}
     for tx in (trx, built.get("transaction")):
         tx["signature"] = [key.sign_msg_hash(bytes.fromhex(tx["txID"])).hex()]
@@ -180,11 +213,16 @@ async def test_createtransaction_and_triggersmartcontract_build_signable_transac
     node.mine()
     assert node.usdt_balance(to) == 2 * TRX and node.trx_balance(to) == TRX
 
-    estimate = await call("wallet/estimateenergy", {
-        "owner_address": owner, "contract_address": node.usdt_address, "visible": True,
-        "function_selector": "transfer(address,uint256)",
-        "parameter": "0" * 24 + to_hex_address(to)[2:] + f"{TRX:064x}",
-    })
+    estimate = await call(
+        "wallet/estimateenergy",
+        {
+            "owner_address": owner,
+            "contract_address": node.usdt_address,
+            "visible": True,
+            "function_selector": "transfer(address,uint256)",
+            "parameter": "0" * 24 + to_hex_address(to)[2:] + f"{TRX:064x}",
+        },
+    )
     assert estimate["energy_required"] == 64_285
 
 
@@ -192,7 +230,9 @@ async def test_createtransaction_and_triggersmartcontract_build_signable_transac
 async def test_account_and_parameters_shapes(client: AsyncTron, node: TronNode, visible: bool) -> None:
     address = new_address()
     node.fund(address, trx_sun=7 * TRX)
-    account = await client.provider.make_request("wallet/getaccount", {"address": address, "visible": visible})
+    account = await client.provider.make_request(
+        "wallet/getaccount", {"address": address, "visible": visible}
+    )
     assert account["address"] == (address if visible else to_hex_address(address))
     assert account["balance"] == 7 * TRX
     resource = await client.get_account_resource(address)
@@ -203,8 +243,6 @@ async def test_account_and_parameters_shapes(client: AsyncTron, node: TronNode, 
 
 
 async def test_the_block_timer_produces_blocks_with_the_pool() -> None:
-    import asyncio
-
     async with TronNodeServer(block_interval=0.01) as running:
         txid = running.node.send_usdt("alice", new_address(), TRX)
         for _ in range(500):

@@ -28,7 +28,9 @@ async def _usdt_transfer(client: AsyncTron, node: TronNode, to: str, amount: int
     return await tx.sign(WALLET_KEY).broadcast()
 
 
-async def test_trx_transfer_reaches_the_recipient_in_the_next_block(client: AsyncTron, node: TronNode) -> None:
+async def test_trx_transfer_reaches_the_recipient_in_the_next_block(
+    client: AsyncTron, node: TronNode
+) -> None:
     node.fund(WALLET, trx_sun=100 * TRX)
     to = new_address()
     tx = await client.trx.transfer(WALLET, to, 5 * TRX).build()
@@ -54,7 +56,9 @@ async def test_trx_transfer_reaches_the_recipient_in_the_next_block(client: Asyn
     assert on_chain["raw_data"]["contract"][0]["parameter"]["value"]["to_address"] == to
 
 
-async def test_trx_transfer_to_an_active_account_uses_free_bandwidth(client: AsyncTron, node: TronNode) -> None:
+async def test_trx_transfer_to_an_active_account_uses_free_bandwidth(
+    client: AsyncTron, node: TronNode
+) -> None:
     to = new_address()
     node.fund(WALLET, trx_sun=100 * TRX)
     node.fund(to, trx_sun=1 * TRX)
@@ -192,7 +196,9 @@ async def test_usdt_beyond_the_balance_reverts_on_chain(client: AsyncTron, node:
     assert node.trx_balance(WALLET) == 100 * TRX - info["fee"]
 
 
-async def test_a_fee_limit_below_the_energy_cost_runs_out_of_energy(client: AsyncTron, node: TronNode) -> None:
+async def test_a_fee_limit_below_the_energy_cost_runs_out_of_energy(
+    client: AsyncTron, node: TronNode
+) -> None:
     node.fund(WALLET, trx_sun=100 * TRX, usdt=5_000_000)
     to = new_address()
     ret = await _usdt_transfer(client, node, to, 1_000_000, fee_limit=10 * TRX)  # tronpy's default: too low
@@ -312,7 +318,12 @@ async def test_stake_and_delegate_energy_to_a_deposit_address(client: AsyncTron,
 
     # The deposit address sweeps its USDT on delegated energy: no TRX burned for energy.
     usdt = await client.get_contract(node.usdt_address)
-    sweep = await (await usdt.functions.transfer(WALLET, 50 * TRX)).with_owner(deposit).fee_limit(30 * TRX).build()
+    sweep = (
+        await (await usdt.functions.transfer(WALLET, 50 * TRX))
+        .with_owner(deposit)
+        .fee_limit(30 * TRX)
+        .build()
+    )
     ret = await sweep.sign(deposit_key).broadcast()
     node.mine()
     info = await ret.wait(timeout=5, interval=0.05)
@@ -325,3 +336,50 @@ async def test_stake_and_delegate_energy_to_a_deposit_address(client: AsyncTron,
     node.mine()
     assert await client.get_energy(deposit) <= 0
     assert (await client.get_can_delegated_max_size(WALLET, "ENERGY"))["max_size"] == 15_000 * TRX
+
+
+async def test_solidity_endpoints_answer_the_solidified_state(client: AsyncTron, node: TronNode) -> None:
+    holder = new_address()
+    node.fund(holder, trx_sun=TRX)
+    node.send_usdt("alice", holder, 4 * TRX)
+    node.send_trx("alice", holder, 2 * TRX)
+    fresh = new_address()
+    node.send_trx("alice", fresh, 5 * TRX)
+    [included] = node.mine()
+    call = client.provider.make_request
+    balance_of = {
+        "contract_address": node.usdt_address, "function_selector": "balanceOf(address)", "visible": True,
+        "parameter": "0" * 24 + client.to_hex_address(holder)[2:],
+    }
+
+    solid_account = await call("walletsolidity/getaccount", {"address": holder, "visible": True})
+    assert solid_account["balance"] == TRX  # the genesis credit only
+    assert (await call("wallet/getaccount", {"address": holder, "visible": True}))["balance"] == 3 * TRX
+    assert await call("walletsolidity/getaccount", {"address": fresh, "visible": True}) == {}
+    solid_usdt = await call("walletsolidity/triggerconstantcontract", balance_of)
+    assert int(solid_usdt["constant_result"][0], 16) == 0
+    head_usdt = await call("wallet/triggerconstantcontract", balance_of)
+    assert int(head_usdt["constant_result"][0], 16) == 4 * TRX
+
+    node.mine(19)
+    assert node.solid_number == included
+    assert (await call("walletsolidity/getaccount", {"address": holder, "visible": True}))["balance"] == 3 * TRX
+    assert (await call("walletsolidity/getaccount", {"address": fresh, "visible": True}))["balance"] == 5 * TRX
+
+
+async def test_a_reorg_can_put_a_transaction_in_a_different_block(client: AsyncTron, node: TronNode) -> None:
+    to = new_address()
+    txid = node.send_usdt("alice", to, 6 * TRX)
+    [first] = node.mine()
+    node.mine(2)
+    old_block_id = (await client.get_block(first))["blockID"]
+    assert node.fork(3, reinclude=True) == [txid]
+    assert node.usdt_balance(to) == 0
+    with pytest.raises(TransactionNotFound):
+        await client.get_transaction_info(txid)
+
+    node.mine()  # the new block at that height takes the transaction back from the pool
+    info = await client.get_transaction_info(txid)
+    assert info["blockNumber"] == first
+    assert (await client.get_block(first))["blockID"] != old_block_id
+    assert node.usdt_balance(to) == 6 * TRX
