@@ -8,7 +8,12 @@
    core.ledger.transfer() between two random users, committed. Audited afterwards.
 2. pgbench: another scratch database, ``pgbench -i`` (scale 1), then the built-in tpcb-like
    script with ``-c clients -j 2 -T seconds``.
-Prints transfers/s, pgbench TPS and their ratio. Both scratch databases are dropped.
+With ``--rounds N`` the two alternate N times (both databases kept between rounds) and the
+averages are compared; the ledger is audited at the end. Prints transfers/s, pgbench TPS and
+their ratio. Both scratch databases are dropped.
+
+Clients use pool_pre_ping=False unless ``--pre-ping``: with asyncpg a pre-ping costs three
+round trips (BEGIN; ping; ROLLBACK) on every checkout, more than the transfer itself.
 """
 
 from __future__ import annotations
@@ -90,8 +95,7 @@ async def _seed(url: str, accounts: int) -> None:
 async def _clients(
     url: str, worker: int, clients: int, accounts: int, seconds: float, pre_ping: bool
 ) -> tuple[int, int]:
-    # No pre-ping: with asyncpg it costs three extra round trips (BEGIN; ping; ROLLBACK) on
-    # every checkout, more than the transfer itself (see the report in the module docstring).
+    # No pre-ping unless asked for (see the module docstring).
     engine = make_engine(url, pool_size=clients, max_overflow=0, pool_pre_ping=pre_ping)
     factory = make_session_factory(engine)
     done = refused = 0
@@ -141,39 +145,35 @@ async def _audit(url: str) -> tuple[bool, list[str]]:
     return report.ok, report.violations
 
 
-def run_ledger(opts: Options) -> float:
-    name = asyncio.run(_create_db("koxx_bench_ledger"))
-    url = _url(name, "postgresql+asyncpg")
-    try:
-        asyncio.run(_seed(url, opts.accounts))
-        ctx = multiprocessing.get_context("spawn")
-        out = ctx.Queue()
-        split = [opts.clients // opts.workers + (1 if w < opts.clients % opts.workers else 0)
-                 for w in range(opts.workers)]
-        procs = [ctx.Process(target=_worker, args=(url, w, n, opts, out))
-                 for w, n in enumerate(split) if n]
-        started = time.monotonic()
-        for p in procs:
-            p.start()
-        results = [out.get() for _ in procs]
-        for p in procs:
-            p.join()
-        elapsed = time.monotonic() - started
-        done = sum(r[0] for r in results)
-        refused = sum(r[1] for r in results)
-        ok, violations = asyncio.run(_audit(url))
-        rate = done / opts.seconds
-        print(f"ledger: {done} transfers in {opts.seconds:.0f} s by {opts.clients} clients in {len(procs)} "
-              f"process(es) over {opts.accounts} accounts, pool_pre_ping={opts.pre_ping} ({refused} refused; "
-              f"wall {elapsed:.1f} s): "
-              f"{rate:.0f} transfers/s; audit {'ok' if ok else 'FAILED'}", flush=True)
-        if not ok:
-            for line in violations:
-                print(f"  VIOLATION: {line}")
-            raise SystemExit(1)
-        return rate
-    finally:
-        asyncio.run(_drop_db(name))
+def run_ledger(opts: Options, url: str, round_no: int) -> float:
+    """One timed run of the ledger clients; returns transfers per second."""
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    split = [opts.clients // opts.workers + (1 if w < opts.clients % opts.workers else 0)
+             for w in range(opts.workers)]
+    procs = [ctx.Process(target=_worker, args=(url, round_no * 100 + w, n, opts, out))
+             for w, n in enumerate(split) if n]
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    done = sum(r[0] for r in results)
+    refused = sum(r[1] for r in results)
+    rate = done / opts.seconds
+    print(f"ledger: {done} transfers in {opts.seconds:.0f} s by {opts.clients} clients in {len(procs)} "
+          f"process(es) over {opts.accounts} accounts, pool_pre_ping={opts.pre_ping} ({refused} refused): "
+          f"{rate:.0f} transfers/s", flush=True)
+    return rate
+
+
+def check_ledger(url: str) -> None:
+    ok, violations = asyncio.run(_audit(url))
+    print(f"ledger audit after the runs: {'ok' if ok else 'FAILED'}", flush=True)
+    if not ok:
+        for line in violations:
+            print(f"  VIOLATION: {line}")
+        raise SystemExit(1)
 
 
 # --- pgbench ------------------------------------------------------------------------------
@@ -194,27 +194,30 @@ def _pg_args(database: str) -> list[str]:
     return [*args, database]
 
 
-def run_pgbench(opts: Options) -> float:
-    exe = _pgbench()
-    name = asyncio.run(_create_db("koxx_bench_pgbench"))
+def _pg_env() -> dict[str, str]:
     env = dict(os.environ)
     password = make_url(SERVER_URL).password
     if password:
         env["PGPASSWORD"] = str(password)
-    try:
-        subprocess.run([exe, "-i", "-q", *_pg_args(name)], check=True, env=env, capture_output=True)
-        result = subprocess.run(
-            [exe, "-c", str(opts.clients), "-j", "2", "-T", str(int(opts.seconds)), *_pg_args(name)],
-            check=True, env=env, capture_output=True, text=True,
-        )
-        match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", result.stdout)
-        if not match:
-            raise SystemExit(f"could not read pgbench's output:\n{result.stdout}")
-        tps = float(match.group(1))
-        print(f"pgbench: tpcb-like, scale 1, -c {opts.clients} -j 2 -T {int(opts.seconds)}: {tps:.0f} TPS", flush=True)
-        return tps
-    finally:
-        asyncio.run(_drop_db(name))
+    return env
+
+
+def init_pgbench(name: str) -> None:
+    subprocess.run([_pgbench(), "-i", "-q", *_pg_args(name)], check=True, env=_pg_env(), capture_output=True)
+
+
+def run_pgbench(opts: Options, name: str) -> float:
+    """One timed run of pgbench's built-in tpcb-like script; returns its TPS."""
+    result = subprocess.run(
+        [_pgbench(), "-c", str(opts.clients), "-j", "2", "-T", str(int(opts.seconds)), *_pg_args(name)],
+        check=True, env=_pg_env(), capture_output=True, text=True,
+    )
+    match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", result.stdout)
+    if not match:
+        raise SystemExit(f"could not read pgbench's output:\n{result.stdout}")
+    tps = float(match.group(1))
+    print(f"pgbench: tpcb-like, scale 1, -c {opts.clients} -j 2 -T {int(opts.seconds)}: {tps:.0f} TPS", flush=True)
+    return tps
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -224,10 +227,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--accounts", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2, help="client processes for the ledger side")
     parser.add_argument("--pre-ping", action="store_true", help="ledger clients use pool_pre_ping")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="alternate ledger and pgbench runs this many times (evens out a busy machine)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     opts = Options(args.seconds, args.clients, args.accounts, args.workers, args.pre_ping)
-    rate = run_ledger(opts)
-    tps = run_pgbench(opts)
+    _pgbench()  # fail early if it is missing
+    ledger_db = asyncio.run(_create_db("koxx_bench_ledger"))
+    pgbench_db = asyncio.run(_create_db("koxx_bench_pgbench"))
+    try:
+        url = _url(ledger_db, "postgresql+asyncpg")
+        asyncio.run(_seed(url, opts.accounts))
+        init_pgbench(pgbench_db)
+        rates, tpss = [], []
+        for round_no in range(args.rounds):
+            rates.append(run_ledger(opts, url, round_no))
+            tpss.append(run_pgbench(opts, pgbench_db))
+        check_ledger(url)
+    finally:
+        asyncio.run(_drop_db(ledger_db))
+        asyncio.run(_drop_db(pgbench_db))
+    rate, tps = sum(rates) / len(rates), sum(tpss) / len(tpss)
     ratio = rate / tps if tps else float("nan")
     print(f"ledger {rate:.0f} transfers/s / pgbench {tps:.0f} TPS = ratio {ratio:.2f} (goal >= 0.5)", flush=True)
     return 0
