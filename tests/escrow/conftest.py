@@ -59,15 +59,24 @@ class World:
         async with self.tx() as s:
             await users.register(s, user_id=uid, username=username, first_name=f"u{uid}")
             await s.execute(
-                update(User).where(User.id == uid).values(created_at=datetime.now(UTC) - timedelta(days=age_days))
+                update(User)
+                .where(User.id == uid)
+                .values(created_at=datetime.now(UTC) - timedelta(days=age_days))
             )
         return uid
 
     async def fund(self, user_id: int, amount: int, asset: Asset = Asset.USDT) -> None:
         async with self.tx() as s:
-            await transfer(s, kind="deposit", key=f"test:{uuid.uuid4().hex}",
-                           src=AccountRef.platform(Purpose.DEPOSITS), dst=AccountRef.user(user_id),
-                           asset=asset, amount=amount, ref="test")
+            await transfer(
+                s,
+                kind="deposit",
+                key=f"test:{uuid.uuid4().hex}",
+                src=AccountRef.platform(Purpose.DEPOSITS),
+                dst=AccountRef.user(user_id),
+                asset=asset,
+                amount=amount,
+                ref="test",
+            )
 
     async def bal(self, account: AccountRef, asset: Asset = Asset.USDT) -> int:
         async with self.factory() as s:
@@ -99,9 +108,15 @@ class World:
         """A sell offer of 300 USDT at 1310 IQD, 50,000..500,000 IQD per trade; its maker is first
         given 600 USDT (or twice the amount) unless ``fund`` is False."""
         values: dict[str, Any] = {
-            "side": Side.SELL, "asset": Asset.USDT, "fiat": Fiat.IQD, "amount": 300 * MICRO,
-            "price": Decimal("1310"), "min_fiat": Decimal("50000"), "max_fiat": Decimal("500000"),
-            "payment_methods": ("zaincash", "fastpay"), "payment_window": 30,
+            "side": Side.SELL,
+            "asset": Asset.USDT,
+            "fiat": Fiat.IQD,
+            "amount": 300 * MICRO,
+            "price": Decimal("1310"),
+            "min_fiat": Decimal("50000"),
+            "max_fiat": Decimal("500000"),
+            "payment_methods": ("zaincash", "fastpay"),
+            "payment_window": 30,
         }
         values.update(fields)
         maker = maker or await self.user()
@@ -125,7 +140,9 @@ class World:
 
     async def count(self, model: Any, *conditions: Any) -> int:
         async with self.factory() as s:
-            return int((await s.execute(select(func.count()).select_from(model).where(*conditions))).scalar_one())
+            return int(
+                (await s.execute(select(func.count()).select_from(model).where(*conditions))).scalar_one()
+            )
 
     async def audit_ok(self) -> None:
         async with self.factory() as s:

@@ -16,8 +16,11 @@ from core.users import User
 from tests.escrow.conftest import World
 
 TRX_IQD: dict[str, Any] = {
-    "asset": Asset.TRX, "fiat": Fiat.IQD, "amount": 1000 * MICRO,
-    "min_fiat": Decimal("10000"), "max_fiat": Decimal("300000"),
+    "asset": Asset.TRX,
+    "fiat": Fiat.IQD,
+    "amount": 1000 * MICRO,
+    "min_fiat": Decimal("10000"),
+    "max_fiat": Decimal("300000"),
 }
 
 
@@ -56,28 +59,44 @@ async def test_browse_orders_filters_and_pages(world: World) -> None:
     async with world.factory() as s:
         page = await escrow.browse(s, viewer_id=viewer, side=Side.SELL, asset=Asset.TRX, fiat=Fiat.IQD)
         assert [row.offer.id for row in page.items] == [floating.id, promoted.id, mid.id, dear.id]
-        assert [row.price for row in page.items] == [Decimal("303"), Decimal("305"), Decimal("305"), Decimal("310")]
+        assert [row.price for row in page.items] == [
+            Decimal("303"),
+            Decimal("305"),
+            Decimal("305"),
+            Decimal("310"),
+        ]
         assert page.total == 4 and not page.has_more
         first = page.items[0]
         assert first.max_fiat == Decimal("300000") and first.maker.account_age_days == 400
         assert first.maker.completed_trades == 0 and first.maker_name.startswith("u")
 
         # the blocked maker does not see the viewer's offers either
-        theirs = await escrow.browse(s, viewer_id=blocked_maker, side=Side.SELL, asset=Asset.TRX, fiat=Fiat.IQD)
+        theirs = await escrow.browse(
+            s, viewer_id=blocked_maker, side=Side.SELL, asset=Asset.TRX, fiat=Fiat.IQD
+        )
         assert viewer not in [row.offer.maker_id for row in theirs.items]
 
-        big = await escrow.browse(s, viewer_id=viewer, side=Side.SELL, asset=Asset.TRX, fiat=Fiat.IQD,
-                                  fiat_amount=Decimal("200000"))
+        big = await escrow.browse(
+            s, viewer_id=viewer, side=Side.SELL, asset=Asset.TRX, fiat=Fiat.IQD, fiat_amount=Decimal("200000")
+        )
         assert [row.offer.id for row in big.items] == [floating.id, promoted.id, mid.id]  # dear: max 100,000
-        cash = await escrow.browse(s, viewer_id=viewer, side=Side.SELL, asset=Asset.TRX, fiat=Fiat.IQD,
-                                   payment_method="cash")
+        cash = await escrow.browse(
+            s, viewer_id=viewer, side=Side.SELL, asset=Asset.TRX, fiat=Fiat.IQD, payment_method="cash"
+        )
         assert [row.offer.id for row in cash.items] == [mid.id]
 
-        first_two = await escrow.browse(s, viewer_id=viewer, side=Side.SELL, asset=Asset.TRX, fiat=Fiat.IQD,
-                                        limit=2)
-        next_two = await escrow.browse(s, viewer_id=viewer, side=Side.SELL, asset=Asset.TRX, fiat=Fiat.IQD,
-                                       offset=2, limit=2)
-        assert [r.offer.id for r in first_two.items + next_two.items] == [floating.id, promoted.id, mid.id, dear.id]
+        first_two = await escrow.browse(
+            s, viewer_id=viewer, side=Side.SELL, asset=Asset.TRX, fiat=Fiat.IQD, limit=2
+        )
+        next_two = await escrow.browse(
+            s, viewer_id=viewer, side=Side.SELL, asset=Asset.TRX, fiat=Fiat.IQD, offset=2, limit=2
+        )
+        assert [r.offer.id for r in first_two.items + next_two.items] == [
+            floating.id,
+            promoted.id,
+            mid.id,
+            dear.id,
+        ]
         assert first_two.has_more and first_two.total == 4 and not next_two.has_more
 
         # a seller browsing buy offers sees the highest price first
@@ -87,14 +106,25 @@ async def test_browse_orders_filters_and_pages(world: World) -> None:
 
 
 async def test_reputation_breaks_a_price_tie(world: World) -> None:
-    veteran, newcomer, viewer, buyer = (await world.user(), await world.user(), await world.user(),
-                                        await world.user())
+    veteran, newcomer, viewer, buyer = (
+        await world.user(),
+        await world.user(),
+        await world.user(),
+        await world.user(),
+    )
     for maker in (veteran, newcomer):
         await world.fund(maker, 600 * MICRO, Asset.TRX)
-    base = TRX_IQD | {"fiat": Fiat.USD, "price": Decimal("0.26"), "min_fiat": Decimal("5.00"),
-                      "max_fiat": Decimal("100.00"), "amount": 500 * MICRO}
+    base = TRX_IQD | {
+        "fiat": Fiat.USD,
+        "price": Decimal("0.26"),
+        "min_fiat": Decimal("5.00"),
+        "max_fiat": Decimal("100.00"),
+        "amount": 500 * MICRO,
+    }
     async with world.tx() as s:
-        await escrow.set_reference_rate(s, asset=Asset.TRX, fiat=Fiat.USD, rate=Decimal("0.25"), actor_id=None)
+        await escrow.set_reference_rate(
+            s, asset=Asset.TRX, fiat=Fiat.USD, rate=Decimal("0.25"), actor_id=None
+        )
     new_offer = await world.sell_offer(newcomer, fund=False, **base)
     old_offer = await world.sell_offer(veteran, fund=False, **base)
     async with world.tx() as s:

@@ -33,8 +33,9 @@ async def test_sell_offer_partly_taken_paid_and_released(world: World) -> None:
     assert q.numbers.buyer_receives == 99_800_000 and q.payment_method is None  # two methods offered
 
     async with world.tx() as s:
-        trade = await escrow.take(s, offer_id=offer.id, taker_id=buyer, fiat_amount=Decimal("131000"),
-                                  payment_method="zaincash")
+        trade = await escrow.take(
+            s, offer_id=offer.id, taker_id=buyer, fiat_amount=Decimal("131000"), payment_method="zaincash"
+        )
     assert trade.status == TradeStatus.AWAITING_PAYMENT
     assert (trade.seller_id, trade.buyer_id, trade.fiat_amount) == (seller, buyer, Decimal("131000"))
     assert trade.crypto_amount == q.crypto_amount and trade.buyer_fee == q.numbers.buyer_fee
@@ -47,8 +48,9 @@ async def test_sell_offer_partly_taken_paid_and_released(world: World) -> None:
     assert {m.recipient for m in opened} == {f"user:{seller}", f"user:{buyer}"}
 
     async with world.tx() as s:
-        paid = await escrow.mark_paid(s, trade_id=trade.id, actor_id=buyer,
-                                      receipt=escrow.Receipt("file-1", f"uniq-{trade.id}"))
+        paid = await escrow.mark_paid(
+            s, trade_id=trade.id, actor_id=buyer, receipt=escrow.Receipt("file-1", f"uniq-{trade.id}")
+        )
     assert paid.status == TradeStatus.PAID and paid.receipt_file_unique_id == f"uniq-{trade.id}"
 
     async with world.tx() as s:
@@ -64,15 +66,22 @@ async def test_sell_offer_partly_taken_paid_and_released(world: World) -> None:
     channel = [m for m in payments if m.recipient == "channel:payments"]
     assert len(channel) == 1
     assert channel[0].payload == {
-        "trade_id": trade.id, "asset": "USDT", "crypto_amount": 100 * MICRO, "fiat": "IQD",
-        "fiat_amount": "131000", "price": "1310", "payment_method": "zaincash",
+        "trade_id": trade.id,
+        "asset": "USDT",
+        "crypto_amount": 100 * MICRO,
+        "fiat": "IQD",
+        "fiat_amount": "131000",
+        "price": "1310",
+        "payment_method": "zaincash",
     }
     async with world.factory() as s:
         events = await escrow.timeline(s, trade.id)
         seller_stats = await escrow.user_stats(s, seller)
         buyer_stats = await escrow.user_stats(s, buyer)
     assert [(e.kind, e.status) for e in events] == [
-        ("opened", "awaiting_payment"), ("paid", "paid"), ("released", "completed"),
+        ("opened", "awaiting_payment"),
+        ("paid", "paid"),
+        ("released", "completed"),
     ]
     assert seller_stats.completed_trades == 1 and buyer_stats.completed_trades == 1
     assert seller_stats.completion_rate_30d == Decimal("100.0")
@@ -85,7 +94,11 @@ async def test_sell_offer_partly_taken_paid_and_released(world: World) -> None:
         await escrow.leave_feedback(s, trade_id=trade.id, actor_id=seller, positive=False)
     async with world.factory() as s:
         seller_stats = await escrow.user_stats(s, seller)
-    assert (seller_stats.positive, seller_stats.negative, seller_stats.positive_share) == (1, 0, Decimal("100.0"))
+    assert (seller_stats.positive, seller_stats.negative, seller_stats.positive_share) == (
+        1,
+        0,
+        Decimal("100.0"),
+    )
     await world.audit_ok()
 
 

@@ -6,10 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import delete
 
 from core import escrow
 from core.errors import DomainError, InsufficientFunds
-from core.escrow.models import Offer, OfferStatus, Side
+from core.escrow.models import MarketRate, Offer, OfferStatus, Side
 from core.money import MICRO, Asset, Fiat
 from core.outbox import OutboxMessage
 from tests.escrow.conftest import World
@@ -25,20 +26,40 @@ async def _refused(world: World, code: str, **fields: Any) -> DomainError:
 async def test_price_too_far_from_the_reference_is_refused_with_the_allowed_range(world: World) -> None:
     error = await _refused(world, "price_out_of_range", price=Decimal("1450"))
     assert error.params == {
-        "price": "1450", "reference": "1310", "min_price": "1179", "max_price": "1441",
-        "deviation_pct": "10", "fiat": "IQD",
+        "price": "1450",
+        "reference": "1310",
+        "min_price": "1179",
+        "max_price": "1441",
+        "deviation_pct": "10",
+        "fiat": "IQD",
     }
     await world.sell_offer(price=Decimal("1441"))  # the edge of the range is allowed
 
 
 async def test_floating_price_follows_the_reference_rate(world: World) -> None:
-    offer = await world.sell_offer(price=None, margin_pct=Decimal("1.5"), fiat=Fiat.USD,
-                                   min_fiat=Decimal("10.00"), max_fiat=Decimal("200.00"))
+    offer = await world.sell_offer(
+        price=None,
+        margin_pct=Decimal("1.5"),
+        fiat=Fiat.USD,
+        min_fiat=Decimal("10.00"),
+        max_fiat=Decimal("200.00"),
+    )
     async with world.factory() as s:
         assert await escrow.current_price(s, offer) == Decimal("1.02")  # 1.00 * 1.015, half up
     await _refused(world, "price_out_of_range", price=None, margin_pct=Decimal("12"))
-    await _refused(world, "no_reference_rate", price=None, margin_pct=Decimal("1"), asset=Asset.TRX,
-                   fiat=Fiat.USD, min_fiat=Decimal("1.00"), max_fiat=Decimal("2.00"))
+    maker = await world.user()
+    await world.fund(maker, 600 * MICRO)
+    async with world.tx() as s:
+        await s.execute(delete(MarketRate).where(MarketRate.asset == "USDT", MarketRate.fiat == "USD"))
+        draft = escrow.OfferDraft(
+            side=Side.SELL, asset=Asset.USDT, fiat=Fiat.USD, amount=10 * MICRO, margin_pct=Decimal("1"),
+            min_fiat=Decimal("1.00"), max_fiat=Decimal("2.00"), payment_methods=("cash",),
+        )
+        with pytest.raises(DomainError, match="no_reference_rate"):
+            await escrow.publish_offer(s, maker_id=maker, draft=draft)
+        with pytest.raises(DomainError, match="no_reference_rate"):  # a floating price needs the rate
+            await escrow.current_price(s, await escrow.get_offer(s, offer.id))
+        await s.rollback()  # the rate stays for the other tests
 
 
 @pytest.mark.parametrize(
@@ -91,18 +112,24 @@ async def test_edit_amount_takes_or_returns_the_difference(world: World) -> None
     maker = await world.user()
     offer = await world.sell_offer(maker)  # maker funded with 600, 300.6 reserved
     async with world.tx() as s:
-        bigger = await escrow.edit_offer(s, offer_id=offer.id, actor_id=maker,
-                                         patch=escrow.OfferPatch(amount=500 * MICRO, price=Decimal("1320")))
+        bigger = await escrow.edit_offer(
+            s,
+            offer_id=offer.id,
+            actor_id=maker,
+            patch=escrow.OfferPatch(amount=500 * MICRO, price=Decimal("1320")),
+        )
     assert (bigger.remaining, bigger.fee_reserve, bigger.price) == (500 * MICRO, 1_000_000, Decimal("1320"))
     assert await world.reserve(offer) == 501 * MICRO
     assert await world.available(maker) == 99 * MICRO
     with pytest.raises(InsufficientFunds):
         async with world.tx() as s:
-            await escrow.edit_offer(s, offer_id=offer.id, actor_id=maker,
-                                    patch=escrow.OfferPatch(amount=700 * MICRO))
+            await escrow.edit_offer(
+                s, offer_id=offer.id, actor_id=maker, patch=escrow.OfferPatch(amount=700 * MICRO)
+            )
     async with world.tx() as s:
-        smaller = await escrow.edit_offer(s, offer_id=offer.id, actor_id=maker,
-                                          patch=escrow.OfferPatch(amount=100 * MICRO))
+        smaller = await escrow.edit_offer(
+            s, offer_id=offer.id, actor_id=maker, patch=escrow.OfferPatch(amount=100 * MICRO)
+        )
     assert (smaller.remaining, smaller.fee_reserve) == (100 * MICRO, 200_000)
     assert await world.reserve(offer) == 100_200_000
     assert await world.available(maker) == 600 * MICRO - 100_200_000
@@ -156,16 +183,19 @@ async def test_only_the_maker_changes_an_offer_and_a_closed_offer_stays_closed(w
 async def test_reference_rates_and_rules_are_admin_settings(world: World) -> None:
     admin = await world.user()
     async with world.tx() as s:
-        await escrow.set_reference_rate(s, asset=Asset.TRX, fiat=Fiat.USD, rate=Decimal("0.25"), actor_id=admin)
+        await escrow.set_reference_rate(
+            s, asset=Asset.TRX, fiat=Fiat.USD, rate=Decimal("0.27"), actor_id=admin
+        )
         with pytest.raises(DomainError, match="fiat_precision"):
-            await escrow.set_reference_rate(s, asset=Asset.TRX, fiat=Fiat.USD, rate=Decimal("0.255"),
-                                            actor_id=admin)
-        assert await escrow.get_reference_rate(s, Asset.TRX, Fiat.USD) == Decimal("0.25")
+            await escrow.set_reference_rate(
+                s, asset=Asset.TRX, fiat=Fiat.USD, rate=Decimal("0.255"), actor_id=admin
+            )
+        assert await escrow.get_reference_rate(s, Asset.TRX, Fiat.USD) == Decimal("0.27")
         before = await escrow.rules(s)
         changed = await escrow.set_rule(s, name="taker_fee_pct", value="0.35", actor_id=admin)
         assert changed.taker_fee_pct == Decimal("0.35") and changed.maker_fee_pct == before.maker_fee_pct
         with pytest.raises(DomainError, match="setting_unknown"):
             await escrow.set_rule(s, name="free_money", value="1", actor_id=admin)
         await s.rollback()  # keep the shared database's rules as they were
-    events = await world.outbox("market.rate_changed", asset="TRX", fiat="USD", rate="0.25")
+    events = await world.outbox("market.rate_changed", asset="TRX", fiat="USD", rate="0.27")
     assert events == []  # rolled back with the change: the outbox never announces what did not happen

@@ -23,6 +23,7 @@ ROUNDS = 4  # each race is run a few times so that both orders get their chance
 
 async def _race(world: World, *actions: Callable[[Any], Awaitable[Any]]) -> list[Any]:
     """Run each action in its own transaction, all at once; results or exceptions, in order."""
+
     async def run(action: Callable[[Any], Awaitable[Any]]) -> Any:
         async with world.tx() as s:
             return await action(s)
@@ -41,8 +42,13 @@ async def _open_trade(world: World, *, minutes_ago: int = 0) -> tuple[Trade, int
     seller, buyer = await world.user(), await world.user()
     offer = await world.sell_offer(seller)
     async with world.tx() as s:
-        trade = await escrow.take(s, offer_id=offer.id, taker_id=buyer, fiat_amount=Decimal("131000"),
-                                  now=datetime.now(UTC) - timedelta(minutes=minutes_ago))
+        trade = await escrow.take(
+            s,
+            offer_id=offer.id,
+            taker_id=buyer,
+            fiat_amount=Decimal("131000"),
+            now=datetime.now(UTC) - timedelta(minutes=minutes_ago),
+        )
     return trade, seller, buyer
 
 
@@ -66,9 +72,10 @@ async def test_two_buyers_take_the_last_amount_at_once(world: World) -> None:
 async def test_many_takers_never_take_more_than_the_offer_has(world: World) -> None:
     offer = await world.sell_offer(amount=250 * MICRO)
     takers = [await world.user() for _ in range(6)]
-    results = await _race(world, *[
-        partial(escrow.take, offer_id=offer.id, taker_id=t, fiat_amount=Decimal("131000")) for t in takers
-    ])
+    results = await _race(
+        world,
+        *[partial(escrow.take, offer_id=offer.id, taker_id=t, fiat_amount=Decimal("131000")) for t in takers],
+    )
     codes = _codes(results)
     assert codes.count(None) == 2 and codes.count("offer_insufficient") == 4
     left = await world.offer(offer.id)
@@ -145,7 +152,9 @@ async def test_double_release(world: World) -> None:
 async def _disputed(world: World) -> tuple[Trade, int, int, int]:
     trade, seller, buyer = await _open_trade(world, minutes_ago=20)
     async with world.tx() as s:
-        await escrow.mark_paid(s, trade_id=trade.id, actor_id=buyer, now=datetime.now(UTC) - timedelta(minutes=16))
+        await escrow.mark_paid(
+            s, trade_id=trade.id, actor_id=buyer, now=datetime.now(UTC) - timedelta(minutes=16)
+        )
         dispute = await escrow.open_dispute(s, trade_id=trade.id, actor_id=buyer, reason="seller silent")
     return trade, seller, buyer, dispute.id
 
@@ -157,10 +166,20 @@ async def test_two_admins_resolve_at_once(world: World, outcomes: tuple[str, str
         admin_a, admin_b = await world.user(), await world.user()
         results = await _race(
             world,
-            partial(escrow.resolve, dispute_id=dispute_id, moderator_id=admin_a, outcome=outcomes[0],
-                    reason="receipt checked"),
-            partial(escrow.resolve, dispute_id=dispute_id, moderator_id=admin_b, outcome=outcomes[1],
-                    reason="bank statement"),
+            partial(
+                escrow.resolve,
+                dispute_id=dispute_id,
+                moderator_id=admin_a,
+                outcome=outcomes[0],
+                reason="receipt checked",
+            ),
+            partial(
+                escrow.resolve,
+                dispute_id=dispute_id,
+                moderator_id=admin_b,
+                outcome=outcomes[1],
+                reason="bank statement",
+            ),
         )
         codes = _codes(results)
         assert sorted(codes, key=str) == [None, "dispute_resolved"]

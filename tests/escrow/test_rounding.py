@@ -38,8 +38,13 @@ def test_a_trade_conserves_micro_units(
     price = iqd_price if fiat is Fiat.IQD else usd_price
     fiat_amount = Decimal(units).scaleb(-fiat.exponent)
     try:
-        n = trade_numbers(price=price, fiat=fiat, fiat_amount=fiat_amount,
-                          seller_fee_pct=seller_pct, buyer_fee_pct=buyer_pct)
+        n = trade_numbers(
+            price=price,
+            fiat=fiat,
+            fiat_amount=fiat_amount,
+            seller_fee_pct=seller_pct,
+            buyer_fee_pct=buyer_pct,
+        )
     except DomainError as error:  # too little fiat to buy one micro unit
         assert error.code == "amount_too_small"
         assert fiat_amount * MICRO < price
@@ -60,7 +65,9 @@ def test_a_trade_conserves_micro_units(
     pct=FEE_PCTS,
     takes=st.lists(st.integers(1, 5_000_000), min_size=1, max_size=30),
 )
-def test_an_offer_reserve_always_covers_its_trades(price: Decimal, amount: int, pct: Decimal, takes: list[int]) -> None:
+def test_an_offer_reserve_always_covers_its_trades(
+    price: Decimal, amount: int, pct: Decimal, takes: list[int]
+) -> None:
     """Takes in any sizes: the fee part of the reserve never runs out, and reserve + escrows
     always equal what was reserved when publishing."""
     fee_reserve = fee_for(amount, pct)
@@ -69,8 +76,13 @@ def test_an_offer_reserve_always_covers_its_trades(price: Decimal, amount: int, 
         if Decimal(fiat_units) > max_fiat_for(remaining, price, Fiat.IQD):
             continue
         try:
-            n = trade_numbers(price=price, fiat=Fiat.IQD, fiat_amount=Decimal(fiat_units),
-                              seller_fee_pct=pct, buyer_fee_pct=pct)
+            n = trade_numbers(
+                price=price,
+                fiat=Fiat.IQD,
+                fiat_amount=Decimal(fiat_units),
+                seller_fee_pct=pct,
+                buyer_fee_pct=pct,
+            )
         except DomainError:
             continue
         assert n.crypto_amount <= remaining and n.seller_fee <= fee_reserve
@@ -99,8 +111,9 @@ async def test_real_trades_conserve_every_micro_unit(
     trades = []
     for buyer, fiat_units in zip(buyers, fiat_amounts, strict=True):
         async with world.tx() as s:
-            trades.append(await escrow.take(s, offer_id=offer.id, taker_id=buyer,
-                                            fiat_amount=Decimal(fiat_units)))
+            trades.append(
+                await escrow.take(s, offer_id=offer.id, taker_id=buyer, fiat_amount=Decimal(fiat_units))
+            )
     for trade, release in zip(trades, releases, strict=False):
         async with world.tx() as s:
             if release:

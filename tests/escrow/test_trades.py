@@ -25,8 +25,9 @@ async def _take(world: World, offer_id: int, taker: int, fiat: str = "131000", *
         return await escrow.take(s, offer_id=offer_id, taker_id=taker, fiat_amount=Decimal(fiat), **kw)
 
 
-async def _refused_take(world: World, offer_id: int, taker: int, code: str, fiat: str = "131000",
-                        **kw: Any) -> DomainError:
+async def _refused_take(
+    world: World, offer_id: int, taker: int, code: str, fiat: str = "131000", **kw: Any
+) -> DomainError:
     with pytest.raises(DomainError) as caught:
         await _take(world, offer_id, taker, fiat, **kw)
     assert caught.value.code == code, caught.value
@@ -66,8 +67,9 @@ async def test_requirements_and_blocks(world: World) -> None:
     error = await _refused_take(world, offer.id, novice, "requirement_trades")
     assert error.params == {"required": 1, "actual": 0}
     async with world.tx() as s:
-        await escrow.edit_offer(s, offer_id=offer.id, actor_id=offer.maker_id,
-                                patch=escrow.OfferPatch(min_trades=0))
+        await escrow.edit_offer(
+            s, offer_id=offer.id, actor_id=offer.maker_id, patch=escrow.OfferPatch(min_trades=0)
+        )
     error = await _refused_take(world, offer.id, young, "requirement_account_age")
     assert error.params == {"required": 30, "actual": 3}
     async with world.tx() as s:
@@ -195,8 +197,9 @@ async def test_disputes_statements_ownership_and_a_single_resolution(world: Worl
         async with world.tx() as s:
             await escrow.open_dispute(s, trade_id=trade.id, actor_id=seller, reason="no money")
     async with world.tx() as s:
-        dispute = await escrow.open_dispute(s, trade_id=trade.id, actor_id=seller, reason="no money",
-                                            now=NOW + timedelta(minutes=6))
+        dispute = await escrow.open_dispute(
+            s, trade_id=trade.id, actor_id=seller, reason="no money", now=NOW + timedelta(minutes=6)
+        )
         await escrow.add_statement(s, trade_id=trade.id, author_id=seller, text="nothing arrived")
         await escrow.add_statement(s, trade_id=trade.id, author_id=buyer, text="sent", file_id="photo-9")
     with pytest.raises(DomainError, match="not_party"):
@@ -215,11 +218,14 @@ async def test_disputes_statements_ownership_and_a_single_resolution(world: Worl
         async with world.tx() as s:
             await escrow.claim(s, dispute_id=dispute.id, moderator_id=seller)
     async with world.tx() as s:
-        await escrow.resolve(s, dispute_id=dispute.id, moderator_id=mod_a, outcome="refund",
-                             reason="bank shows no transfer")
+        await escrow.resolve(
+            s, dispute_id=dispute.id, moderator_id=mod_a, outcome="refund", reason="bank shows no transfer"
+        )
     with pytest.raises(DomainError) as again:
         async with world.tx() as s:
-            await escrow.resolve(s, dispute_id=dispute.id, moderator_id=mod_a, outcome="release", reason="oops")
+            await escrow.resolve(
+                s, dispute_id=dispute.id, moderator_id=mod_a, outcome="release", reason="oops"
+            )
     assert again.value.code == "dispute_resolved" and again.value.params["resolution"] == "refund"
     after = await world.trade(trade.id)
     assert (after.status, after.close_reason) == (TradeStatus.CANCELLED, "dispute")
@@ -239,8 +245,9 @@ def _actions(trade: Trade, dispute_id: int | None) -> dict[str, Any]:
         "mark_paid": partial(escrow.mark_paid, trade_id=trade.id),
         "cancel": partial(escrow.cancel, trade_id=trade.id),
         "release": partial(escrow.release, trade_id=trade.id),
-        "open_dispute": partial(escrow.open_dispute, trade_id=trade.id, reason="r",
-                                now=NOW + timedelta(hours=1)),
+        "open_dispute": partial(
+            escrow.open_dispute, trade_id=trade.id, reason="r", now=NOW + timedelta(hours=1)
+        ),
     }
 
 
@@ -329,7 +336,9 @@ async def test_feedback_once_per_party_after_completion(world: World) -> None:
             await escrow.leave_feedback(s, trade_id=trade.id, actor_id=buyer, positive=True)
     with pytest.raises(DomainError, match="comment_too_long"):
         async with world.tx() as s:
-            await escrow.leave_feedback(s, trade_id=trade.id, actor_id=seller, positive=True, comment="x" * 201)
+            await escrow.leave_feedback(
+                s, trade_id=trade.id, actor_id=seller, positive=True, comment="x" * 201
+            )
     async with world.factory() as s:
         stats = await escrow.user_stats(s, seller)
     assert (stats.positive, stats.negative, stats.positive_share) == (0, 1, Decimal("0.0"))
@@ -341,14 +350,19 @@ async def test_a_receipt_used_in_another_trade_is_flagged(world: World) -> None:
     first, second = await _take(world, offer.id, buyer), await _take(world, offer.id, other_buyer)
     photo = f"receipt-{first.id}"
     async with world.tx() as s:
-        result = await escrow.add_message(s, trade_id=first.id, sender_id=buyer, file_id="f1", file_unique_id=photo)
-        again = await escrow.add_message(s, trade_id=first.id, sender_id=buyer, file_id="f1", file_unique_id=photo)
+        result = await escrow.add_message(
+            s, trade_id=first.id, sender_id=buyer, file_id="f1", file_unique_id=photo
+        )
+        again = await escrow.add_message(
+            s, trade_id=first.id, sender_id=buyer, file_id="f1", file_unique_id=photo
+        )
         note = await escrow.add_message(s, trade_id=first.id, sender_id=seller, text="waiting")
     assert not result.reused and not again.reused  # the same trade may show it twice
     assert note.message.kind == "text"
     async with world.tx() as s:
-        paid = await escrow.mark_paid(s, trade_id=second.id, actor_id=other_buyer,
-                                      receipt=escrow.Receipt("f2", photo))
+        paid = await escrow.mark_paid(
+            s, trade_id=second.id, actor_id=other_buyer, receipt=escrow.Receipt("f2", photo)
+        )
     assert paid.status == TradeStatus.PAID
     flagged = await world.outbox("trade.file_reused", trade_id=second.id)
     assert {m.recipient for m in flagged} == {f"user:{seller}", "admins"}
