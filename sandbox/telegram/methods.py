@@ -67,8 +67,8 @@ def formatted_text(
     p: Params, key: str, entities_key: str, *, limit: int, required: bool
 ) -> tuple[str, list[dict[str, Any]]]:
     """Text and entities after parse_mode, trimmed, checked against Telegram's limits."""
-    raw = p.str(key) or ""
-    mode = (p.str("parse_mode") or "").lower()
+    raw = p.text(key) or ""
+    mode = (p.text("parse_mode") or "").lower()
     if mode == "html":
         text, entities = parse_html(raw)
     else:  # Markdown modes are not modelled: the text is taken as it is.
@@ -177,7 +177,7 @@ def document_dict(rec: FileRec) -> dict[str, Any]:
 
 def _file_param(world: World, p: Params, name: str, kind: str) -> FileRec:
     value = p.file(name)
-    if value is None or value == "":
+    if not value:
         raise bad_request(f"there is no {name} in the request")
     if isinstance(value, Upload):
         return store_file(world, value, kind)
@@ -199,8 +199,8 @@ def _reply_to(dialog: Dialog, p: Params) -> dict[str, Any] | None:
     message_id = params.get("message_id") if isinstance(params, dict) else None
     allow = bool(params.get("allow_sending_without_reply")) if isinstance(params, dict) else False
     if message_id is None:
-        message_id = p.int("reply_to_message_id")
-        allow = p.bool("allow_sending_without_reply")
+        message_id = p.integer("reply_to_message_id")
+        allow = p.flag("allow_sending_without_reply")
     if message_id is None:
         return None
     target = dialog.get(int(message_id))
@@ -228,7 +228,7 @@ def post_message(world: World, bot: SimBot, p: Params, content: dict[str, Any]) 
         data["reply_to_message"] = replied
     if inline is not None:
         data["reply_markup"] = inline
-    if p.bool("protect_content"):
+    if p.flag("protect_content"):
         data["has_protected_content"] = True
     stored = dialog.add(StoredMessage(data, bot.id, None if keyboard is _REMOVE else keyboard))
     if keyboard is _REMOVE:
@@ -277,9 +277,10 @@ async def send_document(world: World, bot: SimBot, p: Params) -> Any:
 
 @method("sendContact")
 async def send_contact(world: World, bot: SimBot, p: Params) -> Any:
-    contact = {"phone_number": p.str("phone_number") or "", "first_name": p.str("first_name") or ""}
-    if p.str("last_name"):
-        contact["last_name"] = p.str("last_name")
+    contact = {"phone_number": p.text("phone_number") or "", "first_name": p.text("first_name") or ""}
+    last_name = p.text("last_name")
+    if last_name:
+        contact["last_name"] = last_name
     return post_message(world, bot, p, {"contact": contact})
 
 
@@ -326,7 +327,7 @@ async def forward_message(world: World, bot: SimBot, p: Params) -> Any:
 
 
 def _editable(world: World, bot: SimBot, p: Params) -> tuple[Dialog, StoredMessage]:
-    if p.str("inline_message_id"):
+    if p.text("inline_message_id"):
         raise bad_request("message to edit not found")
     dialog, _ = world.chat_for_bot(bot, p.chat_id(), sending=False)
     stored = dialog.get(p.require_int("message_id"))
@@ -411,11 +412,11 @@ async def delete_messages(world: World, bot: SimBot, p: Params) -> Any:
 async def answer_callback_query(world: World, bot: SimBot, p: Params) -> Any:
     from .state import CallbackAnswer
 
-    query_id = p.str("callback_query_id") or ""
+    query_id = p.text("callback_query_id") or ""
     rec = world.callbacks.get(query_id)
     if rec is None or rec.bot_id != bot.id or rec.answer is not None:
         raise bad_request(QUERY_INVALID)
-    rec.answer = CallbackAnswer(p.str("text"), p.bool("show_alert"), p.str("url"), query_id, rec.data)
+    rec.answer = CallbackAnswer(p.text("text"), p.flag("show_alert"), p.text("url"), query_id, rec.data)
     world.alerts.setdefault((bot.id, rec.user_id), []).append(rec.answer)
     world.notify()
     return True
@@ -424,7 +425,7 @@ async def answer_callback_query(world: World, bot: SimBot, p: Params) -> Any:
 @method("sendChatAction")
 async def send_chat_action(world: World, bot: SimBot, p: Params) -> Any:
     _, target = world.chat_for_bot(bot, p.chat_id(), sending=True)
-    action = p.str("action")
+    action = p.text("action")
     if not action:
         raise bad_request("action is empty")
     world.chat_actions.append((bot.id, target.id, action))
@@ -485,7 +486,7 @@ def _admin(user: dict[str, Any]) -> dict[str, Any]:
 
 @method("getFile")
 async def get_file(world: World, bot: SimBot, p: Params) -> Any:
-    rec = world.files.get(p.str("file_id") or "")
+    rec = world.files.get(p.text("file_id") or "")
     if rec is None:
         raise bad_request("invalid file_id")
     if len(rec.data) > MAX_DOWNLOAD:
@@ -515,7 +516,7 @@ async def set_my_commands(world: World, bot: SimBot, p: Params) -> Any:
         if not 1 <= len(description) <= 256:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
         clean.append({"command": command, "description": description})
-    key = (_scope_key(p), p.str("language_code") or "")
+    key = (_scope_key(p), p.text("language_code") or "")
     if clean:
         bot.commands[key] = clean
     else:
@@ -525,18 +526,18 @@ async def set_my_commands(world: World, bot: SimBot, p: Params) -> Any:
 
 @method("getMyCommands")
 async def get_my_commands(world: World, bot: SimBot, p: Params) -> Any:
-    return copy.deepcopy(bot.commands.get((_scope_key(p), p.str("language_code") or ""), []))
+    return copy.deepcopy(bot.commands.get((_scope_key(p), p.text("language_code") or ""), []))
 
 
 @method("deleteMyCommands")
 async def delete_my_commands(world: World, bot: SimBot, p: Params) -> Any:
-    bot.commands.pop((_scope_key(p), p.str("language_code") or ""), None)
+    bot.commands.pop((_scope_key(p), p.text("language_code") or ""), None)
     return True
 
 
 @method("setChatMenuButton")
 async def set_chat_menu_button(world: World, bot: SimBot, p: Params) -> Any:
-    chat_id = p.int("chat_id")
+    chat_id = p.integer("chat_id")
     if chat_id is not None:
         world.chat_for_bot(bot, chat_id, sending=False)
     bot.menu_buttons[chat_id] = p.json("menu_button") or {"type": "default"}
@@ -545,7 +546,7 @@ async def set_chat_menu_button(world: World, bot: SimBot, p: Params) -> Any:
 
 @method("getChatMenuButton")
 async def get_chat_menu_button(world: World, bot: SimBot, p: Params) -> Any:
-    chat_id = p.int("chat_id")
+    chat_id = p.integer("chat_id")
     return bot.menu_buttons.get(chat_id) or bot.menu_buttons.get(None) or {"type": "commands"}
 
 
@@ -581,9 +582,9 @@ WEBHOOK_ACTIVE = ApiError(
 async def get_updates(world: World, bot: SimBot, p: Params) -> Any:
     if bot.webhook is not None:
         raise WEBHOOK_ACTIVE
-    offset = p.int("offset", 0) or 0
-    limit = min(max(p.int("limit", 100) or 100, 1), 100)
-    timeout = max(p.int("timeout", 0) or 0, 0)
+    offset = p.integer("offset", 0) or 0
+    limit = min(max(p.integer("limit", 100) or 100, 1), 100)
+    timeout = max(p.integer("timeout", 0) or 0, 0)
     bot.allowed_updates = _allowed(p, bot.allowed_updates)
     if offset < 0:
         bot.updates = bot.updates[offset:]
@@ -609,18 +610,18 @@ async def get_updates(world: World, bot: SimBot, p: Params) -> Any:
 
 @method("setWebhook")
 async def set_webhook(world: World, bot: SimBot, p: Params) -> Any:
-    url = p.str("url") or ""
+    url = p.text("url") or ""
     if not url:
         return await delete_webhook(world, bot, p)
     if not url.startswith(("http://", "https://")):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-    secret = p.str("secret_token")
+    secret = p.text("secret_token")
     if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
         raise bad_request("secret token contains unallowed characters")
-    if p.bool("drop_pending_updates"):
+    if p.flag("drop_pending_updates"):
         bot.updates.clear()
     bot.allowed_updates = _allowed(p, bot.allowed_updates)
-    bot.webhook = Webhook(url, secret, p.int("max_connections", 40) or 40, p.str("ip_address"))
+    bot.webhook = Webhook(url, secret, p.integer("max_connections", 40) or 40, p.text("ip_address"))
     bot.wake()
     world.webhook_changed(bot)
     return True
@@ -628,7 +629,7 @@ async def set_webhook(world: World, bot: SimBot, p: Params) -> Any:
 
 @method("deleteWebhook")
 async def delete_webhook(world: World, bot: SimBot, p: Params) -> Any:
-    if p.bool("drop_pending_updates"):
+    if p.flag("drop_pending_updates"):
         bot.updates.clear()
     bot.webhook = None
     bot.wake()

@@ -31,7 +31,7 @@ class Params:
     def raw(self, name: str) -> Any:
         return self.values.get(name)
 
-    def str(self, name: str, default: str | None = None) -> str | None:
+    def text(self, name: str, default: str | None = None) -> str | None:
         value = self.values.get(name)
         if value is None:
             return default
@@ -41,7 +41,7 @@ class Params:
             return "true" if value else "false"
         return value if isinstance(value, str) else str(value)
 
-    def int(self, name: str, default: int | None = None) -> int | None:
+    def integer(self, name: str, default: int | None = None) -> int | None:
         value = self.values.get(name)
         if value is None or value == "":
             return default
@@ -51,12 +51,12 @@ class Params:
             raise bad_request(f"invalid {name} specified") from None
 
     def require_int(self, name: str) -> int:
-        value = self.int(name)
+        value = self.integer(name)
         if value is None:
             raise bad_request(f"{name} is empty" if name != "message_id" else "message identifier is not specified")
         return value
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def flag(self, name: str, default: bool = False) -> bool:
         value = self.values.get(name)
         if value is None:
             return default

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import copy
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -33,6 +34,7 @@ BotRef = Any  # SimBot, token, username ("koxx_bot" / "@koxx_bot"), bot id or an
 # Methods that never count against simulated rate limits (polling and bot setup).
 _UNLIMITED = frozenset({"getupdates", "getme", "setwebhook", "deletewebhook", "getwebhookinfo", "logout", "close"})
 _SENDING = ("send", "copy", "forward")
+_DEEP_LINK = re.compile(r"^(?:https?://)?(?:t\.me|telegram\.me)/([A-Za-z0-9_]{3,32})(?:\?start=([A-Za-z0-9_-]{1,64}))?$")
 
 
 class SandboxTimeout(AssertionError):
@@ -114,9 +116,19 @@ class SimUser:
             contact["user_id"] = uid
         return self.tg.user_message(self, bot, {"contact": contact})
 
-    async def press(self, bot: BotRef, label: str, *, message: SimMessage | int | None = None) -> SimPress:
-        """Press the inline button with that label on the latest message that has it."""
-        return self.tg.press(self, bot, label, message=message)
+    async def press(self, bot: BotRef, label: str, *, message: SimMessage | int | None = None,
+                    chat: SimChat | None = None) -> SimPress:  # fmt: skip
+        """Press the inline button with that label on the bot's latest message that has it.
+
+        ``chat``: press it on a channel post or in a group instead of the private chat. A
+        callback button sends a callback_query; a t.me/<bot>?start=<payload> link opens that
+        bot and sends "/start <payload>" like the apps do; other URL buttons do nothing.
+        """
+        return self.tg.press(self, bot, label, message=message, chat=chat)
+
+    async def post(self, group: SimChat, text: str) -> SimMessage:
+        """Write in a group: every bot of the group gets the message."""
+        return self.tg.group_message(self, group, text)
 
     # ----- what the user sees
     def chat(self, bot: BotRef) -> list[SimMessage]:
@@ -155,6 +167,7 @@ class SimPress:
     query_id: str | None  # None for URL buttons (no update is sent)
     data: str | None
     url: str | None
+    opened: SimMessage | None = None  # the /start a deep link sent
 
     async def answer(self, timeout: float = 10.0) -> CallbackAnswer:
         """Wait for the bot's answerCallbackQuery to this press."""
@@ -318,30 +331,64 @@ class TelegramSandbox(World):
         self.enqueue(sim_bot, "message", copy.deepcopy(data))
         return SimMessage.of(stored)
 
-    def press(self, user: SimUser, bot: BotRef, label: str, *, message: SimMessage | int | None = None) -> SimPress:
+    def press(self, user: SimUser, bot: BotRef, label: str, *, message: SimMessage | int | None = None,
+              chat: SimChat | None = None) -> SimPress:  # fmt: skip
         sim_bot = self.find_bot(bot)
-        dialog = self.private_dialog(sim_bot, user)
+        dialog = self.private_dialog(sim_bot, user) if chat is None else self.shared_dialog(chat)
         if message is not None:
             stored = dialog.get(message if isinstance(message, int) else message.message_id)
             candidates = [stored] if stored is not None else []
         else:
-            candidates = [m for m in reversed(dialog.visible()) if m.sender_bot is not None]
+            candidates = [m for m in reversed(dialog.visible()) if m.sender_bot == sim_bot.id]
         for stored in candidates:
             button = find_button(stored.data.get("reply_markup", {}).get("inline_keyboard", []), label)
             if button is not None:
                 break
         else:
-            raise LookupError(f"no inline button {label!r} in the chat of {user} with @{sim_bot.username}:\n"
+            raise LookupError(f"no inline button {label!r} from @{sim_bot.username} for {user} in:\n"
                               f"{self.transcript(dialog)}")  # fmt: skip
         if "callback_data" not in button:
-            return SimPress(self, None, None, button.get("url"))
+            url = button.get("url")
+            sent = self._follow_link(user, url) if url else None
+            return SimPress(self, None, None, url, sent)
         query_id = f"{self.next_id()}{secrets.randbelow(10**9):09d}"
         self.callbacks[query_id] = CallbackRec(query_id, sim_bot.id, user.id, button["callback_data"])
         self.enqueue(sim_bot, "callback_query", {
             "id": query_id, "from": user.user_dict(), "message": copy.deepcopy(stored.data),
-            "chat_instance": str((sim_bot.id * 7919 + user.id) % 10**18), "data": button["callback_data"],
+            "chat_instance": str((sim_bot.id * 7919 + dialog.chat["id"]) % 10**18),
+            "data": button["callback_data"],
         })  # fmt: skip
         return SimPress(self, query_id, button["callback_data"], None)
+
+    def _follow_link(self, user: SimUser, url: str) -> SimMessage | None:
+        """A t.me deep link to a known bot: the user opens it and presses Start."""
+        m = _DEEP_LINK.match(url)
+        if not m:
+            return None
+        try:
+            target = self.find_bot(m.group(1))
+        except LookupError:
+            return None
+        text = f"/start {m.group(2)}" if m.group(2) else "/start"
+        content: dict[str, Any] = {"text": text, "entities": command_entities(text)}
+        return self.user_message(user, target, content)
+
+    def group_message(self, user: SimUser, group: SimChat, text: str) -> SimMessage:
+        if group.type == "channel":
+            raise ValueError("users cannot post in a channel")
+        group.members.add(user.id)
+        dialog = self.shared_dialog(group)
+        data: dict[str, Any] = {"message_id": 0, "from": user.user_dict(), "chat": copy.deepcopy(dialog.chat),
+                                "date": now(), "text": text}  # fmt: skip
+        entities = command_entities(text)
+        if entities:
+            data["entities"] = entities
+        stored = dialog.add(StoredMessage(data, None))
+        self.record(dialog, stored, "new")
+        for bot in self.bots.values():
+            if group.has_bot(bot):
+                self.enqueue(bot, "message", copy.deepcopy(data))
+        return SimMessage.of(stored)
 
     async def wait_for(self, dialog_key: tuple[Any, ...], contains: str | None = None, *, timeout: float = 10.0,
                        edited: bool | None = None, match: Callable[[SimMessage], bool] | None = None,
