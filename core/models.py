@@ -1,7 +1,7 @@
 """Imports every module that defines tables, so that Base.metadata knows them all."""
 
 from core import outbox, users  # noqa: F401
+from core.accounts import models as _accounts_models  # noqa: F401
+from core.escrow import models as _escrow_models  # noqa: F401
 from core.ledger import models as _ledger_models  # noqa: F401
 from core.wallet import models as _wallet_models  # noqa: F401
-from core.escrow import models as _escrow_models  # noqa: F401
-from core.accounts import models as _accounts_models  # noqa: F401
