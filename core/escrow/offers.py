@@ -23,11 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import outbox
-from core.errors import DomainError
+from core.errors import DomainError, InsufficientFunds
 from core.escrow import market
 from core.escrow.models import Offer, OfferStatus, PriceType, Side
 from core.escrow.pricing import check_deviation, check_fiat_precision, floating_price, max_fiat_for
-from core.ledger import AccountRef, transfer
+from core.ledger import AccountRef, balance, transfer
 from core.money import Asset, Fiat, fee_for
 from core.users import User
 
@@ -184,6 +184,31 @@ def _announce(session: AsyncSession, kind: str, offer: Offer, price: Decimal | N
 
 def _payment_methods(methods: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(m.strip().lower() for m in methods))
+
+
+@dataclass(frozen=True)
+class OfferPreview:
+    """What publishing a draft would do, for the maker's confirmation screen."""
+
+    price: Decimal  # the price now (a floating price follows the reference rate)
+    maker_fee_pct: Decimal  # fixed for the offer's trades when it is published
+    reserve: int  # sell offers: taken from the maker's available balance (amount + fee part)
+    available: int  # the maker's available balance now
+
+
+async def preview_offer(
+    session: AsyncSession, *, maker_id: int, draft: OfferDraft, rules: market.Rules | None = None
+) -> OfferPreview:
+    """Validate a draft and show its price, fee and reserve without changing anything.
+    Raises the same DomainError codes as publish_offer (InsufficientFunds included)."""
+    rules = rules or await market.rules(session)
+    price = await validate_draft(session, draft, rules)
+    await _require_active_user(session, maker_id)
+    reserve = draft.amount + fee_for(draft.amount, rules.maker_fee_pct) if Side(draft.side) == Side.SELL else 0
+    available = await balance(session, AccountRef.user(maker_id), Asset(draft.asset))
+    if available < reserve:
+        raise InsufficientFunds(asset=Asset(draft.asset), needed=reserve, available=available)
+    return OfferPreview(price=price, maker_fee_pct=rules.maker_fee_pct, reserve=reserve, available=available)
 
 
 async def publish_offer(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any
 
@@ -199,3 +200,28 @@ async def test_reference_rates_and_rules_are_admin_settings(world: World) -> Non
         await s.rollback()  # keep the shared database's rules as they were
     events = await world.outbox("market.rate_changed", asset="TRX", fiat="USD", rate="0.27")
     assert events == []  # rolled back with the change: the outbox never announces what did not happen
+
+
+async def test_preview_shows_price_fee_and_reserve_and_changes_nothing(world: World) -> None:
+    maker = await world.user()
+    await world.fund(maker, 200 * MICRO)
+    draft = escrow.OfferDraft(
+        side=Side.SELL, asset=Asset.USDT, fiat=Fiat.IQD, amount=150 * MICRO, price=Decimal("1320"),
+        min_fiat=Decimal("50000"), max_fiat=Decimal("100000"), payment_methods=("fastpay",),
+    )
+    async with world.tx() as s:
+        preview = await escrow.preview_offer(s, maker_id=maker, draft=draft)
+        assert (preview.price, preview.reserve, preview.available) == (Decimal("1320"), 150_300_000, 200 * MICRO)
+        with pytest.raises(InsufficientFunds):
+            await escrow.preview_offer(s, maker_id=maker, draft=dataclasses.replace(draft, amount=200 * MICRO))
+    assert await world.count(Offer, Offer.maker_id == maker) == 0
+    assert await world.available(maker) == 200 * MICRO
+
+
+async def test_settings_refuse_nonsense(world: World) -> None:
+    async with world.tx() as s:
+        for name, value in (("taker_fee_pct", "50"), ("maker_fee_pct", "-1"), ("max_open_trades", "x"),
+                            ("price_deviation_pct", "100")):
+            with pytest.raises(DomainError, match="setting_invalid"):
+                await escrow.set_rule(s, name=name, value=value, actor_id=None)
+        assert await escrow.rules(s) == escrow.market.default_rules()

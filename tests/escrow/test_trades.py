@@ -373,3 +373,33 @@ async def test_a_receipt_used_in_another_trade_is_flagged(world: World) -> None:
     with pytest.raises(DomainError, match="not_party"):
         async with world.tx() as s:
             await escrow.add_message(s, trade_id=first.id, sender_id=other_buyer, text="hello")
+
+
+async def test_a_dispute_released_to_the_buyer_pays_fees_and_is_announced(world: World) -> None:
+    seller, buyer, mod, admin = [await world.user() for _ in range(4)]
+    offer = await world.sell_offer(seller)
+    trade = await _take(world, offer.id, buyer, now=NOW - timedelta(minutes=40))
+    fees_before = await world.fees()
+    async with world.tx() as s:
+        await escrow.mark_paid(s, trade_id=trade.id, actor_id=buyer, now=NOW - timedelta(minutes=30))
+        dispute = await escrow.open_dispute(s, trade_id=trade.id, actor_id=buyer, reason="seller is silent")
+        await escrow.claim(s, dispute_id=dispute.id, moderator_id=mod)
+    with pytest.raises(DomainError, match="dispute_owned"):
+        async with world.tx() as s:
+            await escrow.unclaim(s, dispute_id=dispute.id, moderator_id=admin)
+    async with world.tx() as s:  # an admin takes it over
+        await escrow.unclaim(s, dispute_id=dispute.id, moderator_id=admin, force=True)
+        await escrow.claim(s, dispute_id=dispute.id, moderator_id=admin)
+        await escrow.resolve(s, dispute_id=dispute.id, moderator_id=admin, outcome="release",
+                             reason="the bank confirmed the transfer")
+    after = await world.trade(trade.id)
+    assert (after.status, after.close_reason) == (TradeStatus.COMPLETED, "dispute")
+    assert await world.available(buyer) == trade.buyer_receives
+    assert await world.fees() - fees_before == trade.fee_total
+    assert len([m for m in await world.outbox("trade.completed", trade_id=trade.id)
+                if m.recipient == "channel:payments"]) == 1
+    async with world.factory() as s:
+        assert dispute.id not in [d.id for d in await escrow.open_disputes(s, limit=1000)]
+        stats = await escrow.user_stats(s, seller)
+    assert stats.completed_trades == 1 and stats.avg_release_seconds is None  # not released by the seller
+    await world.audit_ok()
