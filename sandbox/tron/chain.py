@@ -11,6 +11,7 @@ write to the state directly, so they survive forks.
 from __future__ import annotations
 
 import hashlib
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,13 +75,13 @@ class Reject(Exception):
         self.message = message
 
 
-@dataclass
+@dataclass(slots=True)
 class Account:
     create_time: int
     created_block: int  # -1 for genesis-style accounts (never dropped by a fork)
 
 
-@dataclass
+@dataclass(slots=True)
 class Tx:
     """A signed transaction; `raw_data` is kept in java-tron's canonical hex form."""
 
@@ -99,7 +100,7 @@ class Tx:
         return int(self.raw_data.get("fee_limit", 0))
 
 
-@dataclass
+@dataclass(slots=True)
 class Receipt:
     result: str = "SUCCESS"
     fee: int = 0
@@ -247,13 +248,17 @@ def canonical_value(kind: str, value: dict[str, Any]) -> dict[str, Any]:
             item = {0: "BANDWIDTH", 1: "ENERGY"}.get(item, str(item))
         if item in (None, 0, "", False) or (key == "resource" and item == "BANDWIDTH"):
             continue
-        out[key] = raw_address(item).hex() if key in ADDRESS_FIELDS else item
+        # interned: a chain of many blocks repeats the same few thousand addresses
+        out[key] = sys.intern(raw_address(item).hex()) if key in ADDRESS_FIELDS else item
     return out
+
+
+TYPE_URLS = {kind: f"type.googleapis.com/protocol.{kind}" for kind in proto.CONTRACT_TYPES}
 
 
 def canonical_raw(raw: dict[str, Any], kind: str, value: dict[str, Any], contract: dict[str, Any]) -> dict[str, Any]:
     inner: dict[str, Any] = {
-        "parameter": {"value": value, "type_url": f"type.googleapis.com/protocol.{kind}"},
+        "parameter": {"value": value, "type_url": TYPE_URLS[kind]},
         "type": kind,
     }
     if contract.get("Permission_id"):
@@ -270,11 +275,11 @@ def build_raw(kind: str, value: dict[str, Any], *, ref_block_id: str, now: int, 
     """An unsigned `raw_data` as /wallet/createtransaction and triggersmartcontract answer it."""
     raw: dict[str, Any] = {
         "contract": [{
-            "parameter": {"value": canonical_value(kind, value), "type_url": f"type.googleapis.com/protocol.{kind}"},
+            "parameter": {"value": canonical_value(kind, value), "type_url": TYPE_URLS[kind]},
             "type": kind,
         }],
-        "ref_block_bytes": ref_block_id[12:16],
-        "ref_block_hash": ref_block_id[16:32],
+        "ref_block_bytes": sys.intern(ref_block_id[12:16]),
+        "ref_block_hash": sys.intern(ref_block_id[16:32]),
         "expiration": now + expiration_ms,
     }
     if fee_limit:
@@ -658,6 +663,9 @@ class Chain:
         )
         self.blocks.append(block)
         self.ref_index[block.ref_key] = number
+        if self.solid_number > 0:
+            # a solidified block can never be dropped: its undo record is no longer needed
+            self.blocks[self.solid_number].changes = None
         for index, (tx, _) in enumerate(included):
             self.tx_index[tx.txid] = (number, index)
         return block
@@ -671,6 +679,8 @@ class Chain:
             raise ValueError("depth must be >= 1")
         if depth > self.head_number - self.solid_number:
             raise ValueError(f"only {self.head_number - self.solid_number} blocks are unsolidified")
+        if any(b.changes is None for b in self.blocks[-depth:]):
+            raise ValueError("those blocks were solidified before the solid lag grew: they cannot be dropped")
         dropped: list[Tx] = []
         pending, self.pool = self.pool, []
         self.pool_ids = set()

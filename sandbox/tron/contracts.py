@@ -51,7 +51,7 @@ def word_address(data: bytes) -> bytes:
     return b"\x41" + data[12:32]
 
 
-@dataclass
+@dataclass(slots=True)
 class Log:
     address: bytes  # 20 bytes, no 41 prefix (as in transaction info)
     topics: list[bytes]
