@@ -1,0 +1,265 @@
+"""What staff do, each as one call: check the role, make the change, write the audit row, all in
+the caller's transaction (nothing here commits). The handlers of the admin bot call these and
+nothing lower, so a rule cannot be skipped by a forged button.
+
+Error codes (DomainError.code): ``forbidden`` (permission, role), ``reason_required``,
+``user_not_found``, ``staff_self``, ``already_staff``, ``not_moderator``, ``adjust_invalid``,
+``already_frozen`` / ``not_frozen``, and those of core.escrow and core.wallet.withdrawals.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import outbox
+from core.admin import audit, staff
+from core.admin.staff import Permission
+from core.config import Settings
+from core.errors import DomainError
+from core.escrow import disputes, market
+from core.escrow.chat import record_message
+from core.escrow.models import Dispute
+from core.escrow.trades import get_trade
+from core.ledger import AccountRef, Purpose, transfer
+from core.money import Asset, Fiat
+from core.users import User
+from core.wallet import withdrawals
+from core.wallet.models import Withdrawal, WithdrawalApproval
+
+REASON_MAX = 500
+STAFF_MESSAGE_MAX = 2000
+
+
+def _reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise DomainError("reason_required")
+    if len(text) > REASON_MAX:
+        raise DomainError("reason_too_long", max=REASON_MAX, length=len(text))
+    return text
+
+
+async def _user(session: AsyncSession, user_id: int, *, lock: bool = False) -> User:
+    user = await session.get(User, user_id, with_for_update=lock, populate_existing=True)
+    if user is None:
+        raise DomainError("user_not_found", user_id=user_id)
+    return user
+
+
+# --- disputes ------------------------------------------------------------------------------------
+
+
+async def take_dispute(session: AsyncSession, settings: Settings, *, actor_id: int, dispute_id: int) -> Dispute:
+    """Own a dispute; one owned by someone else raises ``dispute_owned`` (owner_id)."""
+    await staff.require(session, actor_id, Permission.DISPUTES, settings)
+    before = (await disputes.get_dispute(session, dispute_id)).owner_id
+    dispute = await disputes.claim(session, dispute_id=dispute_id, moderator_id=actor_id)
+    if before != actor_id:
+        await audit.record(session, actor_id=actor_id, action="dispute.take", target=f"dispute:{dispute.id}",
+                           trade_id=dispute.trade_id)
+    return dispute
+
+
+async def drop_dispute(session: AsyncSession, settings: Settings, *, actor_id: int, dispute_id: int) -> Dispute:
+    """Give a dispute back to the queue: its owner, or an admin for anyone's."""
+    role = await staff.require(session, actor_id, Permission.DISPUTES, settings)
+    force = staff.allows(role, Permission.OVERRIDE)
+    dispute = await disputes.unclaim(session, dispute_id=dispute_id, moderator_id=actor_id, force=force)
+    await audit.record(session, actor_id=actor_id, action="dispute.drop", target=f"dispute:{dispute.id}",
+                       trade_id=dispute.trade_id)
+    return dispute
+
+
+async def message_parties(
+    session: AsyncSession, settings: Settings, *, actor_id: int, dispute_id: int, text: str
+) -> None:
+    """The dispute's owner writes to both parties through the trade chat (stored as evidence)."""
+    await staff.require(session, actor_id, Permission.DISPUTES, settings)
+    text = text.strip()
+    if not text:
+        raise DomainError("message_empty")
+    if len(text) > STAFF_MESSAGE_MAX:
+        raise DomainError("message_too_long", max=STAFF_MESSAGE_MAX, length=len(text))
+    dispute = await disputes.get_dispute(session, dispute_id)
+    if dispute.resolution is not None:
+        raise DomainError("dispute_resolved", dispute_id=dispute.id, resolution=dispute.resolution)
+    if dispute.owner_id != actor_id:
+        raise DomainError("dispute_not_yours", dispute_id=dispute.id, owner_id=dispute.owner_id)
+    trade = await get_trade(session, dispute.trade_id)
+    await record_message(session, trade, sender_id=actor_id, kind="text", text=text)
+    outbox.emit(
+        session,
+        "dispute.staff_message",
+        {"dispute_id": dispute.id, "trade_id": trade.id, "text": text},
+        [outbox.user(trade.seller_id), outbox.user(trade.buyer_id)],
+    )
+    await audit.record(session, actor_id=actor_id, action="dispute.message", target=f"dispute:{dispute.id}",
+                       trade_id=trade.id, text=text)
+
+
+async def resolve_dispute(
+    session: AsyncSession, settings: Settings, *, actor_id: int, dispute_id: int, outcome: str, reason: str
+) -> Dispute:
+    """Release to the buyer or refund to the seller. Core locks the trade: two staff pressing
+    at once give one outcome, the second gets ``dispute_resolved``."""
+    role = await staff.require(session, actor_id, Permission.DISPUTES, settings)
+    reason = _reason(reason)
+    dispute = await disputes.resolve(
+        session, dispute_id=dispute_id, moderator_id=actor_id, outcome=outcome, reason=reason,
+        override=staff.allows(role, Permission.OVERRIDE),
+    )  # fmt: skip
+    await audit.record(session, actor_id=actor_id, action=f"dispute.{outcome}", target=f"dispute:{dispute.id}",
+                       trade_id=dispute.trade_id, reason=reason)
+    return dispute
+
+
+# --- withdrawals ---------------------------------------------------------------------------------
+
+
+async def approve_withdrawal(
+    session: AsyncSession, settings: Settings, *, actor_id: int, withdrawal_id: int
+) -> Withdrawal:
+    """One admin's approval; the same admin again counts once (and is not audited twice)."""
+    await staff.require(session, actor_id, Permission.WITHDRAWALS, settings)
+    before = set(await withdrawals_approvers(session, withdrawal_id))
+    w = await withdrawals.approve(session, withdrawal_id, actor_id)
+    if actor_id not in before:
+        await audit.record(session, actor_id=actor_id, action="withdrawal.approve", target=f"withdrawal:{w.id}",
+                           user_id=w.user_id, status=str(w.status))
+    return w
+
+
+async def withdrawals_approvers(session: AsyncSession, withdrawal_id: int) -> list[int]:
+    stmt = select(WithdrawalApproval.admin_id).where(WithdrawalApproval.withdrawal_id == withdrawal_id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def reject_withdrawal(
+    session: AsyncSession, settings: Settings, *, actor_id: int, withdrawal_id: int, reason: str
+) -> Withdrawal:
+    """Refuse a withdrawal; the hold goes back to the user's available balance."""
+    await staff.require(session, actor_id, Permission.WITHDRAWALS, settings)
+    reason = _reason(reason)
+    w = await withdrawals.reject(session, withdrawal_id, actor_id, reason)
+    await audit.record(session, actor_id=actor_id, action="withdrawal.reject", target=f"withdrawal:{w.id}",
+                       user_id=w.user_id, reason=reason)
+    return w
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+
+async def set_frozen(
+    session: AsyncSession, settings: Settings, *, actor_id: int, user_id: int, frozen: bool, reason: str
+) -> User:
+    """Freeze (no trading, no withdrawals) or unfreeze a user; the user is told why."""
+    await staff.require(session, actor_id, Permission.FREEZE, settings)
+    reason = _reason(reason)
+    if user_id == actor_id:
+        raise DomainError("staff_self")
+    user = await _user(session, user_id, lock=True)
+    if user.is_banned == frozen:
+        raise DomainError("already_frozen" if frozen else "not_frozen", user_id=user_id)
+    user.is_banned = frozen
+    kind = "account.frozen" if frozen else "account.unfrozen"
+    outbox.emit(session, kind, {"user_id": user_id, "reason": reason}, [outbox.user(user_id)])
+    await audit.record(session, actor_id=actor_id, action="user.freeze" if frozen else "user.unfreeze",
+                       target=f"user:{user_id}", user_id=user_id, reason=reason)
+    return user
+
+
+async def adjust_balance(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    actor_id: int,
+    user_id: int,
+    asset: Asset,
+    amount: int,
+    reason: str,
+    request_key: str,
+) -> int:
+    """Credit (amount > 0) or debit (amount < 0) a user's available balance through a ledger
+    entry of kind "adjustment" against the platform's ADJUSTMENTS account. ``request_key``
+    identifies the admin's request (a confirmation pressed twice moves money once).
+    Returns the audit row id."""
+    await staff.require(session, actor_id, Permission.ADJUST, settings)
+    reason = _reason(reason)
+    if type(amount) is not int or amount == 0:
+        raise DomainError("adjust_invalid", amount=str(amount))
+    await _user(session, user_id)
+    platform, account = AccountRef.platform(Purpose.ADJUSTMENTS), AccountRef.user(user_id)
+    src, dst = (platform, account) if amount > 0 else (account, platform)
+    result = await transfer(
+        session, kind="adjustment", key=f"adjustment:{request_key}", src=src, dst=dst,
+        asset=Asset(asset), amount=abs(amount), ref=f"user:{user_id}", memo={"by": actor_id, "reason": reason},
+    )  # fmt: skip
+    if not result.created:
+        raise DomainError("invalid_state")  # this request was already applied
+    row = await audit.record(session, actor_id=actor_id, action="user.adjust", target=f"user:{user_id}",
+                             user_id=user_id, reason=reason, asset=Asset(asset).value, amount=amount)
+    outbox.emit(session, "account.adjusted", {"user_id": user_id, "asset": Asset(asset).value,
+                "amount": amount, "reason": reason}, [outbox.user(user_id)])  # fmt: skip
+    return row.id
+
+
+# --- market settings -------------------------------------------------------------------------------
+
+
+async def set_rate(
+    session: AsyncSession, settings: Settings, *, actor_id: int, asset: Asset, fiat: Fiat, rate: Decimal
+) -> Decimal:
+    """A new reference rate, in force at once; announced in the payments channel."""
+    await staff.require(session, actor_id, Permission.MARKET, settings)
+    old = await market.get_reference_rate(session, asset, fiat)
+    new = await market.set_reference_rate(session, asset=asset, fiat=fiat, rate=rate, actor_id=actor_id)
+    outbox.emit(session, "market.announcement", {"what": "rate", "asset": asset.value, "fiat": fiat.value,
+                "value": str(new)}, [outbox.PAYMENTS_CHANNEL])  # fmt: skip
+    await audit.record(session, actor_id=actor_id, action="market.rate", target=f"rate:{asset.value}/{fiat.value}",
+                       old=str(old) if old is not None else None, new=str(new))
+    return new
+
+
+ANNOUNCED_RULES = frozenset({"maker_fee_pct", "taker_fee_pct"})
+
+
+async def set_rule(
+    session: AsyncSession, settings: Settings, *, actor_id: int, name: str, value: str
+) -> market.Rules:
+    """Change a marketplace knob (fees, limits, timers), in force at once; fee changes are
+    announced in the payments channel."""
+    await staff.require(session, actor_id, Permission.MARKET, settings)
+    old = getattr(await market.rules(session), name, None)
+    rules = await market.set_rule(session, name=name, value=value.strip(), actor_id=actor_id)
+    new = getattr(rules, name)
+    if name in ANNOUNCED_RULES:
+        outbox.emit(session, "market.announcement", {"what": name, "value": str(new)}, [outbox.PAYMENTS_CHANNEL])
+    await audit.record(session, actor_id=actor_id, action="market.rule", target=f"rule:{name}",
+                       old=str(old) if old is not None else None, new=str(new))
+    return rules
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+async def add_moderator(session: AsyncSession, settings: Settings, *, actor_id: int, user_id: int) -> User:
+    await staff.require(session, actor_id, Permission.STAFF, settings)
+    user = await _user(session, user_id)
+    if await staff.role_of(session, settings, user_id) is not None:
+        raise DomainError("already_staff", user_id=user_id)
+    if not await staff.store_moderator(session, user_id, actor_id):
+        raise DomainError("already_staff", user_id=user_id)
+    await audit.record(session, actor_id=actor_id, action="staff.add", target=f"user:{user_id}", user_id=user_id,
+                       role=staff.Role.MODERATOR.value)
+    return user
+
+
+async def remove_moderator(session: AsyncSession, settings: Settings, *, actor_id: int, user_id: int) -> None:
+    await staff.require(session, actor_id, Permission.STAFF, settings)
+    if not await staff.delete_moderator(session, user_id):
+        raise DomainError("not_moderator", user_id=user_id)
+    await audit.record(session, actor_id=actor_id, action="staff.remove", target=f"user:{user_id}",
+                       user_id=user_id, role=staff.Role.MODERATOR.value)

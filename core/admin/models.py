@@ -1,0 +1,44 @@
+"""The staff tables: moderators, and the append-only trail of what staff did.
+
+Migration: migrations/versions/0006_staff.py (keep the two in step).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, created_at_column
+
+
+class StaffMember(Base):
+    """A moderator (or an admin added in the database; ADMIN_IDS are admins without a row)."""
+
+    __tablename__ = "staff_members"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    added_by: Mapped[int | None] = mapped_column(BigInteger)
+    added_at: Mapped[datetime] = created_at_column()
+
+    __table_args__ = (CheckConstraint("role IN ('admin', 'moderator')", name="role"),)
+
+
+class StaffAction(Base):
+    """One staff action: who, what, on what, why, when. The database refuses UPDATE and DELETE."""
+
+    __tablename__ = "staff_actions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    actor_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    action: Mapped[str] = mapped_column(String(48))  # e.g. "dispute.resolve", "user.freeze"
+    target: Mapped[str] = mapped_column(String(64))  # e.g. "dispute:12", "user:123", "rule:maker_fee_pct"
+    user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # the user it concerns
+    trade_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # the trade it concerns
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    created_at: Mapped[datetime] = created_at_column()
