@@ -34,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import outbox
+from core.admin import staff as staff_roles
 from core.config import Settings
 from core.outbox import ChannelPost, OutboxMessage
 from core.users import User
@@ -63,11 +64,14 @@ class Rendered:
 
 Renderer = Callable[[dict[str, Any], Recipient], Rendered | None]
 RENDERERS: dict[str, Renderer] = {}
+STAFF_RENDERERS: dict[str, Renderer] = {}  # for recipients of kind "admin"; before RENDERERS
 
 
-def renders(kind: str) -> Callable[[Renderer], Renderer]:
+def renders(kind: str, *, staff: bool = False) -> Callable[[Renderer], Renderer]:
+    """Register the renderer of ``kind``; ``staff=True``: the one staff receive (admin bot)."""
+
     def register(func: Renderer) -> Renderer:
-        RENDERERS[kind] = func
+        (STAFF_RENDERERS if staff else RENDERERS)[kind] = func
         return func
 
     return register
@@ -143,8 +147,7 @@ class Notifier:
         return settled
 
     async def _deliver(self, session: AsyncSession, message: OutboxMessage) -> bool:
-        render = RENDERERS.get(message.kind)
-        if render is None:
+        if message.kind not in RENDERERS and message.kind not in STAFF_RENDERERS:
             log.error("no renderer for %s", message.kind)
             return await self._give_up(session, message, "no renderer")
         try:
@@ -157,9 +160,12 @@ class Notifier:
                 await self._defer(session, message, wait, count_attempt=False)
                 return False
         for recipient in recipients:
+            render = (STAFF_RENDERERS.get(message.kind) if recipient.kind == "admin" else None) or RENDERERS.get(
+                message.kind
+            )
             try:
                 with self.i18n.use_locale(recipient.language):
-                    rendered = render(message.payload, recipient)
+                    rendered = render(message.payload, recipient) if render is not None else None
             except Exception as exc:
                 log.exception("rendering %s failed", message.kind)
                 return await self._give_up(session, message, f"render: {exc}")
@@ -272,7 +278,7 @@ class Notifier:
         raise ValueError(recipient)
 
     async def staff_ids(self, session: AsyncSession) -> list[int]:
-        return list(self.settings.admin_ids)
+        return await staff_roles.staff_ids(session, self.settings)  # ADMIN_IDS and the moderators
 
     async def _defer(
         self, session: AsyncSession, message: OutboxMessage, seconds: float, *, count_attempt: bool
