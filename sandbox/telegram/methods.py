@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import io
 import json
 import re
-import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .errors import NOT_MODIFIED, ApiError, bad_request
+from .files import document_dict, photo_sizes, store_file
 from .formatting import parse_html, strip_text
 from .params import Params, Upload
 from .state import (
@@ -130,51 +129,6 @@ def _inline_rows(rows: Any) -> list[list[dict[str, Any]]]:
     return clean
 
 
-def _image_size(data: bytes) -> tuple[int, int]:
-    """Width and height of an image; lenient (1x1) for bytes that are not an image."""
-    try:
-        from PIL import Image
-
-        with Image.open(io.BytesIO(data)) as image:
-            return image.size
-    except Exception:
-        return 1, 1
-
-
-def store_file(world: World, upload: Upload, kind: str) -> FileRec:
-    n = world.next_id()
-    prefix = {"photo": "AgAC", "document": "BQAC"}.get(kind, "CAAC")
-    name = upload.filename or ("photo.jpg" if kind == "photo" else "file")
-    ext = "." + name.rsplit(".", 1)[1] if "." in name else ""
-    if kind == "photo":
-        ext = ".jpg"
-    rec = FileRec(
-        file_id=f"{prefix}{secrets.token_urlsafe(30)}",
-        file_unique_id=f"AQAD{secrets.token_urlsafe(8)}",
-        data=upload.data,
-        file_path=f"{kind}s/file_{n}{ext}",
-        mime_type=upload.content_type,
-        file_name=upload.filename,
-    )
-    if kind == "photo":
-        rec.width, rec.height = _image_size(upload.data)
-    world.files[rec.file_id] = rec
-    return rec
-
-
-def photo_sizes(rec: FileRec) -> list[dict[str, Any]]:
-    return [{**rec.file_dict(), "width": rec.width or 1, "height": rec.height or 1}]
-
-
-def document_dict(rec: FileRec) -> dict[str, Any]:
-    doc = rec.file_dict()
-    if rec.file_name:
-        doc["file_name"] = rec.file_name
-    if rec.mime_type:
-        doc["mime_type"] = rec.mime_type
-    return doc
-
-
 def _file_param(world: World, p: Params, name: str, kind: str) -> FileRec:
     value = p.file(name)
     if not value:
@@ -186,8 +140,8 @@ def _file_param(world: World, p: Params, name: str, kind: str) -> FileRec:
     rec = world.files.get(value)
     if rec is None:
         raise bad_request("wrong file identifier/HTTP URL specified")
-    if kind == "photo" and rec.width is None:
-        rec.width, rec.height = _image_size(rec.data)
+    if kind == "photo" and rec.width is None:  # a document sent again as a photo
+        rec = store_file(world, Upload(rec.data, rec.file_name, rec.mime_type), "photo")
     return rec
 
 

@@ -25,6 +25,7 @@ from aiohttp import web
 
 from .delivery import Deliverer
 from .errors import ApiError, too_many_requests
+from .files import document_dict, photo_sizes, store_file
 from .formatting import command_entities
 from .params import Params, Upload
 from .state import CallbackAnswer, CallbackRec, RateRule, SimBot, SimChat, StoredMessage, World, now
@@ -87,8 +88,6 @@ class SimUser:
 
     async def send_photo(self, bot: BotRef, data: bytes, *, caption: str | None = None,
                          filename: str = "photo.jpg") -> SimMessage:  # fmt: skip
-        from .methods import photo_sizes, store_file
-
         rec = store_file(self.tg, Upload(data, filename, "image/jpeg"), "photo")
         content: dict[str, Any] = {"photo": photo_sizes(rec)}
         if caption:
@@ -97,8 +96,6 @@ class SimUser:
 
     async def send_document(self, bot: BotRef, data: bytes, *, filename: str = "file.pdf",
                             mime_type: str = "application/pdf", caption: str | None = None) -> SimMessage:  # fmt: skip
-        from .methods import document_dict, store_file
-
         rec = store_file(self.tg, Upload(data, filename, mime_type), "document")
         content: dict[str, Any] = {"document": document_dict(rec)}
         if caption:
@@ -186,9 +183,15 @@ class SimPress:
 class TelegramSandbox(World):
     """The Telegram stand-in: state, HTTP server and the control API in one object."""
 
-    def __init__(self, *, auto_register: bool = True, webhook_retry: tuple[float, float] = (0.05, 2.0)) -> None:
+    def __init__(self, *, auto_register: bool = True, webhook_retry: tuple[float, float] = (0.05, 2.0),
+                 webhook_timeout: float = 30.0) -> None:  # fmt: skip
+        """``auto_register``: any well-formed token is a bot (else only add_bot's, others get 401).
+        ``webhook_retry``: first and longest delay (s) between retries of a failed delivery.
+        ``webhook_timeout``: how long a webhook may take to answer before the POST counts as failed.
+        """
         super().__init__(auto_register=auto_register)
-        self.deliverer = Deliverer(self, retry_initial=webhook_retry[0], retry_max=webhook_retry[1])
+        self.deliverer = Deliverer(self, retry_initial=webhook_retry[0], retry_max=webhook_retry[1],
+                                   timeout=webhook_timeout)  # fmt: skip
         self._app: web.Application | None = None
         self._runner: web.AppRunner | None = None
         self.url: str | None = None

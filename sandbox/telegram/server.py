@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .errors import NOT_FOUND, ApiError
+from .files import by_path
 from .methods import dispatch
 from .params import read_params
 
@@ -46,7 +47,7 @@ async def handle_file(request: web.Request) -> web.Response:
     except ApiError as exc:
         return _json(exc.body(), exc.code)
     path = request.match_info["path"]
-    rec = next((f for f in tg.files.values() if f.file_path == path), None)
+    rec = by_path(tg, path)
     if rec is None:
         return _json(NOT_FOUND.body(), 404)
     return web.Response(body=rec.data, content_type=rec.mime_type or "application/octet-stream")

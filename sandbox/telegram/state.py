@@ -167,6 +167,7 @@ class FileRec:
     file_name: str | None = None
     width: int | None = None
     height: int | None = None
+    thumbnail: FileRec | None = None
 
     def file_dict(self) -> dict[str, Any]:
         return {"file_id": self.file_id, "file_unique_id": self.file_unique_id, "file_size": len(self.data)}

@@ -232,3 +232,28 @@ async def test_reply_keyboard_chat_action_menu_button_and_unknown_methods(
     assert reply.reply_to_message is not None and reply.reply_to_message.message_id == sent.message_id
     with pytest.raises(TelegramBadRequest, match="message to be replied not found"):
         await bot.send_message(ivy.id, "re", reply_parameters={"message_id": 999})
+
+
+async def test_large_photo_gets_a_thumbnail_size_first(
+    tg: TelegramSandbox, new_token: Callable[[], str], make_bot: Callable[..., Bot]
+) -> None:
+    token = new_token()
+    tg.add_bot(token)
+    bot = make_bot(token)
+    omar = tg.add_user("Omar")
+    image = png(200, 100)
+    await omar.send_photo(token, image, caption="receipt")
+    [update] = await bot(GetUpdates())
+    assert update.message is not None and update.message.photo is not None
+    small, large = update.message.photo
+    assert (small.width, small.height, large.width, large.height) == (90, 45, 200, 100)
+    assert small.file_id != large.file_id and small.file_unique_id != large.file_unique_id
+    downloads = []
+    for size in (small, large):
+        file = await bot.get_file(size.file_id)
+        assert file.file_path
+        data = await bot.download_file(file.file_path)
+        assert data is not None
+        downloads.append(data.read())
+    assert downloads[0][:2] == b"\xff\xd8"  # the thumbnail is a JPEG
+    assert downloads[1] == image  # the largest size is the bytes the user sent
