@@ -41,10 +41,8 @@ class TronNodeServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server
-        if self.port == 0 and server is not None:
-            sockets = getattr(server, "sockets", None) or []
-            self.port = sockets[0].getsockname()[1]
+        if self.port == 0:
+            self.port = int(self._runner.addresses[0][1])
         if self.block_interval:
             self._timer = asyncio.create_task(self._produce_blocks(self.block_interval))
         return self
