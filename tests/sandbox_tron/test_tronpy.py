@@ -71,6 +71,18 @@ async def test_trx_transfer_to_an_active_account_uses_free_bandwidth(
     assert node.trx_balance(WALLET) == 98 * TRX
     assert node.trx_balance(to) == 3 * TRX
 
+    # 600 free bytes a day: the second transfer still fits, the third burns 1,000 sun a byte.
+    infos = []
+    for _ in range(2):
+        tx = await client.trx.transfer(WALLET, to, TRX).build()
+        ret = await tx.sign(WALLET_KEY).broadcast()
+        node.mine()
+        infos.append(await ret.wait(timeout=5, interval=0.05))
+    assert "fee" not in infos[0]
+    size = infos[1]["receipt"]["net_fee"] // 1_000
+    assert 200 < size < 300 and infos[1]["fee"] == size * 1_000
+    assert node.trx_balance(WALLET) == 96 * TRX - infos[1]["fee"]
+
 
 async def test_usdt_transfer_moves_usdt_with_a_transfer_log(client: AsyncTron, node: TronNode) -> None:
     node.fund(WALLET, trx_sun=100 * TRX, usdt=10_000_000)
