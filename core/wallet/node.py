@@ -5,12 +5,15 @@ says "lack of computing resources")."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
+import orjson
 from tronpy import AsyncTron
 from tronpy.providers import AsyncHTTPProvider
 
@@ -18,6 +21,19 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({403, 429, 503})
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class _Provider(AsyncHTTPProvider):  # type: ignore[misc]
+    """tronpy's HTTP provider, decoding answers with orjson: a batch of 100 mainnet blocks is
+    about 30 MB of JSON, and the standard library's decoder was the scanner's bottleneck."""
+
+    async def make_request(self, method: str, params: Any = None) -> Any:
+        response = await self.client.post(urljoin(self.endpoint_uri, method), json=params or {})
+        response.raise_for_status()
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError:  # e.g. an integer beyond 64 bits
+            return json.loads(response.content)
 
 
 class NodeUnavailable(Exception):
@@ -47,7 +63,7 @@ class Node:
         headers = {"TRON-PRO-API-KEY": api_key} if api_key else {}
         limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
         client = httpx.AsyncClient(timeout=httpx.Timeout(timeout), headers=headers, limits=limits)
-        self.provider = AsyncHTTPProvider(url, timeout=timeout, client=client)
+        self.provider = _Provider(url, timeout=timeout, client=client)
         self.provider.use_api_key = False
         self.tron = AsyncTron(self.provider)
         self.retries = retries

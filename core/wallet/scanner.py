@@ -38,9 +38,12 @@ from core.wallet.parsing import BlockRef, Transfer, block_ref, token_transfers, 
 
 log = logging.getLogger(__name__)
 
+Fetched = tuple[list[dict[str, Any]], dict[int, list[dict[str, Any]]]]
+
 SCANNER_LOCK = 0x4B4F5858_0002  # pg advisory lock key: the one active deposit scanner
 CURSOR = "deposits"
 INFO_CONCURRENCY = 8
+MAX_RANGE = 100  # getblockbylimitnext answers at most 100 blocks
 
 
 @dataclass
@@ -69,6 +72,7 @@ class Scanner:
         self.contract = addresses.body(config.usdt_contract)
         # TRX the hot wallet sends to a deposit address (gas for a sweep) is not a deposit.
         self.ignored_senders = {addresses.body(config.hot_address)} if config.hot_address else set()
+        self._prefetch: tuple[int, asyncio.Future[Fetched]] | None = None
 
     async def run_once(self, factory: async_sessionmaker[AsyncSession]) -> ScanResult:
         async with factory() as session, session.begin():
@@ -79,11 +83,20 @@ class Scanner:
 
     async def run_until_caught_up(self, factory: async_sessionmaker[AsyncSession], max_runs: int = 1000) -> int:
         """Scan batch after batch until the head (used at start-up and by tests); returns runs."""
-        for run in range(1, max_runs + 1):
-            result = await self.run_once(factory)
-            if result.skipped or result.caught_up:
-                return run
-        return max_runs
+        try:
+            for run in range(1, max_runs + 1):
+                result = await self.run_once(factory)
+                if result.skipped or result.caught_up:
+                    return run
+            return max_runs
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Drop a read-ahead that will not be used."""
+        if self._prefetch is not None:
+            self._prefetch[1].cancel()
+            self._prefetch = None
 
     async def _scan(self, session: AsyncSession) -> ScanResult:
         await self.book.refresh(session)
@@ -96,20 +109,27 @@ class Scanner:
         end = min(heights.head + 1, start + self.config.batch_blocks)
         known = await session.scalar(select(ScannedBlock.hash).where(ScannedBlock.num == start - 1))
         fetch_from = start - 1 if known is not None else start
-        raw_blocks = await self.node.blocks(fetch_from, max(end, fetch_from + 1))
+        fetch_end = min(max(end, fetch_from + 1), fetch_from + MAX_RANGE)
+        raw_blocks, infos = await self._take_or_fetch(fetch_from, start, fetch_end)
         refs = [block_ref(b) for b in raw_blocks]
         if known is not None:
             if not refs or refs[0].num != start - 1 or refs[0].hash != known:
+                self.close()
                 await self._rewind(session, cursor, final, result)
                 return result
             raw_blocks, refs = raw_blocks[1:], refs[1:]
         blocks = self._linked(refs, start, known)
         raw_blocks = raw_blocks[: len(blocks)]
+        new_next = start + len(blocks)
+        if blocks and new_next <= heights.head:
+            # More to read: fetch the next batch while this one is written. It is checked like
+            # any other (its first block must be the one stored last), so a fork in between is safe.
+            next_end = min(heights.head + 1, new_next + self.config.batch_blocks, new_next - 1 + MAX_RANGE)
+            self._start_prefetch(new_next - 1, new_next, next_end)
 
-        found = await self._read(raw_blocks)
+        found = self._parse(raw_blocks, infos)
         await self._record(session, found, blocks, final, result)
         result.scanned = len(blocks)
-        new_next = start + len(blocks)
         if blocks:
             stmt = insert(ScannedBlock).values([{"num": b.num, "hash": b.hash} for b in blocks])
             await session.execute(
@@ -122,6 +142,34 @@ class Scanner:
         cursor.next_block = new_next
         result.next_block = new_next
         return result
+
+    def _start_prefetch(self, fetch_from: int, start: int, fetch_end: int) -> None:
+        self.close()
+        task = asyncio.ensure_future(self._fetch(fetch_from, start, fetch_end))
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # retrieved later or dropped
+        self._prefetch = (fetch_from, task)
+
+    async def _take_or_fetch(self, fetch_from: int, start: int, fetch_end: int) -> Fetched:
+        if self._prefetch is not None and self._prefetch[0] == fetch_from:
+            task = self._prefetch[1]
+            self._prefetch = None
+            return await task
+        self.close()
+        return await self._fetch(fetch_from, start, fetch_end)
+
+    async def _fetch(self, fetch_from: int, start: int, fetch_end: int) -> Fetched:
+        """Blocks [fetch_from, fetch_end) and the transaction infos of blocks [start, fetch_end),
+        all requests at once (a few in flight)."""
+        semaphore = asyncio.Semaphore(INFO_CONCURRENCY)
+
+        async def infos(num: int) -> tuple[int, list[dict[str, Any]]]:
+            async with semaphore:
+                return num, await self.node.infos(num)
+
+        blocks, *pairs = await asyncio.gather(
+            self.node.blocks(fetch_from, fetch_end), *(infos(n) for n in range(start, fetch_end))
+        )
+        return blocks, dict(pairs)  # type: ignore[arg-type]
 
     async def _cursor(self, session: AsyncSession, heights: Heights) -> ScannerCursor:
         cursor = await session.get(ScannerCursor, CURSOR, with_for_update=True)
@@ -144,20 +192,18 @@ class Scanner:
             expected_num, expected_parent = ref.num + 1, ref.hash
         return out
 
-    async def _read(self, raw_blocks: list[dict[str, Any]]) -> list[tuple[int, Transfer]]:
-        """(block number, transfer) for every deposit in the blocks."""
-        semaphore = asyncio.Semaphore(INFO_CONCURRENCY)
-
-        async def infos(num: int) -> list[dict[str, Any]]:
-            async with semaphore:
-                return await self.node.infos(num)
-
-        nums = [block_ref(b).num for b in raw_blocks]
-        all_infos = await asyncio.gather(*(infos(n) for n in nums))
+    def _parse(self, raw_blocks: list[dict[str, Any]], infos: dict[int, list[dict[str, Any]]]) -> list[tuple[int, Transfer]]:
+        """(block number, transfer) for every deposit in the blocks. A token transfer counts only
+        if its transaction is in the block as fetched (infos and blocks are separate requests: a
+        fork between them must not mix two chains)."""
         found: list[tuple[int, Transfer]] = []
-        for num, block, block_infos in zip(nums, raw_blocks, all_infos, strict=True):
+        for block in raw_blocks:
+            num = block_ref(block).num
             found.extend((num, t) for t in trx_transfers(block, self.book))
-            found.extend((num, t) for t in token_transfers(block_infos, self.contract, self.book))
+            tokens = list(token_transfers(infos.get(num, []), self.contract, self.book))
+            if tokens:
+                txids = {tx.get("txID") for tx in block.get("transactions") or ()}
+                found.extend((num, t) for t in tokens if t.txid in txids)
         return found
 
     async def _record(
@@ -172,34 +218,33 @@ class Scanner:
             return
         hashes = {b.num: b.hash for b in blocks}
         who = await owners(session, {t.to for _, t in found})
-        for num, t in found:
-            if t.to not in who or t.sender in self.ignored_senders:
-                continue
-            user_id, address = who[t.to]
-            stmt = (
-                insert(Deposit)
-                .values(
-                    txid=t.txid,
-                    event_index=t.event_index,
-                    user_id=user_id,
-                    asset=str(t.asset),
-                    amount=t.amount,
-                    address=address,
-                    sender=addresses.from_body(t.sender) if t.sender else None,
-                    block_num=num,
-                    block_hash=hashes[num],
-                    status=DepositStatus.DETECTED,
-                )
-                .on_conflict_do_update(
-                    constraint="uq_wallet_deposits_txid",
-                    set_={"block_num": num, "block_hash": hashes[num], "status": DepositStatus.DETECTED},
-                    where=Deposit.status == DepositStatus.DROPPED,
-                )
-                .returning(Deposit.id)
-            )
-            deposit_id = await session.scalar(stmt)
-            if deposit_id is None:
-                continue  # seen before (a rescan after a crash or a rewind)
+        rows = [
+            {
+                "txid": t.txid,
+                "event_index": t.event_index,
+                "user_id": who[t.to][0],
+                "asset": str(t.asset),
+                "amount": t.amount,
+                "address": who[t.to][1],
+                "sender": addresses.from_body(t.sender) if t.sender else None,
+                "block_num": num,
+                "block_hash": hashes[num],
+                "status": DepositStatus.DETECTED,
+            }
+            for num, t in found
+            if t.to in who and t.sender not in self.ignored_senders
+        ]
+        if not rows:
+            return
+        values = insert(Deposit).values(rows)
+        stmt = values.on_conflict_do_update(
+            constraint="uq_wallet_deposits_txid",
+            set_={"block_num": values.excluded.block_num, "block_hash": values.excluded.block_hash,
+                  "status": DepositStatus.DETECTED},
+            where=Deposit.status == DepositStatus.DROPPED,  # back on the chain after a fork
+        ).returning(Deposit.id, Deposit.user_id, Deposit.asset, Deposit.amount, Deposit.txid, Deposit.block_num)
+        # rows that existed already (a rescan after a crash or a rewind) come back empty
+        for deposit_id, user_id, asset, amount, txid, num in (await session.execute(stmt)).tuples():
             result.detected += 1
             if num > final:
                 outbox.emit(
@@ -207,9 +252,9 @@ class Scanner:
                     "deposit_detected",
                     {
                         "deposit_id": deposit_id,
-                        "asset": str(t.asset),
-                        "amount": t.amount,
-                        "txid": t.txid,
+                        "asset": asset,
+                        "amount": amount,
+                        "txid": txid,
                         "confirmations_needed": self.config.confirmations,
                     },
                     [outbox.user(user_id)],
