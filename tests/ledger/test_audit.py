@@ -19,8 +19,14 @@ ROOT = Path(__file__).resolve().parents[2]
 async def run_cli(url: str, *args: str) -> tuple[int, str]:
     env = {**os.environ, "DATABASE_URL": url}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "core.ledger", *args, cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "core.ledger",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     out, _ = await proc.communicate()
     return proc.returncode or 0, out.decode()
@@ -29,15 +35,35 @@ async def run_cli(url: str, *args: str) -> tuple[int, str]:
 async def some_business(factory) -> None:
     async with factory() as s, s.begin():
         for user in (1, 2):
-            await transfer(s, kind="deposit", key=f"dep:{user}", src=AccountRef.platform(Purpose.DEPOSITS),
-                           dst=AccountRef.user(user), asset=Asset.USDT, amount=1_000)
-        await transfer(s, kind="trade_lock", key="lock:1", src=AccountRef.user(1),
-                       dst=AccountRef.trade_escrow(1, 1), asset=Asset.USDT, amount=600)
-        await post_entry(s, kind="trade_release", key="release:1", ref="trade:1", postings=[
-            Posting(AccountRef.trade_escrow(1, 1), Asset.USDT, -600),
-            Posting(AccountRef.user(2), Asset.USDT, 590),
-            Posting(AccountRef.platform(Purpose.FEES), Asset.USDT, 10),
-        ])
+            await transfer(
+                s,
+                kind="deposit",
+                key=f"dep:{user}",
+                src=AccountRef.platform(Purpose.DEPOSITS),
+                dst=AccountRef.user(user),
+                asset=Asset.USDT,
+                amount=1_000,
+            )
+        await transfer(
+            s,
+            kind="trade_lock",
+            key="lock:1",
+            src=AccountRef.user(1),
+            dst=AccountRef.trade_escrow(1, 1),
+            asset=Asset.USDT,
+            amount=600,
+        )
+        await post_entry(
+            s,
+            kind="trade_release",
+            key="release:1",
+            ref="trade:1",
+            postings=[
+                Posting(AccountRef.trade_escrow(1, 1), Asset.USDT, -600),
+                Posting(AccountRef.user(2), Asset.USDT, 590),
+                Posting(AccountRef.platform(Purpose.FEES), Asset.USDT, 10),
+            ],
+        )
 
 
 async def test_an_honest_ledger_passes(private_factory, private_url):
@@ -58,8 +84,11 @@ async def test_an_honest_ledger_passes(private_factory, private_url):
 async def test_a_balance_changed_behind_the_ledgers_back_is_caught(private_factory, private_url):
     await some_business(private_factory)
     async with private_factory() as s, s.begin():
-        await s.execute(text(
-            "UPDATE ledger_accounts SET balance = balance + 1 WHERE owner_kind = 'user' AND owner_id = 2"))
+        await s.execute(
+            text(
+                "UPDATE ledger_accounts SET balance = balance + 1 WHERE owner_kind = 'user' AND owner_id = 2"
+            )
+        )
     async with private_factory() as s:
         report = await audit(s)
     assert not report.ok
@@ -73,9 +102,12 @@ async def test_a_balance_changed_behind_the_ledgers_back_is_caught(private_facto
 async def test_a_posting_changed_behind_the_ledgers_back_is_caught(private_factory, private_url):
     await some_business(private_factory)
     async with private_factory() as s, s.begin():
-        await s.execute(text(
-            "UPDATE ledger_postings SET amount = 11 WHERE amount = 10 AND entry_id = "
-            "(SELECT id FROM ledger_entries WHERE key = 'release:1')"))
+        await s.execute(
+            text(
+                "UPDATE ledger_postings SET amount = 11 WHERE amount = 10 AND entry_id = "
+                "(SELECT id FROM ledger_entries WHERE key = 'release:1')"
+            )
+        )
     async with private_factory() as s:
         report = await audit(s)
     assert not report.ok

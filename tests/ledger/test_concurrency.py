@@ -36,7 +36,10 @@ def shared_entry(n: int) -> tuple[str, list[Posting]]:
     src, dst = USERS[n % 4], USERS[(n + 1) % 4]
     asset = Asset.USDT if n % 2 else Asset.TRX
     amount = 1_000 + n
-    return "transfer", [Posting(AccountRef.user(src), asset, -amount), Posting(AccountRef.user(dst), asset, amount)]
+    return "transfer", [
+        Posting(AccountRef.user(src), asset, -amount),
+        Posting(AccountRef.user(dst), asset, amount),
+    ]
 
 
 def random_entry(rng: random.Random) -> tuple[str, list[Posting]]:
@@ -68,8 +71,15 @@ async def test_many_clients_on_hot_accounts_keep_the_books_right(private_factory
     async with private_factory() as s, s.begin():
         for user in USERS:
             for asset in Asset:
-                await transfer(s, kind="deposit", key=f"fund:{user}:{asset}", src=AccountRef.platform(
-                    Purpose.DEPOSITS), dst=AccountRef.user(user), asset=asset, amount=FUNDING)
+                await transfer(
+                    s,
+                    kind="deposit",
+                    key=f"fund:{user}:{asset}",
+                    src=AccountRef.platform(Purpose.DEPOSITS),
+                    dst=AccountRef.user(user),
+                    asset=asset,
+                    amount=FUNDING,
+                )
 
     moved: dict[tuple[AccountRef, Asset], int] = defaultdict(int)  # from created entries only
     created_keys: Counter[str] = Counter()
@@ -115,12 +125,23 @@ async def test_many_clients_on_hot_accounts_keep_the_books_right(private_factory
         for (account, asset), delta in moved.items():
             start = FUNDING if account.owner_kind == "user" else 0
             assert await balance(s, account, asset) == start + delta, (account, asset)
-        negatives = (await s.execute(text(
-            "SELECT count(*) FROM ledger_accounts WHERE balance < 0 AND NOT may_go_negative"))).scalar_one()
+        negatives = (
+            await s.execute(
+                text("SELECT count(*) FROM ledger_accounts WHERE balance < 0 AND NOT may_go_negative")
+            )
+        ).scalar_one()
         assert negatives == 0
-        totals = dict((await s.execute(text(
-            "SELECT asset, sum(balance) FROM ledger_accounts WHERE NOT may_go_negative GROUP BY asset"))).all())
+        totals = dict(
+            (
+                await s.execute(
+                    text(
+                        "SELECT asset, sum(balance) FROM ledger_accounts WHERE NOT may_go_negative GROUP BY asset"
+                    )
+                )
+            ).all()
+        )
         assert totals == {"USDT": len(USERS) * FUNDING, "TRX": len(USERS) * FUNDING}
-        shared = (await s.execute(text(
-            "SELECT count(*) FROM ledger_entries WHERE key LIKE 'shared:%'"))).scalar_one()
+        shared = (
+            await s.execute(text("SELECT count(*) FROM ledger_entries WHERE key LIKE 'shared:%'"))
+        ).scalar_one()
         assert shared == sum(1 for k in created_keys if k.startswith("shared:"))

@@ -65,7 +65,7 @@ class Loop:
 @pytest.fixture
 def ledger_loop(private_url: str) -> Iterator[tuple[Loop, async_sessionmaker[AsyncSession]]]:
     loop = Loop()
-    engine = make_engine(private_url, pool_size=5, pool_pre_ping=False)
+    engine = make_engine(private_url, pool_size=2, pool_pre_ping=False)
     try:
         yield loop, make_session_factory(engine)
     finally:
@@ -85,7 +85,9 @@ def make_machine(loop: Loop, factory: async_sessionmaker[AsyncSession]) -> type[
             self.users = [new_id(), new_id(), new_id()]
             u = self.users
             self.accounts = [
-                AccountRef.user(u[0]), AccountRef.user(u[1]), AccountRef.user(u[2]),
+                AccountRef.user(u[0]),
+                AccountRef.user(u[1]),
+                AccountRef.user(u[2]),
                 AccountRef.offer_reserve(new_id(), u[0]),
                 AccountRef.trade_escrow(new_id(), u[1]),
                 AccountRef.withdrawal_hold(new_id(), u[2]),
@@ -102,12 +104,15 @@ def make_machine(loop: Loop, factory: async_sessionmaker[AsyncSession]) -> type[
             async def go() -> int:
                 async with factory() as s:
                     return await balance(s, account, asset)
+
             return loop.run(go())
 
         def post(self, kind: str, postings: list[Posting]) -> None:
             """Post a fresh entry; the model says whether it must be refused."""
             short = any(
-                p.amount < 0 and not p.account.may_go_negative and self.model[(p.account, p.asset)] + p.amount < 0
+                p.amount < 0
+                and not p.account.may_go_negative
+                and self.model[(p.account, p.asset)] + p.amount < 0
                 for p in postings
             )
             key = f"model:{uuid.uuid4().hex}"
@@ -129,27 +134,40 @@ def make_machine(loop: Loop, factory: async_sessionmaker[AsyncSession]) -> type[
         # rules -----------------------------------------------------------------------------
         @rule(who=st.integers(0, 2), asset=assets, amount=st.integers(1, 10_000))
         def deposit(self, who: int, asset: Asset, amount: int) -> None:
-            self.post("deposit", [Posting(AccountRef.platform(Purpose.DEPOSITS), asset, -amount),
-                                  Posting(self.accounts[who], asset, amount)])
+            self.post(
+                "deposit",
+                [
+                    Posting(AccountRef.platform(Purpose.DEPOSITS), asset, -amount),
+                    Posting(self.accounts[who], asset, amount),
+                ],
+            )
 
         @rule(src=accounts_ix, dst=accounts_ix, asset=assets, amount=st.integers(1, 12_000))
         def move(self, src: int, dst: int, asset: Asset, amount: int) -> None:
             if src == dst:
                 return
-            self.post("transfer", [Posting(self.accounts[src], asset, -amount),
-                                   Posting(self.accounts[dst], asset, amount)])
+            self.post(
+                "transfer",
+                [Posting(self.accounts[src], asset, -amount), Posting(self.accounts[dst], asset, amount)],
+            )
 
         @rule(dst=st.integers(0, 2), asset=assets, amount=st.integers(1, 12_000), fee=st.integers(0, 100))
         def release_with_fee(self, dst: int, asset: Asset, amount: int, fee: int) -> None:
             fee = min(fee, amount - 1)
-            postings = [Posting(self.accounts[4], asset, -amount), Posting(self.accounts[dst], asset, amount - fee)]
+            postings = [
+                Posting(self.accounts[4], asset, -amount),
+                Posting(self.accounts[dst], asset, amount - fee),
+            ]
             if fee:
                 postings.append(Posting(FEES, asset, fee))
             self.post("trade_release", postings)
 
         @rule(asset=assets, amount=st.integers(1, 12_000))
         def withdrawal_sent(self, asset: Asset, amount: int) -> None:
-            self.post("withdrawal_sent", [Posting(self.accounts[5], asset, -amount), Posting(WITHDRAWALS, asset, amount)])
+            self.post(
+                "withdrawal_sent",
+                [Posting(self.accounts[5], asset, -amount), Posting(WITHDRAWALS, asset, amount)],
+            )
 
         @precondition(lambda self: self.posted)
         @rule(data=st.data())
@@ -168,8 +186,11 @@ def make_machine(loop: Loop, factory: async_sessionmaker[AsyncSession]) -> type[
         def conflicting_replay(self, data: st.DataObject, extra: int) -> None:
             key, kind, postings, _ = data.draw(st.sampled_from(self.posted))
             first, *rest = postings
-            changed = [Posting(first.account, first.asset, first.amount - extra),
-                       *rest, Posting(AccountRef.platform(Purpose.ADJUSTMENTS), first.asset, extra)]
+            changed = [
+                Posting(first.account, first.asset, first.amount - extra),
+                *rest,
+                Posting(AccountRef.platform(Purpose.ADJUSTMENTS), first.asset, extra),
+            ]
 
             async def go() -> None:
                 async with factory() as s, s.begin():
@@ -187,8 +208,15 @@ def make_machine(loop: Loop, factory: async_sessionmaker[AsyncSession]) -> type[
 
             async def go() -> None:
                 async with factory() as s, s.begin():
-                    await transfer(s, kind="transfer", key=f"model:{uuid.uuid4().hex}", src=self.accounts[src],
-                                   dst=self.accounts[dst], asset=asset, amount=amount)
+                    await transfer(
+                        s,
+                        kind="transfer",
+                        key=f"model:{uuid.uuid4().hex}",
+                        src=self.accounts[src],
+                        dst=self.accounts[dst],
+                        asset=asset,
+                        amount=amount,
+                    )
 
             loop.run(go())
             self.model[(self.accounts[src], asset)] = 0
@@ -209,10 +237,15 @@ def make_machine(loop: Loop, factory: async_sessionmaker[AsyncSession]) -> type[
             m = self.model
             acc = self.accounts
             for asset in Asset:
-                assert per_user[0][asset] == UserBalances(available=m[(acc[0], asset)], in_offers=m[(acc[3], asset)])
-                assert per_user[1][asset] == UserBalances(available=m[(acc[1], asset)], in_escrow=m[(acc[4], asset)])
-                assert per_user[2][asset] == UserBalances(available=m[(acc[2], asset)],
-                                                          in_withdrawals=m[(acc[5], asset)])
+                assert per_user[0][asset] == UserBalances(
+                    available=m[(acc[0], asset)], in_offers=m[(acc[3], asset)]
+                )
+                assert per_user[1][asset] == UserBalances(
+                    available=m[(acc[1], asset)], in_escrow=m[(acc[4], asset)]
+                )
+                assert per_user[2][asset] == UserBalances(
+                    available=m[(acc[2], asset)], in_withdrawals=m[(acc[5], asset)]
+                )
                 assert fees[asset] == m[(FEES, asset)]
                 assert from_statement[asset] == m[(acc[0], asset)]
 
@@ -231,6 +264,11 @@ def test_service_api_follows_the_model(ledger_loop: tuple[Loop, async_sessionmak
     loop, factory = ledger_loop
     run_state_machine_as_test(
         make_machine(loop, factory),
-        settings=settings(max_examples=30, stateful_step_count=30, deadline=None, database=None,
-                          suppress_health_check=list(HealthCheck)),
+        settings=settings(
+            max_examples=30,
+            stateful_step_count=30,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        ),
     )

@@ -9,12 +9,13 @@ from sqlalchemy import text
 import core.models  # noqa: F401
 from core import migrate
 from core.db import Base, make_engine
+from tests.ledger.conftest import migrated_database
 
 LEDGER_TABLES = {"ledger_accounts", "ledger_entries", "ledger_postings"}
 
 
-async def test_models_match_the_migration_and_downgrade_cleans_up(private_url):
-    engine = make_engine(private_url)
+async def test_models_match_the_migration_and_downgrade_cleans_up(databases):
+    engine = make_engine(await migrated_database(databases), pool_size=1)
     try:
         async with engine.connect() as conn:
             diff = await conn.run_sync(lambda sync: compare_metadata(
