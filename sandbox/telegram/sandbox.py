@@ -215,11 +215,14 @@ class TelegramSandbox(World):
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
+        self.closing = False
         bound = self._runner.addresses[0][1]
         self.url = f"http://{host}:{bound}"
         return self.url
 
     async def stop(self) -> None:
+        self.closing = True
+        self.notify()
         for bot in self.bots.values():
             bot.poller = None  # long polls still waiting end now (409, as when another poller comes)
             bot.wake()

@@ -12,6 +12,7 @@ from .errors import NOT_FOUND, ApiError
 from .files import by_path
 from .methods import dispatch
 from .params import read_params
+from .web import setup_web
 
 if TYPE_CHECKING:
     from .sandbox import TelegramSandbox
@@ -64,6 +65,7 @@ def make_app(tg: TelegramSandbox) -> web.Application:
     app.router.add_route("*", "/bot{token}/{method}", handle_method)
     app.router.add_get("/file/bot{token}/{path:.+}", handle_file)
     app.router.add_route("*", "/bot{tail:.*}", handle_unknown)
+    setup_web(app)
 
     async def close_deliveries(_: web.Application) -> None:
         await tg.deliverer.close()

@@ -230,6 +230,7 @@ class World:
         self.events: list[Event] = []
         self.rate_rules: list[RateRule] = []
         self.chat_actions: list[tuple[int, int, str]] = []
+        self.closing = False  # set when the server stops: long-lived requests end
         self._ids = itertools.count(1)
         self._changed = asyncio.Event()
 
@@ -238,9 +239,9 @@ class World:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def changed(self, timeout: float) -> None:
-        """Wait until anything changes or ``timeout`` seconds pass."""
-        await wait_event(self._changed, timeout)
+    async def changed(self, timeout: float) -> bool:
+        """Wait until anything changes (True) or ``timeout`` seconds pass (False)."""
+        return await wait_event(self._changed, timeout)
 
     def next_id(self) -> int:
         return next(self._ids)

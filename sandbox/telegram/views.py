@@ -27,6 +27,7 @@ class SimMessage:
     document: dict[str, Any] | None
     contact: dict[str, Any] | None
     data: dict[str, Any] = field(repr=False)  # the full Bot API Message
+    bot_id: int | None = None  # the bot that sent it  # the full Bot API Message
 
     @classmethod
     def of(cls, stored: StoredMessage) -> SimMessage:
@@ -49,6 +50,7 @@ class SimMessage:
             document=data.get("document"),
             contact=data.get("contact"),
             data=data,
+            bot_id=stored.sender_bot,
         )
 
     @property
