@@ -6,6 +6,6 @@ from aiogram import Router
 
 
 def routers() -> list[Router]:
-    from bot.handlers import start
+    from bot.handlers import accounts, start
 
-    return [start.router, start.fallback]
+    return [start.router, *accounts.routers(), start.fallback]

@@ -76,6 +76,10 @@ async def verify_phone(session: AsyncSession, *, user_id: int, contact_user_id: 
     return user
 
 
+async def phone_of(session: AsyncSession, user_id: int) -> str | None:
+    return await session.scalar(select(VerifiedPhone.phone).where(VerifiedPhone.user_id == user_id))
+
+
 # --- level 2: documents ----------------------------------------------------------------------
 
 

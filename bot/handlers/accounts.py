@@ -1,0 +1,22 @@
+"""The accounts features of the traders' bot: limits and verification (kyc), internal transfers,
+referrals and premium. Importing this module also registers the accounts' error texts and
+notification renderers."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+import bot.notifications_accounts  # noqa: F401  (registers the renderers)
+from bot.handlers import (
+    accounts_texts,  # noqa: F401  (registers the error texts)
+    kyc,
+    premium,
+    referrals,
+    transfers,
+)
+
+
+def routers() -> list[Router]:
+    """The accounts' routers, in the order they are tried (a flat list: bot.app.detach_routers
+    frees only the dispatcher's direct children)."""
+    return [kyc.router, transfers.router, referrals.router, premium.router]
