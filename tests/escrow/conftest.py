@@ -28,10 +28,10 @@ RATE_USDT_IQD = Decimal("1310")
 RATE_USDT_USD = Decimal("1.00")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # closed when the escrow tests are done: connections are shared
 async def escrow_engine(databases: Databases) -> AsyncIterator[AsyncEngine]:
     url = await databases.create("koxx_escrow")
-    engine = make_engine(url, pool_size=30, max_overflow=10)
+    engine = make_engine(url, pool_size=8, max_overflow=8)
     await migrate.upgrade(engine)
     async with transaction(make_session_factory(engine)) as s:
         await market.set_reference_rate(s, asset=Asset.USDT, fiat=Fiat.IQD, rate=RATE_USDT_IQD, actor_id=None)
@@ -40,7 +40,7 @@ async def escrow_engine(databases: Databases) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def factory(escrow_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return make_session_factory(escrow_engine)
 
