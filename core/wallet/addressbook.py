@@ -13,15 +13,20 @@ import qrcode
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.config import get_settings
 from core.wallet import addresses
+from core.wallet.config import wallet_config
 from core.wallet.hd import address_at
 from core.wallet.models import DepositAddress
 
 ALLOCATION_LOCK = 0x4B4F5858_0001  # pg advisory lock key: deposit index allocation
 
 
-async def deposit_address(session: AsyncSession, user_id: int, xpub: str) -> str:
-    """The user's deposit address, allocating the next HD index the first time."""
+async def deposit_address(session: AsyncSession, user_id: int, xpub: str | None = None) -> str:
+    """The user's deposit address, allocating the next HD index the first time (in the caller's
+    transaction). ``xpub`` defaults to the configured WALLET_XPUB (the dev wallet's locally)."""
+    if xpub is None:
+        xpub = wallet_config(get_settings()).xpub
     existing = await session.get(DepositAddress, user_id)
     if existing is not None:
         return existing.address

@@ -71,6 +71,8 @@ async def _check_destination(session: AsyncSession, config: WalletConfig, text: 
     address = addresses.parse_destination(text)
     if address == config.usdt_contract:
         raise InvalidAddress("address_contract")
+    if address == config.hot_address:
+        raise InvalidAddress("address_own")
     own = await session.scalar(select(DepositAddress.user_id).where(DepositAddress.address == address))
     if own is not None:
         raise InvalidAddress("address_own")

@@ -48,8 +48,13 @@ async def fund(factory: async_sessionmaker[AsyncSession], uid: int, asset: Asset
     """Credit a user as a deposit would (the ledger's own entry, not the scanner)."""
     async with transaction(factory) as s:
         await transfer(
-            s, kind="deposit", key=f"test-fund:{uid}:{asset}:{new_id()}",
-            src=AccountRef.platform(Purpose.DEPOSITS), dst=AccountRef.user(uid), asset=asset, amount=amount,
+            s,
+            kind="deposit",
+            key=f"test-fund:{uid}:{asset}:{new_id()}",
+            src=AccountRef.platform(Purpose.DEPOSITS),
+            dst=AccountRef.user(uid),
+            asset=asset,
+            amount=amount,
         )
 
 
@@ -99,5 +104,7 @@ async def fresh_factory(databases: Databases) -> AsyncIterator[async_sessionmake
 
 async def outbox_rows(factory: async_sessionmaker[AsyncSession], kind: str) -> list[OutboxMessage]:
     async with factory() as s:
-        rows = await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id))
+        rows = await s.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)
+        )
         return list(rows)

@@ -44,7 +44,12 @@ async def test_usdt_deposit_announced_then_credited_once_across_a_restart(
     first = Scanner(node, scan_config)
     await first.run_until_caught_up(f)
     [deposit] = await deposits_of(f, uid)
-    assert (deposit.txid, deposit.status, deposit.amount, deposit.asset) == (txid, "detected", 25 * MICRO, "USDT")
+    assert (deposit.txid, deposit.status, deposit.amount, deposit.asset) == (
+        txid,
+        "detected",
+        25 * MICRO,
+        "USDT",
+    )
     [detected] = await outbox_rows(f, "deposit_detected")
     assert detected.recipient == f"user:{uid}" and detected.payload["txid"] == txid
     assert await available(f, uid, Asset.USDT) == 0
@@ -66,7 +71,9 @@ async def test_usdt_deposit_announced_then_credited_once_across_a_restart(
     await Scanner(node, scan_config).run_until_caught_up(f)
     assert await available(f, uid, Asset.USDT) == 25 * MICRO
     async with f() as s:
-        entries = await s.scalar(select(func.count()).select_from(LedgerEntry).where(LedgerEntry.kind == "deposit"))
+        entries = await s.scalar(
+            select(func.count()).select_from(LedgerEntry).where(LedgerEntry.kind == "deposit")
+        )
         assert entries == 1
         assert await balance(s, AccountRef.platform(Purpose.DEPOSITS), Asset.USDT) == -25 * MICRO
     [deposit] = await deposits_of(f, uid)

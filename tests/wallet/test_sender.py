@@ -67,7 +67,12 @@ async def test_usdt_withdrawal_reaches_the_recipient_signed_by_the_hot_wallet(
     assert w.status == WithdrawalStatus.SENT and w.network_cost_sun > 0
     [tx] = arrivals(tron)[before:]
     assert (tx["txid"], tx["owner"], tx["asset"], tx["amount"], tx["result"]) == (
-        w.txid, hot.address, "USDT", 40 * MICRO, "SUCCESS")
+        w.txid,
+        hot.address,
+        "USDT",
+        40 * MICRO,
+        "SUCCESS",
+    )
     assert tron.node.usdt_balance(DEST) >= 40 * MICRO
     assert await available(f, uid, Asset.USDT) == 58 * MICRO
     async with f() as s:
@@ -95,11 +100,15 @@ async def test_trx_withdrawal_and_where_the_fee_goes(tron, node, hot, session_fa
     assert [t["amount"] for t in arrivals(tron) if t["txid"] == w.txid] == [100 * MICRO]
     async with f() as s:
         assert await balance(s, AccountRef.platform(Purpose.NETWORK_FEES), Asset.TRX) - fees_before == w.fee
-        assert await balance(s, AccountRef.platform(Purpose.WITHDRAWALS), Asset.TRX) - out_before == 100 * MICRO
+        assert (
+            await balance(s, AccountRef.platform(Purpose.WITHDRAWALS), Asset.TRX) - out_before == 100 * MICRO
+        )
     assert await available(f, uid, Asset.TRX) == 200 * MICRO - 100 * MICRO - w.fee
 
 
-async def test_a_broadcast_rejected_by_the_node_releases_the_hold(tron, node, session_factory, make_user, config):
+async def test_a_broadcast_rejected_by_the_node_releases_the_hold(
+    tron, node, session_factory, make_user, config
+):
     f = session_factory
     poor = Signer.from_hex("7a" * 32)
     tron.node.fund(poor.address, trx_sun=2 * MICRO)  # cannot pay 50 TRX
@@ -115,7 +124,9 @@ async def test_a_broadcast_rejected_by_the_node_releases_the_hold(tron, node, se
     assert not [t for t in tron.node.transactions(poor.address) if t["to"] == DEST]
 
 
-async def test_a_transfer_that_fails_on_chain_releases_the_hold(tron, node, session_factory, make_user, config):
+async def test_a_transfer_that_fails_on_chain_releases_the_hold(
+    tron, node, session_factory, make_user, config
+):
     f = session_factory
     empty = Signer.from_hex("3e" * 32)
     tron.node.fund(empty.address, trx_sun=500 * MICRO)  # TRX for fees, no USDT: the transfer reverts
@@ -130,7 +141,9 @@ async def test_a_transfer_that_fails_on_chain_releases_the_hold(tron, node, sess
     assert await available(f, uid, Asset.USDT) == 30 * MICRO
 
 
-async def test_a_crash_after_broadcast_does_not_send_twice(tron, node, hot, session_factory, make_user, config):
+async def test_a_crash_after_broadcast_does_not_send_twice(
+    tron, node, hot, session_factory, make_user, config
+):
     f = session_factory
     before = len(arrivals(tron))
     uid, wid = await withdraw(f, config, make_user, Asset.USDT, 15 * MICRO, 50 * MICRO)
@@ -207,7 +220,9 @@ async def test_signed_never_broadcast_and_expired_definitely_failed(
     assert arrivals(tron)[before:] == []
 
 
-async def test_awaiting_approval_is_not_sent_until_approved(tron, node, hot, session_factory, make_user, config):
+async def test_awaiting_approval_is_not_sent_until_approved(
+    tron, node, hot, session_factory, make_user, config
+):
     f = session_factory
     uid, wid = await withdraw(f, config, make_user, Asset.USDT, 1_500 * MICRO, 2_000 * MICRO)
     sender = WithdrawalSender(node, config, hot)

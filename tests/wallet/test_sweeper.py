@@ -75,7 +75,9 @@ async def test_usdt_sweep_sends_gas_first_then_moves_the_tokens(tron, node, fres
     assert again.gas_sent == again.sent == []
 
 
-async def test_report_alerts_when_the_hot_wallet_holds_too_much_or_too_little(tron, node, fresh_factory, config):
+async def test_report_alerts_when_the_hot_wallet_holds_too_much_or_too_little(
+    tron, node, fresh_factory, config
+):
     f = fresh_factory
     hot = Signer.from_hex("4f" * 32)
     uid = await create_user(f)
@@ -84,7 +86,12 @@ async def test_report_alerts_when_the_hot_wallet_holds_too_much_or_too_little(tr
     async with transaction(f) as s:
         reports = {r.asset: r for r in await hot_wallet_report(s, node, config, hot.address)}
     usdt = reports[Asset.USDT]
-    assert (usdt.hot, usdt.liabilities, usdt.too_much, usdt.too_little) == (900 * MICRO, 1_000 * MICRO, True, False)
+    assert (usdt.hot, usdt.liabilities, usdt.too_much, usdt.too_little) == (
+        900 * MICRO,
+        1_000 * MICRO,
+        True,
+        False,
+    )
     assert not reports[Asset.TRX].alert
     [alert] = await outbox_rows(f, "hot_wallet_alert")
     assert alert.recipient == "channel:payments" and alert.payload["reason"] == "too_much"
@@ -99,8 +106,14 @@ async def test_report_alerts_when_the_hot_wallet_holds_too_much_or_too_little(tr
     uid2 = await create_user(f, kyc_level=1)
     await fund(f, uid2, Asset.USDT, 500 * MICRO)
     async with transaction(f) as s:
-        await wd.request_withdrawal(s, config, user_id=uid2, address="TY72iA3SBtrds3QLYsS7LwYfkzXwAXCRWT",
-                                    asset=Asset.USDT, amount=400 * MICRO)
+        await wd.request_withdrawal(
+            s,
+            config,
+            user_id=uid2,
+            address="TY72iA3SBtrds3QLYsS7LwYfkzXwAXCRWT",
+            asset=Asset.USDT,
+            amount=400 * MICRO,
+        )
     async with transaction(f) as s:
         reports = {r.asset: r for r in await hot_wallet_report(s, node, config, other.address)}
     assert reports[Asset.USDT].too_little and reports[Asset.USDT].pending_withdrawals == 402 * MICRO

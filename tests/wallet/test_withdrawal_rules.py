@@ -22,7 +22,9 @@ KEY = "8d596057e510b14cbb9bf24f88803a6d6dbd138dd303a62b175b9e6cc0f3f941"
 
 async def request(factory, config, uid, amount, asset=Asset.USDT, address=DEST):
     async with transaction(factory) as s:
-        return await wd.request_withdrawal(s, config, user_id=uid, address=address, asset=asset, amount=amount)
+        return await wd.request_withdrawal(
+            s, config, user_id=uid, address=address, asset=asset, amount=amount
+        )
 
 
 async def withdrawals_of(factory, uid):
@@ -46,7 +48,9 @@ async def test_request_moves_amount_plus_fee_to_the_hold(session_factory, make_u
     assert await available(session_factory, uid, Asset.USDT) == 48 * MICRO
     async with session_factory() as s:
         assert await balance(s, AccountRef.withdrawal_hold(w.id, uid), Asset.USDT) == 52 * MICRO
-        kinds = (await s.scalars(select(OutboxMessage.kind).where(OutboxMessage.recipient == f"user:{uid}"))).all()
+        kinds = (
+            await s.scalars(select(OutboxMessage.kind).where(OutboxMessage.recipient == f"user:{uid}"))
+        ).all()
     assert "withdrawal_requested" in kinds
 
 
@@ -152,8 +156,12 @@ async def test_one_approval_above_the_first_threshold(session_factory, make_user
     assert (w.status, w.approvals_needed) == (WithdrawalStatus.AWAITING_APPROVAL, 1)
     async with session_factory() as s:
         admins = await s.scalar(
-            select(func.count()).where(OutboxMessage.recipient == "admins", OutboxMessage.kind == "withdrawal_approval_needed",
-                                       OutboxMessage.payload["withdrawal_id"].as_integer() == w.id))
+            select(func.count()).where(
+                OutboxMessage.recipient == "admins",
+                OutboxMessage.kind == "withdrawal_approval_needed",
+                OutboxMessage.payload["withdrawal_id"].as_integer() == w.id,
+            )
+        )
     assert admins == 1
     with pytest.raises(Forbidden):
         async with transaction(session_factory) as s:
@@ -195,3 +203,13 @@ async def test_reject_releases_the_hold(session_factory, make_user, config):
         async with transaction(session_factory) as s:
             await wd.reject(s, w.id, admin_id=7, reason="again")
     assert await available(session_factory, uid, Asset.USDT) == 3_000 * MICRO
+
+
+async def test_the_hot_wallet_itself_is_refused(session_factory, make_user, config):
+    from dataclasses import replace
+
+    uid = await make_user()
+    await fund(session_factory, uid, Asset.USDT, 100 * MICRO)
+    with pytest.raises(InvalidAddress) as info:
+        await request(session_factory, replace(config, hot_address=DEST), uid, 10 * MICRO)
+    assert info.value.code == "address_own"

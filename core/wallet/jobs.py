@@ -1,0 +1,71 @@
+"""The wallet's periodic jobs, built once from Settings for the scheduler.
+
+    jobs = WalletJobs.from_settings(settings)        # None without TRON_API_URL
+    scheduler.add_job(jobs.scan, "interval", seconds=3, args=[factory], max_instances=1)
+    scheduler.add_job(jobs.send, "interval", seconds=5, args=[factory], max_instances=1)
+    scheduler.add_job(jobs.sweep, "interval", minutes=10, args=[factory], max_instances=1)
+    scheduler.add_job(jobs.report, "interval", hours=1, args=[factory], max_instances=1)
+
+``send`` needs HOT_WALLET_KEY and ``sweep`` WALLET_SEED (plus HOT_WALLET_KEY for the gas);
+without them those jobs do nothing, so a process without the secrets can still scan.
+Several processes may run the same jobs: the scanner takes an advisory lock, the sender and
+the sweeper change each row under a row lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.config import Settings
+from core.db import transaction
+from core.wallet.config import WalletConfig, wallet_config
+from core.wallet.hd import Seed
+from core.wallet.node import Node
+from core.wallet.report import AssetReport, hot_wallet_report
+from core.wallet.scanner import Scanner, ScanResult
+from core.wallet.sender import SendResult, Signer, WithdrawalSender
+from core.wallet.sweeper import Sweeper, SweepResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WalletJobs:
+    node: Node
+    config: WalletConfig
+    scanner: Scanner
+    sender: WithdrawalSender | None = None
+    sweeper: Sweeper | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WalletJobs | None:
+        if not settings.tron_api_url:
+            return None
+        config = wallet_config(settings)
+        node = Node(settings.tron_api_url, settings.tron_api_key)
+        hot = Signer.hot_wallet(settings) if settings.hot_wallet_key else None
+        sender = WithdrawalSender(node, config, hot) if hot else None
+        sweeper = Sweeper(node, config, Seed(settings.wallet_seed), hot) if hot and settings.wallet_seed else None
+        return cls(node, config, Scanner(node, config), sender, sweeper)
+
+    async def scan(self, factory: async_sessionmaker[AsyncSession]) -> ScanResult:
+        return await self.scanner.run_once(factory)
+
+    async def send(self, factory: async_sessionmaker[AsyncSession]) -> SendResult | None:
+        return await self.sender.run_once(factory) if self.sender else None
+
+    async def sweep(self, factory: async_sessionmaker[AsyncSession]) -> SweepResult | None:
+        return await self.sweeper.run_once(factory) if self.sweeper else None
+
+    async def report(self, factory: async_sessionmaker[AsyncSession]) -> list[AssetReport]:
+        if not self.config.hot_address:
+            return []
+        async with transaction(factory) as session:
+            return await hot_wallet_report(session, self.node, self.config, self.config.hot_address)
+
+    async def close(self) -> None:
+        self.scanner.close()
+        await self.node.close()

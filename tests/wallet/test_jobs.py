@@ -1,0 +1,48 @@
+"""The wallet's jobs built from Settings, as the scheduler will call them."""
+
+import pytest
+
+from core.config import ConfigError, load_settings
+from core.db import transaction
+from core.money import MICRO, Asset
+from core.wallet import WalletJobs, deposit_address, wallet_config
+from core.wallet.hd import DEV_MNEMONIC, address_at, xpub_from_mnemonic
+from core.wallet.sender import Signer
+from tests.wallet.conftest import available, create_user
+
+HOT = "2b" * 32
+
+
+def test_a_real_network_needs_an_xpub():
+    with pytest.raises(ConfigError):
+        wallet_config(load_settings(tron_api_url="https://api.trongrid.io"))
+    dev = wallet_config(load_settings(tron_api_url="http://127.0.0.1:8090/"))
+    assert dev.xpub == xpub_from_mnemonic(DEV_MNEMONIC)
+
+
+def test_without_a_node_there_are_no_jobs_and_without_keys_no_sending():
+    assert WalletJobs.from_settings(load_settings(tron_api_url=None)) is None
+    jobs = WalletJobs.from_settings(load_settings(tron_api_url="http://127.0.0.1:9/"))
+    assert jobs is not None and jobs.sender is None and jobs.sweeper is None
+    assert "2b2b" not in repr(Signer.from_hex(HOT))
+
+
+async def test_jobs_scan_and_send_from_settings(tron, fresh_factory):
+    f = fresh_factory
+    settings = load_settings(tron_api_url=tron.url, hot_wallet_key=HOT, wallet_seed=DEV_MNEMONIC)
+    jobs = WalletJobs.from_settings(settings)
+    assert jobs.config.hot_address == Signer.from_hex(HOT).address and jobs.sweeper is not None
+    tron.node.fund(jobs.config.hot_address, trx_sun=100 * MICRO)
+    await jobs.scan(f)  # starts at the head
+    uid = await create_user(f)
+    async with transaction(f) as s:
+        address = await deposit_address(s, uid, jobs.config.xpub)
+    assert address == address_at(jobs.config.xpub, 0)
+    tron.node.send_trx("ivan", address, 9 * MICRO)
+    tron.node.mine(20)
+    await jobs.scanner.run_until_caught_up(f)
+    assert await available(f, uid, Asset.TRX) == 9 * MICRO
+    assert await jobs.send(f) is not None
+    reports = await jobs.report(f)
+    assert {r.asset for r in reports} == {Asset.USDT, Asset.TRX}
+    await jobs.close()
