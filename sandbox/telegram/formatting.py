@@ -203,9 +203,10 @@ def _entity(top: _Open, length: int, text_so_far: str) -> dict[str, Any] | None:
         return {"type": _SIMPLE[top.tag], **base}
     if top.tag == "a":
         url = top.argument or _tail16(text_so_far, length)
-        if url.startswith("tg://user?id="):
-            return {"type": "text_mention", **base, "user": {"id": int(url.split("=", 1)[1] or 0),
-                                                              "is_bot": False, "first_name": ""}}
+        mention = re.fullmatch(r"tg://user\?id=(\d{1,20})", url)
+        if mention:
+            user = {"id": int(mention.group(1)), "is_bot": False, "first_name": ""}
+            return {"type": "text_mention", **base, "user": user}
         return {"type": "text_link", **base, "url": url}
     if top.tag == "code":
         return {"type": "code", **base}
@@ -286,6 +287,8 @@ def _tags(entity: dict[str, Any]) -> tuple[str, str] | None:
         if entity.get("language"):
             return f'<pre><code class="language-{entity["language"]}">', "</code></pre>"
         return "<pre>", "</pre>"
+    if kind == "text_mention":
+        return f'<a href="tg://user?id={entity["user"]["id"]}">', "</a>"
     if kind == "text_link":
         return f'<a href="{html.escape(entity["url"])}">', "</a>"
     if kind == "custom_emoji":

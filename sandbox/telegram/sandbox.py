@@ -493,8 +493,12 @@ class TelegramSandbox(World):
         name = method_name.lower()
         if name in _UNLIMITED:
             return
+        raw = params.raw("chat_id")
+        if isinstance(raw, str) and raw.startswith("@"):
+            named = [c.id for c in self.chats.values() if (c.username or "").lower() == raw[1:].lower()]
+            raw = named[0] if named else None
         try:
-            chat_id: int | None = int(params.raw("chat_id"))
+            chat_id: int | None = int(raw)
         except (TypeError, ValueError):
             chat_id = None
         for rule in self.rate_rules:

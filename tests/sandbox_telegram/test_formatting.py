@@ -57,3 +57,10 @@ def test_to_html_round_trips(source: str) -> None:
 def test_command_entity() -> None:
     assert command_entities("/start ref_42") == [{"type": "bot_command", "offset": 0, "length": 6}]
     assert command_entities("hello /start") == []
+
+
+def test_user_mentions() -> None:
+    text, entities = parse_html('<a href="tg://user?id=42">Ali</a>')
+    assert entities == [{"type": "text_mention", "offset": 0, "length": 3,
+                         "user": {"id": 42, "is_bot": False, "first_name": ""}}]  # fmt: skip
+    assert to_html(text, entities) == '<a href="tg://user?id=42">Ali</a>'
