@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from admin_bot.access import StaffOnly
 from admin_bot.handlers import routers
 from bot import errors
+from bot.app import detach_routers
 from bot.middlewares import UnitOfWork, UpdateOnce, UserLocale
 from core.config import Settings
 from core.kv import KeyValue
@@ -34,6 +35,10 @@ def build_dispatcher(
     staff_only = StaffOnly(settings)
     dp.message.outer_middleware(staff_only)
     dp.callback_query.outer_middleware(staff_only)
-    dp.include_router(errors.router)
-    dp.include_routers(*routers())
+    errors.setup(dp)
+    try:
+        dp.include_routers(*routers())
+    except BaseException:
+        detach_routers(dp)  # a half-built dispatcher must not keep the routers
+        raise
     return dp

@@ -33,7 +33,11 @@ def build_dispatcher(
     dp.update.outer_middleware(UnitOfWork(session_factory, wake_notifier))
     UserLocale(i18n).setup(dp)
     errors.setup(dp)
-    dp.include_routers(*routers())
+    try:
+        dp.include_routers(*routers())
+    except BaseException:
+        detach_routers(dp)  # a half-built dispatcher must not keep the routers
+        raise
     return dp
 
 

@@ -92,8 +92,8 @@ async def running_market(database_url: str, tmp_path: Path, *, webhook: bool = F
         )
     settings.update(overrides)
     runtime = Runtime(load_settings(**settings))
-    await runtime.start()
     try:
+        await runtime.start()
         yield Market(tg, runtime, offers, payments, admin)
     finally:
         await runtime.stop()

@@ -63,8 +63,8 @@ async def test_healthz_reports_unhealthy_when_database_is_down(databases, tmp_pa
         data_dir=tmp_path,
     )
     runtime = Runtime(settings, role="worker")
-    await runtime.start()
     try:
+        await runtime.start()
         async with aiohttp.ClientSession() as http:
             async with http.get(f"{runtime.web_url}/healthz") as resp:
                 assert resp.status == 200
