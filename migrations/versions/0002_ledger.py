@@ -44,7 +44,6 @@ DECLARE
     v_amts bigint[];
     v_short boolean;
     v_found integer;
-    v_pass integer := 0;
 BEGIN
     -- 1. A key posted before: replay (nothing moves) or conflict.
     SELECT e.id, e.kind, e.fingerprint INTO o_entry_id, v_kind, v_fp
@@ -67,35 +66,35 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'KX001', MESSAGE = 'unbalanced or malformed ledger entry ' || p_key;
     END IF;
 
-    -- 3. Lock the accounts in id order, so that concurrent entries never deadlock. Accounts
-    --    used for the first time are created, then the loop locks again.
-    LOOP
-        SELECT array_agg(s.id), array_agg(s.amt), bool_or(s.short), count(*)
-          INTO v_ids, v_amts, v_short, v_found
-          FROM (SELECT a.id, w.amt, (NOT a.may_go_negative AND a.balance + w.amt < 0) AS short
-                  FROM unnest(p_owner_kinds, p_owner_ids, p_purposes, p_assets, p_amounts)
-                       AS w(ok, oid, pur, ast, amt)
-                  JOIN ledger_accounts a
-                    ON a.owner_kind = w.ok AND a.owner_id = w.oid AND a.purpose = w.pur AND a.asset = w.ast
-                 ORDER BY a.id
-                   FOR UPDATE OF a) AS s;
-        EXIT WHEN v_found = n;
-        v_pass := v_pass + 1;
-        IF v_pass > 1 THEN
-            RAISE EXCEPTION 'ledger_post: could not create the accounts of entry %', p_key;
-        END IF;
-        INSERT INTO ledger_accounts (owner_kind, owner_id, purpose, asset, user_id)
-        SELECT w.ok, w.oid, w.pur, w.ast, w.uid
-          FROM unnest(p_owner_kinds, p_owner_ids, p_purposes, p_assets, p_user_ids)
-               AS w(ok, oid, pur, ast, uid)
-         WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts a
-                            WHERE a.owner_kind = w.ok AND a.owner_id = w.oid
-                              AND a.purpose = w.pur AND a.asset = w.ast)
-         ORDER BY w.ok, w.oid, w.pur, w.ast
-        ON CONFLICT DO NOTHING;
-    END LOOP;
+    -- 3. Create the accounts used for the first time (usually none: the NOT EXISTS filter
+    --    finds them all). This happens before any account of this entry is locked, and in key
+    --    order, so that waiting for another transaction's new account cannot close a cycle.
+    INSERT INTO ledger_accounts (owner_kind, owner_id, purpose, asset, user_id)
+    SELECT w.ok, w.oid, w.pur, w.ast, w.uid
+      FROM unnest(p_owner_kinds, p_owner_ids, p_purposes, p_assets, p_user_ids)
+           AS w(ok, oid, pur, ast, uid)
+     WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts a
+                        WHERE a.owner_kind = w.ok AND a.owner_id = w.oid
+                          AND a.purpose = w.pur AND a.asset = w.ast)
+     ORDER BY w.ok, w.oid, w.pur, w.ast
+    ON CONFLICT DO NOTHING;
 
-    -- 4. Not enough money: answer with the facts, write nothing.
+    -- 4. Lock the accounts in id order, so that concurrent entries never deadlock, and see
+    --    whether one that may not go negative would.
+    SELECT array_agg(s.id), array_agg(s.amt), bool_or(s.short), count(*)
+      INTO v_ids, v_amts, v_short, v_found
+      FROM (SELECT a.id, w.amt, (NOT a.may_go_negative AND a.balance + w.amt < 0) AS short
+              FROM unnest(p_owner_kinds, p_owner_ids, p_purposes, p_assets, p_amounts)
+                   AS w(ok, oid, pur, ast, amt)
+              JOIN ledger_accounts a
+                ON a.owner_kind = w.ok AND a.owner_id = w.oid AND a.purpose = w.pur AND a.asset = w.ast
+             ORDER BY a.id
+               FOR UPDATE OF a) AS s;
+    IF v_found <> n THEN
+        RAISE EXCEPTION 'ledger_post: accounts of entry % not found', p_key;
+    END IF;
+
+    -- 5. Not enough money: answer with the facts, move nothing.
     IF v_short THEN
         -- The first post of this very key may have committed while we waited for the locks.
         SELECT e.id, e.kind, e.fingerprint INTO o_entry_id, v_kind, v_fp
@@ -112,7 +111,7 @@ BEGIN
         RETURN;
     END IF;
 
-    -- 5. Write the entry, its postings and the new balances.
+    -- 6. Write the entry, its postings and the new balances.
     INSERT INTO ledger_entries (kind, key, ref, memo, fingerprint)
     VALUES (p_kind, p_key, p_ref, p_memo, p_fingerprint)
     ON CONFLICT (key) DO NOTHING

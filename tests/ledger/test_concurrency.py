@@ -145,3 +145,35 @@ async def test_many_clients_on_hot_accounts_keep_the_books_right(private_factory
             await s.execute(text("SELECT count(*) FROM ledger_entries WHERE key LIKE 'shared:%'"))
         ).scalar_one()
         assert shared == sum(1 for k in created_keys if k.startswith("shared:"))
+
+
+async def test_clients_racing_to_create_the_same_new_accounts(private_factory):
+    """Every round, 24 clients post at once into accounts that do not exist yet (the same few
+    for all of them, in different orders): each is created once, nothing deadlocks."""
+    async with private_factory() as s, s.begin():
+        for user in USERS:
+            await transfer(s, kind="deposit", key=f"fund:{user}", src=AccountRef.platform(Purpose.DEPOSITS),
+                           dst=AccountRef.user(user), asset=Asset.USDT, amount=FUNDING)
+    expected: dict[AccountRef, int] = defaultdict(int)
+
+    async def client(n: int, round_no: int) -> None:
+        rng = random.Random(round_no * 100 + n)
+        targets = [AccountRef.trade_escrow(round_no * 10 + k, 1) for k in rng.sample(range(4), 3)]
+        payer = AccountRef.user(USERS[n % 4])
+        postings = [Posting(payer, Asset.USDT, -30)] + [Posting(t, Asset.USDT, 10) for t in targets]
+        async with private_factory() as s, s.begin():
+            await post_entry(s, kind="trade_lock", key=f"race:{round_no}:{n}", postings=postings)
+        for t in targets:
+            expected[t] += 10
+
+    for round_no in range(15):
+        await asyncio.gather(*(client(n, round_no) for n in range(24)))
+
+    async with private_factory() as s:
+        for account, amount in expected.items():
+            assert await balance(s, account, Asset.USDT) == amount
+        accounts = (await s.execute(text(
+            "SELECT count(*) FROM ledger_accounts WHERE owner_kind = 'trade'"))).scalar_one()
+        assert accounts == len(expected) == 15 * 4
+        report = await audit(s)
+        assert report.ok, report.violations
