@@ -164,7 +164,7 @@ class Notifier:
                 message.kind
             )
             try:
-                with self.i18n.use_locale(recipient.language):
+                with self.i18n.context(), self.i18n.use_locale(recipient.language):
                     rendered = render(message.payload, recipient) if render is not None else None
             except Exception as exc:
                 log.exception("rendering %s failed", message.kind)

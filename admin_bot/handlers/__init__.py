@@ -6,6 +6,15 @@ from aiogram import Router
 
 
 def routers() -> list[Router]:
-    from admin_bot.handlers import start
+    import bot.notifications.staff  # noqa: F401  (what staff receive: registers the renderers)
+    from admin_bot.handlers import disputes, kyc, market, reports, start, users, withdrawals
 
-    return [start.router]
+    return [
+        start.router,
+        kyc.router,
+        disputes.router,
+        withdrawals.router,
+        users.router,
+        market.router,
+        reports.router,
+    ]

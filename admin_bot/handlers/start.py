@@ -21,7 +21,12 @@ async def start(message: Message, me: User) -> None:
             "Hello, {name}. New disputes and withdrawals waiting for approval arrive here.\n\n"
             "/disputes: open disputes\n"
             "/withdrawals: withdrawals waiting for approval\n"
-            "/user: look up a user\n"
+            "/kyc: identity verifications waiting\n"
+            "/user @username: look up a user (freeze, audit trail)\n"
+            "/adjust: correct a balance\n"
+            "/market, /rate, /set: reference rates, fees and limits\n"
+            "/mods: moderators\n"
+            "/audit: staff actions per user, trade or staff member\n"
             "/stats: the market today\n"
             "/reconcile: check the books"
         ).format(name=me.first_name or me.id)

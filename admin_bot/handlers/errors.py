@@ -1,0 +1,80 @@
+"""Staff-facing texts for refusals, and a middleware that answers them.
+
+The admin routers catch DomainError themselves (rolling the update's transaction back) so that
+staff read staff sentences ("Only admins can do this") while the traders' bot keeps its own
+texts for the same codes; codes not listed here fall back to bot.errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiogram import BaseMiddleware, Router
+from aiogram.types import TelegramObject
+from aiogram.utils.i18n import gettext as _
+
+from bot import fmt
+from bot.errors import error_text
+from bot.middlewares import answer_error
+from core.errors import DomainError
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+TEXTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "forbidden": lambda p: _("Only admins can do this."),
+    "reason_required": lambda p: _("Please write a reason."),
+    "reason_too_long": lambda p: _("The reason is too long (at most {max} characters).").format(max=p.get("max")),
+    "dispute_owned": lambda p: _("{who} is already handling this dispute.").format(
+        who=fmt.isolate(str(p.get("owner_id")))
+    ),
+    "dispute_not_yours": lambda p: _("Take the dispute first."),
+    "dispute_resolved": lambda p: _("This dispute was already resolved."),
+    "dispute_not_found": lambda p: _("That dispute does not exist."),
+    "party_cannot_moderate": lambda p: _("You are a party of this trade; another staff member must handle it."),
+    "trade_state": lambda p: _("The trade is no longer in dispute."),
+    "invalid_state": lambda p: _("This has already been handled."),
+    "user_not_found": lambda p: _("No user found. Send @username or the numeric id."),
+    "staff_self": lambda p: _("You cannot do this to yourself."),
+    "already_staff": lambda p: _("This user is already staff."),
+    "not_moderator": lambda p: _("This user is not a moderator."),
+    "already_frozen": lambda p: _("This account is already frozen."),
+    "not_frozen": lambda p: _("This account is not frozen."),
+    "adjust_invalid": lambda p: _("The amount must not be zero."),
+    "setting_unknown": lambda p: _("Unknown setting {name}.").format(name=fmt.escape(str(p.get("name")))),
+    "setting_invalid": lambda p: _("{value} is not a valid value for {name}.").format(
+        value=fmt.escape(str(p.get("value"))), name=fmt.escape(str(p.get("name")))
+    ),
+    "rate_invalid": lambda p: _("The rate must be a positive number."),
+    "fiat_precision": lambda p: _("{fiat} takes at most {decimals} decimals.").format(
+        fiat=p.get("fiat"), decimals=p.get("decimals")
+    ),
+    "insufficient_funds": lambda p: _("The user's available balance is not enough for this."),
+    "message_empty": lambda p: _("The message is empty."),
+    "message_too_long": lambda p: _("The message is too long."),
+}
+
+
+def staff_error_text(error: DomainError) -> str:
+    if error.code == "forbidden" and error.params.get("reason") == "own_withdrawal":
+        return _("You cannot approve your own withdrawal.")
+    render = TEXTS.get(error.code)
+    return render(error.params) if render is not None else error_text(error)
+
+
+class StaffErrors(BaseMiddleware):
+    """A refused staff action: undo whatever the update did, and say why."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        try:
+            return await handler(event, data)
+        except DomainError as exc:
+            await data["session"].rollback()
+            await answer_error(event, staff_error_text(exc))
+            return None
+
+
+def guarded(router: Router) -> Router:
+    router.message.middleware(StaffErrors())
+    router.callback_query.middleware(StaffErrors())
+    return router

@@ -1,0 +1,202 @@
+"""Users: /user @name|id shows the card (balances, trades, disputes, KYC, flags); freeze and
+unfreeze with a reason; /adjust corrects a balance through a ledger entry with a reason;
+/audit lists staff actions per user, trade or staff member; /mods manages moderators."""
+
+from __future__ import annotations
+
+import secrets
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admin_bot import keyboards as kb
+from admin_bot import views
+from admin_bot.handlers.errors import guarded
+from admin_bot.keyboards import UserCb
+from bot import fmt
+from bot.numbers import AmountError, amount_error_text, parse_amount
+from core.admin import actions, audit, cases, staff
+from core.admin.staff import Permission
+from core.config import Settings
+from core.money import Asset, to_micro
+
+router = guarded(Router(name="admin_users"))
+
+
+class Freezing(StatesGroup):
+    reason = State()  # data: user_id, frozen
+
+
+class Adjusting(StatesGroup):
+    confirm = State()  # data: user_id, asset, amount, reason, key
+
+
+@router.message(Command("user"))
+async def lookup(
+    message: Message, command: CommandObject, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n
+) -> None:
+    await staff.require(session, staff_id, Permission.VIEW, settings)
+    if not command.args:
+        await message.answer(_("Send /user @username or /user 123456789."))
+        return
+    user = await cases.find_user(session, command.args)
+    card = await cases.user_card(session, user.id)
+    await message.answer(views.user_card(card, i18n.current_locale),
+                         reply_markup=kb.user_actions(user.id, frozen=user.is_banned))  # fmt: skip
+
+
+@router.callback_query(UserCb.filter(F.action.in_({"freeze", "unfreeze"})))
+async def ask_freeze_reason(
+    query: CallbackQuery, callback_data: UserCb, session: AsyncSession, settings: Settings, staff_id: int,
+    state: FSMContext,
+) -> None:  # fmt: skip
+    await staff.require(session, staff_id, Permission.FREEZE, settings)
+    frozen = callback_data.action == "freeze"
+    await state.set_state(Freezing.reason)
+    await state.set_data({"user_id": callback_data.user_id, "frozen": frozen})
+    await query.answer()
+    text = _("Why freeze this account? The user will read this.") if frozen else _(
+        "Why unfreeze this account? The user will read this."
+    )
+    await query.bot.send_message(staff_id, text)  # type: ignore[union-attr]
+
+
+@router.message(Freezing.reason, F.text)
+async def got_freeze_reason(
+    message: Message, session: AsyncSession, settings: Settings, staff_id: int, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    user = await actions.set_frozen(
+        session, settings, actor_id=staff_id, user_id=int(data["user_id"]), frozen=bool(data["frozen"]),
+        reason=message.text or "",
+    )  # fmt: skip
+    text = _("{who} is frozen: no trading, no withdrawals.") if user.is_banned else _("{who} is active again.")
+    await message.answer(text.format(who=views.who(user)), reply_markup=kb.user_actions(user.id, frozen=user.is_banned))
+
+
+@router.callback_query(UserCb.filter(F.action == "audit"))
+async def user_audit(
+    query: CallbackQuery, callback_data: UserCb, session: AsyncSession, settings: Settings, staff_id: int,
+    i18n: I18n,
+) -> None:  # fmt: skip
+    await staff.require(session, staff_id, Permission.VIEW, settings)
+    rows = await audit.for_user(session, callback_data.user_id)
+    await query.answer()
+    await query.bot.send_message(staff_id, views.audit_lines(rows, i18n.current_locale))  # type: ignore[union-attr]
+
+
+@router.message(Command("adjust"))
+async def adjust(
+    message: Message, command: CommandObject, session: AsyncSession, settings: Settings, staff_id: int,
+    state: FSMContext, i18n: I18n,
+) -> None:  # fmt: skip
+    """/adjust <@user|id> <USDT|TRX> <+amount|-amount> <reason>: shows the entry, then Confirm."""
+    await staff.require(session, staff_id, Permission.ADJUST, settings)
+    parts = (command.args or "").split(maxsplit=3)
+    usage = _("Send /adjust @username USDT +10.5 reason (a minus amount takes from the balance).")
+    if len(parts) < 4 or parts[1].upper() not in {a.value for a in Asset}:
+        await message.answer(usage)
+        return
+    who, asset, raw, reason = parts[0], Asset(parts[1].upper()), parts[2], parts[3].strip()
+    sign = -1 if raw.startswith("-") else 1
+    try:
+        value = parse_amount(raw.lstrip("+-"), decimals=6)
+    except AmountError as err:
+        await message.answer(amount_error_text(err))
+        return
+    user = await cases.find_user(session, who)
+    amount = sign * to_micro(value)
+    lang = i18n.current_locale
+    await state.set_state(Adjusting.confirm)
+    await state.set_data({"user_id": user.id, "asset": asset.value, "amount": amount, "reason": reason,
+                          "key": secrets.token_hex(8)})  # fmt: skip
+    await message.answer(
+        _("Adjust the balance of {who} by {sign}{amount}?\nReason: {reason}").format(
+            who=views.who(user), sign="+" if amount > 0 else "-", amount=fmt.crypto(abs(amount), asset, lang),
+            reason=fmt.escape(reason),
+        ),
+        reply_markup=kb.confirm_adjustment(user.id),
+    )
+
+
+@router.callback_query(UserCb.filter(F.action == "confirm_adjust"), Adjusting.confirm)
+async def confirm_adjust(
+    query: CallbackQuery, callback_data: UserCb, session: AsyncSession, settings: Settings, staff_id: int,
+    state: FSMContext,
+) -> None:  # fmt: skip
+    data = await state.get_data()
+    if int(data.get("user_id", 0)) != callback_data.user_id:
+        await query.answer(_("This confirmation is out of date."), show_alert=True)
+        return
+    await state.clear()
+    await actions.adjust_balance(
+        session, settings, actor_id=staff_id, user_id=callback_data.user_id, asset=Asset(data["asset"]),
+        amount=int(data["amount"]), reason=str(data["reason"]), request_key=str(data["key"]),
+    )  # fmt: skip
+    await query.answer(_("Done."))
+    if isinstance(query.message, Message):
+        await query.message.edit_text(_("The balance was adjusted; the user was told."))
+
+
+@router.callback_query(UserCb.filter(F.action.in_({"confirm_adjust", "cancel"})))
+async def cancel(query: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await query.answer(_("Cancelled. Nothing changed."))
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+
+
+@router.message(Command("audit"))
+async def audit_trail(
+    message: Message, command: CommandObject, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n
+) -> None:
+    """/audit user @name | /audit trade 12 | /audit staff @name"""
+    await staff.require(session, staff_id, Permission.VIEW, settings)
+    parts = (command.args or "").split()
+    if len(parts) != 2 or parts[0] not in ("user", "trade", "staff"):
+        await message.answer(_("Send /audit user @username, /audit trade 12 or /audit staff @username."))
+        return
+    if parts[0] == "trade":
+        if not parts[1].lstrip("#").isdigit():
+            await message.answer(_("Send /audit trade 12."))
+            return
+        rows = await audit.for_trade(session, int(parts[1].lstrip("#")))
+    else:
+        user = await cases.find_user(session, parts[1])
+        rows = await (audit.for_user if parts[0] == "user" else audit.by_staff)(session, user.id)
+    await message.answer(views.audit_lines(rows, i18n.current_locale))
+
+
+@router.message(Command("mods"))
+async def mods(
+    message: Message, command: CommandObject, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n
+) -> None:
+    """/mods lists moderators; /mods add @user; /mods remove @user."""
+    parts = (command.args or "").split()
+    if parts and parts[0] in ("add", "remove") and len(parts) == 2:
+        await staff.require(session, staff_id, Permission.STAFF, settings)
+        user = await cases.find_user(session, parts[1])
+        if parts[0] == "add":
+            await actions.add_moderator(session, settings, actor_id=staff_id, user_id=user.id)
+            await message.answer(_("{who} is now a moderator.").format(who=views.who(user)))
+        else:
+            await actions.remove_moderator(session, settings, actor_id=staff_id, user_id=user.id)
+            await message.answer(_("{who} is no longer a moderator.").format(who=views.who(user)))
+        return
+    await staff.require(session, staff_id, Permission.VIEW, settings)
+    found = await staff.moderators(session)
+    lines = [_("<b>Moderators</b>")]
+    for m in found:
+        user = await cases.find_user(session, str(m.user_id))
+        lines.append(f"{views.who(user)} · {fmt.datetime(m.added_at, i18n.current_locale)}")
+    if not found:
+        lines.append(_("None yet."))
+    lines.append(_("Add: /mods add @username · remove: /mods remove @username"))
+    await message.answer("\n".join(lines))

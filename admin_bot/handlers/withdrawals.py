@@ -1,0 +1,109 @@
+"""Withdrawals waiting for approval: the queue (/withdrawals), each with the user's history,
+KYC level, balances and the destination; approve, or reject with a reason (the hold goes back)."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admin_bot import keyboards as kb
+from admin_bot import views
+from admin_bot.handlers.errors import guarded
+from admin_bot.keyboards import WithdrawalCb
+from core.admin import actions, cases, staff
+from core.admin.staff import Permission
+from core.config import Settings
+from core.wallet.models import WithdrawalStatus
+
+router = guarded(Router(name="admin_withdrawals"))
+
+
+class Rejecting(StatesGroup):
+    reason = State()  # data: withdrawal_id
+
+
+@router.message(Command("withdrawals"))
+async def queue(message: Message, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n) -> None:
+    await staff.require(session, staff_id, Permission.WITHDRAWALS, settings)
+    found = await cases.withdrawal_queue(session)
+    if not found:
+        await message.answer(_("No withdrawals are waiting for approval."))
+        return
+    lang = i18n.current_locale
+    items = [(w.id, views.withdrawal_label(w.id, w.amount, w.asset, lang)) for w in found]
+    await message.answer(
+        _("<b>Withdrawals waiting for approval</b> ({n}):").format(n=len(found)),
+        reply_markup=kb.withdrawal_queue(items),
+    )
+
+
+@router.callback_query(WithdrawalCb.filter(F.action == "open"))
+async def open_case(
+    query: CallbackQuery, callback_data: WithdrawalCb, session: AsyncSession, settings: Settings, staff_id: int,
+    i18n: I18n,
+) -> None:  # fmt: skip
+    await staff.require(session, staff_id, Permission.WITHDRAWALS, settings)
+    case = await cases.withdrawal_case(session, callback_data.withdrawal_id)
+    await query.answer()
+    pending = case.withdrawal.status == WithdrawalStatus.AWAITING_APPROVAL
+    await query.bot.send_message(  # type: ignore[union-attr]
+        staff_id,
+        views.withdrawal_case(case, i18n.current_locale),
+        reply_markup=kb.withdrawal_actions(case.withdrawal.id) if pending else None,
+    )
+
+
+@router.callback_query(WithdrawalCb.filter(F.action == "approve"))
+async def approve(
+    query: CallbackQuery, callback_data: WithdrawalCb, session: AsyncSession, settings: Settings, staff_id: int,
+    i18n: I18n,
+) -> None:  # fmt: skip
+    w = await actions.approve_withdrawal(session, settings, actor_id=staff_id, withdrawal_id=callback_data.withdrawal_id)
+    case = await cases.withdrawal_case(session, w.id)
+    if w.status == WithdrawalStatus.APPROVED:
+        await query.answer(_("Approved. The withdrawal is queued for sending."))
+    else:
+        await query.answer(
+            _("Your approval is recorded ({have} of {need}); another admin must approve too.").format(
+                have=len(case.approvers), need=w.approvals_needed
+            ),
+            show_alert=True,
+        )
+    if isinstance(query.message, Message):
+        pending = w.status == WithdrawalStatus.AWAITING_APPROVAL
+        await query.message.edit_text(
+            views.withdrawal_case(case, i18n.current_locale),
+            reply_markup=kb.withdrawal_actions(w.id) if pending else None,
+        )
+
+
+@router.callback_query(WithdrawalCb.filter(F.action == "reject"))
+async def ask_reason(
+    query: CallbackQuery, callback_data: WithdrawalCb, session: AsyncSession, settings: Settings, staff_id: int,
+    state: FSMContext,
+) -> None:  # fmt: skip
+    await staff.require(session, staff_id, Permission.WITHDRAWALS, settings)
+    await state.set_state(Rejecting.reason)
+    await state.set_data({"withdrawal_id": callback_data.withdrawal_id})
+    await query.answer()
+    await query.bot.send_message(  # type: ignore[union-attr]
+        staff_id, _("Why is withdrawal #{id} rejected? The user will read this.").format(id=callback_data.withdrawal_id)
+    )
+
+
+@router.message(Rejecting.reason, F.text)
+async def got_reason(
+    message: Message, session: AsyncSession, settings: Settings, staff_id: int, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    w = await actions.reject_withdrawal(
+        session, settings, actor_id=staff_id, withdrawal_id=int(data["withdrawal_id"]), reason=message.text or ""
+    )
+    await message.answer(_("Withdrawal #{id} rejected; the amount is back in the user's balance.").format(id=w.id))

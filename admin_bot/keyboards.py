@@ -1,0 +1,93 @@
+"""The admin bot's buttons. Every callback names its object; core.admin.actions checks the
+presser's role again, so a forged or stale button changes nothing."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+
+class DisputeCb(CallbackData, prefix="dsp"):
+    # open | take | drop | msg | release | refund | confirm | cancel
+    action: str
+    dispute_id: int
+
+
+class WithdrawalCb(CallbackData, prefix="wdr"):
+    action: str  # open | approve | reject
+    withdrawal_id: int
+
+
+class UserCb(CallbackData, prefix="usr"):
+    action: str  # freeze | unfreeze | audit | confirm_adjust | cancel
+    user_id: int
+
+
+def dispute_push(dispute_id: int) -> InlineKeyboardMarkup:
+    """Under a new dispute: take it, or just look."""
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Take"), callback_data=DisputeCb(action="take", dispute_id=dispute_id))
+    kb.button(text=_("Open"), callback_data=DisputeCb(action="open", dispute_id=dispute_id))
+    return kb.as_markup()
+
+
+def dispute_queue(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for dispute_id, label in items:
+        kb.button(text=label, callback_data=DisputeCb(action="open", dispute_id=dispute_id))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def dispute_actions(dispute_id: int, *, owned_by_viewer: bool, owned: bool) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    if owned_by_viewer:
+        kb.button(text=_("Release to buyer"), callback_data=DisputeCb(action="release", dispute_id=dispute_id))
+        kb.button(text=_("Refund to seller"), callback_data=DisputeCb(action="refund", dispute_id=dispute_id))
+        kb.button(text=_("Write to both parties"), callback_data=DisputeCb(action="msg", dispute_id=dispute_id))
+        kb.button(text=_("Give back to the queue"), callback_data=DisputeCb(action="drop", dispute_id=dispute_id))
+    elif not owned:
+        kb.button(text=_("Take"), callback_data=DisputeCb(action="take", dispute_id=dispute_id))
+    kb.adjust(2, 1, 1)
+    return kb.as_markup()
+
+
+def confirm_resolution(dispute_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Confirm"), callback_data=DisputeCb(action="confirm", dispute_id=dispute_id))
+    kb.button(text=_("Cancel"), callback_data=DisputeCb(action="cancel", dispute_id=dispute_id))
+    return kb.as_markup()
+
+
+def withdrawal_queue(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for withdrawal_id, label in items:
+        kb.button(text=label, callback_data=WithdrawalCb(action="open", withdrawal_id=withdrawal_id))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def withdrawal_actions(withdrawal_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Approve"), callback_data=WithdrawalCb(action="approve", withdrawal_id=withdrawal_id))
+    kb.button(text=_("Reject"), callback_data=WithdrawalCb(action="reject", withdrawal_id=withdrawal_id))
+    return kb.as_markup()
+
+
+def user_actions(user_id: int, *, frozen: bool) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    if frozen:
+        kb.button(text=_("Unfreeze"), callback_data=UserCb(action="unfreeze", user_id=user_id))
+    else:
+        kb.button(text=_("Freeze"), callback_data=UserCb(action="freeze", user_id=user_id))
+    kb.button(text=_("Audit trail"), callback_data=UserCb(action="audit", user_id=user_id))
+    return kb.as_markup()
+
+
+def confirm_adjustment(user_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Confirm"), callback_data=UserCb(action="confirm_adjust", user_id=user_id))
+    kb.button(text=_("Cancel"), callback_data=UserCb(action="cancel", user_id=user_id))
+    return kb.as_markup()

@@ -1,0 +1,354 @@
+"""Staff screens: a domain fact sheet (core.admin.cases) -> text in the staff member's language.
+Everything a user typed goes through fmt.escape; amounts through bot.fmt."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiogram.utils.i18n import gettext as _
+
+from bot import fmt
+from core.admin.cases import DisputeCase, PartyFacts, UserCard, WithdrawalCase
+from core.admin.models import StaffAction
+from core.admin.reports import Reconciliation, Stats, Volume
+from core.escrow.models import Dispute, Trade, TradeEvent
+from core.ledger import UserBalances
+from core.money import Asset
+from core.users import User
+
+TRANSCRIPT_CHUNK = 3500  # characters per message (Telegram allows 4096)
+
+
+def method_name(code: str | None) -> str:
+    names = {
+        "zaincash": _("ZainCash"),
+        "fastpay": _("FastPay"),
+        "qicard": _("Qi Card"),
+        "superqi": _("SuperQi"),
+        "asiahawala": _("AsiaHawala"),
+        "bank": _("Bank transfer"),
+        "cash": _("Cash in person"),
+    }
+    return names.get(code or "", code or "-")
+
+
+def event_name(kind: str) -> str:
+    names = {
+        "opened": _("trade opened"),
+        "paid": _("buyer marked paid"),
+        "released": _("coins released"),
+        "cancelled": _("cancelled, coins back to the seller"),
+        "disputed": _("dispute opened"),
+        "dispute_claimed": _("dispute taken"),
+        "dispute_resolved": _("dispute resolved"),
+        "reminded": _("buyer reminded"),
+    }
+    return names.get(kind, kind)
+
+
+def age(since: datetime, lang: str, now: datetime | None = None) -> str:
+    minutes = int(((now or datetime.now(UTC)) - since).total_seconds() // 60)
+    return fmt.duration(max(minutes, 0), lang)
+
+
+def who(user: User | None, user_id: int | None = None) -> str:
+    if user is None:
+        return fmt.isolate(str(user_id)) if user_id is not None else _("the system")
+    return fmt.isolate(fmt.escape(f"{user.display_name} ({user.id})"))
+
+
+def outcome_name(outcome: str) -> str:
+    return _("released to the buyer") if outcome == "release" else _("refunded to the seller")
+
+
+# --- disputes ------------------------------------------------------------------------------------
+
+
+def queue_label(dispute: Dispute, trade: Trade, lang: str) -> str:
+    return f"#{dispute.id} · {fmt.crypto(trade.crypto_amount, trade.asset, lang)} · {age(dispute.opened_at, lang)}"
+
+
+def party_block(title: str, party: PartyFacts, lang: str) -> str:
+    s = party.stats
+    rate = fmt.percent(s.completion_rate_30d, lang) if s.completion_rate_30d is not None else "-"
+    lines = [
+        f"<b>{title}</b>: {who(party.user)}",
+        _("Completed trades: {n} · completion rate (30 days): {rate}").format(
+            n=fmt.number(s.completed_trades, lang), rate=rate
+        ),
+        _("Feedback: 👍 {pos} 👎 {neg} · disputes: {disputes} · account age: {days} days · KYC level {kyc}").format(
+            pos=fmt.number(s.positive, lang), neg=fmt.number(s.negative, lang),
+            disputes=fmt.number(party.disputes, lang), days=fmt.number(s.account_age_days, lang),
+            kyc=fmt.number(party.user.kyc_level, lang),
+        ),
+    ]
+    if party.user.is_banned:
+        lines.append(_("⚠️ Frozen account"))
+    for st in party.statement:
+        lines.append(_("Statement: {text}").format(text=fmt.escape(st.text or _("(photo)"))))
+    if not party.statement:
+        lines.append(_("Statement: not written yet"))
+    return "\n".join(lines)
+
+
+def dispute_case(case: DisputeCase, lang: str, viewer_id: int) -> str:
+    d, t = case.dispute, case.trade
+    names = {case.seller.user.id: case.seller.user, case.buyer.user.id: case.buyer.user}
+    lines = [
+        _("<b>Dispute #{id}</b> · trade #{trade}").format(id=d.id, trade=t.id),
+        _("Amount: {crypto} for {fiat}").format(
+            crypto=fmt.crypto(t.crypto_amount, t.asset, lang), fiat=fmt.fiat(t.fiat_amount, t.fiat, lang)
+        ),
+        _("Price: {price} · method: {method}").format(
+            price=fmt.price(t.price, t.fiat, t.asset, lang), method=method_name(t.payment_method)
+        ),
+        _("In escrow: {escrow} · buyer would receive {receive}").format(
+            escrow=fmt.crypto(t.escrow_amount, t.asset, lang), receive=fmt.crypto(t.buyer_receives, t.asset, lang)
+        ),
+        _("Opened by {who}: {reason}").format(
+            who=who(names.get(d.opened_by or 0), d.opened_by), reason=fmt.escape(d.reason)
+        ),
+    ]
+    if d.resolution is not None:
+        lines.append(_("Resolved: {outcome} by {who}. Reason: {reason}").format(
+            outcome=outcome_name(d.resolution), who=fmt.isolate(str(d.resolved_by)),
+            reason=fmt.escape(d.resolution_reason or ""),
+        ))  # fmt: skip
+    elif d.owner_id == viewer_id:
+        lines.append(_("You are handling this dispute."))
+    elif d.owner_id is not None:
+        lines.append(_("Handled by {who}.").format(who=fmt.isolate(str(d.owner_id))))
+    else:
+        lines.append(_("Nobody is handling this dispute yet."))
+    lines += ["", party_block(_("Seller"), case.seller, lang), "", party_block(_("Buyer"), case.buyer, lang)]
+    lines += ["", _("<b>Timeline</b>")]
+    lines += [timeline_line(e, lang) for e in case.events]
+    return "\n".join(lines)
+
+
+def timeline_line(event: TradeEvent, lang: str) -> str:
+    actor = fmt.isolate(str(event.actor_id)) if event.actor_id else _("the system")
+    return f"{fmt.datetime(event.created_at, lang)} · {event_name(event.kind)} · {actor}"
+
+
+def transcript(case: DisputeCase, lang: str) -> list[str]:
+    """The relayed chat, oldest first, in messages short enough for Telegram."""
+    roles = {case.trade.seller_id: _("Seller"), case.trade.buyer_id: _("Buyer")}
+    lines = [_("<b>Chat of trade #{trade}</b>").format(trade=case.trade.id)]
+    if not case.chat:
+        lines.append(_("(no messages)"))
+    photo = 0
+    for m in case.chat:
+        role = roles.get(m.sender_id, _("Staff"))
+        if m.file_id:
+            photo += 1
+            body = _("[photo {n}]").format(n=photo) + (f" {fmt.escape(m.text)}" if m.text else "")
+            if m.reused:
+                body += " " + _("⚠️ this file was sent in another trade too")
+        else:
+            body = fmt.escape(m.text or "")
+        lines.append(f"{fmt.datetime(m.created_at, lang)} · <b>{role}</b>: {body}")
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + len(line) + 1 > TRANSCRIPT_CHUNK:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line[:TRANSCRIPT_CHUNK]
+    chunks.append(current)
+    return chunks
+
+
+def evidence_photos(case: DisputeCase) -> list[tuple[str, str]]:
+    """(file_id, caption) of every photo in the case: chat photos, the receipt, statement files."""
+    seen: set[str] = set()
+    out: list[tuple[str, str]] = []
+    n = 0
+    for m in case.chat:
+        if m.file_id and m.file_id not in seen:
+            n += 1
+            seen.add(m.file_id)
+            out.append((m.file_id, _("Trade #{trade}: photo {n}").format(trade=case.trade.id, n=n)))
+    if case.trade.receipt_file_id and case.trade.receipt_file_id not in seen:
+        seen.add(case.trade.receipt_file_id)
+        out.append((case.trade.receipt_file_id, _("Trade #{trade}: receipt").format(trade=case.trade.id)))
+    for party, role in ((case.seller, _("Seller")), (case.buyer, _("Buyer"))):
+        for st in party.statement:
+            if st.file_id and st.file_id not in seen:
+                seen.add(st.file_id)
+                out.append((st.file_id, _("{role}'s statement").format(role=role)))
+    return out
+
+
+def confirm_resolution(case: DisputeCase, outcome: str, reason: str, lang: str) -> str:
+    t = case.trade
+    if outcome == "release":
+        head = _("Release {amount} to the buyer {buyer}?").format(
+            amount=fmt.crypto(t.buyer_receives, t.asset, lang), buyer=who(case.buyer.user)
+        )
+    else:
+        head = _("Refund {amount} to the seller {seller}?").format(
+            amount=fmt.crypto(t.escrow_amount, t.asset, lang), seller=who(case.seller.user)
+        )
+    return "\n".join(
+        [head, _("Reason: {reason}").format(reason=fmt.escape(reason)), _("This cannot be undone.")]
+    )
+
+
+# --- withdrawals ---------------------------------------------------------------------------------
+
+
+def withdrawal_label(w_id: int, amount: int, asset: str, lang: str) -> str:
+    return f"#{w_id} · {fmt.crypto(amount, asset, lang)}"
+
+
+def balances_lines(balances: dict[Asset, UserBalances], lang: str) -> list[str]:
+    lines = []
+    for asset, b in balances.items():
+        lines.append(
+            _("{asset}: available {available} · in offers {offers} · in escrow {escrow} · in withdrawals {wd}").format(
+                asset=asset.value,
+                available=fmt.crypto(b.available, asset, lang),
+                offers=fmt.crypto(b.in_offers, asset, lang),
+                escrow=fmt.crypto(b.in_escrow, asset, lang),
+                wd=fmt.crypto(b.in_withdrawals, asset, lang),
+            )
+        )
+    return lines or [_("No balances.")]
+
+
+def withdrawal_case(case: WithdrawalCase, lang: str) -> str:
+    w = case.withdrawal
+    if case.address_uses_by_user:
+        used = _("used by this user before ({n} times)").format(n=fmt.number(case.address_uses_by_user, lang))
+    elif case.address_uses:
+        used = _("⚠️ new for this user, used by others before ({n} times)").format(
+            n=fmt.number(case.address_uses, lang)
+        )
+    else:
+        used = _("⚠️ never used before")
+    lines = [
+        _("<b>Withdrawal #{id}</b> · {status}").format(id=w.id, status=w.status),
+        _("User: {who} · KYC level {kyc}").format(who=who(case.user), kyc=fmt.number(case.user.kyc_level, lang)),
+        _("Amount: {amount} (network fee {fee})").format(
+            amount=fmt.crypto(w.amount, w.asset, lang), fee=fmt.crypto(w.fee, w.asset, lang)
+        ),
+        _("To: {address}").format(address=fmt.address(w.to_address)),
+        _("Address: {used}").format(used=used),
+        _("Approvals: {have} of {need}").format(
+            have=fmt.number(len(case.approvers), lang), need=fmt.number(w.approvals_needed, lang)
+        ),
+        _("Requested: {when}").format(when=fmt.datetime(w.created_at, lang)),
+    ]
+    if case.user.is_banned:
+        lines.append(_("⚠️ Frozen account"))
+    lines += ["", _("<b>Balances</b>"), *balances_lines(dict(case.balances), lang)]
+    lines += ["", _("<b>Earlier withdrawals</b>")]
+    if not case.history:
+        lines.append(_("None."))
+    for h in case.history:
+        lines.append(f"#{h.id} · {fmt.crypto(h.amount, h.asset, lang)} · {h.status} · {fmt.datetime(h.created_at, lang)}")
+    return "\n".join(lines)
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+
+def user_card(card: UserCard, lang: str) -> str:
+    u, s = card.user, card.stats
+    flags = []
+    if u.is_banned:
+        flags.append(_("frozen"))
+    if u.bot_blocked:
+        flags.append(_("blocked the bot"))
+    if u.tier == "premium":
+        flags.append(_("premium"))
+    lines = [
+        _("<b>User</b> {who}").format(who=who(u)),
+        _("KYC level {kyc} · language {language} · joined {when}").format(
+            kyc=fmt.number(u.kyc_level, lang), language=u.language or "-", when=fmt.datetime(u.created_at, lang)
+        ),
+        _("Flags: {flags}").format(flags=", ".join(flags) if flags else _("none")),
+        _("Completed trades: {n} · disputes: {d} (open {o})").format(
+            n=fmt.number(s.completed_trades, lang), d=fmt.number(card.disputes, lang),
+            o=fmt.number(card.open_disputes, lang),
+        ),
+        "",
+        _("<b>Balances</b>"),
+        *balances_lines(dict(card.balances), lang),
+        "",
+        _("<b>Latest trades</b>"),
+    ]
+    if not card.trades:
+        lines.append(_("None."))
+    for t in card.trades:
+        role = _("seller") if t.seller_id == u.id else _("buyer")
+        lines.append(f"#{t.id} · {role} · {fmt.crypto(t.crypto_amount, t.asset, lang)} · {t.status}")
+    return "\n".join(lines)
+
+
+def audit_lines(rows: list[StaffAction], lang: str) -> str:
+    if not rows:
+        return _("No staff actions recorded.")
+    out = []
+    for r in rows:
+        line = f"{fmt.datetime(r.created_at, lang)} · {fmt.isolate(str(r.actor_id))} · {r.action} · {r.target}"
+        if r.reason:
+            line += " · " + fmt.escape(r.reason)
+        out.append(line)
+    return "\n".join(out)
+
+
+# --- reports -------------------------------------------------------------------------------------
+
+
+def _volumes(volumes: list[Volume], lang: str) -> list[str]:
+    if not volumes:
+        return [_("No completed trades.")]
+    return [
+        _("{asset}/{fiat}: {trades} trades · {crypto} · {fiat_total}").format(
+            asset=v.asset, fiat=v.fiat, trades=fmt.number(v.trades, lang),
+            crypto=fmt.crypto(v.crypto, v.asset, lang), fiat_total=fmt.fiat(v.fiat_total, v.fiat, lang),
+        )
+        for v in volumes
+    ]
+
+
+def stats(s: Stats, lang: str) -> str:
+    return "\n".join(
+        [
+            _("<b>The market</b>"),
+            _("Users: {n}").format(n=fmt.number(s.users, lang)),
+            _("Active offers: {n}").format(n=fmt.number(s.active_offers, lang)),
+            _("Open trades: {n}").format(n=fmt.number(s.open_trades, lang)),
+            _("Open disputes: {n}").format(n=fmt.number(s.open_disputes, lang)),
+            _("Withdrawals waiting for approval: {n}").format(n=fmt.number(s.pending_withdrawals, lang)),
+            "",
+            _("<b>Volume today</b>"),
+            *_volumes(s.today, lang),
+            "",
+            _("<b>Volume, last 30 days</b>"),
+            *_volumes(s.last_30_days, lang),
+        ]
+    )
+
+
+def reconciliation(r: Reconciliation, lang: str) -> str:
+    lines = [_("<b>Ledger audit</b>: {result}").format(result=_("OK") if r.ledger.ok else _("PROBLEMS FOUND"))]
+    lines += [f"✅ {fmt.escape(c)}" for c in r.ledger.checks]
+    lines += [f"❌ {fmt.escape(v)}" for v in r.ledger.violations]
+    lines += ["", _("<b>Hot wallet</b>")]
+    if r.wallet is None:
+        lines.append(
+            _("Not checked: {why}").format(why=fmt.escape(r.wallet_error or _("no node or hot wallet configured")))
+        )
+    else:
+        for a in r.wallet:
+            mark = "⚠️" if a.alert else "✅"
+            lines.append(
+                _("{mark} {asset}: hot {hot} · owed to users {owed} · pending withdrawals {pending}").format(
+                    mark=mark, asset=a.asset.value, hot=fmt.crypto(a.hot, a.asset, lang),
+                    owed=fmt.crypto(a.liabilities, a.asset, lang), pending=fmt.crypto(a.pending_withdrawals, a.asset, lang),
+                )
+            )
+    return "\n".join(lines)

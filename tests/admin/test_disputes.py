@@ -1,0 +1,116 @@
+"""A disputed trade, end to end: statements, the push with Take, a moderator's case screen with
+the transcript and the receipt, a refund with a reason, and everything it must leave behind."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from core.admin import actions, audit
+from core.errors import DomainError
+from core.escrow import chat, disputes
+from core.escrow.models import Trade, TradeStatus
+from core.ledger import AccountRef
+from tests.admin.conftest import Staffed
+
+PHOTO = b"\xff\xd8\xff\xe0" + b"receipt-pixels" * 40
+
+
+async def test_moderator_refunds_a_disputed_trade(staffed: Staffed) -> None:
+    m, admin = staffed.market, staffed.admin1
+    seller, buyer = await staffed.person("Sami"), await staffed.person("Bashar")
+    moderator = await staffed.person("Mona")
+
+    # A listed admin makes Mona a moderator through the bot; before that she gets nothing.
+    await moderator.send(m.admin_bot, "/disputes")
+    await moderator.wait_for(m.admin_bot, contains="only for the KOXX P2P team")
+    await admin.send(m.admin_bot, f"/mods add @{moderator.username}")
+    await admin.wait_for(m.admin_bot, contains="is now a moderator")
+
+    # The buyer's receipt photo is a real Telegram file (sent to the traders' bot).
+    photo_msg = await buyer.send_photo(m.traders, PHOTO)
+    big = photo_msg.photo[-1]
+    trade = await staffed.paid_trade(seller, buyer, receipt=(big["file_id"], big["file_unique_id"]))
+    escrow = AccountRef.trade_escrow(trade.id, trade.seller_id)
+    reserve = AccountRef.offer_reserve(trade.offer_id, seller.id)
+    reserve_before = await staffed.bal(reserve)
+    assert await staffed.bal(escrow) == trade.escrow_amount > 0
+
+    async with staffed.tx() as s:
+        await chat.add_message(s, trade_id=trade.id, sender_id=buyer.id, text="I sent 131000 by ZainCash")
+        await chat.add_message(s, trade_id=trade.id, sender_id=seller.id, text="Nothing arrived")
+        dispute = await disputes.open_dispute(s, trade_id=trade.id, actor_id=buyer.id, reason="Seller does not release")
+        await disputes.add_statement(s, trade_id=trade.id, author_id=buyer.id, text="Paid at 10:05, receipt attached")
+        await disputes.add_statement(s, trade_id=trade.id, author_id=seller.id, text="My ZainCash shows nothing")
+
+    # Every admin and moderator is told, with a Take button.
+    await admin.wait_for(m.admin_bot, contains=f"New dispute #{dispute.id}")
+    push = await moderator.wait_for(m.admin_bot, contains=f"New dispute #{dispute.id}")
+    assert "Take" in push.buttons[0]
+    await moderator.press(m.admin_bot, "Take", message=push)
+
+    # The case: transcript, the receipt photo (by file_id), then the facts with both statements.
+    transcript = await moderator.wait_for(m.admin_bot, contains=f"Chat of trade #{trade.id}")
+    assert "I sent 131000 by ZainCash" in transcript.text and "Nothing arrived" in transcript.text
+    photo = await moderator.wait_for(m.admin_bot, match=lambda msg: msg.photo is not None)
+    assert photo.photo[-1]["file_unique_id"] == big["file_unique_id"]
+    case = await moderator.wait_for(m.admin_bot, contains=f"Dispute #{dispute.id}")
+    for fact in ("You are handling this dispute", "Paid at 10:05, receipt attached", "My ZainCash shows nothing",
+                 "131,000 IQD", "ZainCash", "trade opened", "buyer marked paid", "dispute opened"):  # fmt: skip
+        assert fact in case.text, fact
+    assert ["Release to buyer", "Refund to seller"] in case.buttons
+
+    # Someone else pressing Take is told who has it.
+    owned = await (await admin.press(m.admin_bot, "Take")).answer()
+    assert owned.show_alert and str(moderator.id) in owned.text and "already handling" in owned.text
+
+    # Refund with a reason, confirmed once more.
+    await moderator.press(m.admin_bot, "Refund to seller", message=case)
+    await moderator.wait_for(m.admin_bot, contains="Write the reason")
+    await moderator.send(m.admin_bot, "No payment reached the seller's ZainCash")
+    confirm = await moderator.wait_for(m.admin_bot, contains="Refund")
+    assert "cannot be undone" in confirm.text and "No payment reached" in confirm.text
+    await moderator.press(m.admin_bot, "Confirm", message=confirm)
+    await moderator.wait_for(m.admin_bot, contains="refunded to the seller", edited=True)
+
+    # Money, state, notifications, audit (the push comes from the outbox: the change committed).
+    await admin.wait_for(m.admin_bot, contains=f"Dispute #{dispute.id} resolved by")
+    async with m.session_factory() as s:
+        done = await s.get(Trade, trade.id)
+        assert done is not None and done.status == TradeStatus.CANCELLED
+        found = await disputes.get_dispute(s, dispute.id)
+        assert (found.resolution, found.resolved_by) == ("refund", moderator.id)
+        trail = await audit.for_trade(s, trade.id)
+    assert await staffed.bal(escrow) == 0
+    assert await staffed.bal(reserve) == reserve_before + trade.escrow_amount  # back into the open offer
+    assert await staffed.bal(AccountRef.user(buyer.id)) == 0
+    assert [(r.action, r.actor_id) for r in reversed(trail)] == [
+        ("dispute.take", moderator.id), ("dispute.refund", moderator.id)
+    ]
+    assert trail[0].reason == "No payment reached the seller's ZainCash"
+    told = await staffed.outbox("dispute.resolved", trade_id=trade.id)
+    assert {r.recipient for r in told} >= {f"user:{seller.id}", f"user:{buyer.id}", "admins"}
+    assert all(r.payload["reason"] == "No payment reached the seller's ZainCash" for r in told)
+
+    # A second resolution is refused, whoever tries, and changes nothing.
+    with pytest.raises(DomainError) as refused:
+        async with staffed.tx() as s:
+            await actions.resolve_dispute(s, m.runtime.settings, actor_id=admin.id, dispute_id=dispute.id,
+                                          outcome="release", reason="second try")  # fmt: skip
+    assert refused.value.code == "dispute_resolved"
+    await moderator.press(m.admin_bot, "Release to buyer", message=case)
+    await moderator.wait_for(m.admin_bot, contains="Write the reason")
+    await moderator.send(m.admin_bot, "changed my mind")
+    again = await moderator.wait_for(m.admin_bot, contains="Release")
+    second = await (await moderator.press(m.admin_bot, "Confirm", message=again)).answer()
+    assert "already resolved" in second.text
+    assert await staffed.bal(AccountRef.user(buyer.id)) == 0
+    assert len(await staffed.outbox("trade.completed", trade_id=trade.id)) == 0
+
+    # The audit trail refuses to be rewritten.
+    async with m.session_factory() as s:
+        with pytest.raises(Exception, match="append-only"):
+            await s.execute(text("UPDATE staff_actions SET reason = 'x' WHERE trade_id = :t"), {"t": trade.id})
+        await s.rollback()
+        with pytest.raises(Exception, match="append-only"):
+            await s.execute(text("DELETE FROM staff_actions WHERE trade_id = :t"), {"t": trade.id})
