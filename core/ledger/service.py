@@ -77,7 +77,8 @@ async def post_entry(
     result and moves nothing; the same key with other postings or kind raises
     IdempotencyConflict. Raises InsufficientFunds (nothing written; the transaction stays
     usable) if an account that may not go negative would, UnbalancedEntry if the postings do
-    not sum to zero per asset.
+    not sum to zero per asset. ``ref`` and ``memo`` are kept with the entry but are not part
+    of its identity: a replay with another memo is still a replay.
     """
     if not kind or len(kind) > 32:
         raise ValueError("kind must be 1..32 characters")
@@ -92,7 +93,8 @@ async def post_entry(
         "kind": kind,
         "key": key,
         "ref": ref,
-        "memo": None if memo is None else json.dumps(memo, ensure_ascii=False, sort_keys=True),
+        # Decimals (prices, fiat totals) are kept as their exact text.
+        "memo": None if memo is None else json.dumps(memo, ensure_ascii=False, sort_keys=True, default=str),
         "fingerprint": _fingerprint(kind, lines),
         "owner_kinds": [acc.owner_kind for acc in accounts],
         "owner_ids": [acc.owner_id for acc in accounts],

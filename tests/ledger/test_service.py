@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
@@ -387,7 +388,7 @@ async def test_statement_is_newest_first_and_pages(session_factory, deposit):
                 asset=USDT,
                 amount=10 + i,
                 ref=f"transfer:{i}",
-                memo={"to": bob, "n": i},
+                memo={"to": bob, "n": i, "price": Decimal("1520.25")},
             )
         # an entry that does not touch alice's available balance is not on her statement
         await transfer(
@@ -406,7 +407,7 @@ async def test_statement_is_newest_first_and_pages(session_factory, deposit):
             ("transfer", -13, "transfer:3"),
             ("transfer", -12, "transfer:2"),
         ]
-        assert lines[0].memo == {"to": bob, "n": 4}
+        assert lines[0].memo == {"to": bob, "n": 4, "price": "1520.25"}
         rest = await statement(s, alice, limit=10, before_entry_id=lines[-1].entry_id)
         assert [(x.kind, x.amount, x.asset) for x in rest] == [
             ("transfer", -11, USDT),
