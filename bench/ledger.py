@@ -99,6 +99,7 @@ async def _clients(
     engine = make_engine(url, pool_size=clients, max_overflow=0, pool_pre_ping=pre_ping)
     factory = make_session_factory(engine)
     done = refused = 0
+
     # Connect every client before the clock starts (pgbench does not count connecting either).
     async def connect() -> None:
         async with engine.connect():
@@ -116,8 +117,15 @@ async def _clients(
             i += 1
             try:
                 async with factory() as s, s.begin():
-                    await transfer(s, kind="transfer", key=f"bench:{worker}:{n}:{i}", src=AccountRef.user(a),
-                                   dst=AccountRef.user(b), asset=Asset.USDT, amount=rng.randint(1, 1_000_000))
+                    await transfer(
+                        s,
+                        kind="transfer",
+                        key=f"bench:{worker}:{n}:{i}",
+                        src=AccountRef.user(a),
+                        dst=AccountRef.user(b),
+                        asset=Asset.USDT,
+                        amount=rng.randint(1, 1_000_000),
+                    )
                 done += 1
             except InsufficientFunds:
                 refused += 1
@@ -130,7 +138,11 @@ async def _clients(
 
 
 def _worker(
-    url: str, worker: int, clients: int, opts: Options, out: multiprocessing.Queue  # type: ignore[type-arg]
+    url: str,
+    worker: int,
+    clients: int,
+    opts: Options,
+    out: multiprocessing.Queue,  # type: ignore[type-arg]
 ) -> None:
     out.put(asyncio.run(_clients(url, worker, clients, opts.accounts, opts.seconds, opts.pre_ping)))
 
@@ -149,10 +161,15 @@ def run_ledger(opts: Options, url: str, round_no: int) -> float:
     """One timed run of the ledger clients; returns transfers per second."""
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
-    split = [opts.clients // opts.workers + (1 if w < opts.clients % opts.workers else 0)
-             for w in range(opts.workers)]
-    procs = [ctx.Process(target=_worker, args=(url, round_no * 100 + w, n, opts, out))
-             for w, n in enumerate(split) if n]
+    split = [
+        opts.clients // opts.workers + (1 if w < opts.clients % opts.workers else 0)
+        for w in range(opts.workers)
+    ]
+    procs = [
+        ctx.Process(target=_worker, args=(url, round_no * 100 + w, n, opts, out))
+        for w, n in enumerate(split)
+        if n
+    ]
     for p in procs:
         p.start()
     results = [out.get() for _ in procs]
@@ -161,9 +178,12 @@ def run_ledger(opts: Options, url: str, round_no: int) -> float:
     done = sum(r[0] for r in results)
     refused = sum(r[1] for r in results)
     rate = done / opts.seconds
-    print(f"ledger: {done} transfers in {opts.seconds:.0f} s by {opts.clients} clients in {len(procs)} "
-          f"process(es) over {opts.accounts} accounts, pool_pre_ping={opts.pre_ping} ({refused} refused): "
-          f"{rate:.0f} transfers/s", flush=True)
+    print(
+        f"ledger: {done} transfers in {opts.seconds:.0f} s by {opts.clients} clients in {len(procs)} "
+        f"process(es) over {opts.accounts} accounts, pool_pre_ping={opts.pre_ping} ({refused} refused): "
+        f"{rate:.0f} transfers/s",
+        flush=True,
+    )
     return rate
 
 
@@ -210,13 +230,19 @@ def run_pgbench(opts: Options, name: str) -> float:
     """One timed run of pgbench's built-in tpcb-like script; returns its TPS."""
     result = subprocess.run(
         [_pgbench(), "-c", str(opts.clients), "-j", "2", "-T", str(int(opts.seconds)), *_pg_args(name)],
-        check=True, env=_pg_env(), capture_output=True, text=True,
+        check=True,
+        env=_pg_env(),
+        capture_output=True,
+        text=True,
     )
     match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", result.stdout)
     if not match:
         raise SystemExit(f"could not read pgbench's output:\n{result.stdout}")
     tps = float(match.group(1))
-    print(f"pgbench: tpcb-like, scale 1, -c {opts.clients} -j 2 -T {int(opts.seconds)}: {tps:.0f} TPS", flush=True)
+    print(
+        f"pgbench: tpcb-like, scale 1, -c {opts.clients} -j 2 -T {int(opts.seconds)}: {tps:.0f} TPS",
+        flush=True,
+    )
     return tps
 
 
@@ -227,8 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--accounts", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2, help="client processes for the ledger side")
     parser.add_argument("--pre-ping", action="store_true", help="ledger clients use pool_pre_ping")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="alternate ledger and pgbench runs this many times (evens out a busy machine)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="alternate ledger and pgbench runs this many times (evens out a busy machine)",
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     opts = Options(args.seconds, args.clients, args.accounts, args.workers, args.pre_ping)
     _pgbench()  # fail early if it is missing
@@ -248,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_drop_db(pgbench_db))
     rate, tps = sum(rates) / len(rates), sum(tpss) / len(tpss)
     ratio = rate / tps if tps else float("nan")
-    print(f"ledger {rate:.0f} transfers/s / pgbench {tps:.0f} TPS = ratio {ratio:.2f} (goal >= 0.5)", flush=True)
+    print(
+        f"ledger {rate:.0f} transfers/s / pgbench {tps:.0f} TPS = ratio {ratio:.2f} (goal >= 0.5)", flush=True
+    )
     return 0
 
 

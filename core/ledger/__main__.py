@@ -24,7 +24,9 @@ async def _audit(url: str) -> int:
         print(f"checked: {line}")
     for line in report.violations:
         print(f"VIOLATION: {line}")
-    print("ledger audit: OK" if report.ok else f"ledger audit: FAILED ({len(report.violations)} violation(s))")
+    print(
+        "ledger audit: OK" if report.ok else f"ledger audit: FAILED ({len(report.violations)} violation(s))"
+    )
     return 0 if report.ok else 1
 
 

@@ -59,7 +59,8 @@ def _check_balanced(lines: dict[tuple[AccountRef, Asset], int]) -> None:
 
 def _fingerprint(kind: str, lines: dict[tuple[AccountRef, Asset], int]) -> str:
     canonical = sorted(
-        f"{acc.owner_kind}:{acc.owner_id}:{acc.purpose}:{asset}:{amount}" for (acc, asset), amount in lines.items()
+        f"{acc.owner_kind}:{acc.owner_id}:{acc.purpose}:{asset}:{amount}"
+        for (acc, asset), amount in lines.items()
     )
     return hashlib.sha256("\n".join([kind, *canonical]).encode()).hexdigest()
 

@@ -45,8 +45,9 @@ async def private_engine(private_server_url: str) -> AsyncIterator[AsyncEngine]:
 async def private_url(private_server_url: str, private_engine: AsyncEngine) -> str:
     """The private database, emptied of ledger rows (earlier tests may have corrupted some)."""
     async with private_engine.begin() as conn:
-        await conn.execute(text(
-            "TRUNCATE ledger_postings, ledger_entries, ledger_accounts RESTART IDENTITY CASCADE"))
+        await conn.execute(
+            text("TRUNCATE ledger_postings, ledger_entries, ledger_accounts RESTART IDENTITY CASCADE")
+        )
     return private_server_url
 
 

@@ -152,8 +152,15 @@ async def test_clients_racing_to_create_the_same_new_accounts(private_factory):
     for all of them, in different orders): each is created once, nothing deadlocks."""
     async with private_factory() as s, s.begin():
         for user in USERS:
-            await transfer(s, kind="deposit", key=f"fund:{user}", src=AccountRef.platform(Purpose.DEPOSITS),
-                           dst=AccountRef.user(user), asset=Asset.USDT, amount=FUNDING)
+            await transfer(
+                s,
+                kind="deposit",
+                key=f"fund:{user}",
+                src=AccountRef.platform(Purpose.DEPOSITS),
+                dst=AccountRef.user(user),
+                asset=Asset.USDT,
+                amount=FUNDING,
+            )
     expected: dict[AccountRef, int] = defaultdict(int)
 
     async def client(n: int, round_no: int) -> None:
@@ -172,8 +179,9 @@ async def test_clients_racing_to_create_the_same_new_accounts(private_factory):
     async with private_factory() as s:
         for account, amount in expected.items():
             assert await balance(s, account, Asset.USDT) == amount
-        accounts = (await s.execute(text(
-            "SELECT count(*) FROM ledger_accounts WHERE owner_kind = 'trade'"))).scalar_one()
+        accounts = (
+            await s.execute(text("SELECT count(*) FROM ledger_accounts WHERE owner_kind = 'trade'"))
+        ).scalar_one()
         assert accounts == len(expected) == 15 * 4
         report = await audit(s)
         assert report.ok, report.violations
