@@ -28,7 +28,7 @@ from .errors import ApiError, too_many_requests
 from .files import document_dict, photo_sizes, store_file
 from .formatting import command_entities
 from .params import Params, Upload
-from .state import CallbackAnswer, CallbackRec, RateRule, SimBot, SimChat, StoredMessage, World, now
+from .state import ApiCall, CallbackAnswer, CallbackRec, RateRule, SimBot, SimChat, StoredMessage, World, now
 from .views import SimMessage, find_button
 
 BotRef = Any  # SimBot, token, username ("koxx_bot" / "@koxx_bot"), bot id or an aiogram Bot
@@ -447,6 +447,19 @@ class TelegramSandbox(World):
 
         key = json.dumps(scope or {"type": "default"}, sort_keys=True, separators=(",", ":"))
         return copy.deepcopy(self.find_bot(bot).commands.get((key, language_code), []))
+
+    def calls(self, bot: BotRef, method: str | None = None) -> list[ApiCall]:
+        """The bot's Bot API requests so far, oldest first (getUpdates left out), e.g. to check
+        that a notifier waited out a 429 or sent nothing."""
+        sim_bot = self.find_bot(bot)
+        wanted = method.lower() if method else None
+        return [c for c in self.api_calls
+                if c.bot_id == sim_bot.id and (wanted is None or c.method.lower() == wanted)]  # fmt: skip
+
+    def unanswered_callbacks(self, bot: BotRef | None = None) -> list[CallbackRec]:
+        """Button presses the bot never answered (the user would see a spinner)."""
+        bot_id = None if bot is None else self.find_bot(bot).id
+        return [c for c in self.callbacks.values() if c.answer is None and bot_id in (None, c.bot_id)]
 
     def deliveries(self, bot: BotRef) -> list[Any]:
         """Every webhook POST so far (update_id, HTTP status, error, redelivery)."""

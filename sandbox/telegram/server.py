@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -11,7 +12,8 @@ from aiohttp import web
 from .errors import NOT_FOUND, ApiError
 from .files import by_path
 from .methods import dispatch
-from .params import read_params
+from .params import Params, read_params
+from .state import ApiCall
 from .web import setup_web
 
 if TYPE_CHECKING:
@@ -31,16 +33,26 @@ async def handle_method(request: web.Request) -> web.Response:
     name = request.match_info["method"]
     try:
         bot = tg.bot_for_token(request.match_info["token"])
+    except ApiError as exc:
+        return _json(exc.body(), exc.code)
+    status, description = 200, None
+    params = Params({})
+    try:
         params = await read_params(request)
         tg.check_rate(bot, name, params)
         result = await dispatch(tg, bot, name, params)
+        response = _json({"ok": True, "result": result})
     except ApiError as exc:
-        log.debug("%s -> %s %s", name, exc.code, exc.description)
-        return _json(exc.body(), exc.code)
+        status, description = exc.code, exc.description
+        response = _json(exc.body(), exc.code)
     except Exception:  # a bug in the stand-in: say so in Telegram's shape, keep serving
         log.exception("%s failed in the Telegram sandbox", name)
-        return _json({"ok": False, "error_code": 500, "description": "Internal Server Error"}, 500)
-    return _json({"ok": True, "result": result})
+        status, description = 500, "Internal Server Error"
+        response = _json({"ok": False, "error_code": 500, "description": description}, 500)
+    if name.lower() != "getupdates":
+        shown = {**params.values, **{k: f"<file {u.filename}>" for k, u in params.uploads.items()}}
+        tg.api_calls.append(ApiCall(bot.id, name, shown, status, description, time.monotonic()))
+    return response
 
 
 async def handle_file(request: web.Request) -> web.Response:

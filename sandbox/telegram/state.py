@@ -6,6 +6,7 @@ Everything lives in one event loop; nothing here is thread-safe and nothing need
 from __future__ import annotations
 
 import asyncio
+import collections
 import copy
 import itertools
 import re
@@ -204,6 +205,18 @@ class Event:
 
 
 @dataclass
+class ApiCall:
+    """One Bot API request as the stand-in answered it (files shown as their names)."""
+
+    bot_id: int
+    method: str
+    params: dict[str, Any]
+    status: int  # 200, or the error_code
+    description: str | None
+    at: float  # time.monotonic()
+
+
+@dataclass
 class RateRule:
     """The next ``remaining`` calls of a bot (optionally only for one chat) answer 429."""
 
@@ -230,6 +243,7 @@ class World:
         self.events: list[Event] = []
         self.rate_rules: list[RateRule] = []
         self.chat_actions: list[tuple[int, int, str]] = []
+        self.api_calls: collections.deque[ApiCall] = collections.deque(maxlen=20_000)
         self.closing = False  # set when the server stops: long-lived requests end
         self._ids = itertools.count(1)
         self._changed = asyncio.Event()

@@ -72,6 +72,11 @@ async def test_get_updates_offset_timeout_and_allowed_updates(
         update.callback_query.message is not None
         and update.callback_query.message.message_id == sent.message_id
     )
+    assert [c.data for c in tg.unanswered_callbacks(token)] == ["a"]
+    await bot.answer_callback_query(update.callback_query.id)
+    assert tg.unanswered_callbacks(token) == []
+    with pytest.raises(TelegramBadRequest, match="query is too old and response timeout expired"):
+        await bot.answer_callback_query(update.callback_query.id)  # only once
 
 
 async def test_photo_upload_get_file_and_download(
