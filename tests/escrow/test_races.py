@@ -197,3 +197,20 @@ async def test_two_admins_resolve_at_once(world: World, outcomes: tuple[str, str
             assert await world.available(buyer) == 0
         assert await world.escrow(trade) == 0
     await world.audit_ok()
+
+
+async def test_the_same_receipt_sent_in_two_trades_at_once_is_flagged_once(world: World) -> None:
+    for round_ in range(ROUNDS):
+        first, _seller, buyer = await _open_trade(world)
+        second, _seller2, buyer2 = await _open_trade(world)
+        photo = f"same-photo-{first.id}-{round_}"
+        results = await _race(
+            world,
+            partial(escrow.add_message, trade_id=first.id, sender_id=buyer, file_id="a", file_unique_id=photo),
+            partial(escrow.add_message, trade_id=second.id, sender_id=buyer2, file_id="b", file_unique_id=photo),
+        )
+        _codes(results)
+        assert sorted(r.reused for r in results) == [False, True]
+        flagged = next(r for r in results if r.reused)
+        other = first.id if flagged.message.trade_id == second.id else second.id
+        assert flagged.reused_in == (other,)
