@@ -42,7 +42,9 @@ def store_file(world: World, upload: Upload, kind: str) -> FileRec:
     if kind != "photo":
         name = upload.filename or "file"
         ext = "." + name.rsplit(".", 1)[1] if "." in name else ""
-        return _new_rec(world, upload.data, kind, ext, mime_type=upload.content_type, file_name=upload.filename)
+        return _new_rec(
+            world, upload.data, kind, ext, mime_type=upload.content_type, file_name=upload.filename
+        )
     image = _open_image(upload.data)
     width, height = image.size if image is not None else (1, 1)
     rec = _new_rec(world, upload.data, kind, ".jpg", width=width, height=height)

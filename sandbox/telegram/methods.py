@@ -104,7 +104,7 @@ def parse_markup(p: Params, *, inline_only: bool = False) -> tuple[dict[str, Any
 
 def _inline_rows(rows: Any) -> list[list[dict[str, Any]]]:
     if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-        raise bad_request("can't parse inline keyboard button: field \"inline_keyboard\" must be an Array")
+        raise bad_request('can\'t parse inline keyboard button: field "inline_keyboard" must be an Array')
     if sum(len(r) for r in rows) > MAX_BUTTONS:
         raise bad_request("reply markup is too long")
     clean = []
@@ -112,7 +112,7 @@ def _inline_rows(rows: Any) -> list[list[dict[str, Any]]]:
         out = []
         for button in row:
             if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-                raise bad_request("can't parse inline keyboard button: Field \"text\" must be of type String")
+                raise bad_request('can\'t parse inline keyboard button: Field "text" must be of type String')
             button = {k: v for k, v in button.items() if v is not None}
             if "callback_data" in button:
                 size = len(str(button["callback_data"]).encode("utf-8"))
@@ -122,8 +122,9 @@ def _inline_rows(rows: Any) -> list[list[dict[str, Any]]]:
                 if not str(button["url"]).strip():
                     raise bad_request("BUTTON_URL_INVALID")
             elif len(button) == 1:
-                raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the "
-                                  "inline keyboard")
+                raise bad_request(
+                    "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+                )
             out.append(button)
         clean.append(out)
     return clean
@@ -389,7 +390,8 @@ async def send_chat_action(world: World, bot: SimBot, p: Params) -> Any:
 def _chat_full(target: Any) -> dict[str, Any]:
     base = target.chat_dict()
     gifts = dict.fromkeys(
-        ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription", "gifts_from_channels"), False
+        ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription", "gifts_from_channels"),
+        False,
     )
     return {**base, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}
 
@@ -527,7 +529,8 @@ TERMINATED = ApiError(
     409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 )
 WEBHOOK_ACTIVE = ApiError(
-    409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the "
+    409,
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the "
     "webhook first",
 )
 
@@ -593,7 +596,11 @@ async def delete_webhook(world: World, bot: SimBot, p: Params) -> Any:
 
 @method("getWebhookInfo")
 async def get_webhook_info(world: World, bot: SimBot, p: Params) -> Any:
-    info: dict[str, Any] = {"url": "", "has_custom_certificate": False, "pending_update_count": len(bot.updates)}
+    info: dict[str, Any] = {
+        "url": "",
+        "has_custom_certificate": False,
+        "pending_update_count": len(bot.updates),
+    }
     wh = bot.webhook
     if wh is not None:
         info.update(url=wh.url, max_connections=wh.max_connections,

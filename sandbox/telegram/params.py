@@ -53,7 +53,9 @@ class Params:
     def require_int(self, name: str) -> int:
         value = self.integer(name)
         if value is None:
-            raise bad_request(f"{name} is empty" if name != "message_id" else "message identifier is not specified")
+            raise bad_request(
+                f"{name} is empty" if name != "message_id" else "message identifier is not specified"
+            )
         return value
 
     def flag(self, name: str, default: bool = False) -> bool:

@@ -1,12 +1,12 @@
 """The control API: create bots, users and channels, act as users, look at what they see.
 
-    tg = TelegramSandbox()
-    await tg.start()                      # http://127.0.0.1:<port>, see tg.url
-    tg.add_bot("123:abc", username="koxx_bot")
-    alice = tg.add_user("Alice", username="alice", language_code="ar")
-    await alice.send("koxx_bot", "/start")
-    welcome = await alice.wait_for("koxx_bot", contains="Welcome")
-    await alice.press("koxx_bot", "Buy")
+tg = TelegramSandbox()
+await tg.start()                      # http://127.0.0.1:<port>, see tg.url
+tg.add_bot("123:abc", username="koxx_bot")
+alice = tg.add_user("Alice", username="alice", language_code="ar")
+await alice.send("koxx_bot", "/start")
+welcome = await alice.wait_for("koxx_bot", contains="Welcome")
+await alice.press("koxx_bot", "Buy")
 """
 
 from __future__ import annotations
@@ -33,9 +33,13 @@ from .views import SimMessage, find_button
 
 BotRef = Any  # SimBot, token, username ("koxx_bot" / "@koxx_bot"), bot id or an aiogram Bot
 # Methods that never count against simulated rate limits (polling and bot setup).
-_UNLIMITED = frozenset({"getupdates", "getme", "setwebhook", "deletewebhook", "getwebhookinfo", "logout", "close"})
+_UNLIMITED = frozenset(
+    {"getupdates", "getme", "setwebhook", "deletewebhook", "getwebhookinfo", "logout", "close"}
+)
 _SENDING = ("send", "copy", "forward")
-_DEEP_LINK = re.compile(r"^(?:https?://)?(?:t\.me|telegram\.me)/([A-Za-z0-9_]{3,32})(?:\?start=([A-Za-z0-9_-]{1,64}))?$")
+_DEEP_LINK = re.compile(
+    r"^(?:https?://)?(?:t\.me|telegram\.me)/([A-Za-z0-9_]{3,32})(?:\?start=([A-Za-z0-9_-]{1,64}))?$"
+)
 
 
 class SandboxTimeout(AssertionError):
@@ -310,7 +314,11 @@ class TelegramSandbox(World):
 
     def _member_update(self, bot: SimBot, user: SimUser, old: str, new: str) -> None:
         def member(status: str) -> dict[str, Any]:
-            return {"status": status, "user": bot.user_dict(), **({"until_date": 0} if status == "kicked" else {})}
+            return {
+                "status": status,
+                "user": bot.user_dict(),
+                **({"until_date": 0} if status == "kicked" else {}),
+            }
 
         self.enqueue(bot, "my_chat_member", {
             "chat": user.chat_dict(), "from": user.user_dict(), "date": now(),

@@ -37,7 +37,11 @@ ALL_UPDATE_TYPES = (
     "chat_join_request", "chat_boost", "removed_chat_boost",
 )  # fmt: skip
 # What a bot gets when it never said otherwise (or sent an empty list), as on Telegram.
-DEFAULT_UPDATE_TYPES = frozenset(ALL_UPDATE_TYPES) - {"chat_member", "message_reaction", "message_reaction_count"}
+DEFAULT_UPDATE_TYPES = frozenset(ALL_UPDATE_TYPES) - {
+    "chat_member",
+    "message_reaction",
+    "message_reaction_count",
+}
 
 
 def now() -> int:
@@ -393,6 +397,7 @@ class World:
             rows = stored.data.get("reply_markup", {}).get("inline_keyboard")
             if rows:
                 extra += " " + " / ".join(" | ".join(f"[{b['text']}]" for b in row) for row in rows)
-            lines.append(f"  #{stored.data['message_id']} {who}{' (edited)' if stored.edited else ''}: "
-                         f"{body}{extra}")
+            lines.append(
+                f"  #{stored.data['message_id']} {who}{' (edited)' if stored.edited else ''}: {body}{extra}"
+            )
         return "\n".join(lines) or "  (no messages)"

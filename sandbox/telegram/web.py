@@ -49,7 +49,11 @@ def _message_json(m: SimMessage) -> dict[str, Any]:
     rows = m.data.get("reply_markup", {}).get("inline_keyboard", [])
     buttons = [[{"text": b["text"], "url": b.get("url")} for b in row] for row in rows]
     photo = m.photo[-1]["file_id"] if m.photo else None
-    document = {"file_id": m.document["file_id"], "name": m.document.get("file_name") or "file"} if m.document else None
+    document = (
+        {"file_id": m.document["file_id"], "name": m.document.get("file_name") or "file"}
+        if m.document
+        else None
+    )
     sender = m.data.get("from") or m.data.get("sender_chat") or {}
     return {
         "message_id": m.message_id, "from_bot": m.from_bot, "bot_id": m.bot_id, "html": m.html, "edited": m.edited,
@@ -113,7 +117,9 @@ async def act(request: web.Request) -> web.Response:
             await user.send(bot, str(body.get("text") or ""))
         elif action == "press":
             chat_ref = _chat(tg, body["chat"]) if body.get("chat") else None
-            press = await user.press(bot, str(body.get("label")), message=int(body["message_id"]), chat=chat_ref)
+            press = await user.press(
+                bot, str(body.get("label")), message=int(body["message_id"]), chat=chat_ref
+            )
             return web.json_response({"ok": True, "url": press.url})
         elif action == "contact":
             await user.send_contact(bot, phone=str(body.get("phone") or "+9647700000000"))
@@ -140,7 +146,9 @@ async def upload(request: web.Request) -> web.Response:
     data = field.file.read()
     caption = str(form.get("caption") or "") or None
     if form.get("as_document") or not (field.content_type or "").startswith("image/"):
-        await user.send_document(bot, data, filename=field.filename, mime_type=field.content_type, caption=caption)
+        await user.send_document(
+            bot, data, filename=field.filename, mime_type=field.content_type, caption=caption
+        )
     else:
         await user.send_photo(bot, data, caption=caption, filename=field.filename)
     return web.json_response({"ok": True})

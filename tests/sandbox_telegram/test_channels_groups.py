@@ -21,7 +21,9 @@ async def test_callback_button_on_a_channel_post(
     chan = tg.add_channel("Offers")
     bot = make_bot(token)
     lina = tg.add_user("Lina")
-    markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Take", callback_data="take:7")]])
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Take", callback_data="take:7")]]
+    )
     post = await bot.send_message(chan.id, "Offer #7", reply_markup=markup)
 
     with pytest.raises(LookupError, match="no inline button 'Take'"):
@@ -30,7 +32,10 @@ async def test_callback_button_on_a_channel_post(
     [update] = await bot(GetUpdates())
     query = update.callback_query
     assert query is not None and query.data == "take:7" and query.from_user.id == lina.id
-    assert query.message is not None and (query.message.chat.id, query.message.message_id) == (chan.id, post.message_id)
+    assert query.message is not None and (query.message.chat.id, query.message.message_id) == (
+        chan.id,
+        post.message_id,
+    )
     await bot.answer_callback_query(query.id, "Open the bot to continue")
     assert (await press.answer()).text == "Open the bot to continue"
 

@@ -26,13 +26,18 @@ def test_unknown_named_entities_stay_literal_and_tags_ignore_case() -> None:
 def test_error_offsets_are_utf8_bytes() -> None:
     with pytest.raises(ApiError) as info:
         parse_html("سعر <p>")  # four Arabic letters are 6 bytes, the space 1
-    assert info.value.description == "Bad Request: can't parse entities: Unsupported start tag \"p\" at byte offset 7"
+    assert (
+        info.value.description
+        == 'Bad Request: can\'t parse entities: Unsupported start tag "p" at byte offset 7'
+    )
 
 
 def test_empty_entities_are_dropped_and_links_keep_href() -> None:
     text, entities = parse_html('<b></b><a href="https://t.me/koxx?start=ref_1&amp;x=2">open</a>')
     assert text == "open"
-    assert entities == [{"type": "text_link", "offset": 0, "length": 4, "url": "https://t.me/koxx?start=ref_1&x=2"}]
+    assert entities == [
+        {"type": "text_link", "offset": 0, "length": 4, "url": "https://t.me/koxx?start=ref_1&x=2"}
+    ]
 
 
 def test_strip_shifts_entities() -> None:

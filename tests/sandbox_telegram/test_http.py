@@ -59,7 +59,12 @@ async def test_get_json_form_and_multipart_bodies(tg: TelegramSandbox, new_token
                                          "description": "Bad Request: message text is empty"}  # fmt: skip
         async with http.post(f"{base}/someFutureMethod", json={"x": 1}) as resp:
             assert await resp.json() == {"ok": True, "result": True}
-    assert [m.text for m in jack.chat(token)] == ["via GET", "via JSON", "via form", ""]  # a document without caption has no text
+    assert [m.text for m in jack.chat(token)] == [
+        "via GET",
+        "via JSON",
+        "via form",
+        "",
+    ]  # a document without caption has no text
 
 
 async def test_webhook_reply_with_a_method_is_executed(

@@ -222,7 +222,10 @@ async def test_simulated_429_per_bot_and_per_chat(
     assert [m.text for m in user.chat(token)] == ["third goes through", "and again fine"]
     calls = tg.calls(token, "sendMessage")
     assert [c.status for c in calls] == [429, 429, 200, 200, 429, 200]
-    assert calls[4].description == "Too Many Requests: retry after 5" and calls[4].params["text"] == "limited chat"
+    assert (
+        calls[4].description == "Too Many Requests: retry after 5"
+        and calls[4].params["text"] == "limited chat"
+    )
 
 
 async def test_optional_real_rates(tg: TelegramSandbox, setup: tuple[Bot, SimUser, str]) -> None:

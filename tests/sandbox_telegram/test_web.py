@@ -55,12 +55,17 @@ async def test_web_user_chats_with_a_bot(
         [update] = await bot(GetUpdates())
         assert update.message is not None and update.message.text == "/start"
         assert update.message.from_user is not None and update.message.from_user.language_code == "ar"
-        markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Buy", callback_data="buy")]])
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text="Buy", callback_data="buy")]]
+        )
         sent = await bot.send_message(user_id, "<b>أهلاً</b>", reply_markup=markup)
 
         async with http.get("/api/chat", params={"user": user_id, "bot": bot.id}) as resp:
             chat = await resp.json()
-        assert [(m["from_bot"], m["html"]) for m in chat["messages"]] == [(False, "/start"), (True, "<b>أهلاً</b>")]
+        assert [(m["from_bot"], m["html"]) for m in chat["messages"]] == [
+            (False, "/start"),
+            (True, "<b>أهلاً</b>"),
+        ]
         assert chat["messages"][1]["buttons"] == [[{"text": "Buy", "url": None}]]
 
         async with http.post("/api/act", json={"action": "press", "user": user_id, "bot": bot.id,
