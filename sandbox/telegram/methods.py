@@ -38,7 +38,8 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
 MAX_BUTTONS = 100
-MAX_DOWNLOAD = 20 * 1024 * 1024
+MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile
+MAX_UPLOAD = 50 * 1024 * 1024  # sendDocument / sendPhoto
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 _REMOVE = object()  # reply_markup asked to remove the reply keyboard
@@ -135,6 +136,8 @@ def _file_param(world: World, p: Params, name: str, kind: str) -> FileRec:
     if not value:
         raise bad_request(f"there is no {name} in the request")
     if isinstance(value, Upload):
+        if len(value.data) > MAX_UPLOAD:
+            raise ApiError(413, "Request Entity Too Large")
         return store_file(world, value, kind)
     if value.startswith(("http://", "https://")):
         raise bad_request("failed to get HTTP URL content")
