@@ -3,7 +3,10 @@ KYC level, balances and the destination; approve, or reject with a reason (the h
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -77,10 +80,11 @@ async def approve(
         )
     if isinstance(query.message, Message):
         pending = w.status == WithdrawalStatus.AWAITING_APPROVAL
-        await query.message.edit_text(
-            views.withdrawal_case(case, i18n.current_locale),
-            reply_markup=kb.withdrawal_actions(w.id) if pending else None,
-        )
+        with suppress(TelegramBadRequest):  # "not modified": the same admin pressed again
+            await query.message.edit_text(
+                views.withdrawal_case(case, i18n.current_locale),
+                reply_markup=kb.withdrawal_actions(w.id) if pending else None,
+            )
 
 
 @router.callback_query(WithdrawalCb.filter(F.action == "reject"))

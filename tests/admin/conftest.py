@@ -125,3 +125,14 @@ def forge_callback(tg: Any, user: SimUser, bot: Any, data: str) -> str:
     tg.enqueue(sim_bot, "callback_query", {"id": query_id, "from": user.user_dict(), "chat_instance": "1",
                                            "data": data})  # fmt: skip
     return query_id
+
+
+async def committed(check: Any, timeout: float = 10.0) -> None:
+    """Wait until ``await check()`` is true: a handler replies before its transaction commits."""
+    import asyncio
+
+    for _ in range(int(timeout / 0.05)):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the change never committed")

@@ -1,0 +1,95 @@
+"""Roles are enforced in core and in the bot: a moderator cannot approve withdrawals or change
+fees, a user who is not staff gets nothing, a forged callback from a non-staff chat is refused."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from core.admin import actions, staff
+from core.admin.staff import Permission, Role
+from core.errors import DomainError
+from core.escrow import market as escrow_market
+from core.money import MICRO
+from core.wallet.models import Withdrawal, WithdrawalApproval, WithdrawalStatus
+from tests.admin.conftest import Staffed, forge_callback
+
+
+async def _approvals(staffed: Staffed, withdrawal_id: int) -> int:
+    async with staffed.market.session_factory() as s:
+        n = await s.scalar(
+            select(func.count()).select_from(WithdrawalApproval).where(WithdrawalApproval.withdrawal_id == withdrawal_id)
+        )
+    return int(n or 0)
+
+
+async def test_moderator_cannot_approve_withdrawals_or_change_fees(staffed: Staffed) -> None:
+    m, admin = staffed.market, staffed.admin1
+    settings = m.runtime.settings
+    mod = await staffed.person("Maha")
+    async with staffed.tx() as s:
+        await actions.add_moderator(s, settings, actor_id=admin.id, user_id=mod.id)
+    async with m.session_factory() as s:
+        assert await staff.role_of(s, settings, mod.id) == Role.MODERATOR
+        assert await staff.role_of(s, settings, admin.id) == Role.ADMIN
+        fee_before = (await escrow_market.rules(s)).maker_fee_pct
+    user = await staffed.person("Omar")
+    w = await staffed.withdrawal(user, 2_000 * MICRO)
+
+    # In core, whoever calls.
+    async with staffed.tx() as s:
+        with pytest.raises(DomainError) as refused:
+            await actions.approve_withdrawal(s, settings, actor_id=mod.id, withdrawal_id=w.id)
+        assert refused.value.code == "forbidden"
+        with pytest.raises(DomainError) as refused:
+            await actions.set_rule(s, settings, actor_id=mod.id, name="maker_fee_pct", value="5")
+        assert refused.value.code == "forbidden"
+        with pytest.raises(DomainError):
+            await staff.require(s, mod.id, Permission.FREEZE, settings)
+
+    # Through the bot: the commands and a hand-made approve button.
+    await mod.send(m.admin_bot, "/withdrawals")
+    await mod.wait_for(m.admin_bot, contains="Only admins can do this")
+    await mod.send(m.admin_bot, "/set maker_fee_pct 5")
+    await mod.wait_for(m.admin_bot, contains="Only admins can do this")
+    query = forge_callback(m.tg, mod, m.admin_bot, f"wdr:approve:{w.id}")
+    answer = await _answer(staffed, query)
+    assert answer.show_alert and "Only admins" in (answer.text or "")
+
+    # Moderators do handle disputes: the queue answers them.
+    await mod.send(m.admin_bot, "/disputes")
+    await mod.wait_for(m.admin_bot, match=lambda msg: "disputes" in msg.text.lower())
+
+    async with m.session_factory() as s:
+        assert (await escrow_market.rules(s)).maker_fee_pct == fee_before
+        found = await s.get(Withdrawal, w.id)
+        assert found is not None and found.status == WithdrawalStatus.AWAITING_APPROVAL
+    assert await _approvals(staffed, w.id) == 0
+
+
+async def test_outsiders_get_nothing_and_forged_callbacks_are_refused(staffed: Staffed) -> None:
+    m = staffed.market
+    stranger = await staffed.person("Stranger")
+    user = await staffed.person("Huda")
+    w = await staffed.withdrawal(user, 2_000 * MICRO)
+
+    for command in ("/stats", "/withdrawals", f"/user {user.id}", "/mods add @" + (stranger.username or "")):
+        await stranger.send(m.admin_bot, command)
+        reply = await stranger.wait_for(m.admin_bot)
+        assert "only for the KOXX P2P team" in reply.text, command
+    query = forge_callback(m.tg, stranger, m.admin_bot, f"wdr:approve:{w.id}")
+    answer = await _answer(staffed, query)
+    assert answer.show_alert and "only for the KOXX P2P team" in (answer.text or "")
+    forge_callback(m.tg, stranger, m.admin_bot, "dsp:confirm:1")
+
+    async with m.session_factory() as s:
+        assert await staff.role_of(s, m.runtime.settings, stranger.id) is None
+        found = await s.get(Withdrawal, w.id)
+        assert found is not None and found.status == WithdrawalStatus.AWAITING_APPROVAL
+    assert await _approvals(staffed, w.id) == 0
+
+
+async def _answer(staffed: Staffed, query_id: str):  # type: ignore[no-untyped-def]
+    from sandbox.telegram.sandbox import SimPress
+
+    return await SimPress(staffed.tg, query_id, None, None).answer()
