@@ -259,7 +259,7 @@ def _source(world: World, bot: SimBot, p: Params, what: str) -> StoredMessage:
 async def copy_message(world: World, bot: SimBot, p: Params) -> Any:
     source = _source(world, bot, p, "copy")
     content = {k: copy.deepcopy(v) for k, v in source.data.items() if k in _CONTENT_KEYS}
-    if "caption" in p.values and "text" not in content:
+    if "caption" in p and "text" not in content:
         content.pop("caption", None)
         content.pop("caption_entities", None)
         content.update(_caption(p))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import copy
+import itertools
 import re
 import secrets
 import time
@@ -37,6 +38,9 @@ _UNLIMITED = frozenset(
     {"getupdates", "getme", "setwebhook", "deletewebhook", "getwebhookinfo", "logout", "close"}
 )
 _SENDING = ("send", "copy", "forward")
+# Ids unique in the process (several sandboxes may share one test database), from a random start.
+_USER_IDS = itertools.count(7_000_000_000 + secrets.randbelow(10**8) * 10)
+_CHANNEL_IDS = itertools.count(1_000_000_000_000 + secrets.randbelow(10**8) * 10)
 _DEEP_LINK = re.compile(
     r"^(?:https?://)?(?:t\.me|telegram\.me)/([A-Za-z0-9_]{3,32})(?:\?start=([A-Za-z0-9_-]{1,64}))?$"
 )
@@ -200,8 +204,6 @@ class TelegramSandbox(World):
         self._runner: web.AppRunner | None = None
         self.url: str | None = None
         self._cursors: dict[tuple[Any, ...], int] = {}
-        self._next_user = 7_000_000_001
-        self._next_chat = 1_000_000_000_001
         self._rate_windows: dict[tuple[Any, ...], collections.deque[float]] | None = None
 
     # ----- server
@@ -266,8 +268,7 @@ class TelegramSandbox(World):
     def add_user(self, first_name: str, *, username: str | None = None, last_name: str | None = None,
                  language_code: str | None = "en", user_id: int | None = None) -> SimUser:  # fmt: skip
         if user_id is None:
-            user_id = self._next_user
-            self._next_user += 1
+            user_id = next(_USER_IDS)
         user = SimUser(self, user_id, first_name, last_name, username, language_code)
         self.users[user_id] = user
         return user
@@ -284,8 +285,7 @@ class TelegramSandbox(World):
 
     def _add_chat(self, kind: str, title: str, username: str | None, bots: list[BotRef] | None,
                   members: Any) -> SimChat:  # fmt: skip
-        chat_id = -self._next_chat
-        self._next_chat += 1
+        chat_id = -next(_CHANNEL_IDS)
         admins = None if bots is None else {self.find_bot(b).id for b in bots}
         chat = SimChat(chat_id, kind, title, username, admins, {m.id for m in members})
         self.chats[chat_id] = chat
