@@ -80,6 +80,8 @@ class UnitOfWork(BaseMiddleware):
                 await self._commit(session)
                 raise
             except BaseException:
+                if isinstance(data.get("me"), users.User):
+                    session.expunge(data["me"])  # keeps its fields (language) for the error reply
                 await session.rollback()
                 raise
             await self._commit(session)
