@@ -6,6 +6,16 @@ from aiogram import Router
 
 
 def routers() -> list[Router]:
-    from bot.handlers import accounts, start
+    import bot.notifications.escrow  # noqa: F401  (registers the marketplace's renderers)
+    from bot.handlers import accounts, chat, offers, profile, start, trades
 
-    return [start.router, *accounts.routers(), start.fallback]
+    return [
+        offers.deep_links,  # /start offer_<id> before start's plain /start
+        start.router,
+        offers.router,
+        trades.router,
+        profile.router,
+        *accounts.routers(),  # /limits /verify /transfer /referrals /premium (and their forms)
+        chat.router,  # relays free text while a trade is open; after every form
+        start.fallback,  # must stay last
+    ]

@@ -1,0 +1,88 @@
+"""The trade chat: while a trade is open, what a party writes to the bot (text, photos,
+documents) is relayed to the counterpart, marked with the trade and without names or ids, and
+stored as evidence (core add_message; a photo already sent in another trade is flagged by core
+to the counterpart and the admins). In a dispute it is also added to the party's statement.
+
+Which trade, when a user has several open: the one they last opened or acted on (its card's
+buttons set it), if still open; otherwise the most recent open trade. The sender is told which
+trade got the message whenever they have more than one open, with a button to pick another.
+Commands and messages while another conversation (a form) waits for input are not relayed.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import fmt
+from bot.i18n import translate
+from bot.keyboards import trades as kb
+from core import escrow
+from core.escrow import Trade
+from core.users import User
+
+router = Router(name="chat")
+
+
+def _pick(trades: list[Trade], preferred: object) -> Trade:
+    for trade in trades:
+        if trade.id == preferred:
+            return trade
+    return trades[0]  # newest first
+
+
+def _header(trade: Trade, sender_id: int, language: str) -> str:
+    if sender_id == trade.buyer_id:
+        return translate(language, "💬 Trade #{id} · the buyer writes:", id=trade.id)
+    return translate(language, "💬 Trade #{id} · the seller writes:", id=trade.id)
+
+
+@router.message(StateFilter(None), (F.text & ~F.text.startswith("/")) | F.photo | F.document)
+async def relay(message: Message, state: FSMContext, session: AsyncSession, me: User, bot: Bot) -> None:
+    trades = await escrow.my_trades(session, me.id, open_only=True)
+    if not trades:
+        raise SkipHandler()  # not in a trade: the fallback answers
+    trade = _pick(trades, (await state.get_data()).get("chat_trade_id"))
+    photo = message.photo[-1] if message.photo else None
+    document = message.document
+    file = photo or document
+    text = message.text or message.caption
+    await escrow.add_message(
+        session, trade_id=trade.id, sender_id=me.id, text=text,
+        file_id=file.file_id if file else None, file_unique_id=file.file_unique_id if file else None,
+        kind="document" if document else None,
+    )  # fmt: skip
+    if trade.status == escrow.TradeStatus.DISPUTED:
+        await escrow.add_statement(session, trade_id=trade.id, author_id=me.id, text=text,
+                                   file_id=file.file_id if file else None)
+    counterpart = await session.get(User, trade.counterpart(me.id))
+    language = (counterpart.language if counterpart else None) or "ar"
+    header = _header(trade, me.id, language)
+    body = f"{header}\n{fmt.escape(text)}" if text else header
+    reply = kb.trades_list([(trade.id, translate(language, "Open trade #{id}", id=trade.id))])
+    try:
+        if photo is not None:
+            await bot.send_photo(trade.counterpart(me.id), photo.file_id, caption=body[:1024], reply_markup=reply)
+        elif document is not None:
+            await bot.send_document(trade.counterpart(me.id), document.file_id, caption=body[:1024],
+                                    reply_markup=reply)
+        else:
+            await bot.send_message(trade.counterpart(me.id), body, reply_markup=reply)
+    except (TelegramForbiddenError, TelegramBadRequest):
+        await message.answer(_("Saved in trade #{id}, but the other side cannot receive messages from the bot "
+                               "right now.").format(id=trade.id))
+        return
+    if len(trades) > 1:
+        others = [(t.id, _("Write in trade #{id} instead").format(id=t.id)) for t in trades if t.id != trade.id]
+        await message.answer(_("Sent to the other side of trade #{id} (you have {n} open trades).").format(
+            id=trade.id, n=fmt.number(len(trades), fmt_lang(me))), reply_markup=kb.trades_list(others))
+
+
+def fmt_lang(me: User) -> str:
+    return me.language or "ar"

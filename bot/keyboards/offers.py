@@ -1,0 +1,188 @@
+"""Buttons of the offer journeys: the new-offer conversation, browsing, one offer, my offers.
+
+Every callback names what it acts on; the handler checks who pressed it (core checks again).
+"""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.keyboards.menu import Menu
+from bot.views.common import method_name
+from core.escrow import PAYMENT_METHODS, PAYMENT_WINDOWS
+
+
+class Wizard(CallbackData, prefix="nw"):
+    """A choice in the new-offer conversation; ``step`` must be the step the user is at."""
+
+    step: str
+    value: str = ""
+
+
+class Browse(CallbackData, prefix="br"):
+    """The market for a side/asset/fiat with its filters; empty fields are still to be chosen.
+    ``side`` is the offers' side: "sell" offers are what a buyer sees."""
+
+    side: str = ""
+    asset: str = ""
+    fiat: str = ""
+    method: str = ""
+    amount: str = ""
+    page: int = 0
+
+
+class OfferAct(CallbackData, prefix="of"):
+    """open | take | maker | pause | resume | close | close_yes | edit_amount | mine"""
+
+    action: str
+    offer_id: int
+
+
+PAGE_SIZE = 5
+
+
+def wizard_nav(step: str, *, back: bool = True) -> list[tuple[str, Wizard]]:
+    buttons = []
+    if back:
+        buttons.append((_("⬅️ Back"), Wizard(step=step, value="_back")))
+    buttons.append((_("✖️ Cancel"), Wizard(step=step, value="_cancel")))
+    return buttons
+
+
+def choices(step: str, options: list[tuple[str, str]], *, per_row: int = 2, back: bool = True,
+            extra: list[tuple[str, Wizard]] | None = None) -> InlineKeyboardMarkup:  # fmt: skip
+    """Option buttons for a wizard step, then Back and Cancel on their own row."""
+    builder = InlineKeyboardBuilder()
+    for label, value in options:
+        builder.button(text=label, callback_data=Wizard(step=step, value=value))
+    for label, data in extra or []:
+        builder.button(text=label, callback_data=data)
+    nav = wizard_nav(step, back=back)
+    for label, data in nav:
+        builder.button(text=label, callback_data=data)
+    sizes = [per_row] * ((len(options) + per_row - 1) // per_row) + [1] * len(extra or []) + [len(nav)]
+    builder.adjust(*sizes)
+    return builder.as_markup()
+
+
+def method_picker(step: str, chosen: list[str], note: str | None) -> InlineKeyboardMarkup:
+    options = [(("✅ " if code in chosen else "") + method_name(code), code) for code in PAYMENT_METHODS]
+    other = ("✅ " if note else "") + _("✍️ Other (type it)")
+    extra = [(other, Wizard(step=step, value="_other")), (_("Done ➡️"), Wizard(step=step, value="_done"))]
+    return choices(step, options, extra=extra)
+
+
+def window_picker(step: str) -> InlineKeyboardMarkup:
+    return choices(step, [(_("{n} min").format(n=n), str(n)) for n in PAYMENT_WINDOWS], per_row=4)
+
+
+def summary_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("✅ Publish"), callback_data=Wizard(step="summary", value="_publish"))
+    for label, data in wizard_nav("summary"):
+        builder.button(text=label, callback_data=data)
+    builder.adjust(1, 2)
+    return builder.as_markup()
+
+
+def browse_side() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("🟢 I want to buy"), callback_data=Browse(side="sell"))
+    builder.button(text=_("🔴 I want to sell"), callback_data=Browse(side="buy"))
+    builder.button(text=_("⬅️ Main menu"), callback_data=Menu(item="home"))
+    builder.adjust(2, 1)
+    return builder.as_markup()
+
+
+def browse_pick(current: Browse, field: str, values: list[str]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for value in values:
+        builder.button(text=value, callback_data=current.model_copy(update={field: value}))
+    builder.button(text=_("⬅️ Back"), callback_data=Browse())
+    builder.adjust(len(values), 1)
+    return builder.as_markup()
+
+
+def browse_page(current: Browse, offer_ids: list[int], has_more: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    sizes = []
+    for number, offer_id in enumerate(offer_ids, start=current.page * PAGE_SIZE + 1):
+        builder.button(text=f"#{number}", callback_data=OfferAct(action="open", offer_id=offer_id))
+    if offer_ids:
+        sizes.append(len(offer_ids))
+    nav = 0
+    if current.page > 0:
+        builder.button(text=_("⬅️ Previous"), callback_data=current.model_copy(update={"page": current.page - 1}))
+        nav += 1
+    if has_more:
+        builder.button(text=_("Next ➡️"), callback_data=current.model_copy(update={"page": current.page + 1}))
+        nav += 1
+    if nav:
+        sizes.append(nav)
+    builder.button(text=_("🔎 Amount"), callback_data=current.model_copy(update={"amount": "?", "page": 0}))
+    builder.button(text=_("💳 Payment method"), callback_data=current.model_copy(update={"method": "?", "page": 0}))
+    sizes.append(2)
+    if current.amount or current.method:
+        builder.button(text=_("♻️ Clear filters"),
+                       callback_data=current.model_copy(update={"amount": "", "method": "", "page": 0}))
+        sizes.append(1)
+    builder.button(text=_("⬅️ Back"), callback_data=Browse(side=current.side, asset=current.asset))
+    sizes.append(1)
+    builder.adjust(*sizes)
+    return builder.as_markup()
+
+
+def browse_methods(current: Browse) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for code in PAYMENT_METHODS:
+        builder.button(text=method_name(code), callback_data=current.model_copy(update={"method": code}))
+    builder.button(text=_("⬅️ Back"), callback_data=current.model_copy(update={"method": ""}))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def offer_keyboard(offer_id: int, *, own: bool, status: str, back: Browse | None) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if own:
+        if status == "active":
+            builder.button(text=_("⏸ Pause"), callback_data=OfferAct(action="pause", offer_id=offer_id))
+        elif status == "paused":
+            builder.button(text=_("▶️ Resume"), callback_data=OfferAct(action="resume", offer_id=offer_id))
+        if status != "closed":
+            builder.button(text=_("✏️ Edit amount"), callback_data=OfferAct(action="edit_amount", offer_id=offer_id))
+            builder.button(text=_("🗑 Close offer"), callback_data=OfferAct(action="close", offer_id=offer_id))
+        builder.button(text=_("📋 My offers"), callback_data=OfferAct(action="mine", offer_id=0))
+    else:
+        builder.button(text=_("🤝 Trade"), callback_data=OfferAct(action="take", offer_id=offer_id))
+        builder.button(text=_("👤 Trader's profile"), callback_data=OfferAct(action="maker", offer_id=offer_id))
+        if back is not None:
+            builder.button(text=_("⬅️ Back"), callback_data=back)
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def confirm_close(offer_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("🗑 Yes, close it"), callback_data=OfferAct(action="close_yes", offer_id=offer_id))
+    builder.button(text=_("⬅️ Back"), callback_data=OfferAct(action="open", offer_id=offer_id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def my_offers_keyboard(offer_ids: list[tuple[int, str]]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for offer_id, label in offer_ids:
+        builder.button(text=label, callback_data=OfferAct(action="open", offer_id=offer_id))
+    builder.button(text=_("➕ New offer"), callback_data=Menu(item="new_offer"))
+    builder.button(text=_("⬅️ Main menu"), callback_data=Menu(item="home"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def cancel_only(data: CallbackData) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("✖️ Cancel"), callback_data=data)
+    return builder.as_markup()

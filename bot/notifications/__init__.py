@@ -1,0 +1,1 @@
+"""Renderers of core's outbox events (see bot/notifier.py): one module per feature."""

@@ -1,0 +1,70 @@
+"""Small pieces shared by the views: the current language, payment methods, statistics."""
+
+from __future__ import annotations
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.i18n.context import get_i18n
+
+from bot import fmt
+from core.escrow.reputation import UserStats
+
+METHOD_NAMES = {
+    "zaincash": __("ZainCash"),
+    "fastpay": __("FastPay"),
+    "qicard": __("Qi Card"),
+    "superqi": __("SuperQi"),
+    "asiahawala": __("AsiaHawala"),
+    "bank": __("Bank transfer"),
+    "cash": __("Cash in person"),
+}
+
+
+def lang() -> str:
+    """The language the texts are being rendered in now."""
+    return str(get_i18n().current_locale)
+
+
+def method_name(code: str) -> str:
+    name = METHOD_NAMES.get(code)
+    return str(name) if name is not None else fmt.escape(code)
+
+
+def methods_text(codes: list[str] | tuple[str, ...], note: str | None) -> str:
+    names = [method_name(c) for c in codes]
+    if note:
+        names.append(fmt.isolate(fmt.escape(note)))
+    return "، ".join(names) if lang() == "ar" else ", ".join(names)
+
+
+def status_name(status: str) -> str:
+    names = {
+        "awaiting_payment": _("waiting for payment"),
+        "paid": _("paid, waiting for release"),
+        "completed": _("completed"),
+        "cancelled": _("cancelled"),
+        "disputed": _("in dispute"),
+        "active": _("active"),
+        "paused": _("paused"),
+        "closed": _("closed"),
+    }
+    return names.get(status, status)
+
+
+def stats_text(stats: UserStats) -> str:
+    """One line of reputation: completed trades, completion rate, release time, feedback."""
+    lg = lang()
+    parts = [_("✅ {n} trades").format(n=fmt.number(stats.completed_trades, lg))]
+    if stats.completion_rate_30d is not None:
+        parts.append(_("{rate} completion").format(rate=fmt.percent(stats.completion_rate_30d, lg)))
+    if stats.avg_release_seconds is not None:
+        minutes = max(1, round(stats.avg_release_seconds / 60))
+        parts.append(_("⏱ releases in {time}").format(time=fmt.duration(minutes, lg)))
+    if stats.positive_share is not None:
+        parts.append(_("👍 {share}").format(share=fmt.percent(stats.positive_share, lg)))
+    return " · ".join(parts)
+
+
+def trade_ref(trade_id: int) -> str:
+    """Ids stay in Latin digits in both languages: they are references people type and quote."""
+    return _("Trade #{id}").format(id=trade_id)

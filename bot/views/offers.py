@@ -1,0 +1,171 @@
+"""How offers read: the draft summary, the market list, one offer, the channel post."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+from bot import fmt
+from bot.keyboards.offers import PAGE_SIZE, Browse, browse_page, my_offers_keyboard, offer_keyboard
+from bot.views.common import lang, methods_text, stats_text, status_name
+from core.escrow import Offer, OfferPage
+from core.escrow.reputation import UserStats
+from core.money import from_micro
+
+
+def side_title(side: str, asset: str, fiat: str) -> str:
+    if side == "sell":
+        return _("Selling {asset} for {fiat}").format(asset=asset, fiat=fiat)
+    return _("Buying {asset} for {fiat}").format(asset=asset, fiat=fiat)
+
+
+def price_text(price: Decimal | None, fiat: str, asset: str, margin_pct: Decimal | None) -> str:
+    lg = lang()
+    text = fmt.price(price, fiat, asset, lg) if price is not None else ""
+    if margin_pct is not None:
+        margin = _("reference rate {margin}").format(margin=fmt.percent(margin_pct, lg, signed=True))
+        text = f"{text} ({margin})" if text else margin
+    return text
+
+
+def _requirements(min_trades: int, min_age: int) -> list[str]:
+    lg = lang()
+    lines = []
+    if min_trades:
+        lines.append(_("Requires at least {n} completed trades").format(n=fmt.number(min_trades, lg)))
+    if min_age:
+        lines.append(_("Requires an account at least {n} days old").format(n=fmt.number(min_age, lg)))
+    return lines
+
+
+def draft_summary(data: dict[str, Any]) -> str:
+    """The offer as it will be published (the conversation's data), before publishing."""
+    lg = lang()
+    asset, fiat = data["asset"], data["fiat"]
+    margin = Decimal(data["margin"]) if data.get("margin") is not None else None
+    price = Decimal(data["price"]) if data.get("price") is not None else None
+    lines = [
+        _("<b>Your new offer</b>"),
+        side_title(data["side"], asset, fiat),
+        _("Price: {price}").format(price=price_text(price, fiat, asset, margin)),
+        _("Amount: {amount}").format(amount=fmt.crypto(int(data["amount"]), asset, lg)),
+        _("Per trade: {min} – {max}").format(
+            min=fmt.fiat(Decimal(data["min_fiat"]), fiat, lg), max=fmt.fiat(Decimal(data["max_fiat"]), fiat, lg)
+        ),
+        _("Payment methods: {methods}").format(methods=methods_text(data.get("methods", []), data.get("note"))),
+        _("Payment window: {window}").format(window=fmt.duration(int(data["window"]), lg)),
+    ]
+    if data.get("terms"):
+        lines.append(_("Terms: {terms}").format(terms=fmt.escape(data["terms"])))
+    lines += _requirements(int(data.get("min_trades") or 0), int(data.get("min_age") or 0))
+    if data["side"] == "sell":
+        lines.append("")
+        lines.append(_("Publishing moves the amount (and the trading fee on it) from your balance into the offer."))
+    return "\n".join(lines)
+
+
+def offer_body(offer: Offer, price: Decimal | None, stats: UserStats | None) -> list[str]:
+    lg = lang()
+    lines = [
+        _("<b>Offer #{id}</b> · {title}").format(id=offer.id, title=side_title(offer.side, offer.asset, offer.fiat)),
+        _("Price: {price}").format(price=price_text(price, offer.fiat, offer.asset, offer.margin_pct)),
+        _("Available: {amount}").format(amount=fmt.crypto(offer.remaining, offer.asset, lg)),
+        _("Per trade: {min} – {max}").format(
+            min=fmt.fiat(offer.min_fiat, offer.fiat, lg), max=fmt.fiat(offer.max_fiat, offer.fiat, lg)
+        ),
+        _("Payment methods: {methods}").format(methods=methods_text(offer.payment_methods, offer.payment_note)),
+        _("Payment window: {window}").format(window=fmt.duration(offer.payment_window, lg)),
+    ]
+    if offer.terms:
+        lines.append(_("Terms: {terms}").format(terms=fmt.escape(offer.terms)))
+    lines += _requirements(offer.min_trades, offer.min_account_age_days)
+    if stats is not None:
+        lines.append(_("Trader: {stats}").format(stats=stats_text(stats)))
+    return lines
+
+
+def offer_card(
+    offer: Offer, price: Decimal | None, stats: UserStats | None, *, viewer_id: int, back: Browse | None = None
+) -> dict[str, Any]:
+    lines = offer_body(offer, price, stats)
+    own = offer.maker_id == viewer_id
+    if own or offer.status != "active":
+        lines.append(_("Status: {status}").format(status=status_name(offer.status)))
+    keyboard = offer_keyboard(offer.id, own=own, status=offer.status, back=back)
+    return {"text": "\n".join(lines), "reply_markup": keyboard}
+
+
+def market_page(page: OfferPage, current: Browse) -> dict[str, Any]:
+    lg = lang()
+    title = _("Buy {asset} with {fiat}") if current.side == "sell" else _("Sell {asset} for {fiat}")
+    lines = [f"<b>{title.format(asset=current.asset, fiat=current.fiat)}</b>"]
+    filters = []
+    if current.amount:
+        filters.append(fmt.fiat(Decimal(current.amount), current.fiat, lg))
+    if current.method:
+        filters.append(methods_text([current.method], None))
+    if filters:
+        lines.append(_("Filter: {filters}").format(filters=" · ".join(filters)))
+    if not page.items:
+        lines.append("")
+        lines.append(_("No offers match right now. Try other filters, or publish your own offer with /newoffer."))
+    for number, row in enumerate(page.items, start=current.page * PAGE_SIZE + 1):
+        offer = row.offer
+        lines.append("")
+        lines.append(f"<b>#{number}</b> · {fmt.price(row.price, offer.fiat, offer.asset, lg)}")
+        lines.append(_("Limits: {min} – {max}").format(
+            min=fmt.fiat(offer.min_fiat, offer.fiat, lg), max=fmt.fiat(row.max_fiat, offer.fiat, lg)))
+        lines.append(methods_text(offer.payment_methods, offer.payment_note)
+                     + " · " + _("{window} to pay").format(window=fmt.duration(offer.payment_window, lg)))
+        lines.append(stats_text(row.maker))
+    if page.total > PAGE_SIZE:
+        pages = (page.total + PAGE_SIZE - 1) // PAGE_SIZE
+        lines.append("")
+        lines.append(_("Page {page} of {pages}").format(page=fmt.number(current.page + 1, lg),
+                                                         pages=fmt.number(pages, lg)))
+    keyboard = browse_page(current, [row.offer.id for row in page.items], page.has_more)
+    return {"text": "\n".join(lines), "reply_markup": keyboard}
+
+
+def my_offers(offers: list[Offer]) -> dict[str, Any]:
+    lg = lang()
+    if not offers:
+        text = _("You have no open offers. Publish one with /newoffer.")
+    else:
+        text = _("<b>Your offers</b>\nPick one to pause, resume, change its amount or close it.")
+    items = []
+    for offer in offers:
+        label = f"#{offer.id} · {side_title(offer.side, offer.asset, offer.fiat)} · {fmt.crypto(offer.remaining, offer.asset, lg)} · {status_name(offer.status)}"
+        items.append((offer.id, label))
+    return {"text": text, "reply_markup": my_offers_keyboard(items)}
+
+
+def channel_post(payload: dict[str, Any], bot_username: str) -> tuple[str, InlineKeyboardMarkup]:
+    """The offers channel's post of an offer (from an outbox payload, in the channel's language)."""
+    lg = lang()
+    asset, fiat = payload["asset"], payload["fiat"]
+    price = payload.get("current_price") or payload.get("price")
+    margin = Decimal(payload["margin_pct"]) if payload.get("margin_pct") is not None else None
+    lines = [
+        _("<b>Offer #{id}</b> · {title}").format(id=payload["offer_id"], title=side_title(payload["side"], asset, fiat)),
+        _("Price: {price}").format(price=price_text(Decimal(price) if price else None, fiat, asset, margin)),
+        _("Available: {amount}").format(amount=fmt.crypto(int(payload["remaining"]), asset, lg)),
+        _("Per trade: {min} – {max}").format(
+            min=fmt.fiat(Decimal(payload["min_fiat"]), fiat, lg), max=fmt.fiat(Decimal(payload["max_fiat"]), fiat, lg)
+        ),
+        _("Payment methods: {methods}").format(
+            methods=methods_text(payload.get("payment_methods") or [], payload.get("payment_note"))
+        ),
+        _("Payment window: {window}").format(window=fmt.duration(int(payload["payment_window"]), lg)),
+    ]
+    label = _("🤝 Buy {asset}") if payload["side"] == "sell" else _("🤝 Sell {asset}")
+    url = f"https://t.me/{bot_username}?start=offer_{payload['offer_id']}"
+    keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=label.format(asset=asset), url=url)]])
+    return "\n".join(lines), keyboard
+
+
+def crypto_units(micro: int) -> Decimal:
+    return from_micro(micro)

@@ -1,0 +1,60 @@
+"""The marketplace end to end: its own migrated database (the ledger audit and browsing look at
+the whole database, so other areas' rows must not mix in), reference rates, and helpers to fund
+a trader and read balances."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core import migrate
+from core.db import make_engine, make_session_factory, transaction
+from core.escrow import market as escrow_market
+from core.ledger import AccountRef, Purpose, balance, transfer
+from core.money import MICRO, Asset, Fiat
+from tests.conftest import Databases
+from tests.e2e.harness import Market, running_market
+
+T = "7100000001:test-traders-token"  # the traders' bot in the harness
+RATE_USDT_IQD = Decimal("1310")
+RATE_USDT_USD = Decimal("1.00")
+
+
+@pytest.fixture(scope="session")
+async def market_db(databases: Databases) -> str:
+    url = await databases.create("koxx_market")
+    engine = make_engine(url)
+    await migrate.upgrade(engine)
+    async with transaction(make_session_factory(engine)) as s:
+        await escrow_market.set_reference_rate(s, asset=Asset.USDT, fiat=Fiat.IQD, rate=RATE_USDT_IQD, actor_id=None)
+        await escrow_market.set_reference_rate(s, asset=Asset.USDT, fiat=Fiat.USD, rate=RATE_USDT_USD, actor_id=None)
+    await engine.dispose()
+    return url
+
+
+@pytest.fixture
+async def market(market_db: str, tmp_path: Path) -> AsyncIterator[Market]:
+    async with running_market(market_db, tmp_path) as running:
+        yield running
+
+
+async def fund(factory: async_sessionmaker[AsyncSession], user_id: int, units: int, asset: Asset = Asset.USDT) -> None:
+    """A deposit straight through the ledger (deposits are another part's work)."""
+    async with transaction(factory) as s:
+        await transfer(s, kind="deposit", key=f"test:{uuid.uuid4().hex}", src=AccountRef.platform(Purpose.DEPOSITS),
+                       dst=AccountRef.user(user_id), asset=asset, amount=units * MICRO, ref="test")
+
+
+async def available(factory: async_sessionmaker[AsyncSession], user_id: int, asset: Asset = Asset.USDT) -> int:
+    async with factory() as s:
+        return await balance(s, AccountRef.user(user_id), asset)
+
+
+async def fees(factory: async_sessionmaker[AsyncSession], asset: Asset = Asset.USDT) -> int:
+    async with factory() as s:
+        return await balance(s, AccountRef.platform(Purpose.FEES), asset)

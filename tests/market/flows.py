@@ -1,0 +1,81 @@
+"""Trader journeys through the Telegram stand-in, in English, reused by several tests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from sandbox.telegram import SimMessage, SimPress, SimUser
+from tests.e2e.harness import Market
+
+T = "7100000001:test-traders-token"
+_ACTIONS: dict[int, list[float]] = {}
+
+
+async def pace(user: SimUser) -> None:
+    """The bot drops a user's 6th update within a second (bot.middlewares.Throttle); real people
+    are slower than a test, so a test user acts at most 3 times in any 1.1 seconds."""
+    now = time.monotonic()
+    recent = [t for t in _ACTIONS.get(user.id, []) if now - t < 1.1]
+    if len(recent) >= 3:
+        await asyncio.sleep(1.1 - (now - recent[0]))
+        recent = recent[1:]
+    _ACTIONS[user.id] = [*recent, time.monotonic()]
+
+
+async def press(user: SimUser, label: str, **kwargs: Any) -> SimPress:
+    await pace(user)
+    return await user.press(T, label, **kwargs)
+
+
+async def send(user: SimUser, text: str) -> SimMessage:
+    await pace(user)
+    return await user.send(T, text)
+
+
+async def send_photo(user: SimUser, data: bytes, **kwargs: Any) -> SimMessage:
+    await pace(user)
+    return await user.send_photo(T, data, **kwargs)
+
+
+async def step(user: SimUser, label: str, expect: str, **kwargs: Any) -> SimMessage:
+    await press(user, label, **kwargs)
+    return await user.wait_for(T, contains=expect)
+
+
+async def say(user: SimUser, text: str, expect: str) -> SimMessage:
+    await send(user, text)
+    return await user.wait_for(T, contains=expect)
+
+
+async def publish_sell_offer(market: Market, seller: SimUser, *, price: str = "1,310", amount: str = "200",
+                             min_fiat: str = "50,000", max_fiat: str = "262000") -> int:  # fmt: skip
+    """/newoffer in English: sell USDT for IQD at a fixed price, ZainCash, 30 minutes. Returns its id."""
+    await say(seller, "/newoffer", "Do you want to sell crypto or buy it?")
+    await step(seller, "Sell crypto", "Which asset?")
+    await step(seller, "USDT", "For which currency?")
+    await step(seller, "Iraqi dinar", "Fixed price, or a floating price")
+    await step(seller, "Fixed price", "Type your price in IQD")
+    await say(seller, price, "How much USDT do you want to sell")
+    await say(seller, amount, "The minimum of one trade")
+    await say(seller, min_fiat, "The maximum of one trade")
+    await say(seller, max_fiat, "Which payment methods")
+    await press(seller, "ZainCash")
+    await seller.wait_for(T, match=lambda m: ["✅ ZainCash", "FastPay"] in m.buttons)
+    await step(seller, "Done", "How long does the buyer have to pay?")
+    await step(seller, "30 min", "Type your terms")
+    await say(seller, "Pay from an account in your own name.", "completed at least how many trades")
+    await step(seller, "No minimum", "How old must their account be")
+    await step(seller, "No minimum", "Your new offer")
+    published = await step(seller, "Publish", "Your offer is published")
+    return int(published.text.split("Offer #")[1].split(" ")[0])
+
+
+async def take_offer(market: Market, buyer: SimUser, offer_id: int, amount: str) -> int:
+    """From the offer's deep link to an open trade. Returns the trade id."""
+    await say(buyer, f"/start offer_{offer_id}", f"Offer #{offer_id}")
+    await step(buyer, "🤝 Trade", "How much do you want to buy?")
+    await say(buyer, amount, "Check before you confirm")
+    opened = await step(buyer, "Confirm and open the trade", "Trade opened")
+    return int(opened.text.split("Trade #")[1].split(" ")[0])
