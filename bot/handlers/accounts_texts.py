@@ -14,6 +14,7 @@ from bot import fmt
 from bot.errors import register_error_texts
 from core.accounts.config import Limits
 from core.accounts.limits import Usage
+from core.ledger import StatementLine
 from core.money import Asset, from_micro
 
 KIND_LABELS = {
@@ -126,3 +127,29 @@ register_error_texts(
         ),
     }
 )
+
+
+def history_line(line: StatementLine) -> str | None:
+    """How an accounts entry reads in the wallet history (/wallet): internal transfers (both
+    sides), referral rewards and premium purchases; None for other kinds."""
+    memo = line.memo or {}
+    amount = fmt.crypto(abs(line.amount), line.asset, lang())
+    if line.kind == "transfer":
+        if line.amount < 0:
+            text = _("Sent {amount} to {name}").format(amount=amount, name=_who(memo.get("to_name")))
+        else:
+            text = _("Received {amount} from {name}").format(amount=amount, name=_who(memo.get("from_name")))
+        if memo.get("note"):
+            text += " · " + fmt.escape(str(memo["note"]))
+        return text
+    if line.kind == "referral_reward":
+        return _("Referral reward {amount} (a trade by {name})").format(
+            amount=amount, name=_who(memo.get("referred_name"))
+        )
+    if line.kind == "premium":
+        return _("Premium membership {amount}").format(amount=amount)
+    return None
+
+
+def _who(name: object) -> str:
+    return fmt.isolate(fmt.escape(str(name or "?")))

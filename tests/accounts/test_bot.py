@@ -15,6 +15,7 @@ from typing import TypeVar
 import pytest
 from sqlalchemy import select
 
+from core.accounts import kyc
 from core.accounts.models import KycRequest
 from core.db import transaction
 from core.ledger import AccountRef, Purpose, balance, statement, transfer
@@ -199,3 +200,53 @@ async def test_premium_purchase_and_referral_link(market: Market) -> None:
         assert user is not None
     assert f"https://t.me/koxx_p2p_bot?start=ref_{user.referral_code}" in invite.text
     assert "People who joined through you: 0" in invite.text
+
+
+async def test_moderator_rejects_with_a_written_reason_in_arabic(market: Market) -> None:
+    bot, admin = market.traders, market.admin
+    await admin.send(market.admin_bot, "/start")
+    await admin.wait_for(market.admin_bot, contains="KOXX P2P admin")
+    huda = await market.newcomer("هدى", lang="ar", username=f"huda{uuid.uuid4().hex[:6]}")
+    async with transaction(market.session_factory) as s:
+        await kyc.verify_phone(s, user_id=huda.id, contact_user_id=huda.id, phone="+9647801234567")
+    await huda.send(bot, "/verify")
+    await huda.wait_for(bot, contains="الخطوة 2 من 2")
+    await huda.send_photo(bot, DOC)
+    await huda.wait_for(bot, contains="صورة شخصية")
+    await huda.send_photo(bot, SELFIE)
+    await huda.wait_for(bot, contains="أُرسلت وثائقك")
+    await pause()
+
+    async def pending_id() -> int | None:
+        async with market.session_factory() as s:
+            found = await kyc.latest_request(s, huda.id)
+            return found.id if found is not None else None
+
+    request_id = await pending_id()
+    for _ in range(100):
+        if request_id is not None:
+            break
+        await asyncio.sleep(0.05)
+        request_id = await pending_id()
+    assert request_id is not None
+
+    await admin.send(market.admin_bot, "/kyc")
+    await admin.wait_for(market.admin_bot, contains="Identity verifications waiting")
+    await admin.press(market.admin_bot, f"Review #{request_id}")
+    card = await admin.wait_for(market.admin_bot, contains=f"Identity verification #{request_id}")
+    assert "+9647801234567" in card.text
+    await admin.press(market.admin_bot, "❌ Reject")
+    reasons = await admin.wait_for(market.admin_bot, contains="Why is verification", edited=True)
+    await admin.press(market.admin_bot, "Write another reason")
+    await admin.wait_for(market.admin_bot, contains="Write the reason")
+    await admin.send(market.admin_bot, "The name on the card is not the name on <this> account")
+    await admin.wait_for(market.admin_bot, contains="rejected")
+    told = await huda.wait_for(bot, contains="لم يُقبل")
+    assert "The name on the card is not the name on <this> account" in told.text
+    assert not any(m.photo for m in huda.chat(bot) if m.from_bot)  # the photos never go back to a trader
+
+    # A second decision on the same request (a moderator with the old screen open) changes nothing.
+    await pause()
+    late = await admin.press(market.admin_bot, "blurry", message=reasons)
+    assert "already decided" in (await late.answer()).text
+    assert await level(market, huda.id) == 1

@@ -66,3 +66,24 @@ def test_limit_refusal_says_the_limit_and_how_to_raise_it() -> None:
     with use_locale("en"):
         text = error_text(top)
     assert "highest level" in text and "20" in text
+
+
+def test_history_lines_for_the_wallet() -> None:
+    from datetime import UTC, datetime
+
+    from bot.handlers.accounts_texts import history_line
+    from core.ledger import StatementLine
+    from core.money import Asset
+
+    now = datetime.now(UTC)
+    memo = {"from_name": "@ali", "to_name": "@sara", "note": "rent", "from_id": 1, "to_id": 2}
+    sent = StatementLine(1, "transfer", "transfer:x", Asset.USDT, -25 * MICRO, memo, now)
+    got = StatementLine(1, "transfer", "transfer:x", Asset.USDT, 25 * MICRO, memo, now)
+    reward = StatementLine(2, "referral_reward", "trade:9", Asset.USDT, 200_000, {"referred_name": "Zainab"}, now)
+    other = StatementLine(3, "deposit", "tx:1", Asset.USDT, MICRO, None, now)
+    with use_locale("en"):
+        assert history_line(sent) == "Sent 25 USDT to \u2068@sara\u2069 · rent"
+        assert history_line(got) == "Received 25 USDT from \u2068@ali\u2069 · rent"
+        assert "0.2 USDT" in (history_line(reward) or "") and history_line(other) is None
+    with use_locale("ar"):
+        assert "٢٥" in (history_line(sent) or "") and "@sara" in (history_line(sent) or "")
