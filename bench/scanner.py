@@ -28,6 +28,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import psutil
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
@@ -139,9 +140,14 @@ async def run(blocks: int, txs: int, watched: int, users_n: int) -> int:
 
         config = WalletConfig(xpub=xpub, usdt_contract=USDT, start_block=first)
         scanner = Scanner(node, config, book)
+        server = psutil.Process(proc.pid)
+        server_cpu = sum(server.cpu_times()[:2])
+        cpu = time.process_time()
         started = time.perf_counter()
         await scanner.run_until_caught_up(factory)
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+        server_cpu = sum(server.cpu_times()[:2]) - server_cpu
         async with factory() as s:
             found = await s.scalar(select(func.count()).select_from(Deposit))
             credited = await s.scalar(select(func.count()).select_from(Deposit).where(Deposit.status == "credited"))
@@ -151,6 +157,11 @@ async def run(blocks: int, txs: int, watched: int, users_n: int) -> int:
             f"scanner: {blocks} blocks ({blocks * txs:,} transactions) in {elapsed:.2f}s = {rate:.0f} blocks/s "
             f"= {multiple:.0f}x real time (goal >= {GOAL_MULTIPLE}x); deposits found {found}/{hits}, "
             f"credited {credited}",
+            flush=True,
+        )
+        print(
+            f"CPU: scanner {cpu:.2f}s ({blocks / cpu:.0f} blocks per CPU-second), node {server_cpu:.2f}s; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (a shared machine slows the wall clock)",
             flush=True,
         )
         ok = multiple >= GOAL_MULTIPLE and current_mb < GOAL_MB and found == hits

@@ -24,16 +24,24 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 class _Provider(AsyncHTTPProvider):  # type: ignore[misc]
-    """tronpy's HTTP provider, decoding answers with orjson: a batch of 100 mainnet blocks is
-    about 30 MB of JSON, and the standard library's decoder was the scanner's bottleneck."""
+    """tronpy's HTTP provider, decoding answers with orjson, and able to hand over the raw
+    bytes: a batch of 100 mainnet blocks is about 30 MB of JSON, and decoding it all was the
+    scanner's bottleneck (see core.wallet.parsing for how it avoids most of it)."""
 
-    async def make_request(self, method: str, params: Any = None) -> Any:
+    async def post(self, method: str, params: Any = None) -> bytes:
         response = await self.client.post(urljoin(self.endpoint_uri, method), json=params or {})
         response.raise_for_status()
-        try:
-            return orjson.loads(response.content)
-        except orjson.JSONDecodeError:  # e.g. an integer beyond 64 bits
-            return json.loads(response.content)
+        return bytes(response.content)
+
+    async def make_request(self, method: str, params: Any = None) -> Any:
+        return decode(await self.post(method, params))
+
+
+def decode(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:  # e.g. an integer beyond 64 bits
+        return json.loads(body)
 
 
 class NodeUnavailable(Exception):
@@ -77,13 +85,14 @@ class Node:
     async def close(self) -> None:
         await self.tron.close()
 
-    async def call(self, endpoint: str, params: dict[str, Any] | None = None) -> Any:
-        """POST ``endpoint`` (e.g. "wallet/getblockbylimitnext"), retrying with exponential
-        back-off while the node says it is busy."""
+    async def raw(self, endpoint: str, params: dict[str, Any] | None = None) -> bytes:
+        """POST ``endpoint`` (e.g. "wallet/getblockbylimitnext") and return the answer's bytes,
+        retrying with exponential back-off while the node says it is busy (429, 403, 503, or
+        an error saying so)."""
         delay = self.backoff
         for attempt in range(self.retries + 1):
             try:
-                result = await self.provider.make_request(endpoint, params or {})
+                body = await self.provider.post(endpoint, params or {})
             except httpx.HTTPStatusError as exc:
                 if exc.response.status_code not in RETRY_STATUSES or attempt == self.retries:
                     raise
@@ -92,8 +101,8 @@ class Node:
                 log.warning("TRON node answered %s on %s; retrying in %.1fs",
                             exc.response.status_code, endpoint, wait)
             else:
-                if not (isinstance(result, dict) and _overloaded(result)):
-                    return result
+                if not _overloaded(body):
+                    return body
                 if attempt == self.retries:
                     raise NodeUnavailable(endpoint)
                 wait = delay
@@ -102,9 +111,23 @@ class Node:
             delay = min(delay * 2, self.max_backoff)
         raise NodeUnavailable(endpoint)  # pragma: no cover (the loop returns or raises)
 
+    async def call(self, endpoint: str, params: dict[str, Any] | None = None) -> Any:
+        """Like ``raw``, decoded."""
+        return decode(await self.raw(endpoint, params))
+
     async def heights(self) -> Heights:
         info = await self.call("wallet/getnodeinfo")
         return Heights(head=_num(info["block"]), solid=_num(info["solidityBlock"]))
+
+    async def blocks_raw(self, start: int, end: int) -> bytes:
+        """The answer of getblockbylimitnext for [start, end) (at most 100 blocks, hex form)."""
+        if end <= start:
+            return b"{}"
+        return await self.raw("wallet/getblockbylimitnext", {"startNum": start, "endNum": end, "visible": False})
+
+    async def infos_raw(self, num: int) -> bytes:
+        """The answer of gettransactioninfobyblocknum (a JSON array)."""
+        return await self.raw("wallet/gettransactioninfobyblocknum", {"num": num})
 
     async def blocks(self, start: int, end: int) -> list[dict[str, Any]]:
         """Blocks [start, end), at most 100 (hex addresses)."""
@@ -134,6 +157,7 @@ def _num(text: str) -> int:
     return int(text.split(",ID:", 1)[0].replace("Num:", "", 1))
 
 
-def _overloaded(payload: dict[str, Any]) -> bool:
-    text = str(payload.get("Error", "")) + str(payload.get("message", ""))
-    return "lack of computing resources" in text or payload.get("code") == "SERVER_BUSY"
+def _overloaded(body: bytes) -> bool:
+    if len(body) > 2_000:  # errors are short; a block is not
+        return False
+    return b"lack of computing resources" in body or b'"SERVER_BUSY"' in body

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -34,11 +33,19 @@ from core.wallet.addressbook import AddressBook, owners
 from core.wallet.config import WalletConfig
 from core.wallet.models import Deposit, DepositStatus, ScannedBlock, ScannerCursor
 from core.wallet.node import Heights, Node
-from core.wallet.parsing import BlockRef, Transfer, block_ref, token_transfers, trx_transfers
+from core.wallet.parsing import (
+    BlockRef,
+    RawBlock,
+    Transfer,
+    block_ref,
+    raw_token_transfers,
+    raw_trx_transfers,
+    split_batch,
+)
 
 log = logging.getLogger(__name__)
 
-Fetched = tuple[list[dict[str, Any]], dict[int, list[dict[str, Any]]]]
+Fetched = tuple[list[RawBlock], dict[int, bytes]]  # blocks, and each block's infos answer
 
 SCANNER_LOCK = 0x4B4F5858_0002  # pg advisory lock key: the one active deposit scanner
 CURSOR = "deposits"
@@ -111,7 +118,7 @@ class Scanner:
         fetch_from = start - 1 if known is not None else start
         fetch_end = min(max(end, fetch_from + 1), fetch_from + MAX_RANGE)
         raw_blocks, infos = await self._take_or_fetch(fetch_from, start, fetch_end)
-        refs = [block_ref(b) for b in raw_blocks]
+        refs = [b.ref for b in raw_blocks]
         if known is not None:
             if not refs or refs[0].num != start - 1 or refs[0].hash != known:
                 self.close()
@@ -159,17 +166,17 @@ class Scanner:
 
     async def _fetch(self, fetch_from: int, start: int, fetch_end: int) -> Fetched:
         """Blocks [fetch_from, fetch_end) and the transaction infos of blocks [start, fetch_end),
-        all requests at once (a few in flight)."""
+        all requests at once (a few in flight); nothing is decoded yet."""
         semaphore = asyncio.Semaphore(INFO_CONCURRENCY)
 
-        async def infos(num: int) -> tuple[int, list[dict[str, Any]]]:
+        async def infos(num: int) -> tuple[int, bytes]:
             async with semaphore:
-                return num, await self.node.infos(num)
+                return num, await self.node.infos_raw(num)
 
-        blocks, *pairs = await asyncio.gather(
-            self.node.blocks(fetch_from, fetch_end), *(infos(n) for n in range(start, fetch_end))
+        batch, *pairs = await asyncio.gather(
+            self.node.blocks_raw(fetch_from, fetch_end), *(infos(n) for n in range(start, fetch_end))
         )
-        return blocks, dict(pairs)  # type: ignore[arg-type]
+        return split_batch(batch), dict(pairs)  # type: ignore[arg-type]
 
     async def _cursor(self, session: AsyncSession, heights: Heights) -> ScannerCursor:
         cursor = await session.get(ScannerCursor, CURSOR, with_for_update=True)
@@ -192,18 +199,16 @@ class Scanner:
             expected_num, expected_parent = ref.num + 1, ref.hash
         return out
 
-    def _parse(self, raw_blocks: list[dict[str, Any]], infos: dict[int, list[dict[str, Any]]]) -> list[tuple[int, Transfer]]:
+    def _parse(self, raw_blocks: list[RawBlock], infos: dict[int, bytes]) -> list[tuple[int, Transfer]]:
         """(block number, transfer) for every deposit in the blocks. A token transfer counts only
         if its transaction is in the block as fetched (infos and blocks are separate requests: a
         fork between them must not mix two chains)."""
         found: list[tuple[int, Transfer]] = []
         for block in raw_blocks:
-            num = block_ref(block).num
-            found.extend((num, t) for t in trx_transfers(block, self.book))
-            tokens = list(token_transfers(infos.get(num, []), self.contract, self.book))
-            if tokens:
-                txids = {tx.get("txID") for tx in block.get("transactions") or ()}
-                found.extend((num, t) for t in tokens if t.txid in txids)
+            num = block.ref.num
+            found.extend((num, t) for t in raw_trx_transfers(block, self.book))
+            tokens = raw_token_transfers(infos.get(num, b"[]"), self.contract, self.book)
+            found.extend((num, t) for t in tokens if block.has_tx(t.txid))
         return found
 
     async def _record(
@@ -263,48 +268,51 @@ class Scanner:
     async def _settle(self, session: AsyncSession, final: int, result: ScanResult) -> None:
         """Credit (or mark as dust) the detections whose block is final."""
         pending = (
-            await session.scalars(
-                select(Deposit)
+            await session.execute(
+                select(Deposit.id, Deposit.user_id, Deposit.asset, Deposit.amount, Deposit.txid,
+                       Deposit.event_index, Deposit.block_num)
                 .where(Deposit.status == DepositStatus.DETECTED, Deposit.block_num <= final)
                 .order_by(Deposit.id)
                 .with_for_update()
             )
-        ).all()
-        for deposit in pending:
-            asset = Asset(deposit.asset)
-            payload = {
-                "deposit_id": deposit.id,
-                "asset": deposit.asset,
-                "amount": deposit.amount,
-                "txid": deposit.txid,
-            }
-            deposit.settled_at = datetime.now(UTC)
-            if deposit.amount < self.config.min_deposit[asset]:
-                deposit.status = DepositStatus.DUST
-                result.dust += 1
+        ).tuples().all()
+        if not pending:
+            return
+        settled: dict[DepositStatus, list[int]] = {DepositStatus.CREDITED: [], DepositStatus.DUST: []}
+        for deposit_id, user_id, asset_name, amount, txid, event_index, block_num in pending:
+            asset = Asset(asset_name)
+            payload: dict[str, Any] = {"deposit_id": deposit_id, "asset": asset_name, "amount": amount, "txid": txid}
+            if amount < self.config.min_deposit[asset]:
+                settled[DepositStatus.DUST].append(deposit_id)
                 payload["minimum"] = self.config.min_deposit[asset]
-                outbox.emit(session, "deposit_dust", payload, [outbox.user(deposit.user_id)])
+                outbox.emit(session, "deposit_dust", payload, [outbox.user(user_id)])
                 continue
             await transfer(
                 session,
                 kind="deposit",
-                key=f"deposit:{deposit.txid}:{deposit.event_index}",
+                key=f"deposit:{txid}:{event_index}",
                 src=AccountRef.platform(Purpose.DEPOSITS),
-                dst=AccountRef.user(deposit.user_id),
+                dst=AccountRef.user(user_id),
                 asset=asset,
-                amount=deposit.amount,
-                ref=f"deposit:{deposit.id}",  # the ledger's ref holds 64 characters: txid in memo
-                memo={"txid": deposit.txid, "event_index": deposit.event_index, "block": deposit.block_num},
+                amount=amount,
+                ref=f"deposit:{deposit_id}",  # the ledger's ref holds 64 characters: txid in memo
+                memo={"txid": txid, "event_index": event_index, "block": block_num},
             )
-            deposit.status = DepositStatus.CREDITED
-            result.credited += 1
-            result.credited_ids.append(deposit.id)
+            settled[DepositStatus.CREDITED].append(deposit_id)
             outbox.emit(
                 session,
                 "deposit_credited",
-                {**payload, "user_id": deposit.user_id},
-                [outbox.user(deposit.user_id), outbox.PAYMENTS_CHANNEL],
+                {**payload, "user_id": user_id},
+                [outbox.user(user_id), outbox.PAYMENTS_CHANNEL],
             )
+        for status, ids in settled.items():
+            if ids:
+                await session.execute(
+                    update(Deposit).where(Deposit.id.in_(ids)).values(status=status, settled_at=func.now())
+                )
+        result.credited += len(settled[DepositStatus.CREDITED])
+        result.dust += len(settled[DepositStatus.DUST])
+        result.credited_ids.extend(settled[DepositStatus.CREDITED])
 
     async def _rewind(self, session: AsyncSession, cursor: ScannerCursor, final: int, result: ScanResult) -> None:
         """The last scanned block left the chain: go back to the highest stored block the node
