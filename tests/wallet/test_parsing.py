@@ -1,8 +1,21 @@
 """Deposit parsing from the node's JSON shapes (hex form, as TRON.md describes them)."""
 
+import json
+
+import orjson
+import pytest
+
 from core.money import Asset
 from core.wallet.addresses import body, hex41
-from core.wallet.parsing import TRANSFER_TOPIC, block_ref, token_transfers, trx_transfers
+from core.wallet.parsing import (
+    TRANSFER_TOPIC,
+    block_ref,
+    raw_token_transfers,
+    raw_trx_transfers,
+    split_batch,
+    token_transfers,
+    trx_transfers,
+)
 
 USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 OURS = "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH"
@@ -107,3 +120,69 @@ def test_trx_transfers_to_watched_addresses():
 def test_empty_block():
     block = {"blockID": "9" * 64, "block_header": {"raw_data": {"number": 1}}}
     assert list(trx_transfers(block, WATCHED)) == []
+
+
+# ---- the fast path over raw answers: same results as decoding everything --------------------
+
+
+def make_block(num: int, parent: str, txs: list) -> dict:
+    block_id = f"{num:016x}" + f"{num * 7919:048x}"
+    return {
+        "blockID": block_id,
+        "block_header": {"raw_data": {"number": num, "parentHash": parent, "timestamp": 3000 * num}},
+        "transactions": txs,
+    }
+
+
+def chain_of_blocks() -> list[dict]:
+    blocks, parent = [], "0" * 64
+    for num in range(10, 14):
+        txs = [tx(f"{num:02d}" + "a" * 62, OTHER, 1_000_000 + num)]
+        if num in (11, 13):
+            txs.append(tx(f"{num:02d}" + "b" * 62, OURS, 2_000_000 + num))
+        if num == 12:
+            txs.append(tx(f"{num:02d}" + "c" * 62, OURS, 9, ret="REVERT"))
+        blocks.append(make_block(num, parent, txs))
+        parent = blocks[-1]["blockID"]
+    return blocks
+
+
+def shapes(blocks: list[dict]) -> dict[str, bytes]:
+    header_first = [{"block_header": b["block_header"], "blockID": b["blockID"], "transactions": b["transactions"]}
+                    for b in blocks]
+    return {
+        "compact": orjson.dumps({"block": blocks}),
+        "indented": json.dumps({"block": blocks}, indent=2).encode(),
+        "spaced": json.dumps({"block": blocks}, separators=(", ", ": ")).encode(),
+        "header first": orjson.dumps({"block": header_first}),
+    }
+
+
+@pytest.mark.parametrize("shape", ["compact", "indented", "spaced", "header first"])
+def test_split_batch_finds_the_same_blocks_and_transfers(shape):
+    blocks = chain_of_blocks()
+    raw = split_batch(shapes(blocks)[shape])
+    assert [b.ref for b in raw] == [block_ref(b) for b in blocks]
+    expected = [t for b in blocks for t in trx_transfers(b, WATCHED)]
+    got = [t for b in raw for t in raw_trx_transfers(b, WATCHED)]
+    assert got == expected and [t.amount for t in got] == [2_000_011, 2_000_013]
+    assert raw[1].has_tx("11" + "b" * 62) and not raw[0].has_tx("11" + "b" * 62)
+
+
+def test_split_batch_of_nothing():
+    assert split_batch(b"{}") == []
+    assert split_batch(b'{"block":[]}') == []
+
+
+@pytest.mark.parametrize("dumps", [orjson.dumps, lambda v: json.dumps(v, indent=1).encode()])
+def test_raw_infos_decode_only_when_a_watched_address_appears(dumps):
+    infos = [
+        info("a" * 64, [log(OTHER, 5_000_000)]),
+        info("b" * 64, [log(OURS, 6_000_000, sender=OTHER)]),
+        info("c" * 64, [log(OURS, 7_000_000)], receipt="REVERT"),
+    ]
+    raw = dumps(infos)
+    assert list(raw_token_transfers(raw, body(USDT), WATCHED)) == list(token_transfers(infos, body(USDT), WATCHED))
+    assert [t.amount for t in raw_token_transfers(raw, body(USDT), WATCHED)] == [6_000_000]
+    assert list(raw_token_transfers(raw, body(USDT), {body(SENDER)})) == []  # only a sender: nothing to us
+    assert list(raw_token_transfers(b"[]", body(USDT), WATCHED)) == []
