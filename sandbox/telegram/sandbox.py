@@ -29,7 +29,18 @@ from .errors import ApiError, too_many_requests
 from .files import document_dict, photo_sizes, store_file
 from .formatting import command_entities
 from .params import Params, Upload
-from .state import ApiCall, CallbackAnswer, CallbackRec, RateRule, SimBot, SimChat, StoredMessage, World, now
+from .state import (
+    ApiCall,
+    CallbackAnswer,
+    CallbackRec,
+    Dialog,
+    RateRule,
+    SimBot,
+    SimChat,
+    StoredMessage,
+    World,
+    now,
+)
 from .views import SimMessage, find_button
 
 BotRef = Any  # SimBot, token, username ("koxx_bot" / "@koxx_bot"), bot id or an aiogram Bot
@@ -130,6 +141,12 @@ class SimUser:
         bot and sends "/start <payload>" like the apps do; other URL buttons do nothing.
         """
         return self.tg.press(self, bot, label, message=message, chat=chat)
+
+    async def send_callback(self, bot: BotRef, data: str, *, message: SimMessage | int | None = None,
+                            chat: SimChat | None = None) -> SimPress:  # fmt: skip
+        """A callback query with any callback_data, as a modified client could send, on the bot's
+        latest message (or ``message``) — for testing that bots refuse forged buttons."""
+        return self.tg.forged_callback(self, bot, data, message=message, chat=chat)
 
     async def post(self, group: SimChat, text: str) -> SimMessage:
         """Write in a group: every bot of the group gets the message."""
@@ -365,14 +382,28 @@ class TelegramSandbox(World):
             url = button.get("url")
             sent = self._follow_link(user, url) if url else None
             return SimPress(self, None, None, url, sent)
+        return self._callback(user, sim_bot, dialog, stored, button["callback_data"])
+
+    def forged_callback(self, user: SimUser, bot: BotRef, data: str, *, message: SimMessage | int | None = None,
+                        chat: SimChat | None = None) -> SimPress:  # fmt: skip
+        sim_bot = self.find_bot(bot)
+        dialog = self.private_dialog(sim_bot, user) if chat is None else self.shared_dialog(chat)
+        if message is not None:
+            stored = dialog.get(message if isinstance(message, int) else message.message_id)
+        else:
+            stored = next((m for m in reversed(dialog.visible()) if m.sender_bot == sim_bot.id), None)
+        if stored is None:
+            raise LookupError(f"no message from @{sim_bot.username} to attach the callback to")
+        return self._callback(user, sim_bot, dialog, stored, data)
+
+    def _callback(self, user: SimUser, bot: SimBot, dialog: Dialog, stored: StoredMessage, data: str) -> SimPress:
         query_id = f"{self.next_id()}{secrets.randbelow(10**9):09d}"
-        self.callbacks[query_id] = CallbackRec(query_id, sim_bot.id, user.id, button["callback_data"])
-        self.enqueue(sim_bot, "callback_query", {
+        self.callbacks[query_id] = CallbackRec(query_id, bot.id, user.id, data)
+        self.enqueue(bot, "callback_query", {
             "id": query_id, "from": user.user_dict(), "message": copy.deepcopy(stored.data),
-            "chat_instance": str((sim_bot.id * 7919 + dialog.chat["id"]) % 10**18),
-            "data": button["callback_data"],
+            "chat_instance": str((bot.id * 7919 + dialog.chat["id"]) % 10**18), "data": data,
         })  # fmt: skip
-        return SimPress(self, query_id, button["callback_data"], None)
+        return SimPress(self, query_id, data, None)
 
     def _follow_link(self, user: SimUser, url: str) -> SimMessage | None:
         """A t.me deep link to a known bot: the user opens it and presses Start."""

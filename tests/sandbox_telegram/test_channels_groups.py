@@ -83,3 +83,24 @@ async def test_group_messages_reach_every_bot_of_the_group(
     assert member.status == "member"
     with pytest.raises(TelegramForbiddenError, match="bot is not a member of the supergroup chat"):
         await outside_bot.send_message(group.id, "hi")
+
+
+async def test_forged_callback_data_reaches_the_bot(
+    tg: TelegramSandbox, new_token: Callable[[], str], make_bot: Callable[..., Bot]
+) -> None:
+    token = new_token()
+    tg.add_bot(token)
+    bot = make_bot(token)
+    pia = tg.add_user("Pia")
+    tg.start_chat(pia, token)
+    with pytest.raises(LookupError):
+        await pia.send_callback(token, "td:release:1")  # no bot message to hang it on yet
+    markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="View", callback_data="td:view:1")]])
+    card = await bot.send_message(pia.id, "Trade #1", reply_markup=markup)
+    press = await pia.send_callback(token, "td:release:1")
+    [update] = await bot(GetUpdates())
+    query = update.callback_query
+    assert query is not None and query.data == "td:release:1" and query.message is not None
+    assert query.message.message_id == card.message_id
+    await bot.answer_callback_query(query.id, "This trade is not yours.")
+    assert (await press.answer()).text == "This trade is not yours."
