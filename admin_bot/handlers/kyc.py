@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import fmt
 from bot.handlers.accounts_texts import lang, level_name
 from bot.notifications_accounts import PRESET_REASONS
-from core.accounts import kyc
+from core.accounts import kyc, review
 from core.config import Settings
 
 router = Router(name="admin_kyc")
@@ -50,8 +50,8 @@ def _reasons(request_id: int) -> InlineKeyboardMarkup:
 
 
 @router.message(Command("kyc"))
-async def queue(message: Message, session: AsyncSession) -> None:
-    waiting = await kyc.pending_requests(session, limit=10)
+async def queue(message: Message, session: AsyncSession, settings: Settings, staff_id: int) -> None:
+    waiting = await review.queue(session, settings, actor_id=staff_id)
     if not waiting:
         await message.answer(_("No identity verifications are waiting."))
         return
@@ -68,8 +68,10 @@ async def queue(message: Message, session: AsyncSession) -> None:
 
 
 @router.callback_query(Review.filter(F.action == "open"))
-async def open_request(query: CallbackQuery, callback_data: Review, session: AsyncSession, settings: Settings) -> None:
-    docs = await kyc.read_documents(session, request_id=callback_data.request_id, data_dir=settings.data_dir)
+async def open_request(
+    query: CallbackQuery, callback_data: Review, session: AsyncSession, settings: Settings, staff_id: int
+) -> None:
+    docs = await review.documents(session, settings, actor_id=staff_id, request_id=callback_data.request_id)
     phone = await kyc.phone_of(session, docs.user.id)
     await query.answer()
     if not isinstance(query.message, Message):
@@ -91,8 +93,10 @@ async def open_request(query: CallbackQuery, callback_data: Review, session: Asy
 
 
 @router.callback_query(Review.filter(F.action == "approve"))
-async def approve(query: CallbackQuery, callback_data: Review, session: AsyncSession, staff_id: int) -> None:
-    await kyc.approve(session, request_id=callback_data.request_id, moderator_id=staff_id)
+async def approve(
+    query: CallbackQuery, callback_data: Review, session: AsyncSession, settings: Settings, staff_id: int
+) -> None:
+    await review.approve(session, settings, actor_id=staff_id, request_id=callback_data.request_id)
     await query.answer(_("Approved."))
     if isinstance(query.message, Message):
         await query.message.edit_text(
@@ -112,17 +116,19 @@ async def reject_pressed(query: CallbackQuery, callback_data: Review) -> None:
         )
 
 
-async def _rejected(session: AsyncSession, request_id: int, staff_id: int, reason: str) -> str:
-    await kyc.reject(session, request_id=request_id, moderator_id=staff_id, reason=reason)
+async def _rejected(session: AsyncSession, settings: Settings, request_id: int, staff_id: int, reason: str) -> str:
+    await review.reject(session, settings, actor_id=staff_id, request_id=request_id, reason=reason)
     return _("❌ Verification #{id} rejected. The user was told the reason and may try again.").format(id=request_id)
 
 
 @router.callback_query(Review.filter(F.action == "preset"))
-async def reject_preset(query: CallbackQuery, callback_data: Review, session: AsyncSession, staff_id: int) -> None:
+async def reject_preset(
+    query: CallbackQuery, callback_data: Review, session: AsyncSession, settings: Settings, staff_id: int
+) -> None:
     if callback_data.reason not in PRESET_REASONS:
         await query.answer(_("This button is no longer active."))
         return
-    text = await _rejected(session, callback_data.request_id, staff_id, f"preset:{callback_data.reason}")
+    text = await _rejected(session, settings, callback_data.request_id, staff_id, f"preset:{callback_data.reason}")
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(text)
@@ -142,8 +148,10 @@ async def reject_write(query: CallbackQuery, callback_data: Review, state: FSMCo
 
 
 @router.message(RejectForm.reason, F.text, ~F.text.startswith("/"))
-async def reject_reason(message: Message, session: AsyncSession, state: FSMContext, staff_id: int) -> None:
+async def reject_reason(
+    message: Message, session: AsyncSession, state: FSMContext, settings: Settings, staff_id: int
+) -> None:
     request_id = int((await state.get_data())["kyc_request_id"])
-    text = await _rejected(session, request_id, staff_id, message.text or "")
+    text = await _rejected(session, settings, request_id, staff_id, message.text or "")
     await state.clear()
     await message.answer(text)

@@ -147,3 +147,33 @@ async def test_a_submission_that_rolls_back_leaves_no_photos_for_long(bench: Ben
     async with bench.tx() as s:
         await kyc.purge_rejected(s, data_dir=tmp_path, retention_days=30)
     assert list((tmp_path / "kyc").iterdir()) == []
+
+
+async def test_review_checks_the_role_and_writes_the_audit_trail(bench: Bench, tmp_path: Path) -> None:
+    from core.accounts import review
+    from core.admin import audit
+    from core.config import load_settings
+
+    user, admin, stranger = await bench.user(level=1), await bench.user(), await bench.user()
+    settings = load_settings(admin_ids=[admin], data_dir=tmp_path)
+    request = await submit(bench, user, tmp_path)
+    for call in (
+        lambda s: review.queue(s, settings, actor_id=stranger),
+        lambda s: review.documents(s, settings, actor_id=stranger, request_id=request.id),
+        lambda s: review.approve(s, settings, actor_id=stranger, request_id=request.id),
+        lambda s: review.reject(s, settings, actor_id=stranger, request_id=request.id, reason="no"),
+    ):
+        with pytest.raises(DomainError) as refused:
+            async with bench.tx() as s:
+                await call(s)
+        assert refused.value.code == "forbidden"
+    assert (await bench.get(user)).kyc_level == 1
+
+    async with bench.tx() as s:
+        docs = await review.documents(s, settings, actor_id=admin, request_id=request.id)
+        assert docs.document == DOC
+        await review.approve(s, settings, actor_id=admin, request_id=request.id)
+    assert (await bench.get(user)).kyc_level == 2
+    async with bench.factory() as s:
+        actions = [(a.action, a.target, a.actor_id) for a in await audit.for_user(s, user)]
+    assert actions == [("kyc.approve", f"kyc:{request.id}", admin), ("kyc.view", f"kyc:{request.id}", admin)]
