@@ -79,3 +79,35 @@ async def take_offer(market: Market, buyer: SimUser, offer_id: int, amount: str)
     await say(buyer, amount, "Check before you confirm")
     opened = await step(buyer, "Confirm and open the trade", "Trade opened")
     return int(opened.text.split("Trade #")[1].split(" ")[0])
+
+
+async def forge(market: Market, user: SimUser, data: str) -> str | None:
+    """Send a callback query with any ``callback_data`` as ``user`` (as a modified client could),
+    on the user's latest message from the bot; returns the text the bot answered with."""
+    import copy
+    import secrets
+
+    from sandbox.telegram.state import CallbackRec
+
+    await pace(user)
+    tg = market.tg
+    sim_bot = tg.find_bot(T)
+    latest = next(m for m in reversed(tg.private_dialog(sim_bot, user).visible()) if m.sender_bot is not None)
+    query_id = f"{tg.next_id()}{secrets.randbelow(10**9):09d}"
+    tg.callbacks[query_id] = CallbackRec(query_id, sim_bot.id, user.id, data)
+    tg.enqueue(sim_bot, "callback_query", {
+        "id": query_id, "from": user.user_dict(), "message": copy.deepcopy(latest.data),
+        "chat_instance": "1", "data": data,
+    })  # fmt: skip
+    answer = await SimPress(tg, query_id, data, None).answer()
+    return answer.text
+
+
+async def open_trade(market: Market, seller: SimUser, buyer: SimUser, *, fiat: str = "131000") -> tuple[int, int]:
+    """A published sell offer and a trade on it by ``buyer`` (seller funded here). (offer, trade) ids."""
+    from tests.market.conftest import fund
+
+    await fund(market.session_factory, seller.id, 500)
+    offer_id = await publish_sell_offer(market, seller)
+    trade_id = await take_offer(market, buyer, offer_id, fiat)
+    return offer_id, trade_id
