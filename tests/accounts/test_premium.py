@@ -7,16 +7,18 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import update
 
-from core.accounts import premium
+from core.accounts import jobs, premium
 from core.errors import DomainError, InsufficientFunds
 from core.escrow.models import Offer
 from core.ledger import Purpose
 from core.money import MICRO
 from core.outbox import user as to_user
-from core.users import Tier
+from core.users import Tier, User
 from tests.accounts.conftest import Bench
 
 
@@ -116,3 +118,16 @@ async def test_promotion_reminder_and_expiry(bench: Bench, settings) -> None:  #
     assert len(await bench.outbox("premium.expired", to_user(member))) == 1
     with pytest.raises(DomainError):
         await promote(member, offers[0].id, at=purchase.until)
+
+
+async def test_scheduled_jobs_run_in_their_own_transactions(bench: Bench, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The scheduler's wrappers (core.accounts.jobs): an ended membership is expired."""
+    member = await bench.user()
+    async with bench.tx() as s:
+        await s.execute(update(User).where(User.id == member).values(
+            tier=Tier.PREMIUM.value, premium_until=datetime.now(UTC) - timedelta(minutes=1)))
+    runtime = SimpleNamespace(settings=SimpleNamespace(data_dir=tmp_path), session_factory=bench.factory)
+    await jobs.premium_expiry(runtime)  # type: ignore[arg-type]
+    await jobs.kyc_retention(runtime)  # type: ignore[arg-type]
+    assert (await bench.get(member)).tier == Tier.BASIC
+    assert len(await bench.outbox("premium.expired", to_user(member))) == 1
