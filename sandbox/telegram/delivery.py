@@ -96,8 +96,10 @@ class Deliverer:
                     error = f"Wrong response from the webhook: {status} {resp.reason}"
         except TimeoutError:
             error = "Read timeout expired"
+        except aiohttp.ClientConnectorError:
+            error = "Connection refused"
         except aiohttp.ClientError as exc:
-            error = f"Connection refused: {exc.__class__.__name__}"
+            error = f"Failed to deliver the update: {exc.__class__.__name__}"
         bot.deliveries.append(Delivery(update["update_id"], status, error, redelivery))
         return status, error
 

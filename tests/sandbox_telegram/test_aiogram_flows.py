@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Callable
 
 import pytest
@@ -164,3 +165,34 @@ async def test_webhook_wrong_or_missing_secret_is_refused_then_retried(
         await alice.wait_for(token, contains="Welcome")
         assert tg.deliveries(token)[-1].status == 200
         assert (await bot.get_webhook_info()).pending_update_count == 0
+
+
+async def test_unreachable_webhook_keeps_updates_in_order_until_it_answers(
+    tg: TelegramSandbox, new_token: Callable[[], str], make_bot: Callable[..., Bot]
+) -> None:
+    token = new_token()
+    tg.add_bot(token)
+    alice = tg.add_user("Alice")
+    bot = make_bot(token)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/webhook"
+    await bot.set_webhook(dead)
+    await alice.send(token, "/start")
+    await alice.send(token, "second")
+    for _ in range(200):
+        if tg.deliveries(token):
+            break
+        await asyncio.sleep(0.02)
+    info = await bot.get_webhook_info()
+    assert info.last_error_message == "Connection refused" and info.pending_update_count == 2
+    first_id = tg.updates(token)[0]["update_id"]
+    assert {d.update_id for d in tg.deliveries(token)} == {first_id}  # nothing behind it was tried
+
+    async with webhook_server(bot, None) as url:
+        await bot.set_webhook(url)
+        await alice.wait_for(token, contains="Welcome")
+        await alice.wait_for(token, contains="second")
+        await tg.settle(token)
+    ok = [d.update_id for d in tg.deliveries(token) if d.status == 200]
+    assert ok == [first_id, first_id + 1]
