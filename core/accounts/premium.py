@@ -23,6 +23,7 @@ from core.accounts.config import get_accounts_settings
 from core.accounts.models import PremiumReminder
 from core.errors import DomainError, Forbidden, NotFound
 from core.escrow.models import Offer, OfferStatus
+from core.escrow.trades import announce_offer
 from core.ledger import AccountRef, Purpose, transfer
 from core.ledger.models import LedgerEntry
 from core.money import Asset
@@ -143,7 +144,9 @@ async def set_promoted(
         limit = get_accounts_settings().premium_promoted_offers
         if await promoted_count(session, user_id) >= limit:
             raise DomainError("promotion_limit", limit=limit)
-    offer.is_promoted = promoted
+    if offer.is_promoted != promoted:
+        offer.is_promoted = promoted
+        announce_offer(session, offer)  # the channel post is refreshed (badge, order)
     await session.flush()
     return offer
 

@@ -92,6 +92,8 @@ async def test_promotion_reminder_and_expiry(bench: Bench, settings) -> None:  #
     assert not_yours.value.code == "forbidden"
     await promote(member, offers[0].id)
     await promote(member, offers[1].id)
+    refreshed = [m.payload["offer_id"] for m in await bench.outbox("offer.updated", "channel:offers")]
+    assert offers[0].id in refreshed and offers[1].id in refreshed  # the channel posts follow
     async with bench.factory() as s:
         assert not await premium.can_promote(s, await bench.get(member), now)
     with pytest.raises(DomainError) as limit:
