@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -204,8 +204,11 @@ async def expire_ended(session: AsyncSession, now: datetime | None = None, *, li
     for user in users:
         user.tier = Tier.BASIC.value
         outbox.emit(session, "premium.expired", {}, [outbox.user(user.id)])
-    await session.execute(
-        update(Offer).where(Offer.maker_id.in_(ids), Offer.is_promoted.is_(True)).values(is_promoted=False)
+    promoted = await session.scalars(
+        select(Offer).where(Offer.maker_id.in_(ids), Offer.is_promoted.is_(True)).with_for_update()
     )
+    for offer in promoted.all():
+        offer.is_promoted = False
+        announce_offer(session, offer)
     await session.flush()
     return ids
