@@ -222,6 +222,7 @@ class TelegramSandbox(World):
         self.url: str | None = None
         self._cursors: dict[tuple[Any, ...], int] = {}
         self._rate_windows: dict[tuple[Any, ...], collections.deque[float]] | None = None
+        self.clock: Callable[[], float] = time.monotonic  # for enforce_rates; tests may replace it
 
     # ----- server
     @property
@@ -568,7 +569,7 @@ class TelegramSandbox(World):
     def _check_window(self, key: tuple[Any, ...], limit: int, window: float) -> None:
         assert self._rate_windows is not None
         stamps = self._rate_windows.setdefault(key, collections.deque())
-        current = time.monotonic()
+        current = self.clock()
         while stamps and stamps[0] <= current - window:
             stamps.popleft()
         if len(stamps) >= limit:

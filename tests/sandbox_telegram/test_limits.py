@@ -232,10 +232,22 @@ async def test_optional_real_rates(tg: TelegramSandbox, setup: tuple[Bot, SimUse
     bot, user, _ = setup
     await bot.send_message(user.id, "1")
     await bot.send_message(user.id, "2")  # off by default: no limit
+    now = [1000.0]
+    tg.clock = lambda: now[0]
     tg.enforce_rates()
     await bot.send_message(user.id, "3")
+    now[0] += 0.5
     with pytest.raises(TelegramRetryAfter) as info:
         await bot.send_message(user.id, "4")  # a second message to one private chat within a second
     assert info.value.retry_after == 1
+    now[0] += 0.6
+    await bot.send_message(user.id, "4 after a second")
+    group = tg.add_group("Busy", bots=[bot.token])
+    for i in range(20):
+        now[0] += 0.1
+        await bot.send_message(group.id, f"group {i}")
+    with pytest.raises(TelegramRetryAfter) as info:
+        await bot.send_message(group.id, "21st within a minute")
+    assert info.value.retry_after == 59  # the first of the 20 leaves the window in 58.1 s, rounded up
     tg.enforce_rates(False)
-    await bot.send_message(user.id, "5")
+    await bot.send_message(group.id, "limits off")

@@ -53,7 +53,8 @@ async def test_get_updates_offset_timeout_and_allowed_updates(
 
     # A second poller terminates the first one, like Telegram does.
     waiting = asyncio.create_task(bot(GetUpdates(offset=got[0].update_id + 1, timeout=10)))
-    await asyncio.sleep(0.05)
+    while tg.find_bot(token).poller is None:  # noqa: ASYNC110  (until the long poll waits in the server)
+        await asyncio.sleep(0.01)
     assert await bot(GetUpdates(offset=got[0].update_id + 1)) == []
     with pytest.raises(TelegramConflictError, match="terminated by other getUpdates request"):
         await asyncio.wait_for(waiting, 5)
