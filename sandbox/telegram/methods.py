@@ -233,6 +233,35 @@ async def send_document(world: World, bot: SimBot, p: Params) -> Any:
     return post_message(world, bot, p, {"document": document_dict(rec), **caption})
 
 
+@method("sendMediaGroup")
+async def send_media_group(world: World, bot: SimBot, p: Params) -> Any:
+    """An album: 2-10 photos (or 2-10 documents), each its own message with one media_group_id."""
+    world.chat_for_bot(bot, p.chat_id(), sending=True)
+    media = p.json("media")
+    if not isinstance(media, list) or not all(isinstance(m, dict) for m in media):
+        raise bad_request("can't parse media JSON object")
+    if not 2 <= len(media) <= 10:
+        raise bad_request("wrong number of media in the album (2-10 are needed)")
+    kinds = {m.get("type") for m in media}
+    if "document" in kinds and kinds != {"document"}:
+        raise bad_request("document can't be mixed with other media types")
+    prepared = []
+    for item in media:
+        kind = "document" if item.get("type") == "document" else "photo"
+        sub = Params({"caption": item.get("caption"), "parse_mode": item.get("parse_mode"),
+                      "caption_entities": item.get("caption_entities"), kind: item.get("media")}, p.uploads)  # fmt: skip
+        caption = _caption(sub)
+        rec = _file_param(world, sub, kind, kind)
+        prepared.append({kind: photo_sizes(rec) if kind == "photo" else document_dict(rec), **caption})
+    group_id = str(world.next_id() * 1000 + 7)
+    base = {k: v for k, v in p.values.items() if k not in ("media", "reply_markup")}
+    sent = []
+    for i, content in enumerate(prepared):
+        values = base if i == 0 else {k: v for k, v in base.items() if not k.startswith("reply")}
+        sent.append(post_message(world, bot, Params(values), {**content, "media_group_id": group_id}))
+    return sent
+
+
 @method("sendContact")
 async def send_contact(world: World, bot: SimBot, p: Params) -> Any:
     contact = {"phone_number": p.text("phone_number") or "", "first_name": p.text("first_name") or ""}
@@ -427,6 +456,14 @@ async def get_chat_member(world: World, bot: SimBot, p: Params) -> Any:
     if user_id != target.id:
         raise bad_request("user not found")
     return {"status": "member", "user": user_dict}
+
+
+@method("getChatAdministrators")
+async def get_chat_administrators(world: World, bot: SimBot, p: Params) -> Any:
+    _, target = world.chat_for_bot(bot, p.chat_id(), sending=False)
+    if not isinstance(target, SimChat):
+        raise bad_request("there are no administrators in the private chat")
+    return [_admin(b.user_dict()) for b in world.bots.values() if target.has_bot(b)]
 
 
 def _admin(user: dict[str, Any]) -> dict[str, Any]:

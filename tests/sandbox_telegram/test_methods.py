@@ -263,3 +263,36 @@ async def test_large_photo_gets_a_thumbnail_size_first(
         downloads.append(data.read())
     assert downloads[0][:2] == b"\xff\xd8"  # the thumbnail is a JPEG
     assert downloads[1] == image  # the largest size is the bytes the user sent
+
+
+async def test_media_group_and_chat_administrators(
+    tg: TelegramSandbox, new_token: Callable[[], str], make_bot: Callable[..., Bot]
+) -> None:
+    from aiogram.types import InputMediaDocument, InputMediaPhoto
+
+    token = new_token()
+    tg.add_bot(token)
+    bot = make_bot(token)
+    rana = tg.add_user("Rana")
+    tg.start_chat(rana, token)
+    first = await bot.send_photo(rana.id, BufferedInputFile(png(), "a.png"))
+    assert first.photo is not None
+    album = await bot.send_media_group(rana.id, media=[
+        InputMediaPhoto(media=BufferedInputFile(png(8, 8), "b.png"), caption="<b>receipt 1</b>"),
+        InputMediaPhoto(media=first.photo[-1].file_id, caption="receipt 2"),
+    ])  # fmt: skip
+    assert len(album) == 2 and album[0].media_group_id == album[1].media_group_id is not None
+    assert [m.caption for m in album] == ["receipt 1", "receipt 2"]
+    assert album[0].caption_entities and album[0].caption_entities[0].type == "bold"
+    assert [m.html for m in rana.chat(token)[1:]] == ["<b>receipt 1</b>", "receipt 2"]
+    with pytest.raises(TelegramBadRequest, match="document can't be mixed with other media types"):
+        await bot.send_media_group(rana.id, media=[
+            InputMediaPhoto(media=first.photo[-1].file_id),
+            InputMediaDocument(media=BufferedInputFile(b"pdf", "x.pdf")),
+        ])  # fmt: skip
+
+    group = tg.add_group("Admins", bots=[token])
+    admins = await bot.get_chat_administrators(group.id)
+    assert [(a.status, a.user.id) for a in admins] == [("administrator", bot.id)]
+    with pytest.raises(TelegramBadRequest, match="there are no administrators in the private chat"):
+        await bot.get_chat_administrators(rana.id)
