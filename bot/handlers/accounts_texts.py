@@ -82,7 +82,7 @@ def _both(values: Mapping[Asset, int], used: Mapping[Asset, int] | None = None) 
 def limits_view(level: int, usage: Usage) -> str:
     limits: Limits = usage.limits
     lines = [
-        _("<b>Your limits</b> ({level})").format(level=level_name(level)),
+        _("<b>Your limits</b> · {level}").format(level=level_name(level)),
         "",
         f"{KIND_LABELS['per_trade']}: {_both(limits.per_trade)}",
         f"{KIND_LABELS['daily_trade']}: {_both(limits.daily_trade, usage.traded)}",

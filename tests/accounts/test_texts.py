@@ -18,7 +18,7 @@ from core.money import MICRO
 EVENTS: dict[str, tuple[dict[str, Any], dict[str, list[str]]]] = {
     "kyc.submitted": ({"request_id": 7, "user_id": 1, "name": "@amal"},
                       {"en": ["#7", "@amal", "/kyc"], "ar": ["7", "@amal", "/kyc"]}),
-    "kyc.approved": ({"request_id": 7, "level": 2}, {"en": ["level 2"], "ar": ["المستوى 2"]}),
+    "kyc.approved": ({"request_id": 7, "level": 2}, {"en": ["level 2"], "ar": ["المستوى ٢"]}),
     "kyc.rejected": ({"request_id": 7, "reason": "preset:blurry"},
                      {"en": ["blurry", "/verify"], "ar": ["غير واضحة", "/verify"]}),
     "transfer.received": ({"asset": "USDT", "amount": 1_500 * MICRO, "from_name": "@ali", "note": "<b>x</b>"},
