@@ -34,18 +34,19 @@ from core.wallet.config import WalletConfig
 from core.wallet.models import Deposit, DepositStatus, ScannedBlock, ScannerCursor
 from core.wallet.node import Heights, Node
 from core.wallet.parsing import (
+    Block,
     BlockRef,
-    RawBlock,
     Transfer,
     block_ref,
-    raw_token_transfers,
-    raw_trx_transfers,
-    split_batch,
+    decode_blocks,
+    decode_infos,
+    token_transfers,
+    trx_transfers,
 )
 
 log = logging.getLogger(__name__)
 
-Fetched = tuple[list[RawBlock], dict[int, bytes]]  # blocks, and each block's infos answer
+Fetched = tuple[list[Block], dict[int, bytes]]  # blocks, and each block's infos answer (raw)
 
 SCANNER_LOCK = 0x4B4F5858_0002  # pg advisory lock key: the one active deposit scanner
 CURSOR = "deposits"
@@ -118,7 +119,7 @@ class Scanner:
         fetch_from = start - 1 if known is not None else start
         fetch_end = min(max(end, fetch_from + 1), fetch_from + MAX_RANGE)
         raw_blocks, infos = await self._take_or_fetch(fetch_from, start, fetch_end)
-        refs = [b.ref for b in raw_blocks]
+        refs = [block_ref(b) for b in raw_blocks]
         if known is not None:
             if not refs or refs[0].num != start - 1 or refs[0].hash != known:
                 self.close()
@@ -176,7 +177,7 @@ class Scanner:
         batch, *pairs = await asyncio.gather(
             self.node.blocks_raw(fetch_from, fetch_end), *(infos(n) for n in range(start, fetch_end))
         )
-        return split_batch(batch), dict(pairs)  # type: ignore[arg-type]
+        return decode_blocks(batch), dict(pairs)  # type: ignore[arg-type]
 
     async def _cursor(self, session: AsyncSession, heights: Heights) -> ScannerCursor:
         cursor = await session.get(ScannerCursor, CURSOR, with_for_update=True)
@@ -199,16 +200,18 @@ class Scanner:
             expected_num, expected_parent = ref.num + 1, ref.hash
         return out
 
-    def _parse(self, raw_blocks: list[RawBlock], infos: dict[int, bytes]) -> list[tuple[int, Transfer]]:
+    def _parse(self, blocks: list[Block], infos: dict[int, bytes]) -> list[tuple[int, Transfer]]:
         """(block number, transfer) for every deposit in the blocks. A token transfer counts only
         if its transaction is in the block as fetched (infos and blocks are separate requests: a
         fork between them must not mix two chains)."""
         found: list[tuple[int, Transfer]] = []
-        for block in raw_blocks:
-            num = block.ref.num
-            found.extend((num, t) for t in raw_trx_transfers(block, self.book))
-            tokens = raw_token_transfers(infos.get(num, b"[]"), self.contract, self.book)
-            found.extend((num, t) for t in tokens if block.has_tx(t.txid))
+        for block in blocks:
+            num = block_ref(block).num
+            found.extend((num, t) for t in trx_transfers(block, self.book))
+            tokens = list(token_transfers(decode_infos(infos.get(num, b"[]")), self.contract, self.book))
+            if tokens:
+                txids = {tx.txID for tx in block.transactions}
+                found.extend((num, t) for t in tokens if t.txid in txids)
         return found
 
     async def _record(

@@ -2,7 +2,7 @@
 
 import json
 
-import orjson
+import msgspec
 import pytest
 
 from core.money import Asset
@@ -10,9 +10,8 @@ from core.wallet.addresses import body, hex41
 from core.wallet.parsing import (
     TRANSFER_TOPIC,
     block_ref,
-    raw_token_transfers,
-    raw_trx_transfers,
-    split_batch,
+    decode_blocks,
+    decode_infos,
     token_transfers,
     trx_transfers,
 )
@@ -22,6 +21,16 @@ OURS = "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH"
 OTHER = "TSeJkUh4Qv67VNFwY8LaAxERygNdy6NQZK"
 SENDER = "TY72iA3SBtrds3QLYsS7LwYfkzXwAXCRWT"
 WATCHED = {body(OURS)}
+
+
+def decoded(infos: list) -> list:
+    """Through the scanner's own decoder, from JSON bytes as the node sends them."""
+    return decode_infos(msgspec.json.encode(infos))
+
+
+def one_block(block: dict):
+    [decoded_block] = decode_blocks(msgspec.json.encode({"block": [block]}))
+    return decoded_block
 
 
 def word(address: str) -> str:
@@ -50,7 +59,7 @@ def test_usdt_transfer_events_to_watched_addresses():
         info("d" * 64, [log(OURS, 3_000_000, contract=SENDER)]),
         info("e" * 64, []),
     ]
-    found = list(token_transfers(infos, body(USDT), WATCHED))
+    found = list(token_transfers(decoded(infos), body(USDT), WATCHED))
     assert [(t.txid, t.event_index, t.amount, t.asset) for t in found] == [
         ("a" * 64, 0, 5_000_000, Asset.USDT),
         ("c" * 64, 1, 7_000_000, Asset.USDT),
@@ -66,7 +75,7 @@ def test_failed_transactions_are_ignored():
         info("c" * 64, [log(OURS, 5_000_000)], result="FAILED"),
         info("d" * 64, [log(OURS, 5_000_000)], receipt="SUCCESS"),
     ]
-    assert [t.txid for t in token_transfers(infos, body(USDT), WATCHED)] == ["d" * 64]
+    assert [t.txid for t in token_transfers(decoded(infos), body(USDT), WATCHED)] == ["d" * 64]
 
 
 def test_recipient_word_carrying_the_41_byte_and_odd_logs():
@@ -76,7 +85,7 @@ def test_recipient_word_carrying_the_41_byte_and_odd_logs():
     approval["topics"][0] = "8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925"
     zero = log(OURS, 0)
     huge = log(OURS, 2**200)
-    found = list(token_transfers([info("a" * 64, [approval, zero, huge, with41])], body(USDT), WATCHED))
+    found = list(token_transfers(decoded([info("a" * 64, [approval, zero, huge, with41])]), body(USDT), WATCHED))
     assert [(t.event_index, t.amount) for t in found] == [(3, 2_000_000)]
 
 
@@ -109,80 +118,68 @@ def test_trx_transfers_to_watched_addresses():
             tx("d" * 64, OURS, 3_000_000, kind="TransferAssetContract"),
         ],
     }
-    found = list(trx_transfers(block, WATCHED))
+    found = list(trx_transfers(one_block(block), WATCHED))
     assert [(t.txid, t.event_index, t.asset, t.amount, t.sender) for t in found] == [
         ("a" * 64, 0, Asset.TRX, 3_000_000, body(SENDER))
     ]
-    ref = block_ref(block)
+    ref = block_ref(one_block(block))
     assert (ref.num, ref.hash, ref.parent) == (7, "0" * 8 + "1" * 56, "2" * 64)
 
 
 def test_empty_block():
     block = {"blockID": "9" * 64, "block_header": {"raw_data": {"number": 1}}}
-    assert list(trx_transfers(block, WATCHED)) == []
+    assert list(trx_transfers(one_block(block), WATCHED)) == []
 
 
-# ---- the fast path over raw answers: same results as decoding everything --------------------
+# ---- decoding whole answers --------------------------------------------------------------------
 
 
 def make_block(num: int, parent: str, txs: list) -> dict:
     block_id = f"{num:016x}" + f"{num * 7919:048x}"
     return {
         "blockID": block_id,
-        "block_header": {"raw_data": {"number": num, "parentHash": parent, "timestamp": 3000 * num}},
+        "block_header": {"raw_data": {"number": num, "parentHash": parent, "timestamp": 3000 * num},
+                         "witness_signature": "ab" * 65},
         "transactions": txs,
     }
 
 
-def chain_of_blocks() -> list[dict]:
+@pytest.mark.parametrize("layout", ["compact", "indented", "header first", "shuffled"])
+def test_a_batch_decodes_in_block_order_whatever_the_layout(layout):
     blocks, parent = [], "0" * 64
     for num in range(10, 14):
         txs = [tx(f"{num:02d}" + "a" * 62, OTHER, 1_000_000 + num)]
         if num in (11, 13):
             txs.append(tx(f"{num:02d}" + "b" * 62, OURS, 2_000_000 + num))
-        if num == 12:
-            txs.append(tx(f"{num:02d}" + "c" * 62, OURS, 9, ret="REVERT"))
         blocks.append(make_block(num, parent, txs))
         parent = blocks[-1]["blockID"]
-    return blocks
+    shown = list(blocks)
+    if layout == "header first":
+        shown = [{"block_header": b["block_header"], "transactions": b["transactions"], "blockID": b["blockID"]}
+                 for b in blocks]
+    if layout == "shuffled":
+        shown = [blocks[2], blocks[0], blocks[3], blocks[1]]
+    text = json.dumps({"block": shown}, indent=2 if layout == "indented" else None).encode()
+    got = decode_blocks(text)
+    assert [block_ref(b).num for b in got] == [10, 11, 12, 13]
+    assert [block_ref(b).parent for b in got[1:]] == [b["blockID"] for b in blocks[:-1]]
+    amounts = [t.amount for b in got for t in trx_transfers(b, WATCHED)]
+    assert amounts == [2_000_011, 2_000_013]
 
 
-def shapes(blocks: list[dict]) -> dict[str, bytes]:
-    header_first = [{"block_header": b["block_header"], "blockID": b["blockID"], "transactions": b["transactions"]}
-                    for b in blocks]
-    return {
-        "compact": orjson.dumps({"block": blocks}),
-        "indented": json.dumps({"block": blocks}, indent=2).encode(),
-        "spaced": json.dumps({"block": blocks}, separators=(", ", ": ")).encode(),
-        "header first": orjson.dumps({"block": header_first}),
-    }
+def test_empty_answers():
+    assert decode_blocks(b"{}") == []
+    assert decode_blocks(b'{"block": []}') == []
+    assert decode_infos(b"[]") == [] and decode_infos(b"{}") == []
 
 
-@pytest.mark.parametrize("shape", ["compact", "indented", "spaced", "header first"])
-def test_split_batch_finds_the_same_blocks_and_transfers(shape):
-    blocks = chain_of_blocks()
-    raw = split_batch(shapes(blocks)[shape])
-    assert [b.ref for b in raw] == [block_ref(b) for b in blocks]
-    expected = [t for b in blocks for t in trx_transfers(b, WATCHED)]
-    got = [t for b in raw for t in raw_trx_transfers(b, WATCHED)]
-    assert got == expected and [t.amount for t in got] == [2_000_011, 2_000_013]
-    assert raw[1].has_tx("11" + "b" * 62) and not raw[0].has_tx("11" + "b" * 62)
+def test_block_zero_has_no_number_field():
+    genesis = {"blockID": "0" * 64, "block_header": {"raw_data": {"timestamp": 1}}}
+    assert block_ref(one_block(genesis)).num == 0
 
 
-def test_split_batch_of_nothing():
-    assert split_batch(b"{}") == []
-    assert split_batch(b'{"block":[]}') == []
-
-
-@pytest.mark.parametrize("dumps", [orjson.dumps, lambda v: json.dumps(v, indent=1).encode()])
-def test_raw_infos_decode_only_when_a_watched_address_appears(dumps):
-    infos = [
-        info("a" * 64, [log(OTHER, 5_000_000)]),
-        info("b" * 64, [log(OURS, 6_000_000, sender=OTHER)]),
-        info("c" * 64, [log(OURS, 7_000_000)], receipt="REVERT"),
-    ]
-    raw = dumps(infos)
-    assert list(raw_token_transfers(raw, body(USDT), WATCHED)) == list(token_transfers(infos, body(USDT), WATCHED))
-    assert [t.amount for t in raw_token_transfers(raw, body(USDT), WATCHED)] == [6_000_000]
-    assert list(raw_token_transfers(raw, body(USDT), {body(SENDER)})) == []  # only a sender: nothing to us
-    assert list(raw_token_transfers(b"[]", body(USDT), WATCHED)) == []
+def test_a_transfer_without_a_result_is_not_counted():
+    unexecuted = tx("f" * 64, OURS, 3_000_000)
+    del unexecuted["ret"]
+    block = {"blockID": "1" * 64, "block_header": {"raw_data": {"number": 5}}, "transactions": [unexecuted]}
+    assert list(trx_transfers(one_block(block), WATCHED)) == []
