@@ -90,10 +90,14 @@ async def verify_cancelled(query: CallbackQuery, state: FSMContext) -> None:
 @router.message(F.contact)
 async def contact_shared(message: Message, me: User, session: AsyncSession) -> None:
     assert message.contact is not None
+    already = me.kyc_level >= 1
     user = await kyc.verify_phone(
         session, user_id=me.id, contact_user_id=message.contact.user_id, phone=message.contact.phone_number
     )
     me.kyc_level = user.kyc_level
+    if already:
+        await message.answer(_("Thank you, your phone number is updated."), reply_markup=ReplyKeyboardRemove())
+        return
     await message.answer(
         _("Thank you, your phone number is verified. You are now at level 1 and your limits are higher."),
         reply_markup=ReplyKeyboardRemove(),

@@ -135,6 +135,9 @@ async def test_limits_verify_phone_documents_and_moderator_approval(market: Mark
     await amal.send(bot, "/limits")
     raised = await amal.wait_for(bot, contains="Your limits")
     assert "Level 2 (identity verified)" in raised.text and "100,000 USDT" in raised.text
+    await amal.send_contact(bot, phone="+964 770 765 4321")  # a new number later: level stays
+    await amal.wait_for(bot, contains="your phone number is updated")
+    assert await level(market, amal.id) == 2
 
 
 async def test_transfer_with_confirmation_and_limit_told_how_to_raise(market: Market) -> None:
