@@ -46,6 +46,30 @@ def event_name(kind: str) -> str:
     return names.get(kind, kind)
 
 
+def withdrawal_status(status: str) -> str:
+    names = {
+        "awaiting_approval": _("waiting for approval"),
+        "approved": _("approved, queued for sending"),
+        "signed": _("being sent"),
+        "broadcast": _("being sent"),
+        "sent": _("sent"),
+        "failed": _("failed, amount returned"),
+        "rejected": _("rejected"),
+    }
+    return names.get(status, status)
+
+
+def trade_status(status: str) -> str:
+    names = {
+        "awaiting_payment": _("waiting for payment"),
+        "paid": _("paid"),
+        "completed": _("completed"),
+        "cancelled": _("cancelled"),
+        "disputed": _("in dispute"),
+    }
+    return names.get(status, status)
+
+
 def age(since: datetime, lang: str, now: datetime | None = None) -> str:
     minutes = int(((now or datetime.now(UTC)) - since).total_seconds() // 60)
     return fmt.duration(max(minutes, 0), lang)
@@ -228,7 +252,7 @@ def withdrawal_case(case: WithdrawalCase, lang: str) -> str:
     else:
         used = _("⚠️ never used before")
     lines = [
-        _("<b>Withdrawal #{id}</b> · {status}").format(id=w.id, status=w.status),
+        _("<b>Withdrawal #{id}</b> · {status}").format(id=w.id, status=withdrawal_status(w.status)),
         _("User: {who} · KYC level {kyc}").format(who=who(case.user), kyc=fmt.number(case.user.kyc_level, lang)),
         _("Amount: {amount} (network fee {fee})").format(
             amount=fmt.crypto(w.amount, w.asset, lang), fee=fmt.crypto(w.fee, w.asset, lang)
@@ -247,7 +271,7 @@ def withdrawal_case(case: WithdrawalCase, lang: str) -> str:
     if not case.history:
         lines.append(_("None."))
     for h in case.history:
-        lines.append(f"#{h.id} · {fmt.crypto(h.amount, h.asset, lang)} · {h.status} · {fmt.datetime(h.created_at, lang)}")
+        lines.append(f"#{h.id} · {fmt.crypto(h.amount, h.asset, lang)} · {withdrawal_status(h.status)} · {fmt.datetime(h.created_at, lang)}")
     return "\n".join(lines)
 
 
@@ -283,7 +307,7 @@ def user_card(card: UserCard, lang: str) -> str:
         lines.append(_("None."))
     for t in card.trades:
         role = _("seller") if t.seller_id == u.id else _("buyer")
-        lines.append(f"#{t.id} · {role} · {fmt.crypto(t.crypto_amount, t.asset, lang)} · {t.status}")
+        lines.append(f"#{t.id} · {role} · {fmt.crypto(t.crypto_amount, t.asset, lang)} · {trade_status(t.status)}")
     return "\n".join(lines)
 
 

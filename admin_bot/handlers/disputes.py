@@ -4,13 +4,14 @@ resolving with a reason and one more confirmation."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,7 @@ from admin_bot import keyboards as kb
 from admin_bot import views
 from admin_bot.handlers.errors import guarded
 from admin_bot.keyboards import DisputeCb
+from bot import fmt
 from core.admin import actions, cases, staff
 from core.admin.staff import Permission
 from core.config import Settings
@@ -46,14 +48,30 @@ async def queue(message: Message, session: AsyncSession, settings: Settings, sta
     lang = i18n.current_locale
     items = [(d.id, views.queue_label(d, t, lang)) for d, t in found]
     await message.answer(
-        _("<b>Open disputes</b>, oldest first ({n}):").format(n=len(found)), reply_markup=kb.dispute_queue(items)
+        _("<b>Open disputes</b>, oldest first ({n}):").format(n=fmt.number(len(found), lang)), reply_markup=kb.dispute_queue(items)
     )
 
 
+async def send_evidence(bot: Bot, chat_id: int, file_id: str, caption: str, trader_bot: Bot | None) -> None:
+    """A photo the traders' bot received. A Telegram file_id belongs to the bot that received it,
+    so when the admin bot cannot send it, the traders' bot downloads it and the admin bot
+    uploads the bytes."""
+    try:
+        await bot.send_photo(chat_id, file_id, caption=caption)
+        return
+    except TelegramBadRequest:
+        if trader_bot is None:
+            raise
+    data = await trader_bot.download(file_id)
+    assert data is not None
+    await bot.send_photo(chat_id, BufferedInputFile(data.read(), "evidence.jpg"), caption=caption)
+
+
 async def show_case(
-    bot: Bot, chat_id: int, session: AsyncSession, dispute_id: int, viewer_id: int, lang: str
-) -> None:
-    """The case in a few messages: facts and buttons, the chat transcript, the photos."""
+    bot: Bot, chat_id: int, session: AsyncSession, dispute_id: int, viewer_id: int, lang: str,
+    trader_bot: Bot | None = None,
+) -> None:  # fmt: skip
+    """The case in a few messages: the chat transcript, the photos, then facts and buttons."""
     case = await cases.dispute_case(session, dispute_id)
     d = case.dispute
     keyboard = None
@@ -63,33 +81,38 @@ async def show_case(
         await bot.send_message(chat_id, part)
     for file_id, caption in views.evidence_photos(case):
         try:
-            await bot.send_photo(chat_id, file_id, caption=caption)
-        except TelegramBadRequest:
-            # A file_id belongs to the bot that received it; in real Telegram the traders' bot's
-            # photos cannot be sent by the admin bot (see the report in admin_bot/README).
-            log.warning("photo of dispute %s could not be shown", d.id)
+            await send_evidence(bot, chat_id, file_id, caption, trader_bot)
+        except TelegramAPIError:
+            log.warning("a photo of dispute %s could not be shown", d.id)
             await bot.send_message(chat_id, _("{caption}: this photo cannot be shown here.").format(caption=caption))
     await bot.send_message(chat_id, views.dispute_case(case, lang, viewer_id), reply_markup=keyboard)
+
+
+def _trader_bot(data: dict[str, Any]) -> Bot | None:
+    runtime = data.get("runtime")
+    return getattr(runtime, "trader_bot", None)
 
 
 @router.callback_query(DisputeCb.filter(F.action == "open"))
 async def open_case(
     query: CallbackQuery, callback_data: DisputeCb, session: AsyncSession, settings: Settings, staff_id: int,
-    i18n: I18n, bot: Bot,
+    i18n: I18n, bot: Bot, **data: Any,
 ) -> None:  # fmt: skip
     await staff.require(session, staff_id, Permission.DISPUTES, settings)
     await query.answer()
-    await show_case(bot, staff_id, session, callback_data.dispute_id, staff_id, i18n.current_locale)
+    await show_case(bot, staff_id, session, callback_data.dispute_id, staff_id, i18n.current_locale,
+                    _trader_bot(data))  # fmt: skip
 
 
 @router.callback_query(DisputeCb.filter(F.action == "take"))
 async def take(
     query: CallbackQuery, callback_data: DisputeCb, session: AsyncSession, settings: Settings, staff_id: int,
-    i18n: I18n, bot: Bot,
+    i18n: I18n, bot: Bot, **data: Any,
 ) -> None:  # fmt: skip
     await actions.take_dispute(session, settings, actor_id=staff_id, dispute_id=callback_data.dispute_id)
     await query.answer(_("The dispute is yours."))
-    await show_case(bot, staff_id, session, callback_data.dispute_id, staff_id, i18n.current_locale)
+    await show_case(bot, staff_id, session, callback_data.dispute_id, staff_id, i18n.current_locale,
+                    _trader_bot(data))  # fmt: skip
 
 
 @router.callback_query(DisputeCb.filter(F.action == "drop"))

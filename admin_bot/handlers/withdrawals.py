@@ -19,6 +19,7 @@ from admin_bot import keyboards as kb
 from admin_bot import views
 from admin_bot.handlers.errors import guarded
 from admin_bot.keyboards import WithdrawalCb
+from bot import fmt
 from core.admin import actions, cases, staff
 from core.admin.staff import Permission
 from core.config import Settings
@@ -41,7 +42,7 @@ async def queue(message: Message, session: AsyncSession, settings: Settings, sta
     lang = i18n.current_locale
     items = [(w.id, views.withdrawal_label(w.id, w.amount, w.asset, lang)) for w in found]
     await message.answer(
-        _("<b>Withdrawals waiting for approval</b> ({n}):").format(n=len(found)),
+        _("<b>Withdrawals waiting for approval</b> ({n}):").format(n=fmt.number(len(found), lang)),
         reply_markup=kb.withdrawal_queue(items),
     )
 
@@ -74,7 +75,8 @@ async def approve(
     else:
         await query.answer(
             _("Your approval is recorded ({have} of {need}); another admin must approve too.").format(
-                have=len(case.approvers), need=w.approvals_needed
+                have=fmt.number(len(case.approvers), i18n.current_locale),
+                need=fmt.number(w.approvals_needed, i18n.current_locale),
             ),
             show_alert=True,
         )

@@ -29,6 +29,10 @@ def _amount(p: Payload, lang: str) -> str:
     return fmt.crypto(int(p["crypto_amount"]), p["asset"], lang)
 
 
+def _by(p: Payload) -> str:
+    return fmt.isolate(str(p["by"])) if p.get("by") is not None else _("the system")
+
+
 def _fiat(p: Payload, lang: str) -> str:
     return fmt.fiat(Decimal(p["fiat_amount"]), p["fiat"], lang)
 
@@ -101,7 +105,7 @@ def withdrawal_waiting(p: Payload, to: Recipient) -> Rendered:
     return Rendered(
         text=_("💸 Withdrawal #{id} of {amount} waits for approval ({n} admins needed).\nTo: {address}").format(
             id=p["withdrawal_id"], amount=fmt.crypto(int(p["amount"]), p["asset"], to.language),
-            n=p.get("approvals_needed"), address=fmt.address(str(p["to_address"])),
+            n=fmt.number(int(p.get("approvals_needed") or 0), to.language), address=fmt.address(str(p["to_address"])),
         ),
         keyboard=builder.as_markup(),
     )
@@ -112,7 +116,7 @@ def rate_changed(p: Payload, to: Recipient) -> Rendered:
     return Rendered(
         text=_("Reference rate {asset}/{fiat} is now {rate} (set by {who}).").format(
             asset=p["asset"], fiat=p["fiat"], rate=fmt.fiat(Decimal(p["rate"]), p["fiat"], to.language),
-            who=fmt.isolate(str(p.get("by"))),
+            who=_by(p),
         )
     )
 
@@ -121,7 +125,7 @@ def rate_changed(p: Payload, to: Recipient) -> Rendered:
 def setting_changed(p: Payload, to: Recipient) -> Rendered:
     return Rendered(
         text=_("Setting {name} is now {value} (set by {who}).").format(
-            name=p["name"], value=fmt.escape(str(p["value"])), who=fmt.isolate(str(p.get("by")))
+            name=p["name"], value=fmt.escape(str(p["value"])), who=_by(p)
         )
     )
 

@@ -29,7 +29,7 @@ from core.wallet import withdrawals
 from core.wallet.config import wallet_config
 from core.wallet.models import Withdrawal
 from sandbox.telegram import SimUser
-from tests.conftest import new_id
+from tests.conftest import Databases, new_id
 from tests.e2e.harness import Market, running_market
 
 
@@ -104,14 +104,19 @@ class Staffed:
 
 
 @pytest.fixture
-async def staffed(database_url: str, tmp_path: Path) -> AsyncIterator[Staffed]:
+async def staffed(databases: Databases, tmp_path: Path) -> AsyncIterator[Staffed]:
+    """A private database per test: staff notifications left in another test's outbox (for
+    staff who no longer exist) must not reach these admins."""
     ids = [new_id(), new_id()]
+    database_url = await databases.create("koxx_admin")
     async with running_market(database_url, tmp_path, admin_ids=ids) as market:
         admin1 = market.tg.add_user("Amira", username=f"amira{secrets.token_hex(3)}", language_code="en", user_id=ids[0])
         admin2 = market.tg.add_user("Basim", username=f"basim{secrets.token_hex(3)}", language_code="ar", user_id=ids[1])
-        for admin in (admin1, admin2):  # staff must have written to the admin bot once to receive pushes
+        for admin, lang in ((admin1, "en"), (admin2, "ar")):  # staff write to the admin bot first
             await admin.send(market.admin_bot, "/start")
             await admin.wait_for(market.admin_bot, contains="/disputes")
+            async with transaction(market.session_factory) as s:
+                await users.set_language(s, admin.id, lang)  # notifications follow the stored language
         yield Staffed(market, admin1, admin2)
 
 

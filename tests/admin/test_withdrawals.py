@@ -41,11 +41,12 @@ async def test_two_admins_approve_and_one_admin_twice_counts_once(staffed: Staff
     assert "another admin must approve" in again.text
     assert await _state(staffed, w.id) == (WithdrawalStatus.AWAITING_APPROVAL, 1)
 
-    await a2.send(m.admin_bot, "/withdrawals")
-    await a2.wait_for(m.admin_bot, contains="Withdrawals waiting for approval")
+    await a2.send(m.admin_bot, "/withdrawals")  # Basim reads Arabic
+    await a2.wait_for(m.admin_bot, contains="السحوبات بانتظار الموافقة")
     await a2.press(m.admin_bot, f"#{w.id}")
-    case2 = await a2.wait_for(m.admin_bot, contains=f"Withdrawal #{w.id}")  # in Arabic
-    done = await (await a2.press(m.admin_bot, "Approve", message=case2)).answer()
+    case2 = await a2.wait_for(m.admin_bot, contains=f"السحب #{w.id}")
+    assert "الموافقات: ١ من ٢" in case2.text and "بانتظار الموافقة" in case2.text
+    done = await (await a2.press(m.admin_bot, "موافقة", message=case2)).answer()
     assert done.text
 
     async def approved() -> bool:
