@@ -26,6 +26,7 @@ router = Router(name="kyc")
 
 
 class KycForm(StatesGroup):
+    phone = State()
     document = State()
     selfie = State()
 
@@ -38,6 +39,7 @@ async def limits_command(message: Message, me: User, session: AsyncSession) -> N
 
 async def _verify_step(message: Message, me: User, session: AsyncSession, state: FSMContext) -> None:
     if me.kyc_level <= 0:
+        await state.set_state(KycForm.phone)
         await message.answer(
             _(
                 "<b>Identity verification, step 1 of 2: your phone number</b>\n\n"
@@ -87,14 +89,23 @@ async def verify_cancelled(query: CallbackQuery, state: FSMContext) -> None:
         await query.message.edit_text(_("Verification cancelled. You can start again with /verify."))
 
 
-@router.message(F.contact)
-async def contact_shared(message: Message, me: User, session: AsyncSession) -> None:
+def _own_contact(message: Message) -> bool:
+    return bool(message.contact and message.from_user and message.contact.user_id == message.from_user.id)
+
+
+# While /verify waits for the phone every contact is judged (someone else's is refused); at other
+# times only the user's own contact is taken here, any other card goes on (e.g. to a trade chat).
+@router.message(KycForm.phone, F.contact)
+@router.message(F.contact, F.func(_own_contact))
+async def contact_shared(message: Message, me: User, session: AsyncSession, state: FSMContext) -> None:
     assert message.contact is not None
     already = me.kyc_level >= 1
     user = await kyc.verify_phone(
         session, user_id=me.id, contact_user_id=message.contact.user_id, phone=message.contact.phone_number
     )
     me.kyc_level = user.kyc_level
+    if await state.get_state() == KycForm.phone.state:
+        await state.clear()
     if already:
         await message.answer(_("Thank you, your phone number is updated."), reply_markup=ReplyKeyboardRemove())
         return
