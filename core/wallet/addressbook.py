@@ -53,11 +53,15 @@ def qr_png(address: str) -> bytes:
 
 
 class AddressBook:
-    """The watched addresses as a set of 20-byte bodies, loaded once and then refreshed with
-    only the addresses allocated since (about 90 bytes an address: 1,000,000 fit in ~100 MB)."""
+    """The watched addresses as 20-byte bodies, loaded once and then refreshed with only the
+    addresses allocated since (about 95 bytes an address: 1,000,000 take ~90 MB).
+
+    They are the keys of a dict rather than a set: a dict holding only bytes and None is not
+    tracked by Python's garbage collector, which would otherwise walk the million entries on
+    every full collection (the scanner allocates a lot; this doubled its speed)."""
 
     def __init__(self) -> None:
-        self.bodies: set[bytes] = set()
+        self.bodies: dict[bytes, None] = {}
         self.last_index = -1
 
     def __contains__(self, body: object) -> bool:
@@ -67,7 +71,7 @@ class AddressBook:
         return len(self.bodies)
 
     def add(self, body: bytes) -> None:
-        self.bodies.add(body)
+        self.bodies[body] = None
 
     async def refresh(self, session: AsyncSession) -> int:
         """Load addresses allocated since the last refresh; returns how many."""
@@ -78,7 +82,7 @@ class AddressBook:
         )
         added = 0
         for index, body in result:
-            self.bodies.add(bytes(body))
+            self.bodies[bytes(body)] = None
             self.last_index = index
             added += 1
         return added
