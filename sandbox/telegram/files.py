@@ -23,36 +23,39 @@ def _open_image(data: bytes) -> Any:
         return None
 
 
-def _new_rec(world: World, data: bytes, kind: str, ext: str, **extra: Any) -> FileRec:
+def _new_rec(world: World, bot_id: int, data: bytes, kind: str, ext: str, **extra: Any) -> FileRec:
     prefix = {"photo": "AgAC", "document": "BQAC"}.get(kind, "CAAC")
     rec = FileRec(
         file_id=f"{prefix}{secrets.token_urlsafe(30)}",
         file_unique_id=f"AQAD{secrets.token_urlsafe(8)}",
         data=data,
         file_path=f"{kind}s/file_{world.next_id()}{ext}",
+        bot_id=bot_id,
         **extra,
     )
     world.files[rec.file_id] = rec
     return rec
 
 
-def store_file(world: World, upload: Upload, kind: str) -> FileRec:
+def store_file(world: World, upload: Upload, kind: str, bot_id: int) -> FileRec:
     """Keep an uploaded file. A photo larger than 90 px also gets a 90 px JPEG thumbnail size,
     as Telegram makes several sizes (the original bytes stay the largest size, unconverted)."""
     if kind != "photo":
         name = upload.filename or "file"
         ext = "." + name.rsplit(".", 1)[1] if "." in name else ""
         return _new_rec(
-            world, upload.data, kind, ext, mime_type=upload.content_type, file_name=upload.filename
+            world, bot_id, upload.data, kind, ext, mime_type=upload.content_type, file_name=upload.filename
         )
     image = _open_image(upload.data)
     width, height = image.size if image is not None else (1, 1)
-    rec = _new_rec(world, upload.data, kind, ".jpg", width=width, height=height)
+    rec = _new_rec(world, bot_id, upload.data, kind, ".jpg", width=width, height=height)
     if image is not None and max(width, height) > THUMBNAIL_SIDE:
         image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
         buf = io.BytesIO()
         image.convert("RGB").save(buf, format="JPEG")
-        rec.thumbnail = _new_rec(world, buf.getvalue(), kind, ".jpg", width=image.width, height=image.height)
+        rec.thumbnail = _new_rec(
+            world, bot_id, buf.getvalue(), kind, ".jpg", width=image.width, height=image.height
+        )
     return rec
 
 

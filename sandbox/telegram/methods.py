@@ -131,21 +131,21 @@ def _inline_rows(rows: Any) -> list[list[dict[str, Any]]]:
     return clean
 
 
-def _file_param(world: World, p: Params, name: str, kind: str) -> FileRec:
+def _file_param(world: World, bot: SimBot, p: Params, name: str, kind: str) -> FileRec:
     value = p.file(name)
     if not value:
         raise bad_request(f"there is no {name} in the request")
     if isinstance(value, Upload):
         if len(value.data) > MAX_UPLOAD:
             raise ApiError(413, "Request Entity Too Large")
-        return store_file(world, value, kind)
+        return store_file(world, value, kind, bot.id)
     if value.startswith(("http://", "https://")):
         raise bad_request("failed to get HTTP URL content")
-    rec = world.files.get(value)
+    rec = world.file_for_bot(bot, value)
     if rec is None:
         raise bad_request("wrong file identifier/HTTP URL specified")
     if kind == "photo" and rec.width is None:  # a document sent again as a photo
-        rec = store_file(world, Upload(rec.data, rec.file_name, rec.mime_type), "photo")
+        rec = store_file(world, Upload(rec.data, rec.file_name, rec.mime_type), "photo", bot.id)
     return rec
 
 
@@ -221,7 +221,7 @@ async def send_message(world: World, bot: SimBot, p: Params) -> Any:
 async def send_photo(world: World, bot: SimBot, p: Params) -> Any:
     world.chat_for_bot(bot, p.chat_id(), sending=True)
     caption = _caption(p)
-    rec = _file_param(world, p, "photo", "photo")
+    rec = _file_param(world, bot, p, "photo", "photo")
     return post_message(world, bot, p, {"photo": photo_sizes(rec), **caption})
 
 
@@ -229,7 +229,7 @@ async def send_photo(world: World, bot: SimBot, p: Params) -> Any:
 async def send_document(world: World, bot: SimBot, p: Params) -> Any:
     world.chat_for_bot(bot, p.chat_id(), sending=True)
     caption = _caption(p)
-    rec = _file_param(world, p, "document", "document")
+    rec = _file_param(world, bot, p, "document", "document")
     return post_message(world, bot, p, {"document": document_dict(rec), **caption})
 
 
@@ -251,7 +251,7 @@ async def send_media_group(world: World, bot: SimBot, p: Params) -> Any:
         sub = Params({"caption": item.get("caption"), "parse_mode": item.get("parse_mode"),
                       "caption_entities": item.get("caption_entities"), kind: item.get("media")}, p.uploads)  # fmt: skip
         caption = _caption(sub)
-        rec = _file_param(world, sub, kind, kind)
+        rec = _file_param(world, bot, sub, kind, kind)
         prepared.append({kind: photo_sizes(rec) if kind == "photo" else document_dict(rec), **caption})
     group_id = str(world.next_id() * 1000 + 7)
     base = {k: v for k, v in p.values.items() if k not in ("media", "reply_markup")}
@@ -482,7 +482,7 @@ def _admin(user: dict[str, Any]) -> dict[str, Any]:
 
 @method("getFile")
 async def get_file(world: World, bot: SimBot, p: Params) -> Any:
-    rec = world.files.get(p.text("file_id") or "")
+    rec = world.file_for_bot(bot, p.text("file_id") or "")
     if rec is None:
         raise bad_request("invalid file_id")
     if len(rec.data) > MAX_DOWNLOAD:

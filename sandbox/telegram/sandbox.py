@@ -107,7 +107,7 @@ class SimUser:
 
     async def send_photo(self, bot: BotRef, data: bytes, *, caption: str | None = None,
                          filename: str = "photo.jpg") -> SimMessage:  # fmt: skip
-        rec = store_file(self.tg, Upload(data, filename, "image/jpeg"), "photo")
+        rec = store_file(self.tg, Upload(data, filename, "image/jpeg"), "photo", self.tg.find_bot(bot).id)
         content: dict[str, Any] = {"photo": photo_sizes(rec)}
         if caption:
             content["caption"] = caption
@@ -115,7 +115,7 @@ class SimUser:
 
     async def send_document(self, bot: BotRef, data: bytes, *, filename: str = "file.pdf",
                             mime_type: str = "application/pdf", caption: str | None = None) -> SimMessage:  # fmt: skip
-        rec = store_file(self.tg, Upload(data, filename, mime_type), "document")
+        rec = store_file(self.tg, Upload(data, filename, mime_type), "document", self.tg.find_bot(bot).id)
         content: dict[str, Any] = {"document": document_dict(rec)}
         if caption:
             content["caption"] = caption
@@ -209,12 +209,14 @@ class TelegramSandbox(World):
     """The Telegram stand-in: state, HTTP server and the control API in one object."""
 
     def __init__(self, *, auto_register: bool = True, webhook_retry: tuple[float, float] = (0.05, 2.0),
-                 webhook_timeout: float = 30.0) -> None:  # fmt: skip
+                 webhook_timeout: float = 30.0, bot_scoped_file_ids: bool = True) -> None:  # fmt: skip
         """``auto_register``: any well-formed token is a bot (else only add_bot's, others get 401).
         ``webhook_retry``: first and longest delay (s) between retries of a failed delivery.
         ``webhook_timeout``: how long a webhook may take to answer before the POST counts as failed.
+        ``bot_scoped_file_ids``: a file_id works only for the bot that got it, as on Telegram.
         """
         super().__init__(auto_register=auto_register)
+        self.bot_scoped_file_ids = bot_scoped_file_ids
         self.deliverer = Deliverer(self, retry_initial=webhook_retry[0], retry_max=webhook_retry[1],
                                    timeout=webhook_timeout)  # fmt: skip
         self._app: web.Application | None = None

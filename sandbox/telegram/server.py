@@ -58,12 +58,11 @@ async def handle_method(request: web.Request) -> web.Response:
 async def handle_file(request: web.Request) -> web.Response:
     tg = request.app[SANDBOX_KEY]
     try:
-        tg.bot_for_token(request.match_info["token"])
+        bot = tg.bot_for_token(request.match_info["token"])
     except ApiError as exc:
         return _json(exc.body(), exc.code)
-    path = request.match_info["path"]
-    rec = by_path(tg, path)
-    if rec is None:
+    rec = by_path(tg, request.match_info["path"])
+    if rec is None or tg.file_for_bot(bot, rec.file_id) is None:
         return _json(NOT_FOUND.body(), 404)
     return web.Response(body=rec.data, content_type=rec.mime_type or "application/octet-stream")
 

@@ -173,6 +173,7 @@ class FileRec:
     width: int | None = None
     height: int | None = None
     thumbnail: FileRec | None = None
+    bot_id: int | None = None  # file_ids belong to one bot, as on Telegram
 
     def file_dict(self) -> dict[str, Any]:
         return {"file_id": self.file_id, "file_unique_id": self.file_unique_id, "file_size": len(self.data)}
@@ -240,6 +241,9 @@ class World:
         self.chats: dict[int, SimChat] = {}
         self.dialogs: dict[tuple[Any, ...], Dialog] = {}
         self.files: dict[str, FileRec] = {}
+        # Telegram: "file_id is unique for each individual bot and can't be transferred from one
+        # bot to another". False lets any bot use any file_id (not what Telegram does).
+        self.bot_scoped_file_ids = True
         self.callbacks: dict[str, CallbackRec] = {}
         self.started: set[tuple[int, int]] = set()  # (bot id, user id)
         self.blocked: set[tuple[int, int]] = set()
@@ -312,6 +316,13 @@ class World:
                 if bot.username.lower() == name:
                     return bot
         raise LookupError(f"no such bot: {ref!r}")
+
+    def file_for_bot(self, bot: SimBot, file_id: str) -> FileRec | None:
+        """The file a bot means by a file_id, if that file_id is valid for this bot."""
+        rec = self.files.get(file_id)
+        if rec is None or (self.bot_scoped_file_ids and rec.bot_id not in (None, bot.id)):
+            return None
+        return rec
 
     def webhook_changed(self, bot: SimBot) -> None:
         """Called after setWebhook/deleteWebhook; the server starts or stops delivery."""

@@ -296,3 +296,36 @@ async def test_media_group_and_chat_administrators(
     assert [(a.status, a.user.id) for a in admins] == [("administrator", bot.id)]
     with pytest.raises(TelegramBadRequest, match="there are no administrators in the private chat"):
         await bot.get_chat_administrators(rana.id)
+
+
+async def test_file_ids_belong_to_one_bot(
+    tg: TelegramSandbox, new_token: Callable[[], str], make_bot: Callable[..., Bot]
+) -> None:
+    """Telegram: a file_id "is unique for each individual bot and can't be transferred"."""
+    traders_token, admin_token = new_token(), new_token()
+    tg.add_bot(traders_token)
+    tg.add_bot(admin_token)
+    traders, admin = make_bot(traders_token), make_bot(admin_token)
+    sami = tg.add_user("Sami")
+    tg.start_chat(sami, admin_token)
+    receipt = await sami.send_photo(traders_token, png(), caption="receipt")
+    assert receipt.photo is not None
+    file_id = receipt.photo[-1]["file_id"]
+    file = await traders.get_file(file_id)
+    assert file.file_path
+
+    with pytest.raises(TelegramBadRequest, match="wrong file identifier/HTTP URL specified"):
+        await admin.send_photo(sami.id, file_id)
+    with pytest.raises(TelegramBadRequest, match="invalid file_id"):
+        await admin.get_file(file_id)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{tg.url}/file/bot{admin_token}/{file.file_path}") as resp:
+            assert resp.status == 404
+    # What works: the traders' bot downloads the bytes and the admin bot uploads them.
+    data = await traders.download_file(file.file_path)
+    assert data is not None
+    shown = await admin.send_photo(sami.id, BufferedInputFile(data.read(), "receipt.png"))
+    assert shown.photo is not None and shown.photo[-1].file_size == len(png())
+
+    tg.bot_scoped_file_ids = False  # the lenient mode lets any bot use any file_id
+    assert (await admin.send_photo(sami.id, file_id)).photo is not None
