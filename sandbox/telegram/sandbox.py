@@ -585,7 +585,8 @@ async def serve_forever(host: str, port: int, bots: list[str]) -> None:
     for token in bots:
         tg.add_bot(token)
     await tg.start(host, port)
-    print(f"Telegram sandbox on {tg.url}", flush=True)
+    print(f"Telegram sandbox on {tg.url} (Bot API: {tg.url}/bot<token>/<method>; web chat page: {tg.url}/)",
+          flush=True)  # fmt: skip
     try:
         await asyncio.Event().wait()
     finally:
