@@ -63,6 +63,8 @@ def refusal(kind: str, level: int, asset: Asset | None, limit: int, used: int) -
 
 
 async def _lock(session: AsyncSession, what: str, user_id: int) -> None:
+    """Wait for (then hold until the transaction ends) the user's lock for ``what``; taking it
+    again in the same transaction is free."""
     await session.execute(
         text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"accounts:{what}:{user_id}"}
     )
@@ -178,12 +180,17 @@ async def transferred_today(
     return int(total or 0)
 
 
+async def lock_transfers(session: AsyncSession, user_id: int) -> None:
+    """Serialise the user's outgoing transfers (held until the transaction ends)."""
+    await _lock(session, "transfer", user_id)
+
+
 async def check_transfer(
     session: AsyncSession, user: User, *, asset: Asset, amount: int, now: datetime | None = None
 ) -> None:
     asset = Asset(asset)
     limit = limits_for(user.kyc_level).daily_transfer[asset]
-    await _lock(session, "transfer", user.id)
+    await lock_transfers(session, user.id)
     used = await transferred_today(session, user.id, asset, now)
     if used + amount > limit:
         raise refusal("daily_transfer", user.kyc_level, asset, limit, used)

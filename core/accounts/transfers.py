@@ -120,6 +120,7 @@ async def send(
     if not _TOKEN.match(token):
         raise ValueError("token must be 8-40 characters of [A-Za-z0-9_-]")
     key = f"transfer:{sender_id}:{token}"
+    await limits.lock_transfers(session, sender_id)  # a double press waits here, then sees the first
     done = await session.scalar(select(LedgerEntry.id).where(LedgerEntry.key == key))
     if done is not None:
         sender = await session.get(User, sender_id)

@@ -135,3 +135,13 @@ async def test_concurrent_transfers_both_ways_never_overdraw(bench: Bench) -> No
         moved_b = sum(line.amount for line in await statement(s, bob, limit=1000) if line.kind == "transfer")
     assert moved_a == a - 50 * MICRO and moved_b == b - 30 * MICRO
     await bench.audit_ok()
+
+
+async def test_a_double_press_near_the_limit_is_a_replay_not_a_refusal(bench: Bench) -> None:
+    alice, bob = await bench.user(level=0), await bench.user()
+    await bench.fund(alice, 500 * MICRO)
+    key = token()
+    results = await asyncio.gather(*(send(bench, alice, bob, 150 * MICRO, key=key) for _ in range(3)))
+    assert sorted(r.created for r in results) == [False, False, True]
+    assert len({r.entry_id for r in results}) == 1
+    assert await bench.available(alice) == 350 * MICRO and await bench.available(bob) == 150 * MICRO
