@@ -73,19 +73,24 @@ class AddressBook:
     def add(self, body: bytes) -> None:
         self.bodies[body] = None
 
-    async def refresh(self, session: AsyncSession) -> int:
-        """Load addresses allocated since the last refresh; returns how many."""
-        result = await session.execute(
-            select(DepositAddress.index, DepositAddress.body)
-            .where(DepositAddress.index > self.last_index)
-            .order_by(DepositAddress.index)
-        )
+    async def refresh(self, session: AsyncSession, page: int = 50_000) -> int:
+        """Load addresses allocated since the last refresh (in pages, so a first load of a
+        million rows never holds them all at once); returns how many."""
         added = 0
-        for index, body in result:
-            self.bodies[bytes(body)] = None
-            self.last_index = index
-            added += 1
-        return added
+        while True:
+            result = await session.execute(
+                select(DepositAddress.index, DepositAddress.body)
+                .where(DepositAddress.index > self.last_index)
+                .order_by(DepositAddress.index)
+                .limit(page)
+            )
+            rows = result.tuples().all()
+            for index, body in rows:
+                self.bodies[bytes(body)] = None
+                self.last_index = index
+            added += len(rows)
+            if len(rows) < page:
+                return added
 
 
 async def owners(session: AsyncSession, bodies: set[bytes]) -> dict[bytes, tuple[int, str]]:

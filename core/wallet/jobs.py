@@ -51,8 +51,9 @@ class WalletJobs:
         sweeper = Sweeper(node, config, Seed(settings.wallet_seed), hot) if hot and settings.wallet_seed else None
         return cls(node, config, Scanner(node, config), sender, sweeper)
 
-    async def scan(self, factory: async_sessionmaker[AsyncSession]) -> ScanResult:
-        return await self.scanner.run_once(factory)
+    async def scan(self, factory: async_sessionmaker[AsyncSession], max_batches: int = 100) -> int:
+        """Scan until caught up (at most ``max_batches`` batches of 100 blocks); returns the batches."""
+        return await self.scanner.run_until_caught_up(factory, max_runs=max_batches)
 
     async def send(self, factory: async_sessionmaker[AsyncSession]) -> SendResult | None:
         return await self.sender.run_once(factory) if self.sender else None

@@ -62,3 +62,16 @@ def test_qr_png_is_a_png_of_the_address():
     assert png.startswith(b"\x89PNG")
     image = Image.open(io.BytesIO(png))
     assert image.size[0] == image.size[1] > 100
+
+
+async def test_address_book_loads_in_pages(session_factory, make_user):
+    uids = [await make_user() for _ in range(5)]
+    async with transaction(session_factory) as s:
+        for uid in uids:
+            await deposit_address(s, uid, DEV_XPUB)
+    whole, paged = AddressBook(), AddressBook()
+    async with session_factory() as s:
+        await whole.refresh(s)
+        total = await paged.refresh(s, page=2)
+    assert paged.bodies == whole.bodies and total == len(whole) >= 5
+    assert paged.last_index == whole.last_index
