@@ -4,6 +4,7 @@ offers follow the membership; the reminder is sent once and expiry removes badge
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -133,3 +134,13 @@ async def test_scheduled_jobs_run_in_their_own_transactions(bench: Bench, tmp_pa
     await jobs.kyc_retention(runtime)  # type: ignore[arg-type]
     assert (await bench.get(member)).tier == Tier.BASIC
     assert len(await bench.outbox("premium.expired", to_user(member))) == 1
+
+
+async def test_double_press_charges_once(bench: Bench) -> None:
+    member = await bench.user()
+    await bench.fund(member, 15 * MICRO)
+    now, key = datetime.now(UTC), token()
+    results = await asyncio.gather(*(buy(bench, member, now, key) for _ in range(3)))
+    assert sorted(r.created for r in results) == [False, False, True]
+    assert {r.until for r in results} == {now + timedelta(days=30)}
+    assert await bench.available(member) == 5 * MICRO
