@@ -25,7 +25,7 @@ from core.wallet.config import WalletConfig, wallet_config
 from core.wallet.hd import Seed
 from core.wallet.node import Node
 from core.wallet.report import AssetReport, hot_wallet_report
-from core.wallet.scanner import Scanner, ScanResult
+from core.wallet.scanner import Scanner
 from core.wallet.sender import SendResult, Signer, WithdrawalSender
 from core.wallet.sweeper import Sweeper, SweepResult
 
