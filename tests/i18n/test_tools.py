@@ -15,7 +15,7 @@ from aiogram.utils.i18n import I18n
 from bot import i18n_tools as tools
 from bot.i18n_tools import AR_PLURAL_FORMS, Locales
 
-CODE = '''
+CODE = """
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n import ngettext
@@ -29,7 +29,7 @@ def sent(amount, name):
 
 def trades(n):
     return ngettext("{n} trade", "{n} trades", n).format(n=n)
-'''
+"""
 
 ARABIC = {
     "Hello": "مرحبًا",
@@ -155,9 +155,15 @@ def test_check_fails_on_placeholder_mismatch(tree: tuple[Path, Locales]) -> None
 def test_check_compares_each_plural_form_with_its_source(tree: tuple[Path, Locales]) -> None:
     root, locales = tree
     # "few" (3-10) translates msgid_plural and must keep {n}; "one" may drop it ("صفقة واحدة").
-    set_po(locales, "ar", {"{n} trade": ("لا صفقات", "صفقة واحدة", "صفقتان", "صفقات", "{n} صفقة", "{n} صفقة")})
+    set_po(
+        locales, "ar", {"{n} trade": ("لا صفقات", "صفقة واحدة", "صفقتان", "صفقات", "{n} صفقة", "{n} صفقة")}
+    )
     assert tools.check(root, locales) == ["ar: '{n} trade' [form 3]: placeholders differ (missing {n})"]
-    set_po(locales, "ar", {"{n} trade": ("لا صفقات", "{count} صفقة", "صفقتان", "{n} صفقات", "{n} صفقة", "{n} صفقة")})
+    set_po(
+        locales,
+        "ar",
+        {"{n} trade": ("لا صفقات", "{count} صفقة", "صفقتان", "{n} صفقات", "{n} صفقة", "{n} صفقة")},
+    )
     assert tools.check(root, locales) == ["ar: '{n} trade' [form 1]: placeholders differ (unknown {count})"]
     set_po(locales, "en", {"{n} trade": ("{n} trade", "some trades")})
     assert "en: '{n} trade' [form 1]: placeholders differ (missing {n})" in tools.check(root, locales)
