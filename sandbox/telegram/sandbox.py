@@ -328,6 +328,10 @@ class TelegramSandbox(World):
             self.blocked.discard((sim_bot.id, user.id))
             self._member_update(sim_bot, user, "kicked", "member")
 
+    def deactivate(self, user: SimUser) -> None:
+        """The user deleted their Telegram account: sending to them answers 403 "user is deactivated"."""
+        self.deactivated.add(user.id)
+
     def revoke(self, bot: BotRef) -> None:
         """The token is revoked (BotFather): every call with it answers 401 Unauthorized."""
         self.find_bot(bot).revoked = True

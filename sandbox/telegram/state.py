@@ -247,6 +247,7 @@ class World:
         self.callbacks: dict[str, CallbackRec] = {}
         self.started: set[tuple[int, int]] = set()  # (bot id, user id)
         self.blocked: set[tuple[int, int]] = set()
+        self.deactivated: set[int] = set()  # users who deleted their account
         self.alerts: dict[tuple[int, int], list[CallbackAnswer]] = {}
         self.events: list[Event] = []
         self.rate_rules: list[RateRule] = []
@@ -367,6 +368,8 @@ class World:
         user = self.users.get(cid)
         if user is None:
             raise bad_request(CHAT_NOT_FOUND)
+        if sending and cid in self.deactivated:
+            raise forbidden("user is deactivated")
         if sending and (bot.id, cid) in self.blocked:
             raise forbidden(BLOCKED)
         if sending and (bot.id, cid) not in self.started:

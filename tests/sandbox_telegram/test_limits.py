@@ -126,6 +126,9 @@ async def test_unknown_chat_not_started_and_blocked(
     assert (await bot.send_message(user.id, "welcome back")).text == "welcome back"
     kinds = [next(k for k in u if k != "update_id") for u in tg.updates(token)]
     assert kinds == ["my_chat_member", "my_chat_member", "message"]  # kicked, member again, /start
+    tg.deactivate(user)
+    with pytest.raises(TelegramForbiddenError, match="Forbidden: user is deactivated"):
+        await bot.send_message(user.id, "anyone there?")
 
 
 async def test_edit_errors(setup: tuple[Bot, SimUser, str]) -> None:
