@@ -53,6 +53,7 @@ class Staffed:
         async with self.tx() as s:
             await users.register(s, user_id=sim.id, username=sim.username, first_name=name)
             await users.set_language(s, sim.id, lang)
+        self.tg.start_chat(sim, self.market.traders)  # they have pressed Start in the traders' bot
         return sim
 
     async def fund(self, user_id: int, amount: int, asset: Asset = Asset.USDT) -> None:

@@ -40,8 +40,13 @@ async def test_moderator_refunds_a_disputed_trade(staffed: Staffed) -> None:
         await chat.add_message(s, trade_id=trade.id, sender_id=buyer.id, text="I sent 131000 by ZainCash")
         await chat.add_message(s, trade_id=trade.id, sender_id=seller.id, text="Nothing arrived")
         dispute = await disputes.open_dispute(s, trade_id=trade.id, actor_id=buyer.id, reason="Seller does not release")
-        await disputes.add_statement(s, trade_id=trade.id, author_id=buyer.id, text="Paid at 10:05, receipt attached")
-        await disputes.add_statement(s, trade_id=trade.id, author_id=seller.id, text="My ZainCash shows nothing")
+
+    # The seller is asked for a statement; what each party writes to the traders' bot now is one.
+    await seller.wait_for(m.traders, contains="write here to give your statement")
+    await buyer.send(m.traders, "Paid at 10:05, receipt attached")
+    await seller.send(m.traders, "My ZainCash shows nothing")
+    await seller.wait_for(m.traders, contains="Paid at 10:05")
+    await buyer.wait_for(m.traders, contains="My ZainCash shows nothing")
 
     # Every admin and moderator is told, with a Take button.
     await admin.wait_for(m.admin_bot, contains=f"New dispute #{dispute.id}")
@@ -65,6 +70,15 @@ async def test_moderator_refunds_a_disputed_trade(staffed: Staffed) -> None:
     owned = await (await admin.press(m.admin_bot, "Take")).answer()
     assert owned.show_alert and str(moderator.id) in owned.text and "already handling" in owned.text
 
+    # The owner writes to both parties through the trade chat.
+    await moderator.press(m.admin_bot, "Write to both parties", message=case)
+    await moderator.wait_for(m.admin_bot, contains="Write the message for both parties")
+    await moderator.send(m.admin_bot, "Please send the ZainCash transaction number")
+    await moderator.wait_for(m.admin_bot, contains="Sent to both parties")
+    for party in (seller, buyer):
+        told = await party.wait_for(m.traders, contains="Please send the ZainCash transaction number")
+        assert "KOXX staff" in told.text and f"#{trade.id}" in told.text
+
     # Refund with a reason, confirmed once more.
     await moderator.press(m.admin_bot, "Refund to seller", message=case)
     await moderator.wait_for(m.admin_bot, contains="Write the reason")
@@ -86,12 +100,12 @@ async def test_moderator_refunds_a_disputed_trade(staffed: Staffed) -> None:
     assert await staffed.bal(reserve) == reserve_before + trade.escrow_amount  # back into the open offer
     assert await staffed.bal(AccountRef.user(buyer.id)) == 0
     assert [(r.action, r.actor_id) for r in reversed(trail)] == [
-        ("dispute.take", moderator.id), ("dispute.refund", moderator.id)
+        ("dispute.take", moderator.id), ("dispute.message", moderator.id), ("dispute.refund", moderator.id)
     ]
     assert trail[0].reason == "No payment reached the seller's ZainCash"
-    told = await staffed.outbox("dispute.resolved", trade_id=trade.id)
-    assert {r.recipient for r in told} >= {f"user:{seller.id}", f"user:{buyer.id}", "admins"}
-    assert all(r.payload["reason"] == "No payment reached the seller's ZainCash" for r in told)
+    for party in (seller, buyer):  # both parties read the outcome and the reason
+        outcome = await party.wait_for(m.traders, contains="No payment reached the seller's ZainCash")
+        assert "in favour of the seller" in outcome.text
 
     # A second resolution is refused, whoever tries, and changes nothing.
     with pytest.raises(DomainError) as refused:
