@@ -222,12 +222,12 @@ def dispute_claimed(payload: dict[str, Any], to: Recipient) -> Rendered | None:
 
 @event("dispute.resolved")
 def dispute_resolved(payload: dict[str, Any], to: Recipient) -> Rendered | None:
-    outcome = (_("in favour of the buyer") if payload.get("resolution") == "release"
+    outcome = (_("in favour of the buyer") if payload.get("outcome") == "release"
                else _("in favour of the seller"))
     text = _("⚖️ {ref}: the dispute was decided {outcome}.").format(
         ref=trade_ref(int(payload["trade_id"])), outcome=outcome)
-    if payload.get("resolution_reason"):
-        text += "\n" + _("Reason: {reason}").format(reason=fmt.escape(str(payload["resolution_reason"])))
+    if payload.get("reason"):  # core's dispute.resolved payload: outcome, reason
+        text += "\n" + _("Reason: {reason}").format(reason=fmt.escape(str(payload["reason"])))
     return Rendered(text=text)
 
 
