@@ -48,7 +48,9 @@ class WalletJobs:
         node = Node(settings.tron_api_url, settings.tron_api_key)
         hot = Signer.hot_wallet(settings) if settings.hot_wallet_key else None
         sender = WithdrawalSender(node, config, hot) if hot else None
-        sweeper = Sweeper(node, config, Seed(settings.wallet_seed), hot) if hot and settings.wallet_seed else None
+        sweeper = (
+            Sweeper(node, config, Seed(settings.wallet_seed), hot) if hot and settings.wallet_seed else None
+        )
         return cls(node, config, Scanner(node, config), sender, sweeper)
 
     async def scan(self, factory: async_sessionmaker[AsyncSession], max_batches: int = 100) -> int:

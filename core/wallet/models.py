@@ -122,11 +122,13 @@ class Withdrawal(Base):
     block_num: Mapped[int | None] = mapped_column(BigInteger)
     network_cost_sun: Mapped[int | None] = mapped_column(BigInteger)  # TRX the hot wallet burned
     error: Mapped[str | None] = mapped_column(Text)
+    client_key: Mapped[str | None] = mapped_column(String(64))  # the bot's idempotency key
     created_at: Mapped[datetime] = created_at_column()
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         CheckConstraint("amount > 0 AND fee >= 0", name="amounts"),
+        UniqueConstraint("user_id", "client_key"),
         Index("ix_wallet_withdrawals_user_created", "user_id", "created_at"),
         Index(
             "ix_wallet_withdrawals_open",
@@ -162,6 +164,8 @@ class WalletPrefs(Base):
 
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
     whitelist_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # Turning the whitelist off takes effect only after the cooling-off period, like a new address.
+    whitelist_off_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Sweep(Base):

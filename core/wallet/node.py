@@ -95,8 +95,9 @@ class Node:
                     raise
                 retry_after = exc.response.headers.get("Retry-After", "")
                 wait = float(retry_after) if retry_after.isdigit() else delay
-                log.warning("TRON node answered %s on %s; retrying in %.1fs",
-                            exc.response.status_code, endpoint, wait)
+                log.warning(
+                    "TRON node answered %s on %s; retrying in %.1fs", exc.response.status_code, endpoint, wait
+                )
             else:
                 if not _overloaded(body):
                     return body
@@ -120,7 +121,9 @@ class Node:
         """The answer of getblockbylimitnext for [start, end) (at most 100 blocks, hex form)."""
         if end <= start:
             return b"{}"
-        return await self.raw("wallet/getblockbylimitnext", {"startNum": start, "endNum": end, "visible": False})
+        return await self.raw(
+            "wallet/getblockbylimitnext", {"startNum": start, "endNum": end, "visible": False}
+        )
 
     async def infos_raw(self, num: int) -> bytes:
         """The answer of gettransactioninfobyblocknum (a JSON array)."""

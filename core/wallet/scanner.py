@@ -89,7 +89,9 @@ class Scanner:
                 return ScanResult(skipped=True)
             return await self._scan(session)
 
-    async def run_until_caught_up(self, factory: async_sessionmaker[AsyncSession], max_runs: int = 1000) -> int:
+    async def run_until_caught_up(
+        self, factory: async_sessionmaker[AsyncSession], max_runs: int = 1000
+    ) -> int:
         """Scan batch after batch until the head (used at start-up and by tests); returns runs."""
         try:
             for run in range(1, max_runs + 1):
@@ -141,7 +143,9 @@ class Scanner:
         if blocks:
             stmt = insert(ScannedBlock).values([{"num": b.num, "hash": b.hash} for b in blocks])
             await session.execute(
-                stmt.on_conflict_do_update(index_elements=[ScannedBlock.num], set_={"hash": stmt.excluded.hash})
+                stmt.on_conflict_do_update(
+                    index_elements=[ScannedBlock.num], set_={"hash": stmt.excluded.hash}
+                )
             )
         await session.execute(
             delete(ScannedBlock).where(ScannedBlock.num < final, ScannedBlock.num < new_next - 1)
@@ -247,10 +251,15 @@ class Scanner:
         values = insert(Deposit).values(rows)
         stmt = values.on_conflict_do_update(
             constraint="uq_wallet_deposits_txid",
-            set_={"block_num": values.excluded.block_num, "block_hash": values.excluded.block_hash,
-                  "status": DepositStatus.DETECTED},
+            set_={
+                "block_num": values.excluded.block_num,
+                "block_hash": values.excluded.block_hash,
+                "status": DepositStatus.DETECTED,
+            },
             where=Deposit.status == DepositStatus.DROPPED,  # back on the chain after a fork
-        ).returning(Deposit.id, Deposit.user_id, Deposit.asset, Deposit.amount, Deposit.txid, Deposit.block_num)
+        ).returning(
+            Deposit.id, Deposit.user_id, Deposit.asset, Deposit.amount, Deposit.txid, Deposit.block_num
+        )
         # rows that existed already (a rescan after a crash or a rewind) come back empty
         for deposit_id, user_id, asset, amount, txid, num in (await session.execute(stmt)).tuples():
             result.detected += 1
@@ -271,20 +280,36 @@ class Scanner:
     async def _settle(self, session: AsyncSession, final: int, result: ScanResult) -> None:
         """Credit (or mark as dust) the detections whose block is final."""
         pending = (
-            await session.execute(
-                select(Deposit.id, Deposit.user_id, Deposit.asset, Deposit.amount, Deposit.txid,
-                       Deposit.event_index, Deposit.block_num)
-                .where(Deposit.status == DepositStatus.DETECTED, Deposit.block_num <= final)
-                .order_by(Deposit.id)
-                .with_for_update()
+            (
+                await session.execute(
+                    select(
+                        Deposit.id,
+                        Deposit.user_id,
+                        Deposit.asset,
+                        Deposit.amount,
+                        Deposit.txid,
+                        Deposit.event_index,
+                        Deposit.block_num,
+                    )
+                    .where(Deposit.status == DepositStatus.DETECTED, Deposit.block_num <= final)
+                    .order_by(Deposit.id)
+                    .with_for_update()
+                )
             )
-        ).tuples().all()
+            .tuples()
+            .all()
+        )
         if not pending:
             return
         settled: dict[DepositStatus, list[int]] = {DepositStatus.CREDITED: [], DepositStatus.DUST: []}
         for deposit_id, user_id, asset_name, amount, txid, event_index, block_num in pending:
             asset = Asset(asset_name)
-            payload: dict[str, Any] = {"deposit_id": deposit_id, "asset": asset_name, "amount": amount, "txid": txid}
+            payload: dict[str, Any] = {
+                "deposit_id": deposit_id,
+                "asset": asset_name,
+                "amount": amount,
+                "txid": txid,
+            }
             if amount < self.config.min_deposit[asset]:
                 settled[DepositStatus.DUST].append(deposit_id)
                 payload["minimum"] = self.config.min_deposit[asset]
@@ -317,7 +342,9 @@ class Scanner:
         result.dust += len(settled[DepositStatus.DUST])
         result.credited_ids.extend(settled[DepositStatus.CREDITED])
 
-    async def _rewind(self, session: AsyncSession, cursor: ScannerCursor, final: int, result: ScanResult) -> None:
+    async def _rewind(
+        self, session: AsyncSession, cursor: ScannerCursor, final: int, result: ScanResult
+    ) -> None:
         """The last scanned block left the chain: go back to the highest stored block the node
         still has, and drop the detections above it."""
         rows = await session.execute(select(ScannedBlock.num, ScannedBlock.hash))
@@ -346,7 +373,12 @@ class Scanner:
             outbox.emit(
                 session,
                 "deposit_dropped",
-                {"deposit_id": deposit.id, "asset": deposit.asset, "amount": deposit.amount, "txid": deposit.txid},
+                {
+                    "deposit_id": deposit.id,
+                    "asset": deposit.asset,
+                    "amount": deposit.amount,
+                    "txid": deposit.txid,
+                },
                 [outbox.user(deposit.user_id)],
             )
         await session.execute(delete(ScannedBlock).where(ScannedBlock.num > common))

@@ -99,7 +99,7 @@ def now_ms() -> int:
 
 
 def broadcast_code(answer: Any) -> str:
-    """"OK" when accepted into the pool; the node's error code otherwise."""
+    """ "OK" when accepted into the pool; the node's error code otherwise."""
     if isinstance(answer, dict) and answer.get("result") is True:
         return "OK"
     if isinstance(answer, dict):
@@ -185,15 +185,24 @@ class WithdrawalSender:
         the database says where to resume."""
         try:
             await step
-        except (httpx.HTTPError, NodeUnavailable, ApiError, TaposError, TransactionError, UnknownError,
-                ValidationError) as exc:
+        except (
+            httpx.HTTPError,
+            NodeUnavailable,
+            ApiError,
+            TaposError,
+            TransactionError,
+            UnknownError,
+            ValidationError,
+        ) as exc:
             log.warning("withdrawal %s: %s; will retry", wid, type(exc).__name__)
 
     @staticmethod
     async def _ids(factory: async_sessionmaker[AsyncSession], *statuses: WithdrawalStatus) -> list[int]:
         async with factory() as session:
             rows = await session.scalars(
-                select(Withdrawal.id).where(Withdrawal.status.in_([str(s) for s in statuses])).order_by(Withdrawal.id)
+                select(Withdrawal.id)
+                .where(Withdrawal.status.in_([str(s) for s in statuses]))
+                .order_by(Withdrawal.id)
             )
             return list(rows)
 
@@ -274,7 +283,10 @@ class WithdrawalSender:
             if failure is None:
                 await capture(session, w)
                 outbox.emit(
-                    session, "withdrawal_sent", event_payload(w), [outbox.user(w.user_id), outbox.PAYMENTS_CHANNEL]
+                    session,
+                    "withdrawal_sent",
+                    event_payload(w),
+                    [outbox.user(w.user_id), outbox.PAYMENTS_CHANNEL],
                 )
                 result.sent.append(wid)
                 return
@@ -282,7 +294,9 @@ class WithdrawalSender:
             outbox.emit(session, "withdrawal_failed", event_payload(w), [outbox.user(w.user_id)])
             result.failed.append(wid)
 
-    async def _fail(self, factory: async_sessionmaker[AsyncSession], wid: int, reason: str, result: SendResult) -> None:
+    async def _fail(
+        self, factory: async_sessionmaker[AsyncSession], wid: int, reason: str, result: SendResult
+    ) -> None:
         async with factory() as session, session.begin():
             w = await _locked(session, wid)
             if w is None or w.status not in (WithdrawalStatus.SIGNED, WithdrawalStatus.BROADCAST):

@@ -68,7 +68,9 @@ async def usdt_balance(node: Node, config: WalletConfig, address: str) -> int:
 
 
 class Sweeper:
-    def __init__(self, node: Node, config: WalletConfig, seed: Seed, hot: Signer, *, lifetime_ms: int = 60_000) -> None:
+    def __init__(
+        self, node: Node, config: WalletConfig, seed: Seed, hot: Signer, *, lifetime_ms: int = 60_000
+    ) -> None:
         self.node = node
         self.config = config
         self.seed = seed
@@ -78,7 +80,9 @@ class Sweeper:
     async def run_once(self, factory: async_sessionmaker[AsyncSession]) -> SweepResult:
         result = SweepResult()
         async with factory() as session:
-            in_flight = list(await session.scalars(select(Sweep).where(Sweep.status.in_([str(s) for s in IN_FLIGHT]))))
+            in_flight = list(
+                await session.scalars(select(Sweep).where(Sweep.status.in_([str(s) for s in IN_FLIGHT])))
+            )
         for sweep in in_flight:
             try:
                 await self._follow(factory, sweep, result)
@@ -102,7 +106,9 @@ class Sweeper:
                 .order_by(Deposit.asset.desc(), Deposit.user_id)  # USDT before TRX
             )
             busy = set(
-                await session.scalars(select(Sweep.user_id).where(Sweep.status.in_([str(s) for s in IN_FLIGHT])))
+                await session.scalars(
+                    select(Sweep.user_id).where(Sweep.status.in_([str(s) for s in IN_FLIGHT]))
+                )
             )
         out = []
         for user_id, asset, total, upto in rows.tuples():
@@ -112,7 +118,12 @@ class Sweeper:
         return out
 
     async def _start(
-        self, factory: async_sessionmaker[AsyncSession], user_id: int, asset: Asset, upto: int, result: SweepResult
+        self,
+        factory: async_sessionmaker[AsyncSession],
+        user_id: int,
+        asset: Asset,
+        upto: int,
+        result: SweepResult,
     ) -> None:
         async with factory() as session:
             row = await session.get(DepositAddress, user_id)
@@ -127,11 +138,17 @@ class Sweeper:
                 return
             if trx < self.config.sweep_gas_sun:
                 gas = await build_transfer(
-                    self.node, self.config, self.hot, Asset.TRX, address, self.config.sweep_gas_sun - trx,
+                    self.node,
+                    self.config,
+                    self.hot,
+                    Asset.TRX,
+                    address,
+                    self.config.sweep_gas_sun - trx,
                     self.lifetime_ms,
                 )
-                sweep_id = await self._record(factory, user_id, asset, amount, upto, SweepStatus.GAS_SENT,
-                                              gas_txid=gas.txid)
+                sweep_id = await self._record(
+                    factory, user_id, asset, amount, upto, SweepStatus.GAS_SENT, gas_txid=gas.txid
+                )
                 await broadcast(self.node, gas.to_json())
                 result.gas_sent.append(sweep_id)
                 return
@@ -156,7 +173,9 @@ class Sweeper:
         signer = Signer(self.seed.key_at(index))
         if signer.address != address:
             raise RuntimeError("WALLET_SEED does not match WALLET_XPUB")
-        tx = await build_transfer(self.node, self.config, signer, asset, self.hot.address, amount, self.lifetime_ms)
+        tx = await build_transfer(
+            self.node, self.config, signer, asset, self.hot.address, amount, self.lifetime_ms
+        )
         async with factory() as session, session.begin():
             sweep = await session.get(Sweep, sweep_id, with_for_update=True)
             assert sweep is not None
@@ -168,7 +187,9 @@ class Sweeper:
             return
         result.sent.append(sweep_id)
 
-    async def _follow(self, factory: async_sessionmaker[AsyncSession], sweep: Sweep, result: SweepResult) -> None:
+    async def _follow(
+        self, factory: async_sessionmaker[AsyncSession], sweep: Sweep, result: SweepResult
+    ) -> None:
         stale = datetime.now(UTC) - sweep.created_at > GIVE_UP_AFTER
         if sweep.status == SweepStatus.GAS_SENT:
             assert sweep.gas_txid is not None
@@ -214,8 +235,14 @@ class Sweeper:
         gas_txid: str | None = None,
     ) -> int:
         async with factory() as session, session.begin():
-            sweep = Sweep(user_id=user_id, asset=str(asset), amount=amount, upto_deposit_id=upto, status=status,
-                          gas_txid=gas_txid)
+            sweep = Sweep(
+                user_id=user_id,
+                asset=str(asset),
+                amount=amount,
+                upto_deposit_id=upto,
+                status=status,
+                gas_txid=gas_txid,
+            )
             session.add(sweep)
             await session.flush()
             return sweep.id
@@ -237,7 +264,9 @@ class Sweeper:
                 )
 
     @staticmethod
-    async def _mark_swept(factory: async_sessionmaker[AsyncSession], user_id: int, asset: Asset, upto: int) -> None:
+    async def _mark_swept(
+        factory: async_sessionmaker[AsyncSession], user_id: int, asset: Asset, upto: int
+    ) -> None:
         async with factory() as session, session.begin():
             await session.execute(
                 update(Deposit)

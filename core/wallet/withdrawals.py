@@ -81,7 +81,10 @@ async def _check_destination(session: AsyncSession, config: WalletConfig, text: 
 
 async def _check_whitelist(session: AsyncSession, user_id: int, address: str) -> None:
     prefs = await session.get(WalletPrefs, user_id)
-    if prefs is None or not prefs.whitelist_only:
+    if prefs is None:
+        return
+    turning_off = prefs.whitelist_off_at is not None and prefs.whitelist_off_at > _now()
+    if not prefs.whitelist_only and not turning_off:
         return
     entry = await session.get(WhitelistEntry, (user_id, address))
     if entry is None:
@@ -116,7 +119,13 @@ def approvals_needed(config: WalletConfig, asset: Asset, amount: int) -> int:
 
 
 async def quote(
-    session: AsyncSession, config: WalletConfig, *, user_id: int, address: str | None, asset: Asset, amount: int
+    session: AsyncSession,
+    config: WalletConfig,
+    *,
+    user_id: int,
+    address: str | None,
+    asset: Asset,
+    amount: int,
 ) -> Quote:
     """Check a withdrawal without moving anything: destination, minimum, whitelist, daily limit.
     Raises InvalidAddress or DomainError (amount_too_small, daily_limit_exceeded,
@@ -136,16 +145,33 @@ async def quote(
     if amount > left:
         raise DomainError("daily_limit_exceeded", limit=limit, left=left, asset=str(asset))
     fee = config.withdrawal_fee[asset]
-    return Quote(destination, asset, amount, fee, amount + fee, approvals_needed(config, asset, amount), limit, left)
+    return Quote(
+        destination, asset, amount, fee, amount + fee, approvals_needed(config, asset, amount), limit, left
+    )
 
 
 async def request_withdrawal(
-    session: AsyncSession, config: WalletConfig, *, user_id: int, address: str | None, asset: Asset, amount: int
+    session: AsyncSession,
+    config: WalletConfig,
+    *,
+    user_id: int,
+    address: str | None,
+    asset: Asset,
+    amount: int,
+    client_key: str | None = None,
 ) -> Withdrawal:
     """The user confirmed: check again (under a lock on the user, so two requests cannot both
     use the same daily allowance) and move amount + fee to the withdrawal's hold.
-    Raises what ``quote`` raises, and InsufficientFunds (nothing is written)."""
+    ``client_key`` (e.g. the confirmation button's id) makes a double click harmless: the same
+    key again returns the first withdrawal. Raises what ``quote`` raises, and InsufficientFunds
+    (nothing is written)."""
     await session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    if client_key is not None:
+        same = await session.scalar(
+            select(Withdrawal).where(Withdrawal.user_id == user_id, Withdrawal.client_key == client_key)
+        )
+        if same is not None:
+            return same
     q = await quote(session, config, user_id=user_id, address=address, asset=asset, amount=amount)
     status = WithdrawalStatus.AWAITING_APPROVAL if q.approvals_needed else WithdrawalStatus.APPROVED
     async with session.begin_nested():
@@ -157,6 +183,7 @@ async def request_withdrawal(
             to_address=q.to_address,
             status=status,
             approvals_needed=q.approvals_needed,
+            client_key=client_key,
         )
         session.add(withdrawal)
         await session.flush()
@@ -271,19 +298,34 @@ async def capture(session: AsyncSession, w: Withdrawal) -> None:
     w.settled_at = _now()
 
 
-async def add_to_whitelist(session: AsyncSession, config: WalletConfig, user_id: int, address: str) -> WhitelistEntry:
+async def add_to_whitelist(
+    session: AsyncSession, config: WalletConfig, user_id: int, address: str
+) -> WhitelistEntry:
     """Whitelist a destination; it becomes usable after the cooling-off period."""
     destination = await _check_destination(session, config, address)
     entry = await session.get(WhitelistEntry, (user_id, destination))
     if entry is None:
-        entry = WhitelistEntry(user_id=user_id, address=destination, usable_after=_now() + config.whitelist_cooling)
+        entry = WhitelistEntry(
+            user_id=user_id, address=destination, usable_after=_now() + config.whitelist_cooling
+        )
         session.add(entry)
         await session.flush()
     return entry
 
 
-async def set_whitelist_only(session: AsyncSession, user_id: int, enabled: bool) -> None:
-    stmt = insert(WalletPrefs).values(user_id=user_id, whitelist_only=enabled)
-    await session.execute(
-        stmt.on_conflict_do_update(index_elements=[WalletPrefs.user_id], set_={"whitelist_only": enabled})
-    )
+async def set_whitelist_only(
+    session: AsyncSession, config: WalletConfig, user_id: int, enabled: bool
+) -> WalletPrefs:
+    """Withdraw only to whitelisted addresses. Turning it on is immediate; turning it off takes
+    effect after the cooling-off period (someone who took over the account cannot simply switch
+    it off and withdraw)."""
+    prefs = await session.get(WalletPrefs, user_id, with_for_update=True)
+    if prefs is None:
+        prefs = WalletPrefs(user_id=user_id, whitelist_only=False)
+        session.add(prefs)
+    if enabled:
+        prefs.whitelist_only, prefs.whitelist_off_at = True, None
+    elif prefs.whitelist_only:
+        prefs.whitelist_only, prefs.whitelist_off_at = False, _now() + config.whitelist_cooling
+    await session.flush()
+    return prefs

@@ -94,10 +94,12 @@ def upgrade() -> None:
         sa.Column("block_num", sa.BigInteger()),
         sa.Column("network_cost_sun", sa.BigInteger()),
         sa.Column("error", sa.Text()),
+        sa.Column("client_key", sa.String(64)),
         _created(),
         sa.Column("settled_at", sa.DateTime(timezone=True)),
         sa.PrimaryKeyConstraint("id", name="pk_wallet_withdrawals"),
         sa.UniqueConstraint("txid", name="uq_wallet_withdrawals_txid"),
+        sa.UniqueConstraint("user_id", "client_key", name="uq_wallet_withdrawals_user_id"),
         sa.CheckConstraint("amount > 0 AND fee >= 0", name="ck_wallet_withdrawals_amounts"),
     )
     op.create_index("ix_wallet_withdrawals_user_created", "wallet_withdrawals", ["user_id", "created_at"])
@@ -128,6 +130,7 @@ def upgrade() -> None:
         "wallet_prefs",
         _user_fk("wallet_prefs"),
         sa.Column("whitelist_only", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("whitelist_off_at", sa.DateTime(timezone=True)),
         sa.PrimaryKeyConstraint("user_id", name="pk_wallet_prefs"),
     )
     op.create_table(

@@ -85,7 +85,9 @@ def test_recipient_word_carrying_the_41_byte_and_odd_logs():
     approval["topics"][0] = "8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925"
     zero = log(OURS, 0)
     huge = log(OURS, 2**200)
-    found = list(token_transfers(decoded([info("a" * 64, [approval, zero, huge, with41])]), body(USDT), WATCHED))
+    found = list(
+        token_transfers(decoded([info("a" * 64, [approval, zero, huge, with41])]), body(USDT), WATCHED)
+    )
     assert [(t.event_index, t.amount) for t in found] == [(3, 2_000_000)]
 
 
@@ -138,8 +140,10 @@ def make_block(num: int, parent: str, txs: list) -> dict:
     block_id = f"{num:016x}" + f"{num * 7919:048x}"
     return {
         "blockID": block_id,
-        "block_header": {"raw_data": {"number": num, "parentHash": parent, "timestamp": 3000 * num},
-                         "witness_signature": "ab" * 65},
+        "block_header": {
+            "raw_data": {"number": num, "parentHash": parent, "timestamp": 3000 * num},
+            "witness_signature": "ab" * 65,
+        },
         "transactions": txs,
     }
 
@@ -155,8 +159,10 @@ def test_a_batch_decodes_in_block_order_whatever_the_layout(layout):
         parent = blocks[-1]["blockID"]
     shown = list(blocks)
     if layout == "header first":
-        shown = [{"block_header": b["block_header"], "transactions": b["transactions"], "blockID": b["blockID"]}
-                 for b in blocks]
+        shown = [
+            {"block_header": b["block_header"], "transactions": b["transactions"], "blockID": b["blockID"]}
+            for b in blocks
+        ]
     if layout == "shuffled":
         shown = [blocks[2], blocks[0], blocks[3], blocks[1]]
     text = json.dumps({"block": shown}, indent=2 if layout == "indented" else None).encode()

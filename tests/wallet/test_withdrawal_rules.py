@@ -13,7 +13,7 @@ from core.outbox import OutboxMessage
 from core.wallet import withdrawals as wd
 from core.wallet.addressbook import deposit_address
 from core.wallet.addresses import InvalidAddress
-from core.wallet.models import WhitelistEntry, Withdrawal, WithdrawalStatus
+from core.wallet.models import WalletPrefs, WhitelistEntry, Withdrawal, WithdrawalStatus
 from tests.wallet.conftest import DEV_XPUB, USDT, available, fund
 
 DEST = "TY72iA3SBtrds3QLYsS7LwYfkzXwAXCRWT"
@@ -131,7 +131,7 @@ async def test_whitelist_with_cooling_off(session_factory, make_user, config):
     uid = await make_user()
     await fund(session_factory, uid, Asset.USDT, 100 * MICRO)
     async with transaction(session_factory) as s:
-        await wd.set_whitelist_only(s, uid, True)
+        await wd.set_whitelist_only(s, config, uid, True)
     with pytest.raises(DomainError) as info:
         await request(session_factory, config, uid, 10 * MICRO)
     assert info.value.code == "address_not_whitelisted"
@@ -213,3 +213,42 @@ async def test_the_hot_wallet_itself_is_refused(session_factory, make_user, conf
     with pytest.raises(InvalidAddress) as info:
         await request(session_factory, replace(config, hot_address=DEST), uid, 10 * MICRO)
     assert info.value.code == "address_own"
+
+
+async def test_turning_the_whitelist_off_waits_for_the_cooling_off(session_factory, make_user, config):
+    uid = await make_user()
+    await fund(session_factory, uid, Asset.USDT, 100 * MICRO)
+    async with transaction(session_factory) as s:
+        await wd.set_whitelist_only(s, config, uid, True)
+    async with transaction(session_factory) as s:
+        prefs = await wd.set_whitelist_only(s, config, uid, False)
+    assert prefs.whitelist_off_at > datetime.now(UTC) + timedelta(hours=23)
+    with pytest.raises(DomainError) as info:
+        await request(session_factory, config, uid, 10 * MICRO)  # still enforced
+    assert info.value.code == "address_not_whitelisted"
+    async with transaction(session_factory) as s:
+        prefs = await s.get(WalletPrefs, uid)
+        prefs.whitelist_off_at = datetime.now(UTC) - timedelta(seconds=1)
+    w = await request(session_factory, config, uid, 10 * MICRO)
+    assert w.status == WithdrawalStatus.APPROVED
+
+
+async def test_a_double_click_makes_one_withdrawal(session_factory, make_user, config):
+    import asyncio
+
+    uid = await make_user()
+    await fund(session_factory, uid, Asset.USDT, 100 * MICRO)
+
+    async def click():
+        async with transaction(session_factory) as s:
+            w = await wd.request_withdrawal(
+                s, config, user_id=uid, address=DEST, asset=Asset.USDT, amount=30 * MICRO, client_key="confirm:42"
+            )
+            return w.id
+
+    ids = await asyncio.gather(click(), click(), click())
+    assert len(set(ids)) == 1
+    assert len(await withdrawals_of(session_factory, uid)) == 1
+    assert await available(session_factory, uid, Asset.USDT) == 68 * MICRO
+    other = await request(session_factory, config, uid, 30 * MICRO)  # no key: a new withdrawal
+    assert other.id not in ids
