@@ -42,3 +42,34 @@ async def escalate_due(runtime: Runtime) -> None:
 @job("escrow.remind_due", every_seconds=5)
 async def remind_due(runtime: Runtime) -> None:
     await _escrow_job(runtime, escrow.remind_due)
+
+
+async def _wallet_job(runtime: Runtime, name: str) -> None:
+    if runtime.wallet is None or runtime.session_factory is None:
+        return
+    result = await getattr(runtime.wallet, name)(runtime.session_factory)
+    if result:
+        runtime.wake_notifier.set()
+
+
+@job("wallet.scan", every_seconds=3)
+async def wallet_scan(runtime: Runtime) -> None:
+    """Deposits: detect, then credit after confirmations."""
+    await _wallet_job(runtime, "scan")
+
+
+@job("wallet.send", every_seconds=3)
+async def wallet_send(runtime: Runtime) -> None:
+    """Approved withdrawals: sign, broadcast, follow to confirmation."""
+    await _wallet_job(runtime, "send")
+
+
+@job("wallet.sweep", every_seconds=60)
+async def wallet_sweep(runtime: Runtime) -> None:
+    await _wallet_job(runtime, "sweep")
+
+
+@job("wallet.report", every_seconds=3600)
+async def wallet_report(runtime: Runtime) -> None:
+    """Hot wallet against liabilities; alerts go to the payments channel."""
+    await _wallet_job(runtime, "report")

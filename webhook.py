@@ -37,17 +37,24 @@ import admin_bot.app
 import bot.app
 from bot.i18n import get_i18n
 from bot.middlewares import InFlight
+from bot.notifications.escrow import remember_bot
 from bot.notifier import Notifier
 from core import migrate
 from core.config import ConfigError, Settings, load_settings
 from core.db import make_engine, make_session_factory
 from core.embedded_pg import EmbeddedPostgres
 from core.kv import KeyValue, MemoryKeyValue, RedisKeyValue
+from core.money import MICRO
+from core.wallet.hd import DEV_MNEMONIC
+from core.wallet.jobs import WalletJobs
+from core.wallet.sender import Signer
 
 log = logging.getLogger("koxx")
 ROLES = ("all", "web", "worker")
 DEV_TRADER_TOKEN = "7000000001:dev-traders-bot-token"
 DEV_ADMIN_TOKEN = "7000000002:dev-admin-bot-token"
+# DEV ONLY: the local TRON node's hot wallet (a well-known key; never fund it on a real network).
+DEV_HOT_WALLET_KEY = "8d596057e510b14cbb9bf24f88803a6d6dbd138dd303a62b175b9e6cc0f3f941"
 
 
 @dataclass
@@ -73,7 +80,8 @@ class Runtime:
     web_url: str | None = None
     embedded_pg: EmbeddedPostgres | None = None
     sandbox: Any = None  # the local Telegram stand-in, when started here
-    tron_node: Any = None  # the local TRON node, when started here
+    tron_node: Any = None  # the local TRON node server, when started here
+    wallet: WalletJobs | None = None
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @property
@@ -91,7 +99,9 @@ class Runtime:
         await self._start_kv()
         if settings.sandboxed:
             await self._start_telegram_sandbox()
-            settings = self.settings
+        if settings.tron_api_url is None:
+            await self._start_tron_node()
+        settings = self.settings
         self.i18n = get_i18n()
         self.trader_bot = _make_bot(settings.bot_token or "", settings.telegram_api_url)
         self.admin_bot = (
@@ -108,6 +118,7 @@ class Runtime:
             "wake_notifier": self.wake_notifier,
         }
         self.trader_dp = bot.app.build_dispatcher(**common)
+        await remember_bot(self.trader_bot)  # channel posts link to the bot by its username
         self.admin_dp = admin_bot.app.build_dispatcher(**common)
         for dp in (self.trader_dp, self.admin_dp):
             dp.update.outer_middleware(self.inflight)
@@ -117,6 +128,7 @@ class Runtime:
             await bot.app.set_commands(self.trader_bot)
             await self._start_receiving()
         if self.runs_jobs:
+            self.wallet = WalletJobs.from_settings(settings)
             self.notifier = Notifier(
                 session_factory=self._sessions,
                 trader_bot=self.trader_bot,
@@ -175,6 +187,26 @@ class Runtime:
         if self.settings.payments_channel_id is None:
             updates["payments_channel_id"] = self.sandbox.add_channel("KOXX P2P Payments").id
         self.settings = self.settings.model_copy(update=updates)
+
+    async def _start_tron_node(self) -> None:
+        """The local TRON node (a block every TRON_BLOCK_SECONDS) with a funded dev hot wallet. Sandbox only:
+        the dev keys below must never hold anything on a real network."""
+        from sandbox.tron import TronNodeServer
+
+        self.tron_node = TronNodeServer(
+            host=self.settings.web_host,
+            port=self.settings.tron_node_port,
+            block_interval=float(self.settings.tron_block_seconds) or None,
+        )
+        await self.tron_node.start()
+        updates: dict[str, Any] = {"tron_api_url": self.tron_node.url}
+        if not self.settings.hot_wallet_key:
+            updates["hot_wallet_key"] = DEV_HOT_WALLET_KEY
+        if not self.settings.wallet_seed and not self.settings.wallet_xpub:
+            updates["wallet_seed"] = DEV_MNEMONIC
+        self.settings = self.settings.model_copy(update=updates)
+        hot = Signer.hot_wallet(self.settings).address
+        self.tron_node.node.fund(hot, trx_sun=100_000 * MICRO, usdt=50_000 * MICRO)
 
     async def _start_web(self) -> None:
         app = web.Application()
@@ -264,6 +296,8 @@ class Runtime:
             await self.engine.dispose()
         if self.sandbox is not None:
             await self.sandbox.stop()
+        if self.wallet is not None:
+            await self.wallet.close()
         if self.tron_node is not None:
             await self.tron_node.stop()
         if self.embedded_pg is not None:
@@ -288,6 +322,8 @@ async def serve(settings: Settings, role: str) -> int:
     try:
         await runtime.start()
         print(f"KOXX P2P is running (role {role}). Health: {runtime.web_url}/healthz", flush=True)
+        if runtime.tron_node is not None:
+            print(f"Local TRON node: {runtime.tron_node.url}", flush=True)
         if runtime.sandbox is not None:
             print(f"Local Telegram stand-in: open {runtime.sandbox.url}/ in a browser", flush=True)
         await stop.wait()

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     release_escalation_hours: int = 24
     confirmations: int = 19
     sandbox_port: int = 8081
+    tron_node_port: int = 8090
+    tron_block_seconds: Decimal = Decimal(3)  # local TRON node: a block every N seconds; 0 = on demand
 
     @field_validator("admin_ids", mode="before")
     @classmethod

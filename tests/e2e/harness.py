@@ -9,10 +9,11 @@ real PostgreSQL and Redis, talking to the local Telegram stand-in.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+    """Wait until ``check()`` holds: a bot answers inside its update's transaction, so what the
+    user sees can arrive a moment before the commit."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met within the timeout")
+        await asyncio.sleep(0.02)
 
 
 class Market:
@@ -83,6 +94,8 @@ async def running_market(database_url: str, tmp_path: Path, *, webhook: bool = F
         "offers_channel_id": offers.id,
         "payments_channel_id": payments.id,
         "web_port": 0,
+        "tron_node_port": 0,
+        "tron_block_seconds": 0,  # tests mine blocks on demand: market.runtime.tron_node.node.mine()
         "data_dir": tmp_path,
     }
     if webhook:

@@ -9,7 +9,7 @@ import aiohttp
 from sqlalchemy import func, select
 
 from core.users import User
-from tests.e2e.harness import Market, running_market
+from tests.e2e.harness import Market, eventually, running_market
 
 
 async def count_users(market: Market, user_id: int) -> int:
@@ -30,9 +30,12 @@ async def test_start_stores_user_once_and_language_button_edits_the_message(mark
     welcome = await alice.wait_for(market.traders, contains="Welcome to KOXX P2P", edited=True)
     assert welcome.message_id == picker.message_id or welcome.edited
     assert ["🛒 Buy / Sell", "➕ New offer"] in welcome.buttons
-    async with market.session_factory() as session:
-        user = await session.get(User, alice.id)
-        assert user is not None and user.language == "en" and user.username == "alice_iq"
+    async def chose_english() -> bool:
+        async with market.session_factory() as session:
+            user = await session.get(User, alice.id)
+            return user is not None and user.language == "en" and user.username == "alice_iq"
+
+    await eventually(chose_english)
 
 
 async def test_arabic_user_gets_arabic_and_help_works(market: Market) -> None:

@@ -60,6 +60,7 @@ async def test_healthz_reports_unhealthy_when_database_is_down(databases, tmp_pa
         database_url=url,
         redis_url=None,
         web_port=0,
+        tron_node_port=0,
         data_dir=tmp_path,
     )
     runtime = Runtime(settings, role="worker")
