@@ -1,0 +1,401 @@
+"""python -m bench.conversation: the traders' bot under webhook load, against a minimal aiogram
+echo bot served the same way, in one run.
+
+Each simulated trader (a distinct Telegram user) goes through the marketplace: /offers, buy,
+USDT, IQD, open the offer, Trade, types 131000, confirms (a trade opens: escrow lock), "I have
+paid", no receipt, "Yes, I have paid" (11 updates). The updates are POSTed to the bot's webhook
+endpoint (webhook.py's Runtime in webhook mode, in a child process, real PostgreSQL and Redis);
+the bot's outgoing Bot API calls are answered by the Telegram stand-in, which lives in this
+process and also tells the loader which message a button belongs to. A trader waits 0.25 s
+between their own updates (the bot's per-user throttle drops a 6th update within a second, and
+people are slower than that). The echo bot (SimpleRequestHandler, one handler that answers every
+message and button) gets the same update stream.
+
+Two measurements per bot: closed loop at ``--concurrency`` requests in flight (updates/s and
+latency), and open loop at a fixed ``--rate`` (default 100 updates/s; p50/p99 latency).
+Goal: the marketplace at least half the echo bot's updates/s; p99 under 100 ms at 100 updates/s.
+
+    python -m bench.conversation [--traders 300] [--concurrency 16] [--rate 100] [--rate-traders 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import secrets
+import socket
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+from sqlalchemy.engine import make_url
+
+SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+TRADERS_TOKEN = "7200000001:bench-traders-token"
+ADMIN_TOKEN = "7200000002:bench-admin-token"
+ECHO_TOKEN = "7200000003:bench-echo-token"
+PAUSE = 0.25  # seconds between one trader's own updates
+STEPS = 11
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _url(database: str, driver: str) -> str:
+    return make_url(SERVER_URL).set(drivername=driver, database=database).render_as_string(hide_password=False)
+
+
+# --- the bots, each in a child process -----------------------------------------------------------------
+
+
+async def _serve_market(config: dict[str, Any]) -> None:
+    from core.config import load_settings
+    from webhook import Runtime
+
+    runtime = Runtime(load_settings(**config))
+    await runtime.start()
+    print("ready", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runtime.stop()
+
+
+async def _serve_echo(config: dict[str, Any]) -> None:
+    from aiogram import Bot, Dispatcher
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import CallbackQuery, Message
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+    from aiohttp import web
+
+    bot = Bot(ECHO_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(config["telegram_api_url"])))
+    dp = Dispatcher()
+
+    @dp.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "?")
+
+    @dp.callback_query()
+    async def pressed(query: CallbackQuery) -> None:
+        await query.answer(query.data)
+
+    app = web.Application()
+    SimpleRequestHandler(dp, bot, handle_in_background=False, secret_token=config["webhook_secret"]).register(
+        app, path="/webhook/traders")
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", config["web_port"]).start()
+    print("ready", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+        await bot.session.close()
+
+
+def _child_main(kind: str) -> None:
+    config = json.loads(os.environ["BENCH_CONFIG"])
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    asyncio.run(_serve_market(config) if kind == "market" else _serve_echo(config))
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def _start_child(kind: str, config: dict[str, Any]) -> asyncio.subprocess.Process:
+    env = dict(os.environ, BENCH_CONFIG=json.dumps(config))
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.conversation", "--child", kind,
+                                                env=env, stdout=asyncio.subprocess.PIPE, cwd=ROOT)
+    assert proc.stdout is not None
+    line = (await proc.stdout.readline()).decode()
+    if line.strip() != "ready":
+        proc.kill()
+        raise RuntimeError(f"the {kind} bot did not start ({line!r})")
+    return proc
+
+
+# --- the traders --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    name: str
+    url: str
+    secret: str
+    token: str
+    market: bool  # the marketplace (needs the real buttons) or the echo bot
+
+
+@dataclass
+class Results:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    started: float = 0.0
+    finished: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / max(self.finished - self.started, 1e-9)
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
+
+
+class Loader:
+    """Builds each trader's updates as the Telegram client would and POSTs them."""
+
+    def __init__(self, tg: Any, target: Target, offer_id: int, http: aiohttp.ClientSession) -> None:
+        self.tg, self.target, self.offer_id, self.http = tg, target, offer_id, http
+        self.bot = tg.find_bot(target.token)
+        self.update_id = 0
+        self.trades: dict[int, int] = {}  # trader -> the trade their confirmation opened
+
+    def _next_id(self) -> int:
+        self.update_id += 1
+        return self.update_id
+
+    def _last_bot_message(self, user: Any) -> dict[str, Any]:
+        dialog = self.tg.private_dialog(self.bot, user)
+        for stored in reversed(dialog.visible()):
+            if stored.sender_bot is not None:
+                return dict(stored.data)
+        return {"message_id": 1, "chat": user.chat_dict(), "date": int(time.time()), "text": "."}
+
+    def _message(self, user: Any, text: str) -> dict[str, Any]:
+        message: dict[str, Any] = {"message_id": self._next_id(), "from": user.user_dict(), "chat": user.chat_dict(),
+                                   "date": int(time.time()), "text": text}  # fmt: skip
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return {"update_id": self._next_id(), "message": message}
+
+    def _callback(self, user: Any, data: str) -> dict[str, Any]:
+        from sandbox.telegram.state import CallbackRec
+
+        query_id = f"{self._next_id()}{secrets.randbelow(10**9):09d}"
+        self.tg.callbacks[query_id] = CallbackRec(query_id, self.bot.id, user.id, data)
+        return {"update_id": self._next_id(), "callback_query": {
+            "id": query_id, "from": user.user_dict(), "message": self._last_bot_message(user),
+            "chat_instance": str(user.id), "data": data}}  # fmt: skip
+
+    def _trade_id(self, user: Any) -> int:
+        """Read from the trade card the confirmation left (as the trader would see it)."""
+        if user.id not in self.trades:
+            found = re.search(r"Trade #(\d+)", self._last_bot_message(user).get("text", ""))
+            self.trades[user.id] = int(found.group(1)) if found else 0
+        return self.trades[user.id]
+
+    def update(self, user: Any, step: int) -> dict[str, Any]:
+        """The trader's ``step``-th update (0..10)."""
+        from bot.keyboards.offers import Browse, OfferAct
+        from bot.keyboards.trades import TakeAct, TradeAct
+
+        o = self.offer_id
+        if step == 0:
+            return self._message(user, "/offers")
+        if step == 6:
+            return self._message(user, "131000")
+        data = {
+            1: lambda: Browse(side="sell").pack(),
+            2: lambda: Browse(side="sell", asset="USDT").pack(),
+            3: lambda: Browse(side="sell", asset="USDT", fiat="IQD").pack(),
+            4: lambda: OfferAct(action="open", offer_id=o).pack(),
+            5: lambda: OfferAct(action="take", offer_id=o).pack(),
+            7: lambda: TakeAct(action="confirm", offer_id=o, amount="131000", unit="f").pack(),
+            8: lambda: TradeAct(action="paid", trade_id=self._trade_id(user)).pack(),
+            9: lambda: TradeAct(action="paid_skip", trade_id=self._trade_id(user)).pack(),
+            10: lambda: TradeAct(action="paid_yes", trade_id=self._trade_id(user)).pack(),
+        }[step]()
+        return self._callback(user, data)
+
+    async def post(self, update: dict[str, Any], results: Results) -> None:
+        start = time.perf_counter()
+        async with self.http.post(self.target.url, json=update,
+                                  headers={"X-Telegram-Bot-Api-Secret-Token": self.target.secret}) as response:
+            await response.read()
+            ok = response.status == 200
+        if ok:
+            results.latencies.append(time.perf_counter() - start)
+        else:
+            results.errors += 1
+
+
+async def _journeys(loader: Loader, users: list[Any], results: Results, *, concurrency: int | None,
+                    rate: float | None) -> None:  # fmt: skip
+    """Every trader's 11 updates, a trader's next one PAUSE after the previous one was answered.
+    Closed loop: at most ``concurrency`` in flight. Open loop: one update every 1/rate s."""
+    gate = asyncio.Semaphore(concurrency or 10**6)
+    ready: asyncio.Queue[tuple[Any, int]] = asyncio.Queue()
+
+    async def one(user: Any, step: int) -> None:
+        async with gate:
+            await loader.post(loader.update(user, step), results)
+        if step + 1 < STEPS:
+            await asyncio.sleep(PAUSE)
+            await ready.put((user, step + 1))
+
+    for user in users:
+        ready.put_nowait((user, 0))
+    results.started = time.perf_counter()
+    pending: set[asyncio.Task[None]] = set()
+    total, sent = len(users) * STEPS, 0
+    while sent < total:
+        user, step = await ready.get()
+        if rate:
+            due = results.started + sent / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        task = asyncio.create_task(one(user, step))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+        sent += 1
+    await asyncio.gather(*pending)
+    results.finished = time.perf_counter()
+
+
+# --- the run ---------------------------------------------------------------------------------------------
+
+
+async def _prepare_market(db_url: str, seller_id: int, traders: int) -> int:
+    """Migrate, set the reference rate, fund a seller and publish one large sell offer; returns its id."""
+    from core import escrow, migrate, users
+    from core.db import make_engine, make_session_factory, transaction
+    from core.escrow import OfferDraft, Side
+    from core.ledger import AccountRef, Purpose, transfer
+    from core.money import MICRO, Asset, Fiat
+
+    engine = make_engine(db_url)
+    try:
+        await migrate.upgrade(engine)
+        async with transaction(make_session_factory(engine)) as s:
+            await escrow.set_reference_rate(s, asset=Asset.USDT, fiat=Fiat.IQD, rate=Decimal(1310), actor_id=None)
+            await users.register(s, user_id=seller_id, username="bench_seller", first_name="Seller")
+            amount = (traders * 2 + 10) * 100 * MICRO
+            await transfer(s, kind="deposit", key="bench:seed", src=AccountRef.platform(Purpose.DEPOSITS),
+                           dst=AccountRef.user(seller_id), asset=Asset.USDT, amount=amount * 2, ref="bench")
+            offer = await escrow.publish_offer(s, maker_id=seller_id, draft=OfferDraft(
+                side=Side.SELL, asset=Asset.USDT, fiat=Fiat.IQD, amount=amount, min_fiat=Decimal(50_000),
+                max_fiat=Decimal(262_000), payment_methods=("zaincash",), payment_window=60, price=Decimal(1310)))
+            return offer.id
+    finally:
+        await engine.dispose()
+
+
+async def _count_paid(db_url: str) -> int:
+    conn = await asyncpg.connect(make_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM trades WHERE status = 'paid'"))
+    finally:
+        await conn.close()
+
+
+async def run(args: argparse.Namespace) -> int:
+    from sandbox.telegram import TelegramSandbox
+
+    name = f"koxx_bench_conv_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(_url("postgres", "postgresql"))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    db_url = _url(name, "postgresql+asyncpg")
+    tg = TelegramSandbox()
+    await tg.start()
+    children: list[asyncio.subprocess.Process] = []
+    try:
+        for token in (TRADERS_TOKEN, ADMIN_TOKEN, ECHO_TOKEN):
+            tg.add_bot(token)
+        seller = tg.add_user("Seller", user_id=9_000_000_001)
+        tg.start_chat(seller, TRADERS_TOKEN)
+        offer_id = await _prepare_market(db_url, seller.id, args.traders + args.rate_traders)
+        secret = secrets.token_hex(16)
+        market_port, echo_port = _free_port(), _free_port()
+        common = {"telegram_api_url": tg.url, "webhook_secret": secret}
+        children.append(await _start_child("market", {
+            **common, "bot_token": TRADERS_TOKEN, "admin_bot_token": ADMIN_TOKEN, "database_url": db_url,
+            "redis_url": REDIS_URL, "redis_prefix": f"koxx_bench:{uuid.uuid4().hex[:8]}", "web_port": market_port,
+            "webhook_url": f"http://127.0.0.1:{market_port}", "data_dir": f"/tmp/{name}",
+            "offers_channel_id": tg.add_channel("Offers").id, "payments_channel_id": tg.add_channel("Payments").id,
+        }))  # fmt: skip
+        children.append(await _start_child("echo", {**common, "web_port": echo_port}))
+        targets = [
+            Target("marketplace", f"http://127.0.0.1:{market_port}/webhook/traders", secret, TRADERS_TOKEN, True),
+            Target("echo bot", f"http://127.0.0.1:{echo_port}/webhook/traders", secret, ECHO_TOKEN, False),
+        ]
+        report: dict[str, tuple[Results, Results]] = {}
+        next_user = 9_100_000_000
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+            for target in targets:
+                loader = Loader(tg, target, offer_id, http)
+                loader.update_id = next_user  # update ids unique per bot run
+                runs = []
+                for count, concurrency, rate in ((args.traders, args.concurrency, None),
+                                                 (args.rate_traders, None, args.rate)):  # fmt: skip
+                    people = []
+                    for _ in range(count):
+                        next_user += 1
+                        people.append(tg.add_user(f"T{next_user}", user_id=next_user, language_code="en"))
+                        tg.start_chat(people[-1], target.token)
+                    results = Results()
+                    await _journeys(loader, people, results, concurrency=concurrency, rate=rate)
+                    runs.append(results)
+                report[target.name] = (runs[0], runs[1])
+        paid = await _count_paid(db_url)
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                await asyncio.wait_for(child.wait(), 30)
+            except TimeoutError:
+                child.kill()
+        await tg.stop()
+        admin = await asyncpg.connect(_url("postgres", "postgresql"))
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+    expected = args.traders + args.rate_traders
+    print(f"{args.traders} traders x {STEPS} updates at concurrency {args.concurrency}; "
+          f"then {args.rate_traders} traders at {args.rate:g} updates/s")  # fmt: skip
+    for label, (closed, fixed) in report.items():
+        print(f"  {label:12s} closed loop: {closed.rate:7.1f} updates/s  p50 {closed.pct(0.5):6.1f} ms  "
+              f"p99 {closed.pct(0.99):6.1f} ms  errors {closed.errors}   |   at {args.rate:g}/s: "
+              f"{fixed.rate:6.1f} updates/s  p50 {fixed.pct(0.5):6.1f} ms  p99 {fixed.pct(0.99):6.1f} ms  "
+              f"errors {fixed.errors}")  # fmt: skip
+    market, echo = report["marketplace"], report["echo bot"]
+    ratio = market[0].rate / echo[0].rate
+    print(f"  ratio marketplace / echo: {ratio:.2f} (goal >= 0.5); p99 at {args.rate:g}/s: {market[1].pct(0.99):.1f} ms "
+          f"(goal < 100 ms); trades marked paid: {paid}/{expected}")  # fmt: skip
+    errors = market[0].errors + market[1].errors + echo[0].errors + echo[1].errors
+    return 0 if paid == expected and errors == 0 else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--traders", type=int, default=300, help="traders in the closed-loop run")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=100.0, help="updates/s in the open-loop run")
+    parser.add_argument("--rate-traders", type=int, default=100, help="traders in the open-loop run")
+    parser.add_argument("--child", choices=("market", "echo"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child_main(args.child)
+        return 0
+    return asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
