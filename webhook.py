@@ -38,7 +38,6 @@ import bot.app
 from bot.i18n import get_i18n
 from bot.middlewares import InFlight
 from bot.notifications.escrow import remember_bot
-from bot.notifications.escrow import remember_bot
 from bot.notifier import Notifier
 from core import migrate
 from core.config import ConfigError, Settings, load_settings
@@ -119,7 +118,6 @@ class Runtime:
             "wake_notifier": self.wake_notifier,
         }
         self.trader_dp = bot.app.build_dispatcher(**common)
-        await remember_bot(self.trader_bot)  # channel posts link to the bot by its username
         await remember_bot(self.trader_bot)  # channel posts link to the bot by its username
         self.admin_dp = admin_bot.app.build_dispatcher(**common)
         for dp in (self.trader_dp, self.admin_dp):
