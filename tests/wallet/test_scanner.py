@@ -202,3 +202,32 @@ async def test_an_address_allocated_while_running_is_watched_from_the_next_run(
     tron.node.mine(20)
     await scanner.run_until_caught_up(f)
     assert await available(f, uid, Asset.TRX) == 3 * MICRO
+
+
+async def test_a_deposit_moved_to_another_block_by_a_reorg_is_credited_once(
+    tron, node, fresh_factory, scan_config
+):
+    f = fresh_factory
+    uid, address = await user_with_address(f)
+    txid = tron.node.send_usdt("oscar", address, 12 * MICRO)
+    tron.node.mine(1)
+    first_block = tron.node.head_number
+    tron.node.mine(2)
+    scanner = Scanner(node, scan_config)
+    await scanner.run_until_caught_up(f)
+    [before] = await deposits_of(f, uid)
+    assert before.block_num == first_block
+
+    assert txid in tron.node.fork(3, reinclude=True)  # back in the pool...
+    tron.node.mine(2)  # ...and into the first new block, at the same height
+    await scanner.run_until_caught_up(f)
+    [after] = await deposits_of(f, uid)
+    assert (after.id, after.status, after.block_num) == (before.id, DepositStatus.DETECTED, first_block)
+    assert after.block_hash != before.block_hash  # dropped with its block, found again in the new one
+    assert [m.payload["txid"] for m in await outbox_rows(f, "deposit_dropped")] == [txid]
+    tron.node.mine(25)
+    await scanner.run_until_caught_up(f)
+    [deposit] = await deposits_of(f, uid)
+    assert deposit.status == DepositStatus.CREDITED and deposit.txid == txid
+    assert await available(f, uid, Asset.USDT) == 12 * MICRO
+    assert len([m for m in await outbox_rows(f, "deposit_credited") if m.recipient == f"user:{uid}"]) == 1
