@@ -12,7 +12,7 @@ from core.money import MICRO, Asset
 from core.wallet import withdrawals as wd
 from core.wallet.models import Withdrawal, WithdrawalStatus
 from core.wallet.sender import Signer, WithdrawalSender
-from tests.wallet.conftest import available, fund, outbox_rows
+from tests.wallet.conftest import available, create_user, fund, outbox_rows
 
 HOT_KEY = "5c" * 32
 DEST = "TY72iA3SBtrds3QLYsS7LwYfkzXwAXCRWT"
@@ -29,8 +29,8 @@ def hot(tron):
     return signer
 
 
-async def withdraw(factory, config, make_user, asset, amount, funds):
-    uid = await make_user(kyc_level=1)
+async def withdraw(factory, config, asset, amount, funds):
+    uid = await create_user(factory, kyc_level=1)
     await fund(factory, uid, asset, funds)
     async with transaction(factory) as s:
         w = await wd.request_withdrawal(s, config, user_id=uid, address=DEST, asset=asset, amount=amount)
@@ -47,11 +47,11 @@ def arrivals(tron, since=0):
 
 
 async def test_usdt_withdrawal_reaches_the_recipient_signed_by_the_hot_wallet(
-    tron, node, hot, session_factory, make_user, config
+    tron, node, hot, fresh_factory, config
 ):
-    f = session_factory
+    f = fresh_factory
     before = len(arrivals(tron))
-    uid, wid = await withdraw(f, config, make_user, Asset.USDT, 40 * MICRO, 100 * MICRO)
+    uid, wid = await withdraw(f, config, Asset.USDT, 40 * MICRO, 100 * MICRO)
     sender = WithdrawalSender(node, config, hot)
     result = await sender.run_once(f)
     assert wid in result.signed and wid in result.broadcast
@@ -85,12 +85,12 @@ async def test_usdt_withdrawal_reaches_the_recipient_signed_by_the_hot_wallet(
     assert len(arrivals(tron)[before:]) == 1
 
 
-async def test_trx_withdrawal_and_where_the_fee_goes(tron, node, hot, session_factory, make_user, config):
-    f = session_factory
+async def test_trx_withdrawal_and_where_the_fee_goes(tron, node, hot, fresh_factory, config):
+    f = fresh_factory
     async with f() as s:
         fees_before = await balance(s, AccountRef.platform(Purpose.NETWORK_FEES), Asset.TRX)
         out_before = await balance(s, AccountRef.platform(Purpose.WITHDRAWALS), Asset.TRX)
-    uid, wid = await withdraw(f, config, make_user, Asset.TRX, 100 * MICRO, 200 * MICRO)
+    uid, wid = await withdraw(f, config, Asset.TRX, 100 * MICRO, 200 * MICRO)
     sender = WithdrawalSender(node, config, hot)
     await sender.run_once(f)
     tron.node.mine(21)
@@ -106,13 +106,11 @@ async def test_trx_withdrawal_and_where_the_fee_goes(tron, node, hot, session_fa
     assert await available(f, uid, Asset.TRX) == 200 * MICRO - 100 * MICRO - w.fee
 
 
-async def test_a_broadcast_rejected_by_the_node_releases_the_hold(
-    tron, node, session_factory, make_user, config
-):
-    f = session_factory
+async def test_a_broadcast_rejected_by_the_node_releases_the_hold(tron, node, fresh_factory, config):
+    f = fresh_factory
     poor = Signer.from_hex("7a" * 32)
     tron.node.fund(poor.address, trx_sun=2 * MICRO)  # cannot pay 50 TRX
-    uid, wid = await withdraw(f, config, make_user, Asset.TRX, 50 * MICRO, 60 * MICRO)
+    uid, wid = await withdraw(f, config, Asset.TRX, 50 * MICRO, 60 * MICRO)
     result = await WithdrawalSender(node, config, poor).run_once(f)
     assert wid in result.failed
     w = await state(f, wid)
@@ -124,13 +122,11 @@ async def test_a_broadcast_rejected_by_the_node_releases_the_hold(
     assert not [t for t in tron.node.transactions(poor.address) if t["to"] == DEST]
 
 
-async def test_a_transfer_that_fails_on_chain_releases_the_hold(
-    tron, node, session_factory, make_user, config
-):
-    f = session_factory
+async def test_a_transfer_that_fails_on_chain_releases_the_hold(tron, node, fresh_factory, config):
+    f = fresh_factory
     empty = Signer.from_hex("3e" * 32)
     tron.node.fund(empty.address, trx_sun=500 * MICRO)  # TRX for fees, no USDT: the transfer reverts
-    uid, wid = await withdraw(f, config, make_user, Asset.USDT, 20 * MICRO, 30 * MICRO)
+    uid, wid = await withdraw(f, config, Asset.USDT, 20 * MICRO, 30 * MICRO)
     sender = WithdrawalSender(node, config, empty)
     await sender.run_once(f)
     tron.node.mine(21)
@@ -141,12 +137,10 @@ async def test_a_transfer_that_fails_on_chain_releases_the_hold(
     assert await available(f, uid, Asset.USDT) == 30 * MICRO
 
 
-async def test_a_crash_after_broadcast_does_not_send_twice(
-    tron, node, hot, session_factory, make_user, config
-):
-    f = session_factory
+async def test_a_crash_after_broadcast_does_not_send_twice(tron, node, hot, fresh_factory, config):
+    f = fresh_factory
     before = len(arrivals(tron))
-    uid, wid = await withdraw(f, config, make_user, Asset.USDT, 15 * MICRO, 50 * MICRO)
+    uid, wid = await withdraw(f, config, Asset.USDT, 15 * MICRO, 50 * MICRO)
 
     class CrashesAfterBroadcast(WithdrawalSender):
         async def _after_broadcast(self, *args, **kwargs):
@@ -171,11 +165,11 @@ async def test_a_crash_after_broadcast_does_not_send_twice(
 
 
 async def test_a_crash_before_broadcast_resends_the_same_signed_transaction(
-    tron, node, hot, session_factory, make_user, config, monkeypatch
+    tron, node, hot, fresh_factory, config, monkeypatch
 ):
-    f = session_factory
+    f = fresh_factory
     before = len(arrivals(tron))
-    _, wid = await withdraw(f, config, make_user, Asset.TRX, 12 * MICRO, 20 * MICRO)
+    _, wid = await withdraw(f, config, Asset.TRX, 12 * MICRO, 20 * MICRO)
 
     async def no_broadcast(*args):
         raise Crash
@@ -198,11 +192,11 @@ async def test_a_crash_before_broadcast_resends_the_same_signed_transaction(
 
 
 async def test_signed_never_broadcast_and_expired_definitely_failed(
-    tron, node, hot, session_factory, make_user, config, monkeypatch
+    tron, node, hot, fresh_factory, config, monkeypatch
 ):
-    f = session_factory
+    f = fresh_factory
     before = len(arrivals(tron))
-    uid, wid = await withdraw(f, config, make_user, Asset.TRX, 12 * MICRO, 20 * MICRO)
+    uid, wid = await withdraw(f, config, Asset.TRX, 12 * MICRO, 20 * MICRO)
 
     async def no_broadcast(*args):
         raise Crash
@@ -220,11 +214,9 @@ async def test_signed_never_broadcast_and_expired_definitely_failed(
     assert arrivals(tron)[before:] == []
 
 
-async def test_awaiting_approval_is_not_sent_until_approved(
-    tron, node, hot, session_factory, make_user, config
-):
-    f = session_factory
-    uid, wid = await withdraw(f, config, make_user, Asset.USDT, 1_500 * MICRO, 2_000 * MICRO)
+async def test_awaiting_approval_is_not_sent_until_approved(tron, node, hot, fresh_factory, config):
+    f = fresh_factory
+    uid, wid = await withdraw(f, config, Asset.USDT, 1_500 * MICRO, 2_000 * MICRO)
     sender = WithdrawalSender(node, config, hot)
     await sender.run_once(f)
     assert (await state(f, wid)).status == WithdrawalStatus.AWAITING_APPROVAL
@@ -237,3 +229,20 @@ async def test_awaiting_approval_is_not_sent_until_approved(
     async with f() as s:
         rows = (await s.scalars(select(Withdrawal).where(Withdrawal.user_id == uid))).all()
     assert len(rows) == 1
+
+
+async def test_two_senders_at_once_sign_and_send_once(tron, node, hot, fresh_factory, config):
+    import asyncio
+
+    f = fresh_factory
+    before = len(arrivals(tron))
+    uid, wid = await withdraw(f, config, Asset.TRX, 25 * MICRO, 40 * MICRO)
+    senders = [WithdrawalSender(node, config, hot) for _ in range(3)]
+    results = await asyncio.gather(*(s.run_once(f) for s in senders))
+    assert sum(r.signed.count(wid) for r in results) == 1
+    tron.node.mine(21)
+    await asyncio.gather(*(s.run_once(f) for s in senders))
+    w = await state(f, wid)
+    assert w.status == WithdrawalStatus.SENT
+    assert [t["txid"] for t in arrivals(tron)[before:]] == [w.txid]
+    assert await available(f, uid, Asset.TRX) == 40 * MICRO - 25 * MICRO - w.fee
