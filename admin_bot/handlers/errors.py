@@ -40,6 +40,7 @@ TEXTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "not_moderator": lambda p: _("This user is not a moderator."),
     "already_frozen": lambda p: _("This account is already frozen."),
     "not_frozen": lambda p: _("This account is not frozen."),
+    "user_frozen": lambda p: _("The user's account is frozen: unfreeze it first, or reject."),
     "adjust_invalid": lambda p: _("The amount must not be zero."),
     "setting_unknown": lambda p: _("Unknown setting {name}.").format(name=fmt.escape(str(p.get("name")))),
     "setting_invalid": lambda p: _("{value} is not a valid value for {name}.").format(

@@ -4,7 +4,7 @@ nothing lower, so a rule cannot be skipped by a forged button.
 
 Error codes (DomainError.code): ``forbidden`` (permission, role), ``reason_required``,
 ``user_not_found``, ``staff_self``, ``already_staff``, ``not_moderator``, ``adjust_invalid``,
-``already_frozen`` / ``not_frozen``, and those of core.escrow and core.wallet.withdrawals.
+``already_frozen`` / ``not_frozen``, ``user_frozen``, and those of core.escrow and core.wallet.withdrawals.
 """
 
 from __future__ import annotations
@@ -124,6 +124,9 @@ async def approve_withdrawal(
 ) -> Withdrawal:
     """One admin's approval; the same admin again counts once (and is not audited twice)."""
     await staff.require(session, actor_id, Permission.WITHDRAWALS, settings)
+    pending = await session.get(Withdrawal, withdrawal_id)
+    if pending is not None and (await _user(session, pending.user_id)).is_banned:
+        raise DomainError("user_frozen", user_id=pending.user_id)  # unfreeze first, or reject
     before = set(await withdrawals_approvers(session, withdrawal_id))
     w = await withdrawals.approve(session, withdrawal_id, actor_id)
     if actor_id not in before:

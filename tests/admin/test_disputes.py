@@ -129,3 +129,38 @@ async def test_moderator_refunds_a_disputed_trade(staffed: Staffed) -> None:
         await s.rollback()
         with pytest.raises(Exception, match="append-only"):
             await s.execute(text("DELETE FROM staff_actions WHERE trade_id = :t"), {"t": trade.id})
+
+
+async def test_two_admins_resolving_at_once_give_one_outcome(staffed: Staffed) -> None:
+    import asyncio
+
+    from core.db import transaction
+
+    m, settings = staffed.market, staffed.market.runtime.settings
+    seller, buyer = await staffed.person("Saad"), await staffed.person("Badr")
+    trade = await staffed.paid_trade(seller, buyer, receipt=None)
+    async with staffed.tx() as s:
+        dispute = await disputes.open_dispute(s, trade_id=trade.id, actor_id=seller.id, reason="No money")
+
+    async def decide(admin_id: int, outcome: str) -> str:
+        try:
+            async with transaction(m.session_factory) as s:
+                await actions.resolve_dispute(s, settings, actor_id=admin_id, dispute_id=dispute.id,
+                                              outcome=outcome, reason=f"{outcome} by {admin_id}")  # fmt: skip
+        except DomainError as exc:
+            return exc.code
+        return outcome
+
+    results = await asyncio.gather(
+        decide(staffed.admin1.id, "release"), decide(staffed.admin2.id, "refund")
+    )
+    assert sorted(results) in (["dispute_resolved", "release"], ["dispute_resolved", "refund"])
+    won = "release" if "release" in results else "refund"
+    async with m.session_factory() as s:
+        done = await s.get(Trade, trade.id)
+        trail = await audit.for_trade(s, trade.id)
+    assert done is not None
+    assert done.status == (TradeStatus.COMPLETED if won == "release" else TradeStatus.CANCELLED)
+    assert [r.action for r in trail] == [f"dispute.{won}"]  # the loser's attempt left no trace
+    assert await staffed.bal(AccountRef.trade_escrow(trade.id, trade.seller_id)) == 0
+    assert await staffed.bal(AccountRef.user(buyer.id)) == (trade.buyer_receives if won == "release" else 0)
