@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import pick_language
 from bot.keyboards.menu import LanguageChoice, Menu, back_to_menu, language_picker, main_menu
 from core import users
+from core.accounts import referrals
 from core.users import User
 
 router = Router(name="start")
@@ -58,6 +59,9 @@ def _chosen_language(message: Message, me: User) -> str:
 async def start(
     message: Message, command: CommandObject, me: User, session: AsyncSession, i18n: I18n
 ) -> None:
+    code = referrals.parse_payload(command.args)
+    if code is not None:
+        await referrals.link_referral(session, me, code)  # only a new user, only once
     if me.language is None and not command.args:
         lang = _chosen_language(message, me)
         await message.answer(

@@ -23,7 +23,6 @@ from core.accounts.config import get_accounts_settings
 from core.accounts.models import PremiumReminder
 from core.errors import DomainError, Forbidden, NotFound
 from core.escrow.models import Offer, OfferStatus
-from core.escrow.trades import announce_offer
 from core.ledger import AccountRef, Purpose, transfer
 from core.ledger.models import LedgerEntry
 from core.money import Asset
@@ -38,6 +37,13 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
 
 def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
+
+
+def _announce(session: AsyncSession, offer: Offer) -> None:
+    # core.escrow calls this module (fees) at import time, so escrow is imported at call time.
+    from core.escrow.trades import announce_offer
+
+    announce_offer(session, offer)
 
 
 def is_premium(user: User, now: datetime | None = None) -> bool:
@@ -146,7 +152,7 @@ async def set_promoted(
             raise DomainError("promotion_limit", limit=limit)
     if offer.is_promoted != promoted:
         offer.is_promoted = promoted
-        announce_offer(session, offer)  # the channel post is refreshed (badge, order)
+        _announce(session, offer)  # the channel post is refreshed (badge, order)
     await session.flush()
     return offer
 
@@ -209,6 +215,6 @@ async def expire_ended(session: AsyncSession, now: datetime | None = None, *, li
     )
     for offer in promoted.all():
         offer.is_promoted = False
-        announce_offer(session, offer)
+        _announce(session, offer)
     await session.flush()
     return ids

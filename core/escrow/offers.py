@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import outbox
+from core.accounts import limits, premium
 from core.errors import DomainError, InsufficientFunds
 from core.escrow import market
 from core.escrow.models import Offer, OfferStatus, PriceType, Side
@@ -203,12 +204,13 @@ async def preview_offer(
     Raises the same DomainError codes as publish_offer (InsufficientFunds included)."""
     rules = rules or await market.rules(session)
     price = await validate_draft(session, draft, rules)
-    await _require_active_user(session, maker_id)
-    reserve = draft.amount + fee_for(draft.amount, rules.maker_fee_pct) if Side(draft.side) == Side.SELL else 0
+    maker = await _require_active_user(session, maker_id)
+    fee_pct = premium.fee_pct_for(maker, rules.maker_fee_pct)
+    reserve = draft.amount + fee_for(draft.amount, fee_pct) if Side(draft.side) == Side.SELL else 0
     available = await balance(session, AccountRef.user(maker_id), Asset(draft.asset))
     if available < reserve:
         raise InsufficientFunds(asset=Asset(draft.asset), needed=reserve, available=available)
-    return OfferPreview(price=price, maker_fee_pct=rules.maker_fee_pct, reserve=reserve, available=available)
+    return OfferPreview(price=price, maker_fee_pct=fee_pct, reserve=reserve, available=available)
 
 
 async def publish_offer(
@@ -221,7 +223,8 @@ async def publish_offer(
     rules = rules or await market.rules(session)
     draft = replace(draft, payment_methods=tuple(_payment_methods(draft.payment_methods)))
     price = await validate_draft(session, draft, rules)
-    await _require_active_user(session, maker_id)
+    maker = await _require_active_user(session, maker_id)
+    await limits.check_open_offers(session, maker)
     offer = Offer(
         maker_id=maker_id,
         side=Side(draft.side).value,
@@ -233,7 +236,7 @@ async def publish_offer(
         amount=draft.amount,
         remaining=0,
         fee_reserve=0,
-        maker_fee_pct=rules.maker_fee_pct,
+        maker_fee_pct=premium.fee_pct_for(maker, rules.maker_fee_pct),  # members pay less
         min_fiat=draft.min_fiat,
         max_fiat=draft.max_fiat,
         payment_methods=list(draft.payment_methods),

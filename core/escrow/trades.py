@@ -33,6 +33,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import outbox
+from core.accounts import limits, premium, referrals
 from core.errors import DomainError, InsufficientFunds
 from core.escrow import market, reputation
 from core.escrow.chat import record_message
@@ -175,6 +176,8 @@ async def apply_release(
         ],
         ref=f"trade:{trade.id}",
     )
+    for payer_id, fee in ((trade.seller_id, trade.seller_fee), (trade.buyer_id, trade.buyer_fee)):
+        await referrals.reward_referrer(session, trade_id=trade.id, user_id=payer_id, fee_micro=fee, asset=asset)
     trade.status = TradeStatus.COMPLETED.value
     trade.completed_at = now
     trade.close_reason = reason
@@ -305,13 +308,14 @@ async def _prepare(
     reference = await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
     check_deviation(price, reference, rules.price_deviation_pct, offer.fiat_enum)
     sell = offer.side == Side.SELL
+    taker_fee_pct = premium.fee_pct_for(taker, rules.taker_fee_pct, now)  # members pay less
     numbers = trade_numbers(
         price=price,
         fiat=offer.fiat_enum,
         fiat_amount=fiat_amount,
         crypto_amount=crypto_amount,
-        seller_fee_pct=offer.maker_fee_pct if sell else rules.taker_fee_pct,
-        buyer_fee_pct=rules.taker_fee_pct if sell else offer.maker_fee_pct,
+        seller_fee_pct=offer.maker_fee_pct if sell else taker_fee_pct,
+        buyer_fee_pct=taker_fee_pct if sell else offer.maker_fee_pct,
     )
     available_fiat = max_fiat_for(offer.remaining, price, offer.fiat_enum)
     if not offer.min_fiat <= numbers.fiat_amount <= offer.max_fiat:
@@ -393,6 +397,9 @@ async def take(
     q = await _prepare(session, offer, taker_id=taker_id, fiat_amount=fiat_amount, crypto_amount=crypto_amount,
                        payment_method=payment_method, rules=rules, now=now)
     n = q.numbers
+    # The KYC levels' per-trade and daily volumes, for both parties (under their locks).
+    await limits.check_trade_parties(session, buyer_id=q.buyer_id, seller_id=q.seller_id, asset=q.asset,
+                                     amount=n.crypto_amount, now=now)
     sell = offer.side == Side.SELL
     trade = Trade(
         offer_id=offer.id,

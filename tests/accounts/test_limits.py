@@ -22,12 +22,9 @@ from tests.accounts.conftest import Bench
 async def take_checked(
     bench: Bench, offer_id: int, buyer: int, seller: int, usdt: int, release: bool = True
 ) -> Trade:
-    """What the marketplace does once integrated: check both parties, then open the trade
-    (released afterwards unless ``release`` is False, so that the open-trade limit stays clear)."""
+    """Open a trade through the marketplace, which checks both parties' limits (released
+    afterwards unless ``release`` is False, so that the open-trade limit stays clear)."""
     async with bench.tx() as s:
-        await limits.check_trade_parties(
-            s, buyer_id=buyer, seller_id=seller, asset=Asset.USDT, amount=usdt * MICRO
-        )
         trade = await escrow.take(s, offer_id=offer_id, taker_id=buyer, crypto_amount=usdt * MICRO)
     if release:
         async with bench.tx() as s:
