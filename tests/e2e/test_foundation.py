@@ -93,3 +93,24 @@ async def test_webhook_mode_checks_secret_and_processes_retries_once(
                 async with http.post(url, json=forged, headers=headers) as resp:
                     assert resp.status == 401
         assert await count_users(market, 555_000_111) == 0
+
+
+async def test_referral_deep_link_links_a_new_user_once(market: Market) -> None:
+    sara = await market.newcomer("Sara", lang="ar")
+    async with market.session_factory() as session:
+        code = (await session.get(User, sara.id)).referral_code  # type: ignore[union-attr]
+    omar = market.user("Omar", lang="en")
+    await omar.send(market.traders, f"/start ref_{code}")
+    await omar.wait_for(market.traders, contains="Welcome to KOXX P2P")  # deep link: no language detour
+
+    async def linked() -> bool:
+        async with market.session_factory() as session:
+            user = await session.get(User, omar.id)
+            return user is not None and user.referred_by == sara.id
+
+    await eventually(linked)
+    # Sara cannot be re-linked to Omar, and a self-referral is ignored.
+    await sara.send(market.traders, f"/start ref_{code}")
+    await sara.wait_for(market.traders, contains="KOXX P2P")
+    async with market.session_factory() as session:
+        assert (await session.get(User, sara.id)).referred_by is None  # type: ignore[union-attr]
