@@ -17,6 +17,11 @@ from core.money import Asset
 from core.users import User
 
 TRANSCRIPT_CHUNK = 3500  # characters per message (Telegram allows 4096)
+STATEMENT_SHOWN = 600  # per statement on the case screen; the chat transcript has everything
+
+
+def _clip(text: str, limit: int = STATEMENT_SHOWN) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def method_name(code: str | None) -> str:
@@ -109,7 +114,7 @@ def party_block(title: str, party: PartyFacts, lang: str) -> str:
     if party.user.is_banned:
         lines.append(_("⚠️ Frozen account"))
     for st in party.statement:
-        lines.append(_("Statement: {text}").format(text=fmt.escape(st.text or _("(photo)"))))
+        lines.append(_("Statement: {text}").format(text=fmt.escape(_clip(st.text or _("(photo)")))))
     if not party.statement:
         lines.append(_("Statement: not written yet"))
     return "\n".join(lines)
@@ -130,7 +135,7 @@ def dispute_case(case: DisputeCase, lang: str, viewer_id: int) -> str:
             escrow=fmt.crypto(t.escrow_amount, t.asset, lang), receive=fmt.crypto(t.buyer_receives, t.asset, lang)
         ),
         _("Opened by {who}: {reason}").format(
-            who=who(names.get(d.opened_by or 0), d.opened_by), reason=fmt.escape(d.reason)
+            who=who(names.get(d.opened_by or 0), d.opened_by), reason=fmt.escape(_clip(d.reason))
         ),
     ]
     if d.resolution is not None:
@@ -170,7 +175,7 @@ def transcript(case: DisputeCase, lang: str) -> list[str]:
             if m.reused:
                 body += " " + _("⚠️ this file was sent in another trade too")
         else:
-            body = fmt.escape(m.text or "")
+            body = fmt.escape(_clip(m.text or "", TRANSCRIPT_CHUNK - 200))
         lines.append(f"{fmt.datetime(m.created_at, lang)} · <b>{role}</b>: {body}")
     chunks: list[str] = []
     current = ""

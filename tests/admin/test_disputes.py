@@ -164,3 +164,22 @@ async def test_two_admins_resolving_at_once_give_one_outcome(staffed: Staffed) -
     assert [r.action for r in trail] == [f"dispute.{won}"]  # the loser's attempt left no trace
     assert await staffed.bal(AccountRef.trade_escrow(trade.id, trade.seller_id)) == 0
     assert await staffed.bal(AccountRef.user(buyer.id)) == (trade.buyer_receives if won == "release" else 0)
+
+
+async def test_queue_lists_open_disputes_oldest_first_with_amount_and_age(staffed: Staffed) -> None:
+    m, admin = staffed.market, staffed.admin1
+    opened = []
+    for name in ("First", "Second"):
+        seller, buyer = await staffed.person(f"{name}Seller"), await staffed.person(f"{name}Buyer")
+        trade = await staffed.paid_trade(seller, buyer, receipt=None)
+        async with staffed.tx() as s:
+            opened.append(await disputes.open_dispute(s, trade_id=trade.id, actor_id=buyer.id, reason=name))
+    await admin.send(m.admin_bot, "/disputes")
+    queue = await admin.wait_for(m.admin_bot, contains="Open disputes")
+    labels = [row[0] for row in queue.buttons]
+    assert [label.split(" · ")[0] for label in labels] == [f"#{opened[0].id}", f"#{opened[1].id}"]
+    assert all("100 USDT" in label and "minute" in label for label in labels)
+
+    await admin.press(m.admin_bot, f"#{opened[1].id}", message=queue)
+    case = await admin.wait_for(m.admin_bot, contains=f"Dispute #{opened[1].id}")
+    assert "Nobody is handling this dispute yet" in case.text and ["Take"] in case.buttons
