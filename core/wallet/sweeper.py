@@ -42,6 +42,8 @@ from core.wallet.sender import (
 log = logging.getLogger(__name__)
 
 IN_FLIGHT = (SweepStatus.GAS_SENT, SweepStatus.SENT)
+USDT_TRANSFER_ENERGY = 130_000  # to an address that holds no USDT yet (65,000 to one that does)
+BANDWIDTH_MARGIN_SUN = 1_000_000  # about 345 bytes of bandwidth, burned when not staked
 GIVE_UP_AFTER = timedelta(minutes=5)  # a sweep transaction the node never saw
 
 
@@ -136,15 +138,10 @@ class Sweeper:
             if amount <= 0:
                 await self._mark_swept(factory, user_id, asset, upto)  # nothing there any more
                 return
-            if trx < self.config.sweep_gas_sun:
+            needed = await self.gas_needed()
+            if trx < needed:
                 gas = await build_transfer(
-                    self.node,
-                    self.config,
-                    self.hot,
-                    Asset.TRX,
-                    address,
-                    self.config.sweep_gas_sun - trx,
-                    self.lifetime_ms,
+                    self.node, self.config, self.hot, Asset.TRX, address, needed - trx, self.lifetime_ms
                 )
                 sweep_id = await self._record(
                     factory, user_id, asset, amount, upto, SweepStatus.GAS_SENT, gas_txid=gas.txid
@@ -159,6 +156,15 @@ class Sweeper:
                 return
         sweep_id = await self._record(factory, user_id, asset, amount, upto, SweepStatus.SENT)
         await self._send(factory, sweep_id, index, address, asset, amount, result)
+
+    async def gas_needed(self) -> int:
+        """TRX (sun) a deposit address burns for one USDT transfer at today's energy price (a
+        first transfer to the hot wallet may cost the higher, new-holder energy), at least the
+        configured ``sweep_gas_sun``, never more than the fee limit the transfer carries."""
+        params = await self.node.tron.get_chain_parameters()
+        price = next((int(p.get("value", 0)) for p in params if p.get("key") == "getEnergyFee"), 0)
+        estimate = price * USDT_TRANSFER_ENERGY + BANDWIDTH_MARGIN_SUN
+        return min(max(self.config.sweep_gas_sun, estimate), self.config.usdt_fee_limit_sun)
 
     async def _send(
         self,

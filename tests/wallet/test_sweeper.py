@@ -119,3 +119,14 @@ async def test_report_alerts_when_the_hot_wallet_holds_too_much_or_too_little(
     assert reports[Asset.USDT].too_little and reports[Asset.USDT].pending_withdrawals == 402 * MICRO
     alerts = await outbox_rows(f, "hot_wallet_alert")
     assert [a.payload["reason"] for a in alerts] == ["too_much", "too_little"]
+
+
+async def test_sweep_gas_follows_the_energy_price(tron, node, fresh_factory, config):
+    hot = Signer.from_hex(HOT_KEY)
+    sweeper = Sweeper(node, config, Seed(DEV_MNEMONIC), hot)
+    tron.node.set_energy_fee(100)
+    assert await sweeper.gas_needed() == config.sweep_gas_sun  # cheap energy: the configured floor
+    tron.node.set_energy_fee(300)
+    assert await sweeper.gas_needed() == 300 * 130_000 + 1_000_000  # 40 TRX
+    tron.node.set_energy_fee(1_000)
+    assert await sweeper.gas_needed() == config.usdt_fee_limit_sun  # capped by the fee limit
