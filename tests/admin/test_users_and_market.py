@@ -126,8 +126,9 @@ async def test_market_settings_reports_and_moderators(staffed: Staffed) -> None:
     stats = await admin.wait_for(m.admin_bot, contains="The market")
     assert "Users:" in stats.text and "Withdrawals waiting for approval: 0" in stats.text
     await admin.send(m.admin_bot, "/reconcile")
-    ledger = await admin.wait_for(m.admin_bot, contains="Ledger audit")
-    assert "OK" in ledger.text
+    books = await admin.wait_for(m.admin_bot, contains="Ledger audit")
+    assert "Ledger audit: OK" in books.text and "❌" not in books.text
+    assert "USDT: hot 50,000 USDT · owed to users" in books.text  # the local node's funded hot wallet
 
     await admin.send(m.admin_bot, f"/mods add @{mod.username}")
     await admin.wait_for(m.admin_bot, contains="is now a moderator")

@@ -53,11 +53,20 @@ async def test_two_admins_approve_and_one_admin_twice_counts_once(staffed: Staff
         return (await _state(staffed, w.id))[0] == WithdrawalStatus.APPROVED
 
     await committed(approved)
-    # The wallet's sender is not wired into a job in this Runtime yet: approved = queued to send.
     async with m.session_factory() as s:
         approvals = await audit.for_user(s, user.id)
-    assert await _state(staffed, w.id) == (WithdrawalStatus.APPROVED, 2)
+    assert (await _state(staffed, w.id))[1] == 2
     assert sorted(r.actor_id for r in approvals if r.action == "withdrawal.approve") == sorted([a1.id, a2.id])
+
+    # The wallet's send job takes it from here: it reaches the local TRON node.
+    node = m.runtime.tron_node.node
+
+    async def arrived() -> bool:
+        node.mine(5)
+        return (await _state(staffed, w.id))[0] == WithdrawalStatus.SENT
+
+    await committed(arrived, timeout=30)
+    assert node.usdt_balance(w.to_address) == 12_000 * MICRO
 
 
 async def test_rejection_releases_the_hold(staffed: Staffed) -> None:
