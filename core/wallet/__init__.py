@@ -5,7 +5,7 @@ Deposits:    deposit_address(session, user_id) -> str; qr_png(address) -> bytes
 Withdrawals: quote(...) -> Quote; request_withdrawal(...) -> Withdrawal; approve; reject;
              add_to_whitelist; set_whitelist_only (all in the caller's transaction)
 Jobs:        WalletJobs.from_settings(settings): scan / send / sweep / report
-Errors:      InvalidAddress (codes address_*), DomainError codes amount_too_small,
+Errors:      InvalidAddress (codes address_*), DomainError codes amount_too_small, user_frozen,
              daily_limit_exceeded, address_not_whitelisted, address_cooling_off;
              core.errors.InsufficientFunds, Forbidden, InvalidState, NotFound
 """

@@ -31,6 +31,7 @@ from tronpy.keys import PrivateKey
 from core import outbox
 from core.config import Settings
 from core.money import Asset
+from core.users import User
 from core.wallet.config import WalletConfig
 from core.wallet.models import Withdrawal, WithdrawalStatus
 from core.wallet.node import Node, NodeUnavailable
@@ -211,6 +212,8 @@ class WithdrawalSender:
             w = await _locked(session, wid)
             if w is None or w.status != WithdrawalStatus.APPROVED:
                 return
+            if await session.scalar(select(User.is_banned).where(User.id == w.user_id)):
+                return  # frozen after approval: waits until an admin unfreezes or rejects it
             tx = await build_transfer(
                 self.node, self.config, self.signer, Asset(w.asset), w.to_address, w.amount, self.lifetime_ms
             )

@@ -128,7 +128,7 @@ async def quote(
     amount: int,
 ) -> Quote:
     """Check a withdrawal without moving anything: destination, minimum, whitelist, daily limit.
-    Raises InvalidAddress or DomainError (amount_too_small, daily_limit_exceeded,
+    Raises InvalidAddress or DomainError (amount_too_small, user_frozen, daily_limit_exceeded,
     address_not_whitelisted, address_cooling_off)."""
     asset = Asset(asset)
     destination = await _check_destination(session, config, address)
@@ -140,6 +140,8 @@ async def quote(
     user = await session.get(User, user_id)
     if user is None:
         raise NotFound(what="user")
+    if user.is_banned:
+        raise DomainError("user_frozen", user_id=user_id)
     limit = daily_limit(config, user.kyc_level, asset)
     left = max(limit - await _daily_used(session, user_id, asset), 0)
     if amount > left:

@@ -246,3 +246,18 @@ async def test_two_senders_at_once_sign_and_send_once(tron, node, hot, fresh_fac
     assert w.status == WithdrawalStatus.SENT
     assert [t["txid"] for t in arrivals(tron)[before:]] == [w.txid]
     assert await available(f, uid, Asset.TRX) == 40 * MICRO - 25 * MICRO - w.fee
+
+
+async def test_an_account_frozen_after_approval_is_not_sent(tron, node, hot, fresh_factory, config):
+    from core.users import User
+
+    f = fresh_factory
+    uid, wid = await withdraw(f, config, Asset.TRX, 25 * MICRO, 40 * MICRO)
+    async with transaction(f) as s:
+        (await s.get(User, uid)).is_banned = True
+    sender = WithdrawalSender(node, config, hot)
+    await sender.run_once(f)
+    assert (await state(f, wid)).status == WithdrawalStatus.APPROVED and arrivals(tron) == []
+    async with transaction(f) as s:
+        (await s.get(User, uid)).is_banned = False
+    assert wid in (await sender.run_once(f)).signed

@@ -242,7 +242,13 @@ async def test_a_double_click_makes_one_withdrawal(session_factory, make_user, c
     async def click():
         async with transaction(session_factory) as s:
             w = await wd.request_withdrawal(
-                s, config, user_id=uid, address=DEST, asset=Asset.USDT, amount=30 * MICRO, client_key="confirm:42"
+                s,
+                config,
+                user_id=uid,
+                address=DEST,
+                asset=Asset.USDT,
+                amount=30 * MICRO,
+                client_key="confirm:42",
             )
             return w.id
 
@@ -252,3 +258,16 @@ async def test_a_double_click_makes_one_withdrawal(session_factory, make_user, c
     assert await available(session_factory, uid, Asset.USDT) == 68 * MICRO
     other = await request(session_factory, config, uid, 30 * MICRO)  # no key: a new withdrawal
     assert other.id not in ids
+
+
+async def test_a_frozen_account_cannot_withdraw(session_factory, make_user, config):
+    from core.users import User
+
+    uid = await make_user()
+    await fund(session_factory, uid, Asset.USDT, 100 * MICRO)
+    async with transaction(session_factory) as s:
+        (await s.get(User, uid)).is_banned = True
+    with pytest.raises(DomainError) as info:
+        await request(session_factory, config, uid, 10 * MICRO)
+    assert info.value.code == "user_frozen"
+    assert await withdrawals_of(session_factory, uid) == []
