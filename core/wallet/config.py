@@ -13,7 +13,7 @@ from tronpy.keys import PrivateKey
 
 from core.config import ConfigError, Settings
 from core.money import MICRO, Asset
-from core.wallet.hd import DEV_MNEMONIC, xpub_from_mnemonic
+from core.wallet.hd import DEV_MNEMONIC, dev_hot_key, xpub_from_mnemonic
 
 # Daily withdrawal limits (rolling 24 h) by KYC level.
 DAILY_LIMITS: dict[int, dict[Asset, int]] = {
@@ -60,18 +60,30 @@ def _is_local(url: str | None) -> bool:
     return (urlparse(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
+def dev_wallet_allowed(settings: Settings) -> bool:
+    """The dev wallet (its mnemonic is in the source) stands in for missing wallet secrets only
+    in the sandbox: a local node and no real bot token. Production always has a bot token, so
+    a forgotten WALLET_XPUB there is a configuration error, never the dev wallet."""
+    return settings.sandboxed and _is_local(settings.tron_api_url)
+
+
+def hot_key_hex(settings: Settings) -> str | None:
+    """HOT_WALLET_KEY, or the dev hot wallet's key in the sandbox."""
+    if settings.hot_wallet_key:
+        return settings.hot_wallet_key.strip().removeprefix("0x")
+    return dev_hot_key().hex() if dev_wallet_allowed(settings) else None
+
+
 def wallet_config(settings: Settings, **overrides: object) -> WalletConfig:
-    """The wallet configuration from Settings. Without WALLET_XPUB the dev wallet is used, but
-    only against a local node: a real network without an xpub is a configuration error."""
+    """The wallet configuration from Settings (the dev wallet in the sandbox, see
+    ``dev_wallet_allowed``)."""
     xpub = settings.wallet_xpub
     if not xpub:
-        if not _is_local(settings.tron_api_url):
-            raise ConfigError("WALLET_XPUB: required when TRON_API_URL is a real network")
+        if not dev_wallet_allowed(settings):
+            raise ConfigError("WALLET_XPUB: required outside the sandbox (a real node or a real bot token)")
         xpub = xpub_from_mnemonic(DEV_MNEMONIC)
-    hot_address = None
-    if settings.hot_wallet_key:
-        key = PrivateKey(bytes.fromhex(settings.hot_wallet_key.strip().removeprefix("0x")))
-        hot_address = key.public_key.to_base58check_address()
+    key = hot_key_hex(settings)
+    hot_address = PrivateKey(bytes.fromhex(key)).public_key.to_base58check_address() if key else None
     values: dict[str, object] = {
         "hot_address": hot_address,
         "xpub": xpub,

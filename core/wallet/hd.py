@@ -17,6 +17,16 @@ from tronpy.keys import PrivateKey
 DEV_MNEMONIC = "skull swift bar settle mixture noodle nothing defy bachelor sword target garden"
 
 
+def dev_hot_key() -> PrivateKey:
+    """DEV ONLY: the sandbox's hot wallet, m/44'/195'/1'/0/0 of the dev mnemonic (another
+    account than the deposit addresses)."""
+    seed = Bip39SeedGenerator(DEV_MNEMONIC).Generate()
+    account = Bip44.FromSeed(seed, Bip44Coins.TRON).Purpose().Coin().Account(1)
+    return PrivateKey(
+        bytes(account.Change(Bip44Changes.CHAIN_EXT).AddressIndex(0).PrivateKey().Raw().ToBytes())
+    )
+
+
 def _account_from_mnemonic(mnemonic: str, passphrase: str = "") -> Bip44:
     seed = Bip39SeedGenerator(mnemonic).Generate(passphrase)
     return Bip44.FromSeed(seed, Bip44Coins.TRON).Purpose().Coin().Account(0)

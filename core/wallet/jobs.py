@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Settings
 from core.db import transaction
-from core.wallet.config import WalletConfig, wallet_config
-from core.wallet.hd import Seed
+from core.wallet.config import WalletConfig, dev_wallet_allowed, hot_key_hex, wallet_config
+from core.wallet.hd import DEV_MNEMONIC, Seed
 from core.wallet.node import Node
 from core.wallet.report import AssetReport, hot_wallet_report
 from core.wallet.scanner import Scanner
@@ -46,11 +46,15 @@ class WalletJobs:
             return None
         config = wallet_config(settings)
         node = Node(settings.tron_api_url, settings.tron_api_key)
-        hot = Signer.hot_wallet(settings) if settings.hot_wallet_key else None
+        key = hot_key_hex(settings)
+        hot = Signer.from_hex(key) if key else None
+        mnemonic = settings.wallet_seed
+        if not mnemonic and dev_wallet_allowed(settings) and not settings.wallet_xpub:
+            mnemonic = DEV_MNEMONIC
         sender = WithdrawalSender(node, config, hot) if hot else None
-        sweeper = (
-            Sweeper(node, config, Seed(settings.wallet_seed), hot) if hot and settings.wallet_seed else None
-        )
+        sweeper = Sweeper(node, config, Seed(mnemonic), hot) if hot and mnemonic else None
+        if hot and not settings.hot_wallet_key:
+            log.warning("wallet: using the DEV hot wallet %s (sandbox only)", hot.address)
         return cls(node, config, Scanner(node, config), sender, sweeper)
 
     async def scan(self, factory: async_sessionmaker[AsyncSession], max_batches: int = 100) -> int:

@@ -1,4 +1,5 @@
-"""The wallet's jobs built from Settings, as the scheduler will call them."""
+"""The wallet's jobs built from Settings, as the scheduler will call them, and the guard that
+keeps the dev wallet (its mnemonic is in the source) out of production."""
 
 import pytest
 
@@ -6,24 +7,46 @@ from core.config import ConfigError, load_settings
 from core.db import transaction
 from core.money import MICRO, Asset
 from core.wallet import WalletJobs, deposit_address, wallet_config
-from core.wallet.hd import DEV_MNEMONIC, address_at, xpub_from_mnemonic
+from core.wallet.hd import DEV_MNEMONIC, address_at, dev_hot_key, xpub_from_mnemonic
 from core.wallet.sender import Signer
 from tests.wallet.conftest import available, create_user
 
 HOT = "2b" * 32
+XPUB = xpub_from_mnemonic(" ".join(["abandon"] * 11 + ["about"]))
+LOCAL = "http://127.0.0.1:8090/"
 
 
-def test_a_real_network_needs_an_xpub():
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"tron_api_url": "https://api.trongrid.io"},  # a real network
+        {"tron_api_url": LOCAL, "bot_token": "123:real"},  # a real bot: production on a local node
+    ],
+)
+def test_outside_the_sandbox_an_xpub_is_required(settings):
     with pytest.raises(ConfigError):
-        wallet_config(load_settings(tron_api_url="https://api.trongrid.io"))
-    dev = wallet_config(load_settings(tron_api_url="http://127.0.0.1:8090/"))
-    assert dev.xpub == xpub_from_mnemonic(DEV_MNEMONIC)
+        wallet_config(load_settings(**settings))
+    with pytest.raises(ConfigError):
+        WalletJobs.from_settings(load_settings(**settings))
 
 
-def test_without_a_node_there_are_no_jobs_and_without_keys_no_sending():
+def test_outside_the_sandbox_no_dev_keys_are_used():
+    jobs = WalletJobs.from_settings(load_settings(tron_api_url=LOCAL, bot_token="123:real", wallet_xpub=XPUB))
+    assert jobs.config.xpub == XPUB
+    assert jobs.config.hot_address is None and jobs.sender is None and jobs.sweeper is None
+
+
+def test_the_sandbox_runs_on_the_dev_wallet():
+    config = wallet_config(load_settings(tron_api_url=LOCAL))
+    assert config.xpub == xpub_from_mnemonic(DEV_MNEMONIC)
+    dev_hot = dev_hot_key().public_key.to_base58check_address()
+    assert config.hot_address == dev_hot != address_at(config.xpub, 0)
+    jobs = WalletJobs.from_settings(load_settings(tron_api_url=LOCAL))
+    assert jobs.sender is not None and jobs.sweeper is not None
+
+
+def test_without_a_node_there_are_no_jobs():
     assert WalletJobs.from_settings(load_settings(tron_api_url=None)) is None
-    jobs = WalletJobs.from_settings(load_settings(tron_api_url="http://127.0.0.1:9/"))
-    assert jobs is not None and jobs.sender is None and jobs.sweeper is None
     assert "2b2b" not in repr(Signer.from_hex(HOT))
 
 
@@ -40,7 +63,7 @@ async def test_jobs_scan_and_send_from_settings(tron, fresh_factory):
     assert address == address_at(jobs.config.xpub, 0)
     tron.node.send_trx("ivan", address, 9 * MICRO)
     tron.node.mine(20)
-    await jobs.scanner.run_until_caught_up(f)
+    await jobs.scan(f)
     assert await available(f, uid, Asset.TRX) == 9 * MICRO
     assert await jobs.send(f) is not None
     reports = await jobs.report(f)
