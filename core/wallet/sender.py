@@ -29,6 +29,7 @@ from tronpy.exceptions import ApiError, TaposError, TransactionError, UnknownErr
 from tronpy.keys import PrivateKey
 
 from core import outbox
+from core.config import Settings
 from core.money import Asset
 from core.users import User
 from core.wallet.config import WalletConfig
@@ -79,6 +80,13 @@ class Signer:
     @classmethod
     def from_hex(cls, key_hex: str) -> Signer:
         return cls(PrivateKey(bytes.fromhex(key_hex.strip().removeprefix("0x"))))
+
+    @classmethod
+    def hot_wallet(cls, settings: Settings) -> Signer:
+        """HOT_WALLET_KEY from the environment (never stored, never logged)."""
+        if not settings.hot_wallet_key:
+            raise RuntimeError("HOT_WALLET_KEY is not set")
+        return cls.from_hex(settings.hot_wallet_key)
 
     def __repr__(self) -> str:
         return f"Signer({self.address})"

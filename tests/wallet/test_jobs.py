@@ -69,3 +69,9 @@ async def test_jobs_scan_and_send_from_settings(tron, fresh_factory):
     reports = await jobs.report(f)
     assert {r.asset for r in reports} == {Asset.USDT, Asset.TRX}
     await jobs.close()
+
+
+def test_the_hot_wallet_signer_from_settings():
+    assert Signer.hot_wallet(load_settings(hot_wallet_key=HOT)).address == Signer.from_hex(HOT).address
+    with pytest.raises(RuntimeError):
+        Signer.hot_wallet(load_settings(hot_wallet_key=None))
