@@ -58,7 +58,8 @@ class WalletJobs:
         return cls(node, config, Scanner(node, config), sender, sweeper)
 
     async def scan(self, factory: async_sessionmaker[AsyncSession], max_batches: int = 100) -> int:
-        """Scan until caught up (at most ``max_batches`` batches of 100 blocks); returns the batches."""
+        """Scan until caught up (at most ``max_batches`` batches of 100 blocks); returns the number
+        of deposit events written to the outbox (0: nothing new)."""
         return await self.scanner.run_until_caught_up(factory, max_runs=max_batches)
 
     async def send(self, factory: async_sessionmaker[AsyncSession]) -> SendResult | None:

@@ -68,6 +68,10 @@ class ScanResult:
     credited_ids: list[int] = field(default_factory=list)
 
     @property
+    def events(self) -> int:
+        return self.detected + self.credited + self.dust + self.dropped
+
+    @property
     def caught_up(self) -> bool:
         return not self.skipped and self.rewound_to is None and self.next_block > self.head
 
@@ -92,13 +96,16 @@ class Scanner:
     async def run_until_caught_up(
         self, factory: async_sessionmaker[AsyncSession], max_runs: int = 1000
     ) -> int:
-        """Scan batch after batch until the head (used at start-up and by tests); returns runs."""
+        """Scan batch after batch until the head (or ``max_runs`` batches); returns how many
+        deposits were detected, credited, marked dust or dropped (0: nothing to announce)."""
+        events = 0
         try:
-            for run in range(1, max_runs + 1):
+            for _ in range(max_runs):
                 result = await self.run_once(factory)
+                events += result.events
                 if result.skipped or result.caught_up:
-                    return run
-            return max_runs
+                    break
+            return events
         finally:
             self.close()
 

@@ -152,6 +152,10 @@ class SendResult:
     sent: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
 
+    def __bool__(self) -> bool:
+        """True when something happened (the scheduler then wakes the notifier)."""
+        return any(vars(self).values())
+
 
 class WithdrawalSender:
     def __init__(

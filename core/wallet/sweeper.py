@@ -54,6 +54,10 @@ class SweepResult:
     done: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
 
+    def __bool__(self) -> bool:
+        """True when something happened (the scheduler then wakes the notifier)."""
+        return any(vars(self).values())
+
 
 async def trx_balance(node: Node, address: str) -> int:
     """TRX balance in sun (0 for an account that was never activated)."""

@@ -56,16 +56,18 @@ async def test_jobs_scan_and_send_from_settings(tron, fresh_factory):
     jobs = WalletJobs.from_settings(settings)
     assert jobs.config.hot_address == Signer.from_hex(HOT).address and jobs.sweeper is not None
     tron.node.fund(jobs.config.hot_address, trx_sun=100 * MICRO)
-    await jobs.scan(f)  # starts at the head
+    assert await jobs.scan(f) == 0  # starts at the head: nothing to announce
     uid = await create_user(f)
     async with transaction(f) as s:
         address = await deposit_address(s, uid, jobs.config.xpub)
     assert address == address_at(jobs.config.xpub, 0)
     tron.node.send_trx("ivan", address, 9 * MICRO)
     tron.node.mine(20)
-    await jobs.scan(f)
+    assert await jobs.scan(f) == 1  # credited (final at once: no "waiting" note)
     assert await available(f, uid, Asset.TRX) == 9 * MICRO
-    assert await jobs.send(f) is not None
+    assert await jobs.scan(f) == 0
+    sent = await jobs.send(f)
+    assert sent is not None and not sent  # nothing to send: the notifier is not woken
     reports = await jobs.report(f)
     assert {r.asset for r in reports} == {Asset.USDT, Asset.TRX}
     await jobs.close()
