@@ -59,7 +59,7 @@ class WalletJobs:
 
     async def scan(self, factory: async_sessionmaker[AsyncSession], max_batches: int = 100) -> int:
         """Scan until caught up (at most ``max_batches`` batches of 100 blocks); returns the number
-        of deposit events written to the outbox (0: nothing new)."""
+        of deposit detections, credits, dust and drops (0: nothing new)."""
         return await self.scanner.run_until_caught_up(factory, max_runs=max_batches)
 
     async def send(self, factory: async_sessionmaker[AsyncSession]) -> SendResult | None:
