@@ -6,8 +6,9 @@ from aiogram import Router
 
 
 def routers() -> list[Router]:
-    import bot.notifications.escrow  # noqa: F401  (registers the marketplace's renderers)
-    from bot.handlers import accounts, chat, offers, profile, start, trades
+    import bot.notifications.escrow  # registers the marketplace's renderers
+    import bot.notifications.wallet  # noqa: F401  (registers the wallet's renderers)
+    from bot.handlers import accounts, chat, offers, profile, start, trades, wallet
 
     return [
         offers.deep_links,  # /start offer_<id> before start's plain /start
@@ -16,6 +17,7 @@ def routers() -> list[Router]:
         trades.router,
         profile.router,
         *accounts.routers(),  # /limits /verify /transfer /referrals /premium (and their forms)
+        wallet.router,  # /wallet: balances, deposit, withdraw (a form), history
         chat.router,  # relays free text while a trade is open; after every form
         start.fallback,  # must stay last
     ]

@@ -1,0 +1,357 @@
+"""/wallet: balances, deposits (the user's TRON address as a QR code), withdrawals and the
+history.
+
+A withdrawal is a short conversation: coin, address, amount, then a confirmation screen whose
+button carries a one-time token kept in the user's FSM data. The token is also the
+withdrawal's idempotency key in core, so a double press (even two at once) places one hold, and
+a press after the conversation ended, or by anybody else, does nothing. Every rule (address
+checks, minimum, limits, approval) is core.wallet's; this module asks and renders.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import fmt
+from bot.errors import register_error_texts
+from bot.keyboards.menu import Menu
+from bot.keyboards.wallet import (
+    HistoryPage,
+    WalletCb,
+    back_to_wallet,
+    choose_asset,
+    history_nav,
+    wallet_home,
+    withdraw_cancel,
+    withdraw_confirm,
+)
+from bot.numbers import AmountError, amount_error_text, parse_amount
+from bot.views import wallet as views
+from bot.views.common import lang
+from core.config import Settings
+from core.errors import DomainError
+from core.ledger import AccountRef, balance, statement, user_balances
+from core.money import Asset, to_micro
+from core.users import User
+from core.wallet import InvalidAddress, WalletConfig, deposit_address, qr_png, quote, request_withdrawal
+from core.wallet import wallet_config as make_wallet_config
+
+router = Router(name="wallet")
+PAGE_SIZE = 8
+MAX_AMOUNT = Decimal(10**9)  # no withdrawal is larger; bigger input is a typo
+_CONFIGS: dict[int, tuple[Settings, WalletConfig]] = {}
+
+
+class WithdrawForm(StatesGroup):
+    address = State()  # data: asset
+    amount = State()  # data: asset, address
+    confirm = State()  # data: asset, address, amount, token
+
+
+def wallet_config(settings: Settings) -> WalletConfig:
+    """The wallet configuration of these settings, built once (deriving the dev xpub is slow)."""
+    cached = _CONFIGS.get(id(settings))
+    if cached is None or cached[0] is not settings:
+        cached = (settings, make_wallet_config(settings))
+        _CONFIGS[id(settings)] = cached
+    return cached[1]
+
+
+def _asset(value: str) -> Asset | None:
+    return Asset(value) if value in {a.value for a in Asset} else None
+
+
+async def _show(target: Message, text: str, markup: Any, *, edit: bool) -> None:
+    """Edit the message the button was on (a photo cannot become text: send a new one then)."""
+    if edit and target.photo is None:
+        try:
+            await target.edit_text(text, reply_markup=markup)
+            return
+        except TelegramBadRequest as exc:
+            if "not modified" in exc.message:
+                return
+    await target.answer(text, reply_markup=markup)
+
+
+async def _wallet_screen(target: Message, me: User, session: AsyncSession, *, edit: bool) -> None:
+    text = views.balances(await user_balances(session, me.id))
+    await _show(target, text, wallet_home(), edit=edit)
+
+
+async def _leave_withdrawal(state: FSMContext) -> None:
+    if (await state.get_state() or "").startswith("WithdrawForm"):
+        await state.clear()
+
+
+@router.message(Command("wallet"))
+async def wallet_command(message: Message, me: User, session: AsyncSession, state: FSMContext) -> None:
+    await _leave_withdrawal(state)
+    await _wallet_screen(message, me, session, edit=False)
+
+
+@router.callback_query(Menu.filter(F.item == "wallet"))
+async def wallet_menu(query: CallbackQuery, me: User, session: AsyncSession, state: FSMContext) -> None:
+    await _leave_withdrawal(state)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _wallet_screen(query.message, me, session, edit=True)
+
+
+@router.callback_query(WalletCb.filter(F.action == "home"))
+async def wallet_home_pressed(query: CallbackQuery, me: User, session: AsyncSession, state: FSMContext) -> None:
+    await wallet_menu(query, me, session, state)
+
+
+# --- deposit ----------------------------------------------------------------------------------------
+
+
+@router.callback_query(WalletCb.filter(F.action == "deposit"))
+async def deposit_pressed(query: CallbackQuery) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _show(query.message, _("Which coin do you want to deposit?"), choose_asset("deposit_asset"), edit=True)
+
+
+@router.callback_query(WalletCb.filter(F.action == "deposit_asset"))
+async def deposit_asset_chosen(
+    query: CallbackQuery, callback_data: WalletCb, me: User, session: AsyncSession, settings: Settings
+) -> None:
+    asset = _asset(callback_data.value)
+    if asset is None or not isinstance(query.message, Message):
+        await query.answer(_("This button is no longer active."))
+        return
+    config = wallet_config(settings)
+    address = await deposit_address(session, me.id, xpub=config.xpub)
+    await query.answer()
+    await query.message.answer_photo(
+        BufferedInputFile(qr_png(address), filename="deposit-address.png"),
+        caption=views.deposit(address, asset, config),
+        reply_markup=back_to_wallet(),
+    )
+
+
+# --- withdraw ---------------------------------------------------------------------------------------
+
+
+@router.callback_query(WalletCb.filter(F.action == "withdraw"))
+async def withdraw_pressed(query: CallbackQuery, me: User) -> None:
+    if me.is_banned:
+        raise DomainError("user_frozen")
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _show(query.message, _("Which coin do you want to withdraw?"), choose_asset("withdraw_asset"), edit=True)
+
+
+@router.callback_query(WalletCb.filter(F.action == "withdraw_asset"))
+async def withdraw_asset_chosen(
+    query: CallbackQuery, callback_data: WalletCb, me: User, session: AsyncSession, state: FSMContext,
+    settings: Settings,
+) -> None:  # fmt: skip
+    asset = _asset(callback_data.value)
+    if asset is None or not isinstance(query.message, Message):
+        await query.answer(_("This button is no longer active."))
+        return
+    config = wallet_config(settings)
+    available = await balance(session, AccountRef.user(me.id), asset)
+    await query.answer()
+    needed = config.min_withdrawal[asset] + config.withdrawal_fee[asset]
+    if available < needed:
+        text = _(
+            "You have {available} available. The smallest withdrawal is {minimum} plus the network fee of {fee}. "
+            "Deposit first, or wait until your trades complete."
+        ).format(
+            available=views.amount(available, asset),
+            minimum=views.amount(config.min_withdrawal[asset], asset),
+            fee=views.amount(config.withdrawal_fee[asset], asset),
+        )
+        await _show(query.message, text, back_to_wallet(), edit=True)
+        return
+    await state.set_state(WithdrawForm.address)
+    await state.set_data({"asset": asset.value})
+    await _show(query.message, views.withdraw_address_prompt(asset, available, config), withdraw_cancel(), edit=True)
+
+
+@router.message(WithdrawForm.address, F.text, ~F.text.startswith("/"))
+async def address_given(
+    message: Message, me: User, session: AsyncSession, state: FSMContext, settings: Settings
+) -> None:
+    config = wallet_config(settings)
+    asset = Asset((await state.get_data())["asset"])
+    try:
+        # The destination checks (format, checksum, own address, contract, whitelist) and the
+        # allowance left today, for the smallest amount: the real amount is checked next step.
+        q = await quote(session, config, user_id=me.id, address=message.text, asset=asset,
+                        amount=config.min_withdrawal[asset])  # fmt: skip
+    except InvalidAddress as err:
+        if err.code == "address_private_key":
+            await _delete_quietly(message)  # a secret must not stay in the chat history
+        raise
+    available = await balance(session, AccountRef.user(me.id), asset)
+    await state.update_data(address=q.to_address)
+    await state.set_state(WithdrawForm.amount)
+    await message.answer(views.withdraw_amount_prompt(asset, q.to_address, available, config),
+                         reply_markup=withdraw_cancel())  # fmt: skip
+
+
+@router.message(WithdrawForm.address)
+async def address_not_text(message: Message) -> None:
+    raise InvalidAddress("address_empty")
+
+
+async def _delete_quietly(message: Message) -> None:
+    try:
+        await message.delete()
+    except TelegramBadRequest:
+        pass
+
+
+@router.message(WithdrawForm.amount, F.text, ~F.text.startswith("/"))
+async def amount_given(
+    message: Message, me: User, session: AsyncSession, state: FSMContext, settings: Settings
+) -> None:
+    config = wallet_config(settings)
+    data = await state.get_data()
+    asset = Asset(data["asset"])
+    try:
+        value = to_micro(parse_amount(message.text, decimals=asset.decimals, maximum=MAX_AMOUNT))
+    except AmountError as err:
+        text = amount_error_text(err, show=lambda v: views.amount(to_micro(v), asset))
+        await message.answer(text, reply_markup=withdraw_cancel())
+        return
+    q = await quote(session, config, user_id=me.id, address=data["address"], asset=asset, amount=value)
+    available = await balance(session, AccountRef.user(me.id), asset)
+    if q.total > available:
+        await message.answer(
+            _("You have {available} available: with the network fee of {fee} you can withdraw at most {most}. "
+              "Please send a smaller amount.").format(
+                available=views.amount(available, asset), fee=views.amount(q.fee, asset),
+                most=views.amount(max(available - q.fee, 0), asset)),
+            reply_markup=withdraw_cancel(),
+        )  # fmt: skip
+        return
+    token = secrets.token_urlsafe(12)
+    await state.update_data(amount=q.amount, token=token)
+    await state.set_state(WithdrawForm.confirm)
+    await message.answer(views.quote(q), reply_markup=withdraw_confirm(token))
+
+
+@router.callback_query(WalletCb.filter(F.action == "confirm"))
+async def confirmed(
+    query: CallbackQuery, callback_data: WalletCb, me: User, session: AsyncSession, state: FSMContext,
+    settings: Settings,
+) -> None:  # fmt: skip
+    data = await state.get_data()
+    if await state.get_state() != WithdrawForm.confirm.state or data.get("token") != callback_data.value:
+        await query.answer(_("This button is no longer active."))
+        return
+    withdrawal = await request_withdrawal(
+        session, wallet_config(settings), user_id=me.id, address=data["address"], asset=Asset(data["asset"]),
+        amount=int(data["amount"]), client_key=f"tg:{callback_data.value}",
+    )  # fmt: skip
+    await state.clear()
+    await query.answer()
+    if isinstance(query.message, Message):
+        text = views.requested(withdrawal.id, withdrawal.asset, withdrawal.amount, withdrawal.to_address,
+                               withdrawal.approvals_needed)  # fmt: skip
+        await _show(query.message, text, back_to_wallet(), edit=True)
+
+
+@router.callback_query(WalletCb.filter(F.action == "cancel"))
+async def cancelled(query: CallbackQuery, state: FSMContext) -> None:
+    await _leave_withdrawal(state)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _show(query.message, _("Withdrawal cancelled. Nothing was sent."), back_to_wallet(), edit=True)
+
+
+# --- history ----------------------------------------------------------------------------------------
+
+
+@router.callback_query(HistoryPage.filter())
+async def history_page(query: CallbackQuery, callback_data: HistoryPage, me: User, session: AsyncSession) -> None:
+    page = max(callback_data.page, 0)
+    if callback_data.before == -1:
+        # Going back: count pages from the newest (one query, a little more than one page).
+        rows = await statement(session, me.id, limit=(page + 1) * PAGE_SIZE + 1)
+        lines, more = rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE], len(rows) > (page + 1) * PAGE_SIZE
+    else:
+        before = callback_data.before if callback_data.before > 0 else None
+        rows = await statement(session, me.id, limit=PAGE_SIZE + 1, before_entry_id=before)
+        lines, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+        if before is None:
+            page = 0
+    await query.answer()
+    if isinstance(query.message, Message):
+        last = lines[-1].entry_id if lines else None
+        await _show(query.message, views.history(lines, page), history_nav(page, last, more), edit=True)
+
+
+# --- error texts ----------------------------------------------------------------------------------
+
+
+def _daily_limit(p: Mapping[str, Any]) -> str:
+    asset = str(p.get("asset", "USDT"))
+    text = _("That is above your daily withdrawal limit of {limit}: you can withdraw {left} more in the next "
+             "24 hours.").format(limit=views.amount(int(p["limit"]), asset),
+                                 left=views.amount(int(p["left"]), asset))  # fmt: skip
+    return text + "\n" + _("The limit grows with your verification level: see /limits, raise it with /verify.")
+
+
+register_error_texts(
+    {
+        "address_empty": lambda p: _(
+            "Please send the TRON address as text: 34 characters starting with T, "
+            "for example TY72iA3SBtrds3QLYsS7LwYfkzXwAXCRWT."
+        ),
+        "address_private_key": lambda p: _(
+            "🚨 That looks like a PRIVATE KEY, not an address. Never share it with anyone: whoever has it "
+            "can take your coins. I deleted the message and did not store it. Move your funds to a new "
+            "wallet now to be safe, then send the address (starting with T) you want to withdraw to."
+        ),
+        "address_ethereum": lambda p: _(
+            "That is an Ethereum-style address (0x…). Withdrawals go over the TRON network only: "
+            "please send a TRON address, 34 characters starting with T."
+        ),
+        "address_checksum": lambda p: _(
+            "That address has a typo: its check digits do not match. Please copy it again from your "
+            "wallet (34 characters starting with T)."
+        ),
+        "address_format": lambda p: _(
+            "That is not a TRON address. A TRON address has 34 characters and starts with T, "
+            "for example TY72iA3SBtrds3QLYsS7LwYfkzXwAXCRWT."
+        ),
+        "address_own": lambda p: _(
+            "That is a KOXX P2P deposit address. To send coins to another user use /transfer "
+            "(instant and free); to withdraw, send the address of your own wallet."
+        ),
+        "address_contract": lambda p: _(
+            "That is the USDT token contract, not a wallet: coins sent there are lost. "
+            "Please send your wallet's address."
+        ),
+        "amount_too_small": lambda p: _("The smallest withdrawal is {minimum}.").format(
+            minimum=views.amount(int(p["minimum"]), str(p["asset"]))
+        ),
+        "daily_limit_exceeded": _daily_limit,
+        "address_not_whitelisted": lambda p: _(
+            "You allow withdrawals only to your saved addresses, and this address is not one of them."
+        ),
+        "address_cooling_off": lambda p: _(
+            "This saved address can be used from {time}: new addresses wait 24 hours for your safety."
+        ).format(time=fmt.datetime(datetime.fromisoformat(str(p["usable_after"])), lang())),
+        "user_frozen": lambda p: _("Your account is frozen, so you cannot withdraw. Please contact support."),
+    }
+)
+

@@ -1,0 +1,194 @@
+"""How the wallet reads: balances, the deposit instructions, the withdrawal confirmation and the
+history lines, in the language being rendered (``lang()``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aiogram.utils.i18n import gettext as _
+
+from bot import fmt
+from bot.handlers.accounts_texts import history_line
+from bot.views.common import lang
+from core.ledger import StatementLine, UserBalances
+from core.money import Asset
+from core.wallet import Quote, WalletConfig
+
+BLOCK_SECONDS = 3  # TRON makes a block every 3 seconds
+
+
+def amount(micro: int, asset: Asset | str) -> str:
+    return fmt.crypto(micro, asset, lang())
+
+
+def signed(micro: int, asset: Asset | str) -> str:
+    """+12.5 USDT / −3 TRX (the sign first, also in Arabic)."""
+    sign = "+" if micro >= 0 else "−"
+    return f"{sign}{amount(abs(micro), asset)}"
+
+
+def balances(per_asset: Mapping[Asset, UserBalances]) -> str:
+    lines = [_("<b>💼 Your wallet</b>")]
+    for asset in Asset:
+        b = per_asset[asset]
+        lines += [
+            "",
+            f"<b>{asset.value}</b>",
+            _("Available: {amount}").format(amount=amount(b.available, asset)),
+            _("In offers: {amount}").format(amount=amount(b.in_offers, asset)),
+            _("In escrow: {amount}").format(amount=amount(b.in_escrow, asset)),
+            _("In withdrawals: {amount}").format(amount=amount(b.in_withdrawals, asset)),
+        ]
+    lines += ["", _("Deposit to trade, withdraw to your own TRON wallet, or look at the history.")]
+    return "\n".join(lines)
+
+
+def _about(seconds: int) -> str:
+    return fmt.duration(max(1, round(seconds / 60)), lang())
+
+
+def deposit(address: str, asset: Asset, config: WalletConfig) -> str:
+    """The caption under the QR code (a photo caption holds 1,024 characters)."""
+    lg = lang()
+    if asset == Asset.USDT:
+        title = _("<b>Deposit USDT (TRC20)</b>")
+        warning = _(
+            "⚠️ Send only USDT on the TRON network (TRC20). USDT on other networks (ERC20, BEP20) "
+            "and other tokens sent here are lost."
+        )
+        contract = _("USDT contract: {contract}").format(contract=fmt.address(config.usdt_contract))
+    else:
+        title = _("<b>Deposit TRX</b>")
+        warning = _("⚠️ Send only TRX on the TRON network. Other coins sent here are lost.")
+        contract = ""
+    lines = [
+        title,
+        "",
+        _("Your deposit address:"),
+        fmt.address(address),
+        "",
+        warning,
+    ]
+    if contract:
+        lines.append(contract)
+    lines += [
+        _("Minimum deposit: {amount}. Smaller deposits are not credited.").format(
+            amount=amount(config.min_deposit[asset], asset)
+        ),
+        _("Credited after {n} confirmations (about {time}). We will tell you when it arrives.").format(
+            n=fmt.number(config.confirmations, lg), time=_about(config.confirmations * BLOCK_SECONDS)
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def withdraw_address_prompt(asset: Asset, available: int, config: WalletConfig) -> str:
+    return "\n".join(
+        [
+            _("<b>Withdraw {asset}</b>").format(asset=asset.value),
+            "",
+            _("Available: {amount}").format(amount=amount(available, asset)),
+            _("Network fee: {fee}. Minimum withdrawal: {minimum}.").format(
+                fee=amount(config.withdrawal_fee[asset], asset),
+                minimum=amount(config.min_withdrawal[asset], asset),
+            ),
+            "",
+            _("Send the TRON address to withdraw to (34 characters, starting with T), for example:"),
+            fmt.address("TY72iA3SBtrds3QLYsS7LwYfkzXwAXCRWT"),
+        ]
+    )
+
+
+def withdraw_amount_prompt(asset: Asset, address: str, available: int, config: WalletConfig) -> str:
+    fee = config.withdrawal_fee[asset]
+    most = max(available - fee, 0)
+    return "\n".join(
+        [
+            _("To: {address}").format(address=fmt.address(address)),
+            "",
+            _("How much {asset} should arrive? You can withdraw up to {most} (the network fee of {fee} "
+              "comes on top).").format(asset=asset.value, most=amount(most, asset), fee=amount(fee, asset)),
+        ]
+    )  # fmt: skip
+
+
+def quote(q: Quote) -> str:
+    lines = [
+        _("<b>Please check your withdrawal</b>"),
+        "",
+        _("To: {address}").format(address=fmt.address(q.to_address)),
+        _("Network: TRON (TRC20)") if q.asset == Asset.USDT else _("Network: TRON"),
+        _("Arrives: {amount}").format(amount=amount(q.amount, q.asset)),
+        _("Network fee: {fee}").format(fee=amount(q.fee, q.asset)),
+        _("Taken from your balance: {total}").format(total=amount(q.total, q.asset)),
+        _("Left of your daily limit after this: {left}").format(left=amount(q.daily_left - q.amount, q.asset)),
+        "",
+    ]
+    if q.approvals_needed:
+        lines.append(
+            _("👮 A withdrawal of this size is checked by an admin before it is sent. "
+              "The amount stays reserved meanwhile.")
+        )  # fmt: skip
+    else:
+        lines.append(_("It is sent within a few minutes of your confirmation."))
+    lines.append(_("⚠️ Check the address: a withdrawal on the blockchain cannot be undone."))
+    return "\n".join(lines)
+
+
+def requested(withdrawal_id: int, asset: str, amount_micro: int, address: str, approvals: int) -> str:
+    head = _("✅ Withdrawal #{id} requested: {amount} to {address}.").format(
+        id=withdrawal_id, amount=amount(amount_micro, asset), address=fmt.address(address)
+    )
+    if approvals:
+        tail = _("⏳ It is waiting for an admin's approval. We will tell you when it is sent.")
+    else:
+        tail = _("It will be sent in a few minutes. We will tell you when it is on the blockchain.")
+    return f"{head}\n\n{tail}"
+
+
+# --- history --------------------------------------------------------------------------------------
+
+
+def _ref_id(ref: str | None, prefix: str) -> str | None:
+    if ref and ref.startswith(prefix + ":"):
+        return ref.split(":", 1)[1]
+    return None
+
+
+def _kind(line: StatementLine) -> str:
+    """What the entry was, in words."""
+    described = history_line(line)
+    if described is not None:
+        return described
+    trade = _ref_id(line.ref, "trade")
+    withdrawal = _ref_id(line.ref, "withdrawal")
+    offer = _ref_id(line.ref, "offer")
+    labels = {
+        "deposit": lambda: _("Deposit"),
+        "withdrawal_hold": lambda: _("Withdrawal #{id}").format(id=withdrawal or "?"),
+        "withdrawal_failed": lambda: _("Withdrawal #{id} failed: returned").format(id=withdrawal or "?"),
+        "withdrawal_rejected": lambda: _("Withdrawal #{id} rejected: returned").format(id=withdrawal or "?"),
+        "trade_lock": lambda: _("Trade #{id}: into escrow").format(id=trade or "?"),
+        "trade_release": lambda: _("Trade #{id}: received (after the trading fee)").format(id=trade or "?"),
+        "trade_refund": lambda: _("Trade #{id}: back from escrow").format(id=trade or "?"),
+        "offer_fund": lambda: _("Offer #{id}: reserved for the offer").format(id=offer or "?"),
+        "offer_unfund": lambda: _("Offer #{id}: released from the offer").format(id=offer or "?"),
+        "adjustment": lambda: _("Correction by support"),
+    }
+    label = labels.get(line.kind)
+    return label() if label else fmt.escape(line.kind)
+
+
+def history_line_text(line: StatementLine) -> str:
+    """"25 Nov 2026, 11:30 · Deposit · +100 USDT" (transfers and the like carry the amount in
+    their own sentence, so the signed amount is always last and the same everywhere)."""
+    when = fmt.datetime(line.created_at, lang())
+    return f"{when}\n{_kind(line)} · <b>{signed(line.amount, line.asset)}</b>"
+
+
+def history(lines: list[StatementLine], page: int) -> str:
+    head = _("<b>📜 Wallet history</b> (page {page})").format(page=fmt.number(page + 1, lang()))
+    if not lines:
+        body = _("Nothing here yet. Deposits, withdrawals, trades and transfers will be listed here.")
+        return f"{head}\n\n{body}"
+    return head + "\n\n" + "\n\n".join(history_line_text(line) for line in lines)
