@@ -45,9 +45,11 @@ from core.db import make_engine, make_session_factory
 from core.embedded_pg import EmbeddedPostgres
 from core.kv import KeyValue, MemoryKeyValue, RedisKeyValue
 from core.money import MICRO
-from core.wallet.hd import DEV_MNEMONIC
+from core.wallet.config import wallet_config
+from core.wallet.hd import DEV_MNEMONIC, xpub_from_mnemonic
 from core.wallet.jobs import WalletJobs
 from core.wallet.sender import Signer
+from sandbox import demo
 
 log = logging.getLogger("koxx")
 ROLES = ("all", "web", "worker")
@@ -83,6 +85,7 @@ class Runtime:
     tron_node: Any = None  # the local TRON node server, when started here
     wallet: WalletJobs | None = None
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    seed_demo: bool = True  # with the local Telegram stand-in: seed a demo market into an empty database
 
     @property
     def serves_updates(self) -> bool:
@@ -142,6 +145,8 @@ class Runtime:
 
             self.scheduler = build_scheduler(self)
             self.scheduler.start()
+            if self.sandbox is not None and self.seed_demo:
+                await self._seed_demo()
 
     @property
     def _sessions(self) -> async_sessionmaker[AsyncSession]:
@@ -186,6 +191,9 @@ class Runtime:
             updates["offers_channel_id"] = self.sandbox.add_channel("KOXX P2P Offers").id
         if self.settings.payments_channel_id is None:
             updates["payments_channel_id"] = self.sandbox.add_channel("KOXX P2P Payments").id
+        # Offline demo (sandbox.demo): its users on the page, its admin in ADMIN_IDS.
+        demo.add_demo_users(self.sandbox, ("koxx_p2p_bot",), admin_bot="koxx_admin_bot")
+        updates["admin_ids"] = sorted({*self.settings.admin_ids, demo.DEMO_ADMIN_ID})
         self.settings = self.settings.model_copy(update=updates)
 
     async def _start_tron_node(self) -> None:
@@ -204,9 +212,30 @@ class Runtime:
             updates["hot_wallet_key"] = DEV_HOT_WALLET_KEY
         if not self.settings.wallet_seed and not self.settings.wallet_xpub:
             updates["wallet_seed"] = DEV_MNEMONIC
+            # the stand-in's dev token makes Settings.sandboxed False: name the dev xpub outright
+            updates["wallet_xpub"] = xpub_from_mnemonic(DEV_MNEMONIC)
         self.settings = self.settings.model_copy(update=updates)
         hot = Signer.hot_wallet(self.settings).address
         self.tron_node.node.fund(hot, trx_sun=100_000 * MICRO, usdt=50_000 * MICRO)
+        if self.sandbox is not None:  # the chat page's chain panel talks to this node
+            from sandbox.telegram.chain import link_chain
+
+            link_chain(self.sandbox, self.tron_node.url, hot_wallet=hot)
+
+    async def _seed_demo(self) -> None:
+        """Offline demo: an empty database gets a demo market (sandbox.demo), funded by real
+        deposits on the local TRON node when it runs here."""
+        on_chain = self.tron_node is not None and self.wallet is not None
+        seeded = await demo.seed(
+            self._sessions,
+            node=self.tron_node.node if on_chain else None,
+            scan=self.wallet.scan if on_chain and self.wallet else None,
+            xpub=wallet_config(self.settings).xpub if on_chain else None,
+            confirmations=self.settings.confirmations,
+            wake=self.wake_notifier.set,
+        )
+        if seeded:
+            print("Demo market seeded (users, reference rates, funded offers).", flush=True)
 
     async def _start_web(self) -> None:
         app = web.Application()

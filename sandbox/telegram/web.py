@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from .chain import setup_chain
 from .state import SimChat
 from .views import SimMessage
 
@@ -185,3 +186,4 @@ def setup_web(app: web.Application) -> None:
     app.router.add_post("/api/upload", upload)
     app.router.add_get("/api/file/{file_id}", file)
     app.router.add_get("/api/events", events)
+    setup_chain(app)  # /chain/...: the local TRON node's panel
