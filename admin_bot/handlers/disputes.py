@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_bot import keyboards as kb
 from admin_bot import views
-from admin_bot.handlers.errors import guarded
+from admin_bot.handlers.errors import TYPED, guarded
 from admin_bot.keyboards import DisputeCb
 from bot import fmt
 from core.admin import actions, cases, staff
@@ -141,7 +141,7 @@ async def ask_reason(
     await query.bot.send_message(staff_id, text)  # type: ignore[union-attr]
 
 
-@router.message(Resolving.reason, F.text)
+@router.message(Resolving.reason, TYPED)
 async def got_reason(message: Message, session: AsyncSession, state: FSMContext, i18n: I18n) -> None:
     data = await state.get_data()
     reason = (message.text or "").strip()
@@ -208,7 +208,7 @@ async def ask_message(
     )
 
 
-@router.message(Writing.text, F.text)
+@router.message(Writing.text, TYPED)
 async def got_message(
     message: Message, session: AsyncSession, settings: Settings, staff_id: int, state: FSMContext
 ) -> None:

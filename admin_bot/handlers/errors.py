@@ -1,4 +1,5 @@
-"""Staff-facing texts for refusals, and a middleware that answers them.
+"""Staff-facing texts for refusals and the middleware that answers them; forms (a reason, a
+message) end when a command is typed.
 
 The admin routers catch DomainError themselves (rolling the update's transaction back) so that
 staff read staff sentences ("Only admins can do this") while the traders' bot keeps its own
@@ -10,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from aiogram import BaseMiddleware, Router
-from aiogram.types import TelegramObject
+from aiogram import BaseMiddleware, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
 from bot import fmt
@@ -75,7 +77,24 @@ class StaffErrors(BaseMiddleware):
             return None
 
 
+class CommandsEndForms(BaseMiddleware):
+    """A command typed while the bot waits for a reason (or a message) abandons that form, so
+    the next plain text is not taken as the reason for a rejection the staff member forgot."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        state: FSMContext | None = data.get("state")
+        if isinstance(event, Message) and (event.text or "").startswith("/") and state is not None:
+            if await state.get_state() is not None:
+                await state.clear()
+        return await handler(event, data)
+
+
+# What a staff member types as a reason or a message: text that is not a command.
+TYPED = F.text & ~F.text.startswith("/")
+
+
 def guarded(router: Router) -> Router:
+    router.message.outer_middleware(CommandsEndForms())
     router.message.middleware(StaffErrors())
     router.callback_query.middleware(StaffErrors())
     return router

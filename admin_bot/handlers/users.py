@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_bot import keyboards as kb
 from admin_bot import views
-from admin_bot.handlers.errors import guarded
+from admin_bot.handlers.errors import TYPED, guarded
 from admin_bot.keyboards import UserCb
 from bot import fmt
 from bot.numbers import AmountError, amount_error_text, parse_amount
@@ -67,7 +67,7 @@ async def ask_freeze_reason(
     await query.bot.send_message(staff_id, text)  # type: ignore[union-attr]
 
 
-@router.message(Freezing.reason, F.text)
+@router.message(Freezing.reason, TYPED)
 async def got_freeze_reason(
     message: Message, session: AsyncSession, settings: Settings, staff_id: int, state: FSMContext
 ) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_bot import keyboards as kb
 from admin_bot import views
-from admin_bot.handlers.errors import guarded
+from admin_bot.handlers.errors import TYPED, guarded
 from admin_bot.keyboards import WithdrawalCb
 from bot import fmt
 from core.admin import actions, cases, staff
@@ -103,7 +103,7 @@ async def ask_reason(
     )
 
 
-@router.message(Rejecting.reason, F.text)
+@router.message(Rejecting.reason, TYPED)
 async def got_reason(
     message: Message, session: AsyncSession, settings: Settings, staff_id: int, state: FSMContext
 ) -> None:

@@ -80,6 +80,15 @@ async def test_rejection_releases_the_hold(staffed: Staffed) -> None:
     await a1.wait_for(m.admin_bot, contains="Withdrawals waiting for approval")
     await a1.press(m.admin_bot, f"#{w.id}")
     case = await a1.wait_for(m.admin_bot, contains=f"Withdrawal #{w.id}")
+    # Reject pressed, then the admin does something else: the next text is not taken as the reason.
+    await a1.press(m.admin_bot, "Reject", message=case)
+    await a1.wait_for(m.admin_bot, contains="Why is withdrawal")
+    await a1.send(m.admin_bot, "/stats")
+    await a1.wait_for(m.admin_bot, contains="The market")
+    await a1.send(m.admin_bot, "thanks")
+    await a1.send(m.admin_bot, "/withdrawals")
+    await a1.wait_for(m.admin_bot, match=lambda msg: any(f"#{w.id}" in b for row in msg.buttons for b in row))
+
     await a1.press(m.admin_bot, "Reject", message=case)
     await a1.wait_for(m.admin_bot, contains="Why is withdrawal")
     await a1.send(m.admin_bot, "Destination looks like a scam address")
