@@ -76,11 +76,11 @@ def withdrawal_actions(withdrawal_id: int) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def user_actions(user_id: int, *, frozen: bool) -> InlineKeyboardMarkup:
+def user_actions(user_id: int, *, frozen: bool, can_freeze: bool = True) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    if frozen:
+    if can_freeze and frozen:
         kb.button(text=_("Unfreeze"), callback_data=UserCb(action="unfreeze", user_id=user_id))
-    else:
+    elif can_freeze:
         kb.button(text=_("Freeze"), callback_data=UserCb(action="freeze", user_id=user_id))
     kb.button(text=_("Audit trail"), callback_data=UserCb(action="audit", user_id=user_id))
     return kb.as_markup()

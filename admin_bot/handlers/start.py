@@ -7,6 +7,7 @@ from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
+from core.admin.staff import Role
 from core.users import User
 
 router = Router(name="admin_start")
@@ -14,7 +15,20 @@ router = Router(name="admin_start")
 
 @router.message(CommandStart())
 @router.message(Command("help"))
-async def start(message: Message, me: User) -> None:
+async def start(message: Message, me: User, staff_role: Role) -> None:
+    if staff_role == Role.MODERATOR:
+        await message.answer(
+            _(
+                "<b>KOXX P2P moderator</b>\n\n"
+                "Hello, {name}. New disputes arrive here.\n\n"
+                "/disputes: open disputes\n"
+                "/kyc: identity verifications waiting\n"
+                "/user @username: look up a user\n"
+                "/audit: staff actions per user, trade or staff member\n"
+                "/stats: the market today"
+            ).format(name=me.first_name or me.id)
+        )
+        return
     await message.answer(
         _(
             "<b>KOXX P2P admin</b>\n\n"

@@ -41,14 +41,15 @@ class Adjusting(StatesGroup):
 async def lookup(
     message: Message, command: CommandObject, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n
 ) -> None:
-    await staff.require(session, staff_id, Permission.VIEW, settings)
+    role = await staff.require(session, staff_id, Permission.VIEW, settings)
     if not command.args:
         await message.answer(_("Send /user @username or /user 123456789."))
         return
     user = await cases.find_user(session, command.args)
     card = await cases.user_card(session, user.id)
+    can_freeze = staff.allows(role, Permission.FREEZE)
     await message.answer(views.user_card(card, i18n.current_locale),
-                         reply_markup=kb.user_actions(user.id, frozen=user.is_banned))  # fmt: skip
+                         reply_markup=kb.user_actions(user.id, frozen=user.is_banned, can_freeze=can_freeze))  # fmt: skip
 
 
 @router.callback_query(UserCb.filter(F.action.in_({"freeze", "unfreeze"})))

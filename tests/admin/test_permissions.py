@@ -56,6 +56,16 @@ async def test_moderator_cannot_approve_withdrawals_or_change_fees(staffed: Staf
     answer = await _answer(staffed, query)
     assert answer.show_alert and "Only admins" in (answer.text or "")
 
+    # Their menu and the user card offer only what they may do.
+    await mod.send(m.admin_bot, "/start")
+    menu = await mod.wait_for(m.admin_bot, contains="KOXX P2P moderator")
+    assert "/disputes" in menu.text and "/withdrawals" not in menu.text and "/adjust" not in menu.text
+    await mod.send(m.admin_bot, f"/user {user.id}")
+    card = await mod.wait_for(m.admin_bot, contains=str(user.id))
+    assert card.buttons == [["Audit trail"]]
+    frozen = await _answer(staffed, forge_callback(m.tg, mod, m.admin_bot, f"usr:freeze:{user.id}"))
+    assert "Only admins" in (frozen.text or "")
+
     # Moderators do handle disputes: the queue answers them.
     await mod.send(m.admin_bot, "/disputes")
     await mod.wait_for(m.admin_bot, match=lambda msg: "disputes" in msg.text.lower())
