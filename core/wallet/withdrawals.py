@@ -26,8 +26,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import outbox
-from core.errors import DomainError, Forbidden, InvalidState, NotFound
-from core.ledger import AccountRef, Posting, Purpose, post_entry, transfer
+from core.errors import DomainError, Forbidden, InsufficientFunds, InvalidState, NotFound
+from core.ledger import AccountRef, Posting, Purpose, balance, post_entry, transfer
 from core.money import Asset
 from core.users import User
 from core.wallet import addresses
@@ -128,8 +128,8 @@ async def quote(
     amount: int,
 ) -> Quote:
     """Check a withdrawal without moving anything: destination, minimum, whitelist, daily limit.
-    Raises InvalidAddress or DomainError (amount_too_small, user_frozen, daily_limit_exceeded,
-    address_not_whitelisted, address_cooling_off)."""
+    Raises InvalidAddress, DomainError (amount_too_small, user_frozen, daily_limit_exceeded,
+    address_not_whitelisted, address_cooling_off) or InsufficientFunds (amount + fee)."""
     asset = Asset(asset)
     destination = await _check_destination(session, config, address)
     if type(amount) is not int:
@@ -147,6 +147,9 @@ async def quote(
     if amount > left:
         raise DomainError("daily_limit_exceeded", limit=limit, left=left, asset=str(asset))
     fee = config.withdrawal_fee[asset]
+    available = await balance(session, AccountRef.user(user_id), asset)
+    if available < amount + fee:
+        raise InsufficientFunds(asset=asset, needed=amount + fee, available=available)
     return Quote(
         destination, asset, amount, fee, amount + fee, approvals_needed(config, asset, amount), limit, left
     )

@@ -35,6 +35,11 @@ async def withdrawals_of(factory, uid):
 async def test_quote_shows_fee_and_what_arrives(session_factory, make_user, config):
     uid = await make_user()
     async with session_factory() as s:
+        with pytest.raises(InsufficientFunds) as info:
+            await wd.quote(s, config, user_id=uid, address=DEST, asset=Asset.USDT, amount=50 * MICRO)
+    assert info.value.params["needed"] == 52 * MICRO and info.value.params["available"] == 0
+    await fund(session_factory, uid, Asset.USDT, 52 * MICRO)
+    async with session_factory() as s:
         q = await wd.quote(s, config, user_id=uid, address=f" {DEST} ", asset=Asset.USDT, amount=50 * MICRO)
     assert (q.to_address, q.amount, q.fee, q.total) == (DEST, 50 * MICRO, 2 * MICRO, 52 * MICRO)
     assert q.approvals_needed == 0 and q.daily_left == q.daily_limit == 1_000 * MICRO
