@@ -1,0 +1,114 @@
+"""The offline demo in headless Chromium: two new users, a USDT deposit through the chain panel,
+a whole trade with a receipt photo, and the completed trade in the payments channel."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from playwright.async_api import expect
+from sqlalchemy import select
+
+from core.escrow import Trade
+from core.ledger import AccountRef, balance
+from core.money import MICRO, Asset
+from core.users import User
+from core.wallet.models import Deposit, DepositAddress
+from tests.browser.conftest import ARTIFACTS, needs_chromium
+from tests.browser.page import ChatPage, receipt_png
+from webhook import Runtime
+
+pytestmark = needs_chromium
+
+
+async def _user_id(runtime: Runtime, username: str) -> int:
+    assert runtime.session_factory is not None
+    async with runtime.session_factory() as s:
+        return int(await s.scalar(select(User.id).where(User.username == username)))
+
+
+async def test_a_whole_trade_in_the_browser(demo: Runtime, browser_page: object, tmp_path: Path) -> None:
+    page = ChatPage(browser_page, f"{demo.sandbox.url}/")  # type: ignore[arg-type]
+    await page.open()
+    await page.add_user("Samir", "samir_seller", "en")
+    await page.add_user("Bilal", "bilal_buyer", "en")
+
+    # The seller gets a deposit address and pays 500 USDT into it from the chain panel.
+    await page.as_user("Samir")
+    await page.say("/start", "Please choose your language")
+    await page.press("English", "Welcome to KOXX P2P, Samir!")
+    await expect(page.messages.locator(".msg")).to_have_count(2)  # the picker was edited in place
+    await page.say("/wallet", "Your wallet")
+    await page.press("📥 Deposit", "Which coin do you want to deposit?")
+    await page.press("USDT", "Your deposit address:", exact=True)
+    address = await page.pick_address_from_last_message()
+    await page.chain_send("500", "USDT")
+    await page.chain_mine(20)
+    await page.sees("credited")
+    seller_id = await _user_id(demo, "samir_seller")
+
+    # A sell offer: 200 USDT at 1,310 IQD, ZainCash.
+    await page.say("/newoffer", "Do you want to sell crypto or buy it?")
+    await page.press("Sell crypto", "Which asset?")
+    await page.press("USDT", "For which currency?", exact=True)
+    await page.press("Iraqi dinar", "Fixed price, or a floating price")
+    await page.press("Fixed price", "Type your price in IQD")
+    await page.say("1,310", "How much USDT do you want to sell")
+    await page.say("200", "The minimum of one trade")
+    await page.say("50,000", "The maximum of one trade")
+    await page.say("262000", "Which payment methods")
+    await page.press("ZainCash", "✅ ZainCash")
+    await page.press("Done", "How long does the buyer have to pay?")
+    await page.press("30 min", "Type your terms")
+    await page.say("Pay from an account in your own name.", "completed at least how many trades")
+    await page.press("No minimum", "How old must their account be")
+    await page.press("No minimum", "Your new offer")
+    await page.press("Publish", "Your offer is published")
+    published = await page.last_message()
+    offer_id = int(published.split("Offer #")[1].split(" ")[0])
+
+    # The buyer takes it for 131,000 IQD and pays with a receipt photo.
+    await page.as_user("Bilal")
+    await page.say(f"/start offer_{offer_id}", f"Offer #{offer_id}")
+    await page.press("🤝 Trade", "How much do you want to buy?")
+    await page.say("131000", "Check before you confirm")
+    await page.press("Confirm and open the trade", "Trade opened")
+    await page.press("I have paid", "Send a photo of your payment receipt")
+    receipt = tmp_path / "receipt.png"
+    receipt.write_bytes(receipt_png(["ZainCash", "Transfer: 131,000 IQD", "To: 0770 000 0000", "Status: done"]))
+    await page.upload(receipt, "Did you really transfer the money?")
+    await expect(page.messages.locator(".msg.mine img")).to_have_count(1)  # the photo shows in the chat
+    await page.press("Yes, I have paid", "Marked as paid")
+
+    # The seller sees the receipt and releases.
+    await page.as_user("Samir")
+    await page.sees("says the payment was sent")
+    await expect(page.messages.locator(".msg:not(.mine) img").last).to_be_visible()
+    await page.press("Release USDT", "Release 100 USDT to the buyer?")
+    await page.press("Yes, I received 131,000 IQD", "You released 100 USDT")
+
+    await page.as_user("Bilal")
+    await page.sees("The seller released the coins")
+    ARTIFACTS.mkdir(exist_ok=True)
+    await browser_page.screenshot(path=str(ARTIFACTS / "browser-trade-buyer.png"))  # type: ignore[attr-defined]
+
+    # The payments channel, read-only, shows the completed trade.
+    await page.open_chat("KOXX P2P Payments")
+    await page.sees("✅")
+    assert "This channel is read-only" in await browser_page.evaluate(  # type: ignore[attr-defined]
+        "getComputedStyle(document.querySelector('#composer'), '::after').content"
+    )
+    await browser_page.screenshot(path=str(ARTIFACTS / "browser-trade-payments.png"))  # type: ignore[attr-defined]
+
+    # Behind the page: the deposit reached the chain and the ledger, the trade completed.
+    buyer_id = await _user_id(demo, "bilal_buyer")
+    assert demo.session_factory is not None
+    async with demo.session_factory() as s:
+        assert (await s.get(DepositAddress, seller_id)).address == address  # type: ignore[union-attr]
+        deposits = (await s.execute(select(Deposit).where(Deposit.user_id == seller_id))).scalars().all()
+        trades = (await s.execute(select(Trade).where(Trade.buyer_id == buyer_id))).scalars().all()
+        buyer_usdt = await balance(s, AccountRef.user(buyer_id), Asset.USDT)
+    assert [(d.amount, d.status) for d in deposits] == [(500 * MICRO, "credited")]
+    assert [tx["amount"] for tx in demo.tron_node.node.transactions(address) if tx["to"] == address] == [500 * MICRO]
+    assert [(t.status, t.seller_id, t.fiat_amount) for t in trades] == [("completed", seller_id, Decimal(131000))]
+    assert buyer_usdt == 99_800_000  # 100 USDT less the 0.2% taker fee
