@@ -11,7 +11,7 @@ from core.errors import DomainError
 from core.escrow import chat, disputes
 from core.escrow.models import Trade, TradeStatus
 from core.ledger import AccountRef
-from tests.admin.conftest import Staffed
+from tests.admin.conftest import Staffed, committed
 
 PHOTO = b"\xff\xd8\xff\xe0" + b"receipt-pixels" * 40
 
@@ -183,3 +183,25 @@ async def test_queue_lists_open_disputes_oldest_first_with_amount_and_age(staffe
     await admin.press(m.admin_bot, f"#{opened[1].id}", message=queue)
     case = await admin.wait_for(m.admin_bot, contains=f"Dispute #{opened[1].id}")
     assert "Nobody is handling this dispute yet" in case.text and ["Take"] in case.buttons
+
+    # The admin takes the newer one and releases the coins to its buyer.
+    await admin.press(m.admin_bot, "Take", message=case)
+    mine = await admin.wait_for(m.admin_bot, contains="You are handling this dispute")
+    await admin.press(m.admin_bot, "Release to buyer", message=mine)
+    await admin.wait_for(m.admin_bot, contains="Write the reason")
+    await admin.send(m.admin_bot, "The seller's bank statement shows the payment")
+    confirm = await admin.wait_for(m.admin_bot, contains="Release 99.8 USDT to the buyer")
+    await admin.press(m.admin_bot, "Confirm", message=confirm)
+    await admin.wait_for(m.admin_bot, contains="released to the buyer", edited=True)
+
+    async def completed() -> bool:
+        async with m.session_factory() as s:
+            found = await s.get(Trade, (await disputes.get_dispute(s, opened[1].id)).trade_id)
+            return found is not None and found.status == TradeStatus.COMPLETED
+
+    await committed(completed)
+    async with m.session_factory() as s:
+        trade = await s.get(Trade, (await disputes.get_dispute(s, opened[1].id)).trade_id)
+    assert trade is not None
+    assert await staffed.bal(AccountRef.user(trade.buyer_id)) == trade.buyer_receives == 99_800_000
+    assert await staffed.bal(AccountRef.trade_escrow(trade.id, trade.seller_id)) == 0
