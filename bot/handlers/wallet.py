@@ -42,7 +42,7 @@ from bot.numbers import AmountError, amount_error_text, parse_amount
 from bot.views import wallet as views
 from bot.views.common import lang
 from core.config import Settings
-from core.errors import DomainError
+from core.errors import DomainError, InsufficientFunds
 from core.ledger import AccountRef, balance, statement, user_balances
 from core.money import Asset, to_micro
 from core.users import User
@@ -231,14 +231,16 @@ async def amount_given(
         text = amount_error_text(err, show=lambda v: views.amount(to_micro(v), asset))
         await message.answer(text, reply_markup=withdraw_cancel())
         return
-    q = await quote(session, config, user_id=me.id, address=data["address"], asset=asset, amount=value)
-    available = await balance(session, AccountRef.user(me.id), asset)
-    if q.total > available:
+    try:
+        q = await quote(session, config, user_id=me.id, address=data["address"], asset=asset, amount=value)
+    except InsufficientFunds as err:
+        fee = config.withdrawal_fee[asset]
+        have = int(err.params.get("available", 0))
         await message.answer(
             _("You have {available} available: with the network fee of {fee} you can withdraw at most {most}. "
               "Please send a smaller amount.").format(
-                available=views.amount(available, asset), fee=views.amount(q.fee, asset),
-                most=views.amount(max(available - q.fee, 0), asset)),
+                available=views.amount(have, asset), fee=views.amount(fee, asset),
+                most=views.amount(max(have - fee, 0), asset)),
             reply_markup=withdraw_cancel(),
         )  # fmt: skip
         return
@@ -313,8 +315,8 @@ def _daily_limit(p: Mapping[str, Any]) -> str:
 register_error_texts(
     {
         "address_empty": lambda p: _(
-            "Please send the TRON address as text: 34 characters starting with T, "
-            "for example TY72iA3SBtrds3QLYsS7LwYfkzXwAXCRWT."
+            "Please send the TRON address as text: 34 characters starting with T. "
+            "Copy it from your wallet's «Receive» screen."
         ),
         "address_private_key": lambda p: _(
             "🚨 That looks like a PRIVATE KEY, not an address. Never share it with anyone: whoever has it "
@@ -330,8 +332,8 @@ register_error_texts(
             "wallet (34 characters starting with T)."
         ),
         "address_format": lambda p: _(
-            "That is not a TRON address. A TRON address has 34 characters and starts with T, "
-            "for example TY72iA3SBtrds3QLYsS7LwYfkzXwAXCRWT."
+            "That is not a TRON address. A TRON address has 34 characters and starts with T. "
+            "Copy it from your wallet's «Receive» screen."
         ),
         "address_own": lambda p: _(
             "That is a KOXX P2P deposit address. To send coins to another user use /transfer "

@@ -93,8 +93,8 @@ def withdraw_address_prompt(asset: Asset, available: int, config: WalletConfig) 
                 minimum=amount(config.min_withdrawal[asset], asset),
             ),
             "",
-            _("Send the TRON address to withdraw to (34 characters, starting with T), for example:"),
-            fmt.address("TY72iA3SBtrds3QLYsS7LwYfkzXwAXCRWT"),
+            _("Send the TRON address to withdraw to: 34 characters starting with T. Copy it from your "
+              "wallet's «Receive» screen rather than typing it."),
         ]
     )
 

@@ -17,9 +17,9 @@ from core.db import make_engine, transaction
 from core.ledger import AccountRef, Purpose, balance, transfer
 from core.money import Asset
 from core.wallet.hd import DEV_MNEMONIC, xpub_from_mnemonic
-from core.wallet.models import Withdrawal
+from core.wallet.models import DepositAddress, Withdrawal
 from tests.conftest import Databases
-from tests.e2e.harness import Market, running_market
+from tests.e2e.harness import Market, eventually, running_market
 
 DEV_XPUB = xpub_from_mnemonic(DEV_MNEMONIC)  # the deposit addresses; the sandbox's dev wallet
 
@@ -49,3 +49,18 @@ async def available(factory: async_sessionmaker[AsyncSession], user_id: int, ass
 async def withdrawals(factory: async_sessionmaker[AsyncSession], user_id: int) -> list[Withdrawal]:
     async with factory() as s:
         return list(await s.scalars(select(Withdrawal).where(Withdrawal.user_id == user_id).order_by(Withdrawal.id)))
+
+
+async def deposit_address_of(factory: async_sessionmaker[AsyncSession], user_id: int) -> str:
+    """The user's deposit address (waiting for the commit: the bot answers inside its transaction)."""
+    found: list[str] = []
+
+    async def stored() -> bool:
+        async with factory() as s:
+            row = await s.get(DepositAddress, user_id)
+        if row is not None:
+            found.append(row.address)
+        return row is not None
+
+    await eventually(stored)
+    return found[0]

@@ -10,17 +10,9 @@ from core.ledger import statement
 from core.money import MICRO, Asset
 from core.outbox import OutboxMessage
 from core.wallet import qr_png
-from core.wallet.models import DepositAddress
 from tests.e2e.harness import Market, eventually
 from tests.market.flows import press, send
-from tests.wallet_bot.conftest import available
-
-
-async def deposit_address_of(market: Market, user_id: int) -> str:
-    async with market.session_factory() as s:
-        row = await s.get(DepositAddress, user_id)
-        assert row is not None
-        return row.address
+from tests.wallet_bot.conftest import available, deposit_address_of
 
 
 async def credited_events(market: Market, user_id: int) -> int:
@@ -40,7 +32,7 @@ async def test_deposit_qr_address_then_detected_credited_once_and_listed(market:
     await alice.wait_for(market.traders, contains="Which coin", edited=True)
     await press(alice, "USDT")
     photo = await alice.wait_for(market.traders, match=lambda m: m.photo is not None)
-    address = await deposit_address_of(market, alice.id)
+    address = await deposit_address_of(market.session_factory, alice.id)
     assert address.startswith("T") and len(address) == 34
     assert f"<code>{address}</code>" in photo.html  # copies cleanly
     assert "TRC20" in photo.text and "19 confirmations" in photo.text and "Minimum deposit: 1 USDT" in photo.text
