@@ -24,6 +24,8 @@ from bot import fmt
 from core.admin import actions, cases, staff
 from core.admin.staff import Permission
 from core.config import Settings
+from core.errors import DomainError
+from core.users import User
 
 log = logging.getLogger(__name__)
 router = guarded(Router(name="admin_disputes"))
@@ -109,7 +111,17 @@ async def take(
     query: CallbackQuery, callback_data: DisputeCb, session: AsyncSession, settings: Settings, staff_id: int,
     i18n: I18n, bot: Bot, **data: Any,
 ) -> None:  # fmt: skip
-    await actions.take_dispute(session, settings, actor_id=staff_id, dispute_id=callback_data.dispute_id)
+    try:
+        await actions.take_dispute(session, settings, actor_id=staff_id, dispute_id=callback_data.dispute_id)
+    except DomainError as exc:
+        if exc.code != "dispute_owned":
+            raise
+        owner = await session.get(User, int(exc.params["owner_id"]))  # say who, by name
+        name = owner.display_name if owner is not None else str(exc.params["owner_id"])
+        await query.answer(  # an alert is plain text: no HTML escaping
+            _("{who} is already handling this dispute.").format(who=fmt.isolate(name)), show_alert=True
+        )
+        return
     await query.answer(_("The dispute is yours."))
     await show_case(bot, staff_id, session, callback_data.dispute_id, staff_id, i18n.current_locale,
                     _trader_bot(data))  # fmt: skip

@@ -68,7 +68,7 @@ async def test_moderator_refunds_a_disputed_trade(staffed: Staffed) -> None:
 
     # Someone else pressing Take is told who has it.
     owned = await (await admin.press(m.admin_bot, "Take")).answer()
-    assert owned.show_alert and str(moderator.id) in owned.text and "already handling" in owned.text
+    assert owned.show_alert and f"@{moderator.username}" in owned.text and "already handling" in owned.text
 
     # The owner writes to both parties through the trade chat.
     await moderator.press(m.admin_bot, "Write to both parties", message=case)
