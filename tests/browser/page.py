@@ -127,3 +127,17 @@ class ChatPage:
             await self.page.locator("#chain-mine-button").click()
         await expect(self.page.locator("#chain-result")).to_contain_text(f"Mined {blocks} block(s)")
         await expect(self.page.locator("#chain-head")).to_have_text(f"#{before + blocks}")
+
+
+def arabic(english_start: str) -> str:
+    """The Arabic of the catalog entry whose English starts with ``english_start``, without HTML
+    tags and cut before its first placeholder: a piece of text to look for on the page."""
+    from babel.messages.pofile import read_po
+
+    path = Path(__file__).resolve().parents[2] / "locales" / "ar" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as po:
+        catalog = read_po(po)
+    found = [m for m in catalog if isinstance(m.id, str) and m.id.startswith(english_start) and m.string]
+    assert len(found) == 1, f"{len(found)} catalog entries start with {english_start!r}"
+    text = re.sub(r"<[^>]+>", "", str(found[0].string))
+    return text.split("{")[0].split("\n")[0].strip()

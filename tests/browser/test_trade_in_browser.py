@@ -9,13 +9,14 @@ from pathlib import Path
 from playwright.async_api import expect
 from sqlalchemy import select
 
-from core.escrow import Trade
+from core.escrow import Trade, my_offers
 from core.ledger import AccountRef, balance
 from core.money import MICRO, Asset
 from core.users import User
 from core.wallet.models import Deposit, DepositAddress
+from sandbox import demo as market
 from tests.browser.conftest import ARTIFACTS, needs_chromium
-from tests.browser.page import ChatPage, receipt_png
+from tests.browser.page import ChatPage, arabic, receipt_png
 from webhook import Runtime
 
 pytestmark = needs_chromium
@@ -84,12 +85,13 @@ async def test_a_whole_trade_in_the_browser(demo: Runtime, browser_page: object,
     await page.as_user("Samir")
     await page.sees("says the payment was sent")
     await expect(page.messages.locator(".msg:not(.mine) img").last).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    await browser_page.screenshot(path=str(ARTIFACTS / "demo-en.png"))  # type: ignore[attr-defined]
     await page.press("Release USDT", "Release 100 USDT to the buyer?")
     await page.press("Yes, I received 131,000 IQD", "You released 100 USDT")
 
     await page.as_user("Bilal")
     await page.sees("The seller released the coins")
-    ARTIFACTS.mkdir(exist_ok=True)
     await browser_page.screenshot(path=str(ARTIFACTS / "browser-trade-buyer.png"))  # type: ignore[attr-defined]
 
     # The payments channel, read-only, shows the completed trade.
@@ -112,3 +114,40 @@ async def test_a_whole_trade_in_the_browser(demo: Runtime, browser_page: object,
     assert [tx["amount"] for tx in demo.tron_node.node.transactions(address) if tx["to"] == address] == [500 * MICRO]
     assert [(t.status, t.seller_id, t.fiat_amount) for t in trades] == [("completed", seller_id, Decimal(131000))]
     assert buyer_usdt == 99_800_000  # 100 USDT less the 0.2% taker fee
+
+
+async def test_an_arabic_trade_between_demo_users(demo: Runtime, browser_page: object, tmp_path: Path) -> None:
+    """The seeded market in Arabic: Ali takes Karim's sell offer, pays with a receipt, Karim
+    releases. The page turns right-to-left for Arabic users."""
+    assert demo.session_factory is not None
+    async with demo.session_factory() as s:
+        [offer] = [o for o in await my_offers(s, market.KARIM) if o.side == "sell"]
+    page = ChatPage(browser_page, f"{demo.sandbox.url}/")  # type: ignore[arg-type]
+    await page.open()
+    await page.as_user("علي")
+    assert await browser_page.evaluate("document.documentElement.dir") == "rtl"  # type: ignore[attr-defined]
+    await page.say(f"/start offer_{offer.id}", arabic("🤝 Trade"))
+    await page.press(arabic("🤝 Trade"), arabic("How much do you want to buy?"))
+    await page.say("131500", arabic("<b>Check before you confirm"))
+    await page.press(arabic("✅ Confirm and open the trade"), arabic("✅ Trade opened."))
+    await page.press(arabic("✅ I have paid"), arabic("Send a photo of your payment receipt"))
+    receipt = tmp_path / "receipt.png"
+    receipt.write_bytes(receipt_png(["ZainCash", "Transfer: 131,500 IQD", "To: 0770 111 2222", "Status: done"]))
+    await page.upload(receipt, arabic("<b>Did you really transfer"))
+    await page.press(arabic("✅ Yes, I have paid"), arabic("✅ Marked as paid"))
+
+    await page.as_user("كريم")
+    await page.sees(arabic("💰 The buyer says"))
+    await expect(page.messages.locator(".msg:not(.mine) img").last).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    await browser_page.screenshot(path=str(ARTIFACTS / "demo-ar.png"))  # type: ignore[attr-defined]
+    await page.press(arabic("🔓 Release {asset}"), arabic("🔓 Yes, I received"))
+    await page.press(arabic("🔓 Yes, I received"), arabic("🔓 You released"))
+
+    await page.as_user("علي")
+    await page.sees(arabic("🎉 The seller released"))
+    async with demo.session_factory() as s:
+        [trade] = (await s.execute(select(Trade).where(Trade.offer_id == offer.id))).scalars().all()
+        ali_usdt = await balance(s, AccountRef.user(market.DEMO_USERS[4].id), Asset.USDT)
+    assert (trade.status, trade.buyer_id, trade.fiat_amount) == ("completed", market.DEMO_USERS[4].id, Decimal(131500))
+    assert ali_usdt == trade.crypto_amount - trade.buyer_fee > 0

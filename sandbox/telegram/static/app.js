@@ -23,7 +23,7 @@ async function api(path, body) {
 function item(label, sub, active, onclick) {
   const li = document.createElement("li");
   li.textContent = label;
-  if (sub) { const s = document.createElement("small"); s.textContent = " " + sub; li.append(s); }
+  if (sub) { const s = document.createElement("small"); s.textContent = sub; s.dir = "ltr"; li.append(" ", s); }
   if (active) li.classList.add("active");
   li.onclick = onclick;
   return li;
@@ -116,7 +116,10 @@ async function refresh() {
   } else if (view.user !== null && view.bot !== null) {
     const bot = world.bots.find((b) => b.id === view.bot);
     const user = world.users.find((u) => u.id === view.user);
-    $("#title").textContent = `${user.name} ↔ @${bot.username}`;
+    const name = document.createElement("bdi"), handle = document.createElement("bdi");
+    name.textContent = user.name;
+    handle.textContent = "@" + bot.username;
+    $("#title").replaceChildren(name, " ↔ ", handle);
     composer.classList.remove("readonly");
     data = await api(`/api/chat?user=${view.user}&bot=${view.bot}`);
     $("#block").textContent = data.blocked ? "✅" : "⛔";

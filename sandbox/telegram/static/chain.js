@@ -43,7 +43,9 @@ const chain = {
     chain.el("chain-head").textContent = "#" + info.head;
     chain.el("chain-solid").textContent = "#" + info.solid;
     const sent = (await chain.call("/chain/withdrawals")).transactions;
-    chain.el("chain-withdrawals").replaceChildren(...sent.map((tx) => {
+    const list = chain.el("chain-withdrawals");
+    list.classList.toggle("empty", sent.length === 0);
+    list.replaceChildren(...sent.map((tx) => {
       const li = document.createElement("li");
       li.className = "withdrawal " + (tx.result === "SUCCESS" ? "ok" : "failed");
       li.dir = "ltr";
