@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from .state import SimChat
 from .views import SimMessage
 
 if TYPE_CHECKING:
-    from .sandbox import SimUser, TelegramSandbox
+    from .sandbox import SimPress, SimUser, TelegramSandbox
 
 STATIC = Path(__file__).with_name("static")
 
@@ -121,7 +122,7 @@ async def act(request: web.Request) -> web.Response:
             press = await user.press(
                 bot, str(body.get("label")), message=int(body["message_id"]), chat=chat_ref
             )
-            return web.json_response({"ok": True, "url": press.url})
+            return web.json_response({"ok": True, "url": press.url, "opened_bot": _opened_bot(tg, press)})
         elif action == "contact":
             await user.send_contact(bot, phone=str(body.get("phone") or "+9647700000000"))
         elif action == "block":
@@ -133,6 +134,17 @@ async def act(request: web.Request) -> web.Response:
     except (LookupError, ValueError) as exc:
         raise web.HTTPBadRequest(text=str(exc).splitlines()[0]) from None
     return web.json_response({"ok": True})
+
+
+def _opened_bot(tg: TelegramSandbox, press: SimPress) -> int | None:
+    """The bot whose chat a followed t.me deep link opened (the page then shows that chat)."""
+    m = re.match(r"^https?://(?:t|telegram)\.me/([A-Za-z0-9_]+)", press.url or "")
+    if press.opened is None or m is None:
+        return None
+    try:
+        return tg.find_bot(m.group(1)).id
+    except LookupError:
+        return None
 
 
 async def upload(request: web.Request) -> web.Response:

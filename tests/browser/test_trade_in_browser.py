@@ -126,7 +126,12 @@ async def test_an_arabic_trade_between_demo_users(demo: Runtime, browser_page: o
     await page.open()
     await page.as_user("علي")
     assert await browser_page.evaluate("document.documentElement.dir") == "rtl"  # type: ignore[attr-defined]
-    await page.say(f"/start offer_{offer.id}", arabic("🤝 Trade"))
+    # From the offers channel: the offer's button opens the bot's chat on the offer.
+    await page.open_chat("KOXX P2P Offers")
+    post = page.messages.locator(".msg", has_text=f"#{offer.id}")
+    await post.locator("button").first.click()
+    await expect(browser_page.locator("#title")).to_contain_text("علي ↔ @koxx_p2p_bot")  # type: ignore[attr-defined]
+    await page.sees(arabic("🤝 Trade"))
     await page.press(arabic("🤝 Trade"), arabic("How much do you want to buy?"))
     await page.say("131500", arabic("<b>Check before you confirm"))
     await page.press(arabic("✅ Confirm and open the trade"), arabic("✅ Trade opened."))

@@ -4,6 +4,7 @@
 const $ = (sel) => document.querySelector(sel);
 const view = { user: null, bot: null, chat: null };  // chat = channel/group id when one is open
 let world = { users: [], bots: [], chats: [] };
+let lastShown = null;  // the chat on screen: a different one opens scrolled to its newest message
 
 async function api(path, body) {
   const init = body === undefined ? {} : body instanceof FormData
@@ -98,7 +99,11 @@ async function press(botId, messageId, label) {
   if (view.user === null) return;
   const result = await api("/api/act", { action: "press", user: view.user, bot: botId, message_id: messageId,
     label, chat: view.chat });
-  if (result.url && !/^https?:\/\/(t|telegram)\.me\//.test(result.url)) window.open(result.url, "_blank");
+  if (result.opened_bot) {  // a t.me link to a bot (an offer's button in the channel): go to that chat
+    view.chat = null;
+    view.bot = result.opened_bot;
+    refresh();
+  } else if (result.url && !/^https?:\/\/(t|telegram)\.me\//.test(result.url)) window.open(result.url, "_blank");
 }
 
 async function refresh() {
@@ -127,7 +132,9 @@ async function refresh() {
     return;
   }
   const box = $("#messages");
-  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+  const shown = view.chat !== null ? `chat:${view.chat}` : `${view.user}:${view.bot}`;
+  const atBottom = shown !== lastShown || box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+  lastShown = shown;
   box.replaceChildren(...data.messages.map((m) => renderMessage(m, view.bot)));
   if (atBottom) box.scrollTop = box.scrollHeight;
   const keyboard = $("#keyboard");
