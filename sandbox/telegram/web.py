@@ -89,9 +89,16 @@ async def chat(request: web.Request) -> web.Response:
     bot = tg.find_bot(int(q.get("bot", "0")))
     return web.json_response({
         "messages": [_message_json(m) for m in user.chat(bot)],
-        "keyboard": user.keyboard(bot),
+        "keyboard": _reply_keyboard(tg.private_dialog(bot, user).reply_keyboard),
         "blocked": (bot.id, user.id) in tg.blocked,
     })  # fmt: skip
+
+
+def _reply_keyboard(rows: list[list[dict[str, Any]]] | None) -> list[list[dict[str, Any]]] | None:
+    """The user's reply keyboard: labels, and which buttons share the user's phone number."""
+    if rows is None:
+        return None
+    return [[{"text": b["text"], "contact": bool(b.get("request_contact"))} for b in row] for row in rows]
 
 
 async def add_user(request: web.Request) -> web.Response:

@@ -156,3 +156,21 @@ async def test_an_arabic_trade_between_demo_users(demo: Runtime, browser_page: o
         ali_usdt = await balance(s, AccountRef.user(market.DEMO_USERS[4].id), Asset.USDT)
     assert (trade.status, trade.buyer_id, trade.fiat_amount) == ("completed", market.DEMO_USERS[4].id, Decimal(131500))
     assert ali_usdt == trade.crypto_amount - trade.buyer_fee > 0
+
+
+async def test_a_reply_keyboard_button_shares_the_phone_number(demo: Runtime, browser_page: object) -> None:
+    """/verify shows a reply keyboard whose button shares the user's contact (not its label)."""
+    page = ChatPage(browser_page, f"{demo.sandbox.url}/")  # type: ignore[arg-type]
+    await page.open()
+    await page.as_user("Emma")
+    await page.say("/verify", "step 1 of 2: your phone number")
+    share = browser_page.locator("#keyboard button", has_text="Share my phone number")  # type: ignore[attr-defined]
+    browser_page.once("dialog", lambda dialog: dialog.accept("+9647701234567"))  # type: ignore[attr-defined]
+    await share.click()
+    await page.sees("You are now at level 1")
+    await expect(page.messages.locator(".msg.mine").last).to_contain_text("+9647701234567")
+    await expect(share).to_have_count(0)  # the bot removed the keyboard
+    assert demo.session_factory is not None
+    async with demo.session_factory() as s:
+        emma = await s.get(User, market.DEMO_USERS[5].id)
+    assert emma is not None and emma.kyc_level == 1

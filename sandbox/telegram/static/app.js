@@ -140,10 +140,12 @@ async function refresh() {
   const keyboard = $("#keyboard");
   keyboard.replaceChildren(...(data.keyboard || []).map((row) => {
     const r = document.createElement("div");
-    for (const label of row) {
+    for (const key of row) {
       const b = document.createElement("button");
-      b.textContent = label;
-      b.onclick = () => api("/api/act", { action: "send", user: view.user, bot: view.bot, text: label });
+      b.textContent = key.text;
+      // A "share my phone number" button sends the user's contact, as Telegram does; others send their text.
+      b.onclick = key.contact ? shareContact
+        : () => api("/api/act", { action: "send", user: view.user, bot: view.bot, text: key.text });
       r.append(b);
     }
     return r;
@@ -172,10 +174,12 @@ $("#file").onchange = async () => {
   $("#file").value = "";
 };
 
-$("#contact").onclick = () => {
+function shareContact() {
   const phone = prompt("Phone number", "+9647700000000");
   if (phone) api("/api/act", { action: "contact", user: view.user, bot: view.bot, phone });
-};
+}
+
+$("#contact").onclick = shareContact;
 
 $("#block").onclick = async () => {
   const data = await api(`/api/chat?user=${view.user}&bot=${view.bot}`);
