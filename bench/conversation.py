@@ -54,6 +54,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _dev_xpub() -> str:
+    """The wallet's dev key (a local TRON node, no real money): the bot token here is not a real one."""
+    from core.wallet.hd import DEV_MNEMONIC, xpub_from_mnemonic
+
+    return str(xpub_from_mnemonic(DEV_MNEMONIC))
+
+
 def _url(database: str, driver: str) -> str:
     return make_url(SERVER_URL).set(drivername=driver, database=database).render_as_string(hide_password=False)
 
@@ -65,7 +72,8 @@ async def _serve_market(config: dict[str, Any]) -> None:
     from core.config import load_settings
     from webhook import Runtime
 
-    runtime = Runtime(load_settings(**config))
+    role = config.pop("role", "all")
+    runtime = Runtime(load_settings(**config), role=role)
     await runtime.start()
     print("ready", flush=True)
     try:
@@ -108,10 +116,18 @@ async def _serve_echo(config: dict[str, Any]) -> None:
 
 
 def _child_main(kind: str) -> None:
-    config = json.loads(os.environ["BENCH_CONFIG"])
     import logging
+    import signal
 
+    config = json.loads(os.environ["BENCH_CONFIG"])
     logging.basicConfig(level=logging.WARNING)
+    profile_to = os.environ.get("BENCH_PROFILE") if kind == "market" else None  # a cProfile of the bot
+    if profile_to:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        signal.signal(signal.SIGTERM, lambda *_: (profiler.disable(), profiler.dump_stats(profile_to), os._exit(0)))
+        profiler.enable()
     asyncio.run(_serve_market(config) if kind == "market" else _serve_echo(config))
 
 
@@ -145,6 +161,7 @@ class Target:
 @dataclass
 class Results:
     latencies: list[float] = field(default_factory=list)
+    by_step: dict[int, list[float]] = field(default_factory=dict)
     errors: int = 0
     started: float = 0.0
     finished: float = 0.0
@@ -224,7 +241,7 @@ class Loader:
         }[step]()
         return self._callback(user, data)
 
-    async def post(self, update: dict[str, Any], results: Results) -> None:
+    async def post(self, update: dict[str, Any], results: Results, step: int = 0) -> None:
         start = time.perf_counter()
         async with self.http.post(self.target.url, json=update,
                                   headers={"X-Telegram-Bot-Api-Secret-Token": self.target.secret}) as response:
@@ -232,6 +249,7 @@ class Loader:
             ok = response.status == 200
         if ok:
             results.latencies.append(time.perf_counter() - start)
+            results.by_step.setdefault(step, []).append(results.latencies[-1])
         else:
             results.errors += 1
 
@@ -245,7 +263,7 @@ async def _journeys(loader: Loader, users: list[Any], results: Results, *, concu
 
     async def one(user: Any, step: int) -> None:
         async with gate:
-            await loader.post(loader.update(user, step), results)
+            await loader.post(loader.update(user, step), results, step)
         if step + 1 < STEPS:
             await asyncio.sleep(PAUSE)
             await ready.put((user, step + 1))
@@ -284,7 +302,8 @@ async def _prepare_market(db_url: str, seller_id: int, traders: int) -> int:
         await migrate.upgrade(engine)
         async with transaction(make_session_factory(engine)) as s:
             await escrow.set_reference_rate(s, asset=Asset.USDT, fiat=Fiat.IQD, rate=Decimal(1310), actor_id=None)
-            await users.register(s, user_id=seller_id, username="bench_seller", first_name="Seller")
+            seller = await users.register(s, user_id=seller_id, username="bench_seller", first_name="Seller")
+            seller.kyc_level = 2  # a verified seller: the whole run's volume fits in one day's limit
             amount = (traders * 2 + 10) * 100 * MICRO
             await transfer(s, kind="deposit", key="bench:seed", src=AccountRef.platform(Purpose.DEPOSITS),
                            dst=AccountRef.user(seller_id), asset=Asset.USDT, amount=amount * 2, ref="bench")
@@ -324,12 +343,16 @@ async def run(args: argparse.Namespace) -> int:
         secret = secrets.token_hex(16)
         market_port, echo_port = _free_port(), _free_port()
         common = {"telegram_api_url": tg.url, "webhook_secret": secret}
-        children.append(await _start_child("market", {
+        market_config = {
             **common, "bot_token": TRADERS_TOKEN, "admin_bot_token": ADMIN_TOKEN, "database_url": db_url,
             "redis_url": REDIS_URL, "redis_prefix": f"koxx_bench:{uuid.uuid4().hex[:8]}", "web_port": market_port,
             "webhook_url": f"http://127.0.0.1:{market_port}", "data_dir": f"/tmp/{name}",
             "offers_channel_id": tg.add_channel("Offers").id, "payments_channel_id": tg.add_channel("Payments").id,
-        }))  # fmt: skip
+            "tron_node_port": 0, "tron_block_seconds": 0, "wallet_xpub": _dev_xpub(),
+        }  # fmt: skip
+        # As deployed: the web process answers webhooks; a worker process runs the notifier and the jobs.
+        children.append(await _start_child("market", {**market_config, "role": "web"}))
+        children.append(await _start_child("market", {**market_config, "role": "worker", "web_port": 0}))
         children.append(await _start_child("echo", {**common, "web_port": echo_port}))
         targets = [
             Target("marketplace", f"http://127.0.0.1:{market_port}/webhook/traders", secret, TRADERS_TOKEN, True),
@@ -376,6 +399,8 @@ async def run(args: argparse.Namespace) -> int:
               f"{fixed.rate:6.1f} updates/s  p50 {fixed.pct(0.5):6.1f} ms  p99 {fixed.pct(0.99):6.1f} ms  "
               f"errors {fixed.errors}")  # fmt: skip
     market, echo = report["marketplace"], report["echo bot"]
+    steps = " ".join(f"{step}:{sorted(v)[len(v) // 2] * 1000:.0f}" for step, v in sorted(market[0].by_step.items()))
+    print(f"  marketplace p50 per step (ms; 0 /offers ... 7 take, 10 paid): {steps}")
     ratio = market[0].rate / echo[0].rate
     print(f"  ratio marketplace / echo: {ratio:.2f} (goal >= 0.5); p99 at {args.rate:g}/s: {market[1].pct(0.99):.1f} ms "
           f"(goal < 100 ms); trades marked paid: {paid}/{expected}")  # fmt: skip

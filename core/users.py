@@ -53,7 +53,13 @@ async def register(
     username: str | None,
     first_name: str,
 ) -> User:
-    """Store a Telegram user once (a second call only refreshes the names) and return it."""
+    """Store a Telegram user once (a second call only refreshes the names) and return it.
+
+    Every update calls this: when nothing changed it only reads, so that an update which writes
+    nothing else commits a read-only transaction (no row lock, no WAL flush)."""
+    known = await session.get(User, user_id, populate_existing=True)
+    if known is not None and known.username == username and known.first_name == first_name:
+        return known
     stmt = (
         insert(User)
         .values(id=user_id, username=username, first_name=first_name, referral_code=new_referral_code())

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import fmt
 from bot.i18n import translate
 from bot.keyboards import trades as kb
+from bot.views.common import lang
 from core import escrow
 from core.escrow import Trade
 from core.users import User
@@ -81,8 +82,4 @@ async def relay(message: Message, state: FSMContext, session: AsyncSession, me: 
     if len(trades) > 1:
         others = [(t.id, _("Write in trade #{id} instead").format(id=t.id)) for t in trades if t.id != trade.id]
         await message.answer(_("Sent to the other side of trade #{id} (you have {n} open trades).").format(
-            id=trade.id, n=fmt.number(len(trades), fmt_lang(me))), reply_markup=kb.trades_list(others))
-
-
-def fmt_lang(me: User) -> str:
-    return me.language or "ar"
+            id=trade.id, n=fmt.number(len(trades), lang())), reply_markup=kb.trades_list(others))

@@ -22,13 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import fmt
 from bot.errors import register_error_texts
+from bot.i18n import pick_language
 from bot.keyboards import offers as kb
 from bot.keyboards.menu import Menu
 from bot.notifications.escrow import remember_bot
 from bot.numbers import AmountError, amount_error_text, normalize, parse_amount, parse_percent
 from bot.views import offers as views
-from bot.views.common import lang
-from core import escrow
+from bot.views.common import lang, status_name
+from core import escrow, users
 from core.errors import DomainError
 from core.escrow import OfferDraft, OfferPatch, Side
 from core.escrow.pricing import check_deviation, floating_price
@@ -343,9 +344,12 @@ async def wizard_text(message: Message, state: FSMContext, session: AsyncSession
             await message.answer(_("Please use the buttons above, or press Cancel."))
             return
     except AmountError as err:
-        show = None if step in ("amount", "price") and data.get("ptype") == "floating" else _fiat_shower(fiat)
         if step == "amount":
             show = lambda v: fmt.crypto(to_micro(v), data["asset"], lang())  # noqa: E731
+        elif step == "price" and data.get("ptype") == "floating":
+            show = lambda v: fmt.percent(v, lang())  # noqa: E731
+        else:
+            show = _fiat_shower(fiat)
         await message.answer(amount_error_text(err, show=show))
         return
     await state.set_data(data)
@@ -454,10 +458,7 @@ async def offer_view(session: AsyncSession, me: User, offer_id: int) -> dict[str
 async def offer_deep_link(message: Message, command: CommandObject, session: AsyncSession, me: User,
                           state: FSMContext, bot: Bot) -> None:  # fmt: skip
     await remember_bot(bot)
-    if me.language is None:
-        from bot.i18n import pick_language
-        from core import users
-
+    if me.language is None:  # arriving through a channel post: Telegram's language, as start does
         me.language = pick_language(message.from_user.language_code if message.from_user else None)
         await users.set_language(session, me.id, me.language)
     await state.clear()
@@ -600,6 +601,4 @@ def _f(value: str, fiat: str) -> str:
 
 
 def _status(status: object) -> str:
-    from bot.views.common import status_name
-
     return status_name(str(status))

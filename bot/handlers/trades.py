@@ -11,6 +11,7 @@ after the commit.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import fmt
@@ -29,11 +31,12 @@ from bot.keyboards import trades as kb
 from bot.keyboards.menu import Menu
 from bot.numbers import AmountError, amount_error_text, normalize, parse_amount
 from bot.views import trades as views
-from bot.views.common import lang
+from bot.views.common import lang, status_name
 from core import escrow
 from core.errors import DomainError
 from core.escrow import Receipt, Trade
 from core.escrow.models import Feedback
+from core.escrow.pricing import max_fiat_for
 from core.escrow.trades import require_role, require_state
 from core.money import Fiat, to_micro
 from core.users import User
@@ -76,8 +79,6 @@ async def take_ask_amount(query: CallbackQuery, callback_data: offer_kb.OfferAct
     if offer.status != "active":
         raise DomainError("offer_unavailable", offer_id=offer.id, status=offer.status)
     price = await escrow.current_price(session, offer)
-    from core.escrow.pricing import max_fiat_for
-
     most = min(offer.max_fiat, max_fiat_for(offer.remaining, price, offer.fiat_enum))
     await state.set_state(TakeForm.amount)
     await state.set_data({"offer_id": offer.id})
@@ -146,8 +147,6 @@ async def _party_trade(session: AsyncSession, trade_id: int, me: User) -> Trade:
 
 
 async def _rated(session: AsyncSession, trade: Trade, me: User) -> bool:
-    from sqlalchemy import select
-
     stmt = select(Feedback.id).where(Feedback.trade_id == trade.id, Feedback.from_id == me.id)
     return (await session.execute(stmt)).first() is not None
 
@@ -257,8 +256,6 @@ async def dispute_ask(query: CallbackQuery, callback_data: kb.TradeAct, state: F
     require_state(trade, escrow.TradeStatus.PAID)
     rules = await escrow.rules(session)
     if trade.paid_at is not None:
-        from datetime import UTC, datetime
-
         allowed_at = trade.paid_at + rules.dispute_after
         if datetime.now(UTC) < allowed_at:
             raise DomainError("dispute_too_early", allowed_at=allowed_at.isoformat())
@@ -305,8 +302,6 @@ def _fiat(value: Any, fiat: Any) -> str:
 
 
 def _when(value: Any) -> str:
-    from datetime import datetime
-
     return fmt.datetime(datetime.fromisoformat(str(value)), lang())
 
 
@@ -349,6 +344,4 @@ register_error_texts(
 
 
 def _status(status: object) -> str:
-    from bot.views.common import status_name
-
     return status_name(str(status))

@@ -13,7 +13,6 @@ from bot.keyboards.offers import PAGE_SIZE, Browse, browse_page, my_offers_keybo
 from bot.views.common import lang, methods_text, stats_text, status_name
 from core.escrow import Offer, OfferPage
 from core.escrow.reputation import UserStats
-from core.money import from_micro
 
 
 def side_title(side: str, asset: str, fiat: str) -> str:
@@ -165,7 +164,3 @@ def channel_post(payload: dict[str, Any], bot_username: str) -> tuple[str, Inlin
     url = f"https://t.me/{bot_username}?start=offer_{payload['offer_id']}"
     keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=label.format(asset=asset), url=url)]])
     return "\n".join(lines), keyboard
-
-
-def crypto_units(micro: int) -> Decimal:
-    return from_micro(micro)

@@ -4,6 +4,7 @@ history lines, in the language being rendered (``lang()``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from aiogram.utils.i18n import gettext as _
 
@@ -93,8 +94,10 @@ def withdraw_address_prompt(asset: Asset, available: int, config: WalletConfig) 
                 minimum=amount(config.min_withdrawal[asset], asset),
             ),
             "",
-            _("Send the TRON address to withdraw to: 34 characters starting with T. Copy it from your "
-              "wallet's «Receive» screen rather than typing it."),
+            _(
+                "Send the TRON address to withdraw to: 34 characters starting with T. Copy it from your "
+                "wallet's «Receive» screen rather than typing it."
+            ),
         ]
     )
 
@@ -121,7 +124,9 @@ def quote(q: Quote) -> str:
         _("Arrives: {amount}").format(amount=amount(q.amount, q.asset)),
         _("Network fee: {fee}").format(fee=amount(q.fee, q.asset)),
         _("Taken from your balance: {total}").format(total=amount(q.total, q.asset)),
-        _("Left of your daily limit after this: {left}").format(left=amount(q.daily_left - q.amount, q.asset)),
+        _("Left of your daily limit after this: {left}").format(
+            left=amount(q.daily_left - q.amount, q.asset)
+        ),
         "",
     ]
     if q.approvals_needed:
@@ -144,6 +149,41 @@ def requested(withdrawal_id: int, asset: str, amount_micro: int, address: str, a
     else:
         tail = _("It will be sent in a few minutes. We will tell you when it is on the blockchain.")
     return f"{head}\n\n{tail}"
+
+
+# --- saved addresses (whitelist) ---------------------------------------------------------------
+
+
+def whitelist(only: bool, off_at: datetime | None, entries: list[tuple[str, datetime]], now: datetime,
+              cooling: timedelta) -> str:  # fmt: skip
+    """The saved addresses with when each becomes usable, and whether withdrawals may go elsewhere."""
+    lg = lang()
+    wait = fmt.duration(int(cooling.total_seconds() // 60), lg)
+    lines = [_("<b>🔐 Saved addresses</b>"), ""]
+    if only:
+        lines.append(_("Withdrawals go only to the saved addresses below."))
+    elif off_at is not None and off_at > now:
+        lines.append(_("Withdrawals go only to the saved addresses until {time}; after that to any address.").format(
+            time=fmt.datetime(off_at, lg)))  # fmt: skip
+    else:
+        lines.append(_("Withdrawals may go to any address. Switch on «saved addresses only» so that somebody who "
+                       "gets into your Telegram cannot withdraw to an address of their own."))  # fmt: skip
+    lines.append("")
+    if not entries:
+        lines.append(_("No saved addresses yet."))
+    for address, usable_after in entries:
+        state = (_("ready") if usable_after <= now
+                 else _("usable from {time}").format(time=fmt.datetime(usable_after, lg)))  # fmt: skip
+        lines.append(f"{fmt.address(address)} · {state}")
+    lines += ["", _("A new address can be used {wait} after you save it, and switching this protection off also "
+                    "takes {wait}: time to react if someone else is using your account.").format(wait=wait)]  # fmt: skip
+    return "\n".join(lines)
+
+
+def whitelist_added(address: str, usable_after: datetime) -> str:
+    return _("Saved {address}. You can withdraw to it from {time}.").format(
+        address=fmt.address(address), time=fmt.datetime(usable_after, lang())
+    )
 
 
 # --- history --------------------------------------------------------------------------------------
@@ -180,8 +220,9 @@ def _kind(line: StatementLine) -> str:
 
 
 def history_line_text(line: StatementLine) -> str:
-    """"25 Nov 2026, 11:30 · Deposit · +100 USDT" (transfers and the like carry the amount in
-    their own sentence, so the signed amount is always last and the same everywhere)."""
+    """One line: the date, then what happened and the signed amount, e.g.
+    "25 Nov 2026, 11:30" / "Deposit · +100 USDT" (transfers and the like also name the amount
+    in their own sentence; the signed amount always comes last)."""
     when = fmt.datetime(line.created_at, lang())
     return f"{when}\n{_kind(line)} · <b>{signed(line.amount, line.asset)}</b>"
 

@@ -10,11 +10,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import migrate
 from core.db import make_engine, make_session_factory, transaction
 from core.escrow import market as escrow_market
+from core.escrow import offers as escrow_offers
+from core.escrow.models import Offer
 from core.ledger import AccountRef, Purpose, balance, transfer
 from core.money import MICRO, Asset, Fiat
 from tests.conftest import Databases
@@ -41,6 +44,19 @@ async def market_db(databases: Databases) -> str:
 async def market(market_db: str, tmp_path: Path) -> AsyncIterator[Market]:
     async with running_market(market_db, tmp_path) as running:
         yield running
+    await close_all_offers(market_db)
+
+
+async def close_all_offers(url: str) -> None:
+    """Each test starts with an empty market (browsing shows every open offer in the database)."""
+    engine = make_engine(url)
+    try:
+        async with transaction(make_session_factory(engine)) as s:
+            open_ids = (await s.execute(select(Offer.id).where(Offer.status != "closed"))).scalars().all()
+            for offer_id in open_ids:
+                await escrow_offers.close_offer(s, offer_id=offer_id, actor_id=0, by_admin=True)
+    finally:
+        await engine.dispose()
 
 
 async def fund(factory: async_sessionmaker[AsyncSession], user_id: int, units: int, asset: Asset = Asset.USDT) -> None:

@@ -26,7 +26,7 @@ async def test_sell_offer_published_taken_paid_chatted_released(market: Market) 
     fees_before = await fees(factory)
 
     offer_id = await publish_sell_offer(market, seller)
-    post = await market.tg.wait_for_post(market.offers_channel, contains=f"Offer #{offer_id}")
+    post = await market.tg.wait_for_post(market.offers_channel, contains=f"#{offer_id} ·")
     # The channel speaks Arabic (CHANNEL_LANGUAGE's default).
     assert fmt.price(Decimal(1310), "IQD", "USDT", "ar") in post.text and fmt.crypto(200 * MICRO, "USDT", "ar") in post.text
     assert post.data["reply_markup"]["inline_keyboard"][0][0]["url"].endswith(f"?start=offer_{offer_id}")
@@ -87,7 +87,7 @@ async def test_sell_offer_published_taken_paid_chatted_released(market: Market) 
         assert (await audit(s)).ok
     channel_post = await market.tg.wait_for_post(market.offers_channel,
                                                  contains=fmt.crypto(100 * MICRO, "USDT", "ar"))
-    assert f"Offer #{offer_id}" in channel_post.text
+    assert f"#{offer_id} ·" in channel_post.text
 
     # Feedback both ways, then the profiles show it.
     seller_done = await seller.wait_for(T, contains="How was the other side?")

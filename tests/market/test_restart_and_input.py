@@ -12,7 +12,7 @@ from core.escrow import get_offer, get_trade
 from core.escrow.models import Offer, Trade
 from core.money import MICRO
 from tests.e2e.harness import Market, running_market
-from tests.market.conftest import fund
+from tests.market.conftest import close_all_offers, fund
 from tests.market.flows import T, open_trade, press, say, send, step, take_offer
 from webhook import Runtime
 
@@ -63,6 +63,7 @@ async def test_notification_committed_while_notifier_down_is_delivered_once_afte
             assert len(told) == 1
         finally:
             await restarted.stop()
+    await close_all_offers(market_db)
 
 
 async def count(market: Market, model: type) -> int:
