@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import fmt
@@ -35,9 +36,11 @@ from bot.keyboards.wallet import (
     choose_asset,
     history_nav,
     wallet_home,
+    whitelist_cancel,
     withdraw_cancel,
     withdraw_confirm,
 )
+from bot.keyboards.wallet import whitelist as kb_whitelist
 from bot.numbers import AmountError, amount_error_text, parse_amount
 from bot.views import wallet as views
 from bot.views.common import lang
@@ -46,8 +49,18 @@ from core.errors import DomainError, InsufficientFunds
 from core.ledger import AccountRef, balance, statement, user_balances
 from core.money import Asset, to_micro
 from core.users import User
-from core.wallet import InvalidAddress, WalletConfig, deposit_address, qr_png, quote, request_withdrawal
+from core.wallet import (
+    InvalidAddress,
+    WalletConfig,
+    add_to_whitelist,
+    deposit_address,
+    qr_png,
+    quote,
+    request_withdrawal,
+    set_whitelist_only,
+)
 from core.wallet import wallet_config as make_wallet_config
+from core.wallet.models import WalletPrefs, WhitelistEntry
 
 router = Router(name="wallet")
 PAGE_SIZE = 8
@@ -111,7 +124,9 @@ async def wallet_menu(query: CallbackQuery, me: User, session: AsyncSession, sta
 
 
 @router.callback_query(WalletCb.filter(F.action == "home"))
-async def wallet_home_pressed(query: CallbackQuery, me: User, session: AsyncSession, state: FSMContext) -> None:
+async def wallet_home_pressed(
+    query: CallbackQuery, me: User, session: AsyncSession, state: FSMContext
+) -> None:
     await wallet_menu(query, me, session, state)
 
 
@@ -122,7 +137,9 @@ async def wallet_home_pressed(query: CallbackQuery, me: User, session: AsyncSess
 async def deposit_pressed(query: CallbackQuery) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await _show(query.message, _("Which coin do you want to deposit?"), choose_asset("deposit_asset"), edit=True)
+        await _show(
+            query.message, _("Which coin do you want to deposit?"), choose_asset("deposit_asset"), edit=True
+        )
 
 
 @router.callback_query(WalletCb.filter(F.action == "deposit_asset"))
@@ -152,7 +169,9 @@ async def withdraw_pressed(query: CallbackQuery, me: User) -> None:
         raise DomainError("user_frozen")
     await query.answer()
     if isinstance(query.message, Message):
-        await _show(query.message, _("Which coin do you want to withdraw?"), choose_asset("withdraw_asset"), edit=True)
+        await _show(
+            query.message, _("Which coin do you want to withdraw?"), choose_asset("withdraw_asset"), edit=True
+        )
 
 
 @router.callback_query(WalletCb.filter(F.action == "withdraw_asset"))
@@ -181,7 +200,9 @@ async def withdraw_asset_chosen(
         return
     await state.set_state(WithdrawForm.address)
     await state.set_data({"asset": asset.value})
-    await _show(query.message, views.withdraw_address_prompt(asset, available, config), withdraw_cancel(), edit=True)
+    await _show(
+        query.message, views.withdraw_address_prompt(asset, available, config), withdraw_cancel(), edit=True
+    )
 
 
 @router.message(WithdrawForm.address, F.text, ~F.text.startswith("/"))
@@ -279,11 +300,80 @@ async def cancelled(query: CallbackQuery, state: FSMContext) -> None:
         await _show(query.message, _("Withdrawal cancelled. Nothing was sent."), back_to_wallet(), edit=True)
 
 
+# --- saved addresses (whitelist) ---------------------------------------------------------------
+
+
+class WhitelistForm(StatesGroup):
+    address = State()
+
+
+async def _whitelist_screen(target: Message, me: User, session: AsyncSession, config: WalletConfig,
+                            *, edit: bool) -> None:  # fmt: skip
+    prefs = await session.get(WalletPrefs, me.id, populate_existing=True)
+    rows = await session.scalars(
+        select(WhitelistEntry).where(WhitelistEntry.user_id == me.id).order_by(WhitelistEntry.created_at)
+    )
+    entries = [(e.address, e.usable_after) for e in rows]
+    only = bool(prefs and prefs.whitelist_only)
+    text = views.whitelist(only, prefs.whitelist_off_at if prefs else None, entries, datetime.now(UTC),
+                           config.whitelist_cooling)  # fmt: skip
+    await _show(target, text, kb_whitelist(only), edit=edit)
+
+
+@router.callback_query(WalletCb.filter(F.action == "whitelist"))
+async def whitelist_pressed(
+    query: CallbackQuery, me: User, session: AsyncSession, state: FSMContext, settings: Settings
+) -> None:
+    if (await state.get_state() or "").startswith("WhitelistForm"):
+        await state.clear()
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _whitelist_screen(query.message, me, session, wallet_config(settings), edit=True)
+
+
+@router.callback_query(WalletCb.filter(F.action == "wl_add"))
+async def whitelist_add_pressed(query: CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(WhitelistForm.address)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _show(query.message, _("Send the TRON address to save (34 characters starting with T)."),
+                    whitelist_cancel(), edit=True)  # fmt: skip
+
+
+@router.message(WhitelistForm.address, F.text, ~F.text.startswith("/"))
+async def whitelist_address_given(
+    message: Message, me: User, session: AsyncSession, state: FSMContext, settings: Settings
+) -> None:
+    config = wallet_config(settings)
+    try:
+        entry = await add_to_whitelist(session, config, me.id, message.text or "")
+    except InvalidAddress as err:
+        if err.code == "address_private_key":
+            await _delete_quietly(message)
+        raise
+    await state.clear()
+    await message.answer(views.whitelist_added(entry.address, entry.usable_after))
+    await _whitelist_screen(message, me, session, config, edit=False)
+
+
+@router.callback_query(WalletCb.filter(F.action.in_({"wl_on", "wl_off"})))
+async def whitelist_switched(
+    query: CallbackQuery, callback_data: WalletCb, me: User, session: AsyncSession, settings: Settings
+) -> None:
+    config = wallet_config(settings)
+    await set_whitelist_only(session, config, me.id, callback_data.action == "wl_on")
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _whitelist_screen(query.message, me, session, config, edit=True)
+
+
 # --- history ----------------------------------------------------------------------------------------
 
 
 @router.callback_query(HistoryPage.filter())
-async def history_page(query: CallbackQuery, callback_data: HistoryPage, me: User, session: AsyncSession) -> None:
+async def history_page(
+    query: CallbackQuery, callback_data: HistoryPage, me: User, session: AsyncSession
+) -> None:
     page = max(callback_data.page, 0)
     if callback_data.before == -1:
         # Going back: count pages from the newest (one query, a little more than one page).
@@ -309,7 +399,9 @@ def _daily_limit(p: Mapping[str, Any]) -> str:
     text = _("That is above your daily withdrawal limit of {limit}: you can withdraw {left} more in the next "
              "24 hours.").format(limit=views.amount(int(p["limit"]), asset),
                                  left=views.amount(int(p["left"]), asset))  # fmt: skip
-    return text + "\n" + _("The limit grows with your verification level: see /limits, raise it with /verify.")
+    return (
+        text + "\n" + _("The limit grows with your verification level: see /limits, raise it with /verify.")
+    )
 
 
 register_error_texts(
@@ -351,9 +443,8 @@ register_error_texts(
             "You allow withdrawals only to your saved addresses, and this address is not one of them."
         ),
         "address_cooling_off": lambda p: _(
-            "This saved address can be used from {time}: new addresses wait 24 hours for your safety."
+            "This saved address can be used from {time}: a new address waits before its first use, for your safety."
         ).format(time=fmt.datetime(datetime.fromisoformat(str(p["usable_after"])), lang())),
         "user_frozen": lambda p: _("Your account is frozen, so you cannot withdraw. Please contact support."),
     }
 )
-

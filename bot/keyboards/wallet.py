@@ -19,6 +19,7 @@ from core.money import Asset
 
 class WalletCb(CallbackData, prefix="wal"):
     action: str  # home | deposit | deposit_asset | withdraw | withdraw_asset | confirm | cancel
+    #              | whitelist | wl_add | wl_on | wl_off
     value: str = ""  # the asset, or the confirmation token
 
 
@@ -35,8 +36,9 @@ def wallet_home() -> InlineKeyboardMarkup:
     builder.button(text=_("📥 Deposit"), callback_data=WalletCb(action="deposit"))
     builder.button(text=_("📤 Withdraw"), callback_data=WalletCb(action="withdraw"))
     builder.button(text=_("📜 History"), callback_data=HistoryPage())
+    builder.button(text=_("🔐 Saved addresses"), callback_data=WalletCb(action="whitelist"))
     builder.button(text=_("⬅️ Main menu"), callback_data=Menu(item="home"))
-    builder.adjust(2, 1, 1)
+    builder.adjust(2, 2, 1)
     return builder.as_markup()
 
 
@@ -81,4 +83,23 @@ def history_nav(page: int, last_entry: int | None, more: bool) -> InlineKeyboard
         row += 1
     builder.button(text=_("💼 Wallet"), callback_data=WalletCb(action="home"))
     builder.adjust(*([row] if row else []), 1)
+    return builder.as_markup()
+
+
+def whitelist(only: bool) -> InlineKeyboardMarkup:
+    """Add an address; switch «saved addresses only» on (immediate) or off (after the cooling-off)."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("➕ Add an address"), callback_data=WalletCb(action="wl_add"))
+    if only:
+        builder.button(text=_("🔓 Allow any address"), callback_data=WalletCb(action="wl_off"))
+    else:
+        builder.button(text=_("🔐 Saved addresses only"), callback_data=WalletCb(action="wl_on"))
+    builder.button(text=_("💼 Wallet"), callback_data=WalletCb(action="home"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def whitelist_cancel() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Cancel"), callback_data=WalletCb(action="whitelist"))
     return builder.as_markup()

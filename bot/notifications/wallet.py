@@ -164,6 +164,8 @@ def hot_wallet_alert(p: Payload, to: Recipient) -> Rendered:
 def sweep_failed(p: Payload, to: Recipient) -> Rendered:
     return Rendered(
         text=_("⚠️ Sweeping the {asset} of user {user} to the hot wallet failed: {error}").format(
-            asset=fmt.escape(str(p.get("asset"))), user=p.get("user_id"), error=fmt.escape(str(p.get("error")))
+            asset=fmt.escape(str(p.get("asset"))),
+            user=p.get("user_id"),
+            error=fmt.escape(str(p.get("error"))),
         )
     )

@@ -48,7 +48,9 @@ async def available(factory: async_sessionmaker[AsyncSession], user_id: int, ass
 
 async def withdrawals(factory: async_sessionmaker[AsyncSession], user_id: int) -> list[Withdrawal]:
     async with factory() as s:
-        return list(await s.scalars(select(Withdrawal).where(Withdrawal.user_id == user_id).order_by(Withdrawal.id)))
+        return list(
+            await s.scalars(select(Withdrawal).where(Withdrawal.user_id == user_id).order_by(Withdrawal.id))
+        )
 
 
 async def deposit_address_of(factory: async_sessionmaker[AsyncSession], user_id: int) -> str:

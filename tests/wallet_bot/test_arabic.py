@@ -89,7 +89,7 @@ async def test_arabic_user_sees_arabic_only_through_deposit_and_withdrawal(marke
     assert "إيداع" in history.text and f"سحب #{w.id}" in history.text
 
     bot_texts = [m.text for m in ali.chat(market.traders) if m.from_bot]
-    wallet_texts = bot_texts[bot_texts.index(next(t for t in bot_texts if "محفظتك" in t)):]
+    wallet_texts = bot_texts[bot_texts.index(next(t for t in bot_texts if "محفظتك" in t)) :]
     leftovers = {text: latin_leftovers(text) for text in wallet_texts if latin_leftovers(text)}
     assert leftovers == {}
     assert PRIVATE_KEY not in "\n".join(m.text for m in ali.chat(market.traders))

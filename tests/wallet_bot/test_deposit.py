@@ -35,7 +35,9 @@ async def test_deposit_qr_address_then_detected_credited_once_and_listed(market:
     address = await deposit_address_of(market.session_factory, alice.id)
     assert address.startswith("T") and len(address) == 34
     assert f"<code>{address}</code>" in photo.html  # copies cleanly
-    assert "TRC20" in photo.text and "19 confirmations" in photo.text and "Minimum deposit: 1 USDT" in photo.text
+    assert (
+        "TRC20" in photo.text and "19 confirmations" in photo.text and "Minimum deposit: 1 USDT" in photo.text
+    )
     assert market.tg.files[photo.photo[-1]["file_id"]].data == qr_png(address)
 
     # The same address the second time (one address per user).
@@ -71,7 +73,12 @@ async def test_deposit_qr_address_then_detected_credited_once_and_listed(market:
 
     # The payments channel (in Arabic): the amount, nothing that points at Alice.
     post = await market.tg.wait_for_post(market.payments_channel, contains="٢٥٠")
-    assert "USDT" in post.text and address not in post.text and "Alice" not in post.text and txid not in post.text
+    assert (
+        "USDT" in post.text
+        and address not in post.text
+        and "Alice" not in post.text
+        and txid not in post.text
+    )
 
     await send(alice, "/wallet")
     screen = await alice.wait_for(market.traders, contains="Your wallet")

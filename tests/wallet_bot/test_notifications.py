@@ -63,7 +63,13 @@ def test_the_requester_is_not_told_twice() -> None:
 
 
 def test_deposit_notices_in_both_languages_and_the_channel_has_no_personal_data() -> None:
-    detected = {"deposit_id": 1, "asset": "USDT", "amount": 250 * MICRO, "txid": TXID, "confirmations_needed": 19}
+    detected = {
+        "deposit_id": 1,
+        "asset": "USDT",
+        "amount": 250 * MICRO,
+        "txid": TXID,
+        "confirmations_needed": 19,
+    }
     assert "Waiting for 19 confirmations" in text("deposit_detected", detected, USER_EN)
     assert "بانتظار ١٩ تأكيداً" in text("deposit_detected", detected, USER_AR)
     credited = {"deposit_id": 1, "asset": "TRX", "amount": 1_500_000, "txid": TXID, "user_id": 42}

@@ -42,7 +42,9 @@ async def set_kyc(market: Market, user_id: int, level: int) -> None:
         await s.execute(update(User).where(User.id == user_id).values(kyc_level=level))
 
 
-async def test_bad_destinations_and_amounts_move_nothing_then_a_withdrawal_reaches_the_chain(market: Market) -> None:
+async def test_bad_destinations_and_amounts_move_nothing_then_a_withdrawal_reaches_the_chain(
+    market: Market,
+) -> None:
     bob = await market.newcomer("Bob", lang="en")
     f = market.session_factory
     await fund(f, bob.id, Asset.USDT, 100 * MICRO)
