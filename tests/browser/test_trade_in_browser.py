@@ -94,6 +94,22 @@ async def test_a_whole_trade_in_the_browser(demo: Runtime, browser_page: object,
     await page.sees("The seller released the coins")
     await browser_page.screenshot(path=str(ARTIFACTS / "browser-trade-buyer.png"))  # type: ignore[attr-defined]
 
+    # The buyer withdraws 50 USDT to an outside wallet; the chain panel shows it once in a block.
+    outside = demo.tron_node.node.outside_address("bilal-own-wallet")
+    await page.say("/wallet", "Your wallet")
+    await page.press("📤 Withdraw", "Which coin do you want to withdraw?")
+    await page.press("USDT", "Send the TRON address to withdraw to", exact=True)
+    await page.say(outside, "should arrive?")
+    await page.say("50", "Please check your withdrawal")
+    await page.press("✅ Confirm", "requested")
+    await expect(browser_page.locator("#chain-pool")).to_have_text("1")  # type: ignore[attr-defined]
+    await page.chain_mine(1)
+    sent = browser_page.locator("#chain-withdrawals li")  # type: ignore[attr-defined]
+    await expect(sent).to_have_count(1)
+    await expect(sent.first).to_contain_text(f"50 USDT → {outside}")
+    await page.sees("is on its way to")
+    await browser_page.screenshot(path=str(ARTIFACTS / "browser-withdrawal.png"))  # type: ignore[attr-defined]
+
     # The payments channel, read-only, shows the completed trade.
     await page.open_chat("KOXX P2P Payments")
     await page.sees("✅")
@@ -113,7 +129,8 @@ async def test_a_whole_trade_in_the_browser(demo: Runtime, browser_page: object,
     assert [(d.amount, d.status) for d in deposits] == [(500 * MICRO, "credited")]
     assert [tx["amount"] for tx in demo.tron_node.node.transactions(address) if tx["to"] == address] == [500 * MICRO]
     assert [(t.status, t.seller_id, t.fiat_amount) for t in trades] == [("completed", seller_id, Decimal(131000))]
-    assert buyer_usdt == 99_800_000  # 100 USDT less the 0.2% taker fee
+    assert buyer_usdt == 99_800_000 - 52 * MICRO  # 100 USDT less the 0.2% taker fee, less 50 + 2 (fee) withdrawn
+    assert demo.tron_node.node.usdt_balance(outside) == 50 * MICRO
 
 
 async def test_an_arabic_trade_between_demo_users(demo: Runtime, browser_page: object, tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ const chain = {
     if (!info.linked) return;
     chain.el("chain-head").textContent = "#" + info.head;
     chain.el("chain-solid").textContent = "#" + info.solid;
+    chain.el("chain-pool").textContent = info.pool;
     const sent = (await chain.call("/chain/withdrawals")).transactions;
     const list = chain.el("chain-withdrawals");
     list.classList.toggle("empty", sent.length === 0);
