@@ -64,6 +64,7 @@ from core.wallet.models import WalletPrefs, WhitelistEntry
 
 router = Router(name="wallet")
 PAGE_SIZE = 8
+MAX_PAGE = 500  # Previous counts pages from the newest: a forged page number stays bounded
 MAX_AMOUNT = Decimal(10**9)  # no withdrawal is larger; bigger input is a typo
 _CONFIGS: dict[int, tuple[Settings, WalletConfig]] = {}
 
@@ -223,11 +224,11 @@ async def address_given(
     available = await balance(session, AccountRef.user(me.id), asset)
     await state.update_data(address=q.to_address)
     await state.set_state(WithdrawForm.amount)
-    await message.answer(views.withdraw_amount_prompt(asset, q.to_address, available, config),
+    await message.answer(views.withdraw_amount_prompt(q, available),
                          reply_markup=withdraw_cancel())  # fmt: skip
 
 
-@router.message(WithdrawForm.address)
+@router.message(WithdrawForm.address, ~F.text)
 async def address_not_text(message: Message) -> None:
     raise InvalidAddress("address_empty")
 
@@ -264,6 +265,14 @@ async def amount_given(
                 most=views.amount(max(have - fee, 0), asset)),
             reply_markup=withdraw_cancel(),
         )  # fmt: skip
+        return
+    except DomainError as err:
+        if err.code != "amount_too_small":  # the marketplace registers its own text for this code
+            raise
+        minimum = views.amount(int(err.params["minimum"]), asset)
+        await message.answer(
+            _("The smallest withdrawal is {minimum}.").format(minimum=minimum), reply_markup=withdraw_cancel()
+        )
         return
     token = secrets.token_urlsafe(12)
     await state.update_data(amount=q.amount, token=token)
@@ -374,7 +383,7 @@ async def whitelist_switched(
 async def history_page(
     query: CallbackQuery, callback_data: HistoryPage, me: User, session: AsyncSession
 ) -> None:
-    page = max(callback_data.page, 0)
+    page = min(max(callback_data.page, 0), MAX_PAGE)
     if callback_data.before == -1:
         # Going back: count pages from the newest (one query, a little more than one page).
         rows = await statement(session, me.id, limit=(page + 1) * PAGE_SIZE + 1)
@@ -434,9 +443,6 @@ register_error_texts(
         "address_contract": lambda p: _(
             "That is the USDT token contract, not a wallet: coins sent there are lost. "
             "Please send your wallet's address."
-        ),
-        "amount_too_small": lambda p: _("The smallest withdrawal is {minimum}.").format(
-            minimum=views.amount(int(p["minimum"]), str(p["asset"]))
         ),
         "daily_limit_exceeded": _daily_limit,
         "address_not_whitelisted": lambda p: _(

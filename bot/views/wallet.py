@@ -102,15 +102,18 @@ def withdraw_address_prompt(asset: Asset, available: int, config: WalletConfig) 
     )
 
 
-def withdraw_amount_prompt(asset: Asset, address: str, available: int, config: WalletConfig) -> str:
-    fee = config.withdrawal_fee[asset]
-    most = max(available - fee, 0)
+def withdraw_amount_prompt(q: Quote, available: int) -> str:
+    """Asked after the address was accepted (``q`` is the quote for the smallest amount)."""
+    asset = q.asset
+    most = max(min(available - q.fee, q.daily_left), 0)
     return "\n".join(
         [
-            _("To: {address}").format(address=fmt.address(address)),
+            _("To: {address}").format(address=fmt.address(q.to_address)),
             "",
             _("How much {asset} should arrive? You can withdraw up to {most} (the network fee of {fee} "
-              "comes on top).").format(asset=asset.value, most=amount(most, asset), fee=amount(fee, asset)),
+              "comes on top).").format(asset=asset.value, most=amount(most, asset), fee=amount(q.fee, asset)),
+            _("Your daily withdrawal limit: {left} left of {limit}. See /limits.").format(
+                left=amount(q.daily_left, asset), limit=amount(q.daily_limit, asset)),
         ]
     )  # fmt: skip
 

@@ -95,3 +95,19 @@ def test_hot_wallet_alerts_and_a_failed_sweep_for_staff() -> None:
     sweep = render("sweep_failed", {"sweep_id": 1, "user_id": 42, "asset": "USDT", "error": "<timeout>"},
                    Recipient("admin", 1, "en"), staff=True)  # fmt: skip
     assert sweep is not None and "&lt;timeout&gt;" in sweep.text
+
+
+def test_wallet_error_texts_leave_the_marketplace_codes_alone() -> None:
+    """The registry of error texts is shared: the wallet does not take over amount_too_small,
+    which the marketplace raises with other facts (fiat_amount, price)."""
+    from bot.errors import error_text
+    from bot.handlers import routers
+    from core.errors import DomainError
+    from core.wallet import InvalidAddress
+
+    routers()  # imports every feature, as the bot does
+    with use_locale("en"):
+        trade_text = error_text(DomainError("amount_too_small", fiat_amount="10", price="1310"))
+        key_text = error_text(InvalidAddress("address_private_key"))
+    assert "withdrawal" not in trade_text
+    assert "PRIVATE KEY" in key_text

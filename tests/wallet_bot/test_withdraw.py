@@ -86,7 +86,11 @@ async def test_bad_destinations_and_amounts_move_nothing_then_a_withdrawal_reach
     node = market.runtime.tron_node.node
     dest = node.outside_address("bob-ledger")
     await send(bob, dest)
-    await bob.wait_for(market.traders, contains="How much USDT should arrive")
+    prompt = await bob.wait_for(market.traders, contains="How much USDT should arrive")
+    assert (
+        "up to 98 USDT" in prompt.text
+        and "daily withdrawal limit: 1,000 USDT left of 1,000 USDT" in prompt.text
+    )
     await refused(market, bob, "0", "more than zero")
     await refused(market, bob, "-5", "more than zero")
     await refused(market, bob, "1.1234567", "At most 6 digits")
