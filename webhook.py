@@ -21,6 +21,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramNetworkError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
@@ -121,7 +122,10 @@ class Runtime:
             "wake_notifier": self.wake_notifier,
         }
         self.trader_dp = bot.app.build_dispatcher(**common)
-        await remember_bot(self.trader_bot)  # channel posts link to the bot by its username
+        try:
+            await remember_bot(self.trader_bot)  # channel posts link to the bot by its username
+        except TelegramNetworkError:
+            log.warning("Telegram is unreachable; the bot's username is learnt later")
         self.admin_dp = admin_bot.app.build_dispatcher(**common)
         for dp in (self.trader_dp, self.admin_dp):
             dp.update.outer_middleware(self.inflight)
@@ -201,6 +205,10 @@ class Runtime:
         the dev keys below must never hold anything on a real network."""
         from sandbox.tron import TronNodeServer
 
+        if self.settings.real_telegram:
+            raise ConfigError(
+                "TRON_API_URL: required with a real BOT_TOKEN (the local TRON node is for the sandbox)"
+            )
         self.tron_node = TronNodeServer(
             host=self.settings.web_host,
             port=self.settings.tron_node_port,
@@ -369,6 +377,11 @@ def check_settings(settings: Settings) -> None:
         )
     if settings.bot_token and not settings.admin_bot_token:
         raise ConfigError("ADMIN_BOT_TOKEN: required when BOT_TOKEN is set")
+    if settings.real_telegram and not settings.tron_api_url:
+        # Never hand real users addresses of the local node's dev wallet.
+        raise ConfigError(
+            "TRON_API_URL: required with a real BOT_TOKEN (the local TRON node is for the sandbox)"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -99,6 +99,14 @@ class Settings(BaseSettings):
         """No real bot token: run against the local Telegram stand-in."""
         return not self.bot_token
 
+    @property
+    def real_telegram(self) -> bool:
+        """A bot token for a Bot API server off this machine: real users, real money."""
+        from urllib.parse import urlparse
+
+        host = urlparse(self.telegram_api_url).hostname or ""
+        return bool(self.bot_token) and host not in ("127.0.0.1", "localhost", "::1")
+
 
 class ConfigError(Exception):
     """A configuration value is wrong; the message names the variable."""

@@ -45,6 +45,14 @@ def test_malformed_setting_stops_startup_with_one_line(variable: str, value: str
     assert "Traceback" not in result.stderr + result.stdout
 
 
+def test_real_bot_token_without_tron_api_url_is_refused() -> None:
+    """A real deployment must never fall back to the local node and its well-known dev wallet."""
+    result = run_webhook({"BOT_TOKEN": "1:a", "ADMIN_BOT_TOKEN": "2:b"})
+    assert result.returncode != 0
+    assert "TRON_API_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_webhook_url_without_secret_is_refused() -> None:
     result = run_webhook({"WEBHOOK_URL": "https://example.org", "BOT_TOKEN": "1:a", "ADMIN_BOT_TOKEN": "2:b"})
     assert result.returncode != 0
