@@ -133,6 +133,8 @@ class Runtime:
         await self._start_web()
         if self.serves_updates:
             await bot.app.set_commands(self.trader_bot)
+            if self.admin_bot is not None:
+                await admin_bot.app.set_commands(self.admin_bot)
             await self._start_receiving()
         if self.runs_jobs:
             self.wallet = WalletJobs.from_settings(settings)
