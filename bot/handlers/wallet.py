@@ -37,6 +37,7 @@ from bot.keyboards.wallet import (
     history_nav,
     wallet_home,
     whitelist_cancel,
+    withdraw_address_choices,
     withdraw_cancel,
     withdraw_confirm,
 )
@@ -201,31 +202,53 @@ async def withdraw_asset_chosen(
         return
     await state.set_state(WithdrawForm.address)
     await state.set_data({"asset": asset.value})
-    await _show(
-        query.message, views.withdraw_address_prompt(asset, available, config), withdraw_cancel(), edit=True
+    saved = await session.scalars(
+        select(WhitelistEntry.address)
+        .where(WhitelistEntry.user_id == me.id, WhitelistEntry.usable_after <= datetime.now(UTC))
+        .order_by(WhitelistEntry.created_at)
+        .limit(5)
     )
+    markup = withdraw_address_choices(list(saved))
+    await _show(query.message, views.withdraw_address_prompt(asset, available, config), markup, edit=True)
+
+
+async def _take_address(
+    target: Message, text: str | None, me: User, session: AsyncSession, state: FSMContext, settings: Settings
+) -> None:
+    config = wallet_config(settings)
+    asset = Asset((await state.get_data())["asset"])
+    # The destination checks (format, checksum, own address, contract, whitelist) and the
+    # allowance left today, for the smallest amount: the real amount is checked next step.
+    q = await quote(
+        session, config, user_id=me.id, address=text, asset=asset, amount=config.min_withdrawal[asset]
+    )
+    available = await balance(session, AccountRef.user(me.id), asset)
+    await state.update_data(address=q.to_address)
+    await state.set_state(WithdrawForm.amount)
+    await target.answer(views.withdraw_amount_prompt(q, available), reply_markup=withdraw_cancel())
 
 
 @router.message(WithdrawForm.address, F.text, ~F.text.startswith("/"))
 async def address_given(
     message: Message, me: User, session: AsyncSession, state: FSMContext, settings: Settings
 ) -> None:
-    config = wallet_config(settings)
-    asset = Asset((await state.get_data())["asset"])
     try:
-        # The destination checks (format, checksum, own address, contract, whitelist) and the
-        # allowance left today, for the smallest amount: the real amount is checked next step.
-        q = await quote(session, config, user_id=me.id, address=message.text, asset=asset,
-                        amount=config.min_withdrawal[asset])  # fmt: skip
+        await _take_address(message, message.text, me, session, state, settings)
     except InvalidAddress as err:
         if err.code == "address_private_key":
             await _delete_quietly(message)  # a secret must not stay in the chat history
         raise
-    available = await balance(session, AccountRef.user(me.id), asset)
-    await state.update_data(address=q.to_address)
-    await state.set_state(WithdrawForm.amount)
-    await message.answer(views.withdraw_amount_prompt(q, available),
-                         reply_markup=withdraw_cancel())  # fmt: skip
+
+
+@router.callback_query(WithdrawForm.address, WalletCb.filter(F.action == "pick"))
+async def address_picked(
+    query: CallbackQuery, callback_data: WalletCb, me: User, session: AsyncSession, state: FSMContext,
+    settings: Settings,
+) -> None:  # fmt: skip
+    """A saved address pressed: checked exactly like a typed one."""
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _take_address(query.message, callback_data.value, me, session, state, settings)
 
 
 @router.message(WithdrawForm.address, ~F.text)

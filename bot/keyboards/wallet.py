@@ -19,8 +19,8 @@ from core.money import Asset
 
 class WalletCb(CallbackData, prefix="wal"):
     action: str  # home | deposit | deposit_asset | withdraw | withdraw_asset | confirm | cancel
-    #              | whitelist | wl_add | wl_on | wl_off
-    value: str = ""  # the asset, or the confirmation token
+    #              | pick | whitelist | wl_add | wl_on | wl_off
+    value: str = ""  # the asset, the confirmation token, or a saved address (pick)
 
 
 class HistoryPage(CallbackData, prefix="walh"):
@@ -61,6 +61,18 @@ def back_to_wallet() -> InlineKeyboardMarkup:
 def withdraw_cancel() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Cancel"), callback_data=WalletCb(action="cancel"))
+    return builder.as_markup()
+
+
+def withdraw_address_choices(saved: list[str]) -> InlineKeyboardMarkup:
+    """The user's saved addresses that are ready, one button each (shortened), and Cancel."""
+    builder = InlineKeyboardBuilder()
+    for address in saved:
+        builder.button(
+            text=f"🔐 {address[:6]}…{address[-4:]}", callback_data=WalletCb(action="pick", value=address)
+        )
+    builder.button(text=_("Cancel"), callback_data=WalletCb(action="cancel"))
+    builder.adjust(1)
     return builder.as_markup()
 
 

@@ -53,8 +53,10 @@ async def test_saved_addresses_only_with_cooling_off(market: Market) -> None:
             .where(WhitelistEntry.user_id == sam.id)
             .values(usable_after=datetime.now(UTC) - timedelta(minutes=1))
         )
-    await send(sam, saved)
-    await sam.wait_for(market.traders, contains="How much TRX")
+    await open_withdraw(market, sam, "TRX")  # the saved address is offered as a button now
+    await press(sam, f"🔐 {saved[:6]}…{saved[-4:]}")
+    prompt = await sam.wait_for(market.traders, contains="How much TRX")
+    assert saved in prompt.text
     await send(sam, "100")
     await sam.wait_for(market.traders, contains="Please check your withdrawal")
     await press(sam, "✅ Confirm")
