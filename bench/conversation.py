@@ -75,6 +75,14 @@ async def _serve_market(config: dict[str, Any]) -> None:
     role = config.pop("role", "all")
     runtime = Runtime(load_settings(**config), role=role)
     await runtime.start()
+    profile_to = os.environ.get("BENCH_PROFILE") if role == "web" else None  # a cProfile of the web process
+    if profile_to:
+        import cProfile
+        import signal
+
+        profiler = cProfile.Profile()
+        signal.signal(signal.SIGTERM, lambda *_: (profiler.disable(), profiler.dump_stats(profile_to), os._exit(0)))
+        profiler.enable()
     print("ready", flush=True)
     try:
         await asyncio.Event().wait()
@@ -117,17 +125,9 @@ async def _serve_echo(config: dict[str, Any]) -> None:
 
 def _child_main(kind: str) -> None:
     import logging
-    import signal
 
     config = json.loads(os.environ["BENCH_CONFIG"])
     logging.basicConfig(level=logging.WARNING)
-    profile_to = os.environ.get("BENCH_PROFILE") if kind == "market" else None  # a cProfile of the bot
-    if profile_to:
-        import cProfile
-
-        profiler = cProfile.Profile()
-        signal.signal(signal.SIGTERM, lambda *_: (profiler.disable(), profiler.dump_stats(profile_to), os._exit(0)))
-        profiler.enable()
     asyncio.run(_serve_market(config) if kind == "market" else _serve_echo(config))
 
 
