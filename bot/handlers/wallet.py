@@ -76,6 +76,10 @@ class WithdrawForm(StatesGroup):
     confirm = State()  # data: asset, address, amount, token
 
 
+class WhitelistForm(StatesGroup):
+    address = State()
+
+
 def wallet_config(settings: Settings) -> WalletConfig:
     """The wallet configuration of these settings, built once (deriving the dev xpub is slow)."""
     cached = _CONFIGS.get(id(settings))
@@ -106,20 +110,21 @@ async def _wallet_screen(target: Message, me: User, session: AsyncSession, *, ed
     await _show(target, text, wallet_home(), edit=edit)
 
 
-async def _leave_withdrawal(state: FSMContext) -> None:
-    if (await state.get_state() or "").startswith("WithdrawForm"):
+async def _leave_forms(state: FSMContext) -> None:
+    """Opening the wallet ends a withdrawal or address form left half-way (not other features' forms)."""
+    if (await state.get_state() or "").startswith(("WithdrawForm", "WhitelistForm")):
         await state.clear()
 
 
 @router.message(Command("wallet"))
 async def wallet_command(message: Message, me: User, session: AsyncSession, state: FSMContext) -> None:
-    await _leave_withdrawal(state)
+    await _leave_forms(state)
     await _wallet_screen(message, me, session, edit=False)
 
 
 @router.callback_query(Menu.filter(F.item == "wallet"))
 async def wallet_menu(query: CallbackQuery, me: User, session: AsyncSession, state: FSMContext) -> None:
-    await _leave_withdrawal(state)
+    await _leave_forms(state)
     await query.answer()
     if isinstance(query.message, Message):
         await _wallet_screen(query.message, me, session, edit=True)
@@ -245,10 +250,12 @@ async def address_picked(
     query: CallbackQuery, callback_data: WalletCb, me: User, session: AsyncSession, state: FSMContext,
     settings: Settings,
 ) -> None:  # fmt: skip
-    """A saved address pressed: checked exactly like a typed one."""
+    """A saved address pressed: checked exactly like a typed one (a refusal answers the press)."""
+    if not isinstance(query.message, Message):
+        await query.answer()
+        return
+    await _take_address(query.message, callback_data.value, me, session, state, settings)
     await query.answer()
-    if isinstance(query.message, Message):
-        await _take_address(query.message, callback_data.value, me, session, state, settings)
 
 
 @router.message(WithdrawForm.address, ~F.text)
@@ -326,17 +333,13 @@ async def confirmed(
 
 @router.callback_query(WalletCb.filter(F.action == "cancel"))
 async def cancelled(query: CallbackQuery, state: FSMContext) -> None:
-    await _leave_withdrawal(state)
+    await _leave_forms(state)
     await query.answer()
     if isinstance(query.message, Message):
         await _show(query.message, _("Withdrawal cancelled. Nothing was sent."), back_to_wallet(), edit=True)
 
 
 # --- saved addresses (whitelist) ---------------------------------------------------------------
-
-
-class WhitelistForm(StatesGroup):
-    address = State()
 
 
 async def _whitelist_screen(target: Message, me: User, session: AsyncSession, config: WalletConfig,
@@ -408,7 +411,7 @@ async def history_page(
 ) -> None:
     page = min(max(callback_data.page, 0), MAX_PAGE)
     if callback_data.before == -1:
-        # Going back: count pages from the newest (one query, a little more than one page).
+        # Going back: count pages from the newest (one query for the pages up to this one).
         rows = await statement(session, me.id, limit=(page + 1) * PAGE_SIZE + 1)
         lines, more = rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE], len(rows) > (page + 1) * PAGE_SIZE
     else:
