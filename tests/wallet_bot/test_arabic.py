@@ -26,6 +26,7 @@ async def test_arabic_user_sees_arabic_only_through_deposit_and_withdrawal(marke
     ali = await market.newcomer("علي", lang="ar")
     f = market.session_factory
     node = market.runtime.tron_node.node
+    await market.runtime.wallet.scan(market.session_factory)  # the scanner watches from the head it first saw
 
     await send(ali, "/wallet")
     await ali.wait_for(market.traders, contains="محفظتك")

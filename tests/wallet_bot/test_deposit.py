@@ -49,6 +49,8 @@ async def test_deposit_qr_address_then_detected_credited_once_and_listed(market:
     assert address in again.text
 
     node = market.runtime.tron_node.node
+
+    await market.runtime.wallet.scan(market.session_factory)  # the scanner watches from the head it first saw
     txid = node.send_usdt("alice-binance", address, 250 * MICRO)
     node.mine(1)
     await market.runtime.wallet.scan(market.session_factory)
@@ -92,3 +94,25 @@ async def test_deposit_qr_address_then_detected_credited_once_and_listed(market:
             return len(await statement(s, alice.id)) == 1
 
     await eventually(one_line)
+
+
+async def test_a_deposit_below_the_minimum_is_announced_and_not_credited(market: Market) -> None:
+    tom = await market.newcomer("Tom", lang="en")
+    await send(tom, "/wallet")
+    await tom.wait_for(market.traders, contains="Your wallet")
+    await press(tom, "📥 Deposit")
+    await tom.wait_for(market.traders, contains="Which coin", edited=True)
+    await press(tom, "TRX")
+    photo = await tom.wait_for(market.traders, match=lambda m: m.photo is not None)
+    assert "Send only TRX" in photo.text and "Minimum deposit: 1 TRX" in photo.text
+    address = await deposit_address_of(market.session_factory, tom.id)
+
+    node = market.runtime.tron_node.node
+
+    await market.runtime.wallet.scan(market.session_factory)  # the scanner watches from the head it first saw
+    node.send_trx("tom-exchange", address, 500_000)  # 0.5 TRX
+    node.mine(19)
+    await market.runtime.wallet.scan(market.session_factory)
+    dust = await tom.wait_for(market.traders, contains="below the minimum deposit")
+    assert "0.5 TRX" in dust.text and "1 TRX" in dust.text
+    assert await available(market.session_factory, tom.id, Asset.TRX) == 0
