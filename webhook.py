@@ -393,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("aiogram.event", "alembic", "apscheduler.executors.default"):
+    for noisy in ("aiogram.event", "alembic", "apscheduler", "httpx"):  # the page URL stays readable
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings()
