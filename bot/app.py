@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n.lazy_proxy import LazyProxy
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import errors
 from bot.handlers import routers
-from bot.i18n import command_menu
+from bot.i18n import COMMANDS, command_menu
 from bot.middlewares import Throttle, UnitOfWork, UpdateOnce, UserLocale
 from core.config import Settings
 from core.kv import KeyValue
 
 
-def build_dispatcher(
+def new_dispatcher(
     *,
     settings: Settings,
     session_factory: async_sessionmaker[AsyncSession],
@@ -26,26 +28,39 @@ def build_dispatcher(
     kv: KeyValue,
     i18n: I18n,
     wake_notifier: asyncio.Event,
+    throttle: bool = True,
 ) -> Dispatcher:
+    """What both bots share: each update handled once (and throttled per user), in one unit of
+    work with the sender as ``me``, in the user's language, domain errors answered."""
     dp = Dispatcher(storage=storage, settings=settings, session_factory=session_factory)
     dp.update.outer_middleware(UpdateOnce(kv))
-    dp.update.outer_middleware(Throttle(kv))
+    if throttle:
+        dp.update.outer_middleware(Throttle(kv))
     dp.update.outer_middleware(UnitOfWork(session_factory, wake_notifier))
     UserLocale(i18n).setup(dp)
     errors.setup(dp)
+    return dp
+
+
+def include(dp: Dispatcher, feature_routers: list[Router]) -> Dispatcher:
     try:
-        dp.include_routers(*routers())
+        dp.include_routers(*feature_routers)
     except BaseException:
         detach_routers(dp)  # a half-built dispatcher must not keep the routers
         raise
     return dp
 
 
-async def set_commands(bot: Bot) -> None:
+def build_dispatcher(**deps: Any) -> Dispatcher:
+    """The traders' bot."""
+    return include(new_dispatcher(**deps), routers())
+
+
+async def set_commands(bot: Bot, commands: tuple[tuple[str, LazyProxy], ...] = COMMANDS) -> None:
     """The command menu in Arabic (also the default for other app languages) and in English."""
     for lang, code in (("ar", None), ("ar", "ar"), ("en", "en")):
-        commands = [BotCommand(command=name, description=text) for name, text in command_menu(lang)]
-        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
+        menu = [BotCommand(command=name, description=text) for name, text in command_menu(lang, commands)]
+        await bot.set_my_commands(menu, scope=BotCommandScopeDefault(), language_code=code)
 
 
 def detach_routers(dp: Dispatcher) -> None:
