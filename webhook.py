@@ -246,6 +246,8 @@ class Runtime:
         )
         if seeded:
             print("Demo market seeded (users, reference rates, funded offers).", flush=True)
+        elif await demo.repost_offers(self._sessions):  # the stand-in's channels start empty
+            self.wake_notifier.set()
 
     async def _start_web(self) -> None:
         app = web.Application()

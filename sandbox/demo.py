@@ -5,7 +5,8 @@
 - ``add_demo_users(tg)`` on every start: the stand-in keeps its users in memory, so the demo's
   users are re-created with the same Telegram ids each time and their chats keep working on a
   database seeded by an earlier run;
-- ``seed(...)`` once the process is up, which does nothing unless the database has no users:
+- ``seed(...)`` once the process is up, which does nothing unless the database has no users
+  (then ``repost_offers`` fills the new, empty offers channel again):
   it registers the demo users, sets the reference rates (about 1,310 IQD and 1.00 USD per USDT),
   funds the makers by real USDT deposits on the local TRON node (credited by the wallet's own
   scanner; straight through the ledger when no local node runs) and publishes their offers.
@@ -26,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import users
+from core import outbox, users
 from core.db import transaction
-from core.escrow import OfferDraft, Side, publish_offer, set_reference_rate
+from core.escrow import Offer, OfferDraft, OfferStatus, Side, current_price, publish_offer, set_reference_rate
 from core.ledger import AccountRef, Purpose, balance, transfer
 from core.money import MICRO, Asset, Fiat
 from core.users import User
@@ -181,6 +182,25 @@ async def seed(
         wake()  # the notifier posts the offers to the channel now
     log.info("demo market seeded: %d users, %d offers", len(DEMO_USERS), len(OFFERS))
     return True
+
+
+async def repost_offers(factory: async_sessionmaker[AsyncSession], limit: int = 50) -> int:
+    """The stand-in's channels live in memory: on a start with an existing database, post the
+    active offers (newest first, at most ``limit``) to the new offers channel again, through the
+    notifier as any offer change is. Returns how many."""
+    async with transaction(factory) as s:
+        rows = await s.execute(
+            select(Offer)
+            .where(Offer.status == OfferStatus.ACTIVE.value, Offer.remaining > 0)
+            .order_by(Offer.id.desc())
+            .limit(limit)
+        )
+        offers = list(rows.scalars())
+        for offer in reversed(offers):
+            payload = offer.summary()
+            payload["current_price"] = str(await current_price(s, offer))
+            outbox.emit(s, "offer.updated", payload, [outbox.OFFERS_CHANNEL])
+    return len(offers)
 
 
 async def _deposit_through_ledger(factory: async_sessionmaker[AsyncSession], makers: list[DemoUser]) -> None:

@@ -80,6 +80,9 @@ async def test_a_second_start_keeps_the_data_and_the_demo_users_chats(demo_db: s
     try:
         async with second.session_factory() as s:  # type: ignore[misc]
             assert len(await my_offers(s, market.KARIM)) == 2  # not seeded twice
+        # The new (in-memory) offers channel shows the active offers again.
+        posts = await _channel_posts(second, second.settings.offers_channel_id, len(market.OFFERS))
+        assert len(posts) == len(market.OFFERS)
         karim = second.sandbox.users[market.KARIM]
         assert (karim.first_name, karim.language_code) == ("كريم", "ar")
         await karim.send(TRADERS, "/start")
