@@ -193,3 +193,22 @@ async def test_a_reply_keyboard_button_shares_the_phone_number(demo: Runtime, br
     async with demo.session_factory() as s:
         emma = await s.get(User, market.DEMO_USERS[5].id)
     assert emma is not None and emma.kyc_level == 1
+
+
+async def test_the_chain_panel_sends_decimal_amounts_and_refuses_bad_ones(demo: Runtime, browser_page: object) -> None:
+    page = ChatPage(browser_page, f"{demo.sandbox.url}/")  # type: ignore[arg-type]
+    await page.open()
+    node = demo.tron_node.node
+    target = node.outside_address("panel-decimals")
+    await browser_page.locator("#chain-to").fill(target)  # type: ignore[attr-defined]
+    await browser_page.locator("#chain-amount").fill("1.2345678")  # type: ignore[attr-defined]
+    await browser_page.locator("#chain-send-button").click()  # type: ignore[attr-defined]
+    await expect(browser_page.locator("#chain-result")).to_contain_text("at most 6 decimals")  # type: ignore[attr-defined]
+    await page.chain_send("12.5", "TRX")
+    await page.chain_send("0.000001", "USDT")
+    await page.chain_mine(1)
+    assert node.trx_balance(target) == 12_500_000 and node.usdt_balance(target) == 1
+    await browser_page.locator("#chain-to").fill("not-an-address")  # type: ignore[attr-defined]
+    await browser_page.locator("#chain-amount").fill("1")  # type: ignore[attr-defined]
+    await browser_page.locator("#chain-send-button").click()  # type: ignore[attr-defined]
+    await expect(browser_page.locator("#chain-result")).to_have_class(re.compile("bad"))  # type: ignore[attr-defined]
