@@ -401,7 +401,7 @@ def _valid_browse(current: kb.Browse) -> bool:
 
 
 @router.callback_query(kb.Browse.filter())
-async def browse_button(query: CallbackQuery, callback_data: kb.Browse, state: FSMContext,
+async def browse_button(query: CallbackQuery, callback_data: kb.Browse, state: FSMContext, raw_state: str | None,
                         session: AsyncSession, me: User) -> None:  # fmt: skip
     if not _valid_browse(callback_data):
         await _stale(query)
@@ -409,6 +409,8 @@ async def browse_button(query: CallbackQuery, callback_data: kb.Browse, state: F
     await query.answer()
     if not isinstance(query.message, Message):
         return
+    if raw_state is not None and callback_data.amount != "?":
+        await state.clear()  # leaving a form (e.g. the amount filter) for the market
     question = _browse_question(callback_data)
     if question is not None:
         await query.message.edit_text(**question)
@@ -423,7 +425,6 @@ async def browse_button(query: CallbackQuery, callback_data: kb.Browse, state: F
             _("Type the amount you want to trade, in {fiat}:").format(fiat=callback_data.fiat),
             reply_markup=kb.cancel_only(callback_data.model_copy(update={"amount": ""})))
         return
-    await state.clear()
     await query.message.edit_text(**await _market(session, me, callback_data))
 
 
@@ -468,8 +469,9 @@ async def offer_deep_link(message: Message, command: CommandObject, session: Asy
 
 @router.callback_query(kb.OfferAct.filter(F.action == "open"))
 async def open_offer(query: CallbackQuery, callback_data: kb.OfferAct, session: AsyncSession, me: User,
-                     state: FSMContext) -> None:  # fmt: skip
-    await state.clear()
+                     state: FSMContext, raw_state: str | None) -> None:  # fmt: skip
+    if raw_state is not None:
+        await state.clear()
     view = await offer_view(session, me, callback_data.offer_id)
     await query.answer()
     if isinstance(query.message, Message):

@@ -3,9 +3,9 @@ parties (the trade card with the buttons they can use now), the offers channel (
 offer, edited when it changes, removed when it closes or runs out) and the payments channel.
 
 The party who caused an event saw its result in place (the handler edited their message), so
-most events go to the counterpart only. Events addressed to ``admins`` are rendered by the
-staff renderers registered with ``staff_renders(kind)`` (bot/notifications/staff.py), with a
-plain fallback here.
+most events go to the counterpart only. Staff recipients (``admins``) get the staff renderer
+of bot/notifications/staff.py when it has one (the notifier picks it first), else a plain line
+from here.
 """
 
 from __future__ import annotations
@@ -27,18 +27,7 @@ from bot.views import trades as views
 from bot.views.common import lang, method_name, trade_ref
 from core.escrow.models import Trade
 
-STAFF: dict[str, Renderer] = {}
 _BOT_USERNAME: list[str] = []
-
-
-def staff_renders(kind: str) -> Callable[[Renderer], Renderer]:
-    """Register how ``kind`` reads for staff (Recipient.kind == "admin")."""
-
-    def register(func: Renderer) -> Renderer:
-        STAFF[kind] = func
-        return func
-
-    return register
 
 
 async def remember_bot(bot: Bot) -> None:
@@ -56,15 +45,14 @@ def bot_username() -> str:
 
 
 def event(kind: str) -> Callable[[Renderer], Renderer]:
-    """Register a renderer for ``kind`` that runs in the recipient's language; staff recipients
-    go to the staff renderer."""
+    """Register a renderer for ``kind`` that runs in the recipient's language (staff without a
+    staff renderer get a plain line)."""
 
     def register(func: Renderer) -> Renderer:
         def render(payload: dict[str, Any], to: Recipient) -> Rendered | None:
             with use_locale(to.language):
                 if to.kind == "admin":
-                    staff = STAFF.get(kind)
-                    return staff(payload, to) if staff else _staff_default(kind, payload)
+                    return _staff_default(kind, payload)
                 return func(payload, to)
 
         renders(kind)(render)

@@ -78,7 +78,21 @@ async def take_offer(market: Market, buyer: SimUser, offer_id: int, amount: str)
     await step(buyer, "🤝 Trade", "How much do you want to buy?")
     await say(buyer, amount, "Check before you confirm")
     opened = await step(buyer, "Confirm and open the trade", "Trade opened")
-    return int(opened.text.split("Trade #")[1].split(" ")[0])
+    trade_id = int(opened.text.split("Trade #")[1].split(" ")[0])
+    await committed(market, trade_id)
+    return trade_id
+
+
+async def committed(market: Market, trade_id: int) -> None:
+    """The reply comes just before the update's transaction commits: wait for the trade row."""
+    from core.escrow.models import Trade
+
+    for _ in range(200):
+        async with market.session_factory() as s:
+            if await s.get(Trade, trade_id) is not None:
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"trade {trade_id} was never committed")
 
 
 async def forge(market: Market, user: SimUser, data: str) -> str | None:
