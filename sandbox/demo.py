@@ -56,15 +56,15 @@ class DemoUser:
 
 
 DEMO_ADMIN_ID = 5_000_000_001
-DEMO_USERS = (
-    DemoUser(DEMO_ADMIN_ID, "Huda (admin)", "huda_admin", "ar"),
+DEMO_USERS = (  # the page opens as the first one
+    DemoUser(5_000_000_021, "علي", "ali_buyer", "ar"),
+    DemoUser(5_000_000_022, "Emma", "emma_buyer", "en"),
     DemoUser(5_000_000_011, "كريم", "karim_iq", "ar", kyc_level=1, deposit_usdt=2_000),
     DemoUser(5_000_000_012, "نور", "noor_bgd", "ar", kyc_level=1, deposit_usdt=1_500),
     DemoUser(5_000_000_013, "Sam", "sam_trades", "en", kyc_level=1, deposit_usdt=1_000),
-    DemoUser(5_000_000_021, "علي", "ali_buyer", "ar"),
-    DemoUser(5_000_000_022, "Emma", "emma_buyer", "en"),
+    DemoUser(DEMO_ADMIN_ID, "Huda (admin)", "huda_admin", "ar"),
 )
-KARIM, NOOR, SAM = DEMO_USERS[1].id, DEMO_USERS[2].id, DEMO_USERS[3].id
+ALI, EMMA, KARIM, NOOR, SAM = (d.id for d in DEMO_USERS[:5])
 
 
 def _draft(side: Side, fiat: Fiat, amount: int, low: str, high: str, methods: tuple[str, ...], *,

@@ -172,8 +172,8 @@ async def test_an_arabic_trade_between_demo_users(demo: Runtime, browser_page: o
     await page.sees(arabic("🎉 The seller released"))
     async with demo.session_factory() as s:
         [trade] = (await s.execute(select(Trade).where(Trade.offer_id == offer.id))).scalars().all()
-        ali_usdt = await balance(s, AccountRef.user(market.DEMO_USERS[4].id), Asset.USDT)
-    assert (trade.status, trade.buyer_id, trade.fiat_amount) == ("completed", market.DEMO_USERS[4].id, Decimal(131500))
+        ali_usdt = await balance(s, AccountRef.user(market.ALI), Asset.USDT)
+    assert (trade.status, trade.buyer_id, trade.fiat_amount) == ("completed", market.ALI, Decimal(131500))
     assert ali_usdt == trade.crypto_amount - trade.buyer_fee > 0
 
 
@@ -191,7 +191,7 @@ async def test_a_reply_keyboard_button_shares_the_phone_number(demo: Runtime, br
     await expect(share).to_have_count(0)  # the bot removed the keyboard
     assert demo.session_factory is not None
     async with demo.session_factory() as s:
-        emma = await s.get(User, market.DEMO_USERS[5].id)
+        emma = await s.get(User, market.EMMA)
     assert emma is not None and emma.kyc_level == 1
 
 

@@ -136,6 +136,12 @@ async function refresh() {
   const atBottom = shown !== lastShown || box.scrollHeight - box.scrollTop - box.clientHeight < 40;
   lastShown = shown;
   box.replaceChildren(...data.messages.map((m) => renderMessage(m, view.bot)));
+  if (!data.messages.length && view.chat === null) {
+    const hint = document.createElement("p");
+    hint.className = "hint";
+    hint.textContent = "No messages yet. Send /start to begin.";
+    box.append(hint);
+  }
   if (atBottom) box.scrollTop = box.scrollHeight;
   const keyboard = $("#keyboard");
   keyboard.replaceChildren(...(data.keyboard || []).map((row) => {
