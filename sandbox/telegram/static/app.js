@@ -139,6 +139,7 @@ async function refresh() {
   if (!data.messages.length && view.chat === null) {
     const hint = document.createElement("p");
     hint.className = "hint";
+    hint.dir = "auto";
     hint.textContent = "No messages yet. Send /start to begin.";
     box.append(hint);
   }
