@@ -192,6 +192,9 @@ def file_reused(payload: dict[str, Any], to: Recipient) -> Rendered | None:
 
 @event("dispute.opened")
 def dispute_opened(payload: dict[str, Any], to: Recipient) -> Rendered | None:
+    if to.kind == "channel":  # the payments channel, should core announce disputes there: no personal data
+        return Rendered(text=_("⚖️ A dispute was opened on a trade of {crypto}.").format(
+            crypto=fmt.crypto(int(payload["crypto_amount"]), payload["asset"], lang())))
     if payload.get("escalated"):
         headline = _("⚖️ The coins were not released in time, so a moderator will now decide this trade.")
     elif to.chat_id == payload.get("opened_by"):
