@@ -402,7 +402,7 @@ def _valid_browse(current: kb.Browse) -> bool:
 
 @router.callback_query(kb.Browse.filter())
 async def browse_button(query: CallbackQuery, callback_data: kb.Browse, state: FSMContext, raw_state: str | None,
-                        session: AsyncSession, me: User) -> None:  # fmt: skip
+                        session: AsyncSession, me: User) -> Any:  # fmt: skip
     if not _valid_browse(callback_data):
         await _stale(query)
         return
@@ -413,8 +413,7 @@ async def browse_button(query: CallbackQuery, callback_data: kb.Browse, state: F
         await state.clear()  # leaving a form (e.g. the amount filter) for the market
     question = _browse_question(callback_data)
     if question is not None:
-        await query.message.edit_text(**question)
-        return
+        return query.message.edit_text(**question)  # sent as the webhook's reply (see trades._edit)
     if callback_data.method == "?":
         await query.message.edit_text(_("Which payment method?"), reply_markup=kb.browse_methods(callback_data))
         return
@@ -425,7 +424,7 @@ async def browse_button(query: CallbackQuery, callback_data: kb.Browse, state: F
             _("Type the amount you want to trade, in {fiat}:").format(fiat=callback_data.fiat),
             reply_markup=kb.cancel_only(callback_data.model_copy(update={"amount": ""})))
         return
-    await query.message.edit_text(**await _market(session, me, callback_data))
+    return query.message.edit_text(**await _market(session, me, callback_data))
 
 
 @router.message(OfferForms.browse_amount, F.text)
@@ -469,13 +468,12 @@ async def offer_deep_link(message: Message, command: CommandObject, session: Asy
 
 @router.callback_query(kb.OfferAct.filter(F.action == "open"))
 async def open_offer(query: CallbackQuery, callback_data: kb.OfferAct, session: AsyncSession, me: User,
-                     state: FSMContext, raw_state: str | None) -> None:  # fmt: skip
+                     state: FSMContext, raw_state: str | None) -> Any:  # fmt: skip
     if raw_state is not None:
         await state.clear()
     view = await offer_view(session, me, callback_data.offer_id)
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(**view)
+    return query.message.edit_text(**view) if isinstance(query.message, Message) else None
 
 
 @router.message(Command("myoffers"))

@@ -19,6 +19,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.methods import TelegramMethod
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy import select
@@ -59,12 +60,17 @@ class DisputeForm(StatesGroup):
     reason = State()  # data: trade_id
 
 
-async def _edit(query: CallbackQuery, view: dict[str, Any]) -> None:
-    if isinstance(query.message, Message):
-        if query.message.photo:
-            await query.message.answer(**view)
-        else:
-            await query.message.edit_text(**view)
+def _edit(query: CallbackQuery, view: dict[str, Any]) -> TelegramMethod[Any] | None:
+    """The card in place of the pressed message (a new message under a receipt photo).
+
+    Returned, not awaited: the handler returns it and aiogram sends it as the webhook's reply
+    (with polling, right after the handler), after the update's transaction committed. That
+    saves a round trip to Telegram on every button."""
+    if not isinstance(query.message, Message):
+        return None
+    if query.message.photo:
+        return query.message.answer(**view)
+    return query.message.edit_text(**view)
 
 
 # --- taking an offer -------------------------------------------------------------------------------
@@ -128,13 +134,13 @@ def _quote_amount(data: kb.TakeAct, fiat: Fiat) -> dict[str, Any]:
 
 @router.callback_query(kb.TakeAct.filter(F.action == "confirm"))
 async def take_confirm(query: CallbackQuery, callback_data: kb.TakeAct, state: FSMContext,
-                       session: AsyncSession, me: User) -> None:  # fmt: skip
+                       session: AsyncSession, me: User) -> Any:  # fmt: skip
     offer = await escrow.get_offer(session, callback_data.offer_id)
     amount = _quote_amount(callback_data, offer.fiat_enum)
     trade = await escrow.take(session, offer_id=offer.id, taker_id=me.id, **amount)
     await state.clear()
     await query.answer(_("Trade opened"))
-    await _edit(query, views.trade_card(trade, me.id, headline=_("✅ Trade opened. The coins are locked in escrow.")))
+    return _edit(query, views.trade_card(trade, me.id, headline=_("✅ Trade opened. The coins are locked in escrow.")))
 
 
 # --- one trade --------------------------------------------------------------------------------------
@@ -153,25 +159,25 @@ async def _rated(session: AsyncSession, trade: Trade, me: User) -> bool:
 
 @router.callback_query(kb.TradeAct.filter(F.action == "view"))
 async def view_trade(query: CallbackQuery, callback_data: kb.TradeAct, state: FSMContext,
-                     session: AsyncSession, me: User) -> None:  # fmt: skip
+                     session: AsyncSession, me: User) -> Any:  # fmt: skip
     trade = await _party_trade(session, callback_data.trade_id, me)
     if await state.get_state() in (PaidForm.receipt.state, DisputeForm.reason.state):
         await state.clear()
     await state.update_data(chat_trade_id=trade.id)  # where the user's chat messages go (see chat.py)
     await query.answer()
-    await _edit(query, views.trade_card(trade, me.id, rated=await _rated(session, trade, me)))
+    return _edit(query, views.trade_card(trade, me.id, rated=await _rated(session, trade, me)))
 
 
 @router.callback_query(kb.TradeAct.filter(F.action == "paid"))
 async def paid_ask_receipt(query: CallbackQuery, callback_data: kb.TradeAct, state: FSMContext,
-                           session: AsyncSession, me: User) -> None:  # fmt: skip
+                           session: AsyncSession, me: User) -> Any:  # fmt: skip
     trade = await escrow.get_trade(session, callback_data.trade_id)
     require_role(trade, me.id, "buyer")
     require_state(trade, escrow.TradeStatus.AWAITING_PAYMENT)
     await state.set_state(PaidForm.receipt)
     await state.set_data({"trade_id": trade.id})
     await query.answer()
-    await _edit(query, views.receipt_request(trade))
+    return _edit(query, views.receipt_request(trade))
 
 
 @router.message(PaidForm.receipt, F.photo)
@@ -191,19 +197,19 @@ async def paid_receipt_other(message: Message) -> None:
 
 @router.callback_query(kb.TradeAct.filter(F.action == "paid_skip"))
 async def paid_skip(query: CallbackQuery, callback_data: kb.TradeAct, state: FSMContext,
-                    session: AsyncSession, me: User) -> None:  # fmt: skip
+                    session: AsyncSession, me: User) -> Any:  # fmt: skip
     trade = await escrow.get_trade(session, callback_data.trade_id)
     require_role(trade, me.id, "buyer")
     require_state(trade, escrow.TradeStatus.AWAITING_PAYMENT)
     await state.set_state(PaidForm.receipt)
     await state.set_data({"trade_id": trade.id})
     await query.answer()
-    await _edit(query, views.paid_question(trade, with_receipt=False))
+    return _edit(query, views.paid_question(trade, with_receipt=False))
 
 
 @router.callback_query(kb.TradeAct.filter(F.action == "paid_yes"))
 async def paid_confirmed(query: CallbackQuery, callback_data: kb.TradeAct, state: FSMContext,
-                         session: AsyncSession, me: User) -> None:  # fmt: skip
+                         session: AsyncSession, me: User) -> Any:  # fmt: skip
     data = await state.get_data()
     receipt = None
     if data.get("trade_id") == callback_data.trade_id and data.get("file_id"):
@@ -212,45 +218,45 @@ async def paid_confirmed(query: CallbackQuery, callback_data: kb.TradeAct, state
     await state.clear()
     await state.update_data(chat_trade_id=trade.id)
     await query.answer(_("The seller has been told."))
-    await _edit(query, views.trade_card(trade, me.id, headline=_("✅ Marked as paid.")))
+    return _edit(query, views.trade_card(trade, me.id, headline=_("✅ Marked as paid.")))
 
 
 @router.callback_query(kb.TradeAct.filter(F.action == "cancel"))
-async def cancel_ask(query: CallbackQuery, callback_data: kb.TradeAct, session: AsyncSession, me: User) -> None:
+async def cancel_ask(query: CallbackQuery, callback_data: kb.TradeAct, session: AsyncSession, me: User) -> Any:
     trade = await escrow.get_trade(session, callback_data.trade_id)
     require_role(trade, me.id, "buyer")
     require_state(trade, escrow.TradeStatus.AWAITING_PAYMENT)
     await query.answer()
-    await _edit(query, views.cancel_question(trade))
+    return _edit(query, views.cancel_question(trade))
 
 
 @router.callback_query(kb.TradeAct.filter(F.action == "cancel_yes"))
-async def cancel_confirmed(query: CallbackQuery, callback_data: kb.TradeAct, session: AsyncSession, me: User) -> None:
+async def cancel_confirmed(query: CallbackQuery, callback_data: kb.TradeAct, session: AsyncSession, me: User) -> Any:
     trade = await escrow.cancel(session, trade_id=callback_data.trade_id, actor_id=me.id)
     await query.answer(_("Trade cancelled"))
-    await _edit(query, views.trade_card(trade, me.id, headline=_("❌ You cancelled the trade.")))
+    return _edit(query, views.trade_card(trade, me.id, headline=_("❌ You cancelled the trade.")))
 
 
 @router.callback_query(kb.TradeAct.filter(F.action == "release"))
-async def release_ask(query: CallbackQuery, callback_data: kb.TradeAct, session: AsyncSession, me: User) -> None:
+async def release_ask(query: CallbackQuery, callback_data: kb.TradeAct, session: AsyncSession, me: User) -> Any:
     trade = await escrow.get_trade(session, callback_data.trade_id)
     require_role(trade, me.id, "seller")
     require_state(trade, escrow.TradeStatus.AWAITING_PAYMENT, escrow.TradeStatus.PAID)
     await query.answer()
-    await _edit(query, views.release_question(trade))
+    return _edit(query, views.release_question(trade))
 
 
 @router.callback_query(kb.TradeAct.filter(F.action == "release_yes"))
-async def release_confirmed(query: CallbackQuery, callback_data: kb.TradeAct, session: AsyncSession, me: User) -> None:
+async def release_confirmed(query: CallbackQuery, callback_data: kb.TradeAct, session: AsyncSession, me: User) -> Any:
     trade = await escrow.release(session, trade_id=callback_data.trade_id, actor_id=me.id)
     await query.answer(_("Released"))
-    await _edit(query, views.trade_card(trade, me.id, headline=_("🔓 You released {crypto} to the buyer.").format(
+    return _edit(query, views.trade_card(trade, me.id, headline=_("🔓 You released {crypto} to the buyer.").format(
         crypto=fmt.crypto(trade.crypto_amount, trade.asset, lang())), rated=True))
 
 
 @router.callback_query(kb.TradeAct.filter(F.action == "dispute"))
 async def dispute_ask(query: CallbackQuery, callback_data: kb.TradeAct, state: FSMContext,
-                      session: AsyncSession, me: User) -> None:  # fmt: skip
+                      session: AsyncSession, me: User) -> Any:  # fmt: skip
     trade = await escrow.get_trade(session, callback_data.trade_id)
     require_role(trade, me.id, "party")
     require_state(trade, escrow.TradeStatus.PAID)
@@ -262,7 +268,7 @@ async def dispute_ask(query: CallbackQuery, callback_data: kb.TradeAct, state: F
     await state.set_state(DisputeForm.reason)
     await state.set_data({"trade_id": trade.id})
     await query.answer()
-    await _edit(query, {"text": _("Describe the problem in one message: what was paid, when, and what went wrong. "
+    return _edit(query, {"text": _("Describe the problem in one message: what was paid, when, and what went wrong. "
                                   "A moderator will read it with the trade's chat."),
                         "reply_markup": kb.confirm(trade.id, _("⬅️ Back to the trade"), "view")})
 
