@@ -29,7 +29,7 @@ from tests.conftest import Databases, new_id
 @pytest.fixture(scope="session")
 async def accounts_engine(databases: Databases) -> AsyncIterator[AsyncEngine]:
     url = await databases.create("koxx_accounts")
-    engine = make_engine(url, pool_size=30, max_overflow=10)
+    engine = make_engine(url, pool_size=4, max_overflow=36)  # few idle between tests: the server is shared
     await migrate.upgrade(engine)
     async with transaction(make_session_factory(engine)) as s:
         await market.set_reference_rate(
