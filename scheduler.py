@@ -52,6 +52,7 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
             id=item.name,
             max_instances=1,
             coalesce=True,
+            misfire_grace_time=max(30, int(item.every_seconds)),  # a busy loop delays a job, never skips it
         )
     return scheduler
 

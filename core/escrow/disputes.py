@@ -64,7 +64,7 @@ async def start_dispute(
     trade.disputed_at = now
     await session.flush()
     record_event(session, trade, "disputed", opened_by, now, reason=reason, dispute_id=dispute.id)
-    notify_parties(session, "dispute.opened", trade, [outbox.ADMINS], dispute_id=dispute.id,
+    notify_parties(session, "dispute.opened", trade, [outbox.ADMINS, outbox.PAYMENTS_CHANNEL], dispute_id=dispute.id,
                    opened_by=opened_by, reason=reason, escalated=opened_by is None)
     return dispute
 

@@ -180,7 +180,7 @@ async def test_expiry_reminder_and_escalation_jobs(world: World) -> None:
     assert (await world.trade(stuck.id)).status == TradeStatus.DISPUTED
     assert await world.escrow(stuck) == stuck.escrow_amount and await world.available(buyer) == 0
     told = await world.outbox("dispute.opened", trade_id=stuck.id)
-    assert {m.recipient for m in told} == {"admins", f"user:{seller}", f"user:{buyer}"}
+    assert {m.recipient for m in told} == {"admins", "channel:payments", f"user:{seller}", f"user:{buyer}"}
     assert told[0].payload["escalated"] is True
     async with world.tx() as s:
         assert stuck.id not in [d.trade_id for d in await escrow.escalate_due(s)]

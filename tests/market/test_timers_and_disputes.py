@@ -55,3 +55,6 @@ async def test_dispute_from_the_trade_card_and_statements(market: Market) -> Non
         assert dispute is not None and "ZainCash at 10:05" in dispute.reason
         said = [(x.author_id, x.text) for x in await statements(s, dispute.id)]
     assert (seller.id, "I have not received anything yet.") in said
+    # The payments channel hears of it, without names or the reason.
+    post = await market.tg.wait_for_post(market.payments_channel, contains="⚖️")  # in the channel language
+    assert "Samir" not in post.text and "Bilal" not in post.text and "ZainCash" not in post.text
