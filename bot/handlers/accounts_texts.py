@@ -100,6 +100,10 @@ def limits_view(level: int, usage: Usage) -> str:
 register_error_texts(
     {
         "limit_exceeded": limit_exceeded,
+        "counterparty_limit": lambda p: _(
+            "The other side cannot trade this much today (they can still trade {left}). "
+            "Please choose a smaller amount or another offer."
+        ).format(left=_amount(int(p["left"]), p.get("asset"))),
         "contact_not_yours": lambda p: _(
             "That is not your own contact. Please press the «Share my phone number» button below "
             "to share the phone number of this Telegram account."

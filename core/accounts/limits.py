@@ -113,12 +113,28 @@ async def check_trade(
 
 
 async def check_trade_parties(
-    session: AsyncSession, *, buyer_id: int, seller_id: int, asset: Asset, amount: int, now: datetime | None = None
+    session: AsyncSession,
+    *,
+    buyer_id: int,
+    seller_id: int,
+    asset: Asset,
+    amount: int,
+    actor_id: int | None = None,
+    now: datetime | None = None,
 ) -> None:
     """check_trade for both parties of a new trade, in id order (so two trades between the same
-    people, in opposite directions, cannot wait for each other's locks)."""
+    people, in opposite directions, cannot wait for each other's locks). When the other party's
+    limit is the one in the way, the actor is told "counterparty_limit" (how much the other side
+    can still trade), not their own limit."""
     for user_id in sorted({buyer_id, seller_id}):
-        await check_trade(session, user_id, asset=asset, amount=amount, now=now)
+        try:
+            await check_trade(session, user_id, asset=asset, amount=amount, now=now)
+        except DomainError as refused:
+            if actor_id is None or user_id == actor_id or refused.code != "limit_exceeded":
+                raise
+            raise DomainError(
+                "counterparty_limit", asset=refused.params["asset"], left=refused.params["left"]
+            ) from None
 
 
 # --- offers ----------------------------------------------------------------------------------

@@ -399,7 +399,7 @@ async def take(
     n = q.numbers
     # The KYC levels' per-trade and daily volumes, for both parties (under their locks).
     await limits.check_trade_parties(session, buyer_id=q.buyer_id, seller_id=q.seller_id, asset=q.asset,
-                                     amount=n.crypto_amount, now=now)
+                                     amount=n.crypto_amount, actor_id=taker_id, now=now)
     sell = offer.side == Side.SELL
     trade = Trade(
         offer_id=offer.id,
