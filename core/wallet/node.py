@@ -94,7 +94,7 @@ class Node:
                 if exc.response.status_code not in RETRY_STATUSES or attempt == self.retries:
                     raise
                 retry_after = exc.response.headers.get("Retry-After", "")
-                wait = float(retry_after) if retry_after.isdigit() else delay
+                wait = int(retry_after) if retry_after.isdigit() else delay
                 log.warning(
                     "TRON node answered %s on %s; retrying in %.1fs", exc.response.status_code, endpoint, wait
                 )
