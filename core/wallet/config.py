@@ -15,13 +15,6 @@ from core.config import ConfigError, Settings
 from core.money import MICRO, Asset
 from core.wallet.hd import DEV_MNEMONIC, dev_hot_key, xpub_from_mnemonic
 
-# Daily withdrawal limits (rolling 24 h) by KYC level.
-DAILY_LIMITS: dict[int, dict[Asset, int]] = {
-    0: {Asset.USDT: 1_000 * MICRO, Asset.TRX: 20_000 * MICRO},
-    1: {Asset.USDT: 10_000 * MICRO, Asset.TRX: 200_000 * MICRO},
-    2: {Asset.USDT: 100_000 * MICRO, Asset.TRX: 2_000_000 * MICRO},
-}
-
 
 def _per_asset(usdt: int, trx: int) -> dict[Asset, int]:
     return {Asset.USDT: usdt, Asset.TRX: trx}
@@ -43,7 +36,6 @@ class WalletConfig:
     two_approvals_over: dict[Asset, int] = field(
         default_factory=lambda: _per_asset(10_000 * MICRO, 200_000 * MICRO)
     )
-    daily_limits: dict[int, dict[Asset, int]] = field(default_factory=lambda: DAILY_LIMITS)
     whitelist_cooling: timedelta = timedelta(hours=24)
     usdt_fee_limit_sun: int = 50 * MICRO  # explicit fee_limit for USDT transfers (50 TRX)
     # Sweeping and the hot/cold report.
