@@ -128,7 +128,8 @@ async def _ask(step: str, data: dict[str, Any], session: AsyncSession, me: User)
         return {"text": _("Type the payment method (up to 100 characters), for example \"Rafidain Bank\"."),
                 "reply_markup": nav}
     if step == "window":
-        return {"text": _("How long does the buyer have to pay?"), "reply_markup": kb.window_picker(step)}
+        windows = (await escrow.rules(session)).payment_windows
+        return {"text": _("How long does the buyer have to pay?"), "reply_markup": kb.window_picker(step, windows)}
     if step == "terms":
         return {"text": _("Type your terms for the other side (up to {n} characters), or skip.").format(
             n=fmt.number(TERMS_MAX, lg)), "reply_markup": kb.choices(step, [(_("Skip ➡️"), "_skip")])}
@@ -193,7 +194,8 @@ async def wizard_button(query: CallbackQuery, callback_data: kb.Wizard, state: F
         await _go(_previous(step, data), state, session, me, query=query)
         return
     choices = {"side": ("sell", "buy"), "asset": ("USDT", "TRX"), "fiat": ("IQD", "USD"),
-               "ptype": ("fixed", "floating"), "window": tuple(str(w) for w in escrow.PAYMENT_WINDOWS)}  # fmt: skip
+               "ptype": ("fixed", "floating"),
+               "window": tuple(str(w) for w in (await escrow.rules(session)).payment_windows)}  # fmt: skip
     if step in choices:
         if value not in choices[step]:
             await _stale(query)
@@ -581,7 +583,8 @@ register_error_texts(
         "payment_method_unknown": lambda p: _("That payment method is not offered here."),
         "payment_method_required": lambda p: _("Choose at least one payment method."),
         "payment_note_too_long": lambda p: _("Please keep the payment method under 100 characters."),
-        "payment_window_invalid": lambda p: _("Choose a payment window of 15, 30, 45 or 60 minutes."),
+        "payment_window_invalid": lambda p: _("Choose one of these payment windows: {allowed} minutes.").format(
+            allowed=", ".join(fmt.number(n, lang()) for n in p.get("allowed", []))),
         "terms_too_long": lambda p: _("Terms can have at most {max} characters; yours have {n}. "
                                       "Please shorten them.").format(max=fmt.number(int(p["max"]), lang()),
                                                                      n=fmt.number(int(p["length"]), lang())),

@@ -12,7 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.keyboards.menu import Menu
 from bot.views.common import method_name
-from core.escrow import PAYMENT_METHODS, PAYMENT_WINDOWS
+from core.escrow import PAYMENT_METHODS
 
 
 class Wizard(CallbackData, prefix="nw"):
@@ -75,8 +75,8 @@ def method_picker(step: str, chosen: list[str], note: str | None) -> InlineKeybo
     return choices(step, options, extra=extra)
 
 
-def window_picker(step: str) -> InlineKeyboardMarkup:
-    return choices(step, [(_("{n} min").format(n=n), str(n)) for n in PAYMENT_WINDOWS], per_row=4)
+def window_picker(step: str, windows: tuple[int, ...]) -> InlineKeyboardMarkup:
+    return choices(step, [(_("{n} min").format(n=n), str(n)) for n in windows], per_row=4)
 
 
 def summary_keyboard() -> InlineKeyboardMarkup:

@@ -33,6 +33,7 @@ class Rules:
     max_open_trades: int = 5  # per taker, trades not yet finished
     cancel_limit: int = 3  # cancellations (or expiries) by one buyer within 24 h ...
     cancel_cooldown_hours: int = 24  # ... then no taking as a buyer for this long after the last one
+    payment_windows: tuple[int, ...] = (15, 30, 45, 60)  # minutes a maker may give the buyer to pay
 
     @property
     def dispute_after(self) -> timedelta:
@@ -66,7 +67,24 @@ def default_rules() -> Rules:
     )
 
 
-def _parse(name: str, value: str) -> Decimal | int:
+WINDOW_RANGE = (5, 24 * 60)  # a payment window of 5 minutes to a day (the database agrees)
+
+
+def _parse_windows(value: str) -> tuple[int, ...]:
+    """'15,30,60' -> (15, 30, 60): one to six whole minutes within WINDOW_RANGE."""
+    try:
+        windows = tuple(sorted({int(part) for part in value.replace(" ", "").split(",") if part}))
+    except ValueError:
+        raise DomainError("setting_invalid", name="payment_windows", value=value) from None
+    low, high = WINDOW_RANGE
+    if not 1 <= len(windows) <= 6 or any(not low <= w <= high for w in windows):
+        raise DomainError("setting_invalid", name="payment_windows", value=value)
+    return windows
+
+
+def _parse(name: str, value: str) -> Decimal | int | tuple[int, ...]:
+    if name == "payment_windows":
+        return _parse_windows(value)
     try:
         parsed: Decimal | int = Decimal(value) if name in DECIMAL_RULES else int(value)
     except (InvalidOperation, ValueError):

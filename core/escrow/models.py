@@ -130,7 +130,7 @@ class Offer(Base):
         ),
         CheckConstraint("remaining >= 0 AND remaining <= amount AND fee_reserve >= 0", name="amounts"),
         CheckConstraint("min_fiat > 0 AND max_fiat >= min_fiat", name="limits"),
-        CheckConstraint("payment_window IN (15, 30, 45, 60)", name="window"),
+        CheckConstraint("payment_window BETWEEN 5 AND 1440", name="window"),
         Index("ix_offers_browse", "side", "asset", "fiat", "status"),
         Index("ix_offers_maker_id", "maker_id"),
     )

@@ -33,7 +33,7 @@ from core.money import Asset, Fiat, fee_for
 from core.users import User
 
 PAYMENT_METHODS = ("zaincash", "fastpay", "qicard", "superqi", "asiahawala", "bank", "cash")
-PAYMENT_WINDOWS = (15, 30, 45, 60)
+PAYMENT_WINDOWS = market.Rules().payment_windows  # the default choices (admins may change them)
 TERMS_MAX = 500
 NOTE_MAX = 100
 T = TypeVar("T")
@@ -139,8 +139,8 @@ async def validate_draft(
         raise DomainError("payment_method_required")
     if draft.payment_note is not None and len(draft.payment_note) > NOTE_MAX:
         raise DomainError("payment_note_too_long", max=NOTE_MAX, length=len(draft.payment_note))
-    if draft.payment_window not in PAYMENT_WINDOWS:
-        raise DomainError("payment_window_invalid", value=draft.payment_window, allowed=list(PAYMENT_WINDOWS))
+    if draft.payment_window not in rules.payment_windows:
+        raise DomainError("payment_window_invalid", value=draft.payment_window, allowed=list(rules.payment_windows))
     if draft.terms is not None and len(draft.terms) > TERMS_MAX:
         raise DomainError("terms_too_long", max=TERMS_MAX, length=len(draft.terms))
     if draft.min_trades < 0 or draft.min_account_age_days < 0:

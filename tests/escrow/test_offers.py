@@ -225,3 +225,23 @@ async def test_settings_refuse_nonsense(world: World) -> None:
             with pytest.raises(DomainError, match="setting_invalid"):
                 await escrow.set_rule(s, name=name, value=value, actor_id=None)
         assert await escrow.rules(s) == escrow.market.default_rules()
+
+
+async def test_admins_choose_the_payment_windows(world: World) -> None:
+    from core.escrow.models import MarketSetting
+
+    async with world.tx() as s:
+        for bad in ("0,30", "30,5000", "abc", "", "1,2,3,4,5,6,7"):
+            with pytest.raises(DomainError, match="setting_invalid"):
+                await escrow.set_rule(s, name="payment_windows", value=bad, actor_id=None)
+        rules = await escrow.set_rule(s, name="payment_windows", value="10, 20,120", actor_id=None)
+    assert rules.payment_windows == (10, 20, 120)
+    try:
+        maker = await world.user()
+        refused = await _refused(world, "payment_window_invalid", maker=maker, payment_window=30)
+        assert refused.params["allowed"] == [10, 20, 120]
+        offer = await world.sell_offer(maker, fund=False, payment_window=120)  # the database agrees too
+        assert offer.payment_window == 120
+    finally:
+        async with world.tx() as s:
+            await s.execute(delete(MarketSetting).where(MarketSetting.key == "payment_windows"))
