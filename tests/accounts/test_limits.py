@@ -114,7 +114,12 @@ async def test_seller_limit_counts_too(bench: Bench) -> None:
     await take_checked(bench, offer.id, buyer, seller, 200)
     with pytest.raises(DomainError) as refused:
         await take_checked(bench, offer.id, buyer, seller, 200)
-    assert refused.value.params["kind"] == "daily_trade" and refused.value.params["used"] == 400 * MICRO
+    # The buyer (who acts) is told it is the other side's limit, and how much they can still trade.
+    assert refused.value.code == "counterparty_limit" and refused.value.params["left"] == 100 * MICRO
+    async with bench.tx() as s:
+        with pytest.raises(DomainError) as own:  # the seller's own check names the limit itself
+            await limits.check_trade(s, seller, asset=Asset.USDT, amount=200 * MICRO)
+    assert own.value.params["kind"] == "daily_trade" and own.value.params["used"] == 400 * MICRO
 
 
 async def test_concurrent_trades_cannot_share_the_daily_allowance(bench: Bench) -> None:
