@@ -4,7 +4,6 @@ own committed transaction: users, deposits, balances, offers, trades, outbox row
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -19,11 +18,12 @@ from core.accounts import config
 from core.db import make_engine, make_session_factory, transaction
 from core.escrow import market, offers
 from core.escrow.models import Offer, Side, Trade
-from core.ledger import AccountRef, Purpose, audit, balance, transfer
+from core.ledger import AccountRef, Purpose, audit
 from core.money import MICRO, Asset, Fiat
 from core.outbox import OutboxMessage
 from core.users import User
 from tests.conftest import Databases, new_id
+from tests.money import balance_of, deposit
 
 
 @pytest.fixture(scope="session")
@@ -102,21 +102,10 @@ class Bench:
             return found
 
     async def fund(self, user_id: int, amount: int, asset: Asset = Asset.USDT) -> None:
-        async with self.tx() as s:
-            await transfer(
-                s,
-                kind="deposit",
-                key=f"test:{uuid.uuid4().hex}",
-                src=AccountRef.platform(Purpose.DEPOSITS),
-                dst=AccountRef.user(user_id),
-                asset=asset,
-                amount=amount,
-                ref="test",
-            )
+        await deposit(self.factory, user_id, amount, asset)
 
     async def bal(self, account: AccountRef, asset: Asset = Asset.USDT) -> int:
-        async with self.factory() as s:
-            return await balance(s, account, asset)
+        return await balance_of(self.factory, account, asset)
 
     async def available(self, user_id: int, asset: Asset = Asset.USDT) -> int:
         return await self.bal(AccountRef.user(user_id), asset)

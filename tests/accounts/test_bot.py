@@ -18,10 +18,11 @@ from sqlalchemy import select
 from core.accounts import kyc
 from core.accounts.models import KycRequest
 from core.db import transaction
-from core.ledger import AccountRef, Purpose, balance, statement, transfer
-from core.money import MICRO, Asset
+from core.ledger import AccountRef, statement
+from core.money import MICRO
 from core.users import User
 from tests.e2e.harness import Market, running_market
+from tests.money import balance_of, deposit
 
 T = TypeVar("T")
 DOC, SELFIE = b"\xff\xd8\xff\xe0 national id card", b"\xff\xd8\xff\xe0 selfie with card"
@@ -52,14 +53,11 @@ async def eventually(read: Callable[[], Awaitable[T]], expected: T) -> T:
 
 
 async def fund(market: Market, user_id: int, amount: int) -> None:
-    async with transaction(market.session_factory) as s:
-        await transfer(s, kind="deposit", key=f"test:{uuid.uuid4().hex}", src=AccountRef.platform(Purpose.DEPOSITS),
-                       dst=AccountRef.user(user_id), asset=Asset.USDT, amount=amount, ref="test")
+    await deposit(market.session_factory, user_id, amount)
 
 
 async def available(market: Market, user_id: int) -> int:
-    async with market.session_factory() as s:
-        return await balance(s, AccountRef.user(user_id), Asset.USDT)
+    return await balance_of(market.session_factory, AccountRef.user(user_id))
 
 
 async def level(market: Market, user_id: int) -> int:

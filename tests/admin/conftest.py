@@ -4,7 +4,6 @@ trades and withdrawals through core calls."""
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,7 @@ from core.db import transaction
 from core.escrow import market as escrow_market
 from core.escrow import offers, trades
 from core.escrow.models import Side, Trade
-from core.ledger import AccountRef, Purpose, balance, transfer
+from core.ledger import AccountRef
 from core.money import MICRO, Asset, Fiat
 from core.outbox import OutboxMessage
 from core.users import User
@@ -31,6 +30,7 @@ from core.wallet.models import Withdrawal
 from sandbox.telegram import SimUser
 from tests.conftest import Databases, new_id
 from tests.e2e.harness import Market, running_market
+from tests.money import balance_of, deposit
 
 
 @dataclass
@@ -57,13 +57,10 @@ class Staffed:
         return sim
 
     async def fund(self, user_id: int, amount: int, asset: Asset = Asset.USDT) -> None:
-        async with self.tx() as s:
-            await transfer(s, kind="deposit", key=f"test:{uuid.uuid4().hex}", src=AccountRef.platform(Purpose.DEPOSITS),
-                           dst=AccountRef.user(user_id), asset=asset, amount=amount, ref="test")  # fmt: skip
+        await deposit(self.market.session_factory, user_id, amount, asset)
 
     async def bal(self, account: AccountRef, asset: Asset = Asset.USDT) -> int:
-        async with self.market.session_factory() as s:
-            return await balance(s, account, asset)
+        return await balance_of(self.market.session_factory, account, asset)
 
     async def paid_trade(self, seller: SimUser, buyer: SimUser, *, receipt: tuple[str, str] | None) -> Trade:
         """A sell offer of 100 USDT at 1310 IQD, taken for 131,000 IQD and marked paid 20 minutes

@@ -4,7 +4,6 @@ a trader and read balances."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -18,10 +17,11 @@ from core.db import make_engine, make_session_factory, transaction
 from core.escrow import market as escrow_market
 from core.escrow import offers as escrow_offers
 from core.escrow.models import Offer
-from core.ledger import AccountRef, Purpose, balance, transfer
+from core.ledger import AccountRef, Purpose, balance
 from core.money import MICRO, Asset, Fiat
 from tests.conftest import Databases
 from tests.e2e.harness import Market, running_market
+from tests.money import balance_of, deposit
 
 T = "7100000001:test-traders-token"  # the traders' bot in the harness
 RATE_USDT_IQD = Decimal("1310")
@@ -60,15 +60,12 @@ async def close_all_offers(url: str) -> None:
 
 
 async def fund(factory: async_sessionmaker[AsyncSession], user_id: int, units: int, asset: Asset = Asset.USDT) -> None:
-    """A deposit straight through the ledger (deposits are another part's work)."""
-    async with transaction(factory) as s:
-        await transfer(s, kind="deposit", key=f"test:{uuid.uuid4().hex}", src=AccountRef.platform(Purpose.DEPOSITS),
-                       dst=AccountRef.user(user_id), asset=asset, amount=units * MICRO, ref="test")
+    """A deposit straight through the ledger, in whole units."""
+    await deposit(factory, user_id, units * MICRO, asset)
 
 
 async def available(factory: async_sessionmaker[AsyncSession], user_id: int, asset: Asset = Asset.USDT) -> int:
-    async with factory() as s:
-        return await balance(s, AccountRef.user(user_id), asset)
+    return await balance_of(factory, AccountRef.user(user_id), asset)
 
 
 async def fees(factory: async_sessionmaker[AsyncSession], asset: Asset = Asset.USDT) -> int:

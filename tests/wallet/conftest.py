@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import migrate, users
 from core.db import make_engine, make_session_factory, transaction
-from core.ledger import AccountRef, Purpose, balance, transfer
+from core.ledger import AccountRef, balance
 from core.money import Asset
 from core.outbox import OutboxMessage
 from core.wallet.config import WalletConfig
@@ -18,6 +18,7 @@ from core.wallet.hd import DEV_MNEMONIC, xpub_from_mnemonic
 from core.wallet.node import Node
 from sandbox.tron.server import TronNodeServer
 from tests.conftest import Databases, new_id
+from tests.money import deposit
 
 DEV_XPUB = xpub_from_mnemonic(DEV_MNEMONIC)
 USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
@@ -46,16 +47,7 @@ def make_user(session_factory: async_sessionmaker[AsyncSession]) -> Callable[...
 
 async def fund(factory: async_sessionmaker[AsyncSession], uid: int, asset: Asset, amount: int) -> None:
     """Credit a user as a deposit would (the ledger's own entry, not the scanner)."""
-    async with transaction(factory) as s:
-        await transfer(
-            s,
-            kind="deposit",
-            key=f"test-fund:{uid}:{asset}:{new_id()}",
-            src=AccountRef.platform(Purpose.DEPOSITS),
-            dst=AccountRef.user(uid),
-            asset=asset,
-            amount=amount,
-        )
+    await deposit(factory, uid, amount, asset)
 
 
 async def available(factory: async_sessionmaker[AsyncSession], uid: int, asset: Asset) -> int:

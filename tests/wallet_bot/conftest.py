@@ -4,7 +4,6 @@ withdrawal it finds) and a fresh node."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,13 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import migrate
-from core.db import make_engine, transaction
-from core.ledger import AccountRef, Purpose, balance, transfer
+from core.db import make_engine
+from core.ledger import AccountRef
 from core.money import Asset
 from core.wallet.hd import DEV_MNEMONIC, xpub_from_mnemonic
 from core.wallet.models import DepositAddress, Withdrawal
 from tests.conftest import Databases
 from tests.e2e.harness import Market, eventually, running_market
+from tests.money import balance_of, deposit
 
 DEV_XPUB = xpub_from_mnemonic(DEV_MNEMONIC)  # the deposit addresses; the sandbox's dev wallet
 
@@ -36,14 +36,11 @@ async def market(databases: Databases, tmp_path: Path) -> AsyncIterator[Market]:
 
 async def fund(factory: async_sessionmaker[AsyncSession], user_id: int, asset: Asset, micro: int) -> None:
     """Credit a user straight through the ledger (as a deposit would)."""
-    async with transaction(factory) as s:
-        await transfer(s, kind="deposit", key=f"test:{uuid.uuid4().hex}", src=AccountRef.platform(Purpose.DEPOSITS),
-                       dst=AccountRef.user(user_id), asset=asset, amount=micro, ref="test")  # fmt: skip
+    await deposit(factory, user_id, micro, asset)
 
 
 async def available(factory: async_sessionmaker[AsyncSession], user_id: int, asset: Asset) -> int:
-    async with factory() as s:
-        return await balance(s, AccountRef.user(user_id), asset)
+    return await balance_of(factory, AccountRef.user(user_id), asset)
 
 
 async def withdrawals(factory: async_sessionmaker[AsyncSession], user_id: int) -> list[Withdrawal]:
