@@ -2,8 +2,9 @@
 echo bot served the same way, in one run.
 
 Each simulated trader (a distinct Telegram user) goes through the marketplace: /offers, buy,
-USDT, IQD, open the offer, Trade, types 131000, confirms (a trade opens: escrow lock), "I have
-paid", no receipt, "Yes, I have paid" (11 updates). The updates are POSTed to the bot's webhook
+USDT, IQD, open one of the offers on the first page (traders spread over the market's
+``OFFERS`` sellers), Trade, types 131000, confirms (a trade opens: escrow lock), "I have paid",
+no receipt, "Yes, I have paid" (11 updates). The updates are POSTed to the bot's webhook
 endpoint (webhook.py's Runtime in webhook mode, in a child process, real PostgreSQL and Redis);
 the bot's outgoing Bot API calls are answered by the Telegram stand-in, which lives in this
 process and also tells the loader which message a button belongs to. A trader waits 0.25 s
@@ -12,7 +13,9 @@ people are slower than that). The echo bot (SimpleRequestHandler, one handler th
 message and button) gets the same update stream.
 
 Two measurements per bot: closed loop at ``--concurrency`` requests in flight (updates/s and
-latency), and open loop at a fixed ``--rate`` (default 100 updates/s; p50/p99 latency).
+latency), and open loop at a fixed ``--rate`` (default 100 updates/s; p50/p99 latency). Also the
+bot process's CPU time per update, which depends less on what else the machine is doing.
+Both bots are served on uvloop, as webhook.py serves.
 Goal: the marketplace at least half the echo bot's updates/s; p99 under 100 ms at 100 updates/s.
 
     python -m bench.conversation [--traders 300] [--concurrency 16] [--rate 100] [--rate-traders 100]
@@ -46,6 +49,7 @@ ADMIN_TOKEN = "7200000002:bench-admin-token"
 ECHO_TOKEN = "7200000003:bench-echo-token"
 PAUSE = 0.25  # seconds between one trader's own updates
 STEPS = 11
+OFFERS = 5  # sellers with one offer each: the first page of the market
 
 
 def _free_port() -> int:
@@ -126,9 +130,18 @@ async def _serve_echo(config: dict[str, Any]) -> None:
 def _child_main(kind: str) -> None:
     import logging
 
+    import uvloop
+
     config = json.loads(os.environ["BENCH_CONFIG"])
     logging.basicConfig(level=logging.WARNING)
-    asyncio.run(_serve_market(config) if kind == "market" else _serve_echo(config))
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(_serve_market(config) if kind == "market" else _serve_echo(config))
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,6 +178,11 @@ class Results:
     errors: int = 0
     started: float = 0.0
     finished: float = 0.0
+    cpu_seconds: float = 0.0  # the bot process's, during the run
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu_seconds * 1000 / max(len(self.latencies), 1)
 
     @property
     def rate(self) -> float:
@@ -178,8 +196,8 @@ class Results:
 class Loader:
     """Builds each trader's updates as the Telegram client would and POSTs them."""
 
-    def __init__(self, tg: Any, target: Target, offer_id: int, http: aiohttp.ClientSession) -> None:
-        self.tg, self.target, self.offer_id, self.http = tg, target, offer_id, http
+    def __init__(self, tg: Any, target: Target, offer_ids: list[int], http: aiohttp.ClientSession) -> None:
+        self.tg, self.target, self.offer_ids, self.http = tg, target, offer_ids, http
         self.bot = tg.find_bot(target.token)
         self.update_id = 0
         self.trades: dict[int, int] = {}  # trader -> the trade their confirmation opened
@@ -223,7 +241,7 @@ class Loader:
         from bot.keyboards.offers import Browse, OfferAct
         from bot.keyboards.trades import TakeAct, TradeAct
 
-        o = self.offer_id
+        o = self.offer_ids[user.id % len(self.offer_ids)]
         if step == 0:
             return self._message(user, "/offers")
         if step == 6:
@@ -291,8 +309,8 @@ async def _journeys(loader: Loader, users: list[Any], results: Results, *, concu
 # --- the run ---------------------------------------------------------------------------------------------
 
 
-async def _prepare_market(db_url: str, seller_id: int, traders: int) -> int:
-    """Migrate, set the reference rate, fund a seller and publish one large sell offer; returns its id."""
+async def _prepare_market(db_url: str, seller_ids: list[int], traders: int) -> list[int]:
+    """Migrate, set the reference rate, fund the sellers and publish a sell offer each; returns their ids."""
     from core import escrow, migrate, users
     from core.db import make_engine, make_session_factory, transaction
     from core.escrow import OfferDraft, Side
@@ -304,15 +322,19 @@ async def _prepare_market(db_url: str, seller_id: int, traders: int) -> int:
         await migrate.upgrade(engine)
         async with transaction(make_session_factory(engine)) as s:
             await escrow.set_reference_rate(s, asset=Asset.USDT, fiat=Fiat.IQD, rate=Decimal(1310), actor_id=None)
-            seller = await users.register(s, user_id=seller_id, username="bench_seller", first_name="Seller")
-            seller.kyc_level = 2  # a verified seller: the whole run's volume fits in one day's limit
-            amount = (traders * 2 + 10) * 100 * MICRO
-            await transfer(s, kind="deposit", key="bench:seed", src=AccountRef.platform(Purpose.DEPOSITS),
-                           dst=AccountRef.user(seller_id), asset=Asset.USDT, amount=amount * 2, ref="bench")
-            offer = await escrow.publish_offer(s, maker_id=seller_id, draft=OfferDraft(
-                side=Side.SELL, asset=Asset.USDT, fiat=Fiat.IQD, amount=amount, min_fiat=Decimal(50_000),
-                max_fiat=Decimal(262_000), payment_methods=("zaincash",), payment_window=60, price=Decimal(1310)))
-            return offer.id
+            amount = (traders * 2 + 10) * 100 * MICRO  # each offer could serve every trader
+            offer_ids = []
+            for n, seller_id in enumerate(seller_ids):
+                seller = await users.register(s, user_id=seller_id, username=f"bench_seller{n}", first_name="Seller")
+                seller.kyc_level = 2  # a verified seller: the whole run's volume fits in one day's limit
+                await transfer(s, kind="deposit", key=f"bench:seed:{n}", src=AccountRef.platform(Purpose.DEPOSITS),
+                               dst=AccountRef.user(seller_id), asset=Asset.USDT, amount=amount * 2, ref="bench")
+                offer = await escrow.publish_offer(s, maker_id=seller_id, draft=OfferDraft(
+                    side=Side.SELL, asset=Asset.USDT, fiat=Fiat.IQD, amount=amount, min_fiat=Decimal(50_000),
+                    max_fiat=Decimal(262_000), payment_methods=("zaincash",), payment_window=60,
+                    price=Decimal(1310 + n)))
+                offer_ids.append(offer.id)
+            return offer_ids
     finally:
         await engine.dispose()
 
@@ -339,9 +361,10 @@ async def run(args: argparse.Namespace) -> int:
     try:
         for token in (TRADERS_TOKEN, ADMIN_TOKEN, ECHO_TOKEN):
             tg.add_bot(token)
-        seller = tg.add_user("Seller", user_id=9_000_000_001)
-        tg.start_chat(seller, TRADERS_TOKEN)
-        offer_id = await _prepare_market(db_url, seller.id, args.traders + args.rate_traders)
+        sellers = [tg.add_user(f"Seller {n}", user_id=9_000_000_001 + n) for n in range(OFFERS)]
+        for seller in sellers:
+            tg.start_chat(seller, TRADERS_TOKEN)
+        offer_ids = await _prepare_market(db_url, [s.id for s in sellers], args.traders + args.rate_traders)
         secret = secrets.token_hex(16)
         market_port, echo_port = _free_port(), _free_port()
         common = {"telegram_api_url": tg.url, "webhook_secret": secret}
@@ -360,11 +383,12 @@ async def run(args: argparse.Namespace) -> int:
             Target("marketplace", f"http://127.0.0.1:{market_port}/webhook/traders", secret, TRADERS_TOKEN, True),
             Target("echo bot", f"http://127.0.0.1:{echo_port}/webhook/traders", secret, ECHO_TOKEN, False),
         ]
+        serving = {"marketplace": children[0].pid, "echo bot": children[2].pid}
         report: dict[str, tuple[Results, Results]] = {}
         next_user = 9_100_000_000
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
             for target in targets:
-                loader = Loader(tg, target, offer_id, http)
+                loader = Loader(tg, target, offer_ids, http)
                 loader.update_id = next_user  # update ids unique per bot run
                 runs = []
                 for count, concurrency, rate in ((args.traders, args.concurrency, None),
@@ -375,7 +399,9 @@ async def run(args: argparse.Namespace) -> int:
                         people.append(tg.add_user(f"T{next_user}", user_id=next_user, language_code="en"))
                         tg.start_chat(people[-1], target.token)
                     results = Results()
+                    cpu_before = _cpu_seconds(serving[target.name])
                     await _journeys(loader, people, results, concurrency=concurrency, rate=rate)
+                    results.cpu_seconds = _cpu_seconds(serving[target.name]) - cpu_before
                     runs.append(results)
                 report[target.name] = (runs[0], runs[1])
         paid = await _count_paid(db_url)
@@ -397,7 +423,7 @@ async def run(args: argparse.Namespace) -> int:
           f"then {args.rate_traders} traders at {args.rate:g} updates/s")  # fmt: skip
     for label, (closed, fixed) in report.items():
         print(f"  {label:12s} closed loop: {closed.rate:7.1f} updates/s  p50 {closed.pct(0.5):6.1f} ms  "
-              f"p99 {closed.pct(0.99):6.1f} ms  errors {closed.errors}   |   at {args.rate:g}/s: "
+              f"p99 {closed.pct(0.99):6.1f} ms  CPU {closed.cpu_ms:4.1f} ms/update  errors {closed.errors}   |   at {args.rate:g}/s: "
               f"{fixed.rate:6.1f} updates/s  p50 {fixed.pct(0.5):6.1f} ms  p99 {fixed.pct(0.99):6.1f} ms  "
               f"errors {fixed.errors}")  # fmt: skip
     market, echo = report["marketplace"], report["echo bot"]

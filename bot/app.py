@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import errors
 from bot.handlers import routers
 from bot.i18n import COMMANDS, command_menu
-from bot.middlewares import Throttle, UnitOfWork, UpdateOnce, UserLocale
+from bot.middlewares import Admission, UnitOfWork, UserLocale
 from core.config import Settings
 from core.kv import KeyValue
 
@@ -33,9 +33,7 @@ def new_dispatcher(
     """What both bots share: each update handled once (and throttled per user), in one unit of
     work with the sender as ``me``, in the user's language, domain errors answered."""
     dp = Dispatcher(storage=storage, settings=settings, session_factory=session_factory)
-    dp.update.outer_middleware(UpdateOnce(kv))
-    if throttle:
-        dp.update.outer_middleware(Throttle(kv))
+    dp.update.outer_middleware(Admission(kv, per_second=5 if throttle else None))
     dp.update.outer_middleware(UnitOfWork(session_factory, wake_notifier))
     UserLocale(i18n).setup(dp)
     errors.setup(dp)

@@ -14,18 +14,21 @@ from __future__ import annotations
 import datetime as dt
 import html
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_datetime
 from babel.lists import format_list
-from babel.numbers import format_decimal, get_plus_sign_symbol
+from babel.numbers import NumberPattern, get_plus_sign_symbol, parse_pattern
 
 from bot.i18n import ntranslate, pick_language, translate
 from core.money import Asset, Fiat, from_micro
 
 TIME_ZONE = ZoneInfo("Asia/Baghdad")
 # Babel locale per language: ar_IQ gives Arabic-Indic digits and the Iraqi month names.
-BABEL_LOCALES = {"ar": "ar_IQ", "en": "en"}
+# Parsed once: Babel would otherwise look the locale up on disk on every number.
+BABEL_LOCALES = {"ar": Locale.parse("ar_IQ"), "en": Locale.parse("en")}
 
 # Directional isolates (Unicode bidi): FSI guesses the direction from the text, LRI forces
 # left-to-right, PDI closes either. They keep Latin runs from reordering Arabic text.
@@ -45,8 +48,16 @@ def _lang(lang: str | None) -> str:
     return lang if lang in BABEL_LOCALES else pick_language(lang)
 
 
-def _locale(lang: str | None) -> str:
+def _locale(lang: str | None) -> Locale:
     return BABEL_LOCALES[_lang(lang)]
+
+
+@cache
+def _pattern(decimals: int | None) -> NumberPattern:
+    """``decimals=None``: what the value has (up to micro units); else exactly that many."""
+    if decimals is None:
+        return parse_pattern("#,##0.######")
+    return parse_pattern("#,##0" + ("." + "0" * decimals if decimals else ""))
 
 
 def number(value: Decimal | int, lang: str | None, *, decimals: int | None = None) -> str:
@@ -55,12 +66,9 @@ def number(value: Decimal | int, lang: str | None, *, decimals: int | None = Non
     ``decimals=None`` shows what the value has (no trailing zeros); an int shows exactly that many.
     """
     value = Decimal(value)
-    if decimals is None:
-        pattern = "#,##0.######"
-    else:
+    if decimals is not None:
         value = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    text = format_decimal(value, format=pattern, locale=_locale(lang), numbering_system="default")
+    text = _pattern(decimals).apply(value, _locale(lang), numbering_system="default")
     # Babel gives ar_IQ its Arabic separators (٬ ٫) but writes the digits in Latin; Iraqi
     # Arabic text uses Arabic-Indic digits, so they are transliterated (the grouping is Babel's).
     return text.translate(_LATIN_TO_ARABIC_DIGITS) if _lang(lang) == "ar" else text

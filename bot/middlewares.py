@@ -6,10 +6,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import Response, TelegramMethod
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import I18n, I18nMiddleware
@@ -23,31 +26,26 @@ log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
-class UpdateOnce(BaseMiddleware):
-    """Telegram re-delivers an update it thinks failed; handle each update_id once per bot."""
+class Admission(BaseMiddleware):
+    """Telegram re-delivers an update it thinks failed: each update_id is handled once per bot.
+    And at most ``per_second`` updates per user a second (None: no limit); the rest are dropped
+    quietly. Both in one round trip to the shared key-value store."""
 
-    def __init__(self, kv: KeyValue, ttl_seconds: int = 24 * 3600) -> None:
+    def __init__(self, kv: KeyValue, per_second: int | None = 5, ttl_seconds: int = 24 * 3600) -> None:
         self.kv = kv
+        self.per_second = per_second
         self.ttl = ttl_seconds
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        if not await self.kv.set_once(f"upd:{data['bot'].id}:{event.update_id}", self.ttl):
+        bot_id = data["bot"].id
+        user: TgUser | None = data.get("event_from_user")
+        counted = f"thr:{bot_id}:{user.id}" if user is not None and self.per_second is not None else None
+        hits = await self.kv.admit(f"upd:{bot_id}:{event.update_id}", self.ttl, counted, 1)
+        if hits is None:
             log.info("duplicate update %s ignored", event.update_id)
             return None
-        return await handler(event, data)
-
-
-class Throttle(BaseMiddleware):
-    """At most ``limit`` updates per user per second; the rest are dropped quietly."""
-
-    def __init__(self, kv: KeyValue, limit: int = 5) -> None:
-        self.kv = kv
-        self.limit = limit
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        user: TgUser | None = data.get("event_from_user")
-        if user is not None and await self.kv.hit(f"thr:{data['bot'].id}:{user.id}", 1) > self.limit:
+        if self.per_second is not None and hits > self.per_second:
             return None
         return await handler(event, data)
 
@@ -55,8 +53,11 @@ class Throttle(BaseMiddleware):
 class UnitOfWork(BaseMiddleware):
     """One database transaction per update, with the sender registered as ``me``.
 
+    The transaction commits before the bot sends anything (see ``SendAfterCommit``) and at the
+    end. So nobody is told of a change that is then rolled back, and row locks (an offer being
+    taken) are not held across a round trip to Telegram.
     A Telegram error after the domain change committed nothing wrong (the change stands, only the
-    reply failed), so it still commits; any other error rolls everything back.
+    reply failed), so it still commits; any other error rolls back what was not yet committed.
     After a commit that queued notifications, the notifier is woken.
     """
 
@@ -68,6 +69,7 @@ class UnitOfWork(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self.session_factory() as session:
+            unit = _open_unit.set((self, session))
             data["session"] = session
             tg_user: TgUser | None = data.get("event_from_user")
             if tg_user is not None and not tg_user.is_bot:
@@ -84,13 +86,49 @@ class UnitOfWork(BaseMiddleware):
                     session.expunge(data["me"])  # keeps its fields (language) for the error reply
                 await session.rollback()
                 raise
+            finally:
+                _open_unit.reset(unit)
             await self._commit(session)
             return result
 
     async def _commit(self, session: AsyncSession) -> None:
-        await session.commit()
+        if session.in_transaction():
+            await session.commit()
         if session.info.pop("outbox", False):
             self.wake_notifier.set()
+
+
+# The unit of work of the update being handled in this task, if any.
+_open_unit: ContextVar[tuple[UnitOfWork, AsyncSession] | None] = ContextVar("open_unit", default=None)
+
+
+class SendAfterCommit(BaseRequestMiddleware):
+    """On the bots' HTTP session: a call to Telegram made while handling an update first commits
+    that update's transaction. The notifier and jobs, outside any update, are not affected."""
+
+    async def __call__(self, make_request: NextRequestMiddlewareType[Any], bot: Bot,
+                       method: TelegramMethod[Any]) -> Response[Any]:  # fmt: skip
+        open_unit = _open_unit.get()
+        if open_unit is not None:
+            unit, session = open_unit
+            await unit._commit(session)
+        return await make_request(bot, method)
+
+
+class KeepResponseModels(BaseRequestMiddleware):
+    """aiogram parses each Bot API reply as the pydantic model ``Response[T]``. pydantic keeps such
+    generic models only in a weak cache, so once collected each is rebuilt, which costs
+    milliseconds per call; holding them here builds each once."""
+
+    def __init__(self) -> None:
+        self.models: dict[Any, type[Response[Any]]] = {}
+
+    async def __call__(self, make_request: NextRequestMiddlewareType[Any], bot: Bot,
+                       method: TelegramMethod[Any]) -> Response[Any]:  # fmt: skip
+        returning = method.__returning__
+        if returning not in self.models:
+            self.models[returning] = Response[returning]  # type: ignore[valid-type]
+        return await make_request(bot, method)
 
 
 class UserLocale(I18nMiddleware):

@@ -10,11 +10,10 @@ from redis.asyncio import Redis
 
 
 class KeyValue(Protocol):
-    async def set_once(self, key: str, ttl_seconds: int) -> bool:
-        """True the first time ``key`` is set within ``ttl_seconds``; False after."""
-
-    async def hit(self, key: str, window_seconds: int) -> int:
-        """Count one hit on ``key`` and return the hits in the current window."""
+    async def admit(self, once_key: str, ttl_seconds: int, hit_key: str | None, window_seconds: int) -> int | None:
+        """Set ``once_key`` for ``ttl_seconds`` and, if it was not set already, count a hit on
+        ``hit_key`` in a window of ``window_seconds``. None when ``once_key`` was already set,
+        else the hits on ``hit_key`` in the current window (0 without one)."""
 
     async def ping(self) -> bool: ...
 
@@ -40,7 +39,7 @@ class MemoryKeyValue:
                 self._expiry.pop(key, None)
                 self._counts.pop(key, None)
 
-    async def set_once(self, key: str, ttl_seconds: int) -> bool:
+    def _set_once(self, key: str, ttl_seconds: int) -> bool:
         now = time.monotonic()
         self._sweep(now)
         if self._alive(key, now):
@@ -48,12 +47,17 @@ class MemoryKeyValue:
         self._expiry[key] = now + ttl_seconds
         return True
 
-    async def hit(self, key: str, window_seconds: int) -> int:
+    def _hit(self, key: str, window_seconds: int) -> int:
         now = time.monotonic()
         if not self._alive(key, now):
             self._expiry[key] = now + window_seconds
         self._counts[key] = self._counts.get(key, 0) + 1
         return self._counts[key]
+
+    async def admit(self, once_key: str, ttl_seconds: int, hit_key: str | None, window_seconds: int) -> int | None:
+        if not self._set_once(once_key, ttl_seconds):
+            return None
+        return self._hit(hit_key, window_seconds) if hit_key is not None else 0
 
     async def ping(self) -> bool:
         return True
@@ -62,21 +66,27 @@ class MemoryKeyValue:
         return None
 
 
+# KEYS[1] the once key, KEYS[2] (optional) the hit counter; ARGV: their TTLs in seconds.
+_ADMIT = """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return -1 end
+if #KEYS < 2 then return 0 end
+local hits = redis.call('INCR', KEYS[2])
+if hits == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+return hits
+"""
+
+
 class RedisKeyValue:
     def __init__(self, redis: Redis, prefix: str = "koxx") -> None:
         self.redis = redis
         self.prefix = prefix
+        self._admit = redis.register_script(_ADMIT)
 
-    async def set_once(self, key: str, ttl_seconds: int) -> bool:
-        return bool(await self.redis.set(f"{self.prefix}:{key}", b"1", nx=True, ex=ttl_seconds))
-
-    async def hit(self, key: str, window_seconds: int) -> int:
-        name = f"{self.prefix}:{key}"
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
-            pipe.expire(name, window_seconds, nx=True)
-            count, _ = await pipe.execute()
-        return int(count)
+    async def admit(self, once_key: str, ttl_seconds: int, hit_key: str | None, window_seconds: int) -> int | None:
+        """One round trip (a Lua script, atomic) for what every update needs first."""
+        keys = [f"{self.prefix}:{once_key}"] + ([f"{self.prefix}:{hit_key}"] if hit_key is not None else [])
+        hits = int(await self._admit(keys=keys, args=[ttl_seconds, window_seconds]))
+        return None if hits < 0 else hits
 
     async def ping(self) -> bool:
         try:
