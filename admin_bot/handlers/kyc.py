@@ -11,11 +11,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import fmt
 from bot.handlers.accounts_texts import lang, level_name
+from bot.keyboards.builder import InlineKeyboardBuilder
 from bot.notifications_accounts import PRESET_REASONS
 from core.accounts import kyc, review
 from core.config import Settings

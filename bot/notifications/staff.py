@@ -15,11 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from admin_bot import keyboards as kb
 from admin_bot.keyboards import WithdrawalCb
 from bot import fmt
+from bot.keyboards.builder import InlineKeyboardBuilder
 from bot.notifier import Recipient, Rendered, renders
 
 Payload = dict[str, Any]
