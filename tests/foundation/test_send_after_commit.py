@@ -1,0 +1,97 @@
+"""An update's change is committed before the bot tells anyone about it: the reply never
+announces something that could still be rolled back, and no row lock waits on Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.methods import Response, SendMessage, TelegramMethod
+from aiogram.types import Update
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.middlewares import SendAfterCommit, UnitOfWork
+from core import users
+from core.users import User
+from tests.conftest import new_id
+
+
+class Telegram:
+    """Stands where the HTTP call would go: records each call and what the database held then."""
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession], user_id: int) -> None:
+        self.factory, self.user_id = factory, user_id
+        self.seen: list[tuple[str, bool]] = []
+
+    async def __call__(self, make_request: Any, bot: Bot, method: TelegramMethod[Any]) -> Response[Any]:
+        async with self.factory() as other:  # another connection: sees only what is committed
+            stored = await other.scalar(select(User.id).where(User.id == self.user_id)) is not None
+        self.seen.append((type(method).__name__, stored))
+        return Response[Any](ok=True, result=True)
+
+
+def _bot(telegram: Telegram) -> Bot:
+    session = AiohttpSession()
+    session.middleware(SendAfterCommit())
+    session.middleware(telegram)  # innermost: instead of the HTTP call
+    return Bot("123:abc", session=session)
+
+
+async def _handle(factory: async_sessionmaker[AsyncSession], handler: Any) -> Any:
+    unit = UnitOfWork(factory, asyncio.Event())
+    return await unit(handler, Update(update_id=1), {})
+
+
+async def test_a_change_is_committed_before_the_bot_sends(session_factory) -> None:
+    user_id = new_id()
+    telegram = Telegram(session_factory, user_id)
+    bot = _bot(telegram)
+
+    async def handler(event: Update, data: dict[str, Any]) -> None:
+        await users.register(data["session"], user_id=user_id, username=None, first_name="Ali")
+        await bot(SendMessage(chat_id=user_id, text="Welcome"))
+
+    await _handle(session_factory, handler)
+    assert telegram.seen == [("SendMessage", True)]
+    await bot.session.close()
+
+
+async def test_a_failure_after_the_reply_keeps_what_was_announced_and_drops_the_rest(session_factory) -> None:
+    announced, later = new_id(), new_id()
+    telegram = Telegram(session_factory, announced)
+    bot = _bot(telegram)
+
+    async def handler(event: Update, data: dict[str, Any]) -> None:
+        await users.register(data["session"], user_id=announced, username=None, first_name="Ali")
+        await bot(SendMessage(chat_id=announced, text="Welcome"))
+        await users.register(data["session"], user_id=later, username=None, first_name="Omar")
+        raise RuntimeError("the handler fails after its reply")
+
+    try:
+        await _handle(session_factory, handler)
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the error must reach the dispatcher")
+    async with session_factory() as check:
+        assert await check.get(User, announced) is not None  # what the user was told stands
+        assert await check.get(User, later) is None  # the rest rolled back
+    assert telegram.seen == [("SendMessage", True)]
+    await bot.session.close()
+
+
+async def test_outside_an_update_nothing_is_committed(session_factory) -> None:
+    """The notifier and jobs send with their own transactions; the middleware leaves them alone."""
+    user_id = new_id()
+    telegram = Telegram(session_factory, user_id)
+    bot = _bot(telegram)
+    async with session_factory() as s:
+        await users.register(s, user_id=user_id, username=None, first_name="Ali")
+        await bot(SendMessage(chat_id=user_id, text="News"))
+        assert s.in_transaction()
+        await s.rollback()
+    assert telegram.seen == [("SendMessage", False)]
+    await bot.session.close()
