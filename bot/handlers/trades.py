@@ -138,8 +138,8 @@ async def take_confirm(query: CallbackQuery, callback_data: kb.TakeAct, state: F
     offer = await escrow.get_offer(session, callback_data.offer_id)
     amount = _quote_amount(callback_data, offer.fiat_enum)
     trade = await escrow.take(session, offer_id=offer.id, taker_id=me.id, **amount)
+    await query.answer(_("Trade opened"))  # commits first (bot.middlewares.SendAfterCommit): the offer is free
     await state.clear()
-    await query.answer(_("Trade opened"))
     return _edit(query, views.trade_card(trade, me.id, headline=_("✅ Trade opened. The coins are locked in escrow.")))
 
 

@@ -277,7 +277,18 @@ async def _prepare(
     now: datetime,
 ) -> Quote:
     """Every rule of taking, shared by quote() and take(). Raises DomainError with the facts."""
-    if offer.status != OfferStatus.ACTIVE:
+    await _check_parties(session, offer, taker_id=taker_id, rules=rules, now=now)
+    reference = await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
+    return await _terms(session, offer, taker_id=taker_id, fiat_amount=fiat_amount, crypto_amount=crypto_amount,
+                        payment_method=payment_method, rules=rules, reference=reference, now=now)
+
+
+async def _check_parties(session: AsyncSession, offer: Offer, *, taker_id: int, rules: market.Rules,
+                         now: datetime) -> None:  # fmt: skip
+    """The rules about who may trade with whom. take() checks them before locking the offer (a
+    block or a ban arriving meanwhile is as if it arrived just after), so the offer's lock,
+    which every taker of the offer waits for, is held for less."""
+    if offer.status != OfferStatus.ACTIVE:  # first: a closed offer is the answer, whoever asks
         raise DomainError("offer_unavailable", offer_id=offer.id, status=offer.status)
     if offer.maker_id == taker_id:
         raise DomainError("own_offer", offer_id=offer.id)
@@ -299,13 +310,35 @@ async def _prepare(
         age = (now - taker.created_at).days
         if age < offer.min_account_age_days:
             raise DomainError("requirement_account_age", required=offer.min_account_age_days, actual=age)
+    if offer.side == Side.SELL:  # the taker buys
+        until = await _cooldown_until(session, taker_id, now, rules)
+        if until is not None:
+            raise DomainError("cancel_cooldown", until=until.isoformat(), limit=rules.cancel_limit)
+
+
+async def _terms(
+    session: AsyncSession,
+    offer: Offer,
+    *,
+    taker_id: int,
+    fiat_amount: Decimal | None,
+    crypto_amount: int | None,
+    payment_method: str | None,
+    rules: market.Rules,
+    reference: Decimal | None,
+    now: datetime,
+) -> Quote:
+    """The rules about the offer's terms and what it has left, and the taker's open trades."""
+    if offer.status != OfferStatus.ACTIVE:
+        raise DomainError("offer_unavailable", offer_id=offer.id, status=offer.status)
+    taker = await session.get(User, taker_id)
+    assert taker is not None  # checked by _check_parties
     if payment_method is None and len(offer.payment_methods) == 1:
         payment_method = offer.payment_methods[0]
     if payment_method is not None and payment_method not in offer.payment_methods:
         raise DomainError("payment_method_unknown", methods=[payment_method], allowed=list(offer.payment_methods))
 
     price = await current_price(session, offer)
-    reference = await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
     check_deviation(price, reference, rules.price_deviation_pct, offer.fiat_enum)
     sell = offer.side == Side.SELL
     taker_fee_pct = premium.fee_pct_for(taker, rules.taker_fee_pct, now)  # members pay less
@@ -334,10 +367,6 @@ async def _prepare(
     seller_id, buyer_id = (offer.maker_id, taker_id) if sell else (taker_id, offer.maker_id)
     if await _open_trade_count(session, taker_id) >= rules.max_open_trades:
         raise DomainError("too_many_open_trades", limit=rules.max_open_trades)
-    if buyer_id == taker_id:
-        until = await _cooldown_until(session, taker_id, now, rules)
-        if until is not None:
-            raise DomainError("cancel_cooldown", until=until.isoformat(), limit=rules.cancel_limit)
     return Quote(
         offer_id=offer.id,
         seller_id=seller_id,
@@ -391,11 +420,18 @@ async def take(
     more than the offer has left."""
     rules = rules or await market.rules(session)
     now = _now(now)
+    unlocked = await session.get(Offer, offer_id)
+    if unlocked is None:
+        raise DomainError("offer_not_found", offer_id=offer_id)
+    await _check_parties(session, unlocked, taker_id=taker_id, rules=rules, now=now)
+    reference = await market.get_reference_rate(session, unlocked.asset_enum, unlocked.fiat_enum)
+    # Under the locks only what must be exact: the offer's terms and what it has left, the
+    # taker's open trades and both parties' limits, then the writes.
     offer = await lock_offer(session, offer_id)
     # One taker's takes serialise too, so that the open-trade limit holds under double clicks.
     await session.get(User, taker_id, with_for_update=True)
-    q = await _prepare(session, offer, taker_id=taker_id, fiat_amount=fiat_amount, crypto_amount=crypto_amount,
-                       payment_method=payment_method, rules=rules, now=now)
+    q = await _terms(session, offer, taker_id=taker_id, fiat_amount=fiat_amount, crypto_amount=crypto_amount,
+                     payment_method=payment_method, rules=rules, reference=reference, now=now)
     n = q.numbers
     # The KYC levels' per-trade and daily volumes, for both parties (under their locks).
     await limits.check_trade_parties(session, buyer_id=q.buyer_id, seller_id=q.seller_id, asset=q.asset,
