@@ -382,9 +382,9 @@ def _browse_question(current: kb.Browse) -> dict[str, Any] | None:
 
 
 @router.message(Command("offers"))
-async def offers_command(message: Message, state: FSMContext) -> None:
+async def offers_command(message: Message, state: FSMContext) -> Any:
     await state.clear()
-    await message.answer(**(_browse_question(kb.Browse()) or {}))
+    return message.answer(**(_browse_question(kb.Browse()) or {}))  # the webhook's reply
 
 
 @router.callback_query(Menu.filter(F.item == "offers"))

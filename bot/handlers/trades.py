@@ -78,7 +78,7 @@ def _edit(query: CallbackQuery, view: dict[str, Any]) -> TelegramMethod[Any] | N
 
 @router.callback_query(offer_kb.OfferAct.filter(F.action == "take"))
 async def take_ask_amount(query: CallbackQuery, callback_data: offer_kb.OfferAct, state: FSMContext,
-                          session: AsyncSession, me: User) -> None:  # fmt: skip
+                          session: AsyncSession, me: User) -> Any:  # fmt: skip
     offer = await escrow.get_offer(session, callback_data.offer_id)
     if offer.maker_id == me.id:
         raise DomainError("own_offer", offer_id=offer.id)
@@ -89,13 +89,14 @@ async def take_ask_amount(query: CallbackQuery, callback_data: offer_kb.OfferAct
     await state.set_state(TakeForm.amount)
     await state.set_data({"offer_id": offer.id})
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(views.fiat_amount_hint(offer, most),
-                                   reply_markup=offer_kb.cancel_only(kb.TakeAct(action="cancel", offer_id=offer.id)))
+    if not isinstance(query.message, Message):
+        return None
+    return query.message.answer(views.fiat_amount_hint(offer, most),  # the webhook's reply (see _edit)
+                                reply_markup=offer_kb.cancel_only(kb.TakeAct(action="cancel", offer_id=offer.id)))
 
 
 @router.message(TakeForm.amount, F.text)
-async def take_amount_typed(message: Message, state: FSMContext, session: AsyncSession, me: User) -> None:
+async def take_amount_typed(message: Message, state: FSMContext, session: AsyncSession, me: User) -> Any:
     offer = await escrow.get_offer(session, int((await state.get_data())["offer_id"]))
     text = message.text or ""
     in_crypto = bool(_CRYPTO_WORDS.search(normalize(text)))
@@ -110,9 +111,8 @@ async def take_amount_typed(message: Message, state: FSMContext, session: AsyncS
             amount, unit = str(fiat_amount), "f"
     except AmountError as err:
         show = None if in_crypto else (lambda v: fmt.fiat(v, offer.fiat, lang()))
-        await message.answer(amount_error_text(err, show=show))
-        return
-    await message.answer(**views.quote_view(offer, q, amount=amount, unit=unit))
+        return message.answer(amount_error_text(err, show=show))
+    return message.answer(**views.quote_view(offer, q, amount=amount, unit=unit))  # the webhook's reply
 
 
 @router.callback_query(kb.TakeAct.filter(F.action == "cancel"))
