@@ -13,12 +13,13 @@ people are slower than that). The echo bot (SimpleRequestHandler, one handler th
 message and button) gets the same update stream.
 
 Two measurements per bot: closed loop at ``--concurrency`` requests in flight (updates/s and
-latency), and open loop at a fixed ``--rate`` (default 100 updates/s; p50/p99 latency). Also the
+latency), and open loop at a fixed ``--rate`` (default 100 updates/s, from traders arriving
+steadily; p50/p99 latency). Also the
 bot process's CPU time per update, which depends less on what else the machine is doing.
 Both bots are served on uvloop, as webhook.py serves.
 Goal: the marketplace at least half the echo bot's updates/s; p99 under 100 ms at 100 updates/s.
 
-    python -m bench.conversation [--traders 300] [--concurrency 16] [--rate 100] [--rate-traders 100]
+    python -m bench.conversation [--traders 300] [--concurrency 16] [--rate 100] [--rate-traders 200]
 """
 
 from __future__ import annotations
@@ -184,8 +185,15 @@ class Results:
     def cpu_ms(self) -> float:
         return self.cpu_seconds * 1000 / max(len(self.latencies), 1)
 
+    window: float = 0.0  # open loop: the seconds over which traders kept arriving
+    sent_at: list[float] = field(default_factory=list)
+
     @property
     def rate(self) -> float:
+        """Updates answered per second; in the open loop, those sent while traders kept arriving
+        (the steady state, without the ramps at both ends)."""
+        if self.window:
+            return sum(1 for t in self.sent_at if t < self.started + self.window) / self.window
         return len(self.latencies) / max(self.finished - self.started, 1e-9)
 
     def pct(self, q: float) -> float:
@@ -261,6 +269,7 @@ class Loader:
 
     async def post(self, update: dict[str, Any], results: Results, step: int = 0) -> None:
         start = time.perf_counter()
+        results.sent_at.append(start)
         async with self.http.post(self.target.url, json=update,
                                   headers={"X-Telegram-Bot-Api-Secret-Token": self.target.secret}) as response:
             elapsed = time.perf_counter() - start  # the bot has answered
@@ -277,32 +286,26 @@ class Loader:
 async def _journeys(loader: Loader, users: list[Any], results: Results, *, concurrency: int | None,
                     rate: float | None) -> None:  # fmt: skip
     """Every trader's 11 updates, a trader's next one PAUSE after the previous one was answered.
-    Closed loop: at most ``concurrency`` in flight. Open loop: one update every 1/rate s."""
+
+    Closed loop: every trader ready at once, at most ``concurrency`` updates in flight.
+    Open loop: traders arrive one every STEPS/rate seconds, so that ``rate`` updates/s arrive in
+    the steady state, in the mix of steps that real traffic has. (Releasing them all at once
+    would march them in step: one second of nothing but /offers, later a second of nothing but
+    takes on the same few offers.)"""
     gate = asyncio.Semaphore(concurrency or 10**6)
-    ready: asyncio.Queue[tuple[Any, int]] = asyncio.Queue()
 
-    async def one(user: Any, step: int) -> None:
-        async with gate:
-            await loader.post(loader.update(user, step), results, step)
-        if step + 1 < STEPS:
-            await asyncio.sleep(PAUSE)
-            await ready.put((user, step + 1))
+    async def trader(user: Any, arrival: float) -> None:
+        await asyncio.sleep(max(0.0, arrival - time.perf_counter()))
+        for step in range(STEPS):
+            if step:
+                await asyncio.sleep(PAUSE)
+            async with gate:
+                await loader.post(loader.update(user, step), results, step)
 
-    for user in users:
-        ready.put_nowait((user, 0))
     results.started = time.perf_counter()
-    pending: set[asyncio.Task[None]] = set()
-    total, sent = len(users) * STEPS, 0
-    while sent < total:
-        user, step = await ready.get()
-        if rate:
-            due = results.started + sent / rate
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        task = asyncio.create_task(one(user, step))
-        pending.add(task)
-        task.add_done_callback(pending.discard)
-        sent += 1
-    await asyncio.gather(*pending)
+    gap = STEPS / rate if rate else 0.0
+    results.window = len(users) * gap
+    await asyncio.gather(*(trader(user, results.started + n * gap) for n, user in enumerate(users)))
     results.finished = time.perf_counter()
 
 
@@ -428,7 +431,9 @@ async def run(args: argparse.Namespace) -> int:
               f"errors {fixed.errors}")  # fmt: skip
     market, echo = report["marketplace"], report["echo bot"]
     steps = " ".join(f"{step}:{sorted(v)[len(v) // 2] * 1000:.0f}" for step, v in sorted(market[0].by_step.items()))
-    print(f"  marketplace p50 per step (ms; 0 /offers ... 7 take, 10 paid): {steps}")
+    print(f"  marketplace p50 per step, closed loop (ms; 0 /offers ... 7 take, 10 paid): {steps}")
+    steps = " ".join(f"{step}:{sorted(v)[int(len(v) * 0.99)] * 1000:.0f}" for step, v in sorted(market[1].by_step.items()))
+    print(f"  marketplace p99 per step at {args.rate:g}/s (ms): {steps}")
     ratio = market[0].rate / echo[0].rate
     print(f"  ratio marketplace / echo: {ratio:.2f} (goal >= 0.5); p99 at {args.rate:g}/s: {market[1].pct(0.99):.1f} ms "
           f"(goal < 100 ms); trades marked paid: {paid}/{expected}")  # fmt: skip
@@ -441,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--traders", type=int, default=300, help="traders in the closed-loop run")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rate", type=float, default=100.0, help="updates/s in the open-loop run")
-    parser.add_argument("--rate-traders", type=int, default=100, help="traders in the open-loop run")
+    parser.add_argument("--rate-traders", type=int, default=200, help="traders in the open-loop run")
     parser.add_argument("--child", choices=("market", "echo"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
