@@ -103,7 +103,6 @@ async def browse(
         .outerjoin(MarketRate, and_(MarketRate.asset == Offer.asset, MarketRate.fiat == Offer.fiat))
         .where(*conditions)
     )
-    total = int((await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one())
     completed = (
         select(func.count())
         .where(
@@ -115,15 +114,21 @@ async def browse(
     )
     best = price.asc() if side == Side.SELL else price.desc()
     stmt = (
-        base.add_columns(User.username, User.first_name)
+        base.add_columns(User.username, User.first_name, func.count().over().label("total"))
         .order_by(best, Offer.is_promoted.desc(), completed.desc(), Offer.id)
         .offset(offset)
         .limit(limit)
     )
     rows = (await session.execute(stmt)).all()
+    if rows:
+        total = int(rows[0].total)  # the window counts every match, before OFFSET and LIMIT
+    elif offset:  # past the last page (the market shrank): count on their own
+        total = int((await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one())
+    else:
+        total = 0
     stats = await stats_for(session, [row[0].maker_id for row in rows], now=now)
     items = []
-    for offer, row_price, username, first_name in rows:
+    for offer, row_price, username, first_name, _ in rows:
         items.append(
             OfferRow(
                 offer=offer,

@@ -53,7 +53,7 @@ class UserStats:
 async def stats_for(
     session: AsyncSession, user_ids: Iterable[int], *, now: datetime | None = None
 ) -> dict[int, UserStats]:
-    """Statistics of several users in three queries (browsing shows one per offer)."""
+    """Statistics of several users in one query (browsing shows one per offer)."""
     ids = list(dict.fromkeys(user_ids))
     if not ids:
         return {}
@@ -76,38 +76,44 @@ async def stats_for(
     release_seconds = func.extract(
         "epoch", roles.c.completed_at - func.coalesce(roles.c.paid_at, roles.c.created_at)
     )
-    trade_rows = await session.execute(
+    per_trade = (
         select(
             roles.c.uid,
-            func.count().filter(completed),
-            func.count().filter(and_(completed, recent)),
-            func.count().filter(and_(failed, recent)),
-            cast(func.round(func.avg(case((released, release_seconds)))), Integer),
+            func.count().filter(completed).label("done"),
+            func.count().filter(and_(completed, recent)).label("done_30"),
+            func.count().filter(and_(failed, recent)).label("failed_30"),
+            cast(func.round(func.avg(case((released, release_seconds)))), Integer).label("avg_release"),
         )
         .where(roles.c.uid.in_(ids))
         .group_by(roles.c.uid)
+        .subquery()
     )
-    trades = {row[0]: row[1:] for row in trade_rows}
-    feedback_rows = await session.execute(
+    per_feedback = (
         select(
             Feedback.to_id,
-            func.count().filter(Feedback.positive),
-            func.count().filter(~Feedback.positive),
+            func.count().filter(Feedback.positive).label("positive"),
+            func.count().filter(~Feedback.positive).label("negative"),
         )
         .where(Feedback.to_id.in_(ids))
         .group_by(Feedback.to_id)
+        .subquery()
     )
-    feedback = {row[0]: row[1:] for row in feedback_rows}
-    user_rows = await session.execute(select(User.id, User.created_at).where(User.id.in_(ids)))
-    joined = {row[0]: row[1] for row in user_rows}
+    rows = await session.execute(  # one round trip: browsing asks for every offer's maker
+        select(User.id, User.created_at, *(func.coalesce(c, 0) for c in (
+                   per_trade.c.done, per_trade.c.done_30, per_trade.c.failed_30)),
+               per_trade.c.avg_release, *(func.coalesce(c, 0) for c in (
+                   per_feedback.c.positive, per_feedback.c.negative)))
+        .outerjoin(per_trade, per_trade.c.uid == User.id)
+        .outerjoin(per_feedback, per_feedback.c.to_id == User.id)
+        .where(User.id.in_(ids))
+    )  # fmt: skip
+    found = {row[0]: row[1:] for row in rows}
     result = {}
     for uid in ids:
-        done, done_30, failed_30, avg_release = trades.get(uid, (0, 0, 0, None))
-        positive, negative = feedback.get(uid, (0, 0))
+        created, done, done_30, failed_30, avg_release, positive, negative = found.get(uid, (None, 0, 0, 0, None, 0, 0))
         rate = None
         if done_30 + failed_30:
             rate = (Decimal(done_30) * 100 / (done_30 + failed_30)).quantize(Decimal("0.1"), ROUND_HALF_UP)
-        created = joined.get(uid)
         result[uid] = UserStats(
             user_id=uid,
             completed_trades=done,

@@ -98,6 +98,10 @@ async def test_browse_orders_filters_and_pages(world: World) -> None:
             dear.id,
         ]
         assert first_two.has_more and first_two.total == 4 and not next_two.has_more
+        past_the_end = await escrow.browse(  # a stale "Next" after the market shrank
+            s, viewer_id=viewer, side=Side.SELL, asset=Asset.TRX, fiat=Fiat.IQD, offset=6, limit=2
+        )
+        assert past_the_end.items == [] and past_the_end.total == 4
 
         # a seller browsing buy offers sees the highest price first
         buys = await escrow.browse(s, viewer_id=viewer, side=Side.BUY, asset=Asset.TRX, fiat=Fiat.IQD)
