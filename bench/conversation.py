@@ -191,9 +191,11 @@ class Results:
     @property
     def rate(self) -> float:
         """Updates answered per second; in the open loop, those sent while traders kept arriving
-        (the steady state, without the ramps at both ends)."""
+        once the first had finished (the steady state, without the ramps at both ends)."""
         if self.window:
-            return sum(1 for t in self.sent_at if t < self.started + self.window) / self.window
+            ramp = STEPS * PAUSE  # until the first trader's journey ends, fewer are under way
+            steady = [t for t in self.sent_at if self.started + ramp <= t < self.started + self.window]
+            return len(steady) / max(self.window - ramp, 1e-9)
         return len(self.latencies) / max(self.finished - self.started, 1e-9)
 
     def pct(self, q: float) -> float:
