@@ -156,10 +156,6 @@ class Runtime:
             self.scheduler.start()
             if self.sandbox is not None and self.seed_demo:
                 await self._seed_demo()
-        # Everything loaded so far (libraries, catalogs, models) lives as long as the process: the
-        # cyclic GC need not walk it again on every collection during the updates.
-        gc.collect()
-        gc.freeze()
 
     @property
     def _sessions(self) -> async_sessionmaker[AsyncSession]:
@@ -382,6 +378,14 @@ async def _metrics(request: web.Request) -> web.Response:
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
+def freeze_startup_objects() -> None:
+    """Everything loaded at start (libraries, catalogs, models) lives as long as the process: the
+    cyclic GC need not walk it again on every collection while updates are handled. (For a
+    process that serves; tests start many runtimes in one process and leave the GC alone.)"""
+    gc.collect()
+    gc.freeze()
+
+
 async def serve(settings: Settings, role: str) -> int:
     runtime = Runtime(settings, role=role)
     stop = asyncio.Event()
@@ -390,6 +394,7 @@ async def serve(settings: Settings, role: str) -> int:
         loop.add_signal_handler(sig, stop.set)
     try:
         await runtime.start()
+        freeze_startup_objects()
         print(f"KOXX P2P is running (role {role}). Health: {runtime.web_url}/healthz", flush=True)
         if runtime.tron_node is not None:
             print(f"Local TRON node: {runtime.tron_node.url}", flush=True)

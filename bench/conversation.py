@@ -75,11 +75,12 @@ def _url(database: str, driver: str) -> str:
 
 async def _serve_market(config: dict[str, Any]) -> None:
     from core.config import load_settings
-    from webhook import Runtime
+    from webhook import Runtime, freeze_startup_objects
 
     role = config.pop("role", "all")
     runtime = Runtime(load_settings(**config), role=role)
     await runtime.start()
+    freeze_startup_objects()  # as webhook.py serves
     profile_to = os.environ.get("BENCH_PROFILE") if role == "web" else None  # a cProfile of the web process
     if profile_to:
         import cProfile
