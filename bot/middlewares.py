@@ -79,7 +79,7 @@ class UnitOfWork(BaseMiddleware):
             try:
                 result = await handler(event, data)
             except TelegramAPIError:
-                await self._commit(session)
+                await self.commit(session)
                 raise
             except BaseException:
                 if isinstance(data.get("me"), users.User):
@@ -88,10 +88,10 @@ class UnitOfWork(BaseMiddleware):
                 raise
             finally:
                 _open_unit.reset(unit)
-            await self._commit(session)
+            await self.commit(session)
             return result
 
-    async def _commit(self, session: AsyncSession) -> None:
+    async def commit(self, session: AsyncSession) -> None:
         if session.in_transaction():
             await session.commit()
         if session.info.pop("outbox", False):
@@ -111,7 +111,7 @@ class SendAfterCommit(BaseRequestMiddleware):
         open_unit = _open_unit.get()
         if open_unit is not None:
             unit, session = open_unit
-            await unit._commit(session)
+            await unit.commit(session)
         return await make_request(bot, method)
 
 
