@@ -18,10 +18,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, delete, exists, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 from core import outbox
 from core.errors import DomainError
@@ -50,15 +66,11 @@ class UserStats:
         return (Decimal(self.positive) * 100 / total).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-async def stats_for(
-    session: AsyncSession, user_ids: Iterable[int], *, now: datetime | None = None
-) -> dict[int, UserStats]:
-    """Statistics of several users in one query (browsing shows one per offer)."""
-    ids = list(dict.fromkeys(user_ids))
-    if not ids:
-        return {}
-    now = now or datetime.now(UTC)
-    month_ago = now - timedelta(days=30)
+def _stats_statement() -> Select[*tuple[Any, ...]]:
+    """The statistics of the users ``:ids`` as of ``:month_ago``, built once: a statement this size
+    costs more to build and to key for SQLAlchemy's cache than to run."""
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    month_ago: BindParameter[datetime] = bindparam("month_ago")
     roles = union_all(
         select(Trade.id, Trade.seller_id.label("uid"), literal("seller").label("role"), Trade.status,
                Trade.close_reason, Trade.created_at, Trade.paid_at, Trade.completed_at),
@@ -98,7 +110,7 @@ async def stats_for(
         .group_by(Feedback.to_id)
         .subquery()
     )
-    rows = await session.execute(  # one round trip: browsing asks for every offer's maker
+    return (
         select(User.id, User.created_at, *(func.coalesce(c, 0) for c in (
                    per_trade.c.done, per_trade.c.done_30, per_trade.c.failed_30)),
                per_trade.c.avg_release, *(func.coalesce(c, 0) for c in (
@@ -107,6 +119,20 @@ async def stats_for(
         .outerjoin(per_feedback, per_feedback.c.to_id == User.id)
         .where(User.id.in_(ids))
     )  # fmt: skip
+
+
+_STATS = _stats_statement()
+
+
+async def stats_for(
+    session: AsyncSession, user_ids: Iterable[int], *, now: datetime | None = None
+) -> dict[int, UserStats]:
+    """Statistics of several users in one query (browsing shows one per offer)."""
+    ids = list(dict.fromkeys(user_ids))
+    if not ids:
+        return {}
+    now = now or datetime.now(UTC)
+    rows = await session.execute(_STATS, {"ids": ids, "month_ago": now - timedelta(days=30)})
     found = {row[0]: row[1:] for row in rows}
     result = {}
     for uid in ids:
