@@ -12,10 +12,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Numeric, and_, case, cast, exists, func, not_, or_, select
+from sqlalchemy import (
+    Numeric,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from core.errors import DomainError
 from core.escrow.models import Block, MarketRate, Offer, OfferStatus, PriceType, Side, Trade, TradeStatus
@@ -53,6 +69,58 @@ def _price_expr(fiat: Fiat) -> ColumnElement[Decimal]:
     return cast(case((Offer.price_type == PriceType.FIXED.value, Offer.price), else_=floating), Numeric(20, 2))
 
 
+@cache
+def _page_statement(fiat: Fiat, side: Side, by_amount: bool, by_method: bool) -> Select[*tuple[Any, ...]]:
+    """The market page for one shape of question, built once (building and keying a statement
+    this size for SQLAlchemy's cache costs more than running it). Bind parameters: viewer_id,
+    side, asset, fiat, offset, limit, and amount / method when filtered by them."""
+    price = _price_expr(fiat).label("current_price")
+    available_fiat = Offer.remaining * price / MICRO
+    viewer_id: BindParameter[int] = bindparam("viewer_id")
+    blocked = exists().where(
+        or_(
+            and_(Block.user_id == viewer_id, Block.blocked_id == Offer.maker_id),
+            and_(Block.user_id == Offer.maker_id, Block.blocked_id == viewer_id),
+        )
+    )
+    conditions: list[ColumnElement[bool]] = [
+        Offer.status == OfferStatus.ACTIVE.value,
+        Offer.side == bindparam("side"),
+        Offer.asset == bindparam("asset"),
+        Offer.fiat == bindparam("fiat"),
+        Offer.maker_id != viewer_id,
+        Offer.remaining > 0,
+        price.isnot(None),
+        available_fiat >= Offer.min_fiat,
+        not_(User.is_banned),
+        not_(blocked),
+    ]
+    if by_amount:
+        amount = bindparam("amount", type_=Numeric(20, 2))
+        conditions += [Offer.min_fiat <= amount, Offer.max_fiat >= amount, available_fiat >= amount]
+    if by_method:
+        conditions.append(bindparam("method", type_=String) == any_(Offer.payment_methods))
+    completed = (
+        select(func.count())
+        .where(
+            Trade.status == TradeStatus.COMPLETED.value,
+            or_(Trade.seller_id == Offer.maker_id, Trade.buyer_id == Offer.maker_id),
+        )
+        .correlate(Offer)
+        .scalar_subquery()
+    )
+    best = price.asc() if side == Side.SELL else price.desc()
+    return (
+        select(Offer, price, User.username, User.first_name, func.count().over().label("total"))
+        .join(User, User.id == Offer.maker_id)
+        .outerjoin(MarketRate, and_(MarketRate.asset == Offer.asset, MarketRate.fiat == Offer.fiat))
+        .where(*conditions)
+        .order_by(best, Offer.is_promoted.desc(), completed.desc(), Offer.id)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+
+
 async def browse(
     session: AsyncSession,
     *,
@@ -72,58 +140,18 @@ async def browse(
     side, asset, fiat = Side(side), Asset(asset), Fiat(fiat)
     if offset < 0 or not 0 < limit <= LIMIT_MAX:
         raise DomainError("page_invalid", offset=offset, limit=limit, max_limit=LIMIT_MAX)
-    price = _price_expr(fiat).label("current_price")
-    available_fiat = Offer.remaining * price / MICRO
-    blocked = exists().where(
-        or_(
-            and_(Block.user_id == viewer_id, Block.blocked_id == Offer.maker_id),
-            and_(Block.user_id == Offer.maker_id, Block.blocked_id == viewer_id),
-        )
-    )
-    conditions: list[ColumnElement[bool]] = [
-        Offer.status == OfferStatus.ACTIVE.value,
-        Offer.side == side.value,
-        Offer.asset == asset.value,
-        Offer.fiat == fiat.value,
-        Offer.maker_id != viewer_id,
-        Offer.remaining > 0,
-        price.isnot(None),
-        available_fiat >= Offer.min_fiat,
-        not_(User.is_banned),
-        not_(blocked),
-    ]
+    params: dict[str, Any] = {"viewer_id": viewer_id, "side": side.value, "asset": asset.value, "fiat": fiat.value}
     if fiat_amount is not None:
-        amount = check_fiat_precision(fiat_amount, fiat, "fiat_amount")
-        conditions += [Offer.min_fiat <= amount, Offer.max_fiat >= amount, available_fiat >= amount]
+        params["amount"] = check_fiat_precision(fiat_amount, fiat, "fiat_amount")
     if payment_method is not None:
-        conditions.append(Offer.payment_methods.contains([payment_method]))
-    base = (
-        select(Offer, price)
-        .join(User, User.id == Offer.maker_id)
-        .outerjoin(MarketRate, and_(MarketRate.asset == Offer.asset, MarketRate.fiat == Offer.fiat))
-        .where(*conditions)
-    )
-    completed = (
-        select(func.count())
-        .where(
-            Trade.status == TradeStatus.COMPLETED.value,
-            or_(Trade.seller_id == Offer.maker_id, Trade.buyer_id == Offer.maker_id),
-        )
-        .correlate(Offer)
-        .scalar_subquery()
-    )
-    best = price.asc() if side == Side.SELL else price.desc()
-    stmt = (
-        base.add_columns(User.username, User.first_name, func.count().over().label("total"))
-        .order_by(best, Offer.is_promoted.desc(), completed.desc(), Offer.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    rows = (await session.execute(stmt)).all()
+        params["method"] = payment_method
+    stmt = _page_statement(fiat, side, fiat_amount is not None, payment_method is not None)
+    rows = (await session.execute(stmt, {**params, "offset": offset, "limit": limit})).all()
     if rows:
         total = int(rows[0].total)  # the window counts every match, before OFFSET and LIMIT
     elif offset:  # past the last page (the market shrank): count on their own
-        total = int((await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one())
+        matching = stmt.limit(None).offset(None).order_by(None).subquery()
+        total = int((await session.execute(select(func.count()).select_from(matching), params)).scalar_one())
     else:
         total = 0
     stats = await stats_for(session, [row[0].maker_id for row in rows], now=now)
