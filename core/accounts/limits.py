@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, bindparam, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.config import TOP_LEVEL, Limits, get_accounts_settings
@@ -82,18 +82,19 @@ async def _user(session: AsyncSession, user: User | int) -> User:
 # --- trades ----------------------------------------------------------------------------------
 
 
+_TRADED_SINCE = select(func.coalesce(func.sum(Trade.crypto_amount), 0)).where(  # built once: every take asks
+    or_(Trade.buyer_id == bindparam("user_id"), Trade.seller_id == bindparam("user_id")),
+    Trade.asset == bindparam("asset"),
+    Trade.status != TradeStatus.CANCELLED.value,
+    Trade.created_at > bindparam("since"),
+)
+
+
 async def traded_today(session: AsyncSession, user_id: int, asset: Asset, now: datetime | None = None) -> int:
     """Crypto volume of the user's trades (as buyer or seller) opened in the last 24 hours,
     cancelled trades excluded."""
-    total = await session.scalar(
-        select(func.coalesce(func.sum(Trade.crypto_amount), 0)).where(
-            or_(Trade.buyer_id == user_id, Trade.seller_id == user_id),
-            Trade.asset == str(Asset(asset)),
-            Trade.status != TradeStatus.CANCELLED.value,
-            Trade.created_at > _now(now) - DAY,
-        )
-    )
-    return int(total or 0)
+    params = {"user_id": user_id, "asset": str(Asset(asset)), "since": _now(now) - DAY}
+    return int(await session.scalar(_TRADED_SINCE, params) or 0)
 
 
 async def check_trade(

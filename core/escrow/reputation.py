@@ -216,17 +216,19 @@ async def unblock(session: AsyncSession, *, user_id: int, blocked_id: int) -> No
     await session.execute(delete(Block).where(Block.user_id == user_id, Block.blocked_id == blocked_id))
 
 
-async def is_blocked(session: AsyncSession, a: int, b: int) -> bool:
-    """Whether either user blocked the other."""
-    stmt = select(
-        exists().where(
-            or_(
-                and_(Block.user_id == a, Block.blocked_id == b),
-                and_(Block.user_id == b, Block.blocked_id == a),
-            )
+_EITHER_BLOCKED = select(  # built once: every take asks
+    exists().where(
+        or_(
+            and_(Block.user_id == bindparam("a"), Block.blocked_id == bindparam("b")),
+            and_(Block.user_id == bindparam("b"), Block.blocked_id == bindparam("a")),
         )
     )
-    return bool((await session.execute(stmt)).scalar_one())
+)
+
+
+async def is_blocked(session: AsyncSession, a: int, b: int) -> bool:
+    """Whether either user blocked the other."""
+    return bool((await session.execute(_EITHER_BLOCKED, {"a": a, "b": b})).scalar_one())
 
 
 async def blocked_by(session: AsyncSession, user_id: int) -> list[int]:

@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import outbox
@@ -240,16 +240,25 @@ def announce_offer(session: AsyncSession, offer: Offer) -> None:
 # --- opening -------------------------------------------------------------------------------------
 
 
+# Statements every take runs, built once (building and keying one for SQLAlchemy's cache costs
+# more than running it); their values are bind parameters.
+_RECENT_CANCELS = select(func.count(), func.max(Trade.cancelled_at)).where(
+    Trade.buyer_id == bindparam("buyer_id"),
+    Trade.status == TradeStatus.CANCELLED.value,
+    Trade.close_reason.in_(("buyer", "expired")),
+    Trade.cancelled_at > bindparam("since"),
+)
+_OPEN_TRADES = select(func.count()).where(
+    or_(Trade.seller_id == bindparam("user_id"), Trade.buyer_id == bindparam("user_id")),
+    Trade.status.in_([s.value for s in OPEN_TRADE_STATUSES]),
+)
+
+
 async def _cooldown_until(session: AsyncSession, buyer_id: int, now: datetime, rules: market.Rules) -> datetime | None:
     """A buyer who cancelled (or let expire) ``cancel_limit`` trades within 24 h waits
     ``cancel_cooldown`` after the last one before taking as a buyer again."""
-    stmt = select(func.count(), func.max(Trade.cancelled_at)).where(
-        Trade.buyer_id == buyer_id,
-        Trade.status == TradeStatus.CANCELLED.value,
-        Trade.close_reason.in_(("buyer", "expired")),
-        Trade.cancelled_at > now - timedelta(hours=24),
-    )
-    count, last = (await session.execute(stmt)).one()
+    params = {"buyer_id": buyer_id, "since": now - timedelta(hours=24)}
+    count, last = (await session.execute(_RECENT_CANCELS, params)).one()
     if rules.cancel_limit and count >= rules.cancel_limit and last is not None:
         until: datetime = last + rules.cancel_cooldown
         if until > now:
@@ -258,11 +267,7 @@ async def _cooldown_until(session: AsyncSession, buyer_id: int, now: datetime, r
 
 
 async def _open_trade_count(session: AsyncSession, user_id: int) -> int:
-    stmt = select(func.count()).where(
-        or_(Trade.seller_id == user_id, Trade.buyer_id == user_id),
-        Trade.status.in_([s.value for s in OPEN_TRADE_STATUSES]),
-    )
-    return int((await session.execute(stmt)).scalar_one())
+    return int((await session.execute(_OPEN_TRADES, {"user_id": user_id})).scalar_one())
 
 
 async def _prepare(
