@@ -116,8 +116,8 @@ async def check_trade(
 async def check_trade_parties(
     session: AsyncSession,
     *,
-    buyer_id: int,
-    seller_id: int,
+    buyer: User,
+    seller: User,
     asset: Asset,
     amount: int,
     actor_id: int | None = None,
@@ -127,9 +127,10 @@ async def check_trade_parties(
     people, in opposite directions, cannot wait for each other's locks). When the other party's
     limit is the one in the way, the actor is told "counterparty_limit" (how much the other side
     can still trade), not their own limit."""
-    for user_id in sorted({buyer_id, seller_id}):
+    parties = {buyer.id: buyer, seller.id: seller}
+    for user_id in sorted(parties):
         try:
-            await check_trade(session, user_id, asset=asset, amount=amount, now=now)
+            await check_trade(session, parties[user_id], asset=asset, amount=amount, now=now)
         except DomainError as refused:
             if actor_id is None or user_id == actor_id or refused.code != "limit_exceeded":
                 raise

@@ -289,7 +289,7 @@ async def _prepare(
 
 
 async def _check_parties(session: AsyncSession, offer: Offer, *, taker_id: int, rules: market.Rules,
-                         now: datetime) -> None:  # fmt: skip
+                         now: datetime) -> tuple[User, User]:  # fmt: skip
     """The rules about who may trade with whom. take() checks them before locking the offer (a
     block or a ban arriving meanwhile is as if it arrived just after), so the offer's lock,
     which every taker of the offer waits for, is held for less."""
@@ -319,6 +319,7 @@ async def _check_parties(session: AsyncSession, offer: Offer, *, taker_id: int, 
         until = await _cooldown_until(session, taker_id, now, rules)
         if until is not None:
             raise DomainError("cancel_cooldown", until=until.isoformat(), limit=rules.cancel_limit)
+    return taker, maker
 
 
 async def _terms(
@@ -428,7 +429,7 @@ async def take(
     unlocked = await session.get(Offer, offer_id)
     if unlocked is None:
         raise DomainError("offer_not_found", offer_id=offer_id)
-    await _check_parties(session, unlocked, taker_id=taker_id, rules=rules, now=now)
+    taker, maker = await _check_parties(session, unlocked, taker_id=taker_id, rules=rules, now=now)
     reference = await market.get_reference_rate(session, unlocked.asset_enum, unlocked.fiat_enum)
     # Under the locks only what must be exact: the offer's terms and what it has left, the
     # taker's open trades and both parties' limits, then the writes.
@@ -439,7 +440,8 @@ async def take(
                      payment_method=payment_method, rules=rules, reference=reference, now=now)
     n = q.numbers
     # The KYC levels' per-trade and daily volumes, for both parties (under their locks).
-    await limits.check_trade_parties(session, buyer_id=q.buyer_id, seller_id=q.seller_id, asset=q.asset,
+    buyer, seller = (taker, maker) if q.buyer_id == taker_id else (maker, taker)
+    await limits.check_trade_parties(session, buyer=buyer, seller=seller, asset=q.asset,
                                      amount=n.crypto_amount, actor_id=taker_id, now=now)
     sell = offer.side == Side.SELL
     trade = Trade(
