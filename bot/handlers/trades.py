@@ -215,8 +215,8 @@ async def paid_confirmed(query: CallbackQuery, callback_data: kb.TradeAct, state
     if data.get("trade_id") == callback_data.trade_id and data.get("file_id"):
         receipt = Receipt(file_id=data["file_id"], file_unique_id=data["file_unique_id"])
     trade = await escrow.mark_paid(session, trade_id=callback_data.trade_id, actor_id=me.id, receipt=receipt)
-    await state.clear()
-    await state.update_data(chat_trade_id=trade.id)
+    await state.set_state(None)  # the form is done; the user's chat messages now go to this trade
+    await state.set_data({"chat_trade_id": trade.id})
     await query.answer(_("The seller has been told."))
     return _edit(query, views.trade_card(trade, me.id, headline=_("✅ Marked as paid.")))
 
