@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from functools import cache
+from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, DateTime, MetaData, func
+from sqlalchemy import BigInteger, DateTime, MetaData, Select, bindparam, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -45,3 +47,24 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
     """One unit of work: everything done with the session commits together or not at all."""
     async with factory() as session, session.begin():
         yield session
+
+
+RowT = TypeVar("RowT", bound=Base)
+
+
+@cache
+def _by_id(model: type[Any], lock: bool) -> Select[Any]:
+    stmt = select(model).where(inspect(model).primary_key[0] == bindparam("id"))
+    return stmt.with_for_update() if lock else stmt
+
+
+async def fresh(session: AsyncSession, model: type[RowT], ident: int, *, lock: bool = False) -> RowT | None:
+    """The row with primary key ``ident`` as the database has it now (not as the session last
+    saw it), locked until the transaction ends when ``lock``. As ``session.get(model, ident,
+    populate_existing=True, with_for_update=lock)``, with the statement built once: every update
+    reads a row or two this way, and building the statement cost more than running it."""
+    with session.no_autoflush:  # as session.get: pending changes are not written first
+        result = await session.execute(_by_id(model, lock), {"id": ident}, execution_options={"populate_existing": True})
+    row: RowT | None = result.scalar_one_or_none()
+    return row
+

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, created_at_column
+from core.db import Base, created_at_column, fresh
 
 REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -57,7 +57,7 @@ async def register(
 
     Every update calls this: when nothing changed it only reads, so that an update which writes
     nothing else commits a read-only transaction (no row lock, no WAL flush)."""
-    known = await session.get(User, user_id, populate_existing=True)
+    known = await fresh(session, User, user_id)
     if known is not None and known.username == username and known.first_name == first_name:
         return known
     stmt = (

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import outbox
 from core.accounts import limits, premium
+from core.db import fresh
 from core.errors import DomainError, InsufficientFunds
 from core.escrow import market
 from core.escrow.models import Offer, OfferStatus, PriceType, Side
@@ -260,7 +261,7 @@ async def publish_offer(
 
 
 async def get_offer(session: AsyncSession, offer_id: int) -> Offer:
-    offer = await session.get(Offer, offer_id, populate_existing=True)
+    offer = await fresh(session, Offer, offer_id)
     if offer is None:
         raise DomainError("offer_not_found", offer_id=offer_id)
     return offer
@@ -268,7 +269,7 @@ async def get_offer(session: AsyncSession, offer_id: int) -> Offer:
 
 async def lock_offer(session: AsyncSession, offer_id: int) -> Offer:
     """The offer row, locked until the end of the transaction (takes and edits serialise here)."""
-    offer = await session.get(Offer, offer_id, with_for_update=True, populate_existing=True)
+    offer = await fresh(session, Offer, offer_id, lock=True)
     if offer is None:
         raise DomainError("offer_not_found", offer_id=offer_id)
     return offer

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import outbox
 from core.accounts import limits, premium, referrals
+from core.db import fresh
 from core.errors import DomainError, InsufficientFunds
 from core.escrow import market, reputation
 from core.escrow.chat import record_message
@@ -95,7 +96,7 @@ def _now(now: datetime | None) -> datetime:
 
 
 async def get_trade(session: AsyncSession, trade_id: int) -> Trade:
-    trade = await session.get(Trade, trade_id, populate_existing=True)
+    trade = await fresh(session, Trade, trade_id)
     if trade is None:
         raise DomainError("trade_not_found", trade_id=trade_id)
     return trade
@@ -103,7 +104,7 @@ async def get_trade(session: AsyncSession, trade_id: int) -> Trade:
 
 async def lock_trade(session: AsyncSession, trade_id: int) -> Trade:
     """The trade row, locked until the end of the transaction."""
-    trade = await session.get(Trade, trade_id, with_for_update=True, populate_existing=True)
+    trade = await fresh(session, Trade, trade_id, lock=True)
     if trade is None:
         raise DomainError("trade_not_found", trade_id=trade_id)
     return trade
