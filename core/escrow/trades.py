@@ -48,7 +48,7 @@ from core.escrow.models import (
     TradeStatus,
     fiat_text,
 )
-from core.escrow.offers import current_price, lock_offer
+from core.escrow.offers import current_price, get_offer, lock_offer
 from core.escrow.pricing import TradeNumbers, check_deviation, max_fiat_for, trade_numbers
 from core.ledger import AccountRef, Posting, Purpose, balance, post_entry, transfer
 from core.money import Asset
@@ -271,29 +271,12 @@ async def _open_trade_count(session: AsyncSession, user_id: int) -> int:
     return int((await session.execute(_OPEN_TRADES, {"user_id": user_id})).scalar_one())
 
 
-async def _prepare(
-    session: AsyncSession,
-    offer: Offer,
-    *,
-    taker_id: int,
-    fiat_amount: Decimal | None,
-    crypto_amount: int | None,
-    payment_method: str | None,
-    rules: market.Rules,
-    now: datetime,
-) -> Quote:
-    """Every rule of taking, shared by quote() and take(). Raises DomainError with the facts."""
-    await _check_parties(session, offer, taker_id=taker_id, rules=rules, now=now)
-    reference = await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
-    return await _terms(session, offer, taker_id=taker_id, fiat_amount=fiat_amount, crypto_amount=crypto_amount,
-                        payment_method=payment_method, rules=rules, reference=reference, now=now)
-
-
 async def _check_parties(session: AsyncSession, offer: Offer, *, taker_id: int, rules: market.Rules,
                          now: datetime) -> tuple[User, User]:  # fmt: skip
-    """The rules about who may trade with whom. take() checks them before locking the offer (a
-    block or a ban arriving meanwhile is as if it arrived just after), so the offer's lock,
-    which every taker of the offer waits for, is held for less."""
+    """The rules about who may trade with whom; returns (taker, maker). Raises DomainError with
+    the facts. take() checks them before locking the offer (a block or a ban arriving meanwhile
+    is as if it arrived just after), so the offer's lock, which every taker of the offer waits
+    for, is held for less."""
     if offer.status != OfferStatus.ACTIVE:  # first: a closed offer is the answer, whoever asks
         raise DomainError("offer_unavailable", offer_id=offer.id, status=offer.status)
     if offer.maker_id == taker_id:
@@ -327,7 +310,7 @@ async def _terms(
     session: AsyncSession,
     offer: Offer,
     *,
-    taker_id: int,
+    taker: User,
     fiat_amount: Decimal | None,
     crypto_amount: int | None,
     payment_method: str | None,
@@ -335,11 +318,11 @@ async def _terms(
     reference: Decimal | None,
     now: datetime,
 ) -> Quote:
-    """The rules about the offer's terms and what it has left, and the taker's open trades."""
+    """The rules about the offer's terms and what it has left, and the taker's open trades.
+    Raises DomainError with the facts."""
     if offer.status != OfferStatus.ACTIVE:
         raise DomainError("offer_unavailable", offer_id=offer.id, status=offer.status)
-    taker = await session.get(User, taker_id)
-    assert taker is not None  # checked by _check_parties
+    taker_id = taker.id
     if payment_method is None and len(offer.payment_methods) == 1:
         payment_method = offer.payment_methods[0]
     if payment_method is not None and payment_method not in offer.payment_methods:
@@ -399,11 +382,12 @@ async def quote(
     """The numbers take() would use, changing nothing. A selling taker without the balance for
     the escrow gets InsufficientFunds here already."""
     rules = rules or await market.rules(session)
-    offer = await session.get(Offer, offer_id, populate_existing=True)
-    if offer is None:
-        raise DomainError("offer_not_found", offer_id=offer_id)
-    q = await _prepare(session, offer, taker_id=taker_id, fiat_amount=fiat_amount, crypto_amount=crypto_amount,
-                       payment_method=payment_method, rules=rules, now=_now(now))
+    now = _now(now)
+    offer = await get_offer(session, offer_id)
+    taker, _ = await _check_parties(session, offer, taker_id=taker_id, rules=rules, now=now)
+    reference = await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
+    q = await _terms(session, offer, taker=taker, fiat_amount=fiat_amount, crypto_amount=crypto_amount,
+                     payment_method=payment_method, rules=rules, reference=reference, now=now)
     if offer.side == Side.BUY:
         available = await balance(session, AccountRef.user(taker_id), q.asset)
         if available < q.numbers.escrow_amount:
@@ -437,7 +421,7 @@ async def take(
     offer = await lock_offer(session, offer_id)
     # One taker's takes serialise too, so that the open-trade limit holds under double clicks.
     await session.get(User, taker_id, with_for_update=True)
-    q = await _terms(session, offer, taker_id=taker_id, fiat_amount=fiat_amount, crypto_amount=crypto_amount,
+    q = await _terms(session, offer, taker=taker, fiat_amount=fiat_amount, crypto_amount=crypto_amount,
                      payment_method=payment_method, rules=rules, reference=reference, now=now)
     n = q.numbers
     # The KYC levels' per-trade and daily volumes, for both parties (under their locks).
