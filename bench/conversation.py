@@ -9,17 +9,22 @@ endpoint (webhook.py's Runtime in webhook mode, in a child process, real Postgre
 the bot's outgoing Bot API calls are answered by the Telegram stand-in, which lives in this
 process and also tells the loader which message a button belongs to. A trader waits 0.25 s
 between their own updates (the bot's per-user throttle drops a 6th update within a second, and
-people are slower than that). The echo bot (SimpleRequestHandler, one handler that answers every
-message and button) gets the same update stream.
+people are slower than that), so N traders can send at most N / 0.25 s updates/s: the closed loop
+has enough of them (1000) that this cap stays well above every bot's rate. The echo bot
+(SimpleRequestHandler, one handler that answers every message and button) gets the same update
+stream. So does the floor bot: the echo bot plus what any update of a bot on this stack costs at
+least (aiogram's FSM state read from Redis, and one database transaction registering the sender,
+as the marketplace's unit of work begins), to show how much of the gap to the echo bot is the
+stack's and how much the marketplace's own work.
 
 Two measurements per bot: closed loop at ``--concurrency`` requests in flight (updates/s and
 latency), and open loop at a fixed ``--rate`` (default 100 updates/s, from traders arriving
 steadily; p50/p99 latency). Also the
 bot process's CPU time per update, which depends less on what else the machine is doing.
-Both bots are served on uvloop, as webhook.py serves.
+All three are served on uvloop, as webhook.py serves.
 Goal: the marketplace at least half the echo bot's updates/s; p99 under 100 ms at 100 updates/s.
 
-    python -m bench.conversation [--traders 300] [--concurrency 16] [--rate 100] [--rate-traders 200]
+    python -m bench.conversation [--traders 1000] [--concurrency 16] [--rate 100] [--rate-traders 200]
 """
 
 from __future__ import annotations
@@ -97,22 +102,42 @@ async def _serve_market(config: dict[str, Any]) -> None:
 
 
 async def _serve_echo(config: dict[str, Any]) -> None:
+    """The echo bot; with ``floor`` also what every update of a bot on this stack costs at least:
+    aiogram's Redis FSM (the state read per update) and one transaction registering the sender
+    (``core.users.register``, as the marketplace's unit of work begins)."""
     from aiogram import Bot, Dispatcher
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
     from aiogram.types import CallbackQuery, Message
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler
     from aiohttp import web
 
+    from core import users
+    from core.db import make_engine, make_session_factory
+
     bot = Bot(ECHO_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(config["telegram_api_url"])))
-    dp = Dispatcher()
+    floor = config["floor"]
+    engine = make_engine(config["database_url"]) if floor else None
+    sessions = make_session_factory(engine) if engine is not None else None
+    storage = RedisStorage.from_url(REDIS_URL, key_builder=DefaultKeyBuilder(
+        prefix=f"{config['redis_prefix']}_fsm", with_bot_id=True)) if floor else None  # fmt: skip
+    dp = Dispatcher(storage=storage) if storage is not None else Dispatcher()
+
+    async def register(sender: Any) -> None:
+        if sessions is not None:
+            async with sessions() as session:
+                await users.register(session, user_id=sender.id, username=sender.username, first_name=sender.first_name)
+                await session.commit()
 
     @dp.message()
     async def echo(message: Message) -> None:
+        await register(message.from_user)
         await message.answer(message.text or "?")
 
     @dp.callback_query()
     async def pressed(query: CallbackQuery) -> None:
+        await register(query.from_user)
         await query.answer(query.data)
 
     app = web.Application()
@@ -127,6 +152,10 @@ async def _serve_echo(config: dict[str, Any]) -> None:
     finally:
         await runner.cleanup()
         await bot.session.close()
+        if storage is not None:
+            await storage.close()
+        if engine is not None:
+            await engine.dispose()
 
 
 def _child_main(kind: str) -> None:
@@ -372,7 +401,7 @@ async def run(args: argparse.Namespace) -> int:
             tg.start_chat(seller, TRADERS_TOKEN)
         offer_ids = await _prepare_market(db_url, [s.id for s in sellers], args.traders + args.rate_traders)
         secret = secrets.token_hex(16)
-        market_port, echo_port = _free_port(), _free_port()
+        market_port, echo_port, floor_port = _free_port(), _free_port(), _free_port()
         common = {"telegram_api_url": tg.url, "webhook_secret": secret}
         market_config = {
             **common, "bot_token": TRADERS_TOKEN, "admin_bot_token": ADMIN_TOKEN, "database_url": db_url,
@@ -384,12 +413,16 @@ async def run(args: argparse.Namespace) -> int:
         # As deployed: the web process answers webhooks; a worker process runs the notifier and the jobs.
         children.append(await _start_child("market", {**market_config, "role": "web"}))
         children.append(await _start_child("market", {**market_config, "role": "worker", "web_port": 0}))
-        children.append(await _start_child("echo", {**common, "web_port": echo_port}))
+        children.append(await _start_child("echo", {**common, "web_port": echo_port, "floor": False}))
+        children.append(await _start_child("echo", {
+            **common, "web_port": floor_port, "floor": True, "database_url": db_url,
+            "redis_prefix": f"koxx_bench:{uuid.uuid4().hex[:8]}"}))  # fmt: skip
         targets = [
             Target("marketplace", f"http://127.0.0.1:{market_port}/webhook/traders", secret, TRADERS_TOKEN, True),
             Target("echo bot", f"http://127.0.0.1:{echo_port}/webhook/traders", secret, ECHO_TOKEN, False),
+            Target("floor bot", f"http://127.0.0.1:{floor_port}/webhook/traders", secret, ECHO_TOKEN, False),
         ]
-        serving = {"marketplace": children[0].pid, "echo bot": children[2].pid}
+        serving = {"marketplace": children[0].pid, "echo bot": children[2].pid, "floor bot": children[3].pid}
         report: dict[str, tuple[Results, Results]] = {}
         next_user = 9_100_000_000
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
@@ -425,14 +458,14 @@ async def run(args: argparse.Namespace) -> int:
         await admin.close()
 
     expected = args.traders + args.rate_traders
-    print(f"{args.traders} traders x {STEPS} updates at concurrency {args.concurrency}; "
-          f"then {args.rate_traders} traders at {args.rate:g} updates/s")  # fmt: skip
+    print(f"{args.traders} traders x {STEPS} updates at concurrency {args.concurrency} (their pauses allow at most "
+          f"{args.traders / PAUSE:.0f} updates/s); then {args.rate_traders} traders at {args.rate:g} updates/s")  # fmt: skip
     for label, (closed, fixed) in report.items():
         print(f"  {label:12s} closed loop: {closed.rate:7.1f} updates/s  p50 {closed.pct(0.5):6.1f} ms  "
               f"p99 {closed.pct(0.99):6.1f} ms  CPU {closed.cpu_ms:4.1f} ms/update  errors {closed.errors}   |   at {args.rate:g}/s: "
               f"{fixed.rate:6.1f} updates/s  p50 {fixed.pct(0.5):6.1f} ms  p99 {fixed.pct(0.99):6.1f} ms  "
               f"errors {fixed.errors}")  # fmt: skip
-    market, echo = report["marketplace"], report["echo bot"]
+    market, echo, floor = report["marketplace"], report["echo bot"], report["floor bot"]
     steps = " ".join(f"{step}:{sorted(v)[len(v) // 2] * 1000:.0f}" for step, v in sorted(market[0].by_step.items()))
     print(f"  marketplace p50 per step, closed loop (ms; 0 /offers ... 7 take, 10 paid): {steps}")
     steps = " ".join(f"{step}:{sorted(v)[int(len(v) * 0.99)] * 1000:.0f}" for step, v in sorted(market[1].by_step.items()))
@@ -440,13 +473,16 @@ async def run(args: argparse.Namespace) -> int:
     ratio = market[0].rate / echo[0].rate
     print(f"  ratio marketplace / echo: {ratio:.2f} (goal >= 0.5); p99 at {args.rate:g}/s: {market[1].pct(0.99):.1f} ms "
           f"(goal < 100 ms); trades marked paid: {paid}/{expected}")  # fmt: skip
-    errors = market[0].errors + market[1].errors + echo[0].errors + echo[1].errors
+    print(f"  the floor (the echo bot with an FSM read and a user's transaction per update) / echo: "
+          f"{floor[0].rate / echo[0].rate:.2f}; marketplace / floor: {market[0].rate / floor[0].rate:.2f}")  # fmt: skip
+    errors = sum(closed.errors + fixed.errors for closed, fixed in report.values())
     return 0 if paid == expected and errors == 0 else 1
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--traders", type=int, default=300, help="traders in the closed-loop run")
+    parser.add_argument("--traders", type=int, default=1000,
+                        help="traders in the closed-loop run (their pauses allow at most traders / 0.25 s updates/s)")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rate", type=float, default=100.0, help="updates/s in the open-loop run")
     parser.add_argument("--rate-traders", type=int, default=200, help="traders in the open-loop run")
