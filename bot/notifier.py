@@ -42,6 +42,7 @@ from core.users import User
 log = logging.getLogger(__name__)
 SENT = Counter("koxx_notifications_sent_total", "Notifications delivered", ["kind"])
 FAILED = Counter("koxx_notifications_failed_total", "Notifications given up", ["kind", "reason"])
+SUPERSEDED = Counter("koxx_notifications_superseded_total", "Notifications skipped for a newer state", ["kind"])
 MAX_ATTEMPTS = 8
 
 
@@ -147,6 +148,10 @@ class Notifier:
         return settled
 
     async def _deliver(self, session: AsyncSession, message: OutboxMessage) -> bool:
+        if await outbox.superseded(session, message):  # a newer state of the same post is queued or shown
+            message.delivered_at = datetime.now(UTC)
+            SUPERSEDED.labels(message.kind).inc()
+            return True
         if message.kind not in RENDERERS and message.kind not in STAFF_RENDERERS:
             log.error("no renderer for %s", message.kind)
             return await self._give_up(session, message, "no renderer")

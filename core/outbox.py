@@ -4,6 +4,11 @@ no row, a crash before delivery leaves the row for the next run.
 
 One row per recipient, so that a partly delivered event resumes where it stopped.
 A recipient is ``user:<id>``, ``channel:offers``, ``channel:payments`` or ``admins``.
+
+Rows with a ``latest_key`` each carry the whole state of one thing (an offer's channel post):
+for one recipient only the newest matters, so the notifier skips a row once a newer one with
+the same key exists. A busy offer then costs its channel one edit per turn of Telegram's
+group limit (20 a minute), not one per take, and the post never goes back to an older state.
 """
 
 from __future__ import annotations
@@ -32,11 +37,13 @@ class OutboxMessage(Base):
     delivered_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    latest_key: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index(
             "ix_outbox_pending", "available_at", postgresql_where="delivered_at IS NULL AND failed_at IS NULL"
         ),
+        Index("ix_outbox_latest", "recipient", "latest_key", "id", postgresql_where="latest_key IS NOT NULL"),
     )
 
 
@@ -59,11 +66,37 @@ PAYMENTS_CHANNEL = "channel:payments"
 ADMINS = "admins"
 
 
-def emit(session: AsyncSession, kind: str, payload: dict[str, Any], recipients: list[str]) -> None:
-    """Queue ``kind`` with ``payload`` (JSON-safe) for each recipient, in the caller's transaction."""
+def emit(
+    session: AsyncSession,
+    kind: str,
+    payload: dict[str, Any],
+    recipients: list[str],
+    *,
+    latest_key: str | None = None,
+) -> None:
+    """Queue ``kind`` with ``payload`` (JSON-safe) for each recipient, in the caller's transaction.
+    With ``latest_key``, a newer row with the same key supersedes this one (see the module)."""
     for recipient in dict.fromkeys(recipients):
-        session.add(OutboxMessage(kind=kind, recipient=recipient, payload=payload))
+        session.add(OutboxMessage(kind=kind, recipient=recipient, payload=payload, latest_key=latest_key))
     session.info["outbox"] = True  # tells whoever commits to wake the notifier
+
+
+async def superseded(session: AsyncSession, message: OutboxMessage) -> bool:
+    """A newer row for the same recipient and ``latest_key`` exists (delivered or still to be;
+    one given up does not count), so this one need not be delivered."""
+    if message.latest_key is None:
+        return False
+    newer = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.recipient == message.recipient,
+            OutboxMessage.latest_key == message.latest_key,
+            OutboxMessage.id > message.id,
+            OutboxMessage.failed_at.is_(None),
+        )
+        .limit(1)
+    )
+    return (await session.execute(newer)).first() is not None
 
 
 async def claim_batch(session: AsyncSession, limit: int = 50) -> list[OutboxMessage]:

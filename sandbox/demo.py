@@ -199,7 +199,7 @@ async def repost_offers(factory: async_sessionmaker[AsyncSession], limit: int = 
         for offer in reversed(offers):
             payload = offer.summary()
             payload["current_price"] = str(await current_price(s, offer))
-            outbox.emit(s, "offer.updated", payload, [outbox.OFFERS_CHANNEL])
+            outbox.emit(s, "offer.updated", payload, [outbox.OFFERS_CHANNEL], latest_key=offer.post_key)
     return len(offers)
 
 

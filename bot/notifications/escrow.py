@@ -25,7 +25,7 @@ from bot.notifier import Recipient, Rendered, Renderer, renders
 from bot.views import offers as offer_views
 from bot.views import trades as views
 from bot.views.common import lang, method_name, trade_ref
-from core.escrow.models import Trade
+from core.escrow.models import Trade, offer_post_key
 
 _BOT_USERNAME: list[str] = []
 
@@ -95,7 +95,7 @@ def _card(payload: dict[str, Any], to: Recipient, headline: str, *, rated: bool 
 def _offer_post(payload: dict[str, Any], to: Recipient) -> Rendered | None:
     if to.kind != "channel":
         return None  # the maker saw the change in the chat
-    key = f"offer:{payload['offer_id']}"
+    key = offer_post_key(int(payload["offer_id"]))
     if payload.get("status") != "active" or int(payload.get("remaining") or 0) <= 0:
         return Rendered(post_key=key, delete=True)
     text, keyboard = offer_views.channel_post(payload, bot_username())

@@ -148,6 +148,10 @@ class Offer(Base):
         """What a sell offer's reserve account holds (the ledger agrees; 0 for buy offers)."""
         return self.remaining + self.fee_reserve if self.side == Side.SELL else 0
 
+    @property
+    def post_key(self) -> str:
+        return offer_post_key(self.id)
+
     def summary(self) -> dict[str, Any]:
         """JSON-safe facts for outbox payloads."""
         return {
@@ -168,6 +172,12 @@ class Offer(Base):
             "payment_window": self.payment_window,
             "status": self.status,
         }
+
+
+def offer_post_key(offer_id: int) -> str:
+    """What names the offer's channel post, and its outbox rows' ``latest_key`` (each carries the
+    offer's whole state: only the newest is delivered)."""
+    return f"offer:{offer_id}"
 
 
 class Trade(Base):

@@ -181,7 +181,8 @@ async def _move_reserve(session: AsyncSession, offer: Offer, target: int) -> Non
 def _announce(session: AsyncSession, kind: str, offer: Offer, price: Decimal | None = None) -> None:
     payload = offer.summary()
     payload["current_price"] = str(price) if price is not None else None
-    outbox.emit(session, kind, payload, [outbox.OFFERS_CHANNEL, outbox.user(offer.maker_id)])
+    outbox.emit(session, kind, payload, [outbox.OFFERS_CHANNEL, outbox.user(offer.maker_id)],
+                latest_key=offer.post_key)
 
 
 def _payment_methods(methods: tuple[str, ...]) -> list[str]:

@@ -235,7 +235,7 @@ async def apply_refund(
 
 def announce_offer(session: AsyncSession, offer: Offer) -> None:
     """The offer's remaining amount changed (the channel post shows it)."""
-    outbox.emit(session, "offer.updated", offer.summary(), [outbox.OFFERS_CHANNEL])
+    outbox.emit(session, "offer.updated", offer.summary(), [outbox.OFFERS_CHANNEL], latest_key=offer.post_key)
 
 
 # --- opening -------------------------------------------------------------------------------------
