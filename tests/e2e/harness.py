@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from bot.notifier import Notifier
 from core.config import load_settings
 from sandbox.telegram import SimChat, SimUser, TelegramSandbox
 from tests.conftest import REDIS_URL, new_id
@@ -60,6 +61,17 @@ class Market:
 
     def user(self, name: str, *, lang: str = "ar", username: str | None = None) -> SimUser:
         return self.tg.add_user(name, username=username, language_code=lang, user_id=new_id())
+
+    def stop_notifier(self) -> Notifier:
+        """The notifier stops taking rows, so that what the bots queue stays in the outbox (as when
+        the process dies); a test may deliver by hand with the returned ``deliver_due``."""
+        notifier = self.runtime.notifier
+        assert notifier is not None
+        notifier.stop()
+        for task in self.runtime.tasks:
+            if task.get_name() == "notifier":
+                task.cancel()
+        return notifier
 
     async def newcomer(self, name: str, *, lang: str = "ar", username: str | None = None) -> SimUser:
         """A user who has sent /start and chosen their language, looking at the main menu."""

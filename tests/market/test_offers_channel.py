@@ -11,7 +11,6 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from bot import fmt
-from bot.notifier import Notifier
 from core import escrow, outbox, users
 from core.db import transaction
 from core.escrow import OfferDraft, Side
@@ -20,17 +19,6 @@ from core.outbox import OutboxMessage
 from tests.e2e.harness import Market, eventually
 from tests.market.conftest import fund
 from tests.market.flows import publish_sell_offer
-
-
-def _stop_notifier(market: Market) -> Notifier:
-    """The notifier stops taking rows, so that changes queue up; the test delivers by hand."""
-    notifier = market.runtime.notifier
-    assert notifier is not None
-    notifier.stop()
-    for task in market.runtime.tasks:
-        if task.get_name() == "notifier":
-            task.cancel()
-    return notifier
 
 
 def _channel_calls(market: Market, method: str) -> int:
@@ -64,7 +52,7 @@ async def test_three_quick_takes_edit_the_channel_post_once_to_what_is_left(mark
     offer_id = await publish_sell_offer(market, seller)  # 200 USDT at 1,310 IQD
     await market.tg.wait_for_post(market.offers_channel, contains=f"#{offer_id} ")
     await eventually(lambda: _settled(market, offer_id))  # the post's row is marked sent
-    notifier = _stop_notifier(market)
+    notifier = market.stop_notifier()
     edits_before = _channel_calls(market, "editMessageText")
 
     for n in range(3):  # 3 x 65,500 IQD = 3 x 50 USDT, within a second
@@ -87,7 +75,7 @@ async def test_three_quick_takes_edit_the_channel_post_once_to_what_is_left(mark
 
 
 async def test_an_offer_closed_before_its_turn_is_never_posted(market: Market) -> None:
-    notifier = _stop_notifier(market)
+    notifier = market.stop_notifier()
     maker = market.user("Maher", lang="en")
     await fund(market.session_factory, maker.id, 500)
     async with transaction(market.session_factory) as s:

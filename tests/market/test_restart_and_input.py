@@ -27,12 +27,7 @@ async def test_notification_committed_while_notifier_down_is_delivered_once_afte
         await seller.wait_for(T, contains="New trade on your offer")
 
         # The notifier dies; the buyer's "paid" commits (the buyer sees it in place).
-        notifier = market.runtime.notifier
-        assert notifier is not None
-        notifier.stop()
-        for task in market.runtime.tasks:
-            if task.get_name() == "notifier":
-                task.cancel()
+        market.stop_notifier()
         card = next(m for m in buyer.chat(T) if "Trade opened" in m.text)
         await step(buyer, "I have paid", "Send a photo of your payment receipt", message=card)
         await step(buyer, "Continue without a receipt", "Did you really transfer the money?")
