@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import core.accounts.jobs  # noqa: F401  (premium expiry, KYC document retention)
-from core import escrow
+from core import escrow, outbox
 from core.db import transaction
 from scheduler import job
 
@@ -27,6 +28,15 @@ async def _escrow_job(runtime: Runtime, run: Callable[[AsyncSession], Awaitable[
         done = await run(session)
     if done:
         runtime.wake_notifier.set()
+
+
+@job("outbox.purge", every_seconds=3600)
+async def outbox_purge(runtime: Runtime) -> None:
+    """Settled notifications older than OUTBOX_RETENTION_DAYS go, a batch at a time."""
+    assert runtime.session_factory is not None
+    before = datetime.now(UTC) - timedelta(days=runtime.settings.outbox_retention_days)
+    async with transaction(runtime.session_factory) as session:
+        await outbox.purge_settled(session, before=before)
 
 
 @job("escrow.expire_due", every_seconds=5)

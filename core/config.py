@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     wallet_seed: str | None = None
     hot_wallet_key: str | None = None
     data_dir: Path = Path("data")
+    outbox_retention_days: int = 30  # sent (or given-up) notifications are deleted after this
 
     # Marketplace knobs (admins can override some at run time).
     maker_fee_pct: Decimal = Decimal("0.2")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, func, select, update
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -119,3 +119,15 @@ async def mark_delivered(session: AsyncSession, message_id: int) -> None:
     await session.execute(
         update(OutboxMessage).where(OutboxMessage.id == message_id).values(delivered_at=func.now())
     )
+
+
+async def purge_settled(session: AsyncSession, *, before: datetime, batch: int = 10_000) -> int:
+    """Delete up to ``batch`` rows settled (delivered or given up) before ``before``; returns how
+    many. What happened stays in the domain's own records (trade events, the ledger)."""
+    settled = (
+        select(OutboxMessage.id)
+        .where(or_(OutboxMessage.delivered_at < before, OutboxMessage.failed_at < before))
+        .limit(batch)
+    )
+    result = await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(settled)))
+    return int(getattr(result, "rowcount", 0) or 0)
