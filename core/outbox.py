@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, delete, func, or_, select, update
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -113,12 +113,6 @@ async def claim_batch(session: AsyncSession, limit: int = 50) -> list[OutboxMess
         .with_for_update(skip_locked=True)
     )
     return list((await session.execute(stmt)).scalars())
-
-
-async def mark_delivered(session: AsyncSession, message_id: int) -> None:
-    await session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == message_id).values(delivered_at=func.now())
-    )
 
 
 async def purge_settled(session: AsyncSession, *, before: datetime, batch: int = 10_000) -> int:

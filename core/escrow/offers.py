@@ -86,11 +86,16 @@ def _now() -> datetime:
 
 async def current_price(session: AsyncSession, offer: Offer) -> Decimal:
     """The offer's price now (a floating price follows the reference rate)."""
+    fixed = offer.price_type == PriceType.FIXED
+    return price_at(offer, None if fixed else await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum))
+
+
+def price_at(offer: Offer, reference: Decimal | None) -> Decimal:
+    """The offer's price given the reference rate (read already by the caller)."""
     if offer.price_type == PriceType.FIXED:
         assert offer.price is not None
         return offer.price.quantize(offer.fiat_enum.quantum)
     assert offer.margin_pct is not None
-    reference = await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
     if reference is None:
         raise DomainError("no_reference_rate", asset=offer.asset, fiat=offer.fiat)
     return floating_price(reference, offer.margin_pct, offer.fiat_enum)
@@ -373,8 +378,8 @@ async def resume_offer(
     offer = await _own_open_offer(session, offer_id, actor_id, by_admin=False)
     if offer.status != OfferStatus.PAUSED:
         raise DomainError("offer_state", offer_id=offer_id, status=offer.status)
-    price = await current_price(session, offer)
     reference = await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
+    price = price_at(offer, reference)
     check_deviation(price, reference, rules.price_deviation_pct, offer.fiat_enum)
     offer.status = OfferStatus.ACTIVE.value
     offer.updated_at = _now()

@@ -48,7 +48,7 @@ from core.escrow.models import (
     TradeStatus,
     fiat_text,
 )
-from core.escrow.offers import current_price, get_offer, lock_offer
+from core.escrow.offers import get_offer, lock_offer, price_at
 from core.escrow.pricing import TradeNumbers, check_deviation, max_fiat_for, trade_numbers
 from core.ledger import AccountRef, Posting, Purpose, balance, post_entry, transfer
 from core.money import Asset
@@ -328,7 +328,7 @@ async def _terms(
     if payment_method is not None and payment_method not in offer.payment_methods:
         raise DomainError("payment_method_unknown", methods=[payment_method], allowed=list(offer.payment_methods))
 
-    price = await current_price(session, offer)
+    price = price_at(offer, reference)
     check_deviation(price, reference, rules.price_deviation_pct, offer.fiat_enum)
     sell = offer.side == Side.SELL
     taker_fee_pct = premium.fee_pct_for(taker, rules.taker_fee_pct, now)  # members pay less
