@@ -2,7 +2,9 @@
 
 A user asks for a ``quote`` (destination checked, fee and what arrives shown, limits checked),
 then ``request_withdrawal`` puts amount + fee on a ledger hold (entry ``withdrawal_hold``).
-Above ``approval_over`` one admin must approve, above ``two_approvals_over`` two different admins;
+When the user's withdrawals of the asset in the last 24 hours (this one included; failed and
+rejected ones not) pass ``approval_over`` one admin must approve, past ``two_approvals_over`` two
+different admins: splitting a large withdrawal into small ones does not avoid the approval.
 ``reject`` releases the hold. Sending is the job in core.wallet.sender.
 
 Money on the ledger:
@@ -111,10 +113,12 @@ def daily_limit(kyc_level: int, asset: Asset) -> int:
     return limits_for(kyc_level).daily_withdrawal[Asset(asset)]
 
 
-def approvals_needed(config: WalletConfig, asset: Asset, amount: int) -> int:
-    if amount > config.two_approvals_over[asset]:
+def approvals_needed(config: WalletConfig, asset: Asset, day_total: int) -> int:
+    """Admins needed for a withdrawal that brings the user's 24-hour total of ``asset`` to
+    ``day_total``."""
+    if day_total > config.two_approvals_over[asset]:
         return 2
-    if amount > config.approval_over[asset]:
+    if day_total > config.approval_over[asset]:
         return 1
     return 0
 
@@ -144,7 +148,8 @@ async def quote(
     if user.is_banned:
         raise DomainError("user_frozen", user_id=user_id)
     limit = daily_limit(user.kyc_level, asset)
-    left = max(limit - await _daily_used(session, user_id, asset), 0)
+    used = await _daily_used(session, user_id, asset)
+    left = max(limit - used, 0)
     if amount > left:
         raise DomainError("daily_limit_exceeded", limit=limit, left=left, asset=str(asset))
     fee = config.withdrawal_fee[asset]
@@ -152,7 +157,7 @@ async def quote(
     if available < amount + fee:
         raise InsufficientFunds(asset=asset, needed=amount + fee, available=available)
     return Quote(
-        destination, asset, amount, fee, amount + fee, approvals_needed(config, asset, amount), limit, left
+        destination, asset, amount, fee, amount + fee, approvals_needed(config, asset, used + amount), limit, left
     )
 
 
@@ -167,7 +172,7 @@ async def request_withdrawal(
     client_key: str | None = None,
 ) -> Withdrawal:
     """The user confirmed: check again (under a lock on the user, so two requests cannot both
-    use the same daily allowance) and move amount + fee to the withdrawal's hold.
+    use the same daily allowance nor both stay under the approval threshold) and move amount + fee to the withdrawal's hold.
     ``client_key`` (e.g. the confirmation button's id) makes a double click harmless: the same
     key again returns the first withdrawal. Raises what ``quote`` raises, and InsufficientFunds
     (nothing is written)."""

@@ -276,3 +276,37 @@ async def test_a_frozen_account_cannot_withdraw(session_factory, make_user, conf
         await request(session_factory, config, uid, 10 * MICRO)
     assert info.value.code == "user_frozen"
     assert await withdrawals_of(session_factory, uid) == []
+
+
+async def test_splitting_a_withdrawal_does_not_avoid_the_approvals(session_factory, make_user, config):
+    uid = await make_user(kyc_level=2)
+    await fund(session_factory, uid, Asset.USDT, 30_000 * MICRO)
+    first = await request(session_factory, config, uid, 1_000 * MICRO)
+    assert (first.status, first.approvals_needed) == (WithdrawalStatus.APPROVED, 0)
+    second = await request(session_factory, config, uid, 1_000 * MICRO)  # 2,000 in 24 hours
+    assert (second.status, second.approvals_needed) == (WithdrawalStatus.AWAITING_APPROVAL, 1)
+    async with transaction(session_factory) as s:
+        await wd.reject(s, second.id, admin_id=7, reason="split")  # rejected: no longer counted
+    third = await request(session_factory, config, uid, 1_000 * MICRO)
+    assert third.approvals_needed == 1  # 1,000 + 1,000
+    for _ in range(7):
+        await request(session_factory, config, uid, 1_000 * MICRO)
+    last = await request(session_factory, config, uid, 1_000 * MICRO)  # 10,000: still one
+    assert last.approvals_needed == 1
+    over = await request(session_factory, config, uid, 5 * MICRO)  # 10,005
+    assert over.approvals_needed == 2
+    await fund(session_factory, uid, Asset.TRX, 100 * MICRO)
+    trx = await request(session_factory, config, uid, 50 * MICRO, asset=Asset.TRX)  # counted per asset
+    assert trx.approvals_needed == 0
+
+
+async def test_two_requests_at_once_cannot_both_stay_under_the_approval_threshold(
+    session_factory, make_user, config
+):
+    import asyncio
+
+    uid = await make_user(kyc_level=1)
+    await fund(session_factory, uid, Asset.USDT, 3_000 * MICRO)
+    made = await asyncio.gather(*(request(session_factory, config, uid, 600 * MICRO) for _ in range(2)))
+    assert sorted(w.approvals_needed for w in made) == [0, 1]  # 1,200 together > 1,000
+    assert sorted(w.status for w in made) == sorted([WithdrawalStatus.APPROVED, WithdrawalStatus.AWAITING_APPROVAL])
