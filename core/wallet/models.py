@@ -157,6 +157,18 @@ class WhitelistEntry(Base):
     created_at: Mapped[datetime] = created_at_column()
 
 
+class WhitelistRecipient(Base):
+    """A user saved as a recipient of internal transfers: with «saved addresses only» on,
+    transfers go only to them, after the same cooling-off as a new address."""
+
+    __tablename__ = "wallet_whitelist_recipients"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
+    usable_after: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at_column()
+
+
 class WalletPrefs(Base):
     """Per-user wallet options (whitelist-only withdrawals)."""
 
@@ -176,7 +188,8 @@ class Sweep(Base):
     asset: Mapped[str] = mapped_column(String(8))
     amount: Mapped[int] = mapped_column(BigInteger)
     upto_deposit_id: Mapped[int] = mapped_column(BigInteger)  # credited deposits it covers
-    gas_txid: Mapped[str | None] = mapped_column(String(64))
+    # Stored before the gas transfer is broadcast: the scanner never credits this txid.
+    gas_txid: Mapped[str | None] = mapped_column(String(64), index=True)
     txid: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)

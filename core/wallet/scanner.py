@@ -12,6 +12,11 @@ happen once.
 
 A block is final when the node reports it solidified, or when it has ``confirmations``
 confirmations (the head block has one).
+
+TRX the platform itself sends to a deposit address is not a deposit: the sweeper's gas (TRX to
+burn for a USDT sweep) is recognised by its txid, which the sweeper stores before it broadcasts
+(core.wallet.sweeper), so no private key and no knowledge of the current hot address is needed
+(a scanner without HOT_WALLET_KEY, or after the hot key was rotated, credits no gas).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from core.money import Asset
 from core.wallet import addresses
 from core.wallet.addressbook import AddressBook, owners
 from core.wallet.config import WalletConfig
-from core.wallet.models import Deposit, DepositStatus, ScannedBlock, ScannerCursor
+from core.wallet.models import Deposit, DepositStatus, ScannedBlock, ScannerCursor, Sweep
 from core.wallet.node import Heights, Node
 from core.wallet.parsing import (
     Block,
@@ -76,13 +81,20 @@ class ScanResult:
         return not self.skipped and self.rewound_to is None and self.next_block > self.head
 
 
+async def gas_txids(session: AsyncSession, txids: set[str]) -> set[str]:
+    """Which of ``txids`` are the sweeper's gas transfers (recorded before their broadcast)."""
+    if not txids:
+        return set()
+    return set(await session.scalars(select(Sweep.gas_txid).where(Sweep.gas_txid.in_(txids))))
+
+
 class Scanner:
     def __init__(self, node: Node, config: WalletConfig, book: AddressBook | None = None) -> None:
         self.node = node
         self.config = config
         self.book = book or AddressBook()
         self.contract = addresses.body(config.usdt_contract)
-        # TRX the hot wallet sends to a deposit address (gas for a sweep) is not a deposit.
+        # Also by sender: the configured hot wallet funds deposit addresses only with gas.
         self.ignored_senders = {addresses.body(config.hot_address)} if config.hot_address else set()
         self._prefetch: tuple[int, asyncio.Future[Fetched]] | None = None
 
@@ -237,6 +249,7 @@ class Scanner:
             return
         hashes = {b.num: b.hash for b in blocks}
         who = await owners(session, {t.to for _, t in found})
+        gas = await gas_txids(session, {t.txid for _, t in found})
         rows = [
             {
                 "txid": t.txid,
@@ -251,7 +264,7 @@ class Scanner:
                 "status": DepositStatus.DETECTED,
             }
             for num, t in found
-            if t.to in who and t.sender not in self.ignored_senders
+            if t.to in who and t.sender not in self.ignored_senders and t.txid not in gas
         ]
         if not rows:
             return

@@ -130,3 +130,35 @@ async def test_sweep_gas_follows_the_energy_price(tron, node, fresh_factory, con
     assert await sweeper.gas_needed() == 300 * 130_000 + 1_000_000  # 40 TRX
     tron.node.set_energy_fee(1_000)
     assert await sweeper.gas_needed() == config.usdt_fee_limit_sun  # capped by the fee limit
+
+
+async def test_a_scanner_without_the_hot_key_credits_no_sweep_gas(tron, node, fresh_factory, config):
+    """The gas is known by its txid, recorded before the broadcast: a scanner that does not know
+    the hot address (no HOT_WALLET_KEY in its process, or the key rotated since) skips it too."""
+    f = fresh_factory
+    hot = Signer.from_hex(HOT_KEY)
+    tron.node.fund(hot.address, trx_sun=1_000 * MICRO)
+    start = tron.node.head_number + 1
+    scanner = Scanner(node, replace(config, start_block=start, hot_address=None))
+    assert scanner.ignored_senders == set()
+    uid = await create_user(f)
+    async with transaction(f) as s:
+        address = await deposit_address(s, uid, DEV_XPUB)
+    tron.node.send_usdt("whale", address, 300 * MICRO)
+    tron.node.mine(21)
+    await scanner.run_until_caught_up(f)
+    assert await available(f, uid, Asset.USDT) == 300 * MICRO
+
+    sweeper = Sweeper(node, replace(config, start_block=start, hot_address=hot.address), Seed(DEV_MNEMONIC), hot)
+    [sweep_id] = (await sweeper.run_once(f)).gas_sent
+    tron.node.mine(1)
+    gas = [t for t in tron.node.transactions(address) if t["asset"] == "TRX" and t["to"] == address]
+    assert [(t["from"], t["amount"]) for t in gas] == [(hot.address, config.sweep_gas_sun)]
+    tron.node.send_trx("whale", address, 40 * MICRO)  # a real TRX deposit beside it
+    tron.node.mine(21)
+    await scanner.run_until_caught_up(f)
+    assert await available(f, uid, Asset.TRX) == 40 * MICRO  # the deposit, not the gas
+    async with f() as s:
+        credited = list(await s.scalars(select(Deposit.txid).where(Deposit.user_id == uid, Deposit.asset == "TRX")))
+        sweep = await s.get(Sweep, sweep_id)
+    assert sweep.gas_txid == gas[0]["txid"] and sweep.gas_txid not in credited and len(credited) == 1
