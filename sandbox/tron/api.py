@@ -140,6 +140,11 @@ def tx_by_id(node: TronNode, params: dict[str, Any], visible: bool, solid: bool)
     return render.transaction(tx, receipt, visible, flag=True)
 
 
+def tx_from_pending(node: TronNode, params: dict[str, Any], visible: bool, solid: bool) -> Any:
+    tx = node.pending_tx(str(params.get("value", "")))
+    return render.transaction(tx, None, visible, flag=True) if tx is not None else {}
+
+
 def node_info(node: TronNode, params: dict[str, Any], visible: bool, solid: bool) -> Any:
     chain = node.chain
     return {
@@ -439,6 +444,7 @@ WALLET: dict[str, Callable[..., Any]] = {
     "gettransactioninfobyblocknum": infos_by_block,
     "gettransactioninfobyid": info_by_id,
     "gettransactionbyid": tx_by_id,
+    "gettransactionfrompending": tx_from_pending,
     "getnodeinfo": node_info,
     "getaccount": get_account,
     "getaccountresource": get_account_resource,
@@ -524,6 +530,9 @@ def _control_result(node: TronNode, action: str, p: dict[str, Any]) -> Any:
         return {"dropped": node.fork(int(p["depth"]), reinclude=_truthy(p.get("reinclude"))), **node.status()}
     if action == "solid_lag":
         node.set_solid_lag(int(p["n"]))
+        return node.status()
+    if action == "hide_pending":
+        node.hide_pending = _truthy(p.get("on", True))
         return node.status()
     if action == "energy_fee":
         node.set_energy_fee(int(p["sun"]))

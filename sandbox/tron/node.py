@@ -75,6 +75,7 @@ class TronNode:
         self._senders: list[bytes] = []
         self._sinks: list[bytes] = []
         self._injected: list[tuple[int, str]] = []
+        self.hide_pending = False  # gettransactionfrompending answers {} (a node that does not show its pool)
 
     # ---- provider trouble ------------------------------------------------------------------
 
@@ -89,6 +90,12 @@ class TronNode:
 
     def take_injected_error(self) -> tuple[int, str] | None:
         return self._injected.pop(0) if self._injected else None
+
+    def pending_tx(self, txid: str) -> Tx | None:
+        """A transaction waiting in the pool (None when it is not there, or the pool is hidden)."""
+        if self.hide_pending:
+            return None
+        return next((tx for tx in self.chain.pool if tx.txid == txid.lower()), None)
 
     # ---- heights and state ------------------------------------------------------------------
 
@@ -135,6 +142,7 @@ class TronNode:
             "solid": self.solid_number,
             "solid_lag": self.chain.solid_lag,
             "pool": len(self.chain.pool),
+            "hide_pending": self.hide_pending,
             "usdt_contract": self.usdt_address,
             "energy_fee": self.chain.params.energy_fee,
         }

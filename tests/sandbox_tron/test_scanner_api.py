@@ -251,3 +251,25 @@ async def test_the_block_timer_produces_blocks_with_the_pool() -> None:
             await asyncio.sleep(0.01)
         assert running.node.head_number >= 3
         assert running.node.chain.find_tx(txid) is not None
+
+
+async def test_pending_transactions_are_found_in_the_pool_unless_hidden(server: TronNodeServer, node: TronNode) -> None:
+    """java-tron's gettransactionfrompending answers a transaction still in the pool (and {}
+    otherwise); gettransactionbyid knows only the chain. /control/hide_pending makes the node
+    keep its pool to itself, as a node that did not receive the transaction."""
+    txid = node.send_trx("bob", new_address(), 2 * TRX)
+    async with httpx.AsyncClient(base_url=server.url) as http:
+
+        async def ask(endpoint: str) -> dict:
+            return (await http.post(f"wallet/{endpoint}", json={"value": txid})).json()
+
+        assert (await ask("gettransactionfrompending"))["txID"] == txid
+        assert await ask("gettransactionbyid") == {}
+        hidden = (await http.post("control/hide_pending", json={"on": True})).json()
+        assert hidden["hide_pending"] is True and hidden["pool"] == 1
+        assert await ask("gettransactionfrompending") == {}
+        await http.post("control/hide_pending", json={"on": False})
+        assert (await ask("gettransactionfrompending"))["txID"] == txid
+        node.mine(1)
+        assert await ask("gettransactionfrompending") == {}
+        assert (await ask("gettransactionbyid"))["txID"] == txid
