@@ -142,8 +142,14 @@ class Node:
         return result if isinstance(result, dict) else {}
 
     async def tx(self, txid: str) -> dict[str, Any]:
-        """The transaction as the node knows it (pool or chain), {} if unknown."""
+        """The transaction if it is in a block of the node's chain, {} if not (java-tron's
+        gettransactionbyid does not look in the pool)."""
         result = await self.call("wallet/gettransactionbyid", {"value": txid})
+        return result if isinstance(result, dict) else {}
+
+    async def pending(self, txid: str) -> dict[str, Any]:
+        """The transaction if it waits in the node's pool, {} if not."""
+        result = await self.call("wallet/gettransactionfrompending", {"value": txid})
         return result if isinstance(result, dict) else {}
 
 

@@ -6,9 +6,14 @@ The order that makes a crash harmless:
   3. when the transaction is in a final block: success captures the hold (SENT), a failed
      execution (REVERT, OUT_OF_ENERGY...) releases it (FAILED).
 A withdrawal is signed at most once, so it can never be sent twice. After a crash, a run
-first follows every SIGNED/BROADCAST withdrawal by its stored txid: found on chain -> step 3;
-known to the node (pool) -> wait; unknown and not expired -> broadcast the same signed
-transaction again; unknown and expired -> it definitely failed, release the hold.
+first follows every SIGNED/BROADCAST withdrawal by its stored txid: on chain -> step 3; in the
+node's pool -> wait; unknown and not expired -> broadcast the same signed transaction again.
+
+The hold is released without a block only when the transaction can no longer be mined: its
+first broadcast was rejected (no node ever had it), or its expiration plus ``expiry_margin_ms``
+has passed and a last look-up finds it neither on the chain (solid or not) nor in the pool.
+A rejected re-broadcast (TAPOS_ERROR from a lagging node, say) proves nothing: an earlier copy
+may be waiting in some node's pool and be mined until it expires.
 Status changes happen under a row lock, so two sender processes cannot sign twice.
 """
 
@@ -229,28 +234,44 @@ class WithdrawalSender:
         result.signed.append(wid)
         log.info("withdrawal %s signed as %s", wid, w.txid)
         answer = await broadcast(self.node, signed)
-        await self._after_broadcast(factory, wid, answer, result)
+        await self._after_broadcast(factory, wid, answer, result, first=True)
 
     async def _after_broadcast(
-        self, factory: async_sessionmaker[AsyncSession], wid: int, answer: Any, result: SendResult
+        self,
+        factory: async_sessionmaker[AsyncSession],
+        wid: int,
+        answer: Any,
+        result: SendResult,
+        *,
+        first: bool = False,
     ) -> None:
+        """``first``: the answer to the only broadcast there ever was of this transaction (a
+        rejection then means no node has it); otherwise a re-broadcast, whose rejection does not
+        say the earlier copies are gone: ``follow`` decides after the expiration."""
         code = broadcast_code(answer)
         if code in ("OK", "DUP_TRANSACTION_ERROR"):
-            async with factory() as session, session.begin():
-                w = await _locked(session, wid)
-                if w is not None and w.status == WithdrawalStatus.SIGNED:
-                    w.status = WithdrawalStatus.BROADCAST
-                    outbox.emit(session, "withdrawal_broadcast", event_payload(w), [outbox.user(w.user_id)])
-            result.broadcast.append(wid)
+            await self._accepted(factory, wid, result)
             return
-        if code not in REJECTED:
+        if code not in REJECTED or not first:
             log.warning("withdrawal %s: broadcast answered %s; will look it up again", wid, code)
             return
         async with factory() as session:
             txid = (await session.get(Withdrawal, wid)).txid  # type: ignore[union-attr]
-        if txid and (await self.node.tx_info(txid) or await self.node.tx(txid)):
-            return  # the node has it after all (an earlier broadcast): keep following it
+        if txid and await self._seen(txid):
+            return  # the node has it after all: keep following it
         await self._fail(factory, wid, f"broadcast rejected: {code} {_message(answer)}"[:500], result)
+
+    async def _accepted(self, factory: async_sessionmaker[AsyncSession], wid: int, result: SendResult) -> None:
+        async with factory() as session, session.begin():
+            w = await _locked(session, wid)
+            if w is not None and w.status == WithdrawalStatus.SIGNED:
+                w.status = WithdrawalStatus.BROADCAST
+                outbox.emit(session, "withdrawal_broadcast", event_payload(w), [outbox.user(w.user_id)])
+        result.broadcast.append(wid)
+
+    async def _seen(self, txid: str) -> bool:
+        """In a block of the node's chain (solid or not) or waiting in its pool."""
+        return bool(await self.node.tx_info(txid) or await self.node.tx(txid) or await self.node.pending(txid))
 
     async def follow(self, factory: async_sessionmaker[AsyncSession], wid: int, result: SendResult) -> None:
         async with factory() as session:
@@ -262,14 +283,18 @@ class WithdrawalSender:
         if info.get("blockNumber") is not None:
             await self._settle(factory, wid, info, result)
             return
-        if await self.node.tx(txid):
-            await self._after_broadcast(factory, wid, {"result": True}, result)
+        if await self.node.tx(txid) or await self.node.pending(txid):
+            await self._accepted(factory, wid, result)
             return
-        if self.clock() < expires + self.expiry_margin_ms:
-            if self.clock() < expires:
-                answer = await broadcast(self.node, signed)
-                await self._after_broadcast(factory, wid, answer, result)
+        now = self.clock()
+        if now < expires:
+            answer = await broadcast(self.node, signed)
+            await self._after_broadcast(factory, wid, answer, result)
             return
+        if now < expires + self.expiry_margin_ms:
+            return  # expired, but a node's clock may lag: a block may still take it
+        # Past expiration and margin, and the look-ups above (chain and pool) found nothing:
+        # no block can take it any more.
         await self._fail(factory, wid, "expired without reaching the chain", result)
 
     async def _settle(

@@ -261,3 +261,107 @@ async def test_an_account_frozen_after_approval_is_not_sent(tron, node, hot, fre
     async with transaction(f) as s:
         (await s.get(User, uid)).is_banned = False
     assert wid in (await sender.run_once(f)).signed
+
+
+class Clock:
+    """The sender's clock: real time plus an offset a test moves forward."""
+
+    def __init__(self) -> None:
+        self.offset_ms = 0
+
+    def __call__(self) -> int:
+        return int(time.time() * 1000) + self.offset_ms
+
+
+def rebroadcasts_rejected(tron, monkeypatch, code="TAPOS_ERROR"):
+    """The node answers every broadcast with ``code``, as a lagging node behind the same URL
+    answers TAPOS_ERROR for a reference block it does not have yet."""
+    from sandbox.tron.chain import Reject
+
+    def reject(body):
+        raise Reject(code, "Tapos check error")
+
+    monkeypatch.setattr(tron.node.chain, "broadcast", reject)
+
+
+async def test_a_rejected_rebroadcast_never_refunds_a_transaction_still_pending(
+    tron, node, hot, fresh_factory, config, monkeypatch
+):
+    f = fresh_factory
+    before = len(arrivals(tron))
+    uid, wid = await withdraw(f, config, Asset.USDT, 15 * MICRO, 50 * MICRO)
+    clock = Clock()
+    sender = WithdrawalSender(node, config, hot, clock=clock)
+    assert wid in (await sender.run_once(f)).broadcast  # accepted: in the pool
+    txid = (await state(f, wid)).txid
+    rebroadcasts_rejected(tron, monkeypatch)
+
+    await sender.run_once(f)  # found in the pool: nothing is decided
+    tron.node.hide_pending = True  # now the node does not show its pool: a re-broadcast, rejected
+    for offset in (0, 59_000, 60_000 + 29_000):  # before the expiration, then inside the margin
+        clock.offset_ms = offset
+        result = await sender.run_once(f)
+        assert result.failed == [] and (await state(f, wid)).status == WithdrawalStatus.BROADCAST
+    assert await available(f, uid, Asset.USDT) == 33 * MICRO  # still on hold, not refunded
+
+    monkeypatch.undo()
+    clock.offset_ms = 0
+    tron.node.mine(21)  # the first copy is mined after all
+    result = await sender.run_once(f)
+    assert result.sent == [wid] and result.failed == []
+    w = await state(f, wid)
+    assert (w.status, w.txid) == (WithdrawalStatus.SENT, txid)
+    assert [t["txid"] for t in arrivals(tron)[before:]] == [txid]
+    assert await available(f, uid, Asset.USDT) == 33 * MICRO  # charged once
+    async with f() as s:
+        assert await balance(s, AccountRef.withdrawal_hold(wid, uid), Asset.USDT) == 0
+    assert [m.payload["withdrawal_id"] for m in await outbox_rows(f, "withdrawal_failed")].count(wid) == 0
+    sent = [m.recipient for m in await outbox_rows(f, "withdrawal_sent") if m.payload["withdrawal_id"] == wid]
+    assert sorted(sent) == ["channel:payments", f"user:{uid}"]  # told once
+
+
+async def test_a_transaction_that_expired_unseen_fails_once_after_the_margin(
+    tron, node, hot, fresh_factory, config, monkeypatch
+):
+    import asyncio
+
+    f = fresh_factory
+    before = len(arrivals(tron))
+    uid, wid = await withdraw(f, config, Asset.TRX, 12 * MICRO, 20 * MICRO)
+    rebroadcasts_rejected(tron, monkeypatch)
+    clock = Clock()
+    senders = [WithdrawalSender(node, config, hot, clock=clock) for _ in range(2)]
+    first = await senders[0].run_once(f)  # the first broadcast ever: rejected, nobody has it
+    assert wid in first.failed  # a first broadcast rejected is final at once
+    w = await state(f, wid)
+    assert w.status == WithdrawalStatus.FAILED and "TAPOS_ERROR" in w.error
+    assert await available(f, uid, Asset.TRX) == 20 * MICRO
+
+    # One signed, broadcast by a process that died before it could record the answer, and
+    # rejected on every re-broadcast: nothing is released until expiration + margin.
+    _, wid = await withdraw(f, config, Asset.TRX, 12 * MICRO, 20 * MICRO)
+    uid = (await state(f, wid)).user_id
+
+    class CrashesAfterBroadcast(WithdrawalSender):
+        async def _after_broadcast(self, *args, **kwargs):
+            raise Crash
+
+    with pytest.raises(Crash):
+        await CrashesAfterBroadcast(node, config, hot, clock=clock).run_once(f)
+    expires = (await state(f, wid)).expires_at_ms
+    for offset in (0, 60_000 + 29_000):
+        clock.offset_ms = offset
+        assert (await senders[0].run_once(f)).failed == []
+        assert (await state(f, wid)).status == WithdrawalStatus.SIGNED
+    assert await available(f, uid, Asset.TRX) == 20 * MICRO - 12 * MICRO - (await state(f, wid)).fee
+    clock.offset_ms = expires - int(time.time() * 1000) + 30_000 + 1_000  # past expiration + margin
+    results = await asyncio.gather(*(s.run_once(f) for s in senders))
+    assert sum(r.failed.count(wid) for r in results) == 1
+    w = await state(f, wid)
+    assert w.status == WithdrawalStatus.FAILED and w.error == "expired without reaching the chain"
+    await senders[0].run_once(f)
+    assert await available(f, uid, Asset.TRX) == 20 * MICRO  # released exactly once
+    assert [m.payload["withdrawal_id"] for m in await outbox_rows(f, "withdrawal_failed")].count(wid) == 1
+    monkeypatch.undo()
+    tron.node.mine(2)
+    assert arrivals(tron)[before:] == []
