@@ -5,6 +5,7 @@ the user's FSM data: pressed twice, the coins move once; pressed after the flow 
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import fmt
+from bot.errors import register_error_texts
 from bot.handlers.accounts_texts import lang
 from bot.keyboards.accounts import (
     TransferStep,
@@ -69,9 +71,7 @@ async def transfer_command(
 
 
 async def _take_recipient(message: Message, text: str, me: User, session: AsyncSession, state: FSMContext) -> None:
-    recipient = await transfers.find_recipient(session, text)
-    if recipient.id == me.id:
-        raise DomainError("transfer_to_self")
+    recipient = await transfers.choose_recipient(session, me.id, text)
     await state.update_data(recipient_id=recipient.id, recipient_name=recipient.display_name)
     await state.set_state(TransferForm.asset)
     await message.answer(
@@ -191,3 +191,22 @@ async def cancelled(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(_("Transfer cancelled. Nothing was sent."))
+
+
+def _recipient(p: Any) -> str:
+    return fmt.isolate(fmt.escape(str(p.get("recipient", ""))))
+
+
+register_error_texts(
+    {
+        "recipient_not_saved": lambda p: _(
+            "You allow withdrawals only to your saved addresses, and internal transfers only to saved recipients: "
+            "{name} is not one of them. To save them, open /wallet → 🔐 Saved addresses → ➕ Add an address and "
+            "send their @username or Telegram ID. You can send to them {wait} after saving, for your safety."
+        ).format(name=_recipient(p), wait=fmt.duration(int(p["cooling_minutes"]), lang())),
+        "recipient_cooling_off": lambda p: _(
+            "You can send to {name} from {time}: a newly saved recipient waits before the first transfer, "
+            "for your safety."
+        ).format(name=_recipient(p), time=fmt.datetime(datetime.fromisoformat(str(p["usable_after"])), lang())),
+    }
+)

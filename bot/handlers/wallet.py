@@ -45,6 +45,7 @@ from bot.keyboards.wallet import whitelist as kb_whitelist
 from bot.numbers import AmountError, amount_error_text, parse_amount
 from bot.views import wallet as views
 from bot.views.common import lang
+from core.accounts import transfers
 from core.config import Settings
 from core.errors import DomainError, InsufficientFunds
 from core.ledger import AccountRef, balance, statement, user_balances
@@ -61,7 +62,8 @@ from core.wallet import (
     set_whitelist_only,
 )
 from core.wallet import wallet_config as make_wallet_config
-from core.wallet.models import WalletPrefs, WhitelistEntry
+from core.wallet.models import WalletPrefs, WhitelistEntry, WhitelistRecipient
+from core.wallet.whitelist import add_recipient
 
 router = Router(name="wallet")
 PAGE_SIZE = 8
@@ -349,9 +351,16 @@ async def _whitelist_screen(target: Message, me: User, session: AsyncSession, co
         select(WhitelistEntry).where(WhitelistEntry.user_id == me.id).order_by(WhitelistEntry.created_at)
     )
     entries = [(e.address, e.usable_after) for e in rows]
+    saved = await session.execute(
+        select(User, WhitelistRecipient.usable_after)
+        .join(WhitelistRecipient, WhitelistRecipient.recipient_id == User.id)
+        .where(WhitelistRecipient.user_id == me.id)
+        .order_by(WhitelistRecipient.created_at)
+    )
+    recipients = [(user.display_name, usable_after) for user, usable_after in saved.tuples()]
     only = bool(prefs and prefs.whitelist_only)
     text = views.whitelist(only, prefs.whitelist_off_at if prefs else None, entries, datetime.now(UTC),
-                           config.whitelist_cooling)  # fmt: skip
+                           config.whitelist_cooling, recipients)  # fmt: skip
     await _show(target, text, kb_whitelist(only), edit=edit)
 
 
@@ -371,7 +380,8 @@ async def whitelist_add_pressed(query: CallbackQuery, state: FSMContext) -> None
     await state.set_state(WhitelistForm.address)
     await query.answer()
     if isinstance(query.message, Message):
-        await _show(query.message, _("Send the TRON address to save (34 characters starting with T)."),
+        await _show(query.message, _("Send the TRON address to save (34 characters starting with T), or the "
+                                     "@username or Telegram ID of a user you send internal transfers to."),
                     whitelist_cancel(), edit=True)  # fmt: skip
 
 
@@ -380,8 +390,16 @@ async def whitelist_address_given(
     message: Message, me: User, session: AsyncSession, state: FSMContext, settings: Settings
 ) -> None:
     config = wallet_config(settings)
+    text = (message.text or "").strip()
+    if text.startswith("@") or (text.isdigit() and len(text) <= 20):  # a user (a TRON address is neither)
+        recipient = await transfers.find_recipient(session, text)
+        saved = await add_recipient(session, config, me.id, recipient.id)
+        await state.clear()
+        await message.answer(views.recipient_added(recipient.display_name, saved.usable_after))
+        await _whitelist_screen(message, me, session, config, edit=False)
+        return
     try:
-        entry = await add_to_whitelist(session, config, me.id, message.text or "")
+        entry = await add_to_whitelist(session, config, me.id, text)
     except InvalidAddress as err:
         if err.code == "address_private_key":
             await _delete_quietly(message)

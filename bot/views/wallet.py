@@ -3,7 +3,7 @@ history lines, in the language being rendered (``lang()``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from aiogram.utils.i18n import gettext as _
@@ -158,34 +158,50 @@ def requested(withdrawal_id: int, asset: str, amount_micro: int, address: str, a
 
 
 def whitelist(only: bool, off_at: datetime | None, entries: list[tuple[str, datetime]], now: datetime,
-              cooling: timedelta) -> str:  # fmt: skip
-    """The saved addresses with when each becomes usable, and whether withdrawals may go elsewhere."""
+              cooling: timedelta, recipients: Sequence[tuple[str, datetime]] = ()) -> str:  # fmt: skip
+    """The saved addresses and recipients (display name) with when each becomes usable, and
+    whether withdrawals and internal transfers may go elsewhere."""
     lg = lang()
     wait = fmt.duration(int(cooling.total_seconds() // 60), lg)
     lines = [_("<b>🔐 Saved addresses</b>"), ""]
     if only:
-        lines.append(_("Withdrawals go only to the saved addresses below."))
+        lines.append(_("Withdrawals go only to the saved addresses below, and internal transfers only to the saved "
+                       "recipients."))  # fmt: skip
     elif off_at is not None and off_at > now:
-        lines.append(_("Withdrawals go only to the saved addresses until {time}; after that to any address.").format(
-            time=fmt.datetime(off_at, lg)))  # fmt: skip
+        lines.append(_("Withdrawals go only to the saved addresses and internal transfers only to the saved recipients "
+                       "until {time}; after that to any address.").format(time=fmt.datetime(off_at, lg)))  # fmt: skip
     else:
         lines.append(_("Withdrawals may go to any address. Switch on «saved addresses only» so that somebody who "
-                       "gets into your Telegram cannot withdraw to an address of their own."))  # fmt: skip
+                       "gets into your Telegram can neither withdraw to an address of their own nor transfer to an "
+                       "account of their own."))  # fmt: skip
     lines.append("")
-    if not entries:
+    if not entries and not recipients:
         lines.append(_("No saved addresses yet."))
+
+    def state(usable_after: datetime) -> str:
+        return (_("ready") if usable_after <= now
+                else _("usable from {time}").format(time=fmt.datetime(usable_after, lg)))  # fmt: skip
+
     for address, usable_after in entries:
-        state = (_("ready") if usable_after <= now
-                 else _("usable from {time}").format(time=fmt.datetime(usable_after, lg)))  # fmt: skip
-        lines.append(f"{fmt.address(address)} · {state}")
+        lines.append(f"{fmt.address(address)} · {state(usable_after)}")
+    for name, usable_after in recipients:
+        lines.append(f"👤 {fmt.isolate(fmt.escape(name))} · {state(usable_after)}")
     lines += ["", _("A new address can be used {wait} after you save it, and switching this protection off also "
-                    "takes {wait}: time to react if someone else is using your account.").format(wait=wait)]  # fmt: skip
+                    "takes {wait}: time to react if someone else is using your account.").format(wait=wait),
+              _("To save a user you send internal transfers to, press «Add an address» and send their @username "
+                "or Telegram ID.")]  # fmt: skip
     return "\n".join(lines)
 
 
 def whitelist_added(address: str, usable_after: datetime) -> str:
     return _("Saved {address}. You can withdraw to it from {time}.").format(
         address=fmt.address(address), time=fmt.datetime(usable_after, lang())
+    )
+
+
+def recipient_added(name: str, usable_after: datetime) -> str:
+    return _("Saved {name}. You can send internal transfers to them from {time}.").format(
+        name=fmt.isolate(fmt.escape(name)), time=fmt.datetime(usable_after, lang())
     )
 
 

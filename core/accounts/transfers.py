@@ -3,6 +3,11 @@ as one ledger entry (kind "transfer") from the sender's available balance to the
 Both see it in their statement (core.ledger.statement): the entry's memo carries who, to whom
 and the note.
 
+With «saved addresses only» on, a transfer goes only to a saved recipient, after the same
+cooling-off as a new withdrawal address (the rule is core.wallet.whitelist's, shared with
+withdrawals): otherwise an intruder would move the coins to an account of their own and
+withdraw from there.
+
 The bot shows ``prepare(...)`` on a confirmation screen with a fresh token, then calls
 ``send(..., token=...)``: the token is the idempotency key, so a double press moves the coins once.
 """
@@ -23,6 +28,7 @@ from core.ledger import AccountRef, balance, transfer
 from core.ledger.models import LedgerEntry
 from core.money import Asset
 from core.users import User, by_username
+from core.wallet import whitelist
 
 KIND = limits.TRANSFER_KIND
 MAX_NOTE = 140
@@ -59,6 +65,16 @@ async def find_recipient(session: AsyncSession, query: str) -> User:
     return user
 
 
+async def choose_recipient(session: AsyncSession, sender_id: int, query: str) -> User:
+    """The recipient the sender typed, if a transfer to them is allowed (not oneself, saved
+    when the sender's transfers go only to saved recipients)."""
+    recipient = await find_recipient(session, query)
+    if recipient.id == sender_id:
+        raise DomainError("transfer_to_self")
+    await whitelist.check_recipient(session, sender_id, recipient)
+    return recipient
+
+
 def clean_note(note: str | None) -> str | None:
     if note is None:
         return None
@@ -79,7 +95,8 @@ async def prepare(
     now: datetime | None = None,
 ) -> TransferDraft:
     """Check a transfer without moving anything (the confirmation screen): not frozen, not to
-    oneself, a positive amount, the balance and the daily transfer limit."""
+    oneself, to a saved recipient when required, a positive amount, the balance and the daily
+    transfer limit."""
     if type(amount) is not int:
         raise TypeError("amount must be an int of micro units")
     asset = Asset(asset)
@@ -91,6 +108,7 @@ async def prepare(
         raise DomainError("account_frozen")
     if sender_id == recipient_id:
         raise DomainError("transfer_to_self")
+    await whitelist.check_recipient(session, sender_id, recipient)
     if amount <= 0:
         raise DomainError("amount_not_positive")
     note = clean_note(note)

@@ -33,7 +33,7 @@ from core.errors import DomainError, Forbidden, InsufficientFunds, InvalidState,
 from core.ledger import AccountRef, Posting, Purpose, balance, post_entry, transfer
 from core.money import Asset
 from core.users import User
-from core.wallet import addresses
+from core.wallet import addresses, whitelist
 from core.wallet.addresses import InvalidAddress
 from core.wallet.config import WalletConfig
 from core.wallet.models import (
@@ -82,20 +82,6 @@ async def _check_destination(session: AsyncSession, config: WalletConfig, text: 
     return address
 
 
-async def _check_whitelist(session: AsyncSession, user_id: int, address: str) -> None:
-    prefs = await session.get(WalletPrefs, user_id)
-    if prefs is None:
-        return
-    turning_off = prefs.whitelist_off_at is not None and prefs.whitelist_off_at > _now()
-    if not prefs.whitelist_only and not turning_off:
-        return
-    entry = await session.get(WhitelistEntry, (user_id, address))
-    if entry is None:
-        raise DomainError("address_not_whitelisted")
-    if entry.usable_after > _now():
-        raise DomainError("address_cooling_off", usable_after=entry.usable_after.isoformat())
-
-
 async def _daily_used(session: AsyncSession, user_id: int, asset: Asset) -> int:
     used = await session.scalar(
         select(func.coalesce(func.sum(Withdrawal.amount), 0)).where(
@@ -141,7 +127,7 @@ async def quote(
         raise TypeError("amount must be an int of micro units")
     if amount < config.min_withdrawal[asset]:
         raise DomainError("amount_too_small", minimum=config.min_withdrawal[asset], asset=str(asset))
-    await _check_whitelist(session, user_id, destination)
+    await whitelist.check_address(session, user_id, destination)
     user = await session.get(User, user_id)
     if user is None:
         raise NotFound(what="user")
@@ -327,9 +313,10 @@ async def add_to_whitelist(
 async def set_whitelist_only(
     session: AsyncSession, config: WalletConfig, user_id: int, enabled: bool
 ) -> WalletPrefs:
-    """Withdraw only to whitelisted addresses. Turning it on is immediate; turning it off takes
-    effect after the cooling-off period (someone who took over the account cannot simply switch
-    it off and withdraw)."""
+    """Withdraw only to whitelisted addresses, and transfer only to saved recipients
+    (core.wallet.whitelist). Turning it on is immediate; turning it off takes effect after the
+    cooling-off period (someone who took over the account cannot simply switch it off and
+    withdraw)."""
     prefs = await session.get(WalletPrefs, user_id, with_for_update=True)
     if prefs is None:
         prefs = WalletPrefs(user_id=user_id, whitelist_only=False)

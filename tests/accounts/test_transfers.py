@@ -7,15 +7,22 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from core.accounts import transfers
 from core.errors import DomainError, InsufficientFunds
 from core.ledger import statement
 from core.money import MICRO, Asset
 from core.outbox import user as to_user
+from core.wallet import set_whitelist_only
+from core.wallet.config import WalletConfig
+from core.wallet.models import WalletPrefs, WhitelistRecipient
+from core.wallet.whitelist import add_recipient
 from tests.accounts.conftest import Bench
+from tests.wallet.conftest import DEV_XPUB, USDT
 
 
 def token() -> str:
@@ -145,3 +152,58 @@ async def test_a_double_press_near_the_limit_is_a_replay_not_a_refusal(bench: Be
     assert sorted(r.created for r in results) == [False, False, True]
     assert len({r.entry_id for r in results}) == 1
     assert await bench.available(alice) == 350 * MICRO and await bench.available(bob) == 150 * MICRO
+
+
+async def test_saved_addresses_only_also_holds_internal_transfers(bench: Bench) -> None:
+    """An intruder cannot move the coins to an account of their own and withdraw from there:
+    with «saved addresses only» on, a transfer goes only to a saved recipient, after the same
+    cooling-off as a new address, and switching the protection off cools off as well."""
+    config = WalletConfig(xpub=DEV_XPUB, usdt_contract=USDT)
+    alice, intruder = await bench.user(level=1), await bench.user(level=1)
+    await bench.fund(alice, 100 * MICRO)
+    async with bench.tx() as s:
+        await set_whitelist_only(s, config, alice, True)
+
+    async def refused(code: str) -> DomainError:
+        with pytest.raises(DomainError) as info:
+            await send(bench, alice, intruder, 10 * MICRO)
+        assert info.value.code == code and info.value.params["recipient_id"] == intruder
+        with pytest.raises(DomainError) as early:  # refused as soon as the recipient is typed
+            async with bench.tx() as s:
+                await transfers.choose_recipient(s, alice, str(intruder))
+        assert early.value.code == code
+        return info.value
+
+    await refused("recipient_not_saved")
+    async with bench.tx() as s:
+        entry = await add_recipient(s, config, alice, intruder)
+    assert entry.usable_after > datetime.now(UTC) + timedelta(hours=23)
+    cooling = await refused("recipient_cooling_off")
+    assert datetime.fromisoformat(cooling.params["usable_after"]) == entry.usable_after
+    assert await bench.available(alice) == 100 * MICRO and await bench.available(intruder) == 0
+
+    async with bench.tx() as s:
+        await s.execute(
+            update(WhitelistRecipient)
+            .where(WhitelistRecipient.user_id == alice)
+            .values(usable_after=datetime.now(UTC) - timedelta(seconds=1))
+        )
+        assert (await transfers.choose_recipient(s, alice, str(intruder))).id == intruder
+    await send(bench, alice, intruder, 10 * MICRO)
+    assert await bench.available(intruder) == 10 * MICRO
+
+    other = await bench.user(level=1)
+    async with bench.tx() as s:
+        await set_whitelist_only(s, config, alice, False)  # takes a day to take effect
+    with pytest.raises(DomainError) as still:
+        await send(bench, alice, other, 10 * MICRO)
+    assert still.value.code == "recipient_not_saved"
+    async with bench.tx() as s:
+        await s.execute(
+            update(WalletPrefs)
+            .where(WalletPrefs.user_id == alice)
+            .values(whitelist_off_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    await send(bench, alice, other, 10 * MICRO)  # off now: any recipient
+    assert await bench.available(alice) == 80 * MICRO
+    await bench.audit_ok()

@@ -1,16 +1,18 @@
 """Saved addresses: with «saved addresses only» on, a withdrawal to another address is refused;
 a newly saved address waits out the cooling-off; switching the protection off takes effect only
-after the cooling-off too. And a confirmation button works only for its owner, only once."""
+after the cooling-off too. Internal transfers follow the same rule with saved recipients. And a
+confirmation button works only for its owner, only once."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
 from core.db import transaction
 from core.money import MICRO, Asset
-from core.wallet.models import WhitelistEntry
+from core.wallet.models import WhitelistEntry, WhitelistRecipient
 from tests.e2e.harness import Market
 from tests.market.flows import pace, press, send
 from tests.wallet_bot.conftest import available, fund, withdrawals
@@ -101,3 +103,47 @@ async def test_confirmation_works_for_its_owner_once(market: Market) -> None:
     assert "no longer active" in (await late.answer()).text
     assert await withdrawals(f, uma.id) == []
     assert await available(f, uma.id, Asset.USDT) == 100 * MICRO
+
+
+async def test_internal_transfers_go_only_to_saved_recipients(market: Market) -> None:
+    bob_name = f"bob{uuid.uuid4().hex[:6]}"
+    sam = await market.newcomer("Sam", lang="en")
+    await market.newcomer("Bob", lang="en", username=bob_name)
+    f = market.session_factory
+    await fund(f, sam.id, Asset.USDT, 100 * MICRO)
+    await send(sam, "/wallet")
+    await sam.wait_for(market.traders, contains="Your wallet")
+    await press(sam, "🔐 Saved addresses")
+    await sam.wait_for(market.traders, contains="No saved addresses yet", edited=True)
+    await press(sam, "🔐 Saved addresses only")
+    await sam.wait_for(market.traders, contains="internal transfers only to the saved recipients", edited=True)
+
+    await send(sam, f"/transfer @{bob_name}")
+    refused = await sam.wait_for(market.traders, contains="is not one of them")
+    assert bob_name in refused.text and "send their @username or Telegram ID" in refused.text
+    assert "1 day after saving" in refused.text
+
+    await send(sam, "/wallet")
+    await sam.wait_for(market.traders, contains="Your wallet")
+    await press(sam, "🔐 Saved addresses")
+    await sam.wait_for(market.traders, contains="Saved addresses", edited=True)
+    await press(sam, "➕ Add an address")
+    await sam.wait_for(market.traders, contains="or the @username or Telegram ID", edited=True)
+    await send(sam, f"@{bob_name}")
+    added = await sam.wait_for(market.traders, contains="You can send internal transfers to them from")
+    assert bob_name in added.text
+    listing = await sam.wait_for(market.traders, contains="👤")
+    [line] = [x for x in listing.text.splitlines() if x.startswith("👤")]
+    assert bob_name in line and "usable from" in line
+
+    await send(sam, f"/transfer @{bob_name}")
+    await sam.wait_for(market.traders, contains="a newly saved recipient waits before the first transfer")
+    async with transaction(f) as s:
+        await s.execute(
+            update(WhitelistRecipient)
+            .where(WhitelistRecipient.user_id == sam.id)
+            .values(usable_after=datetime.now(UTC) - timedelta(minutes=1))
+        )
+    await send(sam, f"/transfer @{bob_name}")
+    await sam.wait_for(market.traders, contains="Which coin")
+    assert await available(f, sam.id, Asset.USDT) == 100 * MICRO
