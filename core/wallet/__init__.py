@@ -4,9 +4,12 @@ hot/cold report. Each module's docstring tells its rules; the names below are th
 Deposits:    deposit_address(session, user_id) -> str; qr_png(address) -> bytes
 Withdrawals: quote(...) -> Quote; request_withdrawal(...) -> Withdrawal; approve; reject;
              add_to_whitelist; set_whitelist_only (all in the caller's transaction)
+Whitelist:   core.wallet.whitelist: the «saved addresses only» rule for withdrawals and internal
+             transfers (check_address, check_recipient, add_recipient)
 Jobs:        WalletJobs.from_settings(settings): scan / send / sweep / report
 Errors:      InvalidAddress (codes address_*), DomainError codes amount_too_small, user_frozen,
-             daily_limit_exceeded, address_not_whitelisted, address_cooling_off;
+             daily_limit_exceeded, address_not_whitelisted, address_cooling_off, recipient_not_saved,
+             recipient_cooling_off;
              core.errors.InsufficientFunds, Forbidden, InvalidState, NotFound
 """
 
