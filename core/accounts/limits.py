@@ -1,4 +1,6 @@
-"""What a KYC level may do, and the checks the marketplace and the wallet call before acting.
+"""What a KYC level may do, and the checks the marketplace and internal transfers call before
+acting. The daily withdrawal limit is applied by core.wallet.withdrawals (it counts its own
+withdrawals under its lock on the user) from ``limits_for(level).daily_withdrawal``.
 
 Every check raises ``DomainError("limit_exceeded", kind=..., limit=..., level=..., asset=...,
 used=..., left=..., next_level=..., next_limit=...)`` so the bot can say what the limit is and
@@ -157,18 +159,6 @@ async def check_open_offers(session: AsyncSession, user: User | int) -> None:
     used = await open_offers(session, user.id)
     if used + 1 > limit:
         raise refusal("open_offers", user.kyc_level, None, limit, used)
-
-
-# --- withdrawals -----------------------------------------------------------------------------
-
-
-def check_withdrawal(user: User, *, asset: Asset, amount: int, used: int) -> None:
-    """May ``user`` withdraw ``amount`` when ``used`` was withdrawn in the last 24 hours?
-    The wallet counts ``used`` from its withdrawals (it owns them) under its lock on the user."""
-    asset = Asset(asset)
-    limit = limits_for(user.kyc_level).daily_withdrawal[asset]
-    if used + amount > limit:
-        raise refusal("daily_withdrawal", user.kyc_level, asset, limit, used)
 
 
 # --- internal transfers ----------------------------------------------------------------------

@@ -159,21 +159,6 @@ async def test_open_offers_limit(bench: Bench) -> None:
     }
 
 
-async def test_withdrawal_limit(bench: Bench) -> None:
-    user = await bench.get(await bench.user(level=1))
-    limits.check_withdrawal(user, asset=Asset.TRX, amount=150_000 * MICRO, used=50_000 * MICRO)
-    with pytest.raises(DomainError) as refused:
-        limits.check_withdrawal(user, asset=Asset.TRX, amount=150_000 * MICRO, used=50_000 * MICRO + 1)
-    assert (
-        refused.value.params["kind"] == "daily_withdrawal"
-        and refused.value.params["next_limit"] == 2_000_000 * MICRO
-    )
-    top = await bench.get(await bench.user(level=2))
-    with pytest.raises(DomainError) as at_top:
-        limits.check_withdrawal(top, asset=Asset.USDT, amount=100_001 * MICRO, used=0)
-    assert at_top.value.params["next_level"] is None and at_top.value.params["next_limit"] is None
-
-
 def test_limits_are_configurable(settings) -> None:  # type: ignore[no-untyped-def]
     settings(kyc_limits='{"0": {"daily_trade": {"USDT": 300000000}, "open_offers": 1}}')
     zero = limits.limits_for(0)
