@@ -4,6 +4,8 @@ again; a channel Telegram holds back (429) does not hold back anyone else's noti
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from core import outbox
@@ -12,9 +14,10 @@ from core.money import MICRO
 from core.outbox import OutboxMessage
 from core.users import User
 from sandbox.telegram import SimUser
-from tests.e2e.harness import Market, eventually
+from tests.conftest import new_id
+from tests.e2e.harness import ADMIN_TOKEN, Market, eventually, running_market
+from tests.market.conftest import close_all_offers
 from tests.market.flows import T, open_trade, send, send_photo
-
 
 
 async def _relayed(seller: SimUser, after: int, header: str, expected: str) -> None:
@@ -132,3 +135,26 @@ async def test_a_flooded_channel_does_not_hold_back_a_traders_notice(market: Mar
     assert [c.status for c in channel_calls()] == [429, 200]
     assert channel_calls()[1].at >= limited.at + retry_after
     assert len(market.tg.channel_posts(channel)) == 1
+
+
+async def test_a_429_for_one_staff_member_sends_the_others_nothing_twice(market_db: str, tmp_path: Path) -> None:
+    hana_id, omar_id = new_id(), new_id()
+    async with running_market(market_db, tmp_path, admin_ids=[hana_id, omar_id]) as market:
+        hana = market.tg.add_user("Hana", user_id=hana_id)
+        omar = market.tg.add_user("Omar", user_id=omar_id)
+        for staff in (hana, omar):
+            market.tg.start_chat(staff, ADMIN_TOKEN)
+        await eventually(lambda: _rows_settled(market, outbox.ADMINS), timeout=10)  # what earlier tests left
+        market.tg.rate_limit(ADMIN_TOKEN, n=1, retry_after=1, chat=omar)
+        async with transaction(market.session_factory) as s:
+            outbox.emit(s, "market.setting_changed", {"name": "maker_fee_pct", "value": "0.3", "by": None},
+                        [outbox.ADMINS])  # fmt: skip
+        market.runtime.wake_notifier.set()
+
+        await eventually(lambda: _rows_settled(market, outbox.ADMINS), timeout=10)
+        for staff in (hana, omar):
+            assert len([m for m in staff.chat(ADMIN_TOKEN) if "maker_fee_pct" in m.text]) == 1
+        to_omar = [c.status for c in market.tg.calls(ADMIN_TOKEN, "sendMessage")
+                   if str(c.params.get("chat_id")) == str(omar.id) and "maker_fee_pct" in str(c.params["text"])]  # fmt: skip
+        assert to_omar == [429, 200]
+    await close_all_offers(market_db)
