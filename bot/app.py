@@ -29,12 +29,14 @@ def new_dispatcher(
     i18n: I18n,
     wake_notifier: asyncio.Event,
     throttle: bool = True,
+    traders: bool = False,
 ) -> Dispatcher:
     """What both bots share: each update handled once (and throttled per user), in one unit of
-    work with the sender as ``me``, in the user's language, domain errors answered."""
+    work with the sender as ``me``, in the user's language, domain errors answered.
+    ``traders``: the traders' bot, whose updates also say whether it can reach their sender."""
     dp = Dispatcher(storage=storage, settings=settings, session_factory=session_factory)
     dp.update.outer_middleware(Admission(kv, per_second=5 if throttle else None))
-    dp.update.outer_middleware(UnitOfWork(session_factory, wake_notifier))
+    dp.update.outer_middleware(UnitOfWork(session_factory, wake_notifier, tracks_blocking=traders))
     UserLocale(i18n).setup(dp)
     errors.setup(dp)
     return dp
@@ -51,7 +53,7 @@ def include(dp: Dispatcher, feature_routers: list[Router]) -> Dispatcher:
 
 def build_dispatcher(**deps: Any) -> Dispatcher:
     """The traders' bot."""
-    return include(new_dispatcher(**deps), routers())
+    return include(new_dispatcher(**deps, traders=True), routers())
 
 
 async def set_commands(bot: Bot, commands: tuple[tuple[str, LazyProxy], ...] = COMMANDS) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -42,6 +43,10 @@ _FIAT_UNITS: dict[tuple[str, str], tuple[str, bool]] = {
     ("USD", "ar"): ("$", False),
 }
 _LATIN_TO_ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+# Telegram's limits, in UTF-16 code units of the text after entities parsing (what the reader sees).
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
 
 
 def _lang(lang: str | None) -> str:
@@ -83,6 +88,53 @@ def isolate(text: str) -> str:
 def escape(text: str) -> str:
     """User-supplied text made safe for parse_mode HTML."""
     return html.escape(text, quote=False)
+
+
+def utf16_len(text: str) -> int:
+    """The length of ``text`` as Telegram counts it (UTF-16 code units: an emoji counts 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split(text: str, first: int, rest: int) -> list[str]:
+    """Cut plain text (before ``escape``) into pieces that fit Telegram's limit as it counts it:
+    the first piece in ``first`` UTF-16 units, each other one in ``rest``. Joined, the pieces are
+    ``text``. A cut goes before a run of spaces near the end of a piece when there is one (so the
+    next piece starts with the space, which Telegram keeps), and never before a mark that
+    combines with the character in front of it."""
+    pieces = []
+    room = first
+    while utf16_len(text) > room:
+        cut = _cut(text, room)
+        pieces.append(text[:cut])
+        text = text[cut:]
+        room = rest
+    pieces.append(text)
+    return pieces
+
+
+def _cut(text: str, room: int) -> int:
+    units = 0
+    end = len(text)
+    for i, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > room:
+            end = i
+            break
+    cut = end
+    while cut > 1 and _joins(text[cut - 1], text[cut]):
+        cut -= 1
+    cut = cut if cut > 1 else end
+    space = next((i for i in range(cut - 1, max(cut - 200, 0), -1) if text[i].isspace()), None)
+    if space is not None:
+        while space > 1 and text[space - 1].isspace():
+            space -= 1
+        cut = space
+    return max(cut, 1)
+
+
+def _joins(before: str, char: str) -> bool:
+    """``char`` belongs with the character before it (a combining mark, a joiner, a selector)."""
+    return bool(unicodedata.combining(char)) or char in "\u200c\u200d\ufe0e\ufe0f" or before == "\u200d"
 
 
 def address(addr: str) -> str:

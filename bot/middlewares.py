@@ -13,7 +13,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import Response, TelegramMethod
-from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -59,13 +59,20 @@ class UnitOfWork(BaseMiddleware):
     A Telegram error after the domain change committed nothing wrong (the change stands, only the
     reply failed), so it still commits; any other error rolls back what was not yet committed.
     After a commit that queued notifications, the notifier is woken.
+    ``tracks_blocking`` (the traders' bot): the update also tells whether the bot can write to
+    its sender again (``users.register(blocked=...)``).
     """
 
     def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], wake_notifier: asyncio.Event
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        wake_notifier: asyncio.Event,
+        *,
+        tracks_blocking: bool = False,
     ) -> None:
         self.session_factory = session_factory
         self.wake_notifier = wake_notifier
+        self.tracks_blocking = tracks_blocking
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self.session_factory() as session:
@@ -73,9 +80,9 @@ class UnitOfWork(BaseMiddleware):
             data["session"] = session
             tg_user: TgUser | None = data.get("event_from_user")
             if tg_user is not None and not tg_user.is_bot:
-                data["me"] = await users.register(
-                    session, user_id=tg_user.id, username=tg_user.username, first_name=tg_user.first_name
-                )
+                blocked = _blocked_bot(event, data.get("event_chat")) if self.tracks_blocking else None
+                data["me"] = await users.register(session, user_id=tg_user.id, username=tg_user.username,
+                                                  first_name=tg_user.first_name, blocked=blocked)  # fmt: skip
             try:
                 result = await handler(event, data)
             except TelegramAPIError:
@@ -96,6 +103,16 @@ class UnitOfWork(BaseMiddleware):
             await session.commit()
         if session.info.pop("outbox", False):
             self.wake_notifier.set()
+
+
+def _blocked_bot(update: TelegramObject, chat: Chat | None) -> bool | None:
+    """In the private chat with the bot, an update says whether its sender blocks the bot now
+    (my_chat_member "kicked") or can be written to (anything else: they wrote, pressed a
+    button, restarted the bot). Elsewhere (a channel, a group) it says nothing of that."""
+    if chat is None or chat.type != "private":
+        return None
+    member = update.my_chat_member if isinstance(update, Update) else None
+    return member is not None and member.new_chat_member.status == "kicked"
 
 
 # The unit of work of the update being handled in this task, if any.

@@ -1,7 +1,9 @@
 """Delivers the outbox to Telegram: users through the traders' bot, staff through the admin
 bot, and the offers and payments channels. Honours Telegram's limits (about 30 messages a
-second overall, one a second per private chat, 20 a minute per group) and retry_after;
-a user who blocked the bot is marked and not retried.
+second overall, one a second per private chat, 20 a minute per group) and retry_after, per
+chat: a chat waiting its turn (or a 429) holds back only its own rows, which stay in the
+outbox, in their order, until they are sent; the other chats' rows go meanwhile. A user who
+blocked the bot is marked and not retried (until they write to it again: core.users.register).
 
 Features register how their events read, in the recipient's language:
 
@@ -79,7 +81,9 @@ def renders(kind: str, *, staff: bool = False) -> Callable[[Renderer], Renderer]
 
 
 class Pace:
-    """Keeps sends under Telegram's limits; ``wait_for`` says how long a chat must wait."""
+    """Keeps sends under Telegram's limits. Per chat: after a send, a private chat waits 1 s and
+    a group or channel 3 s (20 a minute); after a 429, that chat waits its retry_after. Overall:
+    one call every 1/30 s (30 a second), a short wait taken in place."""
 
     def __init__(self) -> None:
         self.global_interval = 1 / 30
@@ -87,17 +91,30 @@ class Pace:
         self.next_by_chat: dict[int, float] = {}
 
     def wait_for(self, chat_id: int) -> float:
+        """How long ``chat_id`` must wait for its turn."""
+        return max(0.0, self.next_by_chat.get(chat_id, 0.0) - time.monotonic())
+
+    def waiting(self) -> set[int]:
+        """The chats whose turn has not come (the others are forgotten)."""
         now = time.monotonic()
-        return max(0.0, self.next_by_chat.get(chat_id, 0.0) - now, self.next_global - now)
+        self.next_by_chat = {chat: at for chat, at in self.next_by_chat.items() if at > now}
+        return set(self.next_by_chat)
+
+    async def turn(self) -> None:
+        """Wait for the bot's next slot overall and take it."""
+        now = time.monotonic()
+        slot = max(now, self.next_global)
+        self.next_global = slot + self.global_interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
 
     def sent(self, chat_id: int) -> None:
-        now = time.monotonic()
-        interval = 3.0 if chat_id < 0 else 1.0
-        self.next_by_chat[chat_id] = now + interval
-        self.next_global = now + self.global_interval
+        self.hold(chat_id, 3.0 if chat_id < 0 else 1.0)
 
-    def pause_all(self, seconds: float) -> None:
-        self.next_global = max(self.next_global, time.monotonic() + seconds)
+    def hold(self, chat_id: int, seconds: float) -> None:
+        """``chat_id`` waits ``seconds`` from now (or longer, if it already had to)."""
+        until = time.monotonic() + seconds
+        self.next_by_chat[chat_id] = max(self.next_by_chat.get(chat_id, 0.0), until)
 
 
 class Notifier:
@@ -118,6 +135,8 @@ class Notifier:
         self.i18n = i18n
         self.wake = wake
         self.pace = Pace()
+        self._staff_chats: set[int] = set()  # who "admins" rows went to last (for held())
+        self._sent_to: dict[int, set[int]] = {}  # row id -> its chats already sent (several recipients)
         self._stopping = False
 
     async def run(self) -> None:
@@ -142,10 +161,22 @@ class Notifier:
         """Deliver what is due now; returns how many rows were settled (sent or given up)."""
         settled = 0
         async with self.session_factory() as session, session.begin():
-            for message in await outbox.claim_batch(session, limit):
+            for message in await outbox.claim_batch(session, limit, held=self.held()):
                 if await self._deliver(session, message):
                     settled += 1
         return settled
+
+    def held(self) -> list[str]:
+        """The recipients whose rows must wait: one of their chats has not had its turn."""
+        waiting = self.pace.waiting()
+        held = {outbox.user(chat) for chat in waiting if chat > 0}
+        for name, chat in ((outbox.OFFERS_CHANNEL, self.settings.offers_channel_id),
+                           (outbox.PAYMENTS_CHANNEL, self.settings.payments_channel_id)):  # fmt: skip
+            if chat in waiting:
+                held.add(name)
+        if waiting & self._staff_chats:
+            held.add(outbox.ADMINS)
+        return sorted(held)
 
     async def _deliver(self, session: AsyncSession, message: OutboxMessage) -> bool:
         if await outbox.superseded(session, message):  # a newer state of the same post is queued or shown
@@ -159,11 +190,11 @@ class Notifier:
             recipients = await self._recipients(session, message.recipient)
         except ValueError:
             return await self._give_up(session, message, "bad recipient")
-        for recipient in recipients:
-            wait = self.pace.wait_for(recipient.chat_id)
-            if wait > 0:
-                await self._defer(session, message, wait, count_attempt=False)
-                return False
+        single = len(recipients) == 1
+        done = self._sent_to.get(message.id, set())
+        recipients = [r for r in recipients if r.chat_id not in done]
+        if any(self.pace.wait_for(r.chat_id) > 0 for r in recipients):
+            return False  # its turn comes later: the row stays as it is (held() leaves it out meanwhile)
         for recipient in recipients:
             render = (STAFF_RENDERERS.get(message.kind) if recipient.kind == "admin" else None) or RENDERERS.get(
                 message.kind
@@ -177,29 +208,34 @@ class Notifier:
             if rendered is None:
                 continue
             bot = self.admin_bot if recipient.kind == "admin" else self.trader_bot
+            await self.pace.turn()
             try:
                 await self._send(session, bot, recipient, rendered)
             except TelegramRetryAfter as exc:
-                self.pace.pause_all(exc.retry_after)
-                await self._defer(session, message, exc.retry_after, count_attempt=False)
+                self.pace.hold(recipient.chat_id, exc.retry_after)  # only this chat waits
                 return False
             except TelegramForbiddenError:
                 if recipient.kind == "user":
                     await session.execute(
                         update(User).where(User.id == recipient.chat_id).values(bot_blocked=True)
                     )
-                if len(recipients) == 1:
+                if single:
                     return await self._give_up(session, message, "forbidden")
             except TelegramBadRequest as exc:
                 log.warning("%s to %s refused: %s", message.kind, recipient.chat_id, exc.message)
-                if len(recipients) == 1:
+                if single:
                     return await self._give_up(session, message, exc.message)
             except (TelegramNetworkError, TimeoutError, OSError) as exc:
                 if message.attempts + 1 >= MAX_ATTEMPTS:
                     return await self._give_up(session, message, str(exc))
-                await self._defer(session, message, min(2 ** (message.attempts + 1), 300), count_attempt=True)
+                delay = min(2 ** (message.attempts + 1), 300)
+                self.pace.hold(recipient.chat_id, delay)  # its later rows wait too, so none overtakes
+                await self._defer(session, message, delay)
                 return False
             self.pace.sent(recipient.chat_id)
+            if not single:  # a later turn of this row skips who already has it
+                self._sent_to.setdefault(message.id, set()).add(recipient.chat_id)
+        self._sent_to.pop(message.id, None)
         message.delivered_at = datetime.now(UTC)
         SENT.labels(message.kind).inc()
         return True
@@ -279,20 +315,19 @@ class Notifier:
                 .tuples()
                 .all()
             )
+            self._staff_chats = set(staff)
             return [Recipient("admin", sid, languages.get(sid) or "ar") for sid in staff]
         raise ValueError(recipient)
 
     async def staff_ids(self, session: AsyncSession) -> list[int]:
         return await staff_roles.staff_ids(session, self.settings)  # ADMIN_IDS and the moderators
 
-    async def _defer(
-        self, session: AsyncSession, message: OutboxMessage, seconds: float, *, count_attempt: bool
-    ) -> None:
+    async def _defer(self, session: AsyncSession, message: OutboxMessage, seconds: float) -> None:
         message.available_at = datetime.now(UTC) + timedelta(seconds=seconds)
-        if count_attempt:
-            message.attempts += 1
+        message.attempts += 1
 
     async def _give_up(self, session: AsyncSession, message: OutboxMessage, reason: str) -> bool:
+        self._sent_to.pop(message.id, None)
         message.failed_at = datetime.now(UTC)
         message.attempts += 1
         message.last_error = reason[:500]

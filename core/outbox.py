@@ -13,10 +13,11 @@ group limit (20 a minute), not one per take, and the post never goes back to an 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, delete, func, or_, select
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, delete, func, or_, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -99,14 +100,16 @@ async def superseded(session: AsyncSession, message: OutboxMessage) -> bool:
     return (await session.execute(newer)).first() is not None
 
 
-async def claim_batch(session: AsyncSession, limit: int = 50) -> list[OutboxMessage]:
-    """Lock a batch of due messages (skipping rows another notifier holds)."""
+async def claim_batch(session: AsyncSession, limit: int = 50, *, held: Collection[str] = ()) -> list[OutboxMessage]:
+    """Lock a batch of due messages (skipping rows another notifier holds), leaving the rows of
+    the ``held`` recipients (whose chat must wait its turn) where they are, in their order."""
     stmt = (
         select(OutboxMessage)
         .where(
             OutboxMessage.delivered_at.is_(None),
             OutboxMessage.failed_at.is_(None),
             OutboxMessage.available_at <= func.now(),
+            OutboxMessage.recipient.not_in(held) if held else true(),
         )
         .order_by(OutboxMessage.id)
         .limit(limit)

@@ -52,21 +52,31 @@ async def register(
     user_id: int,
     username: str | None,
     first_name: str,
+    blocked: bool | None = None,
 ) -> User:
     """Store a Telegram user once (a second call only refreshes the names) and return it.
+
+    ``blocked`` is what the update says of the traders' bot reaching this user: False, they
+    wrote to it or let it back in (so it can write to them again); True, they just blocked it;
+    None, nothing (the admin bot). It sets ``bot_blocked``, which the notifier also sets on a 403.
 
     Every update calls this: when nothing changed it only reads, so that an update which writes
     nothing else commits a read-only transaction (no row lock, no WAL flush)."""
     known = await fresh(session, User, user_id)
-    if known is not None and known.username == username and known.first_name == first_name:
+    if (
+        known is not None
+        and known.username == username
+        and known.first_name == first_name
+        and blocked in (None, known.bot_blocked)
+    ):
         return known
+    changes: dict[str, object] = {"username": username, "first_name": first_name}
+    if blocked is not None:
+        changes["bot_blocked"] = blocked
     stmt = (
         insert(User)
-        .values(id=user_id, username=username, first_name=first_name, referral_code=new_referral_code())
-        .on_conflict_do_update(
-            index_elements=[User.id],
-            set_={"username": username, "first_name": first_name},
-        )
+        .values(id=user_id, referral_code=new_referral_code(), **changes)
+        .on_conflict_do_update(index_elements=[User.id], set_=changes)
         .returning(User)
     )
     result = await session.execute(stmt, execution_options={"populate_existing": True})

@@ -6,6 +6,8 @@ to the counterpart and the admins). In a dispute it is also added to the party's
 Which trade, when a user has several open: the one they last opened or acted on (its card's
 buttons set it), if still open; otherwise the most recent open trade. The sender is told which
 trade got the message whenever they have more than one open, with a button to pick another.
+What does not fit in one message with the header (Telegram: 4,096 characters, 1,024 under a
+photo) arrives in several, each with the header: nothing the sender wrote is lost.
 Commands and messages while another conversation (a form) waits for input are not relayed.
 """
 
@@ -44,6 +46,17 @@ def _header(trade: Trade, sender_id: int, language: str) -> str:
     return translate(language, "💬 Trade #{id} · the seller writes:", id=trade.id)
 
 
+def _bodies(header: str, text: str | None, *, caption: bool) -> list[str]:
+    """The header and the sender's text, in as many messages as Telegram's limits need (the
+    first is the caption of a photo or file). The plain text is cut first and escaped after, so
+    a cut never lands inside an escape and an escaped ``&`` does not count as five."""
+    if not text:
+        return [header]
+    room = fmt.utf16_len(header) + 1  # the header and its line break come first in every piece
+    first = (fmt.CAPTION_LIMIT if caption else fmt.TEXT_LIMIT) - room
+    return [f"{header}\n{fmt.escape(piece)}" for piece in fmt.split(text, first, fmt.TEXT_LIMIT - room)]
+
+
 @router.message(StateFilter(None), (F.text & ~F.text.startswith("/")) | F.photo | F.document)
 async def relay(message: Message, state: FSMContext, session: AsyncSession, me: User, bot: Bot) -> None:
     trades = await escrow.my_trades(session, me.id, open_only=True)
@@ -62,19 +75,21 @@ async def relay(message: Message, state: FSMContext, session: AsyncSession, me: 
     if trade.status == escrow.TradeStatus.DISPUTED:
         await escrow.add_statement(session, trade_id=trade.id, author_id=me.id, text=text,
                                    file_id=file.file_id if file else None)
-    counterpart = await session.get(User, trade.counterpart(me.id))
+    counterpart_id = trade.counterpart(me.id)
+    counterpart = await session.get(User, counterpart_id)
     language = (counterpart.language if counterpart else None) or "ar"
     header = _header(trade, me.id, language)
-    body = f"{header}\n{fmt.escape(text)}" if text else header
     reply = kb.trades_list([(trade.id, translate(language, "Open trade #{id}", id=trade.id))])
+    bodies = _bodies(header, text, caption=file is not None)
     try:
-        if photo is not None:
-            await bot.send_photo(trade.counterpart(me.id), photo.file_id, caption=body[:1024], reply_markup=reply)
-        elif document is not None:
-            await bot.send_document(trade.counterpart(me.id), document.file_id, caption=body[:1024],
-                                    reply_markup=reply)
-        else:
-            await bot.send_message(trade.counterpart(me.id), body, reply_markup=reply)
+        for n, body in enumerate(bodies):
+            markup = reply if n == len(bodies) - 1 else None  # the button under the last piece
+            if n == 0 and photo is not None:
+                await bot.send_photo(counterpart_id, photo.file_id, caption=body, reply_markup=markup)
+            elif n == 0 and document is not None:
+                await bot.send_document(counterpart_id, document.file_id, caption=body, reply_markup=markup)
+            else:
+                await bot.send_message(counterpart_id, body, reply_markup=markup)
     except (TelegramForbiddenError, TelegramBadRequest):
         await message.answer(_("Saved in trade #{id}, but the other side cannot receive messages from the bot "
                                "right now.").format(id=trade.id))

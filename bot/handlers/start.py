@@ -6,7 +6,7 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -125,6 +125,12 @@ async def menu_settings(query: CallbackQuery, me: User) -> None:
         await query.message.edit_text(
             _("Choose your language:"), reply_markup=language_picker(me.language or "ar")
         )
+
+
+@router.my_chat_member()
+async def blocked_or_restarted(event: ChatMemberUpdated) -> None:
+    """The user blocked the bot or let it back in: the unit of work recorded it in
+    ``users.bot_blocked``. Handled, so that Telegram sends these updates at all."""
 
 
 @fallback.callback_query()

@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import NOT_MODIFIED, ApiError, bad_request
 from .files import document_dict, photo_sizes, store_file
-from .formatting import parse_html, strip_text
+from .formatting import parse_html, strip_text, utf16_len
 from .params import Params, Upload
 from .state import (
     ALL_UPDATE_TYPES,
@@ -77,7 +77,7 @@ def formatted_text(
     text, entities = strip_text(text, entities)
     if required and not text:
         raise bad_request("message text is empty")
-    if len(text) > limit:
+    if utf16_len(text) > limit:  # as Telegram counts: an emoji is 2
         raise bad_request("message is too long" if key == "text" else "message caption is too long")
     return text, entities
 

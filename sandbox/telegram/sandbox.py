@@ -27,7 +27,7 @@ from aiohttp import web
 from .delivery import Deliverer
 from .errors import ApiError, too_many_requests
 from .files import document_dict, photo_sizes, store_file
-from .formatting import command_entities
+from .formatting import command_entities, utf16_len
 from .params import Params, Upload
 from .state import (
     ApiCall,
@@ -97,8 +97,8 @@ class SimUser:
     # ----- actions
     async def send(self, bot: BotRef, text: str, *, reply_to: SimMessage | int | None = None) -> SimMessage:
         """Send a text (or a /command) to the bot."""
-        if not text.strip() or len(text) > 4096:
-            raise ValueError("a user's text must have 1-4096 characters")
+        if not text.strip() or utf16_len(text) > 4096:
+            raise ValueError("a user's text must have 1-4096 characters (UTF-16 code units, as Telegram counts)")
         content: dict[str, Any] = {"text": text}
         entities = command_entities(text)
         if entities:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -99,3 +100,25 @@ def test_escape_isolate_address() -> None:
     addr = "TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE"
     # isolates outside <code>: tapping the code copies the address and nothing else
     assert fmt.address(addr) == f"{LRI}<code>{addr}</code>{PDI}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "&<" * 2048,  # no space: cut at the limit
+        ("مرحبا بك يا أخي، " * 300).strip(),  # cut before a space
+        "😀" * 2048,  # 2 UTF-16 units each
+        "بِسْمِ" * 1000,  # combining marks (harakat)
+    ],
+)
+def test_split_fits_telegram_limits_and_loses_nothing(text: str) -> None:
+    pieces = fmt.split(text, 1000, 4000)
+    assert "".join(pieces) == text
+    assert fmt.utf16_len(pieces[0]) <= 1000 and all(fmt.utf16_len(p) <= 4000 for p in pieces[1:])
+    assert all(p and not fmt._joins(p[-1], n[0]) for p, n in itertools.pairwise(pieces))
+    assert all(not p[-1].isspace() for p in pieces[:-1])  # Telegram trims the end of a message
+
+
+def test_split_keeps_what_fits_whole() -> None:
+    assert fmt.split("a & b", 5, 10) == ["a & b"]
+    assert fmt.utf16_len("😀a") == 3
