@@ -17,7 +17,8 @@ party's action then waits for the lock and finds the new state: it gets
 
 Money: opening moves ``crypto_amount + seller_fee`` into the trade's escrow account (from the
 sell offer's reserve, or from the selling taker's available balance). Release pays the buyer
-``crypto_amount - buyer_fee`` and the platform's FEES account both fees. A refund moves the
+``crypto_amount - buyer_fee`` and the platform's FEES account both fees, and closes the offer
+if it is sold out (offers.close_if_sold_out). A refund moves the
 whole escrow back: to the sell offer's reserve while the offer is active or paused (its
 remaining amount is restored), else to the seller's available balance.
 """
@@ -48,7 +49,7 @@ from core.escrow.models import (
     TradeStatus,
     fiat_text,
 )
-from core.escrow.offers import get_offer, lock_offer, price_at
+from core.escrow.offers import close_if_sold_out, get_offer, lock_offer, price_at
 from core.escrow.pricing import TradeNumbers, check_deviation, max_fiat_for, trade_numbers
 from core.ledger import AccountRef, Posting, Purpose, balance, post_entry, transfer
 from core.money import Asset
@@ -184,6 +185,8 @@ async def apply_release(
     trade.close_reason = reason
     record_event(session, trade, "released", actor_id, now, buyer_receives=trade.buyer_receives,
                  fees=trade.fee_total, by=reason)
+    await session.flush()  # the trade is no longer open for close_if_sold_out
+    await close_if_sold_out(session, await lock_offer(session, trade.offer_id))
     notify_parties(session, "trade.completed", trade, buyer_receives=trade.buyer_receives, by=reason)
     outbox.emit(
         session,
