@@ -10,11 +10,11 @@ Error codes (DomainError.code): ``forbidden`` (permission, role), ``reason_requi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -194,8 +194,9 @@ async def adjust_balance(
     """Credit (amount > 0) or debit (amount < 0) a user's available balance through a ledger
     entry of kind "adjustment" against the platform's ADJUSTMENTS account; never one's own
     (``staff_self``). Up to the asset's limit (market rules ``adjust_limit_usdt`` /
-    ``adjust_limit_trx``) it applies at once; above it the request is stored as pending, shown
-    to the admins, and no money moves until a second admin approves (``approve_adjustment``).
+    ``adjust_limit_trx``, counting what this admin adjusted alone in the last 24 hours, so that
+    splitting does not help) it applies at once; above it the request is stored as pending,
+    shown to the admins, and no money moves until a second admin approves (``approve_adjustment``).
     ``request_key`` identifies the admin's request (a confirmation pressed twice counts once)."""
     await staff.require(session, actor_id, Permission.ADJUST, settings)
     reason = _reason(reason)
@@ -206,6 +207,7 @@ async def adjust_balance(
     await _user(session, user_id)
     asset = Asset(asset)
     limit = (await market.rules(session)).adjust_limit(asset)
+    alone = await _adjusted_alone(session, actor_id, asset)  # under the actor's lock until commit
     stmt = (
         insert(BalanceAdjustment)
         .values(request_key=request_key, user_id=user_id, asset=asset.value, amount=amount, reason=reason,
@@ -217,7 +219,7 @@ async def adjust_balance(
     if adjustment_id is None:
         raise DomainError("invalid_state")  # this request was already made
     adjustment = await _adjustment(session, adjustment_id)
-    if abs(amount) <= limit:
+    if alone + abs(amount) <= limit:
         await _apply_adjustment(session, adjustment, decided_by=None)
         await audit.record(session, actor_id=actor_id, action="user.adjust", target=f"user:{user_id}",
                            user_id=user_id, reason=reason, asset=asset.value, amount=amount,
@@ -275,6 +277,24 @@ async def pending_adjustments(session: AsyncSession, settings: Settings, *, acto
     await staff.require(session, actor_id, Permission.ADJUST, settings)
     stmt = select(BalanceAdjustment).where(BalanceAdjustment.status == ADJUST_PENDING).order_by(BalanceAdjustment.id)
     return list((await session.execute(stmt)).scalars())
+
+
+async def _adjusted_alone(session: AsyncSession, actor_id: int, asset: Asset) -> int:
+    """What ``actor_id`` adjusted in ``asset`` without a second admin in the last 24 hours (micro
+    units, credits and debits alike). Takes the actor's adjustment lock first (held until the
+    transaction ends), so that two requests at once cannot both fit under the limit."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                          {"key": f"admin:adjust:{actor_id}"})  # fmt: skip
+    total = await session.scalar(
+        select(func.coalesce(func.sum(func.abs(BalanceAdjustment.amount)), 0)).where(
+            BalanceAdjustment.requested_by == actor_id,
+            BalanceAdjustment.asset == asset.value,
+            BalanceAdjustment.status == ADJUST_APPLIED,
+            BalanceAdjustment.decided_by.is_(None),
+            BalanceAdjustment.created_at > func.now() - timedelta(hours=24),
+        )
+    )
+    return int(total or 0)
 
 
 async def _adjustment(session: AsyncSession, adjustment_id: int, *, lock: bool = False) -> BalanceAdjustment:

@@ -1,4 +1,4 @@
-"""The staff tables: moderators, and the append-only trail of what staff did.
+"""The staff tables: moderators, the append-only trail of what staff did, balance adjustments.
 
 Migrations: migrations/versions/0006_staff.py, 0010_balance_adjustments.py (keep them in step).
 """
@@ -45,9 +45,9 @@ class StaffAction(Base):
 
 
 class BalanceAdjustment(Base):
-    """An admin's balance adjustment: applied at once up to the asset's limit without approval
-    (market rules ``adjust_limit_usdt`` / ``adjust_limit_trx``), else pending until a second,
-    different admin approves (or an admin rejects). Migration: 0010_balance_adjustments.py."""
+    """An admin's balance adjustment: applied at once while within what one admin may adjust
+    alone (market rules ``adjust_limit_usdt`` / ``adjust_limit_trx``), else pending until a
+    second, different admin approves (or an admin rejects)."""
 
     __tablename__ = "balance_adjustments"
 

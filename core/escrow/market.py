@@ -34,13 +34,13 @@ class Rules:
     cancel_limit: int = 3  # cancellations (or expiries) by one buyer within 24 h ...
     cancel_cooldown_hours: int = 24  # ... then no taking as a buyer for this long after the last one
     payment_windows: tuple[int, ...] = (15, 30, 45, 60)  # minutes a maker may give the buyer to pay
-    # An admin's balance adjustment up to this many whole units applies at once; a larger one
+    # What one admin may adjust alone within 24 hours, in whole units; beyond it an adjustment
     # waits for a second admin's approval (core.admin.actions.adjust_balance).
     adjust_limit_usdt: int = 100
     adjust_limit_trx: int = 1000
 
     def adjust_limit(self, asset: Asset) -> int:
-        """The largest adjustment (micro units) one admin may make alone."""
+        """What one admin may adjust alone within 24 hours (micro units)."""
         whole = self.adjust_limit_usdt if Asset(asset) == Asset.USDT else self.adjust_limit_trx
         return whole * MICRO
 
