@@ -406,12 +406,18 @@ async def take(
     fiat_amount: Decimal | None = None,
     crypto_amount: int | None = None,
     payment_method: str | None = None,
+    expected_price: Decimal | None = None,
     rules: market.Rules | None = None,
     now: datetime | None = None,
 ) -> Trade:
     """Open a trade on an offer for a fiat amount (or a crypto amount) and lock the seller's
     coins in escrow. Concurrent takers serialise on the offer row, so together they never take
-    more than the offer has left."""
+    more than the offer has left.
+
+    ``expected_price``: the price of the quote the taker confirmed. If the offer's price is now
+    different (the maker edited it, or a floating price followed the reference rate), nothing
+    happens: DomainError("price_moved", quoted, price, fiat) and the caller shows a new quote.
+    The traders' bot always gives it; None (scripts, tests) takes at the price of the moment."""
     rules = rules or await market.rules(session)
     now = _now(now)
     unlocked = await session.get(Offer, offer_id)
@@ -426,6 +432,9 @@ async def take(
     await session.get(User, taker_id, with_for_update=True)
     q = await _terms(session, offer, taker=taker, fiat_amount=fiat_amount, crypto_amount=crypto_amount,
                      payment_method=payment_method, rules=rules, reference=reference, now=now)
+    if expected_price is not None and q.price != expected_price:
+        raise DomainError("price_moved", offer_id=offer.id, quoted=str(expected_price), price=str(q.price),
+                          fiat=offer.fiat)
     n = q.numbers
     # The KYC levels' per-trade and daily volumes, for both parties (under their locks).
     buyer, seller = (taker, maker) if q.buyer_id == taker_id else (maker, taker)
