@@ -411,6 +411,12 @@ async def _close(session: AsyncSession, offer: Offer) -> None:
     _announce(session, "offer.closed", offer)
 
 
+def can_be_taken(offer: Offer, price: Decimal) -> bool:
+    """Whether what the offer has left, at ``price``, still covers one trade's minimum (browsing
+    asks the same in SQL)."""
+    return offer.remaining > 0 and max_fiat_for(offer.remaining, price, offer.fiat_enum) >= offer.min_fiat
+
+
 async def close_if_sold_out(session: AsyncSession, offer: Offer) -> bool:
     """Close an open offer that cannot be taken any more and has no open trade (see the module
     docstring); True if it closed. The caller holds the offer's lock (lock_offer) and has
@@ -422,7 +428,7 @@ async def close_if_sold_out(session: AsyncSession, offer: Offer) -> bool:
         reference = None if fixed else await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
         if not fixed and reference is None:
             return False  # no price to judge by: it stays until the maker closes it
-        if max_fiat_for(offer.remaining, price_at(offer, reference), offer.fiat_enum) >= offer.min_fiat:
+        if can_be_taken(offer, price_at(offer, reference)):
             return False
     open_trade = await session.scalar(
         select(Trade.id).where(Trade.offer_id == offer.id,

@@ -49,7 +49,7 @@ from core.escrow.models import (
     TradeStatus,
     fiat_text,
 )
-from core.escrow.offers import close_if_sold_out, get_offer, lock_offer, price_at
+from core.escrow.offers import can_be_taken, close_if_sold_out, get_offer, lock_offer, price_at
 from core.escrow.pricing import TradeNumbers, check_deviation, max_fiat_for, trade_numbers
 from core.ledger import AccountRef, Posting, Purpose, balance, post_entry, transfer
 from core.money import Asset
@@ -236,9 +236,14 @@ async def apply_refund(
     notify_parties(session, "trade.cancelled", trade, by=reason)
 
 
-def announce_offer(session: AsyncSession, offer: Offer) -> None:
-    """The offer's remaining amount changed (the channel post shows it)."""
-    outbox.emit(session, "offer.updated", offer.summary(), [outbox.OFFERS_CHANNEL], latest_key=offer.post_key)
+def announce_offer(session: AsyncSession, offer: Offer, price: Decimal | None = None) -> None:
+    """The offer's remaining amount changed (the channel post shows it). Given the price of the
+    take, the payload says whether the rest can still be taken ("takeable": the channel removes
+    the post of an offer sold out down to less than one trade's minimum)."""
+    payload = offer.summary()
+    if price is not None:
+        payload["takeable"] = can_be_taken(offer, price)
+    outbox.emit(session, "offer.updated", payload, [outbox.OFFERS_CHANNEL], latest_key=offer.post_key)
 
 
 # --- opening -------------------------------------------------------------------------------------
@@ -482,7 +487,7 @@ async def take(
                  crypto_amount=n.crypto_amount)
     notify_parties(session, "trade.opened", trade, maker_id=offer.maker_id, taker_id=taker_id,
                    payment_window=trade.payment_window)
-    announce_offer(session, offer)
+    announce_offer(session, offer, n.price)
     await session.flush()
     return trade
 

@@ -175,6 +175,8 @@ async def test_sold_out_offers_close_and_stop_counting(bench: Bench) -> None:
     assert await bench.available(maker) == 40 * MICRO - 2 * 10_020_000 + 2_004_000
     closed = {m.payload["offer_id"] for m in await bench.outbox("offer.closed", "channel:offers")}
     assert {first.id, second.id} <= closed  # the channel deletes their posts
+    taken = [m.payload for m in await bench.outbox("offer.updated", "channel:offers") if m.payload["offer_id"] == second.id]
+    assert (taken[-1]["remaining"], taken[-1]["takeable"]) == (2 * MICRO, False)  # deleted at once, too
 
     third = await bench.sell_offer(maker, 20 * MICRO)  # publish_offer checks the limit: allowed now
     await take_checked(bench, third.id, buyer, maker, 8)  # 12 USDT left: still takeable, still counts
