@@ -102,6 +102,8 @@ def _parse(name: str, value: str) -> Decimal | int | tuple[int, ...]:
         raise DomainError("setting_invalid", name=name, value=value)
     if (name.endswith("fee_pct") and parsed > 10) or (name == "price_deviation_pct" and parsed >= 100):
         raise DomainError("setting_invalid", name=name, value=value)
+    if name.startswith("adjust_limit_") and parsed > 10 * getattr(Rules, name):
+        raise DomainError("setting_invalid", name=name, value=value)  # one admin alone stays small
     return parsed
 
 

@@ -136,3 +136,17 @@ async def test_large_adjustment_through_the_admin_bot_waits_for_the_second_admin
     assert await entries(staffed) == 1
     await first.send(m.admin_bot, "/adjustments")
     await first.wait_for(m.admin_bot, contains="No adjustments wait for approval.")
+
+
+async def test_the_limit_is_a_market_knob_kept_small(staffed: Staffed) -> None:
+    a1, a2 = staffed.admin1.id, staffed.admin2.id
+    user = await staffed.person("Rana")
+    settings = staffed.market.runtime.settings
+    async with staffed.tx() as s:
+        await actions.set_rule(s, settings, actor_id=a2, name="adjust_limit_trx", value="0")
+        with pytest.raises(DomainError) as too_big:  # one admin could otherwise lift it for themself
+            await actions.set_rule(s, settings, actor_id=a1, name="adjust_limit_usdt", value="1001")
+    assert too_big.value.code == "setting_invalid"
+    assert (await adjust(staffed, a1, user.id, MICRO, Asset.TRX)).status == "pending"
+    assert (await adjust(staffed, a1, user.id, 100 * MICRO)).status == "applied"
+    assert await staffed.bal(AccountRef.user(user.id), Asset.TRX) == 0
