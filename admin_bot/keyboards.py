@@ -21,6 +21,11 @@ class WithdrawalCb(CallbackData, prefix="wdr"):
     withdrawal_id: int
 
 
+class AdjustmentCb(CallbackData, prefix="adj"):
+    action: str  # approve | reject
+    adjustment_id: int
+
+
 class UserCb(CallbackData, prefix="usr"):
     action: str  # freeze | unfreeze | audit | confirm_adjust | cancel
     user_id: int
@@ -84,6 +89,14 @@ def user_actions(user_id: int, *, frozen: bool, can_freeze: bool = True) -> Inli
     elif can_freeze:
         kb.button(text=_("Freeze"), callback_data=UserCb(action="freeze", user_id=user_id))
     kb.button(text=_("Audit trail"), callback_data=UserCb(action="audit", user_id=user_id))
+    return kb.as_markup()
+
+
+def adjustment_decision(adjustment_id: int) -> InlineKeyboardMarkup:
+    """Under an adjustment waiting for a second admin."""
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Approve"), callback_data=AdjustmentCb(action="approve", adjustment_id=adjustment_id))
+    kb.button(text=_("Reject"), callback_data=AdjustmentCb(action="reject", adjustment_id=adjustment_id))
     return kb.as_markup()
 
 

@@ -3,7 +3,9 @@ Everything a user typed goes through fmt.escape; amounts through bot.fmt."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
@@ -381,3 +383,14 @@ def reconciliation(r: Reconciliation, lang: str) -> str:
                 )
             )
     return "\n".join(lines)
+
+
+
+def adjustment_text(p: Mapping[str, Any], lang: str) -> str:
+    """A balance adjustment waiting for a second admin (core.admin.actions.adjustment_payload)."""
+    amount = int(p["amount"])
+    return _("🧾 Adjustment #{id} waits for a second admin: {sign}{amount} for user {user}, asked by {by}.\n"
+             "Reason: {reason}").format(
+        id=p["adjustment_id"], sign="+" if amount > 0 else "-", amount=fmt.crypto(abs(amount), str(p["asset"]), lang),
+        user=fmt.isolate(str(p["user_id"])), by=fmt.isolate(str(p["requested_by"])), reason=fmt.escape(str(p["reason"])),
+    )  # fmt: skip

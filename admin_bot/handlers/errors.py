@@ -44,6 +44,8 @@ TEXTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "not_frozen": lambda p: _("This account is not frozen."),
     "user_frozen": lambda p: _("The user's account is frozen: unfreeze it first, or reject."),
     "adjust_invalid": lambda p: _("The amount must not be zero."),
+    "adjust_own_request": lambda p: _("You asked for this adjustment; another admin must approve it."),
+    "adjustment_not_found": lambda p: _("That adjustment does not exist."),
     "setting_unknown": lambda p: _("Unknown setting {name}.").format(name=fmt.escape(str(p.get("name")))),
     "setting_invalid": lambda p: _("{value} is not a valid value for {name}.").format(
         value=fmt.escape(str(p.get("value"))), name=fmt.escape(str(p.get("name")))

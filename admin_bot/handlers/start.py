@@ -37,7 +37,7 @@ async def start(message: Message, me: User, staff_role: Role) -> None:
             "/withdrawals: withdrawals waiting for approval\n"
             "/kyc: identity verifications waiting\n"
             "/user @username: look up a user (freeze, audit trail)\n"
-            "/adjust: correct a balance\n"
+            "/adjust: correct a balance (/adjustments: those waiting for a second admin)\n"
             "/market, /rate, /set: reference rates, fees and limits\n"
             "/mods: moderators\n"
             "/audit: staff actions per user, trade or staff member\n"

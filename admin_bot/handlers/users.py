@@ -1,5 +1,6 @@
 """Users: /user @name|id shows the card (balances, trades, disputes, KYC, flags); freeze and
-unfreeze with a reason; /adjust corrects a balance through a ledger entry with a reason;
+unfreeze with a reason; /adjust corrects a balance through a ledger entry with a reason (above
+the asset's limit it waits for a second admin: /adjustments, Approve / Reject);
 /audit lists staff actions per user, trade or staff member; /mods manages moderators."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admin_bot import keyboards as kb
 from admin_bot import views
 from admin_bot.handlers.errors import TYPED, guarded
-from admin_bot.keyboards import UserCb
+from admin_bot.keyboards import AdjustmentCb, UserCb
 from bot import fmt
 from bot.numbers import AmountError, amount_error_text, parse_amount
 from core.admin import actions, audit, cases, staff
@@ -137,13 +138,55 @@ async def confirm_adjust(
         await query.answer(_("This confirmation is out of date."), show_alert=True)
         return
     await state.clear()
-    await actions.adjust_balance(
+    adjustment = await actions.adjust_balance(
         session, settings, actor_id=staff_id, user_id=callback_data.user_id, asset=Asset(data["asset"]),
         amount=int(data["amount"]), reason=str(data["reason"]), request_key=str(data["key"]),
     )  # fmt: skip
     await query.answer(_("Done."))
-    if isinstance(query.message, Message):
+    if not isinstance(query.message, Message):
+        return
+    if adjustment.status == actions.ADJUST_APPLIED:
         await query.message.edit_text(_("The balance was adjusted; the user was told."))
+    else:
+        await query.message.edit_text(
+            _("This is above what one admin may adjust alone: request #{id} waits for a second admin's approval. "
+              "Nothing has moved yet.").format(id=adjustment.id)
+        )
+
+
+@router.message(Command("adjustments"))
+async def pending_adjustments(
+    message: Message, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n
+) -> None:
+    """The adjustments waiting for a second admin, each with Approve and Reject."""
+    found = await actions.pending_adjustments(session, settings, actor_id=staff_id)
+    if not found:
+        await message.answer(_("No adjustments wait for approval."))
+    for adjustment in found:
+        await message.answer(views.adjustment_text(actions.adjustment_payload(adjustment), i18n.current_locale),
+                             reply_markup=kb.adjustment_decision(adjustment.id))  # fmt: skip
+
+
+@router.callback_query(AdjustmentCb.filter())
+async def decide_adjustment(
+    query: CallbackQuery, callback_data: AdjustmentCb, session: AsyncSession, settings: Settings, staff_id: int,
+    i18n: I18n,
+) -> None:  # fmt: skip
+    """A second admin approves (the money moves now) or an admin rejects (nothing moves)."""
+    if callback_data.action == "approve":
+        done = await actions.approve_adjustment(session, settings, actor_id=staff_id,
+                                                adjustment_id=callback_data.adjustment_id)  # fmt: skip
+        text = _("Adjustment #{id} approved: {sign}{amount} for user {user}; the user was told.")
+    else:
+        done = await actions.reject_adjustment(session, settings, actor_id=staff_id,
+                                               adjustment_id=callback_data.adjustment_id)  # fmt: skip
+        text = _("Adjustment #{id} rejected: {sign}{amount} for user {user}; nothing moved.")
+    await query.answer(_("Done."))
+    if isinstance(query.message, Message):
+        await query.message.edit_text(text.format(
+            id=done.id, sign="+" if done.amount > 0 else "-",
+            amount=fmt.crypto(abs(done.amount), done.asset, i18n.current_locale), user=fmt.isolate(str(done.user_id)),
+        ))  # fmt: skip
 
 
 @router.callback_query(UserCb.filter(F.action.in_({"confirm_adjust", "cancel"})))

@@ -135,9 +135,22 @@ def _quote_amount(data: kb.TakeAct, fiat: Fiat) -> dict[str, Any]:
 @router.callback_query(kb.TakeAct.filter(F.action == "confirm"))
 async def take_confirm(query: CallbackQuery, callback_data: kb.TakeAct, state: FSMContext,
                        session: AsyncSession, me: User) -> Any:  # fmt: skip
+    """Open the trade at the quoted price only; if the price moved since the quote (the maker
+    edited it, the reference rate changed), nothing opens and the new quote replaces the old."""
     offer = await escrow.get_offer(session, callback_data.offer_id)
     amount = _quote_amount(callback_data, offer.fiat_enum)
-    trade = await escrow.take(session, offer_id=offer.id, taker_id=me.id, **amount)
+    quoted = callback_data.price  # finite (the callback data refuses NaN and Infinity)
+    if quoted <= 0:
+        raise DomainError("amount_invalid")  # a forged button
+    try:
+        trade = await escrow.take(session, offer_id=offer.id, taker_id=me.id, expected_price=quoted, **amount)
+    except DomainError as refused:
+        if refused.code != "price_moved":
+            raise
+        q = await escrow.quote(session, offer_id=offer.id, taker_id=me.id, **amount)
+        await query.answer(_("The price changed"))
+        return _edit(query, views.quote_view(offer, q, amount=callback_data.amount, unit=callback_data.unit,
+                                             moved_from=quoted))  # fmt: skip
     await query.answer(_("Trade opened"))  # commits first (bot.middlewares.SendAfterCommit): the offer is free
     await state.clear()
     return _edit(query, views.trade_card(trade, me.id, headline=_("✅ Trade opened. The coins are locked in escrow.")))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -11,12 +13,15 @@ from core.escrow.models import TradeStatus
 
 
 class TakeAct(CallbackData, prefix="tk"):
-    """confirm | cancel a quote; ``amount`` in ``unit`` ("f" fiat, "c" micro units of crypto)."""
+    """confirm | cancel a quote; ``amount`` in ``unit`` ("f" fiat, "c" micro units of crypto) at
+    the quoted ``price``: core opens the trade only at that price. At most 62 bytes packed (10-digit
+    offer id, the longest amount and price), within Telegram's 64."""
 
     action: str
     offer_id: int
     amount: str = ""
     unit: str = "f"
+    price: Decimal = Decimal(0)
 
 
 class TradeAct(CallbackData, prefix="td"):
@@ -44,10 +49,10 @@ class Profile(CallbackData, prefix="pf"):
     offer_id: int = 0
 
 
-def quote_keyboard(offer_id: int, amount: str, unit: str) -> InlineKeyboardMarkup:
+def quote_keyboard(offer_id: int, amount: str, unit: str, price: Decimal) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("✅ Confirm and open the trade"),
-                   callback_data=TakeAct(action="confirm", offer_id=offer_id, amount=amount, unit=unit))
+                   callback_data=TakeAct(action="confirm", offer_id=offer_id, amount=amount, unit=unit, price=price))
     builder.button(text=_("✖️ Cancel"), callback_data=TakeAct(action="cancel", offer_id=offer_id))
     builder.adjust(1)
     return builder.as_markup()

@@ -96,7 +96,7 @@ def _offer_post(payload: dict[str, Any], to: Recipient) -> Rendered | None:
     if to.kind != "channel":
         return None  # the maker saw the change in the chat
     key = offer_post_key(int(payload["offer_id"]))
-    if payload.get("status") != "active" or int(payload.get("remaining") or 0) <= 0:
+    if payload.get("status") != "active" or int(payload.get("remaining") or 0) <= 0 or payload.get("takeable") is False:
         return Rendered(post_key=key, delete=True)
     text, keyboard = offer_views.channel_post(payload, bot_username())
     return Rendered(text=text, keyboard=keyboard, post_key=key)

@@ -6,6 +6,7 @@ Kinds from core/escrow and core/wallet rendered here for staff: dispute.opened (
 dispute.claimed, dispute.unclaimed, dispute.statement, dispute.resolved, trade.file_reused,
 withdrawal_approval_needed, market.rate_changed, market.setting_changed.
 Kinds of core.admin.actions: dispute.staff_message, account.frozen|unfrozen|adjusted (users),
+adjustment.requested (with Approve / Reject) and adjustment.decided (admins),
 market.announcement (channel:payments).
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 from aiogram.utils.i18n import gettext as _
 
 from admin_bot import keyboards as kb
+from admin_bot import views as admin_views
 from admin_bot.keyboards import WithdrawalCb
 from bot import fmt
 from bot.keyboards.builder import InlineKeyboardBuilder
@@ -166,6 +168,22 @@ def account_adjusted(p: Payload, to: Recipient) -> Rendered:
         reason=fmt.escape(str(p["reason"])),
     )  # fmt: skip
     return Rendered(text=text)
+
+
+@renders("adjustment.requested", staff=True)
+def adjustment_requested(p: Payload, to: Recipient) -> Rendered | None:
+    if to.chat_id == p.get("requested_by"):
+        return None  # the requester saw it in place
+    return Rendered(text=admin_views.adjustment_text(p, to.language), keyboard=kb.adjustment_decision(int(p["adjustment_id"])))
+
+
+@renders("adjustment.decided", staff=True)
+def adjustment_decided(p: Payload, to: Recipient) -> Rendered | None:
+    if to.chat_id == p.get("decided_by"):
+        return None
+    text = _("Adjustment #{id} was approved by {who}.") if p["status"] == "applied" else _(
+        "Adjustment #{id} was rejected by {who}.")
+    return Rendered(text=text.format(id=p["adjustment_id"], who=fmt.isolate(str(p.get("decided_by")))))
 
 
 @renders("market.announcement")

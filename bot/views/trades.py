@@ -19,18 +19,25 @@ def role_of(trade: Trade | dict[str, Any], user_id: int) -> str:
     return "seller" if user_id == seller else "buyer"
 
 
-def quote_view(offer: Offer, q: Quote, *, amount: str, unit: str) -> dict[str, Any]:
+def quote_view(offer: Offer, q: Quote, *, amount: str, unit: str, moved_from: Decimal | None = None) -> dict[str, Any]:
+    """The quote with its Confirm button (which carries the quoted price); ``moved_from``: the
+    price of the quote the user had confirmed, now out of date."""
     lg = lang()
     n = q.numbers
     you_buy = q.buyer_id != offer.maker_id
-    lines = [
+    lines: list[str] = []
+    if moved_from is not None:
+        lines += [_("⚠️ The price changed from {old} to {new}. Nothing was opened; here is the new quote.").format(
+            old=fmt.price(moved_from, offer.fiat, offer.asset, lg), new=fmt.price(n.price, offer.fiat, offer.asset, lg)),
+            ""]  # fmt: skip
+    crypto = fmt.crypto(n.crypto_amount, offer.asset, lg)
+    lines += [
         _("<b>Check before you confirm</b>"),
-        _("You buy: {crypto}") if you_buy else _("You sell: {crypto}"),
+        (_("You buy: {crypto}") if you_buy else _("You sell: {crypto}")).format(crypto=crypto),
         _("Price: {price}").format(price=fmt.price(n.price, offer.fiat, offer.asset, lg)),
         (_("You pay: {fiat}") if you_buy else _("You receive: {fiat}")).format(
             fiat=fmt.fiat(n.fiat_amount, offer.fiat, lg)),
     ]
-    lines[1] = lines[1].format(crypto=fmt.crypto(n.crypto_amount, offer.asset, lg))
     if you_buy:
         lines.append(_("Trading fee: {fee} (you receive {receive})").format(
             fee=fmt.crypto(n.buyer_fee, offer.asset, lg), receive=fmt.crypto(n.buyer_receives, offer.asset, lg)))
@@ -46,7 +53,7 @@ def quote_view(offer: Offer, q: Quote, *, amount: str, unit: str) -> dict[str, A
                      .format(window=fmt.duration(q.payment_window, lg)))
     else:
         lines.append(_("When you confirm, your coins are locked in escrow until you release them."))
-    return {"text": "\n".join(lines), "reply_markup": kb.quote_keyboard(offer.id, amount, unit)}
+    return {"text": "\n".join(lines), "reply_markup": kb.quote_keyboard(offer.id, amount, unit, n.price)}
 
 
 def _deadline(expires_at: datetime | str | None) -> str:

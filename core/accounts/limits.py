@@ -152,7 +152,8 @@ async def open_offers(session: AsyncSession, user_id: int) -> int:
 
 
 async def check_open_offers(session: AsyncSession, user: User | int) -> None:
-    """May ``user`` publish (or resume) one more offer? Active and paused offers count."""
+    """May ``user`` publish (or resume) one more offer? Active and paused offers count; a sold-out
+    offer closes when its last trade finishes (core.escrow.offers.close_if_sold_out)."""
     user = await _user(session, user)
     limit = limits_for(user.kyc_level).open_offers
     await _lock(session, "offers", user.id)

@@ -4,18 +4,23 @@ nothing lower, so a rule cannot be skipped by a forged button.
 
 Error codes (DomainError.code): ``forbidden`` (permission, role), ``reason_required``,
 ``user_not_found``, ``staff_self``, ``already_staff``, ``not_moderator``, ``adjust_invalid``,
+``adjust_own_request`` (a second admin must approve), ``adjustment_not_found``,
 ``already_frozen`` / ``not_frozen``, ``user_frozen``, and those of core.escrow and core.wallet.withdrawals.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import outbox
 from core.admin import audit, staff
+from core.admin.models import BalanceAdjustment
 from core.admin.staff import Permission
 from core.config import Settings
 from core.errors import DomainError
@@ -31,6 +36,7 @@ from core.wallet.models import Withdrawal, WithdrawalApproval
 
 REASON_MAX = 500
 STAFF_MESSAGE_MAX = 2000
+ADJUST_PENDING, ADJUST_APPLIED, ADJUST_REJECTED = "pending", "applied", "rejected"
 
 
 def _reason(reason: str | None) -> str:
@@ -184,29 +190,145 @@ async def adjust_balance(
     amount: int,
     reason: str,
     request_key: str,
-) -> int:
+) -> BalanceAdjustment:
     """Credit (amount > 0) or debit (amount < 0) a user's available balance through a ledger
-    entry of kind "adjustment" against the platform's ADJUSTMENTS account. ``request_key``
-    identifies the admin's request (a confirmation pressed twice moves money once).
-    Returns the audit row id."""
+    entry of kind "adjustment" against the platform's ADJUSTMENTS account; never one's own
+    (``staff_self``). Up to the asset's limit (market rules ``adjust_limit_usdt`` /
+    ``adjust_limit_trx``, counting what this admin adjusted alone in the last 24 hours, so that
+    splitting does not help) it applies at once; above it the request is stored as pending,
+    shown to the admins, and no money moves until a second admin approves (``approve_adjustment``).
+    ``request_key`` identifies the admin's request (a confirmation pressed twice counts once)."""
     await staff.require(session, actor_id, Permission.ADJUST, settings)
     reason = _reason(reason)
     if type(amount) is not int or amount == 0:
         raise DomainError("adjust_invalid", amount=str(amount))
+    if user_id == actor_id:
+        raise DomainError("staff_self")
     await _user(session, user_id)
+    asset = Asset(asset)
+    limit = (await market.rules(session)).adjust_limit(asset)
+    alone = await _adjusted_alone(session, actor_id, asset)  # under the actor's lock until commit
+    stmt = (
+        insert(BalanceAdjustment)
+        .values(request_key=request_key, user_id=user_id, asset=asset.value, amount=amount, reason=reason,
+                requested_by=actor_id, status=ADJUST_PENDING)
+        .on_conflict_do_nothing()
+        .returning(BalanceAdjustment.id)
+    )  # fmt: skip
+    adjustment_id = (await session.execute(stmt)).scalar_one_or_none()
+    if adjustment_id is None:
+        raise DomainError("invalid_state")  # this request was already made
+    adjustment = await _adjustment(session, adjustment_id)
+    if alone + abs(amount) <= limit:
+        await _apply_adjustment(session, adjustment, decided_by=None)
+        await audit.record(session, actor_id=actor_id, action="user.adjust", target=f"user:{user_id}",
+                           user_id=user_id, reason=reason, asset=asset.value, amount=amount,
+                           adjustment_id=adjustment.id)  # fmt: skip
+        return adjustment
+    await audit.record(session, actor_id=actor_id, action="user.adjust_request", target=f"adjustment:{adjustment.id}",
+                       user_id=user_id, reason=reason, asset=asset.value, amount=amount, limit=limit)  # fmt: skip
+    outbox.emit(session, "adjustment.requested", adjustment_payload(adjustment), [outbox.ADMINS])
+    return adjustment
+
+
+async def approve_adjustment(
+    session: AsyncSession, settings: Settings, *, actor_id: int, adjustment_id: int
+) -> BalanceAdjustment:
+    """A second admin approves a pending adjustment: the ledger entry, the status and the audit
+    row in the caller's transaction. The row lock serialises approvals: of two admins at once
+    the second gets ``invalid_state``; the same admin again counts once (nothing happens)."""
+    await staff.require(session, actor_id, Permission.ADJUST, settings)
+    adjustment = await _adjustment(session, adjustment_id, lock=True)
+    if adjustment.status == ADJUST_APPLIED and adjustment.decided_by == actor_id:
+        return adjustment
+    if adjustment.status != ADJUST_PENDING:
+        raise DomainError("invalid_state", status=adjustment.status)
+    if actor_id == adjustment.requested_by:
+        raise DomainError("adjust_own_request", adjustment_id=adjustment.id)
+    if actor_id == adjustment.user_id:
+        raise DomainError("staff_self")
+    await _apply_adjustment(session, adjustment, decided_by=actor_id)
+    await audit.record(session, actor_id=actor_id, action="user.adjust_approve", target=f"adjustment:{adjustment.id}",
+                       user_id=adjustment.user_id, reason=adjustment.reason, asset=adjustment.asset,
+                       amount=adjustment.amount, requested_by=adjustment.requested_by)  # fmt: skip
+    outbox.emit(session, "adjustment.decided", adjustment_payload(adjustment), [outbox.ADMINS])
+    return adjustment
+
+
+async def reject_adjustment(
+    session: AsyncSession, settings: Settings, *, actor_id: int, adjustment_id: int
+) -> BalanceAdjustment:
+    """Drop a pending adjustment (any admin, the requester included); no money moves."""
+    await staff.require(session, actor_id, Permission.ADJUST, settings)
+    adjustment = await _adjustment(session, adjustment_id, lock=True)
+    if adjustment.status != ADJUST_PENDING:
+        raise DomainError("invalid_state", status=adjustment.status)
+    adjustment.status, adjustment.decided_by, adjustment.decided_at = ADJUST_REJECTED, actor_id, datetime.now(UTC)
+    await session.flush()
+    await audit.record(session, actor_id=actor_id, action="user.adjust_reject", target=f"adjustment:{adjustment.id}",
+                       user_id=adjustment.user_id, asset=adjustment.asset, amount=adjustment.amount,
+                       requested_by=adjustment.requested_by)  # fmt: skip
+    outbox.emit(session, "adjustment.decided", adjustment_payload(adjustment), [outbox.ADMINS])
+    return adjustment
+
+
+async def pending_adjustments(session: AsyncSession, settings: Settings, *, actor_id: int) -> list[BalanceAdjustment]:
+    """Adjustments waiting for a second admin, oldest first."""
+    await staff.require(session, actor_id, Permission.ADJUST, settings)
+    stmt = select(BalanceAdjustment).where(BalanceAdjustment.status == ADJUST_PENDING).order_by(BalanceAdjustment.id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def _adjusted_alone(session: AsyncSession, actor_id: int, asset: Asset) -> int:
+    """What ``actor_id`` adjusted in ``asset`` without a second admin in the last 24 hours (micro
+    units, credits and debits alike). Takes the actor's adjustment lock first (held until the
+    transaction ends), so that two requests at once cannot both fit under the limit."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                          {"key": f"admin:adjust:{actor_id}"})  # fmt: skip
+    total = await session.scalar(
+        select(func.coalesce(func.sum(func.abs(BalanceAdjustment.amount)), 0)).where(
+            BalanceAdjustment.requested_by == actor_id,
+            BalanceAdjustment.asset == asset.value,
+            BalanceAdjustment.status == ADJUST_APPLIED,
+            BalanceAdjustment.decided_by.is_(None),
+            BalanceAdjustment.created_at > func.now() - timedelta(hours=24),
+        )
+    )
+    return int(total or 0)
+
+
+async def _adjustment(session: AsyncSession, adjustment_id: int, *, lock: bool = False) -> BalanceAdjustment:
+    found = await session.get(BalanceAdjustment, adjustment_id, with_for_update=lock, populate_existing=True)
+    if found is None:
+        raise DomainError("adjustment_not_found", adjustment_id=adjustment_id)
+    return found
+
+
+async def _apply_adjustment(session: AsyncSession, adjustment: BalanceAdjustment, *, decided_by: int | None) -> None:
+    """The ledger entry (keyed by the request: it can happen once), status "applied", the user told."""
+    user_id, amount, asset = adjustment.user_id, adjustment.amount, Asset(adjustment.asset)
     platform, account = AccountRef.platform(Purpose.ADJUSTMENTS), AccountRef.user(user_id)
     src, dst = (platform, account) if amount > 0 else (account, platform)
     result = await transfer(
-        session, kind="adjustment", key=f"adjustment:{request_key}", src=src, dst=dst,
-        asset=Asset(asset), amount=abs(amount), ref=f"user:{user_id}", memo={"by": actor_id, "reason": reason},
+        session, kind="adjustment", key=f"adjustment:{adjustment.request_key}", src=src, dst=dst, asset=asset,
+        amount=abs(amount), ref=f"user:{user_id}",
+        memo={"by": adjustment.requested_by, "approved_by": decided_by, "reason": adjustment.reason},
     )  # fmt: skip
     if not result.created:
         raise DomainError("invalid_state")  # this request was already applied
-    row = await audit.record(session, actor_id=actor_id, action="user.adjust", target=f"user:{user_id}",
-                             user_id=user_id, reason=reason, asset=Asset(asset).value, amount=amount)
-    outbox.emit(session, "account.adjusted", {"user_id": user_id, "asset": Asset(asset).value,
-                "amount": amount, "reason": reason}, [outbox.user(user_id)])  # fmt: skip
-    return row.id
+    adjustment.status, adjustment.decided_by, adjustment.decided_at = ADJUST_APPLIED, decided_by, datetime.now(UTC)
+    await session.flush()
+    outbox.emit(session, "account.adjusted", {"user_id": user_id, "asset": asset.value, "amount": amount,
+                "reason": adjustment.reason}, [outbox.user(user_id)])  # fmt: skip
+
+
+def adjustment_payload(adjustment: BalanceAdjustment) -> dict[str, Any]:
+    """JSON-safe facts of an adjustment (outbox payloads, the admin bot's list)."""
+    return {
+        "adjustment_id": adjustment.id, "user_id": adjustment.user_id, "asset": adjustment.asset,
+        "amount": adjustment.amount, "reason": adjustment.reason, "requested_by": adjustment.requested_by,
+        "status": adjustment.status, "decided_by": adjustment.decided_by,
+    }  # fmt: skip
 
 
 # --- market settings -------------------------------------------------------------------------------

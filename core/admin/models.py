@@ -1,6 +1,6 @@
-"""The staff tables: moderators, and the append-only trail of what staff did.
+"""The staff tables: moderators, the append-only trail of what staff did, balance adjustments.
 
-Migration: migrations/versions/0006_staff.py (keep the two in step).
+Migrations: migrations/versions/0006_staff.py, 0010_balance_adjustments.py (keep them in step).
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Identity, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,3 +42,28 @@ class StaffAction(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     created_at: Mapped[datetime] = created_at_column()
+
+
+class BalanceAdjustment(Base):
+    """An admin's balance adjustment: applied at once while within what one admin may adjust
+    alone (market rules ``adjust_limit_usdt`` / ``adjust_limit_trx``), else pending until a
+    second, different admin approves (or an admin rejects)."""
+
+    __tablename__ = "balance_adjustments"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    request_key: Mapped[str] = mapped_column(String(64), unique=True)  # the admin's request, once
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), index=True)
+    asset: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int] = mapped_column(BigInteger)  # micro units; negative takes from the balance
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(8))
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)  # the approving (or rejecting) admin
+    created_at: Mapped[datetime] = created_at_column()
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'applied', 'rejected')", name="status"),
+        CheckConstraint("amount <> 0", name="amount"),
+    )

@@ -19,7 +19,7 @@ from core import outbox
 from core.config import get_settings
 from core.errors import DomainError
 from core.escrow.models import MarketRate, MarketSetting
-from core.money import Asset, Fiat
+from core.money import MICRO, Asset, Fiat
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,15 @@ class Rules:
     cancel_limit: int = 3  # cancellations (or expiries) by one buyer within 24 h ...
     cancel_cooldown_hours: int = 24  # ... then no taking as a buyer for this long after the last one
     payment_windows: tuple[int, ...] = (15, 30, 45, 60)  # minutes a maker may give the buyer to pay
+    # What one admin may adjust alone within 24 hours, in whole units; beyond it an adjustment
+    # waits for a second admin's approval (core.admin.actions.adjust_balance).
+    adjust_limit_usdt: int = 100
+    adjust_limit_trx: int = 1000
+
+    def adjust_limit(self, asset: Asset) -> int:
+        """What one admin may adjust alone within 24 hours (micro units)."""
+        whole = self.adjust_limit_usdt if Asset(asset) == Asset.USDT else self.adjust_limit_trx
+        return whole * MICRO
 
     @property
     def dispute_after(self) -> timedelta:
@@ -93,6 +102,8 @@ def _parse(name: str, value: str) -> Decimal | int | tuple[int, ...]:
         raise DomainError("setting_invalid", name=name, value=value)
     if (name.endswith("fee_pct") and parsed > 10) or (name == "price_deviation_pct" and parsed >= 100):
         raise DomainError("setting_invalid", name=name, value=value)
+    if name.startswith("adjust_limit_") and parsed > 10 * getattr(Rules, name):
+        raise DomainError("setting_invalid", name=name, value=value)  # one admin alone stays small
     return parsed
 
 

@@ -9,6 +9,11 @@ down, the fee part of the reserve always covers the fees of the remaining amount
 - Pausing keeps the reserve (the offer is only hidden, its trades go on); resuming moves nothing.
 - Editing the amount sets a new *remaining* amount and takes or returns the difference.
 - Closing returns everything left in the reserve to the maker's available balance.
+- Sold out: once a completed trade leaves an offer that cannot be taken any more (its remaining
+  amount is zero or worth less than one trade's minimum) and no trade on it is still open, the
+  offer closes (``close_if_sold_out``): it leaves the list, the channel and the open-offers limit,
+  and what is left in its reserve goes back to the maker. While a trade on it is open it stays
+  open, since a refund would give its amount back.
 Buy offers hold no money: the taker (the seller) is funded when taking.
 """
 
@@ -27,7 +32,7 @@ from core.accounts import limits, premium
 from core.db import fresh
 from core.errors import DomainError, InsufficientFunds
 from core.escrow import market
-from core.escrow.models import Offer, OfferStatus, PriceType, Side
+from core.escrow.models import OPEN_TRADE_STATUSES, Offer, OfferStatus, PriceType, Side, Trade
 from core.escrow.pricing import check_deviation, check_fiat_precision, floating_price, max_fiat_for
 from core.ledger import AccountRef, balance, transfer
 from core.money import Asset, Fiat, fee_for
@@ -392,6 +397,11 @@ async def close_offer(session: AsyncSession, *, offer_id: int, actor_id: int, by
     """Close for good; a sell offer's reserve (remaining amount and unused fee part) goes back
     to the maker. Open trades go on; a later refund of one goes to the seller's available."""
     offer = await _own_open_offer(session, offer_id, actor_id, by_admin=by_admin)
+    await _close(session, offer)
+    return offer
+
+
+async def _close(session: AsyncSession, offer: Offer) -> None:
     if offer.side == Side.SELL:
         await _move_reserve(session, offer, 0)
     offer.remaining, offer.fee_reserve = 0, 0
@@ -399,7 +409,35 @@ async def close_offer(session: AsyncSession, *, offer_id: int, actor_id: int, by
     offer.closed_at = offer.updated_at = _now()
     await session.flush()
     _announce(session, "offer.closed", offer)
-    return offer
+
+
+def can_be_taken(offer: Offer, price: Decimal) -> bool:
+    """Whether what the offer has left, at ``price``, still covers one trade's minimum (browsing
+    asks the same in SQL)."""
+    return offer.remaining > 0 and max_fiat_for(offer.remaining, price, offer.fiat_enum) >= offer.min_fiat
+
+
+async def close_if_sold_out(session: AsyncSession, offer: Offer) -> bool:
+    """Close an open offer that cannot be taken any more and has no open trade (see the module
+    docstring); True if it closed. The caller holds the offer's lock (lock_offer) and has
+    flushed the state of the trade that just finished."""
+    if offer.status == OfferStatus.CLOSED:
+        return False
+    if offer.remaining > 0:
+        fixed = offer.price_type == PriceType.FIXED
+        reference = None if fixed else await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
+        if not fixed and reference is None:
+            return False  # no price to judge by: it stays until the maker closes it
+        if can_be_taken(offer, price_at(offer, reference)):
+            return False
+    open_trade = await session.scalar(
+        select(Trade.id).where(Trade.offer_id == offer.id,
+                               Trade.status.in_([s.value for s in OPEN_TRADE_STATUSES])).limit(1)
+    )  # fmt: skip
+    if open_trade is not None:
+        return False
+    await _close(session, offer)
+    return True
 
 
 async def my_offers(session: AsyncSession, user_id: int, *, include_closed: bool = False) -> list[Offer]:

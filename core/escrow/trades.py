@@ -17,7 +17,8 @@ party's action then waits for the lock and finds the new state: it gets
 
 Money: opening moves ``crypto_amount + seller_fee`` into the trade's escrow account (from the
 sell offer's reserve, or from the selling taker's available balance). Release pays the buyer
-``crypto_amount - buyer_fee`` and the platform's FEES account both fees. A refund moves the
+``crypto_amount - buyer_fee`` and the platform's FEES account both fees, and closes the offer
+if it is sold out (offers.close_if_sold_out). A refund moves the
 whole escrow back: to the sell offer's reserve while the offer is active or paused (its
 remaining amount is restored), else to the seller's available balance.
 """
@@ -48,7 +49,7 @@ from core.escrow.models import (
     TradeStatus,
     fiat_text,
 )
-from core.escrow.offers import get_offer, lock_offer, price_at
+from core.escrow.offers import can_be_taken, close_if_sold_out, get_offer, lock_offer, price_at
 from core.escrow.pricing import TradeNumbers, check_deviation, max_fiat_for, trade_numbers
 from core.ledger import AccountRef, Posting, Purpose, balance, post_entry, transfer
 from core.money import Asset
@@ -184,6 +185,8 @@ async def apply_release(
     trade.close_reason = reason
     record_event(session, trade, "released", actor_id, now, buyer_receives=trade.buyer_receives,
                  fees=trade.fee_total, by=reason)
+    await session.flush()  # the trade is no longer open for close_if_sold_out
+    await close_if_sold_out(session, await lock_offer(session, trade.offer_id))
     notify_parties(session, "trade.completed", trade, buyer_receives=trade.buyer_receives, by=reason)
     outbox.emit(
         session,
@@ -233,9 +236,14 @@ async def apply_refund(
     notify_parties(session, "trade.cancelled", trade, by=reason)
 
 
-def announce_offer(session: AsyncSession, offer: Offer) -> None:
-    """The offer's remaining amount changed (the channel post shows it)."""
-    outbox.emit(session, "offer.updated", offer.summary(), [outbox.OFFERS_CHANNEL], latest_key=offer.post_key)
+def announce_offer(session: AsyncSession, offer: Offer, price: Decimal | None = None) -> None:
+    """The offer's remaining amount changed (the channel post shows it). Given the price of the
+    take, the payload says whether the rest can still be taken ("takeable": the channel removes
+    the post of an offer sold out down to less than one trade's minimum)."""
+    payload = offer.summary()
+    if price is not None:
+        payload["takeable"] = can_be_taken(offer, price)
+    outbox.emit(session, "offer.updated", payload, [outbox.OFFERS_CHANNEL], latest_key=offer.post_key)
 
 
 # --- opening -------------------------------------------------------------------------------------
@@ -403,12 +411,18 @@ async def take(
     fiat_amount: Decimal | None = None,
     crypto_amount: int | None = None,
     payment_method: str | None = None,
+    expected_price: Decimal | None = None,
     rules: market.Rules | None = None,
     now: datetime | None = None,
 ) -> Trade:
     """Open a trade on an offer for a fiat amount (or a crypto amount) and lock the seller's
     coins in escrow. Concurrent takers serialise on the offer row, so together they never take
-    more than the offer has left."""
+    more than the offer has left.
+
+    ``expected_price``: the price of the quote the taker confirmed. If the offer's price is now
+    different (the maker edited it, or a floating price followed the reference rate), nothing
+    happens: DomainError("price_moved", quoted, price, fiat) and the caller shows a new quote.
+    The traders' bot always gives it; None (scripts, tests) takes at the price of the moment."""
     rules = rules or await market.rules(session)
     now = _now(now)
     unlocked = await session.get(Offer, offer_id)
@@ -423,6 +437,9 @@ async def take(
     await session.get(User, taker_id, with_for_update=True)
     q = await _terms(session, offer, taker=taker, fiat_amount=fiat_amount, crypto_amount=crypto_amount,
                      payment_method=payment_method, rules=rules, reference=reference, now=now)
+    if expected_price is not None and q.price != expected_price:
+        raise DomainError("price_moved", offer_id=offer.id, quoted=str(expected_price), price=str(q.price),
+                          fiat=offer.fiat)
     n = q.numbers
     # The KYC levels' per-trade and daily volumes, for both parties (under their locks).
     buyer, seller = (taker, maker) if q.buyer_id == taker_id else (maker, taker)
@@ -470,7 +487,7 @@ async def take(
                  crypto_amount=n.crypto_amount)
     notify_parties(session, "trade.opened", trade, maker_id=offer.maker_id, taker_id=taker_id,
                    payment_window=trade.payment_window)
-    announce_offer(session, offer)
+    announce_offer(session, offer, n.price)
     await session.flush()
     return trade
 

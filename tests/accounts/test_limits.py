@@ -159,6 +159,37 @@ async def test_open_offers_limit(bench: Bench) -> None:
     }
 
 
+async def test_sold_out_offers_close_and_stop_counting(bench: Bench) -> None:
+    """Two offers sold out and released no longer count: a level-0 maker publishes a third. A
+    partly filled offer that can still be taken goes on counting."""
+    maker, buyer = await bench.user(level=0), await bench.user(level=1)
+    first = await bench.sell_offer(maker, 10 * MICRO)
+    second = await bench.sell_offer(maker, 10 * MICRO)
+    await take_checked(bench, first.id, buyer, maker, 10)  # all of it
+    await take_checked(bench, second.id, buyer, maker, 8)  # 2 USDT left: below the 10,000 IQD minimum
+    async with bench.tx() as s:
+        assert [(await escrow.get_offer(s, o.id)).status for o in (first, second)] == ["closed", "closed"]
+        assert await limits.open_offers(s, maker) == 0
+        assert await escrow.my_offers(s, maker) == []
+    # Funded 40; reserves 10.02 each; the second's 2 USDT and its unused fee part (0.004) came back.
+    assert await bench.available(maker) == 40 * MICRO - 2 * 10_020_000 + 2_004_000
+    closed = {m.payload["offer_id"] for m in await bench.outbox("offer.closed", "channel:offers")}
+    assert {first.id, second.id} <= closed  # the channel deletes their posts
+    taken = [m.payload for m in await bench.outbox("offer.updated", "channel:offers") if m.payload["offer_id"] == second.id]
+    assert (taken[-1]["remaining"], taken[-1]["takeable"]) == (2 * MICRO, False)  # deleted at once, too
+
+    third = await bench.sell_offer(maker, 20 * MICRO)  # publish_offer checks the limit: allowed now
+    await take_checked(bench, third.id, buyer, maker, 8)  # 12 USDT left: still takeable, still counts
+    await bench.sell_offer(maker, 10 * MICRO)
+    async with bench.tx() as s:
+        assert (await escrow.get_offer(s, third.id)).status == "active"
+        assert await limits.open_offers(s, maker) == 2
+    with pytest.raises(DomainError) as refused:
+        await bench.sell_offer(maker, 10 * MICRO)
+    assert refused.value.params["used"] == 2 and refused.value.params["left"] == 0
+    await bench.audit_ok()
+
+
 def test_limits_are_configurable(settings) -> None:  # type: ignore[no-untyped-def]
     settings(kyc_limits='{"0": {"daily_trade": {"USDT": 300000000}, "open_offers": 1}}')
     zero = limits.limits_for(0)

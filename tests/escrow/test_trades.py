@@ -13,7 +13,7 @@ import pytest
 from core import escrow
 from core.errors import DomainError, InsufficientFunds
 from core.escrow.models import Dispute, Trade, TradeEvent, TradeStatus
-from core.money import MICRO
+from core.money import MICRO, Asset, Fiat
 from core.outbox import OutboxMessage
 from tests.escrow.conftest import World
 
@@ -403,3 +403,52 @@ async def test_a_dispute_released_to_the_buyer_pays_fees_and_is_announced(world:
         stats = await escrow.user_stats(s, seller)
     assert stats.completed_trades == 1 and stats.avg_release_seconds is None  # not released by the seller
     await world.audit_ok()
+
+
+async def test_take_opens_only_at_the_quoted_price(world: World) -> None:
+    """The maker edits the price between the quote and the confirmation: nothing opens and
+    nothing moves; at the new quote's price the trade opens at exactly that price."""
+    offer = await world.sell_offer()
+    buyer = await world.user()
+    async with world.tx() as s:
+        q = await escrow.quote(s, offer_id=offer.id, taker_id=buyer, fiat_amount=Decimal("131000"))
+    async with world.tx() as s:
+        await escrow.edit_offer(s, offer_id=offer.id, actor_id=offer.maker_id,
+                                patch=escrow.OfferPatch(price=Decimal("1320")))  # fmt: skip
+    reserve = await world.reserve(offer)
+    error = await _refused_take(world, offer.id, buyer, "price_moved", expected_price=q.price)
+    assert error.params == {"offer_id": offer.id, "quoted": "1310", "price": "1320", "fiat": "IQD"}
+    assert await world.count(Trade, Trade.offer_id == offer.id) == 0
+    assert await world.reserve(offer) == reserve and (await world.offer(offer.id)).remaining == 300 * MICRO
+
+    trade = await _take(world, offer.id, buyer, expected_price=Decimal("1320"))
+    assert trade.price == Decimal("1320") and trade.crypto_amount == 99_242_424  # 131,000 / 1,320
+    assert await world.escrow(trade) == trade.crypto_amount + trade.seller_fee
+
+
+async def test_take_refuses_when_the_floating_reference_moved(world: World) -> None:
+    async with world.tx() as s:
+        await escrow.set_reference_rate(s, asset=Asset.TRX, fiat=Fiat.USD, rate=Decimal("0.27"), actor_id=None)
+    maker = await world.user()
+    await world.fund(maker, 2_000 * MICRO, Asset.TRX)
+    offer = await world.sell_offer(maker, fund=False, asset=Asset.TRX, fiat=Fiat.USD, price=None, amount=1_000 * MICRO,
+                                   margin_pct=Decimal("1"), min_fiat=Decimal("10"), max_fiat=Decimal("300"))  # fmt: skip
+    buyer = await world.user()
+    try:
+        async with world.tx() as s:
+            q = await escrow.quote(s, offer_id=offer.id, taker_id=buyer, fiat_amount=Decimal("27"))
+        assert q.price == Decimal("0.27")  # 0.27 * 1.01, to the cent
+        async with world.tx() as s:
+            await escrow.set_reference_rate(s, asset=Asset.TRX, fiat=Fiat.USD, rate=Decimal("0.30"), actor_id=None)
+        reserve = await world.reserve(offer)
+        error = await _refused_take(world, offer.id, buyer, "price_moved", fiat="27", expected_price=q.price)
+        assert (error.params["quoted"], error.params["price"]) == ("0.27", "0.30")
+        assert await world.count(Trade, Trade.offer_id == offer.id) == 0 and await world.reserve(offer) == reserve
+
+        async with world.tx() as s:
+            again = await escrow.quote(s, offer_id=offer.id, taker_id=buyer, fiat_amount=Decimal("27"))
+        trade = await _take(world, offer.id, buyer, fiat="27", expected_price=again.price)
+        assert (trade.price, trade.crypto_amount) == (Decimal("0.30"), 90 * MICRO)
+    finally:
+        async with world.tx() as s:
+            await escrow.close_offer(s, offer_id=offer.id, actor_id=maker)  # browsing tests see every offer

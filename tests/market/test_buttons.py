@@ -36,9 +36,13 @@ async def test_buttons_of_other_users_stale_and_forged_change_nothing(market: Ma
     # Malformed or unknown callback_data reaches the fallback.
     for junk in ("td:release_yes:abc", "td:release_yes", "zz:1:2", "of:take:", "nw:price:9"):
         assert await forge(market, stranger, junk) == "This button is no longer active."
-    # A forged quote with an absurd amount is refused like a typed one.
-    for amount in ("99999999999999999:c", "abc:f", "-5:f", "1e9:f"):
-        assert await forge(market, stranger, f"tk:confirm:{offer_id}:{amount}") == "The amount must be more than zero."
+    # A forged quote with an absurd amount or price is refused like a typed one; one without a
+    # price (a button from before quotes carried it) is no longer active.
+    for amount in ("99999999999999999:c", "abc:f", "-5:f", "1e9:f", "131000:f:-1310"):
+        data = f"tk:confirm:{offer_id}:{amount}" + ("" if amount.count(":") == 2 else ":1310")
+        assert await forge(market, stranger, data) == "The amount must be more than zero."
+    for stale in ("131000:f", "131000:f:Infinity"):
+        assert await forge(market, stranger, f"tk:confirm:{offer_id}:{stale}") == "This button is no longer active."
     assert await trade_state(market, trade_id) == "awaiting_payment"
 
     # The buyer cancels; the old "I have paid" button is now stale.

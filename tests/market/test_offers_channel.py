@@ -11,6 +11,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from bot import fmt
+from bot.notifications.escrow import _offer_post
+from bot.notifier import Recipient
 from core import escrow, outbox, users
 from core.db import transaction
 from core.escrow import OfferDraft, Side
@@ -96,3 +98,11 @@ async def test_an_offer_closed_before_its_turn_is_never_posted(market: Market) -
     assert await _pending(market, offer_id) == 0
     assert _channel_calls(market, "sendMessage") == 0
     assert _post(market, offer_id) is None
+
+
+def test_an_offer_taken_down_to_less_than_one_trade_leaves_the_channel() -> None:
+    """The take's change says the rest is not takeable (core.escrow.trades.announce_offer): the
+    post goes at once, not only when the last trade finishes and the offer closes."""
+    payload = {"offer_id": 7, "status": "active", "remaining": 2 * MICRO, "takeable": False}
+    rendered = _offer_post(payload, Recipient("channel", -100, "ar"))
+    assert rendered is not None and rendered.delete and rendered.post_key == "offer:7"
