@@ -32,7 +32,9 @@ from aiogram.utils.i18n import I18n
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import JsonPayload, Payload, web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from bip_utils import MnemonicChecksumError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import SecretStr
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -50,7 +52,7 @@ from core.embedded_pg import EmbeddedPostgres
 from core.kv import KeyValue, MemoryKeyValue, RedisKeyValue
 from core.money import MICRO
 from core.wallet.config import wallet_config
-from core.wallet.hd import DEV_MNEMONIC, xpub_from_mnemonic
+from core.wallet.hd import DEV_MNEMONIC, dev_hot_key, xpub_from_mnemonic
 from core.wallet.jobs import WalletJobs
 from core.wallet.sender import Signer
 from sandbox import demo
@@ -90,6 +92,11 @@ class Runtime:
     wallet: WalletJobs | None = None
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     seed_demo: bool = True  # with the local Telegram stand-in: seed a demo market into an empty database
+    sandboxed: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Decided on the settings given (no BOT_TOKEN), before the stand-in puts its dev tokens in.
+        self.sandboxed = self.settings.sandboxed
 
     @property
     def serves_updates(self) -> bool:
@@ -104,15 +111,16 @@ class Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         await self._start_database()
         await self._start_kv()
-        if settings.sandboxed:
+        if self.sandboxed:
             await self._start_telegram_sandbox()
         if settings.tron_api_url is None:
             await self._start_tron_node()
         settings = self.settings
         self.i18n = get_i18n()
-        self.trader_bot = _make_bot(settings.bot_token or "", settings.telegram_api_url)
+        token = settings.bot_token.get_secret_value() if settings.bot_token else ""
+        self.trader_bot = _make_bot(token, settings.telegram_api_url)
         self.admin_bot = (
-            _make_bot(settings.admin_bot_token, settings.telegram_api_url)
+            _make_bot(settings.admin_bot_token.get_secret_value(), settings.telegram_api_url)
             if settings.admin_bot_token
             else None
         )
@@ -163,7 +171,7 @@ class Runtime:
         return self.session_factory
 
     async def _start_database(self) -> None:
-        url = self.settings.database_url
+        url = self.settings.database_url.get_secret_value() if self.settings.database_url else None
         if url is None:
             self.embedded_pg = EmbeddedPostgres(self.settings.data_dir)
             url = await self.embedded_pg.start()
@@ -174,7 +182,7 @@ class Runtime:
 
     async def _start_kv(self) -> None:
         if self.settings.redis_url:
-            redis = Redis.from_url(self.settings.redis_url)
+            redis = Redis.from_url(self.settings.redis_url.get_secret_value())
             prefix = self.settings.redis_prefix
             self.kv = RedisKeyValue(redis, prefix=prefix)
             self.storage = RedisStorage(
@@ -192,8 +200,8 @@ class Runtime:
         self.sandbox.add_bot(DEV_TRADER_TOKEN, username="koxx_p2p_bot", first_name="KOXX P2P")
         self.sandbox.add_bot(DEV_ADMIN_TOKEN, username="koxx_admin_bot", first_name="KOXX Admin")
         updates: dict[str, Any] = {
-            "bot_token": DEV_TRADER_TOKEN,
-            "admin_bot_token": DEV_ADMIN_TOKEN,
+            "bot_token": SecretStr(DEV_TRADER_TOKEN),
+            "admin_bot_token": SecretStr(DEV_ADMIN_TOKEN),
             "telegram_api_url": self.sandbox.url,
         }
         if self.settings.offers_channel_id is None:
@@ -206,14 +214,11 @@ class Runtime:
         self.settings = self.settings.model_copy(update=updates)
 
     async def _start_tron_node(self) -> None:
-        """The local TRON node (a block every TRON_BLOCK_SECONDS) with a funded dev hot wallet. Sandbox only:
-        the dev keys below must never hold anything on a real network."""
+        """The local TRON node (a block every TRON_BLOCK_SECONDS) with a funded dev hot wallet. Sandbox
+        and tests only (``check_settings`` refuses it with a BOT_TOKEN): the dev keys below must never
+        hold anything on a real network."""
         from sandbox.tron import TronNodeServer
 
-        if self.settings.real_telegram:
-            raise ConfigError(
-                "TRON_API_URL: required with a real BOT_TOKEN (the local TRON node is for the sandbox)"
-            )
         self.tron_node = TronNodeServer(
             host=self.settings.web_host,
             port=self.settings.tron_node_port,
@@ -222,9 +227,9 @@ class Runtime:
         await self.tron_node.start()
         updates: dict[str, Any] = {"tron_api_url": self.tron_node.url}
         if not self.settings.hot_wallet_key:
-            updates["hot_wallet_key"] = DEV_HOT_WALLET_KEY
+            updates["hot_wallet_key"] = SecretStr(DEV_HOT_WALLET_KEY)
         if not self.settings.wallet_seed and not self.settings.wallet_xpub:
-            updates["wallet_seed"] = DEV_MNEMONIC
+            updates["wallet_seed"] = SecretStr(DEV_MNEMONIC)
             # the stand-in's dev token makes Settings.sandboxed False: name the dev xpub outright
             updates["wallet_xpub"] = xpub_from_mnemonic(DEV_MNEMONIC)
         self.settings = self.settings.model_copy(update=updates)
@@ -258,7 +263,7 @@ class Runtime:
         app.router.add_get("/metrics", _metrics)
         if self.settings.webhook_url and self.serves_updates:
             assert self.trader_bot and self.trader_dp and self.admin_dp
-            secret = self.settings.webhook_secret or ""
+            secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else ""
             JsonReplyHandler(
                 self.trader_dp, self.trader_bot, handle_in_background=False, secret_token=secret
             ).register(app, path="/webhook/traders")
@@ -278,12 +283,13 @@ class Runtime:
         pairs = [(self.trader_bot, self.trader_dp, "traders")]
         if self.admin_bot is not None:
             pairs.append((self.admin_bot, self.admin_dp, "admin"))
+        secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else None
         for bot_, dp, path in pairs:
             allowed = dp.resolve_used_update_types()
             if self.settings.webhook_url:
                 await bot_.set_webhook(
                     f"{self.settings.webhook_url.rstrip('/')}/webhook/{path}",
-                    secret_token=self.settings.webhook_secret,
+                    secret_token=secret,
                     allowed_updates=allowed,
                 )
             else:
@@ -408,16 +414,40 @@ async def serve(settings: Settings, role: str) -> int:
 
 
 def check_settings(settings: Settings) -> None:
+    """Refuse, naming the variable, a configuration the process cannot serve. A BOT_TOKEN (wherever
+    TELEGRAM_API_URL points) means real users: nothing of the sandbox may serve them, neither the
+    local TRON node (its /control endpoints mint deposits) nor a dev key (its secret is in the source)."""
     if settings.webhook_url and not settings.webhook_secret:
         raise ConfigError(
             "WEBHOOK_SECRET: required when WEBHOOK_URL is set (a random string of 32+ characters)"
         )
-    if settings.bot_token and not settings.admin_bot_token:
+    if settings.sandboxed:
+        return
+    if not settings.admin_bot_token:
         raise ConfigError("ADMIN_BOT_TOKEN: required when BOT_TOKEN is set")
-    if settings.real_telegram and not settings.tron_api_url:
-        # Never hand real users addresses of the local node's dev wallet.
+    if not settings.tron_api_url:
         raise ConfigError(
-            "TRON_API_URL: required with a real BOT_TOKEN (the local TRON node is for the sandbox)"
+            "TRON_API_URL: required when BOT_TOKEN is set (the local TRON node is for the sandbox)"
+        )
+    hot_key = settings.hot_wallet_key.get_secret_value() if settings.hot_wallet_key else ""
+    if hot_key.strip().removeprefix("0x").lower() in (DEV_HOT_WALLET_KEY, dev_hot_key().hex()):
+        raise ConfigError("HOT_WALLET_KEY: the sandbox's dev key (published in the source); set your own")
+    seed = " ".join(settings.wallet_seed.get_secret_value().split()) if settings.wallet_seed else ""
+    if seed.lower() == DEV_MNEMONIC:
+        raise ConfigError("WALLET_SEED: the sandbox's dev mnemonic (published in the source); set your own")
+    xpub = settings.wallet_xpub.strip() if settings.wallet_xpub else ""
+    if xpub == xpub_from_mnemonic(DEV_MNEMONIC):
+        raise ConfigError("WALLET_XPUB: the sandbox's dev xpub (its seed is in the source); set your own")
+    if seed:
+        try:
+            seed_xpub = xpub_from_mnemonic(seed)
+        except (ValueError, MnemonicChecksumError):
+            raise ConfigError("WALLET_SEED: not a valid BIP-39 mnemonic") from None
+        if xpub and xpub != seed_xpub:
+            raise ConfigError("WALLET_XPUB: not the xpub of WALLET_SEED (its deposits could not be swept)")
+    if not seed and not xpub:
+        raise ConfigError(
+            "WALLET_XPUB: required when BOT_TOKEN is set (or WALLET_SEED); the dev wallet is for the sandbox"
         )
 
 
@@ -433,12 +463,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         check_settings(settings)
+        log.info("configuration: %r", settings)  # secrets show as ********** (SecretStr)
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
     # uvloop: the event loop in C, for the many small socket reads and writes of each update.
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(serve(settings, args.role))
+    try:
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(serve(settings, args.role))
+    except ConfigError as exc:  # found while starting (e.g. the wallet's)
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -7,36 +7,43 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MAINNET_USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 TELEGRAM_API = "https://api.telegram.org"
 
 
+def _plain(value: object) -> object:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
 class Settings(BaseSettings):
+    """Secrets (the tokens, keys, seed and the URLs that may carry a password) are ``SecretStr``:
+    repr, str and dumps show ``**********``; read them with ``.get_secret_value()`` where used."""
+
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
-    bot_token: str | None = Field(None, description="Traders' bot token; unset: the local Telegram stand-in")
-    admin_bot_token: str | None = Field(None, description="Admin bot token; unset: the local stand-in")
+    bot_token: SecretStr | None = Field(None, description="Traders' bot token; unset: the sandbox")
+    admin_bot_token: SecretStr | None = Field(None, description="Admin bot token; unset: the local stand-in")
     telegram_api_url: str = Field(TELEGRAM_API, description="Base URL of a Telegram Bot API server")
-    database_url: str | None = Field(None, description="postgresql+asyncpg://...; unset: embedded PostgreSQL")
-    redis_url: str | None = Field(None, description="redis://...; unset: in-process storage and locks")
+    database_url: SecretStr | None = Field(None, description="postgresql://...; unset: embedded PostgreSQL")
+    redis_url: SecretStr | None = Field(None, description="redis://...; unset: in-process storage and locks")
     redis_prefix: str = "koxx"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     offers_channel_id: int | None = None
     payments_channel_id: int | None = None
     channel_language: str = "ar"
     webhook_url: str | None = None
-    webhook_secret: str | None = None
+    webhook_secret: SecretStr | None = None
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     tron_api_url: str | None = None
-    tron_api_key: str | None = None
+    tron_api_key: SecretStr | None = None
     usdt_contract: str = MAINNET_USDT
     wallet_xpub: str | None = None
-    wallet_seed: str | None = None
-    hot_wallet_key: str | None = None
+    wallet_seed: SecretStr | None = None
+    hot_wallet_key: SecretStr | None = None
     data_dir: Path = Path("data")
     outbox_retention_days: int = 30  # sent (or given-up) notifications are deleted after this
 
@@ -61,11 +68,12 @@ class Settings(BaseSettings):
             return [value]
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", mode="before")
     @classmethod
-    def _check_db_url(cls, value: str | None) -> str | None:
-        if value is None or value == "":
-            return None
+    def _check_db_url(cls, value: object) -> object:
+        value = _plain(value)
+        if not isinstance(value, str) or value == "":
+            return value or None
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 
@@ -79,11 +87,12 @@ class Settings(BaseSettings):
             url = url.set(drivername="postgresql+asyncpg")
         return url.render_as_string(hide_password=False)
 
-    @field_validator("redis_url")
+    @field_validator("redis_url", mode="before")
     @classmethod
-    def _check_redis_url(cls, value: str | None) -> str | None:
-        if not value:
-            return None
+    def _check_redis_url(cls, value: object) -> object:
+        value = _plain(value)
+        if not isinstance(value, str) or not value:
+            return value or None
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("expected a redis:// URL")
         return value
@@ -99,14 +108,6 @@ class Settings(BaseSettings):
     def sandboxed(self) -> bool:
         """No real bot token: run against the local Telegram stand-in."""
         return not self.bot_token
-
-    @property
-    def real_telegram(self) -> bool:
-        """A bot token for a Bot API server off this machine: real users, real money."""
-        from urllib.parse import urlparse
-
-        host = urlparse(self.telegram_api_url).hostname or ""
-        return bool(self.bot_token) and host not in ("127.0.0.1", "localhost", "::1")
 
 
 class ConfigError(Exception):

@@ -34,7 +34,8 @@ async def reconcile(message: Message, session: AsyncSession, settings: Settings,
         from core.wallet.node import Node
 
         config = wallet_config(settings)
-        node, hot = Node(settings.tron_api_url, settings.tron_api_key, retries=1), config.hot_address
+        api_key = settings.tron_api_key.get_secret_value() if settings.tron_api_key else None
+        node, hot = Node(settings.tron_api_url, api_key, retries=1), config.hot_address
     try:
         result = await reports.reconcile(session, node, config, hot)
     finally:

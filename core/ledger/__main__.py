@@ -42,7 +42,7 @@ def main(argv: list[str]) -> int:
     if not url:
         print("DATABASE_URL is not set", file=sys.stderr)
         return 2
-    return asyncio.run(_audit(url))
+    return asyncio.run(_audit(url.get_secret_value()))
 
 
 if __name__ == "__main__":

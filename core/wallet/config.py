@@ -62,14 +62,16 @@ def dev_wallet_allowed(settings: Settings) -> bool:
 def hot_key_hex(settings: Settings) -> str | None:
     """HOT_WALLET_KEY, or the dev hot wallet's key in the sandbox."""
     if settings.hot_wallet_key:
-        return settings.hot_wallet_key.strip().removeprefix("0x")
+        return settings.hot_wallet_key.get_secret_value().strip().removeprefix("0x")
     return dev_hot_key().hex() if dev_wallet_allowed(settings) else None
 
 
 def wallet_config(settings: Settings, **overrides: object) -> WalletConfig:
-    """The wallet configuration from Settings (the dev wallet in the sandbox, see
-    ``dev_wallet_allowed``)."""
+    """The wallet configuration from Settings: deposit addresses from WALLET_XPUB, or from the xpub
+    of WALLET_SEED, or (in the sandbox, see ``dev_wallet_allowed``) of the dev wallet."""
     xpub = settings.wallet_xpub
+    if not xpub and settings.wallet_seed:
+        xpub = xpub_from_mnemonic(settings.wallet_seed.get_secret_value())
     if not xpub:
         if not dev_wallet_allowed(settings):
             raise ConfigError("WALLET_XPUB: required outside the sandbox (a real node or a real bot token)")

@@ -45,10 +45,11 @@ class WalletJobs:
         if not settings.tron_api_url:
             return None
         config = wallet_config(settings)
-        node = Node(settings.tron_api_url, settings.tron_api_key)
+        api_key = settings.tron_api_key.get_secret_value() if settings.tron_api_key else None
+        node = Node(settings.tron_api_url, api_key)
         key = hot_key_hex(settings)
         hot = Signer.from_hex(key) if key else None
-        mnemonic = settings.wallet_seed
+        mnemonic = settings.wallet_seed.get_secret_value() if settings.wallet_seed else None
         if not mnemonic and dev_wallet_allowed(settings) and not settings.wallet_xpub:
             mnemonic = DEV_MNEMONIC
         sender = WithdrawalSender(node, config, hot) if hot else None

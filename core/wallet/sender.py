@@ -91,7 +91,7 @@ class Signer:
         """HOT_WALLET_KEY from the environment (never stored, never logged)."""
         if not settings.hot_wallet_key:
             raise RuntimeError("HOT_WALLET_KEY is not set")
-        return cls.from_hex(settings.hot_wallet_key)
+        return cls.from_hex(settings.hot_wallet_key.get_secret_value())
 
     def __repr__(self) -> str:
         return f"Signer({self.address})"
