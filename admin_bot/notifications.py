@@ -184,15 +184,21 @@ def announcement(e: events.MarketAnnouncement, to: Recipient) -> Rendered:
 
 def register(renderers: Renderers) -> None:
     admin, user, channel = events.ADMIN, events.USER, events.CHANNEL
-    for cls, kind, func in (
-        (events.DisputeOpened, admin, dispute_opened), (events.DisputeClaimed, admin, dispute_claimed),
-        (events.DisputeUnclaimed, admin, dispute_unclaimed), (events.DisputeStatement, admin, dispute_statement),
-        (events.DisputeResolved, admin, dispute_resolved), (events.TradeFileReused, admin, file_reused),
-        (events.WithdrawalApprovalNeeded, admin, withdrawal_waiting), (events.SweepFailed, admin, sweep_failed),
-        (events.ReferenceRateChanged, admin, rate_changed), (events.MarketSettingChanged, admin, setting_changed),
-        (events.KycSubmitted, admin, kyc_submitted), (events.AdjustmentRequested, admin, adjustment_requested),
-        (events.AdjustmentDecided, admin, adjustment_decided), (events.DisputeStaffMessage, user, staff_message),
-        (events.AccountFrozen, user, account_frozen), (events.AccountUnfrozen, user, account_unfrozen),
-        (events.AccountAdjusted, user, account_adjusted), (events.MarketAnnouncement, channel, announcement),
-    ):  # fmt: skip
-        renderers.register(cls, kind, func)
+    renderers.register(events.DisputeOpened, admin, dispute_opened)
+    renderers.register(events.DisputeClaimed, admin, dispute_claimed)
+    renderers.register(events.DisputeUnclaimed, admin, dispute_unclaimed)
+    renderers.register(events.DisputeStatement, admin, dispute_statement)
+    renderers.register(events.DisputeResolved, admin, dispute_resolved)
+    renderers.register(events.TradeFileReused, admin, file_reused)
+    renderers.register(events.WithdrawalApprovalNeeded, admin, withdrawal_waiting)
+    renderers.register(events.SweepFailed, admin, sweep_failed)
+    renderers.register(events.ReferenceRateChanged, admin, rate_changed)
+    renderers.register(events.MarketSettingChanged, admin, setting_changed)
+    renderers.register(events.KycSubmitted, admin, kyc_submitted)
+    renderers.register(events.AdjustmentRequested, admin, adjustment_requested)
+    renderers.register(events.AdjustmentDecided, admin, adjustment_decided)
+    renderers.register(events.DisputeStaffMessage, user, staff_message)
+    renderers.register(events.AccountFrozen, user, account_frozen)
+    renderers.register(events.AccountUnfrozen, user, account_unfrozen)
+    renderers.register(events.AccountAdjusted, user, account_adjusted)
+    renderers.register(events.MarketAnnouncement, channel, announcement)

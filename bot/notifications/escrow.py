@@ -194,13 +194,17 @@ def feedback_received(event: events.FeedbackReceived, to: Recipient) -> Rendered
 def register(renderers: Renderers) -> None:
     """The marketplace's renderers for traders and channels (staff ones: admin_bot.notifications)."""
     user, channel = events.USER, events.CHANNEL
-    for cls, kind, func in (
-        (events.OfferChanged, channel, offer_post), (events.OfferChanged, user, _nothing),
-        (events.TradeOpened, user, trade_opened), (events.TradePaid, user, trade_paid),
-        (events.TradeCancelled, user, trade_cancelled), (events.TradeCompleted, user, trade_completed),
-        (events.TradeCompleted, channel, trade_completed_channel), (events.TradeReminder, user, trade_reminder),
-        (events.TradeFileReused, user, file_reused), (events.DisputeOpened, user, dispute_opened),
-        (events.DisputeOpened, channel, dispute_opened_channel), (events.DisputeClaimed, user, dispute_claimed),
-        (events.DisputeResolved, user, dispute_resolved), (events.FeedbackReceived, user, feedback_received),
-    ):  # fmt: skip
-        renderers.register(cls, kind, _in_language(func))
+    renderers.register(events.OfferChanged, channel, _in_language(offer_post))
+    renderers.register(events.OfferChanged, user, _in_language(_nothing))
+    renderers.register(events.TradeOpened, user, _in_language(trade_opened))
+    renderers.register(events.TradePaid, user, _in_language(trade_paid))
+    renderers.register(events.TradeCancelled, user, _in_language(trade_cancelled))
+    renderers.register(events.TradeCompleted, user, _in_language(trade_completed))
+    renderers.register(events.TradeCompleted, channel, _in_language(trade_completed_channel))
+    renderers.register(events.TradeReminder, user, _in_language(trade_reminder))
+    renderers.register(events.TradeFileReused, user, _in_language(file_reused))
+    renderers.register(events.DisputeOpened, user, _in_language(dispute_opened))
+    renderers.register(events.DisputeOpened, channel, _in_language(dispute_opened_channel))
+    renderers.register(events.DisputeClaimed, user, _in_language(dispute_claimed))
+    renderers.register(events.DisputeResolved, user, _in_language(dispute_resolved))
+    renderers.register(events.FeedbackReceived, user, _in_language(feedback_received))
