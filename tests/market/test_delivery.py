@@ -88,6 +88,27 @@ async def _blocked(market: Market, user: SimUser) -> bool:
         return bool((await s.get(User, user.id, populate_existing=True)).bot_blocked)  # type: ignore[union-attr]
 
 
+async def test_rows_the_previous_release_queued_are_delivered_after_the_upgrade(market: Market) -> None:
+    """At deploy time the outbox holds rows in the old shapes (a string kind, a dict payload):
+    they read as their event; a row nothing can read is given up, and holds back nothing."""
+    layla = await market.newcomer("Layla", lang="en")
+    async with transaction(market.session_factory) as s:
+        s.add(OutboxMessage(kind="trade.teleported", recipient=outbox.user(layla.id), payload={}))
+        s.add(OutboxMessage(kind="account.unfrozen", recipient=outbox.user(layla.id),
+                            payload={"user_id": layla.id, "reason": "queued before the upgrade"}))  # fmt: skip
+    market.runtime.wake_notifier.set()
+    told = await layla.wait_for(T, contains="queued before the upgrade")
+    assert told.text.startswith("Your account is active again.")
+
+    async def given_up() -> bool:
+        async with market.session_factory() as s:
+            row = await s.scalar(select(OutboxMessage).where(OutboxMessage.kind == "trade.teleported",
+                                                             OutboxMessage.recipient == outbox.user(layla.id)))  # fmt: skip
+        return row is not None and row.failed_at is not None and (row.last_error or "").startswith("unreadable")
+
+    await eventually(given_up)
+
+
 async def test_a_user_who_blocked_the_bot_and_came_back_hears_from_it_again(market: Market) -> None:
     nadia = await market.newcomer("Nadia", lang="en")
     market.tg.block(nadia, T)
