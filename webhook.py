@@ -40,11 +40,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import admin_bot.app
+import admin_bot.notifications
 import bot.app
+import bot.notifications
 from bot.i18n import get_i18n
 from bot.middlewares import InFlight, KeepResponseModels, SendAfterCommit
 from bot.notifications.escrow import remember_bot
-from bot.notifier import Notifier
+from botkit.notifier import Notifier
+from botkit.rendering import Renderers
 from core import migrate
 from core.config import ConfigError, Settings, load_settings
 from core.db import make_engine, make_session_factory
@@ -63,6 +66,14 @@ DEV_TRADER_TOKEN = "7000000001:dev-traders-bot-token"
 DEV_ADMIN_TOKEN = "7000000002:dev-admin-bot-token"
 # DEV ONLY: the local TRON node's hot wallet (a well-known key; never fund it on a real network).
 DEV_HOT_WALLET_KEY = "8d596057e510b14cbb9bf24f88803a6d6dbd138dd303a62b175b9e6cc0f3f941"
+
+
+def build_renderers() -> Renderers:
+    """How every event reads, registered explicitly: the traders' bot and channels, then staff."""
+    renderers = Renderers()
+    bot.notifications.register(renderers)
+    admin_bot.notifications.register(renderers)
+    return renderers
 
 
 @dataclass
@@ -156,6 +167,7 @@ class Runtime:
                 settings=settings,
                 i18n=self.i18n,
                 wake=self.wake_notifier,
+                renderers=build_renderers(),
             )
             self.tasks.append(asyncio.create_task(self.notifier.run(), name="notifier"))
             from scheduler import build_scheduler

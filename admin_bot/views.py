@@ -3,9 +3,7 @@ Everything a user typed goes through fmt.escape; amounts through bot.fmt."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
@@ -14,6 +12,7 @@ from core.admin.cases import DisputeCase, PartyFacts, UserCard, WithdrawalCase
 from core.admin.models import StaffAction
 from core.admin.reports import Reconciliation, Stats, Volume
 from core.escrow.models import Dispute, Trade, TradeEvent
+from core.events import Adjustment
 from core.ledger import UserBalances
 from core.money import Asset
 from core.users import User
@@ -386,11 +385,10 @@ def reconciliation(r: Reconciliation, lang: str) -> str:
 
 
 
-def adjustment_text(p: Mapping[str, Any], lang: str) -> str:
-    """A balance adjustment waiting for a second admin (core.admin.actions.adjustment_payload)."""
-    amount = int(p["amount"])
+def adjustment_text(a: Adjustment, lang: str) -> str:
+    """A balance adjustment waiting for a second admin."""
     return _("🧾 Adjustment #{id} waits for a second admin: {sign}{amount} for user {user}, asked by {by}.\n"
              "Reason: {reason}").format(
-        id=p["adjustment_id"], sign="+" if amount > 0 else "-", amount=fmt.crypto(abs(amount), str(p["asset"]), lang),
-        user=fmt.isolate(str(p["user_id"])), by=fmt.isolate(str(p["requested_by"])), reason=fmt.escape(str(p["reason"])),
+        id=a.adjustment_id, sign="+" if a.amount > 0 else "-", amount=fmt.crypto(abs(a.amount), a.asset, lang),
+        user=fmt.isolate(str(a.user_id)), by=fmt.isolate(str(a.requested_by)), reason=fmt.escape(a.reason),
     )  # fmt: skip

@@ -2,7 +2,9 @@
 as the change. The notifier (outside core) delivers them; a rolled-back change leaves
 no row, a crash before delivery leaves the row for the next run.
 
-One row per recipient, so that a partly delivered event resumes where it stopped.
+An event is one of core.events' classes (its row: the ``kind`` and JSON ``payload`` that
+core.events writes and parses). One row per recipient, so that a partly delivered event resumes
+where it stopped.
 A recipient is ``user:<id>``, ``channel:offers``, ``channel:payments`` or ``admins``.
 
 Rows with a ``latest_key`` each carry the whole state of one thing (an offer's channel post):
@@ -23,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, created_at_column
+from core.events import Event, recipient_kind, to_row
 
 
 class OutboxMessage(Base):
@@ -67,18 +70,15 @@ PAYMENTS_CHANNEL = "channel:payments"
 ADMINS = "admins"
 
 
-def emit(
-    session: AsyncSession,
-    kind: str,
-    payload: dict[str, Any],
-    recipients: list[str],
-    *,
-    latest_key: str | None = None,
-) -> None:
-    """Queue ``kind`` with ``payload`` (JSON-safe) for each recipient, in the caller's transaction.
-    With ``latest_key``, a newer row with the same key supersedes this one (see the module)."""
+def emit(session: AsyncSession, event: Event, recipients: list[str]) -> None:
+    """Queue ``event`` for each recipient, in the caller's transaction. Refuses a recipient whose
+    kind the event's class does not declare (its ``audience``: the bots render no other)."""
+    for recipient in recipients:
+        if recipient_kind(recipient) not in event.audience:
+            raise ValueError(f"{type(event).__name__} is not sent to {recipient}")
+    kind, payload = to_row(event)
     for recipient in dict.fromkeys(recipients):
-        session.add(OutboxMessage(kind=kind, recipient=recipient, payload=payload, latest_key=latest_key))
+        session.add(OutboxMessage(kind=kind, recipient=recipient, payload=payload, latest_key=event.latest_key))
     session.info["outbox"] = True  # tells whoever commits to wake the notifier
 
 

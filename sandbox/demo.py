@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import outbox, users
+from core import users
 from core.db import transaction
 from core.escrow import Offer, OfferDraft, OfferStatus, Side, current_price, publish_offer, set_reference_rate
+from core.escrow.offers import announce_offer
 from core.ledger import AccountRef, Purpose, balance, transfer
 from core.money import MICRO, Asset, Fiat
 from core.users import User
@@ -197,9 +198,7 @@ async def repost_offers(factory: async_sessionmaker[AsyncSession], limit: int = 
         )
         offers = list(rows.scalars())
         for offer in reversed(offers):
-            payload = offer.summary()
-            payload["current_price"] = str(await current_price(s, offer))
-            outbox.emit(s, "offer.updated", payload, [outbox.OFFERS_CHANNEL], latest_key=offer.post_key)
+            announce_offer(s, offer, "updated", current_price=await current_price(s, offer))
     return len(offers)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import fmt
 from bot.handlers.accounts_texts import lang, level_name
 from bot.keyboards.builder import InlineKeyboardBuilder
-from bot.notifications_accounts import PRESET_REASONS
+from bot.notifications.accounts import PRESET_REASONS
 from core.accounts import kyc, review
 from core.config import Settings
 

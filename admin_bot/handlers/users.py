@@ -163,7 +163,7 @@ async def pending_adjustments(
     if not found:
         await message.answer(_("No adjustments wait for approval."))
     for adjustment in found:
-        await message.answer(views.adjustment_text(actions.adjustment_payload(adjustment), i18n.current_locale),
+        await message.answer(views.adjustment_text(actions.adjustment_facts(adjustment), i18n.current_locale),
                              reply_markup=kb.adjustment_decision(adjustment.id))  # fmt: skip
 
 

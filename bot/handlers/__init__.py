@@ -6,8 +6,6 @@ from aiogram import Router
 
 
 def routers() -> list[Router]:
-    import bot.notifications.escrow  # registers the marketplace's renderers
-    import bot.notifications.wallet  # noqa: F401  (registers the wallet's renderers)
     from bot.handlers import accounts, chat, offers, profile, start, trades, wallet
 
     return [

@@ -1,12 +1,10 @@
 """The accounts features of the traders' bot: limits and verification (kyc), internal transfers,
-referrals and premium. Importing this module also registers the accounts' error texts and
-notification renderers."""
+referrals and premium. Importing this module also registers the accounts' error texts."""
 
 from __future__ import annotations
 
 from aiogram import Router
 
-import bot.notifications_accounts  # noqa: F401  (registers the renderers)
 from bot.handlers import (
     accounts_texts,  # noqa: F401  (registers the error texts)
     kyc,

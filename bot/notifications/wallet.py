@@ -1,34 +1,32 @@
-"""How core.wallet's outbox events read (see bot.notifier), in the recipient's language.
+"""How core.wallet's events read (see botkit.notifier), in the recipient's language.
 
 Users: deposit detected (waiting for confirmations), credited, too small (dust), dropped by a
 chain reorganisation; withdrawal approved, on its way (txid), sent (txid), failed or rejected
 (the hold is back). The payments channel: deposits credited and withdrawals sent (amount only,
-nothing that points at a person) and the hot-wallet alerts. Staff: a sweep that failed.
+nothing that points at a person) and the hot-wallet alerts. Staff (a sweep that failed, a
+withdrawal to approve): admin_bot/notifications.py.
 
-``withdrawal_requested`` renders nothing for the user: they saw the result in place, on the
+``WithdrawalRequested`` renders nothing for the user: they saw the result in place, on the
 confirmation screen (it says whether an admin must approve first).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram.utils.i18n import gettext as _
 
 from bot import fmt
 from bot.keyboards.wallet import back_to_wallet
-from bot.notifier import Recipient, Rendered, renders
 from bot.views import wallet as views
-
-Payload = dict[str, Any]
-
-
-def _amount(p: Payload) -> str:
-    return views.amount(int(p["amount"]), str(p["asset"]))
+from botkit.rendering import Recipient, Rendered, Renderers
+from core import events
 
 
-def _txid(p: Payload) -> str:
-    return f"<code>{fmt.escape(str(p.get('txid') or ''))}</code>"
+def _amount(amount: int, asset: str) -> str:
+    return views.amount(amount, asset)
+
+
+def _txid(txid: str | None) -> str:
+    return f"<code>{fmt.escape(txid or '')}</code>"
 
 
 def _user(text: str) -> Rendered:
@@ -38,112 +36,110 @@ def _user(text: str) -> Rendered:
 # --- deposits ---------------------------------------------------------------------------------------
 
 
-@renders("deposit_detected")
-def deposit_detected(p: Payload, to: Recipient) -> Rendered:
+def deposit_detected(e: events.DepositDetected, to: Recipient) -> Rendered:
     return _user(
         _("📥 Deposit of {amount} detected. Waiting for {n} confirmations on the TRON network; we will tell "
-          "you when it is credited.").format(amount=_amount(p), n=fmt.number(int(p["confirmations_needed"]),
-                                                                            to.language))
+          "you when it is credited.").format(amount=_amount(e.amount, e.asset), n=fmt.number(e.confirmations_needed,
+                                                                                            to.language))
     )  # fmt: skip
 
 
-@renders("deposit_credited")
-def deposit_credited(p: Payload, to: Recipient) -> Rendered:
-    if to.kind == "channel":
-        return Rendered(text=_("📥 Deposit credited: {amount}").format(amount=_amount(p)))
+def deposit_credited_channel(e: events.DepositCredited, to: Recipient) -> Rendered:
+    return Rendered(text=_("📥 Deposit credited: {amount}").format(amount=_amount(e.amount, e.asset)))
+
+
+def deposit_credited(e: events.DepositCredited, to: Recipient) -> Rendered:
     return _user(
-        _("✅ Deposit of {amount} credited: it is in your available balance now.").format(amount=_amount(p))
+        _("✅ Deposit of {amount} credited: it is in your available balance now.").format(
+            amount=_amount(e.amount, e.asset))
         + "\n"
-        + _("Transaction: {txid}").format(txid=_txid(p))
-    )
+        + _("Transaction: {txid}").format(txid=_txid(e.txid))
+    )  # fmt: skip
 
 
-@renders("deposit_dust")
-def deposit_dust(p: Payload, to: Recipient) -> Rendered:
+def deposit_dust(e: events.DepositDust, to: Recipient) -> Rendered:
     return _user(
         _("A deposit of {amount} arrived, below the minimum deposit of {minimum}, so it was not credited. "
           "Deposits from the minimum up are credited.").format(
-            amount=_amount(p), minimum=views.amount(int(p["minimum"]), str(p["asset"])))
+            amount=_amount(e.amount, e.asset), minimum=views.amount(e.minimum, e.asset))
     )  # fmt: skip
 
 
-@renders("deposit_dropped")
-def deposit_dropped(p: Payload, to: Recipient) -> Rendered:
+def deposit_dropped(e: events.DepositDropped, to: Recipient) -> Rendered:
     return _user(
         _("⚠️ The deposit of {amount} we saw left the blockchain (a reorganisation) before it was confirmed. "
-          "If it comes back we will credit it; if not, please check with the sender.").format(amount=_amount(p))
+          "If it comes back we will credit it; if not, please check with the sender.").format(
+            amount=_amount(e.amount, e.asset))
     )  # fmt: skip
 
 
 # --- withdrawals ------------------------------------------------------------------------------------
 
 
-@renders("withdrawal_requested")
-def withdrawal_requested(p: Payload, to: Recipient) -> Rendered | None:
+def withdrawal_requested(e: events.WithdrawalRequested, to: Recipient) -> Rendered | None:
     return None  # shown in place by the confirmation (bot/handlers/wallet.py)
 
 
-@renders("withdrawal_approved")
-def withdrawal_approved(p: Payload, to: Recipient) -> Rendered:
+def withdrawal_approved(e: events.WithdrawalApproved, to: Recipient) -> Rendered:
+    w = e.withdrawal
     return _user(
         _("👮 Withdrawal #{id} of {amount} was approved. It will be sent in a few minutes.").format(
-            id=p["withdrawal_id"], amount=_amount(p)
+            id=w.withdrawal_id, amount=_amount(w.amount, w.asset)
         )
     )
 
 
-@renders("withdrawal_broadcast")
-def withdrawal_broadcast(p: Payload, to: Recipient) -> Rendered:
+def withdrawal_broadcast(e: events.WithdrawalBroadcast, to: Recipient) -> Rendered:
+    w = e.withdrawal
     return _user(
         _("📤 Withdrawal #{id} of {amount} is on its way to {address}.").format(
-            id=p["withdrawal_id"], amount=_amount(p), address=fmt.address(str(p["to_address"]))
+            id=w.withdrawal_id, amount=_amount(w.amount, w.asset), address=fmt.address(w.to_address)
         )
         + "\n"
-        + _("Transaction: {txid}").format(txid=_txid(p))
+        + _("Transaction: {txid}").format(txid=_txid(w.txid))
     )
 
 
-@renders("withdrawal_sent")
-def withdrawal_sent(p: Payload, to: Recipient) -> Rendered:
-    if to.kind == "channel":
-        return Rendered(text=_("📤 Withdrawal sent: {amount}").format(amount=_amount(p)))
+def withdrawal_sent_channel(e: events.WithdrawalSent, to: Recipient) -> Rendered:
+    w = e.withdrawal
+    return Rendered(text=_("📤 Withdrawal sent: {amount}").format(amount=_amount(w.amount, w.asset)))
+
+
+def withdrawal_sent(e: events.WithdrawalSent, to: Recipient) -> Rendered:
+    w = e.withdrawal
     return _user(
         _("✅ Withdrawal #{id} completed: {amount} sent to {address}.").format(
-            id=p["withdrawal_id"], amount=_amount(p), address=fmt.address(str(p["to_address"]))
+            id=w.withdrawal_id, amount=_amount(w.amount, w.asset), address=fmt.address(w.to_address)
         )
         + "\n"
-        + _("Transaction: {txid}").format(txid=_txid(p))
+        + _("Transaction: {txid}").format(txid=_txid(w.txid))
     )
 
 
-@renders("withdrawal_failed")
-def withdrawal_failed(p: Payload, to: Recipient) -> Rendered:
-    total = int(p["amount"]) + int(p.get("fee") or 0)
+def withdrawal_failed(e: events.WithdrawalFailed, to: Recipient) -> Rendered:
+    w = e.withdrawal
     return _user(
         _("❌ Withdrawal #{id} of {amount} could not be sent. {total} (with the network fee) is back in your "
           "available balance. You can try again, or contact support if it happens again.").format(
-            id=p["withdrawal_id"], amount=_amount(p), total=views.amount(total, str(p["asset"])))
+            id=w.withdrawal_id, amount=_amount(w.amount, w.asset), total=views.amount(w.amount + w.fee, w.asset))
     )  # fmt: skip
 
 
-@renders("withdrawal_rejected")
-def withdrawal_rejected(p: Payload, to: Recipient) -> Rendered:
-    total = int(p["amount"]) + int(p.get("fee") or 0)
+def withdrawal_rejected(e: events.WithdrawalRejected, to: Recipient) -> Rendered:
+    w = e.withdrawal
     text = _("❌ Withdrawal #{id} of {amount} was not approved. {total} (with the network fee) is back in your "
              "available balance.").format(
-        id=p["withdrawal_id"], amount=_amount(p), total=views.amount(total, str(p["asset"])))  # fmt: skip
-    if p.get("reason"):
-        text += "\n" + _("Reason: {reason}").format(reason=fmt.escape(str(p["reason"])))
+        id=w.withdrawal_id, amount=_amount(w.amount, w.asset), total=views.amount(w.amount + w.fee, w.asset))  # fmt: skip
+    if e.reason:
+        text += "\n" + _("Reason: {reason}").format(reason=fmt.escape(e.reason))
     return _user(text)
 
 
-# --- the payments channel and staff ----------------------------------------------------------------
+# --- the payments channel ---------------------------------------------------------------------------
 
 
-@renders("hot_wallet_alert")
-def hot_wallet_alert(p: Payload, to: Recipient) -> Rendered:
-    asset = str(p["asset"])
-    if p.get("reason") == "too_little":
+def hot_wallet_alert(e: events.HotWalletAlert, to: Recipient) -> Rendered:
+    if e.reason == "too_little":
         head = _("⚠️ Hot wallet low on {asset}: it holds {hot}, withdrawals waiting need {pending}. "
                  "Top it up from cold storage.")  # fmt: skip
     else:
@@ -151,21 +147,27 @@ def hot_wallet_alert(p: Payload, to: Recipient) -> Rendered:
                  "Move the excess to cold storage.")  # fmt: skip
     return Rendered(
         text=head.format(
-            asset=asset,
-            hot=views.amount(int(p["hot"]), asset),
-            pending=views.amount(int(p["pending_withdrawals"]), asset),
-            owed=views.amount(int(p["liabilities"]), asset),
-            share=fmt.percent(int(p["max_share_pct"]), to.language),
+            asset=e.asset,
+            hot=views.amount(e.hot, e.asset),
+            pending=views.amount(e.pending_withdrawals, e.asset),
+            owed=views.amount(e.liabilities, e.asset),
+            share=fmt.percent(e.max_share_pct, to.language),
         )
     )
 
 
-@renders("sweep_failed", staff=True)
-def sweep_failed(p: Payload, to: Recipient) -> Rendered:
-    return Rendered(
-        text=_("⚠️ Sweeping the {asset} of user {user} to the hot wallet failed: {error}").format(
-            asset=fmt.escape(str(p.get("asset"))),
-            user=p.get("user_id"),
-            error=fmt.escape(str(p.get("error"))),
-        )
-    )
+def register(renderers: Renderers) -> None:
+    user, channel = events.USER, events.CHANNEL
+    renderers.register(events.DepositDetected, user, deposit_detected)
+    renderers.register(events.DepositCredited, user, deposit_credited)
+    renderers.register(events.DepositCredited, channel, deposit_credited_channel)
+    renderers.register(events.DepositDust, user, deposit_dust)
+    renderers.register(events.DepositDropped, user, deposit_dropped)
+    renderers.register(events.WithdrawalRequested, user, withdrawal_requested)
+    renderers.register(events.WithdrawalApproved, user, withdrawal_approved)
+    renderers.register(events.WithdrawalBroadcast, user, withdrawal_broadcast)
+    renderers.register(events.WithdrawalSent, user, withdrawal_sent)
+    renderers.register(events.WithdrawalSent, channel, withdrawal_sent_channel)
+    renderers.register(events.WithdrawalFailed, user, withdrawal_failed)
+    renderers.register(events.WithdrawalRejected, user, withdrawal_rejected)
+    renderers.register(events.HotWalletAlert, channel, hot_wallet_alert)

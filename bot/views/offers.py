@@ -13,6 +13,7 @@ from bot.keyboards.offers import PAGE_SIZE, Browse, browse_page, my_offers_keybo
 from bot.views.common import lang, methods_text, stats_text, status_name
 from core.escrow import Offer, OfferPage
 from core.escrow.reputation import UserStats
+from core.events import OfferChanged
 
 
 def side_title(side: str, asset: str, fiat: str) -> str:
@@ -142,25 +143,22 @@ def my_offers(offers: list[Offer]) -> dict[str, Any]:
     return {"text": text, "reply_markup": my_offers_keyboard(items)}
 
 
-def channel_post(payload: dict[str, Any], bot_username: str) -> tuple[str, InlineKeyboardMarkup]:
-    """The offers channel's post of an offer (from an outbox payload, in the channel's language)."""
+def channel_post(offer: OfferChanged, bot_username: str) -> tuple[str, InlineKeyboardMarkup]:
+    """The offers channel's post of an offer (from its event, in the channel's language)."""
     lg = lang()
-    asset, fiat = payload["asset"], payload["fiat"]
-    price = payload.get("current_price") or payload.get("price")
-    margin = Decimal(payload["margin_pct"]) if payload.get("margin_pct") is not None else None
+    asset, fiat = offer.asset, offer.fiat
+    price = offer.current_price or offer.price
     lines = [
-        _("<b>Offer #{id}</b> · {title}").format(id=payload["offer_id"], title=side_title(payload["side"], asset, fiat)),
-        _("Price: {price}").format(price=price_text(Decimal(price) if price else None, fiat, asset, margin)),
-        _("Available: {amount}").format(amount=fmt.crypto(int(payload["remaining"]), asset, lg)),
+        _("<b>Offer #{id}</b> · {title}").format(id=offer.offer_id, title=side_title(offer.side, asset, fiat)),
+        _("Price: {price}").format(price=price_text(price, fiat, asset, offer.margin_pct)),
+        _("Available: {amount}").format(amount=fmt.crypto(offer.remaining, asset, lg)),
         _("Per trade: {min} – {max}").format(
-            min=fmt.fiat(Decimal(payload["min_fiat"]), fiat, lg), max=fmt.fiat(Decimal(payload["max_fiat"]), fiat, lg)
+            min=fmt.fiat(offer.min_fiat, fiat, lg), max=fmt.fiat(offer.max_fiat, fiat, lg)
         ),
-        _("Payment methods: {methods}").format(
-            methods=methods_text(payload.get("payment_methods") or [], payload.get("payment_note"))
-        ),
-        _("Payment window: {window}").format(window=fmt.duration(int(payload["payment_window"]), lg)),
+        _("Payment methods: {methods}").format(methods=methods_text(list(offer.payment_methods), offer.payment_note)),
+        _("Payment window: {window}").format(window=fmt.duration(offer.payment_window, lg)),
     ]
-    label = _("🤝 Buy {asset}") if payload["side"] == "sell" else _("🤝 Sell {asset}")
-    url = f"https://t.me/{bot_username}?start=offer_{payload['offer_id']}"
+    label = _("🤝 Buy {asset}") if offer.side == "sell" else _("🤝 Sell {asset}")
+    url = f"https://t.me/{bot_username}?start=offer_{offer.offer_id}"
     keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=label.format(asset=asset), url=url)]])
     return "\n".join(lines), keyboard

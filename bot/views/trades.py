@@ -12,11 +12,11 @@ from bot import fmt
 from bot.keyboards import trades as kb
 from bot.views.common import lang, method_name, status_name, trade_ref
 from core.escrow import Offer, Quote, Trade
+from core.events import TradeFacts
 
 
-def role_of(trade: Trade | dict[str, Any], user_id: int) -> str:
-    seller = trade["seller_id"] if isinstance(trade, dict) else trade.seller_id
-    return "seller" if user_id == seller else "buyer"
+def role_of(trade: Trade | TradeFacts, user_id: int) -> str:
+    return "seller" if user_id == trade.seller_id else "buyer"
 
 
 def quote_view(offer: Offer, q: Quote, *, amount: str, unit: str, moved_from: Decimal | None = None) -> dict[str, Any]:
@@ -63,7 +63,7 @@ def _deadline(expires_at: datetime | str | None) -> str:
     return fmt.datetime(moment, lang())
 
 
-def trade_text(trade: Trade, viewer_id: int, *, headline: str | None = None) -> str:
+def trade_text(trade: Trade | TradeFacts, viewer_id: int, *, headline: str | None = None) -> str:
     """The facts of a trade for one of its parties, then what to do now."""
     lg = lang()
     role = role_of(trade, viewer_id)
@@ -90,7 +90,7 @@ def trade_text(trade: Trade, viewer_id: int, *, headline: str | None = None) -> 
     return "\n".join(lines)
 
 
-def next_step(trade: Trade, role: str) -> str:
+def next_step(trade: Trade | TradeFacts, role: str) -> str:
     lg = lang()
     fiat = fmt.fiat(trade.fiat_amount, trade.fiat, lg)
     if trade.status == "awaiting_payment":
@@ -111,7 +111,7 @@ def next_step(trade: Trade, role: str) -> str:
     return _("The trade was cancelled; the coins went back to the seller.")
 
 
-def trade_card(trade: Trade, viewer_id: int, *, headline: str | None = None, rated: bool = False) -> dict[str, Any]:
+def trade_card(trade: Trade | TradeFacts, viewer_id: int, *, headline: str | None = None, rated: bool = False) -> dict[str, Any]:
     keyboard = kb.trade_actions(trade.id, status=trade.status, role=role_of(trade, viewer_id),
                                 asset=trade.asset, rated=rated)
     return {"text": trade_text(trade, viewer_id, headline=headline), "reply_markup": keyboard}

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import outbox
+from core import events, outbox
 from core.accounts.models import KycRequest, KycStatus, VerifiedPhone
 from core.errors import DomainError, Forbidden, NotFound
 from core.users import User
@@ -103,7 +103,7 @@ def _check_photo(data: bytes, what: str) -> None:
 async def submit_documents(
     session: AsyncSession, *, user_id: int, document: bytes, selfie: bytes, data_dir: Path
 ) -> KycRequest:
-    """Store the two photos privately and queue them for a moderator (outbox "kyc.submitted"
+    """Store the two photos privately and queue them for a moderator (events.KycSubmitted
     to the admins). Level 1 first; one request waiting at a time."""
     _check_photo(document, DOCUMENT)
     _check_photo(selfie, SELFIE)
@@ -127,10 +127,8 @@ async def submit_documents(
     except BaseException:
         await asyncio.to_thread(shutil.rmtree, folder, True)
         raise
-    outbox.emit(
-        session, "kyc.submitted", {"request_id": request.id, "user_id": user_id, "name": user.display_name},
-        [outbox.ADMINS],
-    )
+    outbox.emit(session, events.KycSubmitted(request_id=request.id, user_id=user_id, name=user.display_name),
+                [outbox.ADMINS])
     return request
 
 
@@ -195,7 +193,7 @@ async def _lock_pending(session: AsyncSession, request_id: int, moderator_id: in
 async def approve(
     session: AsyncSession, *, request_id: int, moderator_id: int, now: datetime | None = None
 ) -> KycRequest:
-    """Level 2 for the user; they are told (outbox "kyc.approved"). A second decision on the
+    """Level 2 for the user; they are told (events.KycApproved). A second decision on the
     same request (two moderators at once) raises kyc_already_reviewed and changes nothing."""
     request = await _lock_pending(session, request_id, moderator_id)
     user = await _lock_user(session, request.user_id)
@@ -203,7 +201,7 @@ async def approve(
     request.reviewed_by = moderator_id
     request.reviewed_at = _now(now)
     user.kyc_level = max(user.kyc_level, 2)
-    outbox.emit(session, "kyc.approved", {"request_id": request.id, "level": user.kyc_level},
+    outbox.emit(session, events.KycApproved(request_id=request.id, level=user.kyc_level),
                 [outbox.user(user.id)])
     await session.flush()
     return request
@@ -212,7 +210,7 @@ async def approve(
 async def reject(
     session: AsyncSession, *, request_id: int, moderator_id: int, reason: str, now: datetime | None = None
 ) -> KycRequest:
-    """Refuse with a reason the user reads (outbox "kyc.rejected"); they may submit again."""
+    """Refuse with a reason the user reads (events.KycRejected); they may submit again."""
     reason = reason.strip()
     if not reason or len(reason) > MAX_REASON:
         raise DomainError("kyc_reason_invalid", max_length=MAX_REASON)
@@ -221,7 +219,7 @@ async def reject(
     request.reviewed_by = moderator_id
     request.reviewed_at = _now(now)
     request.reason = reason
-    outbox.emit(session, "kyc.rejected", {"request_id": request.id, "reason": reason},
+    outbox.emit(session, events.KycRejected(request_id=request.id, reason=reason),
                 [outbox.user(request.user_id)])
     await session.flush()
     return request

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import outbox
+from core import events, outbox
 from core.accounts.config import get_accounts_settings
 from core.accounts.models import PremiumReminder
 from core.errors import DomainError, Forbidden, NotFound
@@ -41,9 +41,9 @@ def _now(now: datetime | None) -> datetime:
 
 def _announce(session: AsyncSession, offer: Offer) -> None:
     # core.escrow calls this module (fees) at import time, so escrow is imported at call time.
-    from core.escrow.trades import announce_offer
+    from core.escrow.offers import announce_offer
 
-    announce_offer(session, offer)
+    announce_offer(session, offer, "updated")
 
 
 def is_premium(user: User, now: datetime | None = None) -> bool:
@@ -186,7 +186,7 @@ async def remind_expiring(session: AsyncSession, now: datetime | None = None, *,
         )
         if fresh is None:
             continue  # another worker told them
-        outbox.emit(session, "premium.expiring", {"until": until.isoformat()}, [outbox.user(user_id)])
+        outbox.emit(session, events.PremiumExpiring(until=until), [outbox.user(user_id)])
         told.append(user_id)
     return told
 
@@ -209,7 +209,7 @@ async def expire_ended(session: AsyncSession, now: datetime | None = None, *, li
         return []
     for user in users:
         user.tier = Tier.BASIC.value
-        outbox.emit(session, "premium.expired", {}, [outbox.user(user.id)])
+        outbox.emit(session, events.PremiumExpired(), [outbox.user(user.id)])
     promoted = await session.scalars(
         select(Offer).where(Offer.maker_id.in_(ids), Offer.is_promoted.is_(True)).with_for_update()
     )

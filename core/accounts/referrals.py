@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import outbox
+from core import events, outbox
 from core.accounts.config import get_accounts_settings
 from core.ledger import AccountRef, Purpose, transfer
 from core.ledger.models import LedgerAccount, LedgerEntry, LedgerPosting
@@ -84,7 +84,7 @@ async def link_referral(session: AsyncSession, user: User, code: str, now: datet
     if linked is None:
         return False
     user.referred_by = referrer.id
-    outbox.emit(session, "referral.joined", {"user_id": user.id, "name": fresh.display_name},
+    outbox.emit(session, events.ReferralJoined(user_id=user.id, name=fresh.display_name),
                 [outbox.user(referrer.id)])
     return True
 
@@ -125,12 +125,8 @@ async def reward_referrer(
     )
     if not result.created:
         return 0
-    outbox.emit(
-        session,
-        "referral.reward",
-        {"trade_id": trade_id, "asset": str(asset), "amount": amount, "referred_name": user.display_name},
-        [outbox.user(user.referred_by)],
-    )
+    reward = events.ReferralReward(trade_id=trade_id, asset=str(asset), amount=amount, referred_name=user.display_name)
+    outbox.emit(session, reward, [outbox.user(user.referred_by)])
     return amount
 
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import outbox
+from core import events, outbox
 from core.accounts import limits
 from core.errors import DomainError, InsufficientFunds
 from core.ledger import AccountRef, balance, transfer
@@ -134,7 +134,7 @@ async def send(
     now: datetime | None = None,
 ) -> TransferResult:
     """Move the coins (checks again, under the sender's limit lock) and tell the recipient
-    (outbox "transfer.received"). Raises what ``prepare`` raises; InsufficientFunds writes nothing."""
+    (events.TransferReceived). Raises what ``prepare`` raises; InsufficientFunds writes nothing."""
     if not _TOKEN.match(token):
         raise ValueError("token must be 8-40 characters of [A-Za-z0-9_-]")
     key = f"transfer:{sender_id}:{token}"
@@ -149,13 +149,12 @@ async def send(
         session, sender_id=sender_id, recipient_id=recipient_id, asset=asset, amount=amount, note=note, now=now
     )
     await limits.check_transfer(session, draft.sender, asset=draft.asset, amount=amount, now=now)
-    memo = {
-        "from_id": sender_id,
-        "from_name": draft.sender.display_name,
-        "to_id": recipient_id,
-        "to_name": draft.recipient.display_name,
-        "note": draft.note,
-    }
+    received = events.TransferReceived(
+        asset=str(draft.asset), amount=amount, from_id=sender_id, from_name=draft.sender.display_name,
+        to_id=recipient_id, to_name=draft.recipient.display_name, note=draft.note,
+    )  # fmt: skip
+    memo = {"from_id": sender_id, "from_name": received.from_name, "to_id": recipient_id, "to_name": received.to_name,
+            "note": draft.note}  # fmt: skip
     result = await transfer(
         session,
         kind=KIND,
@@ -168,10 +167,5 @@ async def send(
         memo=memo,
     )
     if result.created:
-        outbox.emit(
-            session,
-            "transfer.received",
-            {"asset": str(draft.asset), "amount": amount, **memo},
-            [outbox.user(recipient_id)],
-        )
+        outbox.emit(session, received, [outbox.user(recipient_id)])
     return TransferResult(result.entry_id, result.created, draft)

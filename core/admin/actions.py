@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import outbox
+from core import events, outbox
 from core.admin import audit, staff
 from core.admin.models import BalanceAdjustment
 from core.admin.staff import Permission
@@ -98,8 +97,7 @@ async def message_parties(
     await record_message(session, trade, sender_id=actor_id, kind="text", text=text)
     outbox.emit(
         session,
-        "dispute.staff_message",
-        {"dispute_id": dispute.id, "trade_id": trade.id, "text": text},
+        events.DisputeStaffMessage(dispute_id=dispute.id, trade_id=trade.id, text=text),
         [outbox.user(trade.seller_id), outbox.user(trade.buyer_id)],
     )
     await audit.record(session, actor_id=actor_id, action="dispute.message", target=f"dispute:{dispute.id}",
@@ -173,8 +171,8 @@ async def set_frozen(
     if user.is_banned == frozen:
         raise DomainError("already_frozen" if frozen else "not_frozen", user_id=user_id)
     user.is_banned = frozen
-    kind = "account.frozen" if frozen else "account.unfrozen"
-    outbox.emit(session, kind, {"user_id": user_id, "reason": reason}, [outbox.user(user_id)])
+    told = events.AccountFrozen if frozen else events.AccountUnfrozen
+    outbox.emit(session, told(user_id=user_id, reason=reason), [outbox.user(user_id)])
     await audit.record(session, actor_id=actor_id, action="user.freeze" if frozen else "user.unfreeze",
                        target=f"user:{user_id}", user_id=user_id, reason=reason)
     return user
@@ -227,7 +225,7 @@ async def adjust_balance(
         return adjustment
     await audit.record(session, actor_id=actor_id, action="user.adjust_request", target=f"adjustment:{adjustment.id}",
                        user_id=user_id, reason=reason, asset=asset.value, amount=amount, limit=limit)  # fmt: skip
-    outbox.emit(session, "adjustment.requested", adjustment_payload(adjustment), [outbox.ADMINS])
+    outbox.emit(session, events.AdjustmentRequested(adjustment=adjustment_facts(adjustment)), [outbox.ADMINS])
     return adjustment
 
 
@@ -251,7 +249,7 @@ async def approve_adjustment(
     await audit.record(session, actor_id=actor_id, action="user.adjust_approve", target=f"adjustment:{adjustment.id}",
                        user_id=adjustment.user_id, reason=adjustment.reason, asset=adjustment.asset,
                        amount=adjustment.amount, requested_by=adjustment.requested_by)  # fmt: skip
-    outbox.emit(session, "adjustment.decided", adjustment_payload(adjustment), [outbox.ADMINS])
+    outbox.emit(session, events.AdjustmentDecided(adjustment=adjustment_facts(adjustment)), [outbox.ADMINS])
     return adjustment
 
 
@@ -268,7 +266,7 @@ async def reject_adjustment(
     await audit.record(session, actor_id=actor_id, action="user.adjust_reject", target=f"adjustment:{adjustment.id}",
                        user_id=adjustment.user_id, asset=adjustment.asset, amount=adjustment.amount,
                        requested_by=adjustment.requested_by)  # fmt: skip
-    outbox.emit(session, "adjustment.decided", adjustment_payload(adjustment), [outbox.ADMINS])
+    outbox.emit(session, events.AdjustmentDecided(adjustment=adjustment_facts(adjustment)), [outbox.ADMINS])
     return adjustment
 
 
@@ -318,17 +316,17 @@ async def _apply_adjustment(session: AsyncSession, adjustment: BalanceAdjustment
         raise DomainError("invalid_state")  # this request was already applied
     adjustment.status, adjustment.decided_by, adjustment.decided_at = ADJUST_APPLIED, decided_by, datetime.now(UTC)
     await session.flush()
-    outbox.emit(session, "account.adjusted", {"user_id": user_id, "asset": asset.value, "amount": amount,
-                "reason": adjustment.reason}, [outbox.user(user_id)])  # fmt: skip
+    adjusted = events.AccountAdjusted(user_id=user_id, asset=asset.value, amount=amount, reason=adjustment.reason)
+    outbox.emit(session, adjusted, [outbox.user(user_id)])
 
 
-def adjustment_payload(adjustment: BalanceAdjustment) -> dict[str, Any]:
-    """JSON-safe facts of an adjustment (outbox payloads, the admin bot's list)."""
-    return {
-        "adjustment_id": adjustment.id, "user_id": adjustment.user_id, "asset": adjustment.asset,
-        "amount": adjustment.amount, "reason": adjustment.reason, "requested_by": adjustment.requested_by,
-        "status": adjustment.status, "decided_by": adjustment.decided_by,
-    }  # fmt: skip
+def adjustment_facts(adjustment: BalanceAdjustment) -> events.Adjustment:
+    """The facts of an adjustment (its events, the admin bot's list)."""
+    return events.Adjustment(
+        adjustment_id=adjustment.id, user_id=adjustment.user_id, asset=adjustment.asset, amount=adjustment.amount,
+        reason=adjustment.reason, requested_by=adjustment.requested_by, status=adjustment.status,
+        decided_by=adjustment.decided_by,
+    )
 
 
 # --- market settings -------------------------------------------------------------------------------
@@ -341,8 +339,8 @@ async def set_rate(
     await staff.require(session, actor_id, Permission.MARKET, settings)
     old = await market.get_reference_rate(session, asset, fiat)
     new = await market.set_reference_rate(session, asset=asset, fiat=fiat, rate=rate, actor_id=actor_id)
-    outbox.emit(session, "market.announcement", {"what": "rate", "asset": asset.value, "fiat": fiat.value,
-                "value": str(new)}, [outbox.PAYMENTS_CHANNEL])  # fmt: skip
+    outbox.emit(session, events.MarketAnnouncement(what="rate", value=new, asset=asset.value, fiat=fiat.value),
+                [outbox.PAYMENTS_CHANNEL])
     await audit.record(session, actor_id=actor_id, action="market.rate", target=f"rate:{asset.value}/{fiat.value}",
                        old=str(old) if old is not None else None, new=str(new))
     return new
@@ -361,7 +359,7 @@ async def set_rule(
     rules = await market.set_rule(session, name=name, value=value.strip(), actor_id=actor_id)
     new = getattr(rules, name)
     if name in ANNOUNCED_RULES:
-        outbox.emit(session, "market.announcement", {"what": name, "value": str(new)}, [outbox.PAYMENTS_CHANNEL])
+        outbox.emit(session, events.MarketAnnouncement(what=name, value=new), [outbox.PAYMENTS_CHANNEL])
     await audit.record(session, actor_id=actor_id, action="market.rule", target=f"rule:{name}",
                        old=str(old) if old is not None else None, new=str(new))
     return rules

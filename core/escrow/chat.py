@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import outbox
+from core import events, outbox
 from core.errors import DomainError
 from core.escrow.models import Trade, TradeMessage
 
@@ -67,19 +67,9 @@ async def record_message(
     session.add(message)
     await session.flush()
     if reused_in:
-        outbox.emit(
-            session,
-            "trade.file_reused",
-            {
-                "trade_id": trade.id,
-                "message_id": message.id,
-                "sender_id": sender_id,
-                "kind": kind,
-                "file_id": file_id,
-                "other_trade_ids": list(reused_in),
-            },
-            [outbox.user(trade.counterpart(sender_id)), outbox.ADMINS],
-        )
+        reused = events.TradeFileReused(trade_id=trade.id, message_id=message.id, sender_id=sender_id, kind=kind,
+                                        file_id=file_id, other_trade_ids=tuple(reused_in))
+        outbox.emit(session, reused, [outbox.user(trade.counterpart(sender_id)), outbox.ADMINS])
     return MessageResult(message, reused_in)
 
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import outbox
+from core import events, outbox
 from core.errors import DomainError
 from core.escrow import market
 from core.escrow.models import Dispute, DisputeStatement, Trade, TradeStatus
@@ -41,19 +41,6 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
 
-def _payload(dispute: Dispute) -> dict[str, object]:
-    return {
-        "dispute_id": dispute.id,
-        "trade_id": dispute.trade_id,
-        "opened_by": dispute.opened_by,
-        "reason": dispute.reason,
-        "owner_id": dispute.owner_id,
-        "resolution": dispute.resolution,
-        "resolved_by": dispute.resolved_by,
-        "resolution_reason": dispute.resolution_reason,
-    }
-
-
 async def start_dispute(
     session: AsyncSession, trade: Trade, *, opened_by: int | None, reason: str, now: datetime
 ) -> Dispute:
@@ -64,8 +51,9 @@ async def start_dispute(
     trade.disputed_at = now
     await session.flush()
     record_event(session, trade, "disputed", opened_by, now, reason=reason, dispute_id=dispute.id)
-    notify_parties(session, "dispute.opened", trade, [outbox.ADMINS, outbox.PAYMENTS_CHANNEL], dispute_id=dispute.id,
-                   opened_by=opened_by, reason=reason, escalated=opened_by is None)
+    opened = events.DisputeOpened(trade=trade.facts(), dispute_id=dispute.id, opened_by=opened_by, reason=reason,
+                                  escalated=opened_by is None)
+    notify_parties(session, opened, trade, [outbox.ADMINS, outbox.PAYMENTS_CHANNEL])
     return dispute
 
 
@@ -144,14 +132,9 @@ async def add_statement(
     statement = DisputeStatement(dispute_id=dispute.id, author_id=author_id, text=text, file_id=file_id)
     session.add(statement)
     await session.flush()
-    recipients = [outbox.ADMINS] + ([outbox.user(dispute.owner_id)] if dispute.owner_id else [])
-    outbox.emit(
-        session,
-        "dispute.statement",
-        {"dispute_id": dispute.id, "trade_id": trade_id, "author_id": author_id, "text": text,
-         "file_id": file_id, "statement_id": statement.id},
-        recipients,
-    )
+    said = events.DisputeStatement(dispute_id=dispute.id, trade_id=trade_id, statement_id=statement.id,
+                                   author_id=author_id, text=text, file_id=file_id)
+    outbox.emit(session, said, [outbox.ADMINS])  # the dispute's owner is staff: they read it there
     return statement
 
 
@@ -185,8 +168,8 @@ async def claim(
         raise DomainError("dispute_owned", dispute_id=dispute.id, owner_id=dispute.owner_id)
     dispute.owner_id, dispute.claimed_at = moderator_id, _now(now)
     record_event(session, trade, "dispute_claimed", moderator_id, _now(now), dispute_id=dispute.id)
-    notify_parties(session, "dispute.claimed", trade, [outbox.ADMINS], dispute_id=dispute.id,
-                   owner_id=moderator_id)
+    notify_parties(session, events.DisputeClaimed(trade=trade.facts(), dispute_id=dispute.id, owner_id=moderator_id),
+                   trade, [outbox.ADMINS])
     await session.flush()
     return dispute
 
@@ -201,7 +184,12 @@ async def unclaim(
     if dispute.owner_id != moderator_id and not force:
         raise DomainError("dispute_owned", dispute_id=dispute.id, owner_id=dispute.owner_id)
     dispute.owner_id, dispute.claimed_at = None, None
-    outbox.emit(session, "dispute.unclaimed", _payload(dispute), [outbox.ADMINS])
+    unclaimed = events.DisputeUnclaimed(
+        dispute_id=dispute.id, trade_id=dispute.trade_id, opened_by=dispute.opened_by, reason=dispute.reason,
+        owner_id=dispute.owner_id, resolution=dispute.resolution, resolved_by=dispute.resolved_by,
+        resolution_reason=dispute.resolution_reason,
+    )
+    outbox.emit(session, unclaimed, [outbox.ADMINS])
     await session.flush()
     return dispute
 
@@ -245,7 +233,8 @@ async def resolve(
         await apply_refund(session, trade, now=now, actor_id=moderator_id, reason="dispute")
     record_event(session, trade, "dispute_resolved", moderator_id, now, dispute_id=dispute.id,
                  outcome=outcome, reason=reason)
-    notify_parties(session, "dispute.resolved", trade, [outbox.ADMINS], dispute_id=dispute.id,
-                   outcome=outcome, reason=reason, resolved_by=moderator_id)
+    resolved = events.DisputeResolved(trade=trade.facts(), dispute_id=dispute.id, outcome=outcome, reason=reason,
+                                      resolved_by=moderator_id)
+    notify_parties(session, resolved, trade, [outbox.ADMINS])
     await session.flush()
     return dispute

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import outbox
+from core import events, outbox
 from core.escrow import market
 from core.escrow.disputes import start_dispute
 from core.escrow.models import Dispute, Trade, TradeStatus
@@ -80,7 +80,7 @@ async def remind_due(
         trade.reminded_at = now
         minutes_left = math.ceil((trade.expires_at - now).total_seconds() / 60)
         record_event(session, trade, "reminded", None, now, minutes_left=minutes_left)
-        outbox.emit(session, "trade.reminder", trade.summary() | {"minutes_left": minutes_left},
+        outbox.emit(session, events.TradeReminder(trade=trade.facts(), minutes_left=minutes_left),
                     [outbox.user(trade.buyer_id)])
     await session.flush()
     return [t.id for t in trades]

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import outbox
+from core import events, outbox
 from core.config import get_settings
 from core.errors import DomainError
 from core.escrow.models import MarketRate, MarketSetting
@@ -126,8 +126,7 @@ async def set_rule(session: AsyncSession, *, name: str, value: str, actor_id: in
         set_={"value": value, "updated_by": actor_id, "updated_at": func.now()},
     )
     await session.execute(stmt)
-    outbox.emit(session, "market.setting_changed", {"name": name, "value": value, "by": actor_id},
-                [outbox.ADMINS])
+    outbox.emit(session, events.MarketSettingChanged(name=name, value=value, by=actor_id), [outbox.ADMINS])
     return await rules(session)
 
 
@@ -156,16 +155,6 @@ async def set_reference_rate(
         set_={"rate": rate, "updated_by": actor_id, "updated_at": func.now()},
     )
     await session.execute(stmt)
-    outbox.emit(
-        session,
-        "market.rate_changed",
-        {
-            "asset": asset.value,
-            "fiat": fiat.value,
-            "rate": str(rate),
-            "old_rate": str(old) if old is not None else None,
-            "by": actor_id,
-        },
-        [outbox.ADMINS, outbox.OFFERS_CHANNEL],
-    )
+    changed = events.ReferenceRateChanged(asset=asset.value, fiat=fiat.value, rate=rate, old_rate=old, by=actor_id)
+    outbox.emit(session, changed, [outbox.ADMINS])
     return rate

@@ -26,7 +26,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core import events
 from core.db import Base, created_at_column
+from core.events import offer_post_key
 from core.money import Asset, Fiat
 
 PRICE = Numeric(20, 2)  # fiat prices and totals; the fiat's exponent (IQD 0, USD 2) is enforced in code
@@ -152,32 +154,20 @@ class Offer(Base):
     def post_key(self) -> str:
         return offer_post_key(self.id)
 
-    def summary(self) -> dict[str, Any]:
-        """JSON-safe facts for outbox payloads."""
-        return {
-            "offer_id": self.id,
-            "maker_id": self.maker_id,
-            "side": self.side,
-            "asset": self.asset,
-            "fiat": self.fiat,
-            "price_type": self.price_type,
-            "price": fiat_text(self.price, self.fiat),
-            "margin_pct": str(self.margin_pct) if self.margin_pct is not None else None,
-            "amount": self.amount,
-            "remaining": self.remaining,
-            "min_fiat": fiat_text(self.min_fiat, self.fiat),
-            "max_fiat": fiat_text(self.max_fiat, self.fiat),
-            "payment_methods": list(self.payment_methods),
-            "payment_note": self.payment_note,
-            "payment_window": self.payment_window,
-            "status": self.status,
-        }
-
-
-def offer_post_key(offer_id: int) -> str:
-    """What names the offer's channel post, and its outbox rows' ``latest_key`` (each carries the
-    offer's whole state: only the newest is delivered)."""
-    return f"offer:{offer_id}"
+    def changed(
+        self, change: str, *, current_price: Decimal | None = None, takeable: bool | None = None
+    ) -> events.OfferChanged:
+        """The event of the offer's whole state after ``change`` (published, updated, ...)."""
+        quantum = Fiat(self.fiat).quantum
+        return events.OfferChanged(
+            change=change, offer_id=self.id, maker_id=self.maker_id, side=self.side, asset=self.asset,
+            fiat=self.fiat, price_type=self.price_type,
+            price=self.price.quantize(quantum) if self.price is not None else None, margin_pct=self.margin_pct,
+            amount=self.amount, remaining=self.remaining, min_fiat=self.min_fiat.quantize(quantum),
+            max_fiat=self.max_fiat.quantize(quantum), payment_methods=tuple(self.payment_methods),
+            payment_note=self.payment_note, payment_window=self.payment_window, status=self.status,
+            current_price=current_price, takeable=takeable,
+        )  # fmt: skip
 
 
 class Trade(Base):
@@ -247,24 +237,24 @@ class Trade(Base):
     def counterpart(self, user_id: int) -> int:
         return self.buyer_id if user_id == self.seller_id else self.seller_id
 
-    def summary(self) -> dict[str, Any]:
-        """JSON-safe facts for outbox payloads (the parties' ids, no other personal data)."""
-        return {
-            "trade_id": self.id,
-            "offer_id": self.offer_id,
-            "seller_id": self.seller_id,
-            "buyer_id": self.buyer_id,
-            "asset": self.asset,
-            "fiat": self.fiat,
-            "price": fiat_text(self.price, self.fiat),
-            "fiat_amount": fiat_text(self.fiat_amount, self.fiat),
-            "crypto_amount": self.crypto_amount,
-            "seller_fee": self.seller_fee,
-            "buyer_fee": self.buyer_fee,
-            "payment_method": self.payment_method,
-            "status": self.status,
-            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
-        }
+    def deal(self) -> events.Deal:
+        """The public facts of the trade (the payments channel: nothing about the parties)."""
+        quantum = Fiat(self.fiat).quantum
+        return events.Deal(
+            trade_id=self.id, asset=self.asset, crypto_amount=self.crypto_amount, fiat=self.fiat,
+            fiat_amount=self.fiat_amount.quantize(quantum), price=self.price.quantize(quantum),
+            payment_method=self.payment_method,
+        )  # fmt: skip
+
+    def facts(self) -> events.TradeFacts:
+        """The trade as its parties see it, for events (the parties' ids, no other personal data)."""
+        deal = self.deal()
+        return events.TradeFacts(
+            trade_id=deal.trade_id, asset=deal.asset, crypto_amount=deal.crypto_amount, fiat=deal.fiat,
+            fiat_amount=deal.fiat_amount, price=deal.price, payment_method=deal.payment_method,
+            offer_id=self.offer_id, seller_id=self.seller_id, buyer_id=self.buyer_id, seller_fee=self.seller_fee,
+            buyer_fee=self.buyer_fee, status=self.status, expires_at=self.expires_at,
+        )  # fmt: skip
 
 
 class TradeEvent(Base):

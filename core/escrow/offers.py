@@ -188,11 +188,22 @@ async def _move_reserve(session: AsyncSession, offer: Offer, target: int) -> Non
     )
 
 
-def _announce(session: AsyncSession, kind: str, offer: Offer, price: Decimal | None = None) -> None:
-    payload = offer.summary()
-    payload["current_price"] = str(price) if price is not None else None
-    outbox.emit(session, kind, payload, [outbox.OFFERS_CHANNEL, outbox.user(offer.maker_id)],
-                latest_key=offer.post_key)
+def announce_offer(
+    session: AsyncSession,
+    offer: Offer,
+    change: str,
+    *,
+    current_price: Decimal | None = None,
+    take_price: Decimal | None = None,
+    to_maker: bool = False,
+) -> None:
+    """The one announcer of an offer's change: its whole state to the offers channel (the post
+    shows the newest), and to the maker when they made the change. Given the price of a take,
+    says whether the rest can still be taken (the channel removes the post of an offer sold out
+    down to less than one trade's minimum)."""
+    takeable = can_be_taken(offer, take_price) if take_price is not None else None
+    recipients = [outbox.OFFERS_CHANNEL, *([outbox.user(offer.maker_id)] if to_maker else [])]
+    outbox.emit(session, offer.changed(change, current_price=current_price, takeable=takeable), recipients)
 
 
 def _payment_methods(methods: tuple[str, ...]) -> list[str]:
@@ -267,7 +278,7 @@ async def publish_offer(
         offer.fee_reserve = fee_for(draft.amount, offer.maker_fee_pct)
     offer.remaining = draft.amount
     await session.flush()
-    _announce(session, "offer.published", offer, price)
+    announce_offer(session, offer, "published", current_price=price, to_maker=True)
     return offer
 
 
@@ -359,7 +370,7 @@ async def edit_offer(
     offer.min_trades, offer.min_account_age_days = draft.min_trades, draft.min_account_age_days
     offer.updated_at = _now()
     await session.flush()
-    _announce(session, "offer.updated", offer, price)
+    announce_offer(session, offer, "updated", current_price=price, to_maker=True)
     return offer
 
 
@@ -371,7 +382,7 @@ async def pause_offer(session: AsyncSession, *, offer_id: int, actor_id: int) ->
     offer.status = OfferStatus.PAUSED.value
     offer.updated_at = _now()
     await session.flush()
-    _announce(session, "offer.paused", offer)
+    announce_offer(session, offer, "paused", to_maker=True)
     return offer
 
 
@@ -389,7 +400,7 @@ async def resume_offer(
     offer.status = OfferStatus.ACTIVE.value
     offer.updated_at = _now()
     await session.flush()
-    _announce(session, "offer.resumed", offer, price)
+    announce_offer(session, offer, "resumed", current_price=price, to_maker=True)
     return offer
 
 
@@ -408,7 +419,7 @@ async def _close(session: AsyncSession, offer: Offer) -> None:
     offer.status = OfferStatus.CLOSED.value
     offer.closed_at = offer.updated_at = _now()
     await session.flush()
-    _announce(session, "offer.closed", offer)
+    announce_offer(session, offer, "closed", to_maker=True)
 
 
 def can_be_taken(offer: Offer, price: Decimal) -> bool:

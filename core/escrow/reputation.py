@@ -39,7 +39,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
-from core import outbox
+from core import events, outbox
 from core.errors import DomainError
 from core.escrow.models import Block, Feedback, Trade, TradeStatus
 from core.users import User
@@ -189,8 +189,7 @@ async def leave_feedback(
         raise DomainError("feedback_exists", trade_id=trade_id)
     outbox.emit(
         session,
-        "feedback.received",
-        {"trade_id": trade_id, "from_id": actor_id, "positive": positive, "comment": comment},
+        events.FeedbackReceived(trade_id=trade_id, from_id=actor_id, positive=positive, comment=comment),
         [outbox.user(target)],
     )
     return feedback

@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import outbox
+from core import events, outbox
 from core.accounts import limits, premium, referrals
 from core.db import fresh
 from core.errors import DomainError, InsufficientFunds
@@ -49,7 +49,7 @@ from core.escrow.models import (
     TradeStatus,
     fiat_text,
 )
-from core.escrow.offers import can_be_taken, close_if_sold_out, get_offer, lock_offer, price_at
+from core.escrow.offers import announce_offer, close_if_sold_out, get_offer, lock_offer, price_at
 from core.escrow.pricing import TradeNumbers, check_deviation, max_fiat_for, trade_numbers
 from core.ledger import AccountRef, Posting, Purpose, balance, post_entry, transfer
 from core.money import Asset
@@ -154,10 +154,8 @@ def record_event(
     )
 
 
-def notify_parties(session: AsyncSession, kind: str, trade: Trade, extra: list[str] | None = None,
-                   **payload: Any) -> None:
-    body = trade.summary() | payload
-    outbox.emit(session, kind, body, [outbox.user(trade.seller_id), outbox.user(trade.buyer_id), *(extra or [])])
+def notify_parties(session: AsyncSession, event: events.Event, trade: Trade, extra: list[str] | None = None) -> None:
+    outbox.emit(session, event, [outbox.user(trade.seller_id), outbox.user(trade.buyer_id), *(extra or [])])
 
 
 async def apply_release(
@@ -187,21 +185,8 @@ async def apply_release(
                  fees=trade.fee_total, by=reason)
     await session.flush()  # the trade is no longer open for close_if_sold_out
     await close_if_sold_out(session, await lock_offer(session, trade.offer_id))
-    notify_parties(session, "trade.completed", trade, buyer_receives=trade.buyer_receives, by=reason)
-    outbox.emit(
-        session,
-        "trade.completed",
-        {
-            "trade_id": trade.id,
-            "asset": trade.asset,
-            "crypto_amount": trade.crypto_amount,
-            "fiat": trade.fiat,
-            "fiat_amount": fiat_text(trade.fiat_amount, trade.fiat),
-            "price": fiat_text(trade.price, trade.fiat),
-            "payment_method": trade.payment_method,
-        },
-        [outbox.PAYMENTS_CHANNEL],
-    )
+    notify_parties(session, events.TradeCompleted(trade=trade.facts(), by=reason), trade)
+    outbox.emit(session, events.TradeCompleted(trade=trade.deal()), [outbox.PAYMENTS_CHANNEL])
 
 
 async def apply_refund(
@@ -227,23 +212,13 @@ async def apply_refund(
         offer.remaining += trade.crypto_amount
         if to_reserve:
             offer.fee_reserve += trade.seller_fee
-        announce_offer(session, offer)
+        announce_offer(session, offer, "updated")
     trade.status = TradeStatus.CANCELLED.value
     trade.cancelled_at = now
     trade.close_reason = reason
     record_event(session, trade, "cancelled", actor_id, now, by=reason,
                  refunded_to="reserve" if to_reserve else "available")
-    notify_parties(session, "trade.cancelled", trade, by=reason)
-
-
-def announce_offer(session: AsyncSession, offer: Offer, price: Decimal | None = None) -> None:
-    """The offer's remaining amount changed (the channel post shows it). Given the price of the
-    take, the payload says whether the rest can still be taken ("takeable": the channel removes
-    the post of an offer sold out down to less than one trade's minimum)."""
-    payload = offer.summary()
-    if price is not None:
-        payload["takeable"] = can_be_taken(offer, price)
-    outbox.emit(session, "offer.updated", payload, [outbox.OFFERS_CHANNEL], latest_key=offer.post_key)
+    notify_parties(session, events.TradeCancelled(trade=trade.facts(), by=reason), trade)
 
 
 # --- opening -------------------------------------------------------------------------------------
@@ -485,9 +460,9 @@ async def take(
         offer.fee_reserve -= n.seller_fee
     record_event(session, trade, "opened", taker_id, now, fiat_amount=str(n.fiat_amount),
                  crypto_amount=n.crypto_amount)
-    notify_parties(session, "trade.opened", trade, maker_id=offer.maker_id, taker_id=taker_id,
-                   payment_window=trade.payment_window)
-    announce_offer(session, offer, n.price)
+    notify_parties(session, events.TradeOpened(trade=trade.facts(), maker_id=offer.maker_id, taker_id=taker_id,
+                                               payment_window=trade.payment_window), trade)
+    announce_offer(session, offer, "updated", take_price=n.price)
     await session.flush()
     return trade
 
@@ -504,7 +479,7 @@ async def mark_paid(
     now: datetime | None = None,
 ) -> Trade:
     """The buyer says the fiat was sent (optionally with a receipt photo). A receipt already
-    sent in another trade is flagged (outbox "trade.file_reused" to the seller and admins)."""
+    sent in another trade is flagged (events.TradeFileReused to the seller and admins)."""
     now = _now(now)
     trade = await lock_trade(session, trade_id)
     require_role(trade, actor_id, "buyer")
@@ -521,8 +496,8 @@ async def mark_paid(
         reused = result.reused_in
     record_event(session, trade, "paid", actor_id, now, receipt=receipt is not None,
                  receipt_reused_in=list(reused))
-    notify_parties(session, "trade.paid", trade, receipt_file_id=trade.receipt_file_id,
-                   receipt_reused_in=list(reused))
+    notify_parties(session, events.TradePaid(trade=trade.facts(), receipt_file_id=trade.receipt_file_id,
+                                             receipt_reused_in=reused), trade)
     await session.flush()
     return trade
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import outbox
+from core import events, outbox
 from core.ledger.models import LedgerAccount
 from core.money import Asset
 from core.wallet.config import WalletConfig
@@ -88,17 +88,9 @@ async def hot_wallet_report(
     if alert:
         for r in reports:
             if r.alert:
-                outbox.emit(
-                    session,
-                    "hot_wallet_alert",
-                    {
-                        "asset": str(r.asset),
-                        "hot": r.hot,
-                        "liabilities": r.liabilities,
-                        "pending_withdrawals": r.pending_withdrawals,
-                        "max_share_pct": config.hot_max_share_pct,
-                        "reason": "too_much" if r.too_much else "too_little",
-                    },
-                    [outbox.PAYMENTS_CHANNEL],
-                )
+                told = events.HotWalletAlert(
+                    asset=str(r.asset), hot=r.hot, liabilities=r.liabilities, pending_withdrawals=r.pending_withdrawals,
+                    max_share_pct=config.hot_max_share_pct, reason="too_much" if r.too_much else "too_little",
+                )  # fmt: skip
+                outbox.emit(session, told, [outbox.PAYMENTS_CHANNEL])
     return reports

@@ -24,13 +24,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import outbox
+from core import events, outbox
 from core.ledger import AccountRef, Purpose, transfer
 from core.money import Asset
 from core.wallet import addresses
@@ -284,18 +283,9 @@ class Scanner:
         for deposit_id, user_id, asset, amount, txid, num in (await session.execute(stmt)).tuples():
             result.detected += 1
             if num > final:
-                outbox.emit(
-                    session,
-                    "deposit_detected",
-                    {
-                        "deposit_id": deposit_id,
-                        "asset": asset,
-                        "amount": amount,
-                        "txid": txid,
-                        "confirmations_needed": self.config.confirmations,
-                    },
-                    [outbox.user(user_id)],
-                )
+                detected = events.DepositDetected(deposit_id=deposit_id, asset=asset, amount=amount, txid=txid,
+                                                  confirmations_needed=self.config.confirmations)
+                outbox.emit(session, detected, [outbox.user(user_id)])
 
     async def _settle(self, session: AsyncSession, final: int, result: ScanResult) -> None:
         """Credit (or mark as dust) the detections whose block is final."""
@@ -324,16 +314,11 @@ class Scanner:
         settled: dict[DepositStatus, list[int]] = {DepositStatus.CREDITED: [], DepositStatus.DUST: []}
         for deposit_id, user_id, asset_name, amount, txid, event_index, block_num in pending:
             asset = Asset(asset_name)
-            payload: dict[str, Any] = {
-                "deposit_id": deposit_id,
-                "asset": asset_name,
-                "amount": amount,
-                "txid": txid,
-            }
             if amount < self.config.min_deposit[asset]:
                 settled[DepositStatus.DUST].append(deposit_id)
-                payload["minimum"] = self.config.min_deposit[asset]
-                outbox.emit(session, "deposit_dust", payload, [outbox.user(user_id)])
+                dust = events.DepositDust(deposit_id=deposit_id, asset=asset_name, amount=amount, txid=txid,
+                                          minimum=self.config.min_deposit[asset])
+                outbox.emit(session, dust, [outbox.user(user_id)])
                 continue
             await transfer(
                 session,
@@ -347,12 +332,9 @@ class Scanner:
                 memo={"txid": txid, "event_index": event_index, "block": block_num},
             )
             settled[DepositStatus.CREDITED].append(deposit_id)
-            outbox.emit(
-                session,
-                "deposit_credited",
-                {**payload, "user_id": user_id},
-                [outbox.user(user_id), outbox.PAYMENTS_CHANNEL],
-            )
+            credited = events.DepositCredited(deposit_id=deposit_id, user_id=user_id, asset=asset_name, amount=amount,
+                                              txid=txid)
+            outbox.emit(session, credited, [outbox.user(user_id), outbox.PAYMENTS_CHANNEL])
         for status, ids in settled.items():
             if ids:
                 await session.execute(
@@ -390,17 +372,9 @@ class Scanner:
             )
         ).all()
         for deposit in dropped:
-            outbox.emit(
-                session,
-                "deposit_dropped",
-                {
-                    "deposit_id": deposit.id,
-                    "asset": deposit.asset,
-                    "amount": deposit.amount,
-                    "txid": deposit.txid,
-                },
-                [outbox.user(deposit.user_id)],
-            )
+            dropped_event = events.DepositDropped(deposit_id=deposit.id, asset=deposit.asset, amount=deposit.amount,
+                                                  txid=deposit.txid)
+            outbox.emit(session, dropped_event, [outbox.user(deposit.user_id)])
         await session.execute(delete(ScannedBlock).where(ScannedBlock.num > common))
         cursor.next_block = common + 1
         result.dropped = len(dropped)

@@ -33,14 +33,14 @@ from tronpy.async_tron import AsyncTransaction
 from tronpy.exceptions import ApiError, TaposError, TransactionError, UnknownError, ValidationError
 from tronpy.keys import PrivateKey
 
-from core import outbox
+from core import events, outbox
 from core.config import Settings
 from core.money import Asset
 from core.users import User
 from core.wallet.config import WalletConfig
 from core.wallet.models import Withdrawal, WithdrawalStatus
 from core.wallet.node import Node, NodeUnavailable
-from core.wallet.withdrawals import capture, event_payload, release
+from core.wallet.withdrawals import capture, release, withdrawal_facts
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +266,7 @@ class WithdrawalSender:
             w = await _locked(session, wid)
             if w is not None and w.status == WithdrawalStatus.SIGNED:
                 w.status = WithdrawalStatus.BROADCAST
-                outbox.emit(session, "withdrawal_broadcast", event_payload(w), [outbox.user(w.user_id)])
+                outbox.emit(session, events.WithdrawalBroadcast(withdrawal=withdrawal_facts(w)), [outbox.user(w.user_id)])
         result.broadcast.append(wid)
 
     async def _seen(self, txid: str) -> bool:
@@ -316,14 +316,13 @@ class WithdrawalSender:
                 await capture(session, w)
                 outbox.emit(
                     session,
-                    "withdrawal_sent",
-                    event_payload(w),
+                    events.WithdrawalSent(withdrawal=withdrawal_facts(w)),
                     [outbox.user(w.user_id), outbox.PAYMENTS_CHANNEL],
                 )
                 result.sent.append(wid)
                 return
             await release(session, w, WithdrawalStatus.FAILED, f"failed on chain: {failure}")
-            outbox.emit(session, "withdrawal_failed", event_payload(w), [outbox.user(w.user_id)])
+            outbox.emit(session, events.WithdrawalFailed(withdrawal=withdrawal_facts(w)), [outbox.user(w.user_id)])
             result.failed.append(wid)
 
     async def _fail(
@@ -334,7 +333,7 @@ class WithdrawalSender:
             if w is None or w.status not in (WithdrawalStatus.SIGNED, WithdrawalStatus.BROADCAST):
                 return
             await release(session, w, WithdrawalStatus.FAILED, reason)
-            outbox.emit(session, "withdrawal_failed", event_payload(w), [outbox.user(w.user_id)])
+            outbox.emit(session, events.WithdrawalFailed(withdrawal=withdrawal_facts(w)), [outbox.user(w.user_id)])
         result.failed.append(wid)
         log.warning("withdrawal %s failed: %s", wid, reason)
 

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tronpy.async_contract import AsyncContract
 from tronpy.exceptions import AddressNotFound
 
-from core import outbox
+from core import events, outbox
 from core.money import Asset
 from core.wallet.config import WalletConfig
 from core.wallet.hd import Seed
@@ -266,12 +266,8 @@ class Sweeper:
             assert sweep is not None
             sweep.status, sweep.error = status, error
             if status == SweepStatus.FAILED:
-                outbox.emit(
-                    session,
-                    "sweep_failed",
-                    {"sweep_id": sweep.id, "user_id": sweep.user_id, "asset": sweep.asset, "error": error},
-                    [outbox.ADMINS],
-                )
+                failed = events.SweepFailed(sweep_id=sweep.id, user_id=sweep.user_id, asset=sweep.asset, error=error)
+                outbox.emit(session, failed, [outbox.ADMINS])
 
     @staticmethod
     async def _mark_swept(

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import outbox
+from core import events, outbox
 from core.accounts.limits import limits_for
 from core.errors import DomainError, Forbidden, InsufficientFunds, InvalidState, NotFound
 from core.ledger import AccountRef, Posting, Purpose, balance, post_entry, transfer
@@ -194,25 +194,19 @@ async def request_withdrawal(
             amount=q.total,
             ref=f"withdrawal:{withdrawal.id}",
         )
-    payload = event_payload(withdrawal)
-    outbox.emit(session, "withdrawal_requested", payload, [outbox.user(user_id)])
+    facts = withdrawal_facts(withdrawal)
+    outbox.emit(session, events.WithdrawalRequested(withdrawal=facts), [outbox.user(user_id)])
     if q.approvals_needed:
-        outbox.emit(session, "withdrawal_approval_needed", payload, [outbox.ADMINS])
+        outbox.emit(session, events.WithdrawalApprovalNeeded(withdrawal=facts), [outbox.ADMINS])
     return withdrawal
 
 
-def event_payload(w: Withdrawal) -> dict[str, object]:
-    return {
-        "withdrawal_id": w.id,
-        "user_id": w.user_id,
-        "asset": w.asset,
-        "amount": w.amount,
-        "fee": w.fee,
-        "to_address": w.to_address,
-        "status": w.status,
-        "approvals_needed": w.approvals_needed,
-        "txid": w.txid,
-    }
+def withdrawal_facts(w: Withdrawal) -> events.Withdrawal:
+    """What the withdrawal's events carry."""
+    return events.Withdrawal(
+        withdrawal_id=w.id, user_id=w.user_id, asset=w.asset, amount=w.amount, fee=w.fee, to_address=w.to_address,
+        status=w.status, approvals_needed=w.approvals_needed, txid=w.txid,
+    )  # fmt: skip
 
 
 async def _lock(session: AsyncSession, withdrawal_id: int) -> Withdrawal:
@@ -238,7 +232,7 @@ async def approve(session: AsyncSession, withdrawal_id: int, admin_id: int) -> W
     )
     if (count or 0) >= w.approvals_needed:
         w.status = WithdrawalStatus.APPROVED
-        outbox.emit(session, "withdrawal_approved", event_payload(w), [outbox.user(w.user_id)])
+        outbox.emit(session, events.WithdrawalApproved(withdrawal=withdrawal_facts(w)), [outbox.user(w.user_id)])
     return w
 
 
@@ -248,9 +242,8 @@ async def reject(session: AsyncSession, withdrawal_id: int, admin_id: int, reaso
     if w.status != WithdrawalStatus.AWAITING_APPROVAL:
         raise InvalidState(status=w.status)
     await release(session, w, WithdrawalStatus.REJECTED, f"rejected by {admin_id}: {reason}"[:500])
-    outbox.emit(
-        session, "withdrawal_rejected", {**event_payload(w), "reason": reason}, [outbox.user(w.user_id)]
-    )
+    outbox.emit(session, events.WithdrawalRejected(withdrawal=withdrawal_facts(w), reason=reason),
+                [outbox.user(w.user_id)])
     return w
 
 

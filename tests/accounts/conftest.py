@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from core import escrow, migrate, users
+from core import escrow, events, migrate, users
 from core.accounts import config
 from core.db import make_engine, make_session_factory, transaction
 from core.escrow import market, offers
@@ -130,11 +130,14 @@ class Bench:
         async with self.tx() as s:
             return await offers.publish_offer(s, maker_id=maker, draft=draft)
 
-    async def outbox(self, kind: str, recipient: str | None = None) -> list[OutboxMessage]:
+    async def outbox(self, event: type[events.Event], recipient: str | None = None, **match: Any) -> list[OutboxMessage]:
+        """Outbox rows of ``event`` (to ``recipient``) whose payload contains ``match``."""
         async with self.factory() as s:
-            stmt = select(OutboxMessage).where(OutboxMessage.kind == kind)
+            stmt = select(OutboxMessage).where(OutboxMessage.kind == events.kind_of(event))
             if recipient is not None:
                 stmt = stmt.where(OutboxMessage.recipient == recipient)
+            if match:
+                stmt = stmt.where(OutboxMessage.payload.contains(match))
             return list((await s.execute(stmt.order_by(OutboxMessage.id))).scalars())
 
     async def count(self, model: Any, *conditions: Any) -> int:

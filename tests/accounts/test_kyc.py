@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from core import events
 from core.accounts import kyc
 from core.accounts.models import KycRequest, KycStatus
 from core.errors import DomainError
@@ -39,7 +40,7 @@ async def test_documents_need_level_one_and_are_stored_privately(bench: Bench, t
     assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(tmp_path / "kyc").st_mode) == 0o700
     assert stat.S_IMODE(os.stat(folder / "document").st_mode) == 0o600
-    told = await bench.outbox("kyc.submitted", "admins")
+    told = await bench.outbox(events.KycSubmitted, "admins")
     assert any(m.payload["request_id"] == request.id for m in told)
 
     with pytest.raises(DomainError) as again:
@@ -73,11 +74,11 @@ async def test_two_moderators_at_once_one_decision(bench: Bench, tmp_path: Path)
     assert final is not None
     level = (await bench.get(user)).kyc_level
     if final.status == KycStatus.APPROVED:
-        assert level == 2 and len(await bench.outbox("kyc.approved", to_user(user))) == 1
-        assert await bench.outbox("kyc.rejected", to_user(user)) == []
+        assert level == 2 and len(await bench.outbox(events.KycApproved, to_user(user))) == 1
+        assert await bench.outbox(events.KycRejected, to_user(user)) == []
     else:
-        assert level == 1 and len(await bench.outbox("kyc.rejected", to_user(user))) == 1
-        assert await bench.outbox("kyc.approved", to_user(user)) == []
+        assert level == 1 and len(await bench.outbox(events.KycRejected, to_user(user))) == 1
+        assert await bench.outbox(events.KycApproved, to_user(user)) == []
 
 
 async def test_rejection_with_reason_then_retention_deletes_the_photos(bench: Bench, tmp_path: Path) -> None:
@@ -102,7 +103,7 @@ async def test_rejection_with_reason_then_retention_deletes_the_photos(bench: Be
             reason="The document photo is blurry",
             now=reviewed_at,
         )
-    told = await bench.outbox("kyc.rejected", to_user(user))
+    told = await bench.outbox(events.KycRejected, to_user(user))
     assert [m.payload["reason"] for m in told] == ["The document photo is blurry"]
     assert (await bench.get(user)).kyc_level == 1
 

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import update
 
+from core import events
 from core.accounts import jobs, premium
 from core.errors import DomainError, InsufficientFunds
 from core.escrow.models import Offer
@@ -93,7 +94,7 @@ async def test_promotion_reminder_and_expiry(bench: Bench, settings) -> None:  #
     assert not_yours.value.code == "forbidden"
     await promote(member, offers[0].id)
     await promote(member, offers[1].id)
-    refreshed = [m.payload["offer_id"] for m in await bench.outbox("offer.updated", "channel:offers")]
+    refreshed = [m.payload["offer_id"] for m in await bench.outbox(events.OfferChanged, "channel:offers", change="updated")]
     assert offers[0].id in refreshed and offers[1].id in refreshed  # the channel posts follow
     async with bench.factory() as s:
         assert not await premium.can_promote(s, await bench.get(member), now)
@@ -107,7 +108,7 @@ async def test_promotion_reminder_and_expiry(bench: Bench, settings) -> None:  #
         async with bench.tx() as s:
             told = await premium.remind_expiring(s, almost)
     assert member not in told
-    reminders = await bench.outbox("premium.expiring", to_user(member))
+    reminders = await bench.outbox(events.PremiumExpiring, to_user(member))
     assert len(reminders) == 1 and reminders[0].payload["until"] == purchase.until.isoformat()
 
     # The end: badge and promotion gone, the member told.
@@ -118,7 +119,7 @@ async def test_promotion_reminder_and_expiry(bench: Bench, settings) -> None:  #
     user = await bench.get(member)
     assert user.tier == Tier.BASIC and not premium.is_premium(user, purchase.until)
     assert await bench.count(Offer, Offer.maker_id == member, Offer.is_promoted.is_(True)) == 0
-    assert len(await bench.outbox("premium.expired", to_user(member))) == 1
+    assert len(await bench.outbox(events.PremiumExpired, to_user(member))) == 1
     with pytest.raises(DomainError):
         await promote(member, offers[0].id, at=purchase.until)
 
@@ -133,7 +134,7 @@ async def test_scheduled_jobs_run_in_their_own_transactions(bench: Bench, tmp_pa
     await jobs.premium_expiry(runtime)  # type: ignore[arg-type]
     await jobs.kyc_retention(runtime)  # type: ignore[arg-type]
     assert (await bench.get(member)).tier == Tier.BASIC
-    assert len(await bench.outbox("premium.expired", to_user(member))) == 1
+    assert len(await bench.outbox(events.PremiumExpired, to_user(member))) == 1
 
 
 async def test_double_press_charges_once(bench: Bench) -> None:

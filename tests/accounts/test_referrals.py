@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from core import events
 from core.accounts import referrals
 from core.ledger import Purpose, statement
 from core.money import MICRO, Asset
@@ -31,7 +32,7 @@ async def test_linked_once_never_to_oneself_never_later_never_in_a_circle(bench:
     assert not await link(bench, newcomer, referrals.start_payload(other))  # no re-linking
     assert not await link(bench, newcomer, referrals.start_payload(referrer))
     assert (await bench.get(newcomer)).referred_by == referrer.id
-    joined = await bench.outbox("referral.joined", to_user(referrer.id))
+    joined = await bench.outbox(events.ReferralJoined, to_user(referrer.id))
     assert [m.payload["user_id"] for m in joined] == [newcomer]
 
     old_timer = await bench.user(age_minutes=120)
@@ -78,7 +79,7 @@ async def test_completed_trade_rewards_the_referrer_exactly_once(bench: Bench) -
         summary = await referrals.summary(s, referrer)
     assert len(lines) == 1 and lines[0].ref == f"trade:{trade.id}"
     assert summary.referred == 1 and summary.earned == {Asset.USDT: 200_000, Asset.TRX: 0}
-    assert len(await bench.outbox("referral.reward", to_user(referrer.id))) == 1
+    assert len(await bench.outbox(events.ReferralReward, to_user(referrer.id))) == 1
 
     # The seller was referred by nobody: nothing. After the period: nothing.
     async with bench.tx() as s:

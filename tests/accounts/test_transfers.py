@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
+from core import events
 from core.accounts import transfers
 from core.errors import DomainError, InsufficientFunds
 from core.ledger import statement
@@ -75,7 +76,7 @@ async def test_transfer_moves_once_and_both_see_it(bench: Bench) -> None:
     assert (mine.kind, mine.amount, theirs.amount) == ("transfer", -25 * MICRO, 25 * MICRO)
     assert mine.memo == theirs.memo
     assert mine.memo is not None and mine.memo["note"] == "rent" and mine.memo["to_id"] == bob
-    received = await bench.outbox("transfer.received", to_user(bob))
+    received = await bench.outbox(events.TransferReceived, to_user(bob))
     assert len(received) == 1 and received[0].payload["amount"] == 25 * MICRO
     await bench.audit_ok()
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select, update
 from tronpy.keys import PrivateKey
 
-from core import users
+from core import events, users
 from core.db import transaction
 from core.escrow import market as escrow_market
 from core.escrow import offers, trades
@@ -93,9 +93,9 @@ class Staffed:
             return await withdrawals.request_withdrawal(s, config, user_id=user.id, address=address,
                                                         asset=Asset.USDT, amount=amount)  # fmt: skip
 
-    async def outbox(self, kind: str, **match: Any) -> list[OutboxMessage]:
+    async def outbox(self, event: type[events.Event], **match: Any) -> list[OutboxMessage]:
         async with self.market.session_factory() as s:
-            stmt = select(OutboxMessage).where(OutboxMessage.kind == kind)
+            stmt = select(OutboxMessage).where(OutboxMessage.kind == events.kind_of(event))
             if match:
                 stmt = stmt.where(OutboxMessage.payload.contains(match))
             return list((await s.execute(stmt.order_by(OutboxMessage.id))).scalars())

@@ -10,6 +10,7 @@ import secrets
 import pytest
 from sqlalchemy import func, select
 
+from core import events
 from core.admin import actions, audit
 from core.admin.models import BalanceAdjustment
 from core.errors import DomainError
@@ -66,7 +67,7 @@ async def test_self_small_large_and_concurrent_approvals(staffed: Staffed) -> No
         await approve(staffed, a1, large.id)
     assert mine.value.code == "adjust_own_request"
     assert await staffed.bal(balance) == 100 * MICRO and await entries(staffed) == 2
-    assert [m.payload["adjustment_id"] for m in await staffed.outbox("adjustment.requested")][-1] == large.id
+    assert [m.payload["adjustment_id"] for m in await staffed.outbox(events.AdjustmentRequested)][-1] == large.id
 
     # The second admin approves, twice at once: one ledger entry; again later: counted once.
     platform = await staffed.bal(AccountRef.platform(Purpose.ADJUSTMENTS))

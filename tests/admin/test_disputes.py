@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from core import events
 from core.admin import actions, audit
 from core.errors import DomainError
 from core.escrow import chat, disputes
@@ -120,7 +121,7 @@ async def test_moderator_refunds_a_disputed_trade(staffed: Staffed) -> None:
     second = await (await moderator.press(m.admin_bot, "Confirm", message=again)).answer()
     assert "already resolved" in second.text
     assert await staffed.bal(AccountRef.user(buyer.id)) == 0
-    assert len(await staffed.outbox("trade.completed", trade_id=trade.id)) == 0
+    assert len(await staffed.outbox(events.TradeCompleted, trade_id=trade.id)) == 0
 
     # The audit trail refuses to be rewritten.
     async with m.session_factory() as s:

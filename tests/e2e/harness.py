@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.notifier import Notifier
+from botkit.notifier import Notifier
 from core.config import load_settings
 from sandbox.telegram import SimChat, SimUser, TelegramSandbox
 from tests.conftest import REDIS_URL, new_id

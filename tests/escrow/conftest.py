@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from core import migrate, users
+from core import events, migrate, users
 from core.db import make_engine, make_session_factory, transaction
 from core.escrow import market, offers
 from core.escrow.models import Offer, Side, Trade
@@ -119,10 +119,10 @@ class World:
         values.update(fields)
         return await self.sell_offer(maker, fund=False, **values)
 
-    async def outbox(self, kind: str, **match: Any) -> list[OutboxMessage]:
-        """Outbox rows of ``kind`` whose payload contains ``match``."""
+    async def outbox(self, event: type[events.Event], **match: Any) -> list[OutboxMessage]:
+        """Outbox rows of ``event`` whose payload contains ``match``."""
         async with self.factory() as s:
-            stmt = select(OutboxMessage).where(OutboxMessage.kind == kind)
+            stmt = select(OutboxMessage).where(OutboxMessage.kind == events.kind_of(event))
             if match:
                 stmt = stmt.where(OutboxMessage.payload.contains(match))
             return list((await s.execute(stmt.order_by(OutboxMessage.id))).scalars())

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from core import escrow
 from core.escrow.models import TradeStatus
+from core.events import OfferChanged, TradeCompleted, TradeOpened
 from core.money import MICRO
 from tests.escrow.conftest import World
 
@@ -23,7 +24,7 @@ async def test_sell_offer_partly_taken_paid_and_released(world: World) -> None:
     assert await world.available(seller) == 600 * MICRO - 300_600_000
     assert await world.reserve(offer) == 300_600_000
     assert offer.remaining == 300 * MICRO and offer.fee_reserve == 600_000
-    published = await world.outbox("offer.published", offer_id=offer.id)
+    published = await world.outbox(OfferChanged, change="published", offer_id=offer.id)
     assert [m.recipient for m in published] == ["channel:offers", f"user:{seller}"]
     assert published[0].payload["current_price"] == "1310"
 
@@ -44,7 +45,7 @@ async def test_sell_offer_partly_taken_paid_and_released(world: World) -> None:
     assert await world.reserve(offer) == 200_400_000
     left = await world.offer(offer.id)
     assert (left.remaining, left.fee_reserve) == (200 * MICRO, 400_000)
-    opened = await world.outbox("trade.opened", trade_id=trade.id)
+    opened = await world.outbox(TradeOpened, trade_id=trade.id)
     assert {m.recipient for m in opened} == {f"user:{seller}", f"user:{buyer}"}
 
     async with world.tx() as s:
@@ -62,7 +63,7 @@ async def test_sell_offer_partly_taken_paid_and_released(world: World) -> None:
     assert await world.available(seller) == 600 * MICRO - 300_600_000  # unchanged by the trade
     assert await world.reserve(offer) == 200_400_000
 
-    payments = await world.outbox("trade.completed", trade_id=trade.id)
+    payments = await world.outbox(TradeCompleted, trade_id=trade.id)
     channel = [m for m in payments if m.recipient == "channel:payments"]
     assert len(channel) == 1
     assert channel[0].payload == {

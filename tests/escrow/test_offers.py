@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete
 
-from core import escrow
+from core import escrow, events
 from core.errors import DomainError, InsufficientFunds
 from core.escrow.models import MarketRate, Offer, OfferStatus, Side
 from core.money import MICRO, Asset, Fiat
@@ -134,7 +134,7 @@ async def test_edit_amount_takes_or_returns_the_difference(world: World) -> None
     assert (smaller.remaining, smaller.fee_reserve) == (100 * MICRO, 200_000)
     assert await world.reserve(offer) == 100_200_000
     assert await world.available(maker) == 600 * MICRO - 100_200_000
-    assert len(await world.outbox("offer.updated", offer_id=offer.id)) == 4  # 2 edits x (channel, maker)
+    assert len(await world.outbox(events.OfferChanged, change="updated", offer_id=offer.id)) == 4  # 2 edits x (channel, maker)
     await world.audit_ok()
 
 
@@ -174,7 +174,7 @@ async def test_only_the_maker_changes_an_offer_and_a_closed_offer_stays_closed(w
     with pytest.raises(DomainError, match="offer_closed"):
         async with world.tx() as s:
             await escrow.resume_offer(s, offer_id=offer.id, actor_id=maker)
-    closed = await world.outbox("offer.closed", offer_id=offer.id)
+    closed = await world.outbox(events.OfferChanged, change="closed", offer_id=offer.id)
     assert closed[0].recipient == "channel:offers" and closed[0].payload["status"] == "closed"
     async with world.factory() as s:
         assert [o.id for o in await escrow.my_offers(s, maker)] == []
@@ -198,8 +198,8 @@ async def test_reference_rates_and_rules_are_admin_settings(world: World) -> Non
         with pytest.raises(DomainError, match="setting_unknown"):
             await escrow.set_rule(s, name="free_money", value="1", actor_id=admin)
         await s.rollback()  # keep the shared database's rules as they were
-    events = await world.outbox("market.rate_changed", asset="TRX", fiat="USD", rate="0.27")
-    assert events == []  # rolled back with the change: the outbox never announces what did not happen
+    announced = await world.outbox(events.ReferenceRateChanged, asset="TRX", fiat="USD", rate="0.27")
+    assert announced == []  # rolled back with the change: the outbox never announces what did not happen
 
 
 async def test_preview_shows_price_fee_and_reserve_and_changes_nothing(world: World) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from core import escrow
+from core import escrow, events
 from core.errors import DomainError, InsufficientFunds
 from core.escrow.models import Dispute, Trade, TradeEvent, TradeStatus
 from core.money import MICRO, Asset, Fiat
@@ -154,7 +154,7 @@ async def test_expiry_reminder_and_escalation_jobs(world: World) -> None:
         assert late.id in await escrow.remind_due(s)
     async with world.tx() as s:
         assert late.id not in await escrow.remind_due(s)  # sent once
-    reminders = await world.outbox("trade.reminder", trade_id=late.id)
+    reminders = await world.outbox(events.TradeReminder, trade_id=late.id)
     assert [(m.recipient, m.payload["minutes_left"]) for m in reminders] == [(f"user:{buyer}", 4)]
 
     with pytest.raises(DomainError, match="payment_window_expired"):
@@ -179,7 +179,7 @@ async def test_expiry_reminder_and_escalation_jobs(world: World) -> None:
     assert escalated.opened_by is None and escalated.reason == "release_timeout"
     assert (await world.trade(stuck.id)).status == TradeStatus.DISPUTED
     assert await world.escrow(stuck) == stuck.escrow_amount and await world.available(buyer) == 0
-    told = await world.outbox("dispute.opened", trade_id=stuck.id)
+    told = await world.outbox(events.DisputeOpened, trade_id=stuck.id)
     assert {m.recipient for m in told} == {"admins", "channel:payments", f"user:{seller}", f"user:{buyer}"}
     assert told[0].payload["escalated"] is True
     async with world.tx() as s:
@@ -235,7 +235,7 @@ async def test_disputes_statements_ownership_and_a_single_resolution(world: Worl
         kinds = [e.kind for e in await escrow.timeline(s, trade.id)]
     assert texts == ["nothing arrived", "sent"]
     assert kinds == ["opened", "paid", "disputed", "dispute_claimed", "cancelled", "dispute_resolved"]
-    resolved = await world.outbox("dispute.resolved", trade_id=trade.id)
+    resolved = await world.outbox(events.DisputeResolved, trade_id=trade.id)
     assert {m.recipient for m in resolved} == {"admins", f"user:{seller}", f"user:{buyer}"}
     await world.audit_ok()
 
@@ -364,7 +364,7 @@ async def test_a_receipt_used_in_another_trade_is_flagged(world: World) -> None:
             s, trade_id=second.id, actor_id=other_buyer, receipt=escrow.Receipt("f2", photo)
         )
     assert paid.status == TradeStatus.PAID
-    flagged = await world.outbox("trade.file_reused", trade_id=second.id)
+    flagged = await world.outbox(events.TradeFileReused, trade_id=second.id)
     assert {m.recipient for m in flagged} == {f"user:{seller}", "admins"}
     assert flagged[0].payload["other_trade_ids"] == [first.id]
     async with world.factory() as s:
@@ -396,7 +396,7 @@ async def test_a_dispute_released_to_the_buyer_pays_fees_and_is_announced(world:
     assert (after.status, after.close_reason) == (TradeStatus.COMPLETED, "dispute")
     assert await world.available(buyer) == trade.buyer_receives
     assert await world.fees() - fees_before == trade.fee_total
-    assert len([m for m in await world.outbox("trade.completed", trade_id=trade.id)
+    assert len([m for m in await world.outbox(events.TradeCompleted, trade_id=trade.id)
                 if m.recipient == "channel:payments"]) == 1
     async with world.factory() as s:
         assert dispute.id not in [d.id for d in await escrow.open_disputes(s, limit=1000)]

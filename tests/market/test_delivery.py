@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from core import outbox
+from core import events, outbox
 from core.db import transaction
 from core.money import MICRO
 from core.outbox import OutboxMessage
@@ -69,7 +69,7 @@ async def test_long_messages_and_captions_reach_the_counterpart_whole(market: Ma
 
 async def _notify(market: Market, user: SimUser, reason: str) -> None:
     async with transaction(market.session_factory) as s:
-        outbox.emit(s, "account.unfrozen", {"reason": reason}, [outbox.user(user.id)])
+        outbox.emit(s, events.AccountUnfrozen(user_id=user.id, reason=reason), [outbox.user(user.id)])
     market.runtime.wake_notifier.set()
 
 
@@ -86,6 +86,27 @@ async def _rows_settled(market: Market, recipient: str) -> bool:
 async def _blocked(market: Market, user: SimUser) -> bool:
     async with market.session_factory() as s:
         return bool((await s.get(User, user.id, populate_existing=True)).bot_blocked)  # type: ignore[union-attr]
+
+
+async def test_rows_the_previous_release_queued_are_delivered_after_the_upgrade(market: Market) -> None:
+    """At deploy time the outbox holds rows in the old shapes (a string kind, a dict payload):
+    they read as their event; a row nothing can read is given up, and holds back nothing."""
+    layla = await market.newcomer("Layla", lang="en")
+    async with transaction(market.session_factory) as s:
+        s.add(OutboxMessage(kind="trade.teleported", recipient=outbox.user(layla.id), payload={}))
+        s.add(OutboxMessage(kind="account.unfrozen", recipient=outbox.user(layla.id),
+                            payload={"user_id": layla.id, "reason": "queued before the upgrade"}))  # fmt: skip
+    market.runtime.wake_notifier.set()
+    told = await layla.wait_for(T, contains="queued before the upgrade")
+    assert told.text.startswith("Your account is active again.")
+
+    async def given_up() -> bool:
+        async with market.session_factory() as s:
+            row = await s.scalar(select(OutboxMessage).where(OutboxMessage.kind == "trade.teleported",
+                                                             OutboxMessage.recipient == outbox.user(layla.id)))  # fmt: skip
+        return row is not None and row.failed_at is not None and (row.last_error or "").startswith("unreadable")
+
+    await eventually(given_up)
 
 
 async def test_a_user_who_blocked_the_bot_and_came_back_hears_from_it_again(market: Market) -> None:
@@ -115,7 +136,8 @@ async def test_a_flooded_channel_does_not_hold_back_a_traders_notice(market: Mar
         return [c for c in market.tg.calls(T, "sendMessage") if str(c.params.get("chat_id")) == str(channel.id)]
 
     async with transaction(market.session_factory) as s:
-        outbox.emit(s, "deposit_credited", {"amount": 25 * MICRO, "asset": "USDT"}, [outbox.PAYMENTS_CHANNEL])
+        credited = events.DepositCredited(deposit_id=1, user_id=trader.id, asset="USDT", amount=25 * MICRO, txid="t")
+        outbox.emit(s, credited, [outbox.PAYMENTS_CHANNEL])
     market.runtime.wake_notifier.set()
 
     async def refused() -> bool:
@@ -150,8 +172,7 @@ async def test_a_429_for_one_staff_member_sends_the_others_nothing_twice(market_
         await eventually(lambda: _rows_settled(market, outbox.ADMINS), timeout=10)  # what earlier tests left
         market.tg.rate_limit(ADMIN_TOKEN, n=1, retry_after=1, chat=omar)
         async with transaction(market.session_factory) as s:
-            outbox.emit(s, "market.setting_changed", {"name": "maker_fee_pct", "value": "0.3", "by": None},
-                        [outbox.ADMINS])  # fmt: skip
+            outbox.emit(s, events.MarketSettingChanged(name="maker_fee_pct", value="0.3"), [outbox.ADMINS])
         market.runtime.wake_notifier.set()
 
         await eventually(lambda: _rows_settled(market, outbox.ADMINS), timeout=10)

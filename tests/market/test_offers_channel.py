@@ -11,8 +11,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from bot import fmt
-from bot.notifications.escrow import _offer_post
-from bot.notifier import Recipient
+from botkit.rendering import Recipient
 from core import escrow, outbox, users
 from core.db import transaction
 from core.escrow import OfferDraft, Side
@@ -21,6 +20,7 @@ from core.outbox import OutboxMessage
 from tests.e2e.harness import Market, eventually
 from tests.market.conftest import fund
 from tests.market.flows import publish_sell_offer
+from tests.rendering import render_row
 
 
 def _channel_calls(market: Market, method: str) -> int:
@@ -101,8 +101,10 @@ async def test_an_offer_closed_before_its_turn_is_never_posted(market: Market) -
 
 
 def test_an_offer_taken_down_to_less_than_one_trade_leaves_the_channel() -> None:
-    """The take's change says the rest is not takeable (core.escrow.trades.announce_offer): the
+    """The take's change says the rest is not takeable (core.escrow.offers.announce_offer): the
     post goes at once, not only when the last trade finishes and the offer closes."""
-    payload = {"offer_id": 7, "status": "active", "remaining": 2 * MICRO, "takeable": False}
-    rendered = _offer_post(payload, Recipient("channel", -100, "ar"))
+    payload = {"offer_id": 7, "status": "active", "remaining": 2 * MICRO, "takeable": False, "maker_id": 1,
+               "side": "sell", "asset": "USDT", "fiat": "IQD", "price_type": "fixed", "price": "1310", "amount": 200 * MICRO,
+               "min_fiat": "10000", "max_fiat": "500000", "payment_window": 30}  # fmt: skip
+    rendered = render_row("offer.updated", payload, Recipient("channel", -100, "ar"))
     assert rendered is not None and rendered.delete and rendered.post_key == "offer:7"

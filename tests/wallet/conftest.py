@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import migrate, users
+from core import events, migrate, users
 from core.db import make_engine, make_session_factory, transaction
 from core.ledger import AccountRef, balance
 from core.money import Asset
@@ -94,9 +94,9 @@ async def fresh_factory(databases: Databases) -> AsyncIterator[async_sessionmake
     await engine.dispose()
 
 
-async def outbox_rows(factory: async_sessionmaker[AsyncSession], kind: str) -> list[OutboxMessage]:
+async def outbox_rows(factory: async_sessionmaker[AsyncSession], event: type[events.Event]) -> list[OutboxMessage]:
     async with factory() as s:
         rows = await s.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)
+            select(OutboxMessage).where(OutboxMessage.kind == events.kind_of(event)).order_by(OutboxMessage.id)
         )
         return list(rows)

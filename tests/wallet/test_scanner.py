@@ -6,6 +6,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select
 
+from core import events
 from core.db import transaction
 from core.ledger import AccountRef, Purpose, balance
 from core.ledger.models import LedgerEntry
@@ -50,7 +51,7 @@ async def test_usdt_deposit_announced_then_credited_once_across_a_restart(
         25 * MICRO,
         "USDT",
     )
-    [detected] = await outbox_rows(f, "deposit_detected")
+    [detected] = await outbox_rows(f, events.DepositDetected)
     assert detected.recipient == f"user:{uid}" and detected.payload["txid"] == txid
     assert await available(f, uid, Asset.USDT) == 0
 
@@ -62,9 +63,9 @@ async def test_usdt_deposit_announced_then_credited_once_across_a_restart(
     tron.node.mine(10)
     await second.run_until_caught_up(f)
     assert await available(f, uid, Asset.USDT) == 25 * MICRO
-    credited = await outbox_rows(f, "deposit_credited")
+    credited = await outbox_rows(f, events.DepositCredited)
     assert sorted(m.recipient for m in credited) == ["channel:payments", f"user:{uid}"]
-    assert len(await outbox_rows(f, "deposit_detected")) == 1
+    assert len(await outbox_rows(f, events.DepositDetected)) == 1
 
     # and never again: more blocks, another scanner, a rescan from scratch
     tron.node.mine(5)
@@ -108,7 +109,7 @@ async def test_every_kind_of_usdt_and_trx_deposit_and_the_ones_that_are_not(
     assert theirs[dust].status == DepositStatus.DUST
     assert theirs[trx].asset == "TRX" and theirs[trx].event_index == 0
     # blocks that were already final when first scanned are credited without a "waiting" note
-    assert await outbox_rows(f, "deposit_detected") == []
+    assert await outbox_rows(f, events.DepositDetected) == []
 
 
 async def test_a_reorg_drops_an_unconfirmed_detection(tron, node, fresh_factory, scan_config):
@@ -128,7 +129,7 @@ async def test_a_reorg_drops_an_unconfirmed_detection(tron, node, fresh_factory,
     await scanner.run_until_caught_up(f)
     [deposit] = await deposits_of(f, uid)
     assert deposit.status == DepositStatus.DROPPED
-    [note] = await outbox_rows(f, "deposit_dropped")
+    [note] = await outbox_rows(f, events.DepositDropped)
     assert note.recipient == f"user:{uid}"
 
     tron.node.mine(25)
@@ -175,7 +176,7 @@ async def test_two_scanners_started_at_once_credit_each_deposit_once(tron, node,
     for uid, _ in people:
         assert await available(f, uid, Asset.USDT) == sum(range(1, 7)) * MICRO
         assert len(await deposits_of(f, uid)) == 6
-    assert len(await outbox_rows(f, "deposit_credited")) == 2 * 4 * 6
+    assert len(await outbox_rows(f, events.DepositCredited)) == 2 * 4 * 6
 
 
 async def test_backs_off_when_the_node_says_too_many_requests(tron, node, sleeps, fresh_factory, scan_config):
@@ -224,10 +225,10 @@ async def test_a_deposit_moved_to_another_block_by_a_reorg_is_credited_once(
     [after] = await deposits_of(f, uid)
     assert (after.id, after.status, after.block_num) == (before.id, DepositStatus.DETECTED, first_block)
     assert after.block_hash != before.block_hash  # dropped with its block, found again in the new one
-    assert [m.payload["txid"] for m in await outbox_rows(f, "deposit_dropped")] == [txid]
+    assert [m.payload["txid"] for m in await outbox_rows(f, events.DepositDropped)] == [txid]
     tron.node.mine(25)
     await scanner.run_until_caught_up(f)
     [deposit] = await deposits_of(f, uid)
     assert deposit.status == DepositStatus.CREDITED and deposit.txid == txid
     assert await available(f, uid, Asset.USDT) == 12 * MICRO
-    assert len([m for m in await outbox_rows(f, "deposit_credited") if m.recipient == f"user:{uid}"]) == 1
+    assert len([m for m in await outbox_rows(f, events.DepositCredited) if m.recipient == f"user:{uid}"]) == 1

@@ -6,6 +6,7 @@ import time
 import pytest
 from sqlalchemy import select
 
+from core import events
 from core.db import transaction
 from core.ledger import AccountRef, Purpose, balance
 from core.money import MICRO, Asset
@@ -77,7 +78,7 @@ async def test_usdt_withdrawal_reaches_the_recipient_signed_by_the_hot_wallet(
     assert await available(f, uid, Asset.USDT) == 58 * MICRO
     async with f() as s:
         assert await balance(s, AccountRef.withdrawal_hold(wid, uid), Asset.USDT) == 0
-    sent = [m for m in await outbox_rows(f, "withdrawal_sent") if m.payload["withdrawal_id"] == wid]
+    sent = [m for m in await outbox_rows(f, events.WithdrawalSent) if m.payload["withdrawal_id"] == wid]
     assert sorted(m.recipient for m in sent) == ["channel:payments", f"user:{uid}"]
     # more runs change nothing
     tron.node.mine(3)
@@ -118,7 +119,7 @@ async def test_a_broadcast_rejected_by_the_node_releases_the_hold(tron, node, fr
     assert await available(f, uid, Asset.TRX) == 60 * MICRO
     async with f() as s:
         assert await balance(s, AccountRef.withdrawal_hold(wid, uid), Asset.TRX) == 0
-    assert [m.payload["withdrawal_id"] for m in await outbox_rows(f, "withdrawal_failed")].count(wid) == 1
+    assert [m.payload["withdrawal_id"] for m in await outbox_rows(f, events.WithdrawalFailed)].count(wid) == 1
     assert not [t for t in tron.node.transactions(poor.address) if t["to"] == DEST]
 
 
@@ -315,8 +316,8 @@ async def test_a_rejected_rebroadcast_never_refunds_a_transaction_still_pending(
     assert await available(f, uid, Asset.USDT) == 33 * MICRO  # charged once
     async with f() as s:
         assert await balance(s, AccountRef.withdrawal_hold(wid, uid), Asset.USDT) == 0
-    assert [m.payload["withdrawal_id"] for m in await outbox_rows(f, "withdrawal_failed")].count(wid) == 0
-    sent = [m.recipient for m in await outbox_rows(f, "withdrawal_sent") if m.payload["withdrawal_id"] == wid]
+    assert [m.payload["withdrawal_id"] for m in await outbox_rows(f, events.WithdrawalFailed)].count(wid) == 0
+    sent = [m.recipient for m in await outbox_rows(f, events.WithdrawalSent) if m.payload["withdrawal_id"] == wid]
     assert sorted(sent) == ["channel:payments", f"user:{uid}"]  # told once
 
 
@@ -361,7 +362,7 @@ async def test_a_transaction_that_expired_unseen_fails_once_after_the_margin(
     assert w.status == WithdrawalStatus.FAILED and w.error == "expired without reaching the chain"
     await senders[0].run_once(f)
     assert await available(f, uid, Asset.TRX) == 20 * MICRO  # released exactly once
-    assert [m.payload["withdrawal_id"] for m in await outbox_rows(f, "withdrawal_failed")].count(wid) == 1
+    assert [m.payload["withdrawal_id"] for m in await outbox_rows(f, events.WithdrawalFailed)].count(wid) == 1
     monkeypatch.undo()
     tron.node.mine(2)
     assert arrivals(tron)[before:] == []

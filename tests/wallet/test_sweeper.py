@@ -4,6 +4,7 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
+from core import events
 from core.db import transaction
 from core.money import MICRO, Asset
 from core.wallet.addressbook import deposit_address
@@ -93,7 +94,7 @@ async def test_report_alerts_when_the_hot_wallet_holds_too_much_or_too_little(
         False,
     )
     assert not reports[Asset.TRX].alert
-    [alert] = await outbox_rows(f, "hot_wallet_alert")
+    [alert] = await outbox_rows(f, events.HotWalletAlert)
     assert alert.recipient == "channel:payments" and alert.payload["reason"] == "too_much"
 
     other = Signer.from_hex("50" * 32)
@@ -117,7 +118,7 @@ async def test_report_alerts_when_the_hot_wallet_holds_too_much_or_too_little(
     async with transaction(f) as s:
         reports = {r.asset: r for r in await hot_wallet_report(s, node, config, other.address)}
     assert reports[Asset.USDT].too_little and reports[Asset.USDT].pending_withdrawals == 402 * MICRO
-    alerts = await outbox_rows(f, "hot_wallet_alert")
+    alerts = await outbox_rows(f, events.HotWalletAlert)
     assert [a.payload["reason"] for a in alerts] == ["too_much", "too_little"]
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core import events
 from core.db import transaction
 from core.errors import DomainError, Forbidden, InsufficientFunds, InvalidState
 from core.ledger import AccountRef, balance
@@ -56,7 +57,7 @@ async def test_request_moves_amount_plus_fee_to_the_hold(session_factory, make_u
         kinds = (
             await s.scalars(select(OutboxMessage.kind).where(OutboxMessage.recipient == f"user:{uid}"))
         ).all()
-    assert "withdrawal_requested" in kinds
+    assert events.kind_of(events.WithdrawalRequested) in kinds
 
 
 async def test_insufficient_funds_writes_nothing(session_factory, make_user, config):
@@ -163,7 +164,7 @@ async def test_one_approval_above_the_first_threshold(session_factory, make_user
         admins = await s.scalar(
             select(func.count()).where(
                 OutboxMessage.recipient == "admins",
-                OutboxMessage.kind == "withdrawal_approval_needed",
+                OutboxMessage.kind == events.kind_of(events.WithdrawalApprovalNeeded),
                 OutboxMessage.payload["withdrawal_id"].as_integer() == w.id,
             )
         )

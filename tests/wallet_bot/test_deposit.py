@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from core import events
 from core.ledger import statement
 from core.money import MICRO, Asset
 from core.outbox import OutboxMessage
@@ -18,7 +19,7 @@ from tests.wallet_bot.conftest import available, deposit_address_of
 async def credited_events(market: Market, user_id: int) -> int:
     async with market.session_factory() as s:
         return int(await s.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.kind == "deposit_credited", OutboxMessage.recipient == f"user:{user_id}")) or 0)  # fmt: skip
+            OutboxMessage.kind == events.kind_of(events.DepositCredited), OutboxMessage.recipient == f"user:{user_id}")) or 0)  # fmt: skip
 
 
 async def test_deposit_qr_address_then_detected_credited_once_and_listed(market: Market) -> None:

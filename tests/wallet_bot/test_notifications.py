@@ -1,5 +1,6 @@
 """How the wallet's outbox events read for each recipient, in both languages (rendered the way
-the notifier does: the recipient's locale, no database)."""
+the notifier does: the recipient's locale, no database). The payloads are rows in the shapes the
+release before typed events wrote: they still parse and read the same."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from typing import Any
 
 import pytest
 
-import bot.notifications.wallet  # noqa: F401  (registers the renderers)
 from bot.i18n import use_locale
-from bot.notifier import RENDERERS, STAFF_RENDERERS, Recipient, Rendered
+from botkit.rendering import Recipient, Rendered
+from core import events
 from core.money import MICRO
+from tests.rendering import RENDERERS, render_row
 
 ADDRESS = "TRr858FGRmQgrfpUx4wamMPt8AXpJNSZ3Q"
 TXID = "ab" * 32
@@ -21,10 +23,8 @@ USER_AR = Recipient("user", 42, "ar")
 CHANNEL = Recipient("channel", -100, "ar")
 
 
-def render(kind: str, payload: dict[str, Any], to: Recipient, *, staff: bool = False) -> Rendered | None:
-    renderer = (STAFF_RENDERERS if staff else RENDERERS)[kind]
-    with use_locale(to.language):
-        return renderer(payload, to)
+def render(kind: str, payload: dict[str, Any], to: Recipient) -> Rendered | None:
+    return render_row(kind, payload, to)
 
 
 def text(kind: str, payload: dict[str, Any], to: Recipient) -> str:
@@ -40,7 +40,8 @@ def text(kind: str, payload: dict[str, Any], to: Recipient) -> str:
      "hot_wallet_alert"],
 )  # fmt: skip
 def test_every_wallet_event_user_or_channel_has_a_renderer(kind: str) -> None:
-    assert kind in RENDERERS
+    cls = events.LEGACY[kind][0]
+    assert all(RENDERERS.get(cls, to) is not None for to in cls.audience)
 
 
 def test_sent_carries_the_txid_in_code_and_the_channel_gets_the_amount_only() -> None:
@@ -93,7 +94,7 @@ def test_hot_wallet_alerts_and_a_failed_sweep_for_staff() -> None:
         "hot_wallet_alert", high, Recipient("channel", -100, "en")
     )
     sweep = render("sweep_failed", {"sweep_id": 1, "user_id": 42, "asset": "USDT", "error": "<timeout>"},
-                   Recipient("admin", 1, "en"), staff=True)  # fmt: skip
+                   Recipient("admin", 1, "en"))
     assert sweep is not None and "&lt;timeout&gt;" in sweep.text
 
 

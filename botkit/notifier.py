@@ -5,10 +5,9 @@ chat: a chat waiting its turn (or a 429) holds back only its own rows, which sta
 outbox, in their order, until they are sent; the other chats' rows go meanwhile. A user who
 blocked the bot is marked and not retried (until they write to it again: core.users.register).
 
-Features register how their events read, in the recipient's language:
-
-    @renders("trade_paid")
-    def trade_paid(payload: dict, to: Recipient) -> Rendered | None: ...
+Each row is parsed into its core.events class (rows of the previous release too) and drawn by
+the renderer registered for that class and the recipient's kind (botkit.rendering.Renderers,
+filled where the runtime is assembled), in the recipient's language.
 """
 
 from __future__ import annotations
@@ -16,10 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -28,14 +24,15 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramRetryAfter,
 )
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import I18n
 from prometheus_client import Counter
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import outbox
+from botkit.rendering import Recipient, Rendered, Renderers
+from core import events, outbox
 from core.admin import staff as staff_roles
 from core.config import Settings
 from core.outbox import ChannelPost, OutboxMessage
@@ -46,38 +43,6 @@ SENT = Counter("koxx_notifications_sent_total", "Notifications delivered", ["kin
 FAILED = Counter("koxx_notifications_failed_total", "Notifications given up", ["kind", "reason"])
 SUPERSEDED = Counter("koxx_notifications_superseded_total", "Notifications skipped for a newer state", ["kind"])
 MAX_ATTEMPTS = 8
-
-
-@dataclass(frozen=True)
-class Recipient:
-    kind: str  # "user" | "channel" | "admin"
-    chat_id: int
-    language: str
-
-
-@dataclass
-class Rendered:
-    text: str = ""
-    keyboard: InlineKeyboardMarkup | None = None
-    photo: bytes | str | None = None  # bytes to upload, or a Telegram file_id
-    post_key: str | None = None  # channels: edit the earlier post with this key instead of a new one
-    delete: bool = False  # channels: remove the earlier post with post_key
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-Renderer = Callable[[dict[str, Any], Recipient], Rendered | None]
-RENDERERS: dict[str, Renderer] = {}
-STAFF_RENDERERS: dict[str, Renderer] = {}  # for recipients of kind "admin"; before RENDERERS
-
-
-def renders(kind: str, *, staff: bool = False) -> Callable[[Renderer], Renderer]:
-    """Register the renderer of ``kind``; ``staff=True``: the one staff receive (admin bot)."""
-
-    def register(func: Renderer) -> Renderer:
-        (STAFF_RENDERERS if staff else RENDERERS)[kind] = func
-        return func
-
-    return register
 
 
 class Pace:
@@ -127,8 +92,10 @@ class Notifier:
         settings: Settings,
         i18n: I18n,
         wake: asyncio.Event,
+        renderers: Renderers,
     ) -> None:
         self.session_factory = session_factory
+        self.renderers = renderers
         self.trader_bot = trader_bot
         self.admin_bot = admin_bot or trader_bot
         self.settings = settings
@@ -183,25 +150,28 @@ class Notifier:
             message.delivered_at = datetime.now(UTC)
             SUPERSEDED.labels(message.kind).inc()
             return True
-        if message.kind not in RENDERERS and message.kind not in STAFF_RENDERERS:
-            log.error("no renderer for %s", message.kind)
-            return await self._give_up(session, message, "no renderer")
         try:
+            event = events.parse(message.kind, message.payload)
+        except events.UnknownEvent as exc:
+            log.error("unreadable outbox row %s: %s", message.id, exc)
+            return await self._give_up(session, message, f"unreadable: {exc}")
+        try:
+            render = self.renderers.get(type(event), events.recipient_kind(message.recipient))
             recipients = await self._recipients(session, message.recipient)
         except ValueError:
             return await self._give_up(session, message, "bad recipient")
+        if render is None:
+            log.error("no renderer for %s to %s", message.kind, message.recipient)
+            return await self._give_up(session, message, "no renderer")
         single = len(recipients) == 1
         done = self._sent_to.get(message.id, set())
         recipients = [r for r in recipients if r.chat_id not in done]
         if any(self.pace.wait_for(r.chat_id) > 0 for r in recipients):
             return False  # its turn comes later: the row stays as it is (held() leaves it out meanwhile)
         for recipient in recipients:
-            render = (STAFF_RENDERERS.get(message.kind) if recipient.kind == "admin" else None) or RENDERERS.get(
-                message.kind
-            )
             try:
                 with self.i18n.context(), self.i18n.use_locale(recipient.language):
-                    rendered = render(message.payload, recipient) if render is not None else None
+                    rendered = render(event, recipient)
             except Exception as exc:
                 log.exception("rendering %s failed", message.kind)
                 return await self._give_up(session, message, f"render: {exc}")

@@ -1,0 +1,204 @@
+"""What staff receive in the admin bot (the recipient "admins"), and the few messages staff
+actions send to users and the payments channel. ``register`` adds them to the runtime's registry
+(botkit.rendering.Renderers).
+
+Staff: DisputeOpened (with Take), DisputeClaimed, DisputeUnclaimed, DisputeStatement,
+DisputeResolved, TradeFileReused, WithdrawalApprovalNeeded, SweepFailed, ReferenceRateChanged,
+MarketSettingChanged, KycSubmitted, AdjustmentRequested (with Approve / Reject) and
+AdjustmentDecided. Users: DisputeStaffMessage, AccountFrozen, AccountUnfrozen, AccountAdjusted.
+The payments channel: MarketAnnouncement.
+"""
+
+from __future__ import annotations
+
+from aiogram.utils.i18n import gettext as _
+
+from admin_bot import keyboards as kb
+from admin_bot import views as admin_views
+from admin_bot.keyboards import WithdrawalCb
+from bot import fmt
+from bot.keyboards.builder import InlineKeyboardBuilder
+from botkit.rendering import Recipient, Rendered, Renderers
+from core import events
+
+
+def _by(by: int | None) -> str:
+    return fmt.isolate(str(by)) if by is not None else _("the system")
+
+
+def dispute_opened(e: events.DisputeOpened, to: Recipient) -> Rendered:
+    t = e.trade
+    opener = _("the system (the seller did not release in time)") if e.escalated else (
+        _("the buyer") if e.opened_by == t.buyer_id else _("the seller")
+    )
+    text = "\n".join([
+        _("⚖️ <b>New dispute #{id}</b> · trade #{trade}").format(id=e.dispute_id, trade=t.trade_id),
+        _("Amount: {crypto} for {fiat}").format(crypto=fmt.crypto(t.crypto_amount, t.asset, to.language),
+                                                 fiat=fmt.fiat(t.fiat_amount, t.fiat, to.language)),
+        _("Opened by {who}: {reason}").format(who=opener, reason=fmt.escape(e.reason or "")),
+    ])  # fmt: skip
+    return Rendered(text=text, keyboard=kb.dispute_push(e.dispute_id))
+
+
+def dispute_claimed(e: events.DisputeClaimed, to: Recipient) -> Rendered | None:
+    if e.owner_id == to.chat_id:
+        return None  # the one who took it knows
+    return Rendered(
+        text=_("Dispute #{id} is now handled by {who}.").format(id=e.dispute_id, who=fmt.isolate(str(e.owner_id)))
+    )
+
+
+def dispute_unclaimed(e: events.DisputeUnclaimed, to: Recipient) -> Rendered:
+    return Rendered(
+        text=_("Dispute #{id} is back in the queue; nobody is handling it.").format(id=e.dispute_id),
+        keyboard=kb.dispute_push(e.dispute_id),
+    )
+
+
+def dispute_statement(e: events.DisputeStatement, to: Recipient) -> Rendered:
+    text = _("📝 New statement in dispute #{id} (trade #{trade}):\n{text}").format(
+        id=e.dispute_id, trade=e.trade_id, text=fmt.escape(e.text or _("(photo)"))
+    )
+    return Rendered(text=text, keyboard=kb.dispute_push(e.dispute_id))
+
+
+def dispute_resolved(e: events.DisputeResolved, to: Recipient) -> Rendered:
+    outcome = _("released to the buyer") if e.outcome == "release" else _("refunded to the seller")
+    return Rendered(
+        text=_("✅ Dispute #{id} resolved by {who}: {outcome}.\nReason: {reason}").format(
+            id=e.dispute_id, who=fmt.isolate(str(e.resolved_by)), outcome=outcome, reason=fmt.escape(e.reason or ""),
+        )
+    )
+
+
+def file_reused(e: events.TradeFileReused, to: Recipient) -> Rendered:
+    others = ", ".join(f"#{t}" for t in e.other_trade_ids)
+    return Rendered(
+        text=_("⚠️ Trade #{trade}: a file was sent that was already used in trade {others}.").format(
+            trade=e.trade_id, others=others
+        )
+    )
+
+
+def withdrawal_waiting(e: events.WithdrawalApprovalNeeded, to: Recipient) -> Rendered:
+    w = e.withdrawal
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Open"), callback_data=WithdrawalCb(action="open", withdrawal_id=w.withdrawal_id))
+    return Rendered(
+        text=_("💸 Withdrawal #{id} of {amount} waits for approval ({n} admins needed).\nTo: {address}").format(
+            id=w.withdrawal_id, amount=fmt.crypto(w.amount, w.asset, to.language),
+            n=fmt.number(w.approvals_needed, to.language), address=fmt.address(w.to_address),
+        ),
+        keyboard=builder.as_markup(),
+    )
+
+
+def sweep_failed(e: events.SweepFailed, to: Recipient) -> Rendered:
+    return Rendered(
+        text=_("⚠️ Sweeping the {asset} of user {user} to the hot wallet failed: {error}").format(
+            asset=fmt.escape(e.asset), user=e.user_id, error=fmt.escape(str(e.error))
+        )
+    )
+
+
+def rate_changed(e: events.ReferenceRateChanged, to: Recipient) -> Rendered:
+    return Rendered(
+        text=_("Reference rate {asset}/{fiat} is now {rate} (set by {who}).").format(
+            asset=e.asset, fiat=e.fiat, rate=fmt.fiat(e.rate, e.fiat, to.language), who=_by(e.by)
+        )
+    )
+
+
+def setting_changed(e: events.MarketSettingChanged, to: Recipient) -> Rendered:
+    return Rendered(
+        text=_("Setting {name} is now {value} (set by {who}).").format(
+            name=e.name, value=fmt.escape(e.value), who=_by(e.by)
+        )
+    )
+
+
+def kyc_submitted(e: events.KycSubmitted, to: Recipient) -> Rendered:
+    return Rendered(
+        _("🪪 New identity verification #{id} from {name}. Review it with /kyc.").format(
+            id=e.request_id, name=fmt.isolate(fmt.escape(e.name))
+        )
+    )
+
+
+def adjustment_requested(e: events.AdjustmentRequested, to: Recipient) -> Rendered | None:
+    a = e.adjustment
+    if to.chat_id == a.requested_by:
+        return None  # the requester saw it in place
+    return Rendered(text=admin_views.adjustment_text(a, to.language), keyboard=kb.adjustment_decision(a.adjustment_id))
+
+
+def adjustment_decided(e: events.AdjustmentDecided, to: Recipient) -> Rendered | None:
+    a = e.adjustment
+    if to.chat_id == a.decided_by:
+        return None
+    text = _("Adjustment #{id} was approved by {who}.") if a.status == "applied" else _(
+        "Adjustment #{id} was rejected by {who}.")
+    return Rendered(text=text.format(id=a.adjustment_id, who=fmt.isolate(str(a.decided_by))))
+
+
+# --- to users and the payments channel, from staff actions -----------------------------------------
+
+
+def staff_message(e: events.DisputeStaffMessage, to: Recipient) -> Rendered:
+    return Rendered(
+        text=_("🛡 <b>KOXX staff</b> about trade #{trade}:\n{text}").format(trade=e.trade_id, text=fmt.escape(e.text))
+    )
+
+
+def account_frozen(e: events.AccountFrozen, to: Recipient) -> Rendered:
+    return Rendered(
+        text=_("Your account is frozen: you cannot trade or withdraw for now.\nReason: {reason}").format(
+            reason=fmt.escape(e.reason)
+        )
+    )
+
+
+def account_unfrozen(e: events.AccountUnfrozen, to: Recipient) -> Rendered:
+    return Rendered(text=_("Your account is active again.\nReason: {reason}").format(reason=fmt.escape(e.reason)))
+
+
+def account_adjusted(e: events.AccountAdjusted, to: Recipient) -> Rendered:
+    text = _("Your balance was corrected: {sign}{amount}.\nReason: {reason}").format(
+        sign="+" if e.amount > 0 else "-", amount=fmt.crypto(abs(e.amount), e.asset, to.language),
+        reason=fmt.escape(e.reason),
+    )  # fmt: skip
+    return Rendered(text=text)
+
+
+def announcement(e: events.MarketAnnouncement, to: Recipient) -> Rendered:
+    if e.what == "rate":
+        text = _("📢 New reference rate: 1 {asset} = {rate}").format(
+            asset=e.asset, rate=fmt.fiat(e.value, str(e.fiat), to.language)
+        )
+    elif e.what == "maker_fee_pct":
+        text = _("📢 The maker fee is now {pct}.").format(pct=fmt.percent(e.value, to.language))
+    else:
+        text = _("📢 The taker fee is now {pct}.").format(pct=fmt.percent(e.value, to.language))
+    return Rendered(text=text)
+
+
+def register(renderers: Renderers) -> None:
+    admin, user, channel = events.ADMIN, events.USER, events.CHANNEL
+    renderers.register(events.DisputeOpened, admin, dispute_opened)
+    renderers.register(events.DisputeClaimed, admin, dispute_claimed)
+    renderers.register(events.DisputeUnclaimed, admin, dispute_unclaimed)
+    renderers.register(events.DisputeStatement, admin, dispute_statement)
+    renderers.register(events.DisputeResolved, admin, dispute_resolved)
+    renderers.register(events.TradeFileReused, admin, file_reused)
+    renderers.register(events.WithdrawalApprovalNeeded, admin, withdrawal_waiting)
+    renderers.register(events.SweepFailed, admin, sweep_failed)
+    renderers.register(events.ReferenceRateChanged, admin, rate_changed)
+    renderers.register(events.MarketSettingChanged, admin, setting_changed)
+    renderers.register(events.KycSubmitted, admin, kyc_submitted)
+    renderers.register(events.AdjustmentRequested, admin, adjustment_requested)
+    renderers.register(events.AdjustmentDecided, admin, adjustment_decided)
+    renderers.register(events.DisputeStaffMessage, user, staff_message)
+    renderers.register(events.AccountFrozen, user, account_frozen)
+    renderers.register(events.AccountUnfrozen, user, account_unfrozen)
+    renderers.register(events.AccountAdjusted, user, account_adjusted)
+    renderers.register(events.MarketAnnouncement, channel, announcement)
