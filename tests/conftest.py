@@ -35,6 +35,9 @@ def _compile_catalogs() -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     if (ROOT / "bot" / "i18n_tools.py").exists():
         _compile_catalogs()
+    from bot.middlewares import refuse_writes_after_sending
+
+    refuse_writes_after_sending()  # a handler's unit of work ends at its first Telegram call
 
 
 def _asyncpg_dsn(url: str) -> str:

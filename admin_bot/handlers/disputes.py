@@ -21,14 +21,14 @@ from admin_bot import views
 from admin_bot.handlers.errors import TYPED, guarded
 from admin_bot.keyboards import DisputeCb
 from bot import fmt
-from core.admin import actions, cases, staff
+from core.admin import actions, cases
 from core.admin.staff import Permission
 from core.config import Settings
 from core.errors import DomainError
 from core.users import User
 
 log = logging.getLogger(__name__)
-router = guarded(Router(name="admin_disputes"))
+router = guarded(Router(name="admin_disputes"), Permission.DISPUTES)
 
 
 class Resolving(StatesGroup):
@@ -42,7 +42,6 @@ class Writing(StatesGroup):
 
 @router.message(Command("disputes"))
 async def queue(message: Message, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n) -> None:
-    await staff.require(session, staff_id, Permission.DISPUTES, settings)
     found = await cases.dispute_queue(session)
     if not found:
         await message.answer(_("No open disputes."))
@@ -100,7 +99,6 @@ async def open_case(
     query: CallbackQuery, callback_data: DisputeCb, session: AsyncSession, settings: Settings, staff_id: int,
     i18n: I18n, bot: Bot, **data: Any,
 ) -> None:  # fmt: skip
-    await staff.require(session, staff_id, Permission.DISPUTES, settings)
     await query.answer()
     await show_case(bot, staff_id, session, callback_data.dispute_id, staff_id, i18n.current_locale,
                     _trader_bot(data))  # fmt: skip
@@ -141,7 +139,6 @@ async def ask_reason(
     query: CallbackQuery, callback_data: DisputeCb, session: AsyncSession, settings: Settings, staff_id: int,
     state: FSMContext,
 ) -> None:  # fmt: skip
-    await staff.require(session, staff_id, Permission.DISPUTES, settings)
     await state.set_state(Resolving.reason)
     await state.set_data({"dispute_id": callback_data.dispute_id, "outcome": callback_data.action})
     await query.answer()
@@ -211,7 +208,6 @@ async def ask_message(
     query: CallbackQuery, callback_data: DisputeCb, session: AsyncSession, settings: Settings, staff_id: int,
     state: FSMContext,
 ) -> None:  # fmt: skip
-    await staff.require(session, staff_id, Permission.DISPUTES, settings)
     await state.set_state(Writing.text)
     await state.set_data({"dispute_id": callback_data.dispute_id})
     await query.answer()
