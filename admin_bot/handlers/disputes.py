@@ -21,11 +21,11 @@ from admin_bot import views
 from admin_bot.handlers.errors import TYPED, guarded
 from admin_bot.keyboards import DisputeCb
 from bot import fmt
+from core import users
 from core.admin import actions, cases
 from core.admin.staff import Permission
 from core.config import Settings
 from core.errors import DomainError
-from core.users import User
 
 log = logging.getLogger(__name__)
 router = guarded(Router(name="admin_disputes"), Permission.DISPUTES)
@@ -114,7 +114,7 @@ async def take(
     except DomainError as exc:
         if exc.code != "dispute_owned":
             raise
-        owner = await session.get(User, int(exc.params["owner_id"]))  # say who, by name
+        owner = await users.get(session, int(exc.params["owner_id"]))  # say who, by name
         name = owner.display_name if owner is not None else str(exc.params["owner_id"])
         await query.answer(  # an alert is plain text: no HTML escaping
             _("{who} is already handling this dispute.").format(who=fmt.isolate(name)), show_alert=True

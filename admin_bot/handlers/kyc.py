@@ -14,9 +14,9 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import fmt
-from bot.handlers.accounts_texts import lang, level_name
 from bot.keyboards.builder import InlineKeyboardBuilder
 from bot.notifications_accounts import PRESET_REASONS
+from bot.views.accounts import lang, level_name
 from core.accounts import kyc, review
 from core.config import Settings
 

@@ -6,14 +6,9 @@ from __future__ import annotations
 
 from aiogram import Router
 
-import bot.notifications_accounts  # noqa: F401  (registers the renderers)
-from bot.handlers import (
-    accounts_texts,  # noqa: F401  (registers the error texts)
-    kyc,
-    premium,
-    referrals,
-    transfers,
-)
+import bot.notifications_accounts  # registers the renderers
+import bot.views.accounts  # noqa: F401  (registers the error texts)
+from bot.handlers import kyc, premium, referrals, transfers
 
 
 def routers() -> list[Router]:

@@ -13,8 +13,8 @@ from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.handlers import accounts_texts as texts
 from bot.keyboards.accounts import Verify, share_contact, verify_cancel, verify_next
+from bot.views import accounts as texts
 from core.accounts import kyc, limits
 from core.accounts.kyc import MAX_PHOTO_BYTES
 from core.accounts.models import KycStatus

@@ -32,9 +32,8 @@ from bot.views.common import lang, status_name
 from core import escrow, users
 from core.errors import DomainError
 from core.escrow import OfferDraft, OfferPatch, Side
-from core.escrow.pricing import check_deviation, floating_price
 from core.ledger import AccountRef, balance
-from core.money import Asset, Fiat, fee_for, to_micro
+from core.money import Asset, Fiat, to_micro
 from core.users import User
 
 deep_links = Router(name="offers.deep_links")  # included before start.router
@@ -286,22 +285,16 @@ async def wizard_text(message: Message, state: FSMContext, session: AsyncSession
         if step == "price" and data.get("ptype") == "floating":
             margin = parse_percent(text, decimals=2, minimum=Decimal(-50), maximum=Decimal(50))
             data["margin"], data["price"] = str(margin), None
-            reference = await escrow.get_reference_rate(session, Asset(data["asset"]), Fiat(fiat))
-            if reference is None:
-                raise DomainError("no_reference_rate")
-            price = floating_price(reference, margin, Fiat(fiat))
-            check_deviation(price, reference, (await escrow.rules(session)).price_deviation_pct, Fiat(fiat))
+            await escrow.offer_price(session, asset=Asset(data["asset"]), fiat=Fiat(fiat), margin_pct=margin)
         elif step == "price":
             price = parse_amount(text, decimals=exponent, maximum=MAX_PRICE)
-            reference = await escrow.get_reference_rate(session, Asset(data["asset"]), Fiat(fiat))
-            check_deviation(price, reference, (await escrow.rules(session)).price_deviation_pct, Fiat(fiat))
+            await escrow.offer_price(session, asset=Asset(data["asset"]), fiat=Fiat(fiat), price=price)
             data["price"], data["margin"] = str(price), None
         elif step == "amount":
             amount = to_micro(parse_amount(text, decimals=6, maximum=MAX_CRYPTO))
             if data["side"] == "sell":
-                rules = await escrow.rules(session)
-                needed = amount + fee_for(amount, rules.maker_fee_pct)
-                available = await balance(session, AccountRef.user(me.id), Asset(data["asset"]))
+                needed, available = await escrow.sell_reserve(session, maker_id=me.id, asset=Asset(data["asset"]),
+                                                              amount=amount)  # fmt: skip
                 if needed > available:
                     lg = lang()
                     await message.answer(_("Your available balance is {available}; this offer needs {needed} "

@@ -14,8 +14,8 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import fmt
-from bot.handlers.accounts_texts import lang
 from bot.keyboards.accounts import PremiumStep, Promote, premium_confirm, premium_offer, promote_buttons
+from bot.views.accounts import lang
 from core.accounts import premium
 from core.accounts.config import get_accounts_settings
 from core.errors import InsufficientFunds

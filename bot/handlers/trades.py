@@ -11,7 +11,7 @@ after the commit.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.methods import TelegramMethod
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import fmt
@@ -36,8 +35,6 @@ from bot.views.common import lang, status_name
 from core import escrow
 from core.errors import DomainError
 from core.escrow import Receipt, Trade
-from core.escrow.models import Feedback
-from core.escrow.pricing import max_fiat_for
 from core.escrow.trades import require_role, require_state
 from core.money import Fiat, to_micro
 from core.users import User
@@ -79,13 +76,7 @@ def _edit(query: CallbackQuery, view: dict[str, Any]) -> TelegramMethod[Any] | N
 @router.callback_query(offer_kb.OfferAct.filter(F.action == "take"))
 async def take_ask_amount(query: CallbackQuery, callback_data: offer_kb.OfferAct, state: FSMContext,
                           session: AsyncSession, me: User) -> Any:  # fmt: skip
-    offer = await escrow.get_offer(session, callback_data.offer_id)
-    if offer.maker_id == me.id:
-        raise DomainError("own_offer", offer_id=offer.id)
-    if offer.status != "active":
-        raise DomainError("offer_unavailable", offer_id=offer.id, status=offer.status)
-    price = await escrow.current_price(session, offer)
-    most = min(offer.max_fiat, max_fiat_for(offer.remaining, price, offer.fiat_enum))
+    offer, most = await escrow.take_range(session, offer_id=callback_data.offer_id, taker_id=me.id)
     await state.set_state(TakeForm.amount)
     await state.set_data({"offer_id": offer.id})
     await query.answer()
@@ -166,8 +157,7 @@ async def _party_trade(session: AsyncSession, trade_id: int, me: User) -> Trade:
 
 
 async def _rated(session: AsyncSession, trade: Trade, me: User) -> bool:
-    stmt = select(Feedback.id).where(Feedback.trade_id == trade.id, Feedback.from_id == me.id)
-    return (await session.execute(stmt)).first() is not None
+    return await escrow.has_rated(session, trade_id=trade.id, user_id=me.id)
 
 
 @router.callback_query(kb.TradeAct.filter(F.action == "view"))
@@ -270,14 +260,7 @@ async def release_confirmed(query: CallbackQuery, callback_data: kb.TradeAct, se
 @router.callback_query(kb.TradeAct.filter(F.action == "dispute"))
 async def dispute_ask(query: CallbackQuery, callback_data: kb.TradeAct, state: FSMContext,
                       session: AsyncSession, me: User) -> Any:  # fmt: skip
-    trade = await escrow.get_trade(session, callback_data.trade_id)
-    require_role(trade, me.id, "party")
-    require_state(trade, escrow.TradeStatus.PAID)
-    rules = await escrow.rules(session)
-    if trade.paid_at is not None:
-        allowed_at = trade.paid_at + rules.dispute_after
-        if datetime.now(UTC) < allowed_at:
-            raise DomainError("dispute_too_early", allowed_at=allowed_at.isoformat())
+    trade = await escrow.disputable(session, trade_id=callback_data.trade_id, actor_id=me.id)
     await state.set_state(DisputeForm.reason)
     await state.set_data({"trade_id": trade.id})
     await query.answer()

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import fmt
 from bot.errors import register_error_texts
-from bot.handlers.accounts_texts import lang
 from bot.keyboards.accounts import (
     TransferStep,
     transfer_assets,
@@ -28,6 +27,7 @@ from bot.keyboards.accounts import (
     transfer_note,
 )
 from bot.numbers import AmountError, amount_error_text, parse_amount
+from bot.views.accounts import lang
 from core.accounts import transfers
 from core.errors import DomainError
 from core.ledger import AccountRef, balance
