@@ -27,9 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import fmt
 from bot.errors import register_error_texts
-from bot.keyboards.menu import Menu
+from bot.keyboards.menu import MenuCb
 from bot.keyboards.wallet import (
-    HistoryPage,
+    HistoryPageCb,
     WalletCb,
     back_to_wallet,
     choose_asset,
@@ -124,7 +124,7 @@ async def wallet_command(message: Message, me: User, session: AsyncSession, stat
     await _wallet_screen(message, me, session, edit=False)
 
 
-@router.callback_query(Menu.filter(F.item == "wallet"))
+@router.callback_query(MenuCb.filter(F.item == "wallet"))
 async def wallet_menu(query: CallbackQuery, me: User, session: AsyncSession, state: FSMContext) -> None:
     await _leave_forms(state)
     await query.answer()
@@ -405,9 +405,9 @@ async def whitelist_switched(
 # --- history ----------------------------------------------------------------------------------------
 
 
-@router.callback_query(HistoryPage.filter())
+@router.callback_query(HistoryPageCb.filter())
 async def history_page(
-    query: CallbackQuery, callback_data: HistoryPage, me: User, session: AsyncSession
+    query: CallbackQuery, callback_data: HistoryPageCb, me: User, session: AsyncSession
 ) -> None:
     page = min(max(callback_data.page, 0), MAX_PAGE)
     if callback_data.before == -1:
