@@ -126,13 +126,15 @@ _open_unit: ContextVar[tuple[UnitOfWork, AsyncSession] | None] = ContextVar("ope
 
 class SendAfterCommit(BaseRequestMiddleware):
     """On the bots' HTTP session: a call to Telegram made while handling an update ends that
-    update's unit of work: it commits first, and marks the session as having talked. The notifier
-    and jobs, outside any update, are not affected."""
+    update's unit of work: it commits first, and marks the session as having talked. A read
+    (getMe, getFile: the Bot API's get* methods) tells nobody anything and ends nothing, so a
+    handler may download a photo and then store it. The notifier and jobs, outside any update,
+    are not affected."""
 
     async def __call__(self, make_request: NextRequestMiddlewareType[Any], bot: Bot,
                        method: TelegramMethod[Any]) -> Response[Any]:  # fmt: skip
         open_unit = _open_unit.get()
-        if open_unit is not None:
+        if open_unit is not None and not method.__api_method__.startswith("get"):
             unit, session = open_unit
             await unit.commit(session)
             session.info[_SENT] = True

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.methods import Response, SendMessage, TelegramMethod
+from aiogram.methods import GetFile, Response, SendMessage, TelegramMethod
 from aiogram.types import Update
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -115,6 +115,23 @@ async def test_a_flushed_change_after_the_reply_is_refused(session_factory) -> N
     async with session_factory() as check:
         stored = await check.get(User, user_id)
         assert stored is not None and stored.first_name == "Ali"
+    await bot.session.close()
+
+
+async def test_a_read_from_telegram_does_not_end_the_unit_of_work(session_factory) -> None:
+    """Downloading a photo (getFile) and then storing it is one unit of work, committed at the end."""
+    user_id = new_id()
+    telegram = Telegram(session_factory, user_id)
+    bot = _bot(telegram)
+
+    async def handler(event: Update, data: dict[str, Any]) -> None:
+        await bot(GetFile(file_id="photo"))
+        await users.register(data["session"], user_id=user_id, username=None, first_name="Ali")
+
+    await _handle(session_factory, handler)
+    async with session_factory() as check:
+        assert await check.get(User, user_id) is not None
+    assert telegram.seen == [("GetFile", False)]  # nothing was committed for a read
     await bot.session.close()
 
 
