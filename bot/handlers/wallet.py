@@ -288,7 +288,7 @@ async def amount_given(
             _("You have {available} available: with the network fee of {fee} you can withdraw at most {most}. "
               "Please send a smaller amount.").format(
                 available=views.amount(have, asset), fee=views.amount(fee, asset),
-                most=views.amount(max(have - fee, 0), asset)),
+                most=views.amount(withdrawals.most_withdrawable(config, asset, have), asset)),
             reply_markup=withdraw_cancel(),
         )  # fmt: skip
         return

@@ -107,6 +107,11 @@ class Start:
         return self.available >= self.minimum + self.fee
 
 
+def most_withdrawable(config: WalletConfig, asset: Asset, available: int) -> int:
+    """The largest amount that arrives from ``available``: the network fee comes on top."""
+    return max(available - config.withdrawal_fee[Asset(asset)], 0)
+
+
 async def start(session: AsyncSession, config: WalletConfig, *, user_id: int, asset: Asset) -> Start:
     """The numbers of the first step of a withdrawal; quote() checks the real amount later."""
     asset = Asset(asset)
