@@ -41,7 +41,7 @@ class Writing(StatesGroup):
 
 
 @router.message(Command("disputes"))
-async def queue(message: Message, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n) -> None:
+async def queue(message: Message, session: AsyncSession, i18n: I18n) -> None:
     found = await cases.dispute_queue(session)
     if not found:
         await message.answer(_("No open disputes."))
@@ -96,7 +96,7 @@ def _trader_bot(data: dict[str, Any]) -> Bot | None:
 
 @router.callback_query(DisputeCb.filter(F.action == "open"))
 async def open_case(
-    query: CallbackQuery, callback_data: DisputeCb, session: AsyncSession, settings: Settings, staff_id: int,
+    query: CallbackQuery, callback_data: DisputeCb, session: AsyncSession, staff_id: int,
     i18n: I18n, bot: Bot, **data: Any,
 ) -> None:  # fmt: skip
     await query.answer()
@@ -136,7 +136,7 @@ async def drop(query: CallbackQuery, callback_data: DisputeCb, session: AsyncSes
 
 @router.callback_query(DisputeCb.filter(F.action.in_({"release", "refund"})))
 async def ask_reason(
-    query: CallbackQuery, callback_data: DisputeCb, session: AsyncSession, settings: Settings, staff_id: int,
+    query: CallbackQuery, callback_data: DisputeCb, staff_id: int,
     state: FSMContext,
 ) -> None:  # fmt: skip
     await state.set_state(Resolving.reason)
@@ -205,7 +205,7 @@ async def cancel(query: CallbackQuery, state: FSMContext) -> None:
 
 @router.callback_query(DisputeCb.filter(F.action == "msg"))
 async def ask_message(
-    query: CallbackQuery, callback_data: DisputeCb, session: AsyncSession, settings: Settings, staff_id: int,
+    query: CallbackQuery, callback_data: DisputeCb, staff_id: int,
     state: FSMContext,
 ) -> None:  # fmt: skip
     await state.set_state(Writing.text)

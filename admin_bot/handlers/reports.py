@@ -25,7 +25,7 @@ async def stats(message: Message, session: AsyncSession, i18n: I18n) -> None:
 
 
 @router.message(Command("reconcile"), flags=needs(Permission.RECONCILE))
-async def reconcile(message: Message, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n) -> None:
+async def reconcile(message: Message, session: AsyncSession, settings: Settings, i18n: I18n) -> None:
     await message.answer(_("Checking the books…"))
     node = config = hot = None
     if settings.tron_api_url and settings.hot_wallet_key:

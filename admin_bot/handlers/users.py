@@ -55,7 +55,7 @@ async def lookup(
 
 @router.callback_query(UserCb.filter(F.action.in_({"freeze", "unfreeze"})), flags=needs(Permission.FREEZE))
 async def ask_freeze_reason(
-    query: CallbackQuery, callback_data: UserCb, session: AsyncSession, settings: Settings, staff_id: int,
+    query: CallbackQuery, callback_data: UserCb, staff_id: int,
     state: FSMContext,
 ) -> None:  # fmt: skip
     frozen = callback_data.action == "freeze"
@@ -84,7 +84,7 @@ async def got_freeze_reason(
 
 @router.callback_query(UserCb.filter(F.action == "audit"))
 async def user_audit(
-    query: CallbackQuery, callback_data: UserCb, session: AsyncSession, settings: Settings, staff_id: int,
+    query: CallbackQuery, callback_data: UserCb, session: AsyncSession, staff_id: int,
     i18n: I18n,
 ) -> None:  # fmt: skip
     rows = await audit.for_user(session, callback_data.user_id)
@@ -94,7 +94,7 @@ async def user_audit(
 
 @router.message(Command("adjust"), flags=needs(Permission.ADJUST))
 async def adjust(
-    message: Message, command: CommandObject, session: AsyncSession, settings: Settings, staff_id: int,
+    message: Message, command: CommandObject, session: AsyncSession,
     state: FSMContext, i18n: I18n,
 ) -> None:  # fmt: skip
     """/adjust <@user|id> <USDT|TRX> <+amount|-amount> <reason>: shows the entry, then Confirm."""
@@ -196,7 +196,7 @@ async def cancel(query: CallbackQuery, state: FSMContext) -> None:
 
 @router.message(Command("audit"))
 async def audit_trail(
-    message: Message, command: CommandObject, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n
+    message: Message, command: CommandObject, session: AsyncSession, i18n: I18n
 ) -> None:
     """/audit user @name | /audit trade 12 | /audit staff @name"""
     parts = (command.args or "").split()

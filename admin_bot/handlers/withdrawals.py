@@ -33,7 +33,7 @@ class Rejecting(StatesGroup):
 
 
 @router.message(Command("withdrawals"))
-async def queue(message: Message, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n) -> None:
+async def queue(message: Message, session: AsyncSession, i18n: I18n) -> None:
     found = await cases.withdrawal_queue(session)
     if not found:
         await message.answer(_("No withdrawals are waiting for approval."))
@@ -48,7 +48,7 @@ async def queue(message: Message, session: AsyncSession, settings: Settings, sta
 
 @router.callback_query(WithdrawalCb.filter(F.action == "open"))
 async def open_case(
-    query: CallbackQuery, callback_data: WithdrawalCb, session: AsyncSession, settings: Settings, staff_id: int,
+    query: CallbackQuery, callback_data: WithdrawalCb, session: AsyncSession, staff_id: int,
     i18n: I18n,
 ) -> None:  # fmt: skip
     case = await cases.withdrawal_case(session, callback_data.withdrawal_id)
@@ -89,7 +89,7 @@ async def approve(
 
 @router.callback_query(WithdrawalCb.filter(F.action == "reject"))
 async def ask_reason(
-    query: CallbackQuery, callback_data: WithdrawalCb, session: AsyncSession, settings: Settings, staff_id: int,
+    query: CallbackQuery, callback_data: WithdrawalCb, staff_id: int,
     state: FSMContext,
 ) -> None:  # fmt: skip
     await state.set_state(Rejecting.reason)
