@@ -13,7 +13,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 locales: $(STAMP)
-	$(PY) -m bot.i18n_tools compile
+	$(PY) -m tools.i18n compile
 
 run: locales
 	$(PY) webhook.py
@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: locales lint
-	$(PY) -m bot.i18n_tools check
+	$(PY) -m tools.i18n check
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: locales

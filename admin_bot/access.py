@@ -1,7 +1,9 @@
 """Only staff reach the admin bot's handlers; everyone else gets one polite sentence.
 
 Staff are ADMIN_IDS (admins) and the moderators admins added (core.admin.staff). Handlers get
-``staff_id`` and ``staff_role``; what each role may do is checked again in core.admin.actions.
+``staff_id`` and ``staff_role``. What each role may do is said where a router is declared
+(``Requires``: the router's permission, or a handler's own ``flags=needs(...)``), and checked
+again in core.admin.actions for what changes something.
 """
 
 from __future__ import annotations
@@ -10,13 +12,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.dispatcher.flags import get_flag
 from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import gettext as _
 
 from bot.middlewares import answer_error
 from core.admin import staff
+from core.admin.staff import Permission
 from core.config import Settings
+from core.errors import DomainError
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -35,4 +40,25 @@ class StaffOnly(BaseMiddleware):
             return None
         data["staff_id"] = user.id
         data["staff_role"] = role
+        return await handler(event, data)
+
+
+def needs(permission: Permission) -> dict[str, Permission]:
+    """A handler's permission when it differs from its router's: ``flags=needs(Permission.ADJUST)``."""
+    return {"permission": permission}
+
+
+class Requires(BaseMiddleware):
+    """On a router's handlers: the staff member's role must grant the router's permission (or the
+    handler's ``needs``); else DomainError("forbidden"), which the bot's error path answers. An
+    inner middleware, so it runs only for the handler that matched."""
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        permission: Permission = get_flag(data, "permission", default=self.permission)
+        role: staff.Role | None = data.get("staff_role")
+        if not staff.allows(role, permission):
+            raise DomainError("forbidden", permission=permission.value, role=role.value if role else None)
         return await handler(event, data)

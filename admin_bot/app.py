@@ -11,6 +11,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 import bot.app
 from admin_bot.access import StaffOnly
 from admin_bot.handlers import routers
+from admin_bot.handlers.errors import staff_error_text
 
 COMMANDS = (
     ("disputes", __("Open disputes")),
@@ -27,7 +28,7 @@ COMMANDS = (
 
 
 def build_dispatcher(**deps: Any) -> Dispatcher:
-    dp = bot.app.new_dispatcher(**deps, throttle=False)
+    dp = bot.app.new_dispatcher(**deps, throttle=False, error_texts=staff_error_text)
     staff_only = StaffOnly(deps["settings"])
     dp.message.outer_middleware(staff_only)
     dp.callback_query.outer_middleware(staff_only)

@@ -91,7 +91,7 @@ async def _serve_market(config: dict[str, Any]) -> None:
         import cProfile
         import signal
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.ProfileCb()
         signal.signal(signal.SIGTERM, lambda *_: (profiler.disable(), profiler.dump_stats(profile_to), os._exit(0)))
         profiler.enable()
     print("ready", flush=True)
@@ -278,8 +278,8 @@ class Loader:
 
     def update(self, user: Any, step: int) -> dict[str, Any]:
         """The trader's ``step``-th update (0..10)."""
-        from bot.keyboards.offers import Browse, OfferAct
-        from bot.keyboards.trades import TakeAct, TradeAct
+        from bot.keyboards.offers import BrowseCb, OfferCb
+        from bot.keyboards.trades import TakeCb, TradeCb
 
         o = self.offer_ids[user.id % len(self.offer_ids)]
         if step == 0:
@@ -287,15 +287,15 @@ class Loader:
         if step == 6:
             return self._message(user, "131000")
         data = {
-            1: lambda: Browse(side="sell").pack(),
-            2: lambda: Browse(side="sell", asset="USDT").pack(),
-            3: lambda: Browse(side="sell", asset="USDT", fiat="IQD").pack(),
-            4: lambda: OfferAct(action="open", offer_id=o).pack(),
-            5: lambda: OfferAct(action="take", offer_id=o).pack(),
-            7: lambda: TakeAct(action="confirm", offer_id=o, amount="131000", unit="f").pack(),
-            8: lambda: TradeAct(action="paid", trade_id=self._trade_id(user)).pack(),
-            9: lambda: TradeAct(action="paid_skip", trade_id=self._trade_id(user)).pack(),
-            10: lambda: TradeAct(action="paid_yes", trade_id=self._trade_id(user)).pack(),
+            1: lambda: BrowseCb(side="sell").pack(),
+            2: lambda: BrowseCb(side="sell", asset="USDT").pack(),
+            3: lambda: BrowseCb(side="sell", asset="USDT", fiat="IQD").pack(),
+            4: lambda: OfferCb(action="open", offer_id=o).pack(),
+            5: lambda: OfferCb(action="take", offer_id=o).pack(),
+            7: lambda: TakeCb(action="confirm", offer_id=o, amount="131000", unit="f").pack(),
+            8: lambda: TradeCb(action="paid", trade_id=self._trade_id(user)).pack(),
+            9: lambda: TradeCb(action="paid_skip", trade_id=self._trade_id(user)).pack(),
+            10: lambda: TradeCb(action="paid_yes", trade_id=self._trade_id(user)).pack(),
         }[step]()
         return self._callback(user, data)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
@@ -17,6 +18,7 @@ from bot.handlers import routers
 from bot.i18n import COMMANDS, command_menu
 from bot.middlewares import Admission, UnitOfWork, UserLocale
 from core.config import Settings
+from core.errors import DomainError
 from core.kv import KeyValue
 
 
@@ -30,15 +32,17 @@ def new_dispatcher(
     wake_notifier: asyncio.Event,
     throttle: bool = True,
     traders: bool = False,
+    error_texts: Callable[[DomainError], str] = errors.error_text,
 ) -> Dispatcher:
     """What both bots share: each update handled once (and throttled per user), in one unit of
-    work with the sender as ``me``, in the user's language, domain errors answered.
+    work with the sender as ``me``, in the user's language, domain errors answered in
+    ``error_texts``' words.
     ``traders``: the traders' bot, whose updates also say whether it can reach their sender."""
     dp = Dispatcher(storage=storage, settings=settings, session_factory=session_factory)
     dp.update.outer_middleware(Admission(kv, per_second=5 if throttle else None))
     dp.update.outer_middleware(UnitOfWork(session_factory, wake_notifier, tracks_blocking=traders))
     UserLocale(i18n).setup(dp)
-    errors.setup(dp)
+    errors.setup(dp, error_texts)
     return dp
 
 

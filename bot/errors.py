@@ -36,16 +36,18 @@ def error_text(error: DomainError) -> str:
     return render(error.params)
 
 
-def setup(dp: Dispatcher) -> None:
+def setup(dp: Dispatcher, texts: Callable[[DomainError], str] = error_text) -> None:
+    """The one error path of a bot: a DomainError reaches here after the update's unit of work
+    rolled back (bot.middlewares.UnitOfWork), and the user reads why, in ``texts``' words."""
+
+    async def domain_error(event: ErrorEvent) -> None:
+        assert isinstance(event.exception, DomainError)
+        update = event.update
+        target = update.callback_query or update.message
+        if target is not None:
+            await answer_error(target, texts(event.exception))
+
     dp.errors.register(domain_error, ExceptionTypeFilter(DomainError))
-
-
-async def domain_error(event: ErrorEvent) -> None:
-    assert isinstance(event.exception, DomainError)
-    update = event.update
-    target = update.callback_query or update.message
-    if target is not None:
-        await answer_error(target, error_text(event.exception))
 
 
 register_error_texts(

@@ -25,9 +25,8 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n.lazy_proxy import LazyProxy
 
-from bot.i18n_tools import DOMAIN, Locales, compile_catalogs
+from bot.catalogs import DOMAIN, LANGUAGES, Locales, compile_catalogs
 
-LANGUAGES = ("ar", "en")
 DEFAULT_LANGUAGE = "ar"  # most traders of this market read Arabic
 LOCALES_PATH = Path(__file__).resolve().parent.parent / "locales"
 

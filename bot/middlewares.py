@@ -16,7 +16,9 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import I18n, I18nMiddleware
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from bot.i18n import pick_language
 from core import users
@@ -53,9 +55,12 @@ class Admission(BaseMiddleware):
 class UnitOfWork(BaseMiddleware):
     """One database transaction per update, with the sender registered as ``me``.
 
-    The transaction commits before the bot sends anything (see ``SendAfterCommit``) and at the
-    end. So nobody is told of a change that is then rolled back, and row locks (an offer being
-    taken) are not held across a round trip to Telegram.
+    The boundary: the handler's domain work comes first and commits once, when it ends; then
+    the handler talks to Telegram. The first Telegram call of the update is that end
+    (``SendAfterCommit`` commits there, so nobody is told of a change that could still be rolled
+    back and no row lock waits on Telegram); a handler that sends nothing ends at its return.
+    After that end the handler only reads and replies: a write would start a second, hidden unit
+    of work, which the tests refuse (``refuse_writes_after_sending``).
     A Telegram error after the domain change committed nothing wrong (the change stands, only the
     reply failed), so it still commits; any other error rolls back what was not yet committed.
     After a commit that queued notifications, the notifier is woken.
@@ -120,16 +125,46 @@ _open_unit: ContextVar[tuple[UnitOfWork, AsyncSession] | None] = ContextVar("ope
 
 
 class SendAfterCommit(BaseRequestMiddleware):
-    """On the bots' HTTP session: a call to Telegram made while handling an update first commits
-    that update's transaction. The notifier and jobs, outside any update, are not affected."""
+    """On the bots' HTTP session: a call to Telegram made while handling an update ends that
+    update's unit of work: it commits first, and marks the session as having talked. A read
+    (getMe, getFile: the Bot API's get* methods) tells nobody anything and ends nothing, so a
+    handler may download a photo and then store it. The notifier and jobs, outside any update,
+    are not affected."""
 
     async def __call__(self, make_request: NextRequestMiddlewareType[Any], bot: Bot,
                        method: TelegramMethod[Any]) -> Response[Any]:  # fmt: skip
         open_unit = _open_unit.get()
-        if open_unit is not None:
+        if open_unit is not None and not method.__api_method__.startswith("get"):
             unit, session = open_unit
             await unit.commit(session)
+            session.info[_SENT] = True
         return await make_request(bot, method)
+
+
+_SENT = "sent_to_telegram"
+
+
+class WriteAfterSend(RuntimeError):
+    """A handler wrote to the database after it talked to Telegram: its unit of work had ended."""
+
+
+def refuse_writes_after_sending() -> None:
+    """Tests (and any strict run): an INSERT, UPDATE or DELETE in an update after its first
+    Telegram call raises WriteAfterSend. Not installed in production, where it would cost a check
+    per statement; there such a write is committed when the handler returns."""
+    if not event.contains(Session, "before_flush", _check_flush):
+        event.listen(Session, "before_flush", _check_flush)
+        event.listen(Session, "do_orm_execute", _check_execute)
+
+
+def _check_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    if session.info.get(_SENT) and (session.new or session.deleted or any(map(session.is_modified, session.dirty))):
+        raise WriteAfterSend("a flush after the update's first Telegram call: move the write before the reply")
+
+
+def _check_execute(state: ORMExecuteState) -> None:
+    if state.session.info.get(_SENT) and (state.is_insert or state.is_update or state.is_delete):
+        raise WriteAfterSend(f"{state.statement} after the update's first Telegram call: move it before the reply")
 
 
 class KeepResponseModels(BaseRequestMiddleware):

@@ -29,12 +29,15 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def _compile_catalogs() -> None:
-    subprocess.run([sys.executable, "-m", "bot.i18n_tools", "compile"], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "tools.i18n", "compile"], cwd=ROOT, check=True)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    if (ROOT / "bot" / "i18n_tools.py").exists():
+    if (ROOT / "tools" / "i18n.py").exists():
         _compile_catalogs()
+    from bot.middlewares import refuse_writes_after_sending
+
+    refuse_writes_after_sending()  # a handler's unit of work ends at its first Telegram call
 
 
 def _asyncpg_dsn(url: str) -> str:

@@ -21,14 +21,14 @@ from admin_bot import views
 from admin_bot.handlers.errors import TYPED, guarded
 from admin_bot.keyboards import DisputeCb
 from bot import fmt
-from core.admin import actions, cases, staff
+from core import users
+from core.admin import actions, cases
 from core.admin.staff import Permission
 from core.config import Settings
 from core.errors import DomainError
-from core.users import User
 
 log = logging.getLogger(__name__)
-router = guarded(Router(name="admin_disputes"))
+router = guarded(Router(name="admin_disputes"), Permission.DISPUTES)
 
 
 class Resolving(StatesGroup):
@@ -41,8 +41,7 @@ class Writing(StatesGroup):
 
 
 @router.message(Command("disputes"))
-async def queue(message: Message, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n) -> None:
-    await staff.require(session, staff_id, Permission.DISPUTES, settings)
+async def queue(message: Message, session: AsyncSession, i18n: I18n) -> None:
     found = await cases.dispute_queue(session)
     if not found:
         await message.answer(_("No open disputes."))
@@ -97,10 +96,9 @@ def _trader_bot(data: dict[str, Any]) -> Bot | None:
 
 @router.callback_query(DisputeCb.filter(F.action == "open"))
 async def open_case(
-    query: CallbackQuery, callback_data: DisputeCb, session: AsyncSession, settings: Settings, staff_id: int,
+    query: CallbackQuery, callback_data: DisputeCb, session: AsyncSession, staff_id: int,
     i18n: I18n, bot: Bot, **data: Any,
 ) -> None:  # fmt: skip
-    await staff.require(session, staff_id, Permission.DISPUTES, settings)
     await query.answer()
     await show_case(bot, staff_id, session, callback_data.dispute_id, staff_id, i18n.current_locale,
                     _trader_bot(data))  # fmt: skip
@@ -116,7 +114,7 @@ async def take(
     except DomainError as exc:
         if exc.code != "dispute_owned":
             raise
-        owner = await session.get(User, int(exc.params["owner_id"]))  # say who, by name
+        owner = await users.get(session, int(exc.params["owner_id"]))  # say who, by name
         name = owner.display_name if owner is not None else str(exc.params["owner_id"])
         await query.answer(  # an alert is plain text: no HTML escaping
             _("{who} is already handling this dispute.").format(who=fmt.isolate(name)), show_alert=True
@@ -138,10 +136,9 @@ async def drop(query: CallbackQuery, callback_data: DisputeCb, session: AsyncSes
 
 @router.callback_query(DisputeCb.filter(F.action.in_({"release", "refund"})))
 async def ask_reason(
-    query: CallbackQuery, callback_data: DisputeCb, session: AsyncSession, settings: Settings, staff_id: int,
+    query: CallbackQuery, callback_data: DisputeCb, staff_id: int,
     state: FSMContext,
 ) -> None:  # fmt: skip
-    await staff.require(session, staff_id, Permission.DISPUTES, settings)
     await state.set_state(Resolving.reason)
     await state.set_data({"dispute_id": callback_data.dispute_id, "outcome": callback_data.action})
     await query.answer()
@@ -208,10 +205,9 @@ async def cancel(query: CallbackQuery, state: FSMContext) -> None:
 
 @router.callback_query(DisputeCb.filter(F.action == "msg"))
 async def ask_message(
-    query: CallbackQuery, callback_data: DisputeCb, session: AsyncSession, settings: Settings, staff_id: int,
+    query: CallbackQuery, callback_data: DisputeCb, staff_id: int,
     state: FSMContext,
 ) -> None:  # fmt: skip
-    await staff.require(session, staff_id, Permission.DISPUTES, settings)
     await state.set_state(Writing.text)
     await state.set_data({"dispute_id": callback_data.dispute_id})
     await query.answer()

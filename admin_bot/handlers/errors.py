@@ -1,9 +1,9 @@
-"""Staff-facing texts for refusals and the middleware that answers them; forms (a reason, a
-message) end when a command is typed.
+"""Staff-facing texts for refusals; forms (a reason, a message) end when a command is typed.
 
-The admin routers catch DomainError themselves (rolling the update's transaction back) so that
-staff read staff sentences ("Only admins can do this") while the traders' bot keeps its own
-texts for the same codes; codes not listed here fall back to bot.errors.
+The admin bot answers a DomainError on the same error path as the traders' bot (bot.errors,
+after the update's transaction rolled back), in staff sentences ("Only admins can do this")
+while the traders' bot keeps its own texts for the same codes; codes not listed here fall back
+to bot.errors.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
+from admin_bot.access import Requires
 from bot import fmt
 from bot.errors import error_text
-from bot.middlewares import answer_error
+from core.admin.staff import Permission
 from core.errors import DomainError
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -67,18 +68,6 @@ def staff_error_text(error: DomainError) -> str:
     return render(error.params) if render is not None else error_text(error)
 
 
-class StaffErrors(BaseMiddleware):
-    """A refused staff action: undo whatever the update did, and say why."""
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        try:
-            return await handler(event, data)
-        except DomainError as exc:
-            await data["session"].rollback()
-            await answer_error(event, staff_error_text(exc))
-            return None
-
-
 class CommandsEndForms(BaseMiddleware):
     """A command typed while the bot waits for a reason (or a message) abandons that form, so
     the next plain text is not taken as the reason for a rejection the staff member forgot."""
@@ -95,8 +84,10 @@ class CommandsEndForms(BaseMiddleware):
 TYPED = F.text & ~F.text.startswith("/")
 
 
-def guarded(router: Router) -> Router:
+def guarded(router: Router, permission: Permission) -> Router:
+    """A staff router: its handlers need ``permission`` (unless a handler says otherwise with
+    ``flags=needs(...)``), and a command typed ends the form under way."""
     router.message.outer_middleware(CommandsEndForms())
-    router.message.middleware(StaffErrors())
-    router.callback_query.middleware(StaffErrors())
+    router.message.middleware(Requires(permission))
+    router.callback_query.middleware(Requires(permission))
     return router

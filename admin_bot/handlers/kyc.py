@@ -14,16 +14,16 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import fmt
-from bot.handlers.accounts_texts import lang, level_name
 from bot.keyboards.builder import InlineKeyboardBuilder
 from bot.notifications.accounts import PRESET_REASONS
+from bot.views.accounts import lang, level_name
 from core.accounts import kyc, review
 from core.config import Settings
 
 router = Router(name="admin_kyc")
 
 
-class Review(CallbackData, prefix="akyc"):
+class ReviewCb(CallbackData, prefix="akyc"):
     action: str  # open | approve | reject | preset | write
     request_id: int
     reason: str = ""
@@ -35,16 +35,16 @@ class RejectForm(StatesGroup):
 
 def _decision(request_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("✅ Approve"), callback_data=Review(action="approve", request_id=request_id))
-    builder.button(text=_("❌ Reject"), callback_data=Review(action="reject", request_id=request_id))
+    builder.button(text=_("✅ Approve"), callback_data=ReviewCb(action="approve", request_id=request_id))
+    builder.button(text=_("❌ Reject"), callback_data=ReviewCb(action="reject", request_id=request_id))
     return builder.as_markup()
 
 
 def _reasons(request_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for code, text in PRESET_REASONS.items():
-        builder.button(text=str(text), callback_data=Review(action="preset", request_id=request_id, reason=code))
-    builder.button(text=_("✍️ Write another reason"), callback_data=Review(action="write", request_id=request_id))
+        builder.button(text=str(text), callback_data=ReviewCb(action="preset", request_id=request_id, reason=code))
+    builder.button(text=_("✍️ Write another reason"), callback_data=ReviewCb(action="write", request_id=request_id))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -62,14 +62,14 @@ async def queue(message: Message, session: AsyncSession, settings: Settings, sta
             id=request.id, user_id=request.user_id, date=fmt.datetime(request.submitted_at, lang())
         ))
         builder.button(text=_("Review #{id}").format(id=request.id),
-                       callback_data=Review(action="open", request_id=request.id))
+                       callback_data=ReviewCb(action="open", request_id=request.id))
     builder.adjust(2)
     await message.answer("\n".join(lines), reply_markup=builder.as_markup())
 
 
-@router.callback_query(Review.filter(F.action == "open"))
+@router.callback_query(ReviewCb.filter(F.action == "open"))
 async def open_request(
-    query: CallbackQuery, callback_data: Review, session: AsyncSession, settings: Settings, staff_id: int
+    query: CallbackQuery, callback_data: ReviewCb, session: AsyncSession, settings: Settings, staff_id: int
 ) -> None:
     docs = await review.documents(session, settings, actor_id=staff_id, request_id=callback_data.request_id)
     phone = await kyc.phone_of(session, docs.user.id)
@@ -92,9 +92,9 @@ async def open_request(
     await query.message.answer(text, reply_markup=_decision(rid) if docs.request.status == "pending" else None)
 
 
-@router.callback_query(Review.filter(F.action == "approve"))
+@router.callback_query(ReviewCb.filter(F.action == "approve"))
 async def approve(
-    query: CallbackQuery, callback_data: Review, session: AsyncSession, settings: Settings, staff_id: int
+    query: CallbackQuery, callback_data: ReviewCb, session: AsyncSession, settings: Settings, staff_id: int
 ) -> None:
     await review.approve(session, settings, actor_id=staff_id, request_id=callback_data.request_id)
     await query.answer(_("Approved."))
@@ -106,8 +106,8 @@ async def approve(
         )
 
 
-@router.callback_query(Review.filter(F.action == "reject"))
-async def reject_pressed(query: CallbackQuery, callback_data: Review) -> None:
+@router.callback_query(ReviewCb.filter(F.action == "reject"))
+async def reject_pressed(query: CallbackQuery, callback_data: ReviewCb) -> None:
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(
@@ -121,9 +121,9 @@ async def _rejected(session: AsyncSession, settings: Settings, request_id: int, 
     return _("❌ Verification #{id} rejected. The user was told the reason and may try again.").format(id=request_id)
 
 
-@router.callback_query(Review.filter(F.action == "preset"))
+@router.callback_query(ReviewCb.filter(F.action == "preset"))
 async def reject_preset(
-    query: CallbackQuery, callback_data: Review, session: AsyncSession, settings: Settings, staff_id: int
+    query: CallbackQuery, callback_data: ReviewCb, session: AsyncSession, settings: Settings, staff_id: int
 ) -> None:
     if callback_data.reason not in PRESET_REASONS:
         await query.answer(_("This button is no longer active."))
@@ -134,8 +134,8 @@ async def reject_preset(
         await query.message.edit_text(text)
 
 
-@router.callback_query(Review.filter(F.action == "write"))
-async def reject_write(query: CallbackQuery, callback_data: Review, state: FSMContext) -> None:
+@router.callback_query(ReviewCb.filter(F.action == "write"))
+async def reject_write(query: CallbackQuery, callback_data: ReviewCb, state: FSMContext) -> None:
     await state.set_state(RejectForm.reason)
     await state.update_data(kyc_request_id=callback_data.request_id)
     await query.answer()

@@ -10,21 +10,21 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from admin_bot.access import needs
 from admin_bot.handlers.errors import guarded
 from bot import fmt
 from bot.numbers import AmountError, amount_error_text, parse_amount
-from core.admin import actions, staff
+from core.admin import actions
 from core.admin.staff import Permission
 from core.config import Settings
 from core.escrow import market as escrow_market
 from core.money import Asset, Fiat
 
-router = guarded(Router(name="admin_market"))
+router = guarded(Router(name="admin_market"), Permission.MARKET)
 
 
-@router.message(Command("market"))
-async def show(message: Message, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n) -> None:
-    await staff.require(session, staff_id, Permission.VIEW, settings)
+@router.message(Command("market"), flags=needs(Permission.VIEW))
+async def show(message: Message, session: AsyncSession, i18n: I18n) -> None:
     lang = i18n.current_locale
     rates = await escrow_market.reference_rates(session)
     rules = await escrow_market.rules(session)
@@ -43,7 +43,6 @@ async def show(message: Message, session: AsyncSession, settings: Settings, staf
 async def set_rate(
     message: Message, command: CommandObject, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n
 ) -> None:
-    await staff.require(session, staff_id, Permission.MARKET, settings)
     parts = (command.args or "").upper().split()
     assets, fiats = {a.value for a in Asset}, {f.value for f in Fiat}
     if len(parts) != 3 or parts[0] not in assets or parts[1] not in fiats:
@@ -67,7 +66,6 @@ async def set_rate(
 async def set_rule(
     message: Message, command: CommandObject, session: AsyncSession, settings: Settings, staff_id: int
 ) -> None:
-    await staff.require(session, staff_id, Permission.MARKET, settings)
     parts = (command.args or "").split()
     if len(parts) != 2:
         await message.answer(_("Send /set maker_fee_pct 0.25 (see /market for the names)."))

@@ -10,23 +10,22 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_bot import views
+from admin_bot.access import needs
 from admin_bot.handlers.errors import guarded
-from core.admin import reports, staff
+from core.admin import reports
 from core.admin.staff import Permission
 from core.config import Settings
 
-router = guarded(Router(name="admin_reports"))
+router = guarded(Router(name="admin_reports"), Permission.VIEW)
 
 
 @router.message(Command("stats"))
-async def stats(message: Message, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n) -> None:
-    await staff.require(session, staff_id, Permission.VIEW, settings)
+async def stats(message: Message, session: AsyncSession, i18n: I18n) -> None:
     await message.answer(views.stats(await reports.stats(session), i18n.current_locale))
 
 
-@router.message(Command("reconcile"))
-async def reconcile(message: Message, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n) -> None:
-    await staff.require(session, staff_id, Permission.RECONCILE, settings)
+@router.message(Command("reconcile"), flags=needs(Permission.RECONCILE))
+async def reconcile(message: Message, session: AsyncSession, settings: Settings, i18n: I18n) -> None:
     await message.answer(_("Checking the books…"))
     node = config = hot = None
     if settings.tron_api_url and settings.hot_wallet_key:

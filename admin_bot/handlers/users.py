@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_bot import keyboards as kb
 from admin_bot import views
+from admin_bot.access import needs
 from admin_bot.handlers.errors import TYPED, guarded
 from admin_bot.keyboards import AdjustmentCb, UserCb
 from bot import fmt
@@ -27,7 +28,7 @@ from core.admin.staff import Permission
 from core.config import Settings
 from core.money import Asset, to_micro
 
-router = guarded(Router(name="admin_users"))
+router = guarded(Router(name="admin_users"), Permission.VIEW)
 
 
 class Freezing(StatesGroup):
@@ -40,25 +41,23 @@ class Adjusting(StatesGroup):
 
 @router.message(Command("user"))
 async def lookup(
-    message: Message, command: CommandObject, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n
+    message: Message, command: CommandObject, session: AsyncSession, staff_role: staff.Role, i18n: I18n
 ) -> None:
-    role = await staff.require(session, staff_id, Permission.VIEW, settings)
     if not command.args:
         await message.answer(_("Send /user @username or /user 123456789."))
         return
     user = await cases.find_user(session, command.args)
     card = await cases.user_card(session, user.id)
-    can_freeze = staff.allows(role, Permission.FREEZE)
+    can_freeze = staff.allows(staff_role, Permission.FREEZE)
     await message.answer(views.user_card(card, i18n.current_locale),
                          reply_markup=kb.user_actions(user.id, frozen=user.is_banned, can_freeze=can_freeze))  # fmt: skip
 
 
-@router.callback_query(UserCb.filter(F.action.in_({"freeze", "unfreeze"})))
+@router.callback_query(UserCb.filter(F.action.in_({"freeze", "unfreeze"})), flags=needs(Permission.FREEZE))
 async def ask_freeze_reason(
-    query: CallbackQuery, callback_data: UserCb, session: AsyncSession, settings: Settings, staff_id: int,
+    query: CallbackQuery, callback_data: UserCb, staff_id: int,
     state: FSMContext,
 ) -> None:  # fmt: skip
-    await staff.require(session, staff_id, Permission.FREEZE, settings)
     frozen = callback_data.action == "freeze"
     await state.set_state(Freezing.reason)
     await state.set_data({"user_id": callback_data.user_id, "frozen": frozen})
@@ -85,22 +84,20 @@ async def got_freeze_reason(
 
 @router.callback_query(UserCb.filter(F.action == "audit"))
 async def user_audit(
-    query: CallbackQuery, callback_data: UserCb, session: AsyncSession, settings: Settings, staff_id: int,
+    query: CallbackQuery, callback_data: UserCb, session: AsyncSession, staff_id: int,
     i18n: I18n,
 ) -> None:  # fmt: skip
-    await staff.require(session, staff_id, Permission.VIEW, settings)
     rows = await audit.for_user(session, callback_data.user_id)
     await query.answer()
     await query.bot.send_message(staff_id, views.audit_lines(rows, i18n.current_locale))  # type: ignore[union-attr]
 
 
-@router.message(Command("adjust"))
+@router.message(Command("adjust"), flags=needs(Permission.ADJUST))
 async def adjust(
-    message: Message, command: CommandObject, session: AsyncSession, settings: Settings, staff_id: int,
+    message: Message, command: CommandObject, session: AsyncSession,
     state: FSMContext, i18n: I18n,
 ) -> None:  # fmt: skip
     """/adjust <@user|id> <USDT|TRX> <+amount|-amount> <reason>: shows the entry, then Confirm."""
-    await staff.require(session, staff_id, Permission.ADJUST, settings)
     parts = (command.args or "").split(maxsplit=3)
     usage = _("Send /adjust @username USDT +10.5 reason (a minus amount takes from the balance).")
     if len(parts) < 4 or parts[1].upper() not in {a.value for a in Asset}:
@@ -199,10 +196,9 @@ async def cancel(query: CallbackQuery, state: FSMContext) -> None:
 
 @router.message(Command("audit"))
 async def audit_trail(
-    message: Message, command: CommandObject, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n
+    message: Message, command: CommandObject, session: AsyncSession, i18n: I18n
 ) -> None:
     """/audit user @name | /audit trade 12 | /audit staff @name"""
-    await staff.require(session, staff_id, Permission.VIEW, settings)
     parts = (command.args or "").split()
     if len(parts) != 2 or parts[0] not in ("user", "trade", "staff"):
         await message.answer(_("Send /audit user @username, /audit trade 12 or /audit staff @username."))
@@ -218,23 +214,29 @@ async def audit_trail(
     await message.answer(views.audit_lines(rows, i18n.current_locale))
 
 
-@router.message(Command("mods"))
-async def mods(
-    message: Message, command: CommandObject, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n
-) -> None:
-    """/mods lists moderators; /mods add @user; /mods remove @user."""
+def _changes_staff(message: Message, command: CommandObject) -> bool:
     parts = (command.args or "").split()
-    if parts and parts[0] in ("add", "remove") and len(parts) == 2:
-        await staff.require(session, staff_id, Permission.STAFF, settings)
-        user = await cases.find_user(session, parts[1])
-        if parts[0] == "add":
-            await actions.add_moderator(session, settings, actor_id=staff_id, user_id=user.id)
-            await message.answer(_("{who} is now a moderator.").format(who=views.who(user)))
-        else:
-            await actions.remove_moderator(session, settings, actor_id=staff_id, user_id=user.id)
-            await message.answer(_("{who} is no longer a moderator.").format(who=views.who(user)))
-        return
-    await staff.require(session, staff_id, Permission.VIEW, settings)
+    return len(parts) == 2 and parts[0] in ("add", "remove")
+
+
+@router.message(Command("mods"), _changes_staff, flags=needs(Permission.STAFF))
+async def change_mods(
+    message: Message, command: CommandObject, session: AsyncSession, settings: Settings, staff_id: int
+) -> None:
+    """/mods add @user; /mods remove @user."""
+    action, who = (command.args or "").split()
+    user = await cases.find_user(session, who)
+    if action == "add":
+        await actions.add_moderator(session, settings, actor_id=staff_id, user_id=user.id)
+        await message.answer(_("{who} is now a moderator.").format(who=views.who(user)))
+    else:
+        await actions.remove_moderator(session, settings, actor_id=staff_id, user_id=user.id)
+        await message.answer(_("{who} is no longer a moderator.").format(who=views.who(user)))
+
+
+@router.message(Command("mods"))
+async def mods(message: Message, session: AsyncSession, i18n: I18n) -> None:
+    """/mods lists moderators."""
     found = await staff.moderators(session)
     lines = [_("<b>Moderators</b>")]
     for m in found:

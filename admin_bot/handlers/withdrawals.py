@@ -20,12 +20,12 @@ from admin_bot import views
 from admin_bot.handlers.errors import TYPED, guarded
 from admin_bot.keyboards import WithdrawalCb
 from bot import fmt
-from core.admin import actions, cases, staff
+from core.admin import actions, cases
 from core.admin.staff import Permission
 from core.config import Settings
 from core.wallet.models import WithdrawalStatus
 
-router = guarded(Router(name="admin_withdrawals"))
+router = guarded(Router(name="admin_withdrawals"), Permission.WITHDRAWALS)
 
 
 class Rejecting(StatesGroup):
@@ -33,8 +33,7 @@ class Rejecting(StatesGroup):
 
 
 @router.message(Command("withdrawals"))
-async def queue(message: Message, session: AsyncSession, settings: Settings, staff_id: int, i18n: I18n) -> None:
-    await staff.require(session, staff_id, Permission.WITHDRAWALS, settings)
+async def queue(message: Message, session: AsyncSession, i18n: I18n) -> None:
     found = await cases.withdrawal_queue(session)
     if not found:
         await message.answer(_("No withdrawals are waiting for approval."))
@@ -49,10 +48,9 @@ async def queue(message: Message, session: AsyncSession, settings: Settings, sta
 
 @router.callback_query(WithdrawalCb.filter(F.action == "open"))
 async def open_case(
-    query: CallbackQuery, callback_data: WithdrawalCb, session: AsyncSession, settings: Settings, staff_id: int,
+    query: CallbackQuery, callback_data: WithdrawalCb, session: AsyncSession, staff_id: int,
     i18n: I18n,
 ) -> None:  # fmt: skip
-    await staff.require(session, staff_id, Permission.WITHDRAWALS, settings)
     case = await cases.withdrawal_case(session, callback_data.withdrawal_id)
     await query.answer()
     pending = case.withdrawal.status == WithdrawalStatus.AWAITING_APPROVAL
@@ -91,10 +89,9 @@ async def approve(
 
 @router.callback_query(WithdrawalCb.filter(F.action == "reject"))
 async def ask_reason(
-    query: CallbackQuery, callback_data: WithdrawalCb, session: AsyncSession, settings: Settings, staff_id: int,
+    query: CallbackQuery, callback_data: WithdrawalCb, staff_id: int,
     state: FSMContext,
 ) -> None:  # fmt: skip
-    await staff.require(session, staff_id, Permission.WITHDRAWALS, settings)
     await state.set_state(Rejecting.reason)
     await state.set_data({"withdrawal_id": callback_data.withdrawal_id})
     await query.answer()

@@ -5,13 +5,8 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import (
-    accounts_texts,  # noqa: F401  (registers the error texts)
-    kyc,
-    premium,
-    referrals,
-    transfers,
-)
+import bot.views.accounts  # noqa: F401  (registers the error texts)
+from bot.handlers import kyc, premium, referrals, transfers
 
 
 def routers() -> list[Router]:

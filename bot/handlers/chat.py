@@ -26,7 +26,7 @@ from bot import fmt
 from bot.i18n import translate
 from bot.keyboards import trades as kb
 from bot.views.common import lang
-from core import escrow
+from core import escrow, users
 from core.escrow import Trade
 from core.users import User
 
@@ -76,7 +76,7 @@ async def relay(message: Message, state: FSMContext, session: AsyncSession, me: 
         await escrow.add_statement(session, trade_id=trade.id, author_id=me.id, text=text,
                                    file_id=file.file_id if file else None)
     counterpart_id = trade.counterpart(me.id)
-    counterpart = await session.get(User, counterpart_id)
+    counterpart = await users.get(session, counterpart_id)
     language = (counterpart.language if counterpart else None) or "ar"
     header = _header(trade, me.id, language)
     reply = kb.trades_list([(trade.id, translate(language, "Open trade #{id}", id=trade.id))])

@@ -13,8 +13,8 @@ from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.handlers import accounts_texts as texts
-from bot.keyboards.accounts import Verify, share_contact, verify_cancel, verify_next
+from bot.keyboards.accounts import VerifyCb, share_contact, verify_cancel, verify_next
+from bot.views import accounts as texts
 from core.accounts import kyc, limits
 from core.accounts.kyc import MAX_PHOTO_BYTES
 from core.accounts.models import KycStatus
@@ -74,14 +74,14 @@ async def verify_command(message: Message, me: User, session: AsyncSession, stat
     await _verify_step(message, me, session, state)
 
 
-@router.callback_query(Verify.filter(F.action == "start"))
+@router.callback_query(VerifyCb.filter(F.action == "start"))
 async def verify_button(query: CallbackQuery, me: User, session: AsyncSession, state: FSMContext) -> None:
     await query.answer()
     if isinstance(query.message, Message):
         await _verify_step(query.message, me, session, state)
 
 
-@router.callback_query(Verify.filter(F.action == "cancel"))
+@router.callback_query(VerifyCb.filter(F.action == "cancel"))
 async def verify_cancelled(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()

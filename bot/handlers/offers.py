@@ -24,7 +24,7 @@ from bot import fmt
 from bot.errors import register_error_texts
 from bot.i18n import pick_language
 from bot.keyboards import offers as kb
-from bot.keyboards.menu import Menu
+from bot.keyboards.menu import MenuCb
 from bot.notifications.escrow import remember_bot
 from bot.numbers import AmountError, amount_error_text, normalize, parse_amount, parse_percent
 from bot.views import offers as views
@@ -32,9 +32,8 @@ from bot.views.common import lang, status_name
 from core import escrow, users
 from core.errors import DomainError
 from core.escrow import OfferDraft, OfferPatch, Side
-from core.escrow.pricing import check_deviation, floating_price
 from core.ledger import AccountRef, balance
-from core.money import Asset, Fiat, fee_for, to_micro
+from core.money import Asset, Fiat, to_micro
 from core.users import User
 
 deep_links = Router(name="offers.deep_links")  # included before start.router
@@ -163,7 +162,7 @@ async def new_offer_command(message: Message, state: FSMContext, session: AsyncS
     await _go("side", state, session, me, message=message)
 
 
-@router.callback_query(Menu.filter(F.item == "new_offer"))
+@router.callback_query(MenuCb.filter(F.item == "new_offer"))
 async def new_offer_menu(query: CallbackQuery, state: FSMContext, session: AsyncSession, me: User) -> None:
     await query.answer()
     await state.set_state(OfferWizard.active)
@@ -175,8 +174,8 @@ async def _stale(query: CallbackQuery) -> None:
     await query.answer(_("This button is no longer active."))
 
 
-@router.callback_query(kb.Wizard.filter())
-async def wizard_button(query: CallbackQuery, callback_data: kb.Wizard, state: FSMContext,
+@router.callback_query(kb.WizardCb.filter())
+async def wizard_button(query: CallbackQuery, callback_data: kb.WizardCb, state: FSMContext,
                         session: AsyncSession, me: User, bot: Bot) -> None:  # fmt: skip
     data = await state.get_data()
     if await state.get_state() != OfferWizard.active.state or data.get("step") != callback_data.step:
@@ -286,22 +285,16 @@ async def wizard_text(message: Message, state: FSMContext, session: AsyncSession
         if step == "price" and data.get("ptype") == "floating":
             margin = parse_percent(text, decimals=2, minimum=Decimal(-50), maximum=Decimal(50))
             data["margin"], data["price"] = str(margin), None
-            reference = await escrow.get_reference_rate(session, Asset(data["asset"]), Fiat(fiat))
-            if reference is None:
-                raise DomainError("no_reference_rate")
-            price = floating_price(reference, margin, Fiat(fiat))
-            check_deviation(price, reference, (await escrow.rules(session)).price_deviation_pct, Fiat(fiat))
+            await escrow.offer_price(session, asset=Asset(data["asset"]), fiat=Fiat(fiat), margin_pct=margin)
         elif step == "price":
             price = parse_amount(text, decimals=exponent, maximum=MAX_PRICE)
-            reference = await escrow.get_reference_rate(session, Asset(data["asset"]), Fiat(fiat))
-            check_deviation(price, reference, (await escrow.rules(session)).price_deviation_pct, Fiat(fiat))
+            await escrow.offer_price(session, asset=Asset(data["asset"]), fiat=Fiat(fiat), price=price)
             data["price"], data["margin"] = str(price), None
         elif step == "amount":
             amount = to_micro(parse_amount(text, decimals=6, maximum=MAX_CRYPTO))
             if data["side"] == "sell":
-                rules = await escrow.rules(session)
-                needed = amount + fee_for(amount, rules.maker_fee_pct)
-                available = await balance(session, AccountRef.user(me.id), Asset(data["asset"]))
+                needed, available = await escrow.sell_reserve(session, maker_id=me.id, asset=Asset(data["asset"]),
+                                                              amount=amount)  # fmt: skip
                 if needed > available:
                     lg = lang()
                     await message.answer(_("Your available balance is {available}; this offer needs {needed} "
@@ -361,7 +354,7 @@ async def wizard_text(message: Message, state: FSMContext, session: AsyncSession
 # --- browsing --------------------------------------------------------------------------------------
 
 
-async def _market(session: AsyncSession, me: User, current: kb.Browse) -> dict[str, Any]:
+async def _market(session: AsyncSession, me: User, current: kb.BrowseCb) -> dict[str, Any]:
     amount = Decimal(current.amount) if current.amount else None
     page = await escrow.browse(
         session, viewer_id=me.id, side=Side(current.side), asset=Asset(current.asset), fiat=Fiat(current.fiat),
@@ -371,7 +364,7 @@ async def _market(session: AsyncSession, me: User, current: kb.Browse) -> dict[s
     return views.market_page(page, current)
 
 
-def _browse_question(current: kb.Browse) -> dict[str, Any] | None:
+def _browse_question(current: kb.BrowseCb) -> dict[str, Any] | None:
     if not current.side:
         return {"text": _("Do you want to buy or to sell?"), "reply_markup": kb.browse_side()}
     if not current.asset:
@@ -384,26 +377,26 @@ def _browse_question(current: kb.Browse) -> dict[str, Any] | None:
 @router.message(Command("offers"))
 async def offers_command(message: Message, state: FSMContext) -> Any:
     await state.clear()
-    return message.answer(**(_browse_question(kb.Browse()) or {}))  # the webhook's reply
+    return message.answer(**(_browse_question(kb.BrowseCb()) or {}))  # the webhook's reply
 
 
-@router.callback_query(Menu.filter(F.item == "offers"))
+@router.callback_query(MenuCb.filter(F.item == "offers"))
 async def offers_menu(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(**(_browse_question(kb.Browse()) or {}))
+        await query.message.edit_text(**(_browse_question(kb.BrowseCb()) or {}))
 
 
-def _valid_browse(current: kb.Browse) -> bool:
+def _valid_browse(current: kb.BrowseCb) -> bool:
     return (current.side in ("", "sell", "buy") and current.asset in ("", "USDT", "TRX")
             and current.fiat in ("", "IQD", "USD") and current.page >= 0
             and current.method in ("", "?", *escrow.PAYMENT_METHODS)
             and bool(re.fullmatch(r"(\?|\d{1,13}(\.\d{1,2})?)?", current.amount)))  # fmt: skip
 
 
-@router.callback_query(kb.Browse.filter())
-async def browse_button(query: CallbackQuery, callback_data: kb.Browse, state: FSMContext, raw_state: str | None,
+@router.callback_query(kb.BrowseCb.filter())
+async def browse_button(query: CallbackQuery, callback_data: kb.BrowseCb, state: FSMContext, raw_state: str | None,
                         session: AsyncSession, me: User) -> Any:  # fmt: skip
     if not _valid_browse(callback_data):
         await _stale(query)
@@ -431,7 +424,7 @@ async def browse_button(query: CallbackQuery, callback_data: kb.Browse, state: F
 
 @router.message(OfferForms.browse_amount, F.text)
 async def browse_amount_typed(message: Message, state: FSMContext, session: AsyncSession, me: User) -> None:
-    current = kb.Browse.unpack((await state.get_data())["browse"])
+    current = kb.BrowseCb.unpack((await state.get_data())["browse"])
     try:
         amount = parse_amount(message.text, decimals=Fiat(current.fiat).exponent, maximum=MAX_FIAT)
     except AmountError as err:
@@ -452,7 +445,7 @@ async def offer_view(session: AsyncSession, me: User, offer_id: int) -> dict[str
     except DomainError:  # a floating price without a reference rate now
         price = None
     stats = await escrow.user_stats(session, offer.maker_id) if offer.maker_id != me.id else None
-    back = kb.Browse(side=offer.side, asset=offer.asset, fiat=offer.fiat)
+    back = kb.BrowseCb(side=offer.side, asset=offer.asset, fiat=offer.fiat)
     return views.offer_card(offer, price, stats, viewer_id=me.id, back=back)
 
 
@@ -468,8 +461,8 @@ async def offer_deep_link(message: Message, command: CommandObject, session: Asy
     await message.answer(**await offer_view(session, me, offer_id))
 
 
-@router.callback_query(kb.OfferAct.filter(F.action == "open"))
-async def open_offer(query: CallbackQuery, callback_data: kb.OfferAct, session: AsyncSession, me: User,
+@router.callback_query(kb.OfferCb.filter(F.action == "open"))
+async def open_offer(query: CallbackQuery, callback_data: kb.OfferCb, session: AsyncSession, me: User,
                      state: FSMContext, raw_state: str | None) -> Any:  # fmt: skip
     if raw_state is not None:
         await state.clear()
@@ -483,7 +476,7 @@ async def my_offers_command(message: Message, session: AsyncSession, me: User) -
     await message.answer(**views.my_offers(await escrow.my_offers(session, me.id)))
 
 
-@router.callback_query(kb.OfferAct.filter(F.action == "mine"))
+@router.callback_query(kb.OfferCb.filter(F.action == "mine"))
 async def my_offers_button(query: CallbackQuery, session: AsyncSession, me: User) -> None:
     await query.answer()
     if isinstance(query.message, Message):
@@ -497,20 +490,20 @@ async def _show_own(query: CallbackQuery, session: AsyncSession, me: User, offer
         await query.message.edit_text(note + "\n\n" + view["text"], reply_markup=view["reply_markup"])
 
 
-@router.callback_query(kb.OfferAct.filter(F.action == "pause"))
-async def pause(query: CallbackQuery, callback_data: kb.OfferAct, session: AsyncSession, me: User) -> None:
+@router.callback_query(kb.OfferCb.filter(F.action == "pause"))
+async def pause(query: CallbackQuery, callback_data: kb.OfferCb, session: AsyncSession, me: User) -> None:
     await escrow.pause_offer(session, offer_id=callback_data.offer_id, actor_id=me.id)
     await _show_own(query, session, me, callback_data.offer_id, _("⏸ Offer paused: hidden from the market."))
 
 
-@router.callback_query(kb.OfferAct.filter(F.action == "resume"))
-async def resume(query: CallbackQuery, callback_data: kb.OfferAct, session: AsyncSession, me: User) -> None:
+@router.callback_query(kb.OfferCb.filter(F.action == "resume"))
+async def resume(query: CallbackQuery, callback_data: kb.OfferCb, session: AsyncSession, me: User) -> None:
     await escrow.resume_offer(session, offer_id=callback_data.offer_id, actor_id=me.id)
     await _show_own(query, session, me, callback_data.offer_id, _("▶️ Offer resumed: visible in the market."))
 
 
-@router.callback_query(kb.OfferAct.filter(F.action == "close"))
-async def close_ask(query: CallbackQuery, callback_data: kb.OfferAct, session: AsyncSession, me: User) -> None:
+@router.callback_query(kb.OfferCb.filter(F.action == "close"))
+async def close_ask(query: CallbackQuery, callback_data: kb.OfferCb, session: AsyncSession, me: User) -> None:
     offer = await escrow.get_offer(session, callback_data.offer_id)
     if offer.maker_id != me.id or offer.status == "closed":
         await _stale(query)
@@ -522,14 +515,14 @@ async def close_ask(query: CallbackQuery, callback_data: kb.OfferAct, session: A
                 id=offer.id), reply_markup=kb.confirm_close(offer.id))
 
 
-@router.callback_query(kb.OfferAct.filter(F.action == "close_yes"))
-async def close(query: CallbackQuery, callback_data: kb.OfferAct, session: AsyncSession, me: User) -> None:
+@router.callback_query(kb.OfferCb.filter(F.action == "close_yes"))
+async def close(query: CallbackQuery, callback_data: kb.OfferCb, session: AsyncSession, me: User) -> None:
     await escrow.close_offer(session, offer_id=callback_data.offer_id, actor_id=me.id)
     await _show_own(query, session, me, callback_data.offer_id, _("🗑 Offer closed."))
 
 
-@router.callback_query(kb.OfferAct.filter(F.action == "edit_amount"))
-async def edit_amount_ask(query: CallbackQuery, callback_data: kb.OfferAct, state: FSMContext,
+@router.callback_query(kb.OfferCb.filter(F.action == "edit_amount"))
+async def edit_amount_ask(query: CallbackQuery, callback_data: kb.OfferCb, state: FSMContext,
                           session: AsyncSession, me: User) -> None:  # fmt: skip
     offer = await escrow.get_offer(session, callback_data.offer_id)
     if offer.maker_id != me.id or offer.status == "closed":
@@ -542,7 +535,7 @@ async def edit_amount_ask(query: CallbackQuery, callback_data: kb.OfferAct, stat
         await query.message.edit_text(
             _("Offer #{id} has {amount} left. Type the new amount left to trade:").format(
                 id=offer.id, amount=fmt.crypto(offer.remaining, offer.asset, lang())),
-            reply_markup=kb.cancel_only(kb.OfferAct(action="open", offer_id=offer.id)))
+            reply_markup=kb.cancel_only(kb.OfferCb(action="open", offer_id=offer.id)))
 
 
 @router.message(OfferForms.edit_amount, F.text)

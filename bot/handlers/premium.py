@@ -14,8 +14,8 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import fmt
-from bot.handlers.accounts_texts import lang
-from bot.keyboards.accounts import PremiumStep, Promote, premium_confirm, premium_offer, promote_buttons
+from bot.keyboards.accounts import PremiumCb, PromoteCb, premium_confirm, premium_offer, promote_buttons
+from bot.views.accounts import lang
 from core.accounts import premium
 from core.accounts.config import get_accounts_settings
 from core.errors import InsufficientFunds
@@ -88,7 +88,7 @@ async def premium_command(message: Message, me: User, session: AsyncSession) -> 
     await message.answer(text, reply_markup=keyboard)
 
 
-@router.callback_query(PremiumStep.filter(F.action == "buy"))
+@router.callback_query(PremiumCb.filter(F.action == "buy"))
 async def buy_pressed(query: CallbackQuery, me: User, session: AsyncSession, state: FSMContext) -> None:
     token = secrets.token_urlsafe(12)
     await state.update_data({TOKEN_KEY: token})
@@ -103,9 +103,9 @@ async def buy_pressed(query: CallbackQuery, me: User, session: AsyncSession, sta
         )
 
 
-@router.callback_query(PremiumStep.filter(F.action == "confirm"))
+@router.callback_query(PremiumCb.filter(F.action == "confirm"))
 async def buy_confirmed(
-    query: CallbackQuery, callback_data: PremiumStep, me: User, session: AsyncSession, state: FSMContext
+    query: CallbackQuery, callback_data: PremiumCb, me: User, session: AsyncSession, state: FSMContext
 ) -> None:
     if (await state.get_data()).get(TOKEN_KEY) != callback_data.token or not callback_data.token:
         await query.answer(_("This button is no longer active."))
@@ -131,7 +131,7 @@ async def buy_confirmed(
         )
 
 
-@router.callback_query(PremiumStep.filter(F.action == "cancel"))
+@router.callback_query(PremiumCb.filter(F.action == "cancel"))
 async def buy_cancelled(query: CallbackQuery, state: FSMContext) -> None:
     await state.update_data({TOKEN_KEY: None})
     await query.answer()
@@ -139,8 +139,8 @@ async def buy_cancelled(query: CallbackQuery, state: FSMContext) -> None:
         await query.message.edit_text(_("Nothing was charged."))
 
 
-@router.callback_query(Promote.filter())
-async def promote_pressed(query: CallbackQuery, callback_data: Promote, me: User, session: AsyncSession) -> None:
+@router.callback_query(PromoteCb.filter())
+async def promote_pressed(query: CallbackQuery, callback_data: PromoteCb, me: User, session: AsyncSession) -> None:
     offer = await premium.set_promoted(session, user_id=me.id, offer_id=callback_data.offer_id,
                                        promoted=callback_data.on)
     await query.answer(_("Offer promoted.") if offer.is_promoted else _("Offer no longer promoted."))

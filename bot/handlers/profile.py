@@ -30,8 +30,8 @@ class FeedbackForm(StatesGroup):
     comment = State()  # data: trade_id, positive
 
 
-@router.callback_query(kb.Rate.filter(F.send.is_(False)))
-async def rate_pressed(query: CallbackQuery, callback_data: kb.Rate, state: FSMContext,
+@router.callback_query(kb.RateCb.filter(F.send.is_(False)))
+async def rate_pressed(query: CallbackQuery, callback_data: kb.RateCb, state: FSMContext,
                        session: AsyncSession, me: User) -> None:  # fmt: skip
     trade = await escrow.get_trade(session, callback_data.trade_id)
     require_role(trade, me.id, "party")
@@ -52,8 +52,8 @@ async def _leave(session: AsyncSession, me: User, trade_id: int, positive: bool,
     return _("Thank you! Your feedback was saved.")
 
 
-@router.callback_query(kb.Rate.filter(F.send.is_(True)))
-async def rate_send(query: CallbackQuery, callback_data: kb.Rate, state: FSMContext,
+@router.callback_query(kb.RateCb.filter(F.send.is_(True)))
+async def rate_send(query: CallbackQuery, callback_data: kb.RateCb, state: FSMContext,
                     session: AsyncSession, me: User) -> None:  # fmt: skip
     text = await _leave(session, me, callback_data.trade_id, callback_data.positive, None)
     await state.clear()
@@ -70,7 +70,7 @@ async def rate_comment(message: Message, state: FSMContext, session: AsyncSessio
     await message.answer(text)
 
 
-async def _target(session: AsyncSession, me: User, data: kb.Profile) -> int:
+async def _target(session: AsyncSession, me: User, data: kb.ProfileCb) -> int:
     """The user a profile button is about: the other side of the presser's trade, or an offer's maker."""
     if data.trade_id:
         trade = await escrow.get_trade(session, data.trade_id)
@@ -80,7 +80,7 @@ async def _target(session: AsyncSession, me: User, data: kb.Profile) -> int:
     return offer.maker_id
 
 
-async def profile_view(session: AsyncSession, me: User, data: kb.Profile, note: str = "") -> dict[str, Any]:
+async def profile_view(session: AsyncSession, me: User, data: kb.ProfileCb, note: str = "") -> dict[str, Any]:
     lg = lang()
     user_id = await _target(session, me, data)
     stats = await escrow.user_stats(session, user_id)
@@ -105,7 +105,7 @@ async def profile_view(session: AsyncSession, me: User, data: kb.Profile, note: 
     if data.offer_id and not data.trade_id:
         keyboard.inline_keyboard.append(
             [InlineKeyboardButton(text=_("⬅️ Back to the offer"),
-                                           callback_data=offer_kb.OfferAct(action="open", offer_id=data.offer_id).pack())])
+                                           callback_data=offer_kb.OfferCb(action="open", offer_id=data.offer_id).pack())])
     return {"text": "\n".join(lines), "reply_markup": keyboard}
 
 
@@ -117,23 +117,23 @@ async def _show(query: CallbackQuery, view: dict[str, Any]) -> None:
             await query.message.edit_text(**view)
 
 
-@router.callback_query(kb.Profile.filter(F.action == "view"))
-async def view_profile(query: CallbackQuery, callback_data: kb.Profile, session: AsyncSession, me: User) -> None:
+@router.callback_query(kb.ProfileCb.filter(F.action == "view"))
+async def view_profile(query: CallbackQuery, callback_data: kb.ProfileCb, session: AsyncSession, me: User) -> None:
     view = await profile_view(session, me, callback_data)
     await query.answer()
     await _show(query, view)
 
 
-@router.callback_query(offer_kb.OfferAct.filter(F.action == "maker"))
-async def maker_profile(query: CallbackQuery, callback_data: offer_kb.OfferAct, session: AsyncSession,
+@router.callback_query(offer_kb.OfferCb.filter(F.action == "maker"))
+async def maker_profile(query: CallbackQuery, callback_data: offer_kb.OfferCb, session: AsyncSession,
                         me: User) -> None:  # fmt: skip
-    view = await profile_view(session, me, kb.Profile(action="view", offer_id=callback_data.offer_id))
+    view = await profile_view(session, me, kb.ProfileCb(action="view", offer_id=callback_data.offer_id))
     await query.answer()
     await _show(query, view)
 
 
-@router.callback_query(kb.Profile.filter(F.action.in_({"block", "unblock"})))
-async def block_toggle(query: CallbackQuery, callback_data: kb.Profile, session: AsyncSession, me: User) -> None:
+@router.callback_query(kb.ProfileCb.filter(F.action.in_({"block", "unblock"})))
+async def block_toggle(query: CallbackQuery, callback_data: kb.ProfileCb, session: AsyncSession, me: User) -> None:
     user_id = await _target(session, me, callback_data)
     if callback_data.action == "block":
         await escrow.block(session, user_id=me.id, blocked_id=user_id)

@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import fmt
-from bot.handlers.accounts_texts import lang
+from bot.views.accounts import lang
 from core.accounts import referrals
 from core.accounts.config import get_accounts_settings
 from core.money import Asset

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import pick_language
-from bot.keyboards.menu import LanguageChoice, Menu, back_to_menu, language_picker, main_menu
+from bot.keyboards.menu import LanguageCb, MenuCb, back_to_menu, language_picker, main_menu
 from core import users
 from core.accounts import referrals
 from core.users import User
@@ -76,9 +76,9 @@ async def start(
         await message.answer(**welcome(me))
 
 
-@router.callback_query(LanguageChoice.filter())
+@router.callback_query(LanguageCb.filter())
 async def choose_language(
-    query: CallbackQuery, callback_data: LanguageChoice, me: User, session: AsyncSession, i18n: I18n
+    query: CallbackQuery, callback_data: LanguageCb, me: User, session: AsyncSession, i18n: I18n
 ) -> None:
     if callback_data.code not in ("ar", "en"):
         await query.answer()
@@ -104,21 +104,21 @@ async def language_command(message: Message, me: User) -> None:
     await message.answer(_("Choose your language:"), reply_markup=language_picker(me.language or "ar"))
 
 
-@router.callback_query(Menu.filter(F.item == "home"))
+@router.callback_query(MenuCb.filter(F.item == "home"))
 async def menu_home(query: CallbackQuery, me: User) -> None:
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(**welcome(me))
 
 
-@router.callback_query(Menu.filter(F.item == "help"))
+@router.callback_query(MenuCb.filter(F.item == "help"))
 async def menu_help(query: CallbackQuery) -> None:
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(help_text(), reply_markup=back_to_menu())
 
 
-@router.callback_query(Menu.filter(F.item == "settings"))
+@router.callback_query(MenuCb.filter(F.item == "settings"))
 async def menu_settings(query: CallbackQuery, me: User) -> None:
     await query.answer()
     if isinstance(query.message, Message):

@@ -11,7 +11,7 @@ after the commit.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,22 +22,19 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.methods import TelegramMethod
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import fmt
 from bot.errors import register_error_texts
 from bot.keyboards import offers as offer_kb
 from bot.keyboards import trades as kb
-from bot.keyboards.menu import Menu
+from bot.keyboards.menu import MenuCb
 from bot.numbers import AmountError, amount_error_text, normalize, parse_amount
 from bot.views import trades as views
 from bot.views.common import lang, status_name
 from core import escrow
 from core.errors import DomainError
 from core.escrow import Receipt, Trade
-from core.escrow.models import Feedback
-from core.escrow.pricing import max_fiat_for
 from core.escrow.trades import require_role, require_state
 from core.money import Fiat, to_micro
 from core.users import User
@@ -76,23 +73,17 @@ def _edit(query: CallbackQuery, view: dict[str, Any]) -> TelegramMethod[Any] | N
 # --- taking an offer -------------------------------------------------------------------------------
 
 
-@router.callback_query(offer_kb.OfferAct.filter(F.action == "take"))
-async def take_ask_amount(query: CallbackQuery, callback_data: offer_kb.OfferAct, state: FSMContext,
+@router.callback_query(offer_kb.OfferCb.filter(F.action == "take"))
+async def take_ask_amount(query: CallbackQuery, callback_data: offer_kb.OfferCb, state: FSMContext,
                           session: AsyncSession, me: User) -> Any:  # fmt: skip
-    offer = await escrow.get_offer(session, callback_data.offer_id)
-    if offer.maker_id == me.id:
-        raise DomainError("own_offer", offer_id=offer.id)
-    if offer.status != "active":
-        raise DomainError("offer_unavailable", offer_id=offer.id, status=offer.status)
-    price = await escrow.current_price(session, offer)
-    most = min(offer.max_fiat, max_fiat_for(offer.remaining, price, offer.fiat_enum))
+    offer, most = await escrow.take_range(session, offer_id=callback_data.offer_id, taker_id=me.id)
     await state.set_state(TakeForm.amount)
     await state.set_data({"offer_id": offer.id})
     await query.answer()
     if not isinstance(query.message, Message):
         return None
     return query.message.answer(views.fiat_amount_hint(offer, most),  # the webhook's reply (see _edit)
-                                reply_markup=offer_kb.cancel_only(kb.TakeAct(action="cancel", offer_id=offer.id)))
+                                reply_markup=offer_kb.cancel_only(kb.TakeCb(action="cancel", offer_id=offer.id)))
 
 
 @router.message(TakeForm.amount, F.text)
@@ -115,7 +106,7 @@ async def take_amount_typed(message: Message, state: FSMContext, session: AsyncS
     return message.answer(**views.quote_view(offer, q, amount=amount, unit=unit))  # the webhook's reply
 
 
-@router.callback_query(kb.TakeAct.filter(F.action == "cancel"))
+@router.callback_query(kb.TakeCb.filter(F.action == "cancel"))
 async def take_cancel(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
@@ -123,7 +114,7 @@ async def take_cancel(query: CallbackQuery, state: FSMContext) -> None:
         await query.message.edit_text(_("Nothing was opened."))
 
 
-def _quote_amount(data: kb.TakeAct, fiat: Fiat) -> dict[str, Any]:
+def _quote_amount(data: kb.TakeCb, fiat: Fiat) -> dict[str, Any]:
     """The amount a quote button carries, checked again: a forged button gets nowhere."""
     if data.unit == "c" and data.amount.isdigit() and 0 < int(data.amount) <= to_micro(MAX_CRYPTO):
         return {"crypto_amount": int(data.amount)}
@@ -132,8 +123,8 @@ def _quote_amount(data: kb.TakeAct, fiat: Fiat) -> dict[str, Any]:
     raise DomainError("amount_invalid")
 
 
-@router.callback_query(kb.TakeAct.filter(F.action == "confirm"))
-async def take_confirm(query: CallbackQuery, callback_data: kb.TakeAct, state: FSMContext,
+@router.callback_query(kb.TakeCb.filter(F.action == "confirm"))
+async def take_confirm(query: CallbackQuery, callback_data: kb.TakeCb, state: FSMContext,
                        session: AsyncSession, me: User) -> Any:  # fmt: skip
     """Open the trade at the quoted price only; if the price moved since the quote (the maker
     edited it, the reference rate changed), nothing opens and the new quote replaces the old."""
@@ -166,12 +157,11 @@ async def _party_trade(session: AsyncSession, trade_id: int, me: User) -> Trade:
 
 
 async def _rated(session: AsyncSession, trade: Trade, me: User) -> bool:
-    stmt = select(Feedback.id).where(Feedback.trade_id == trade.id, Feedback.from_id == me.id)
-    return (await session.execute(stmt)).first() is not None
+    return await escrow.has_rated(session, trade_id=trade.id, user_id=me.id)
 
 
-@router.callback_query(kb.TradeAct.filter(F.action == "view"))
-async def view_trade(query: CallbackQuery, callback_data: kb.TradeAct, state: FSMContext,
+@router.callback_query(kb.TradeCb.filter(F.action == "view"))
+async def view_trade(query: CallbackQuery, callback_data: kb.TradeCb, state: FSMContext,
                      session: AsyncSession, me: User) -> Any:  # fmt: skip
     trade = await _party_trade(session, callback_data.trade_id, me)
     if await state.get_state() in (PaidForm.receipt.state, DisputeForm.reason.state):
@@ -181,8 +171,8 @@ async def view_trade(query: CallbackQuery, callback_data: kb.TradeAct, state: FS
     return _edit(query, views.trade_card(trade, me.id, rated=await _rated(session, trade, me)))
 
 
-@router.callback_query(kb.TradeAct.filter(F.action == "paid"))
-async def paid_ask_receipt(query: CallbackQuery, callback_data: kb.TradeAct, state: FSMContext,
+@router.callback_query(kb.TradeCb.filter(F.action == "paid"))
+async def paid_ask_receipt(query: CallbackQuery, callback_data: kb.TradeCb, state: FSMContext,
                            session: AsyncSession, me: User) -> Any:  # fmt: skip
     trade = await escrow.get_trade(session, callback_data.trade_id)
     require_role(trade, me.id, "buyer")
@@ -208,8 +198,8 @@ async def paid_receipt_other(message: Message) -> None:
     await message.answer(_("Please send the receipt as a photo, or press \"Continue without a receipt\"."))
 
 
-@router.callback_query(kb.TradeAct.filter(F.action == "paid_skip"))
-async def paid_skip(query: CallbackQuery, callback_data: kb.TradeAct, state: FSMContext,
+@router.callback_query(kb.TradeCb.filter(F.action == "paid_skip"))
+async def paid_skip(query: CallbackQuery, callback_data: kb.TradeCb, state: FSMContext,
                     session: AsyncSession, me: User) -> Any:  # fmt: skip
     trade = await escrow.get_trade(session, callback_data.trade_id)
     require_role(trade, me.id, "buyer")
@@ -220,8 +210,8 @@ async def paid_skip(query: CallbackQuery, callback_data: kb.TradeAct, state: FSM
     return _edit(query, views.paid_question(trade, with_receipt=False))
 
 
-@router.callback_query(kb.TradeAct.filter(F.action == "paid_yes"))
-async def paid_confirmed(query: CallbackQuery, callback_data: kb.TradeAct, state: FSMContext,
+@router.callback_query(kb.TradeCb.filter(F.action == "paid_yes"))
+async def paid_confirmed(query: CallbackQuery, callback_data: kb.TradeCb, state: FSMContext,
                          session: AsyncSession, me: User) -> Any:  # fmt: skip
     data = await state.get_data()
     receipt = None
@@ -234,8 +224,8 @@ async def paid_confirmed(query: CallbackQuery, callback_data: kb.TradeAct, state
     return _edit(query, views.trade_card(trade, me.id, headline=_("✅ Marked as paid.")))
 
 
-@router.callback_query(kb.TradeAct.filter(F.action == "cancel"))
-async def cancel_ask(query: CallbackQuery, callback_data: kb.TradeAct, session: AsyncSession, me: User) -> Any:
+@router.callback_query(kb.TradeCb.filter(F.action == "cancel"))
+async def cancel_ask(query: CallbackQuery, callback_data: kb.TradeCb, session: AsyncSession, me: User) -> Any:
     trade = await escrow.get_trade(session, callback_data.trade_id)
     require_role(trade, me.id, "buyer")
     require_state(trade, escrow.TradeStatus.AWAITING_PAYMENT)
@@ -243,15 +233,15 @@ async def cancel_ask(query: CallbackQuery, callback_data: kb.TradeAct, session: 
     return _edit(query, views.cancel_question(trade))
 
 
-@router.callback_query(kb.TradeAct.filter(F.action == "cancel_yes"))
-async def cancel_confirmed(query: CallbackQuery, callback_data: kb.TradeAct, session: AsyncSession, me: User) -> Any:
+@router.callback_query(kb.TradeCb.filter(F.action == "cancel_yes"))
+async def cancel_confirmed(query: CallbackQuery, callback_data: kb.TradeCb, session: AsyncSession, me: User) -> Any:
     trade = await escrow.cancel(session, trade_id=callback_data.trade_id, actor_id=me.id)
     await query.answer(_("Trade cancelled"))
     return _edit(query, views.trade_card(trade, me.id, headline=_("❌ You cancelled the trade.")))
 
 
-@router.callback_query(kb.TradeAct.filter(F.action == "release"))
-async def release_ask(query: CallbackQuery, callback_data: kb.TradeAct, session: AsyncSession, me: User) -> Any:
+@router.callback_query(kb.TradeCb.filter(F.action == "release"))
+async def release_ask(query: CallbackQuery, callback_data: kb.TradeCb, session: AsyncSession, me: User) -> Any:
     trade = await escrow.get_trade(session, callback_data.trade_id)
     require_role(trade, me.id, "seller")
     require_state(trade, escrow.TradeStatus.AWAITING_PAYMENT, escrow.TradeStatus.PAID)
@@ -259,25 +249,18 @@ async def release_ask(query: CallbackQuery, callback_data: kb.TradeAct, session:
     return _edit(query, views.release_question(trade))
 
 
-@router.callback_query(kb.TradeAct.filter(F.action == "release_yes"))
-async def release_confirmed(query: CallbackQuery, callback_data: kb.TradeAct, session: AsyncSession, me: User) -> Any:
+@router.callback_query(kb.TradeCb.filter(F.action == "release_yes"))
+async def release_confirmed(query: CallbackQuery, callback_data: kb.TradeCb, session: AsyncSession, me: User) -> Any:
     trade = await escrow.release(session, trade_id=callback_data.trade_id, actor_id=me.id)
     await query.answer(_("Released"))
     return _edit(query, views.trade_card(trade, me.id, headline=_("🔓 You released {crypto} to the buyer.").format(
         crypto=fmt.crypto(trade.crypto_amount, trade.asset, lang())), rated=True))
 
 
-@router.callback_query(kb.TradeAct.filter(F.action == "dispute"))
-async def dispute_ask(query: CallbackQuery, callback_data: kb.TradeAct, state: FSMContext,
+@router.callback_query(kb.TradeCb.filter(F.action == "dispute"))
+async def dispute_ask(query: CallbackQuery, callback_data: kb.TradeCb, state: FSMContext,
                       session: AsyncSession, me: User) -> Any:  # fmt: skip
-    trade = await escrow.get_trade(session, callback_data.trade_id)
-    require_role(trade, me.id, "party")
-    require_state(trade, escrow.TradeStatus.PAID)
-    rules = await escrow.rules(session)
-    if trade.paid_at is not None:
-        allowed_at = trade.paid_at + rules.dispute_after
-        if datetime.now(UTC) < allowed_at:
-            raise DomainError("dispute_too_early", allowed_at=allowed_at.isoformat())
+    trade = await escrow.disputable(session, trade_id=callback_data.trade_id, actor_id=me.id)
     await state.set_state(DisputeForm.reason)
     await state.set_data({"trade_id": trade.id})
     await query.answer()
@@ -309,7 +292,7 @@ async def my_trades_command(message: Message, session: AsyncSession, me: User) -
     await message.answer(**await _my_trades(session, me))
 
 
-@router.callback_query(Menu.filter(F.item == "trades"))
+@router.callback_query(MenuCb.filter(F.item == "trades"))
 async def my_trades_menu(query: CallbackQuery, session: AsyncSession, me: User) -> None:
     await query.answer()
     if isinstance(query.message, Message):

@@ -19,15 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import fmt
 from bot.errors import register_error_texts
-from bot.handlers.accounts_texts import lang
 from bot.keyboards.accounts import (
-    TransferStep,
+    TransferCb,
     transfer_assets,
     transfer_cancel,
     transfer_confirm,
     transfer_note,
 )
 from bot.numbers import AmountError, amount_error_text, parse_amount
+from bot.views.accounts import lang
 from core.accounts import transfers
 from core.errors import DomainError
 from core.ledger import AccountRef, balance
@@ -85,9 +85,9 @@ async def recipient_given(message: Message, me: User, session: AsyncSession, sta
     await _take_recipient(message, message.text or "", me, session, state)
 
 
-@router.callback_query(TransferForm.asset, TransferStep.filter(F.action == "asset"))
+@router.callback_query(TransferForm.asset, TransferCb.filter(F.action == "asset"))
 async def asset_chosen(
-    query: CallbackQuery, callback_data: TransferStep, me: User, session: AsyncSession, state: FSMContext
+    query: CallbackQuery, callback_data: TransferCb, me: User, session: AsyncSession, state: FSMContext
 ) -> None:
     if callback_data.value not in {a.value for a in Asset}:
         await query.answer(_("This button is no longer active."))
@@ -155,16 +155,16 @@ async def note_given(message: Message, me: User, session: AsyncSession, state: F
     await _confirmation(message, me, session, state, message.text, edit=False)
 
 
-@router.callback_query(TransferForm.note, TransferStep.filter(F.action == "skip_note"))
+@router.callback_query(TransferForm.note, TransferCb.filter(F.action == "skip_note"))
 async def note_skipped(query: CallbackQuery, me: User, session: AsyncSession, state: FSMContext) -> None:
     await query.answer()
     if isinstance(query.message, Message):
         await _confirmation(query.message, me, session, state, None, edit=True)
 
 
-@router.callback_query(TransferStep.filter(F.action == "confirm"))
+@router.callback_query(TransferCb.filter(F.action == "confirm"))
 async def confirmed(
-    query: CallbackQuery, callback_data: TransferStep, me: User, session: AsyncSession, state: FSMContext
+    query: CallbackQuery, callback_data: TransferCb, me: User, session: AsyncSession, state: FSMContext
 ) -> None:
     data = await state.get_data()
     if await state.get_state() != TransferForm.confirm.state or data.get("token") != callback_data.value:
@@ -184,7 +184,7 @@ async def confirmed(
         )
 
 
-@router.callback_query(TransferStep.filter(F.action == "cancel"))
+@router.callback_query(TransferCb.filter(F.action == "cancel"))
 async def cancelled(query: CallbackQuery, state: FSMContext) -> None:
     if (await state.get_state() or "").startswith("TransferForm"):
         await state.clear()

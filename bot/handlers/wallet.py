@@ -23,14 +23,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import fmt
 from bot.errors import register_error_texts
-from bot.keyboards.menu import Menu
+from bot.keyboards.menu import MenuCb
 from bot.keyboards.wallet import (
-    HistoryPage,
+    HistoryPageCb,
     WalletCb,
     back_to_wallet,
     choose_asset,
@@ -60,9 +59,10 @@ from core.wallet import (
     quote,
     request_withdrawal,
     set_whitelist_only,
+    whitelist,
+    withdrawals,
 )
 from core.wallet import wallet_config as make_wallet_config
-from core.wallet.models import WalletPrefs, WhitelistEntry, WhitelistRecipient
 from core.wallet.whitelist import add_recipient
 
 router = Router(name="wallet")
@@ -124,7 +124,7 @@ async def wallet_command(message: Message, me: User, session: AsyncSession, stat
     await _wallet_screen(message, me, session, edit=False)
 
 
-@router.callback_query(Menu.filter(F.item == "wallet"))
+@router.callback_query(MenuCb.filter(F.item == "wallet"))
 async def wallet_menu(query: CallbackQuery, me: User, session: AsyncSession, state: FSMContext) -> None:
     await _leave_forms(state)
     await query.answer()
@@ -193,30 +193,24 @@ async def withdraw_asset_chosen(
         await query.answer(_("This button is no longer active."))
         return
     config = wallet_config(settings)
-    available = await balance(session, AccountRef.user(me.id), asset)
+    start = await withdrawals.start(session, config, user_id=me.id, asset=asset)
+    saved = await whitelist.usable_addresses(session, me.id) if start.possible else []
     await query.answer()
-    needed = config.min_withdrawal[asset] + config.withdrawal_fee[asset]
-    if available < needed:
+    if not start.possible:
         text = _(
             "You have {available} available. The smallest withdrawal is {minimum} plus the network fee of {fee}. "
             "Deposit first, or wait until your trades complete."
         ).format(
-            available=views.amount(available, asset),
-            minimum=views.amount(config.min_withdrawal[asset], asset),
-            fee=views.amount(config.withdrawal_fee[asset], asset),
+            available=views.amount(start.available, asset),
+            minimum=views.amount(start.minimum, asset),
+            fee=views.amount(start.fee, asset),
         )
         await _show(query.message, text, back_to_wallet(), edit=True)
         return
     await state.set_state(WithdrawForm.address)
     await state.set_data({"asset": asset.value})
-    saved = await session.scalars(
-        select(WhitelistEntry.address)
-        .where(WhitelistEntry.user_id == me.id, WhitelistEntry.usable_after <= datetime.now(UTC))
-        .order_by(WhitelistEntry.created_at)
-        .limit(5)
-    )
-    markup = withdraw_address_choices(list(saved))
-    await _show(query.message, views.withdraw_address_prompt(asset, available, config), markup, edit=True)
+    markup = withdraw_address_choices(saved)
+    await _show(query.message, views.withdraw_address_prompt(asset, start.available, config), markup, edit=True)
 
 
 async def _take_address(
@@ -294,7 +288,7 @@ async def amount_given(
             _("You have {available} available: with the network fee of {fee} you can withdraw at most {most}. "
               "Please send a smaller amount.").format(
                 available=views.amount(have, asset), fee=views.amount(fee, asset),
-                most=views.amount(max(have - fee, 0), asset)),
+                most=views.amount(withdrawals.most_withdrawable(config, asset, have), asset)),
             reply_markup=withdraw_cancel(),
         )  # fmt: skip
         return
@@ -346,22 +340,10 @@ async def cancelled(query: CallbackQuery, state: FSMContext) -> None:
 
 async def _whitelist_screen(target: Message, me: User, session: AsyncSession, config: WalletConfig,
                             *, edit: bool) -> None:  # fmt: skip
-    prefs = await session.get(WalletPrefs, me.id, populate_existing=True)
-    rows = await session.scalars(
-        select(WhitelistEntry).where(WhitelistEntry.user_id == me.id).order_by(WhitelistEntry.created_at)
-    )
-    entries = [(e.address, e.usable_after) for e in rows]
-    saved = await session.execute(
-        select(User, WhitelistRecipient.usable_after)
-        .join(WhitelistRecipient, WhitelistRecipient.recipient_id == User.id)
-        .where(WhitelistRecipient.user_id == me.id)
-        .order_by(WhitelistRecipient.created_at)
-    )
-    recipients = [(user.display_name, usable_after) for user, usable_after in saved.tuples()]
-    only = bool(prefs and prefs.whitelist_only)
-    text = views.whitelist(only, prefs.whitelist_off_at if prefs else None, entries, datetime.now(UTC),
-                           config.whitelist_cooling, recipients)  # fmt: skip
-    await _show(target, text, kb_whitelist(only), edit=edit)
+    saved = await whitelist.overview(session, me.id)
+    text = views.whitelist(saved.only, saved.off_at, saved.addresses, datetime.now(UTC), config.whitelist_cooling,
+                           saved.recipients)  # fmt: skip
+    await _show(target, text, kb_whitelist(saved.only), edit=edit)
 
 
 @router.callback_query(WalletCb.filter(F.action == "whitelist"))
@@ -423,9 +405,9 @@ async def whitelist_switched(
 # --- history ----------------------------------------------------------------------------------------
 
 
-@router.callback_query(HistoryPage.filter())
+@router.callback_query(HistoryPageCb.filter())
 async def history_page(
-    query: CallbackQuery, callback_data: HistoryPage, me: User, session: AsyncSession
+    query: CallbackQuery, callback_data: HistoryPageCb, me: User, session: AsyncSession
 ) -> None:
     page = min(max(callback_data.page, 0), MAX_PAGE)
     if callback_data.before == -1:

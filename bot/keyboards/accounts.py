@@ -12,21 +12,21 @@ from bot.keyboards.builder import InlineKeyboardBuilder
 from core.money import Asset
 
 
-class Verify(CallbackData, prefix="kyc"):
+class VerifyCb(CallbackData, prefix="kyc"):
     action: str  # start | cancel
 
 
-class TransferStep(CallbackData, prefix="xfer"):
+class TransferCb(CallbackData, prefix="xfer"):
     action: str  # asset | skip_note | confirm | cancel
     value: str = ""  # the asset, or the confirmation token
 
 
-class PremiumStep(CallbackData, prefix="prem"):
+class PremiumCb(CallbackData, prefix="prem"):
     action: str  # buy | confirm | cancel
     token: str = ""
 
 
-class Promote(CallbackData, prefix="promo"):
+class PromoteCb(CallbackData, prefix="promo"):
     offer_id: int
     on: bool
 
@@ -41,56 +41,56 @@ def share_contact() -> ReplyKeyboardMarkup:
 
 def verify_next() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("🪪 Verify my identity"), callback_data=Verify(action="start"))
+    builder.button(text=_("🪪 Verify my identity"), callback_data=VerifyCb(action="start"))
     return builder.as_markup()
 
 
 def verify_cancel() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Cancel"), callback_data=Verify(action="cancel"))
+    builder.button(text=_("Cancel"), callback_data=VerifyCb(action="cancel"))
     return builder.as_markup()
 
 
 def transfer_assets() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for asset in Asset:
-        builder.button(text=asset.value, callback_data=TransferStep(action="asset", value=asset.value))
-    builder.button(text=_("Cancel"), callback_data=TransferStep(action="cancel"))
+        builder.button(text=asset.value, callback_data=TransferCb(action="asset", value=asset.value))
+    builder.button(text=_("Cancel"), callback_data=TransferCb(action="cancel"))
     builder.adjust(2, 1)
     return builder.as_markup()
 
 
 def transfer_note() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Skip"), callback_data=TransferStep(action="skip_note"))
-    builder.button(text=_("Cancel"), callback_data=TransferStep(action="cancel"))
+    builder.button(text=_("Skip"), callback_data=TransferCb(action="skip_note"))
+    builder.button(text=_("Cancel"), callback_data=TransferCb(action="cancel"))
     return builder.as_markup()
 
 
 def transfer_cancel() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Cancel"), callback_data=TransferStep(action="cancel"))
+    builder.button(text=_("Cancel"), callback_data=TransferCb(action="cancel"))
     return builder.as_markup()
 
 
 def transfer_confirm(token: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("✅ Confirm"), callback_data=TransferStep(action="confirm", value=token))
-    builder.button(text=_("Cancel"), callback_data=TransferStep(action="cancel"))
+    builder.button(text=_("✅ Confirm"), callback_data=TransferCb(action="confirm", value=token))
+    builder.button(text=_("Cancel"), callback_data=TransferCb(action="cancel"))
     return builder.as_markup()
 
 
 def premium_offer(price_text: str, days_text: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("⭐ Buy {days} for {price}").format(days=days_text, price=price_text),
-                   callback_data=PremiumStep(action="buy"))
+                   callback_data=PremiumCb(action="buy"))
     return builder.as_markup()
 
 
 def premium_confirm(token: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("✅ Confirm"), callback_data=PremiumStep(action="confirm", token=token))
-    builder.button(text=_("Cancel"), callback_data=PremiumStep(action="cancel"))
+    builder.button(text=_("✅ Confirm"), callback_data=PremiumCb(action="confirm", token=token))
+    builder.button(text=_("Cancel"), callback_data=PremiumCb(action="cancel"))
     return builder.as_markup()
 
 
@@ -99,6 +99,6 @@ def promote_buttons(offers: list[tuple[int, str, bool]]) -> InlineKeyboardMarkup
     builder = InlineKeyboardBuilder()
     for offer_id, label, promoted in offers:
         text = _("⭐ Stop promoting: {offer}") if promoted else _("⭐ Promote: {offer}")
-        builder.button(text=text.format(offer=label), callback_data=Promote(offer_id=offer_id, on=not promoted))
+        builder.button(text=text.format(offer=label), callback_data=PromoteCb(offer_id=offer_id, on=not promoted))
     builder.adjust(1)
     return builder.as_markup()

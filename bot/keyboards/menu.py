@@ -11,11 +11,11 @@ from bot.keyboards.builder import InlineKeyboardBuilder
 LANGUAGE_NAMES = {"ar": "العربية", "en": "English"}
 
 
-class LanguageChoice(CallbackData, prefix="lang"):
+class LanguageCb(CallbackData, prefix="lang"):
     code: str
 
 
-class Menu(CallbackData, prefix="menu"):
+class MenuCb(CallbackData, prefix="menu"):
     item: str  # offers | new_offer | wallet | trades | settings | help | home
 
 
@@ -23,23 +23,23 @@ def language_picker(preselected: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for code in ("ar", "en"):
         mark = "✓ " if code == preselected else ""
-        builder.button(text=f"{mark}{LANGUAGE_NAMES[code]}", callback_data=LanguageChoice(code=code))
+        builder.button(text=f"{mark}{LANGUAGE_NAMES[code]}", callback_data=LanguageCb(code=code))
     return builder.as_markup()
 
 
 def main_menu() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("🛒 Buy / Sell"), callback_data=Menu(item="offers"))
-    builder.button(text=_("➕ New offer"), callback_data=Menu(item="new_offer"))
-    builder.button(text=_("💼 Wallet"), callback_data=Menu(item="wallet"))
-    builder.button(text=_("📋 My trades"), callback_data=Menu(item="trades"))
-    builder.button(text=_("⚙️ Settings"), callback_data=Menu(item="settings"))
-    builder.button(text=_("❓ Help"), callback_data=Menu(item="help"))
+    builder.button(text=_("🛒 Buy / Sell"), callback_data=MenuCb(item="offers"))
+    builder.button(text=_("➕ New offer"), callback_data=MenuCb(item="new_offer"))
+    builder.button(text=_("💼 Wallet"), callback_data=MenuCb(item="wallet"))
+    builder.button(text=_("📋 My trades"), callback_data=MenuCb(item="trades"))
+    builder.button(text=_("⚙️ Settings"), callback_data=MenuCb(item="settings"))
+    builder.button(text=_("❓ Help"), callback_data=MenuCb(item="help"))
     builder.adjust(2)
     return builder.as_markup()
 
 
 def back_to_menu() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("⬅️ Main menu"), callback_data=Menu(item="home"))
+    builder.button(text=_("⬅️ Main menu"), callback_data=MenuCb(item="home"))
     return builder.as_markup()

@@ -10,19 +10,19 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.keyboards.builder import InlineKeyboardBuilder
-from bot.keyboards.menu import Menu
+from bot.keyboards.menu import MenuCb
 from bot.views.common import method_name
 from core.escrow import PAYMENT_METHODS
 
 
-class Wizard(CallbackData, prefix="nw"):
+class WizardCb(CallbackData, prefix="nw"):
     """A choice in the new-offer conversation; ``step`` must be the step the user is at."""
 
     step: str
     value: str = ""
 
 
-class Browse(CallbackData, prefix="br"):
+class BrowseCb(CallbackData, prefix="br"):
     """The market for a side/asset/fiat with its filters; empty fields are still to be chosen.
     ``side`` is the offers' side: "sell" offers are what a buyer sees."""
 
@@ -34,7 +34,7 @@ class Browse(CallbackData, prefix="br"):
     page: int = 0
 
 
-class OfferAct(CallbackData, prefix="of"):
+class OfferCb(CallbackData, prefix="of"):
     """open | take | maker | pause | resume | close | close_yes | edit_amount | mine"""
 
     action: str
@@ -44,20 +44,20 @@ class OfferAct(CallbackData, prefix="of"):
 PAGE_SIZE = 5
 
 
-def wizard_nav(step: str, *, back: bool = True) -> list[tuple[str, Wizard]]:
+def wizard_nav(step: str, *, back: bool = True) -> list[tuple[str, WizardCb]]:
     buttons = []
     if back:
-        buttons.append((_("⬅️ Back"), Wizard(step=step, value="_back")))
-    buttons.append((_("✖️ Cancel"), Wizard(step=step, value="_cancel")))
+        buttons.append((_("⬅️ Back"), WizardCb(step=step, value="_back")))
+    buttons.append((_("✖️ Cancel"), WizardCb(step=step, value="_cancel")))
     return buttons
 
 
 def choices(step: str, options: list[tuple[str, str]], *, per_row: int = 2, back: bool = True,
-            extra: list[tuple[str, Wizard]] | None = None) -> InlineKeyboardMarkup:  # fmt: skip
+            extra: list[tuple[str, WizardCb]] | None = None) -> InlineKeyboardMarkup:  # fmt: skip
     """Option buttons for a wizard step, then Back and Cancel on their own row."""
     builder = InlineKeyboardBuilder()
     for label, value in options:
-        builder.button(text=label, callback_data=Wizard(step=step, value=value))
+        builder.button(text=label, callback_data=WizardCb(step=step, value=value))
     for label, data in extra or []:
         builder.button(text=label, callback_data=data)
     nav = wizard_nav(step, back=back)
@@ -71,7 +71,7 @@ def choices(step: str, options: list[tuple[str, str]], *, per_row: int = 2, back
 def method_picker(step: str, chosen: list[str], note: str | None) -> InlineKeyboardMarkup:
     options = [(("✅ " if code in chosen else "") + method_name(code), code) for code in PAYMENT_METHODS]
     other = ("✅ " if note else "") + _("✍️ Other (type it)")
-    extra = [(other, Wizard(step=step, value="_other")), (_("Done ➡️"), Wizard(step=step, value="_done"))]
+    extra = [(other, WizardCb(step=step, value="_other")), (_("Done ➡️"), WizardCb(step=step, value="_done"))]
     return choices(step, options, extra=extra)
 
 
@@ -81,7 +81,7 @@ def window_picker(step: str, windows: tuple[int, ...]) -> InlineKeyboardMarkup:
 
 def summary_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("✅ Publish"), callback_data=Wizard(step="summary", value="_publish"))
+    builder.button(text=_("✅ Publish"), callback_data=WizardCb(step="summary", value="_publish"))
     for label, data in wizard_nav("summary"):
         builder.button(text=label, callback_data=data)
     builder.adjust(1, 2)
@@ -90,27 +90,27 @@ def summary_keyboard() -> InlineKeyboardMarkup:
 
 def browse_side() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("🟢 I want to buy"), callback_data=Browse(side="sell"))
-    builder.button(text=_("🔴 I want to sell"), callback_data=Browse(side="buy"))
-    builder.button(text=_("⬅️ Main menu"), callback_data=Menu(item="home"))
+    builder.button(text=_("🟢 I want to buy"), callback_data=BrowseCb(side="sell"))
+    builder.button(text=_("🔴 I want to sell"), callback_data=BrowseCb(side="buy"))
+    builder.button(text=_("⬅️ Main menu"), callback_data=MenuCb(item="home"))
     builder.adjust(2, 1)
     return builder.as_markup()
 
 
-def browse_pick(current: Browse, field: str, values: list[str]) -> InlineKeyboardMarkup:
+def browse_pick(current: BrowseCb, field: str, values: list[str]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for value in values:
         builder.button(text=value, callback_data=current.model_copy(update={field: value}))
-    builder.button(text=_("⬅️ Back"), callback_data=Browse())
+    builder.button(text=_("⬅️ Back"), callback_data=BrowseCb())
     builder.adjust(len(values), 1)
     return builder.as_markup()
 
 
-def browse_page(current: Browse, offer_ids: list[int], has_more: bool) -> InlineKeyboardMarkup:
+def browse_page(current: BrowseCb, offer_ids: list[int], has_more: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     sizes = []
     for number, offer_id in enumerate(offer_ids, start=current.page * PAGE_SIZE + 1):
-        builder.button(text=f"#{number}", callback_data=OfferAct(action="open", offer_id=offer_id))
+        builder.button(text=f"#{number}", callback_data=OfferCb(action="open", offer_id=offer_id))
     if offer_ids:
         sizes.append(len(offer_ids))
     nav = 0
@@ -129,13 +129,13 @@ def browse_page(current: Browse, offer_ids: list[int], has_more: bool) -> Inline
         builder.button(text=_("♻️ Clear filters"),
                        callback_data=current.model_copy(update={"amount": "", "method": "", "page": 0}))
         sizes.append(1)
-    builder.button(text=_("⬅️ Back"), callback_data=Browse(side=current.side, asset=current.asset))
+    builder.button(text=_("⬅️ Back"), callback_data=BrowseCb(side=current.side, asset=current.asset))
     sizes.append(1)
     builder.adjust(*sizes)
     return builder.as_markup()
 
 
-def browse_methods(current: Browse) -> InlineKeyboardMarkup:
+def browse_methods(current: BrowseCb) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for code in PAYMENT_METHODS:
         builder.button(text=method_name(code), callback_data=current.model_copy(update={"method": code}))
@@ -144,20 +144,20 @@ def browse_methods(current: Browse) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def offer_keyboard(offer_id: int, *, own: bool, status: str, back: Browse | None) -> InlineKeyboardMarkup:
+def offer_keyboard(offer_id: int, *, own: bool, status: str, back: BrowseCb | None) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if own:
         if status == "active":
-            builder.button(text=_("⏸ Pause"), callback_data=OfferAct(action="pause", offer_id=offer_id))
+            builder.button(text=_("⏸ Pause"), callback_data=OfferCb(action="pause", offer_id=offer_id))
         elif status == "paused":
-            builder.button(text=_("▶️ Resume"), callback_data=OfferAct(action="resume", offer_id=offer_id))
+            builder.button(text=_("▶️ Resume"), callback_data=OfferCb(action="resume", offer_id=offer_id))
         if status != "closed":
-            builder.button(text=_("✏️ Edit amount"), callback_data=OfferAct(action="edit_amount", offer_id=offer_id))
-            builder.button(text=_("🗑 Close offer"), callback_data=OfferAct(action="close", offer_id=offer_id))
-        builder.button(text=_("📋 My offers"), callback_data=OfferAct(action="mine", offer_id=0))
+            builder.button(text=_("✏️ Edit amount"), callback_data=OfferCb(action="edit_amount", offer_id=offer_id))
+            builder.button(text=_("🗑 Close offer"), callback_data=OfferCb(action="close", offer_id=offer_id))
+        builder.button(text=_("📋 My offers"), callback_data=OfferCb(action="mine", offer_id=0))
     else:
-        builder.button(text=_("🤝 Trade"), callback_data=OfferAct(action="take", offer_id=offer_id))
-        builder.button(text=_("👤 Trader's profile"), callback_data=OfferAct(action="maker", offer_id=offer_id))
+        builder.button(text=_("🤝 Trade"), callback_data=OfferCb(action="take", offer_id=offer_id))
+        builder.button(text=_("👤 Trader's profile"), callback_data=OfferCb(action="maker", offer_id=offer_id))
         if back is not None:
             builder.button(text=_("⬅️ Back"), callback_data=back)
     builder.adjust(1)
@@ -166,8 +166,8 @@ def offer_keyboard(offer_id: int, *, own: bool, status: str, back: Browse | None
 
 def confirm_close(offer_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("🗑 Yes, close it"), callback_data=OfferAct(action="close_yes", offer_id=offer_id))
-    builder.button(text=_("⬅️ Back"), callback_data=OfferAct(action="open", offer_id=offer_id))
+    builder.button(text=_("🗑 Yes, close it"), callback_data=OfferCb(action="close_yes", offer_id=offer_id))
+    builder.button(text=_("⬅️ Back"), callback_data=OfferCb(action="open", offer_id=offer_id))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -175,9 +175,9 @@ def confirm_close(offer_id: int) -> InlineKeyboardMarkup:
 def my_offers_keyboard(offer_ids: list[tuple[int, str]]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for offer_id, label in offer_ids:
-        builder.button(text=label, callback_data=OfferAct(action="open", offer_id=offer_id))
-    builder.button(text=_("➕ New offer"), callback_data=Menu(item="new_offer"))
-    builder.button(text=_("⬅️ Main menu"), callback_data=Menu(item="home"))
+        builder.button(text=label, callback_data=OfferCb(action="open", offer_id=offer_id))
+    builder.button(text=_("➕ New offer"), callback_data=MenuCb(item="new_offer"))
+    builder.button(text=_("⬅️ Main menu"), callback_data=MenuCb(item="home"))
     builder.adjust(1)
     return builder.as_markup()
 

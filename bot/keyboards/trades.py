@@ -12,7 +12,7 @@ from bot.keyboards.builder import InlineKeyboardBuilder
 from core.escrow.models import TradeStatus
 
 
-class TakeAct(CallbackData, prefix="tk"):
+class TakeCb(CallbackData, prefix="tk"):
     """confirm | cancel a quote; ``amount`` in ``unit`` ("f" fiat, "c" micro units of crypto) at
     the quoted ``price``: core opens the trade only at that price. At most 62 bytes packed (10-digit
     offer id, the longest amount and price), within Telegram's 64."""
@@ -24,7 +24,7 @@ class TakeAct(CallbackData, prefix="tk"):
     price: Decimal = Decimal(0)
 
 
-class TradeAct(CallbackData, prefix="td"):
+class TradeCb(CallbackData, prefix="td"):
     """view | paid | paid_skip | paid_yes | cancel | cancel_yes | release | release_yes | dispute
     | chat | back. The presser must be a party in the right role (core checks)."""
 
@@ -32,7 +32,7 @@ class TradeAct(CallbackData, prefix="td"):
     trade_id: int
 
 
-class Rate(CallbackData, prefix="fb"):
+class RateCb(CallbackData, prefix="fb"):
     """👍/👎 on a completed trade; ``send`` leaves it without a comment."""
 
     trade_id: int
@@ -40,7 +40,7 @@ class Rate(CallbackData, prefix="fb"):
     send: bool = False
 
 
-class Profile(CallbackData, prefix="pf"):
+class ProfileCb(CallbackData, prefix="pf"):
     """The counterpart of a trade (``trade_id``) or the maker of an offer (``offer_id``):
     view | block | unblock. No user id travels in a button."""
 
@@ -52,8 +52,8 @@ class Profile(CallbackData, prefix="pf"):
 def quote_keyboard(offer_id: int, amount: str, unit: str, price: Decimal) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("✅ Confirm and open the trade"),
-                   callback_data=TakeAct(action="confirm", offer_id=offer_id, amount=amount, unit=unit, price=price))
-    builder.button(text=_("✖️ Cancel"), callback_data=TakeAct(action="cancel", offer_id=offer_id))
+                   callback_data=TakeCb(action="confirm", offer_id=offer_id, amount=amount, unit=unit, price=price))
+    builder.button(text=_("✖️ Cancel"), callback_data=TakeCb(action="cancel", offer_id=offer_id))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -63,7 +63,7 @@ def trade_actions(trade_id: int, *, status: str, role: str, asset: str, rated: b
     builder = InlineKeyboardBuilder()
 
     def add(label: str, action: str) -> None:
-        builder.button(text=label, callback_data=TradeAct(action=action, trade_id=trade_id))
+        builder.button(text=label, callback_data=TradeCb(action=action, trade_id=trade_id))
 
     if status == TradeStatus.AWAITING_PAYMENT:
         if role == "buyer":
@@ -76,10 +76,10 @@ def trade_actions(trade_id: int, *, status: str, role: str, asset: str, rated: b
             add(_("🔓 Release {asset}").format(asset=asset), "release")
         add(_("⚖️ Open a dispute"), "dispute")
     elif status == TradeStatus.COMPLETED and not rated:
-        builder.button(text=_("👍 Positive"), callback_data=Rate(trade_id=trade_id, positive=True))
-        builder.button(text=_("👎 Negative"), callback_data=Rate(trade_id=trade_id, positive=False))
+        builder.button(text=_("👍 Positive"), callback_data=RateCb(trade_id=trade_id, positive=True))
+        builder.button(text=_("👎 Negative"), callback_data=RateCb(trade_id=trade_id, positive=False))
     if status in (TradeStatus.COMPLETED, TradeStatus.CANCELLED):
-        builder.button(text=_("👤 Counterparty's profile"), callback_data=Profile(action="view", trade_id=trade_id))
+        builder.button(text=_("👤 Counterparty's profile"), callback_data=ProfileCb(action="view", trade_id=trade_id))
     else:
         add(_("🔄 Refresh"), "view")
     builder.adjust(1)
@@ -88,16 +88,16 @@ def trade_actions(trade_id: int, *, status: str, role: str, asset: str, rated: b
 
 def confirm(trade_id: int, yes_label: str, yes_action: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=yes_label, callback_data=TradeAct(action=yes_action, trade_id=trade_id))
-    builder.button(text=_("⬅️ Back"), callback_data=TradeAct(action="view", trade_id=trade_id))
+    builder.button(text=yes_label, callback_data=TradeCb(action=yes_action, trade_id=trade_id))
+    builder.button(text=_("⬅️ Back"), callback_data=TradeCb(action="view", trade_id=trade_id))
     builder.adjust(1)
     return builder.as_markup()
 
 
 def receipt_prompt(trade_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Continue without a receipt"), callback_data=TradeAct(action="paid_skip", trade_id=trade_id))
-    builder.button(text=_("⬅️ Back"), callback_data=TradeAct(action="view", trade_id=trade_id))
+    builder.button(text=_("Continue without a receipt"), callback_data=TradeCb(action="paid_skip", trade_id=trade_id))
+    builder.button(text=_("⬅️ Back"), callback_data=TradeCb(action="view", trade_id=trade_id))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -105,7 +105,7 @@ def receipt_prompt(trade_id: int) -> InlineKeyboardMarkup:
 def trades_list(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for trade_id, label in items:
-        builder.button(text=label, callback_data=TradeAct(action="view", trade_id=trade_id))
+        builder.button(text=label, callback_data=TradeCb(action="view", trade_id=trade_id))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -113,19 +113,19 @@ def trades_list(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
 def profile_keyboard(*, trade_id: int = 0, offer_id: int = 0, blocked: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if blocked:
-        builder.button(text=_("✅ Unblock"), callback_data=Profile(action="unblock", trade_id=trade_id, offer_id=offer_id))
+        builder.button(text=_("✅ Unblock"), callback_data=ProfileCb(action="unblock", trade_id=trade_id, offer_id=offer_id))
     else:
         builder.button(text=_("🚫 Block this user"),
-                       callback_data=Profile(action="block", trade_id=trade_id, offer_id=offer_id))
+                       callback_data=ProfileCb(action="block", trade_id=trade_id, offer_id=offer_id))
     if trade_id:
-        builder.button(text=_("⬅️ Back to the trade"), callback_data=TradeAct(action="view", trade_id=trade_id))
+        builder.button(text=_("⬅️ Back to the trade"), callback_data=TradeCb(action="view", trade_id=trade_id))
     builder.adjust(1)
     return builder.as_markup()
 
 
 def comment_prompt(trade_id: int, positive: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Send without a comment"), callback_data=Rate(trade_id=trade_id, positive=positive, send=True))
-    builder.button(text=_("⬅️ Back to the trade"), callback_data=TradeAct(action="view", trade_id=trade_id))
+    builder.button(text=_("Send without a comment"), callback_data=RateCb(trade_id=trade_id, positive=positive, send=True))
+    builder.button(text=_("⬅️ Back to the trade"), callback_data=TradeCb(action="view", trade_id=trade_id))
     builder.adjust(1)
     return builder.as_markup()

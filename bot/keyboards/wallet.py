@@ -13,7 +13,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.keyboards.builder import InlineKeyboardBuilder
-from bot.keyboards.menu import Menu
+from bot.keyboards.menu import MenuCb
 from core.money import Asset
 
 
@@ -23,7 +23,7 @@ class WalletCb(CallbackData, prefix="wal"):
     value: str = ""  # the asset, the confirmation token, or a saved address (pick)
 
 
-class HistoryPage(CallbackData, prefix="walh"):
+class HistoryPageCb(CallbackData, prefix="walh"):
     """A page of the statement. ``before`` is the entry id the page starts below (0: the newest);
     ``before`` = -1 means "count ``page`` pages from the newest" (used by Previous)."""
 
@@ -35,9 +35,9 @@ def wallet_home() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("📥 Deposit"), callback_data=WalletCb(action="deposit"))
     builder.button(text=_("📤 Withdraw"), callback_data=WalletCb(action="withdraw"))
-    builder.button(text=_("📜 History"), callback_data=HistoryPage())
+    builder.button(text=_("📜 History"), callback_data=HistoryPageCb())
     builder.button(text=_("🔐 Saved addresses"), callback_data=WalletCb(action="whitelist"))
-    builder.button(text=_("⬅️ Main menu"), callback_data=Menu(item="home"))
+    builder.button(text=_("⬅️ Main menu"), callback_data=MenuCb(item="home"))
     builder.adjust(2, 2, 1)
     return builder.as_markup()
 
@@ -88,10 +88,10 @@ def history_nav(page: int, last_entry: int | None, more: bool) -> InlineKeyboard
     builder = InlineKeyboardBuilder()
     row = 0
     if page > 0:
-        builder.button(text=_("⬅️ Previous"), callback_data=HistoryPage(page=page - 1, before=-1))
+        builder.button(text=_("⬅️ Previous"), callback_data=HistoryPageCb(page=page - 1, before=-1))
         row += 1
     if more and last_entry is not None:
-        builder.button(text=_("Next ➡️"), callback_data=HistoryPage(page=page + 1, before=last_entry))
+        builder.button(text=_("Next ➡️"), callback_data=HistoryPageCb(page=page + 1, before=last_entry))
         row += 1
     builder.button(text=_("💼 Wallet"), callback_data=WalletCb(action="home"))
     builder.adjust(*([row] if row else []), 1)

@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot import fmt
-from bot.keyboards.offers import PAGE_SIZE, Browse, browse_page, my_offers_keyboard, offer_keyboard
+from bot.keyboards.offers import PAGE_SIZE, BrowseCb, browse_page, my_offers_keyboard, offer_keyboard
 from bot.views.common import lang, methods_text, stats_text, status_name
 from core.escrow import Offer, OfferPage
 from core.escrow.reputation import UserStats
@@ -88,7 +88,7 @@ def offer_body(offer: Offer, price: Decimal | None, stats: UserStats | None) -> 
 
 
 def offer_card(
-    offer: Offer, price: Decimal | None, stats: UserStats | None, *, viewer_id: int, back: Browse | None = None
+    offer: Offer, price: Decimal | None, stats: UserStats | None, *, viewer_id: int, back: BrowseCb | None = None
 ) -> dict[str, Any]:
     lines = offer_body(offer, price, stats)
     own = offer.maker_id == viewer_id
@@ -98,7 +98,7 @@ def offer_card(
     return {"text": "\n".join(lines), "reply_markup": keyboard}
 
 
-def market_page(page: OfferPage, current: Browse) -> dict[str, Any]:
+def market_page(page: OfferPage, current: BrowseCb) -> dict[str, Any]:
     lg = lang()
     title = _("Buy {asset} with {fiat}") if current.side == "sell" else _("Sell {asset} for {fiat}")
     lines = [f"<b>{title.format(asset=current.asset, fiat=current.fiat)}</b>"]

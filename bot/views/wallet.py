@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from aiogram.utils.i18n import gettext as _
 
 from bot import fmt
-from bot.handlers.accounts_texts import history_line
+from bot.views.accounts import history_line
 from bot.views.common import lang
 from core.ledger import StatementLine, UserBalances
 from core.money import Asset

@@ -26,6 +26,7 @@ from core.escrow.models import Dispute, DisputeStatement, Trade, TradeStatus
 from core.escrow.trades import (
     apply_refund,
     apply_release,
+    get_trade,
     lock_trade,
     notify_parties,
     record_event,
@@ -75,13 +76,25 @@ async def open_dispute(
     if len(reason) > REASON_MAX:
         raise DomainError("reason_too_long", max=REASON_MAX, length=len(reason))
     trade = await lock_trade(session, trade_id)
+    _check_disputable(trade, actor_id, rules, now)
+    return await start_dispute(session, trade, opened_by=actor_id, reason=reason, now=now)
+
+
+def _check_disputable(trade: Trade, actor_id: int, rules: market.Rules, now: datetime) -> None:
     require_role(trade, actor_id, "party")
     require_state(trade, TradeStatus.PAID)
     assert trade.paid_at is not None
     allowed_at = trade.paid_at + rules.dispute_after
     if now < allowed_at:
         raise DomainError("dispute_too_early", trade_id=trade.id, allowed_at=allowed_at.isoformat())
-    return await start_dispute(session, trade, opened_by=actor_id, reason=reason, now=now)
+
+
+async def disputable(session: AsyncSession, *, trade_id: int, actor_id: int, now: datetime | None = None) -> Trade:
+    """The trade, if ``actor_id`` may dispute it now (before asking them for a reason);
+    open_dispute() checks again under the trade's lock."""
+    trade = await get_trade(session, trade_id)
+    _check_disputable(trade, actor_id, await market.rules(session), _now(now))
+    return trade
 
 
 async def get_dispute(session: AsyncSession, dispute_id: int) -> Dispute:

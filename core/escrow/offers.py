@@ -107,21 +107,39 @@ def price_at(offer: Offer, reference: Decimal | None) -> Decimal:
 
 
 async def _validated_price(session: AsyncSession, draft: OfferDraft, rules: market.Rules) -> Decimal:
-    if (draft.price is None) == (draft.margin_pct is None):
+    return await offer_price(session, asset=draft.asset, fiat=draft.fiat, price=draft.price,
+                             margin_pct=draft.margin_pct, rules=rules)  # fmt: skip
+
+
+async def offer_price(
+    session: AsyncSession,
+    *,
+    asset: Asset,
+    fiat: Fiat,
+    price: Decimal | None = None,
+    margin_pct: Decimal | None = None,
+    rules: market.Rules | None = None,
+) -> Decimal:
+    """The price of a new offer from a fixed ``price`` or a ``margin_pct`` over the reference rate,
+    refused (DomainError) when it is invalid or too far from the reference rate. The offer form
+    asks it at the price step; publishing asks it again."""
+    if (price is None) == (margin_pct is None):
         raise DomainError("price_required")
-    reference = await market.get_reference_rate(session, draft.asset, draft.fiat)
-    if draft.price is not None:
-        price = check_fiat_precision(draft.price, draft.fiat, "price")
+    asset, fiat = Asset(asset), Fiat(fiat)
+    rules = rules or await market.rules(session)
+    reference = await market.get_reference_rate(session, asset, fiat)
+    if price is not None:
+        price = check_fiat_precision(price, fiat, "price")
         if price <= 0:
             raise DomainError("price_invalid", price=str(price))
     else:
-        assert draft.margin_pct is not None
+        assert margin_pct is not None
         if reference is None:
-            raise DomainError("no_reference_rate", asset=draft.asset.value, fiat=draft.fiat.value)
-        if not draft.margin_pct.is_finite() or draft.margin_pct != draft.margin_pct.quantize(Decimal("0.01")):
-            raise DomainError("margin_invalid", margin_pct=str(draft.margin_pct))
-        price = floating_price(reference, draft.margin_pct, draft.fiat)
-    check_deviation(price, reference, rules.price_deviation_pct, draft.fiat)
+            raise DomainError("no_reference_rate", asset=asset.value, fiat=fiat.value)
+        if not margin_pct.is_finite() or margin_pct != margin_pct.quantize(Decimal("0.01")):
+            raise DomainError("margin_invalid", margin_pct=str(margin_pct))
+        price = floating_price(reference, margin_pct, fiat)
+    check_deviation(price, reference, rules.price_deviation_pct, fiat)
     return price
 
 
@@ -220,6 +238,22 @@ class OfferPreview:
     available: int  # the maker's available balance now
 
 
+def _reserve(amount: int, fee_pct: Decimal) -> int:
+    return amount + fee_for(amount, fee_pct)
+
+
+async def sell_reserve(
+    session: AsyncSession, *, maker_id: int, asset: Asset, amount: int, rules: market.Rules | None = None
+) -> tuple[int, int]:
+    """(needed, available): what a sell offer of ``amount`` takes from the maker's balance (the
+    amount and the maker's fee), and their available balance now. The offer form asks at the
+    amount step; preview_offer and publish_offer refuse the same shortfall."""
+    rules = rules or await market.rules(session)
+    maker = await session.get(User, maker_id)
+    fee_pct = premium.fee_pct_for(maker, rules.maker_fee_pct) if maker is not None else rules.maker_fee_pct
+    return _reserve(amount, fee_pct), await balance(session, AccountRef.user(maker_id), Asset(asset))
+
+
 async def preview_offer(
     session: AsyncSession, *, maker_id: int, draft: OfferDraft, rules: market.Rules | None = None
 ) -> OfferPreview:
@@ -229,7 +263,7 @@ async def preview_offer(
     price = await validate_draft(session, draft, rules)
     maker = await _require_active_user(session, maker_id)
     fee_pct = premium.fee_pct_for(maker, rules.maker_fee_pct)
-    reserve = draft.amount + fee_for(draft.amount, fee_pct) if Side(draft.side) == Side.SELL else 0
+    reserve = _reserve(draft.amount, fee_pct) if Side(draft.side) == Side.SELL else 0
     available = await balance(session, AccountRef.user(maker_id), Asset(draft.asset))
     if available < reserve:
         raise InsufficientFunds(asset=Asset(draft.asset), needed=reserve, available=available)
@@ -274,7 +308,7 @@ async def publish_offer(
     session.add(offer)
     await session.flush()
     if offer.side == Side.SELL:
-        await _move_reserve(session, offer, draft.amount + fee_for(draft.amount, offer.maker_fee_pct))
+        await _move_reserve(session, offer, _reserve(draft.amount, offer.maker_fee_pct))
         offer.fee_reserve = fee_for(draft.amount, offer.maker_fee_pct)
     offer.remaining = draft.amount
     await session.flush()

@@ -195,6 +195,11 @@ async def leave_feedback(
     return feedback
 
 
+async def has_rated(session: AsyncSession, *, trade_id: int, user_id: int) -> bool:
+    stmt = select(Feedback.id).where(Feedback.trade_id == trade_id, Feedback.from_id == user_id)
+    return (await session.execute(stmt)).first() is not None
+
+
 async def feedback_received(session: AsyncSession, user_id: int, *, limit: int = 10) -> list[Feedback]:
     stmt = select(Feedback).where(Feedback.to_id == user_id).order_by(Feedback.id.desc()).limit(limit)
     return list((await session.execute(stmt)).scalars())

@@ -49,7 +49,14 @@ from core.escrow.models import (
     TradeStatus,
     fiat_text,
 )
-from core.escrow.offers import announce_offer, close_if_sold_out, get_offer, lock_offer, price_at
+from core.escrow.offers import (
+    announce_offer,
+    close_if_sold_out,
+    current_price,
+    get_offer,
+    lock_offer,
+    price_at,
+)
 from core.escrow.pricing import TradeNumbers, check_deviation, max_fiat_for, trade_numbers
 from core.ledger import AccountRef, Posting, Purpose, balance, post_entry, transfer
 from core.money import Asset
@@ -254,16 +261,29 @@ async def _open_trade_count(session: AsyncSession, user_id: int) -> int:
     return int((await session.execute(_OPEN_TRADES, {"user_id": user_id})).scalar_one())
 
 
+def _check_open_to(offer: Offer, taker_id: int) -> None:
+    if offer.status != OfferStatus.ACTIVE:  # first: a closed offer is the answer, whoever asks
+        raise DomainError("offer_unavailable", offer_id=offer.id, status=offer.status)
+    if offer.maker_id == taker_id:
+        raise DomainError("own_offer", offer_id=offer.id)
+
+
+async def take_range(session: AsyncSession, *, offer_id: int, taker_id: int) -> tuple[Offer, Decimal]:
+    """Before asking a taker for an amount: the offer, if it is open and not their own, and the
+    most fiat they can ask for at its price now. quote() and take() check everything else."""
+    offer = await get_offer(session, offer_id)
+    _check_open_to(offer, taker_id)
+    price = await current_price(session, offer)
+    return offer, min(offer.max_fiat, max_fiat_for(offer.remaining, price, offer.fiat_enum))
+
+
 async def _check_parties(session: AsyncSession, offer: Offer, *, taker_id: int, rules: market.Rules,
                          now: datetime) -> tuple[User, User]:  # fmt: skip
     """The rules about who may trade with whom; returns (taker, maker). Raises DomainError with
     the facts. take() checks them before locking the offer (a block or a ban arriving meanwhile
     is as if it arrived just after), so the offer's lock, which every taker of the offer waits
     for, is held for less."""
-    if offer.status != OfferStatus.ACTIVE:  # first: a closed offer is the answer, whoever asks
-        raise DomainError("offer_unavailable", offer_id=offer.id, status=offer.status)
-    if offer.maker_id == taker_id:
-        raise DomainError("own_offer", offer_id=offer.id)
+    _check_open_to(offer, taker_id)
     taker = await session.get(User, taker_id)
     maker = await session.get(User, offer.maker_id)
     if taker is None:

@@ -8,8 +8,10 @@ of their own nor move the coins to an account of their own and withdraw from the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError, NotFound
@@ -28,6 +30,44 @@ async def enforced(session: AsyncSession, user_id: int) -> bool:
     if prefs is None:
         return False
     return prefs.whitelist_only or (prefs.whitelist_off_at is not None and prefs.whitelist_off_at > _now())
+
+
+async def usable_addresses(session: AsyncSession, user_id: int, *, limit: int = 5) -> list[str]:
+    """The user's saved addresses past their cooling-off, oldest first: the quick choices."""
+    rows = await session.scalars(
+        select(WhitelistEntry.address)
+        .where(WhitelistEntry.user_id == user_id, WhitelistEntry.usable_after <= _now())
+        .order_by(WhitelistEntry.created_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the saved-addresses screen shows."""
+
+    only: bool  # «saved addresses only» is on
+    off_at: datetime | None  # when switching it off takes effect
+    addresses: list[tuple[str, datetime]]  # (address, usable_after), oldest first
+    recipients: list[tuple[str, datetime]]  # (display name, usable_after), oldest first
+
+
+async def overview(session: AsyncSession, user_id: int) -> Overview:
+    prefs = await session.get(WalletPrefs, user_id, populate_existing=True)
+    rows = await session.scalars(
+        select(WhitelistEntry).where(WhitelistEntry.user_id == user_id).order_by(WhitelistEntry.created_at)
+    )
+    addresses = [(e.address, e.usable_after) for e in rows]
+    saved = await session.execute(
+        select(User, WhitelistRecipient.usable_after)
+        .join(WhitelistRecipient, WhitelistRecipient.recipient_id == User.id)
+        .where(WhitelistRecipient.user_id == user_id)
+        .order_by(WhitelistRecipient.created_at)
+    )
+    recipients = [(user.display_name, usable_after) for user, usable_after in saved.tuples()]
+    return Overview(bool(prefs and prefs.whitelist_only), prefs.whitelist_off_at if prefs else None, addresses,
+                    recipients)  # fmt: skip
 
 
 async def check_address(session: AsyncSession, user_id: int, address: str) -> None:

@@ -94,6 +94,31 @@ async def _daily_used(session: AsyncSession, user_id: int, asset: Asset) -> int:
     return int(used or 0)
 
 
+@dataclass(frozen=True)
+class Start:
+    """Before asking for a destination: whether the balance covers the smallest withdrawal."""
+
+    available: int
+    minimum: int  # the smallest amount that arrives
+    fee: int  # network fee, same asset
+
+    @property
+    def possible(self) -> bool:
+        return self.available >= self.minimum + self.fee
+
+
+def most_withdrawable(config: WalletConfig, asset: Asset, available: int) -> int:
+    """The largest amount that arrives from ``available``: the network fee comes on top."""
+    return max(available - config.withdrawal_fee[Asset(asset)], 0)
+
+
+async def start(session: AsyncSession, config: WalletConfig, *, user_id: int, asset: Asset) -> Start:
+    """The numbers of the first step of a withdrawal; quote() checks the real amount later."""
+    asset = Asset(asset)
+    available = await balance(session, AccountRef.user(user_id), asset)
+    return Start(available, config.min_withdrawal[asset], config.withdrawal_fee[asset])
+
+
 def daily_limit(kyc_level: int, asset: Asset) -> int:
     """The KYC level's daily withdrawal limit (core.accounts owns the limits of every level)."""
     return limits_for(kyc_level).daily_withdrawal[Asset(asset)]

@@ -71,7 +71,7 @@ def test_limit_refusal_says_the_limit_and_how_to_raise_it() -> None:
 def test_history_lines_for_the_wallet() -> None:
     from datetime import UTC, datetime
 
-    from bot.handlers.accounts_texts import history_line
+    from bot.views.accounts import history_line
     from core.ledger import StatementLine
     from core.money import Asset
 

@@ -103,3 +103,31 @@ async def _answer(staffed: Staffed, query_id: str):  # type: ignore[no-untyped-d
     from sandbox.telegram.sandbox import SimPress
 
     return await SimPress(staffed.tg, query_id, None, None).answer()
+
+
+def test_each_admin_handler_says_what_it_needs_where_its_router_is_declared() -> None:
+    """The permission of every admin command and button: the router's (admin_bot.access.Requires)
+    or the handler's own flag; /start, /help and the KYC review (core checks KYC) need only staff."""
+    from admin_bot.access import Requires
+    from admin_bot.handlers import routers
+
+    needs: dict[str, str | None] = {}
+    for router in routers():
+        for observer in (router.message, router.callback_query):
+            default = [m.permission for m in observer.middleware[:] if isinstance(m, Requires)]
+            for handler in observer.handlers:
+                permission = handler.flags.get("permission", default[0] if default else None)
+                needs[f"{router.name}.{handler.callback.__name__}"] = permission and permission.value
+    P = Permission
+    expected = {
+        "admin_market.show": P.VIEW, "admin_market.set_rate": P.MARKET, "admin_market.set_rule": P.MARKET,
+        "admin_reports.stats": P.VIEW, "admin_reports.reconcile": P.RECONCILE,
+        "admin_users.lookup": P.VIEW, "admin_users.ask_freeze_reason": P.FREEZE, "admin_users.user_audit": P.VIEW,
+        "admin_users.adjust": P.ADJUST, "admin_users.audit_trail": P.VIEW, "admin_users.change_mods": P.STAFF,
+        "admin_users.mods": P.VIEW, "admin_withdrawals.queue": P.WITHDRAWALS,
+        "admin_withdrawals.open_case": P.WITHDRAWALS, "admin_withdrawals.ask_reason": P.WITHDRAWALS,
+        "admin_disputes.queue": P.DISPUTES, "admin_disputes.open_case": P.DISPUTES,
+        "admin_disputes.ask_reason": P.DISPUTES, "admin_disputes.ask_message": P.DISPUTES,
+    }  # fmt: skip
+    assert {name: needs[name] for name in expected} == {name: p.value for name, p in expected.items()}
+    assert all(needs[name] is None for name in needs if name.startswith(("admin_start.", "admin_kyc.")))

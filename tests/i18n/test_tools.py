@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from aiogram.utils.i18n import I18n
 
-from bot import i18n_tools as tools
-from bot.i18n_tools import AR_PLURAL_FORMS, Locales
+from bot.catalogs import Locales
+from tools import i18n as tools
+from tools.i18n import AR_PLURAL_FORMS
 
 CODE = """
 from aiogram.utils.i18n import gettext as _
@@ -212,7 +213,7 @@ def test_command_line_exit_codes_and_messages(tree: tuple[Path, Locales]) -> Non
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "bot.i18n_tools", *args, "--root", str(root)],
+            [sys.executable, "-m", "tools.i18n", *args, "--root", str(root)],
             capture_output=True,
             text=True,
             cwd=Path(tools.__file__).parent.parent,

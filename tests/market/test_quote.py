@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from bot.keyboards.trades import TakeAct
+from bot.keyboards.trades import TakeCb
 from core.db import transaction
 from core.escrow import market as escrow_market
 from core.escrow import offers
@@ -103,7 +103,7 @@ async def test_floating_price_moves_between_quote_and_confirm(market: Market) ->
 
 def test_the_confirm_button_fits_telegrams_64_bytes() -> None:
     """The longest amount and price a quote can carry, on a ten-digit offer id."""
-    longest = TakeAct(action="confirm", offer_id=9_999_999_999, amount="9999999999999.99", unit="f",
+    longest = TakeCb(action="confirm", offer_id=9_999_999_999, amount="9999999999999.99", unit="f",
                       price=Decimal("999999999999999999.99")).pack()  # fmt: skip
     assert len(longest.encode()) <= 64
-    assert TakeAct.unpack(longest).price == Decimal("999999999999999999.99")
+    assert TakeCb.unpack(longest).price == Decimal("999999999999999999.99")

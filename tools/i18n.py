@@ -1,4 +1,4 @@
-"""Translation tooling: ``python -m bot.i18n_tools compile|update|todo|check``.
+"""Translation tooling: ``python -m tools.i18n compile|update|todo|check``.
 
 English is the source language (msgids are English); Arabic is translated by a human in
 locales/ar/LC_MESSAGES/messages.po. Everything here is Babel's own machinery (extraction,
@@ -18,7 +18,8 @@ Plural texts name their number {n} (or {count}): the Arabic zero/one/two forms m
 ("صفقة واحدة", "صفقتان"); every other placeholder must appear in every form.
 
 Every function takes the project root / locales folder as parameters so tests can run the
-tooling on small temporary trees.
+tooling on small temporary trees. A developer tool, outside the runtime packages; what the
+running bots need (the catalogs' place and compiling them) is in bot/catalogs.py.
 """
 
 from __future__ import annotations
@@ -40,12 +41,11 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.frontend import parse_keywords
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import write_po
+
+from bot.catalogs import DOMAIN, LANGUAGES, Locales, compile_catalogs, load, write_if_changed
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAIN = "messages"
-LANGUAGES = ("ar", "en")
 SOURCE_LANGUAGE = "en"
 # What is extracted (core/ speaks no language, so it is not here).
 SOURCES = ("bot", "admin_bot", "webhook.py")
@@ -86,23 +86,6 @@ METHOD_MAP = [("**.py", "python")]
 HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 
 
-@dataclass(frozen=True)
-class Locales:
-    """Where the catalogs live (locales/ by default; a temporary folder in tests)."""
-
-    path: Path
-
-    def po(self, lang: str) -> Path:
-        return self.path / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-
-    def mo(self, lang: str) -> Path:
-        return self.path / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
-
-    @property
-    def pot(self) -> Path:
-        return self.path / f"{DOMAIN}.pot"
-
-
 # ---------------------------------------------------------------- reading and writing
 
 
@@ -113,33 +96,11 @@ def new_catalog(lang: str | None) -> Catalog:
     return catalog
 
 
-def load(path: Path, lang: str | None, *, strict: bool = True) -> Catalog:
-    """Read a .po file; ``strict`` refuses a malformed file instead of printing warnings."""
-    with path.open("rb") as fp, contextlib.redirect_stdout(io.StringIO()):
-        return read_po(fp, locale=lang, domain=DOMAIN, abort_invalid=strict)
-
-
 def _render_po(catalog: Catalog) -> bytes:
     buf = io.BytesIO()
     # No line numbers and no wrapping: fewer merge conflicts when several people add strings.
     write_po(buf, catalog, width=0, include_lineno=False)
     return buf.getvalue()
-
-
-_DATE_LINE = re.compile(rb'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"$', re.M)
-
-
-def _write_if_changed(path: Path, data: bytes, *, ignore_dates: bool = False) -> bool:
-    """Write only when the content changes (keeps `update` and `compile` idempotent)."""
-    if path.exists():
-        old = path.read_bytes()
-        if old == data or (ignore_dates and _DATE_LINE.sub(b"", old) == _DATE_LINE.sub(b"", data)):
-            return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return True
 
 
 # ---------------------------------------------------------------- extraction
@@ -218,23 +179,6 @@ def dynamic_msgids(root: Path, sources: Iterable[str] = SOURCES) -> list[str]:
     return problems
 
 
-# ---------------------------------------------------------------- compile
-
-
-def compile_catalogs(locales: Locales, langs: Sequence[str] = LANGUAGES) -> list[Path]:
-    """Build .mo files; returns the ones that were (re)written."""
-    written = []
-    for lang in langs:
-        po = locales.po(lang)
-        if not po.exists():
-            continue
-        buf = io.BytesIO()
-        write_mo(buf, load(po, lang), use_fuzzy=False)
-        if _write_if_changed(locales.mo(lang), buf.getvalue()):
-            written.append(locales.mo(lang))
-    return written
-
-
 # ---------------------------------------------------------------- update
 
 
@@ -284,7 +228,7 @@ def update(root: Path, locales: Locales, sources: Iterable[str] = SOURCES) -> Up
 
 def _update(root: Path, locales: Locales, sources: Iterable[str]) -> UpdateReport:
     template = extract(root, sources)
-    _write_if_changed(locales.pot, _render_po(template), ignore_dates=True)
+    write_if_changed(locales.pot, _render_po(template), ignore_dates=True)
     english_filled = 0
     for lang in LANGUAGES:
         po = locales.po(lang)
@@ -296,7 +240,7 @@ def _update(root: Path, locales: Locales, sources: Iterable[str]) -> UpdateRepor
         catalog.fuzzy = False
         if lang == SOURCE_LANGUAGE:
             english_filled = _fill_english(catalog)
-        _write_if_changed(po, _render_po(catalog), ignore_dates=True)
+        write_if_changed(po, _render_po(catalog), ignore_dates=True)
     return UpdateReport(
         messages=sum(1 for m in template if m.id),
         english_filled=english_filled,
@@ -438,7 +382,7 @@ def check(root: Path, locales: Locales, sources: Iterable[str] = SOURCES) -> lis
     for lang in LANGUAGES:
         po = locales.po(lang)
         if not po.exists():
-            problems.append(f"{lang}: catalog {po} is missing (run: python -m bot.i18n_tools update)")
+            problems.append(f"{lang}: catalog {po} is missing (run: python -m tools.i18n update)")
             continue
         try:
             catalog = load(po, lang)
@@ -453,13 +397,13 @@ def check(root: Path, locales: Locales, sources: Iterable[str] = SOURCES) -> lis
             if found is None:
                 problems.append(
                     f"{lang}: {_label(message)!r} used in {_where(message)} is not in the catalog "
-                    "(run: python -m bot.i18n_tools update)"
+                    "(run: python -m tools.i18n update)"
                 )
             elif message.pluralizable != found.pluralizable:
                 problems.append(
                     f"{lang}: {_label(message)!r} used in {_where(message)} is "
                     f"{'plural' if message.pluralizable else 'singular'} in the code but not in the catalog "
-                    "(run: python -m bot.i18n_tools update)"
+                    "(run: python -m tools.i18n update)"
                 )
         problems += catalog_problems(lang, catalog)
     return problems
@@ -469,7 +413,7 @@ def check(root: Path, locales: Locales, sources: Iterable[str] = SOURCES) -> lis
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.i18n_tools", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.i18n", description=__doc__.split("\n")[0])
     parser.add_argument("command", choices=("compile", "update", "todo", "check"))
     parser.add_argument("--root", type=Path, default=ROOT, help="project root (code is read from here)")
     parser.add_argument("--locales", type=Path, default=None, help="catalog folder (default: ROOT/locales)")
@@ -486,7 +430,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"{report.messages} message(s) in the code; {report.english_filled} English text(s) filled "
             f"from the msgid; {report.arabic_todo} Arabic translation(s) to write "
-            f"(python -m bot.i18n_tools todo)"
+            f"(python -m tools.i18n todo)"
         )
         return 0
     if args.command == "todo":
