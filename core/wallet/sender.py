@@ -30,6 +30,7 @@ from tronpy.keys import PrivateKey
 
 from core import outbox
 from core.config import Settings
+from core.faults import crash_point
 from core.money import Asset
 from core.users import User
 from core.wallet.config import WalletConfig
@@ -226,9 +227,12 @@ class WithdrawalSender:
             w.expires_at_ms = int(tx.to_json()["raw_data"]["expiration"])
             w.status = WithdrawalStatus.SIGNED
             signed = dict(w.signed_tx)
+            crash_point("withdrawal.signed.before_commit")
+        crash_point("withdrawal.signed.after_commit")
         result.signed.append(wid)
         log.info("withdrawal %s signed as %s", wid, w.txid)
         answer = await broadcast(self.node, signed)
+        crash_point("withdrawal.broadcast.after_send")
         await self._after_broadcast(factory, wid, answer, result)
 
     async def _after_broadcast(
@@ -241,6 +245,7 @@ class WithdrawalSender:
                 if w is not None and w.status == WithdrawalStatus.SIGNED:
                     w.status = WithdrawalStatus.BROADCAST
                     outbox.emit(session, "withdrawal_broadcast", event_payload(w), [outbox.user(w.user_id)])
+                    crash_point("withdrawal.broadcast.before_commit")
             result.broadcast.append(wid)
             return
         if code not in REJECTED:
@@ -295,11 +300,14 @@ class WithdrawalSender:
                     event_payload(w),
                     [outbox.user(w.user_id), outbox.PAYMENTS_CHANNEL],
                 )
+                crash_point("withdrawal.confirmed.before_commit")
                 result.sent.append(wid)
                 return
             await release(session, w, WithdrawalStatus.FAILED, f"failed on chain: {failure}")
             outbox.emit(session, "withdrawal_failed", event_payload(w), [outbox.user(w.user_id)])
             result.failed.append(wid)
+        if wid in result.sent:
+            crash_point("withdrawal.confirmed.after_commit")
 
     async def _fail(
         self, factory: async_sessionmaker[AsyncSession], wid: int, reason: str, result: SendResult
