@@ -27,12 +27,9 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     node = Node(settings.tron_api_url, settings.tron_api_key) if settings.tron_api_url and not args.no_chain else None
     try:
         factory = make_session_factory(engine)
-        async with factory() as session:
+        async with factory() as session:  # one snapshot; closing the session rolls back
             await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            async with session.begin():
-                report = await reconcile(
-                    session, node, config, hot_address=args.hot_address, from_block=args.from_block
-                )
+            report = await reconcile(session, node, config, hot_address=args.hot_address, from_block=args.from_block)
     finally:
         if node is not None:
             await node.close()

@@ -479,6 +479,7 @@ def _wallet_handler(table: dict[str, Callable[..., Any]], solid: bool) -> Callab
         injected = node.take_injected_error()
         if injected is not None:
             return _json({"Error": injected[1]}, status=injected[0])
+        node = node.serving()
         handler = table.get(name)
         if handler is None:
             return _json({"Error": f"endpoint {request.path} is not served by the koxx TRON sandbox"}, status=404)
@@ -544,6 +545,9 @@ def _control_result(node: TronNode, action: str, p: dict[str, Any]) -> Any:
                                     usdt_share=float(p.get("usdt_share", 0.2)), recipients=list(recipients),
                                     hits_per_block=int(p.get("hits_per_block", 1)))
         return {"hits": hits, **node.status()}
+    if action == "view_lag":
+        node.set_view_lag(int(p["n"]))
+        return {"view_lag": node.view_lag, **node.status()}
     if action == "inject_errors":
         node.inject_errors(int(p.get("status", 429)), int(p.get("count", 1)))
         return {"ok": True}

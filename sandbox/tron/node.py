@@ -75,6 +75,7 @@ class TronNode:
         self._senders: list[bytes] = []
         self._sinks: list[bytes] = []
         self._injected: list[tuple[int, str]] = []
+        self.view_lag = 0
 
     # ---- provider trouble ------------------------------------------------------------------
 
@@ -89,6 +90,18 @@ class TronNode:
 
     def take_injected_error(self) -> tuple[int, str] | None:
         return self._injected.pop(0) if self._injected else None
+
+    def set_view_lag(self, blocks: int) -> None:
+        """Serve reads as a backend ``blocks`` behind the head would (0: up to date); see lag.py."""
+        if blocks < 0:
+            raise ValueError("lag must be >= 0")
+        self.view_lag = blocks
+
+    def serving(self) -> Any:
+        """The node as the read endpoints see it: itself, or a lagging view of it."""
+        from .lag import LaggedNode
+
+        return LaggedNode(self, self.view_lag) if self.view_lag else self
 
     # ---- heights and state ------------------------------------------------------------------
 
