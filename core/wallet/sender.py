@@ -266,6 +266,8 @@ class WithdrawalSender:
         info = await self.node.tx_info(txid)
         if info.get("blockNumber") is not None:
             await self._settle(factory, wid, info, result)
+            if wid in result.sent:
+                crash_point("withdrawal.confirmed.after_commit")
             return
         if await self.node.tx(txid):
             await self._after_broadcast(factory, wid, {"result": True}, result)
@@ -306,8 +308,6 @@ class WithdrawalSender:
             await release(session, w, WithdrawalStatus.FAILED, f"failed on chain: {failure}")
             outbox.emit(session, "withdrawal_failed", event_payload(w), [outbox.user(w.user_id)])
             result.failed.append(wid)
-        if wid in result.sent:
-            crash_point("withdrawal.confirmed.after_commit")
 
     async def _fail(
         self, factory: async_sessionmaker[AsyncSession], wid: int, reason: str, result: SendResult

@@ -170,6 +170,7 @@ class Stack:
         )  # fmt: skip
         self.config = wallet_config(self.settings)
         self.node = Node(self.tron_url, retries=10, backoff=0.1, max_backoff=0.5)
+        await self.step("scan")  # the scanner's cursor starts here, before the first deposit
         return self
 
     async def close(self) -> None:
