@@ -11,18 +11,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core import users
 from core.db import transaction
+from core.escrow import offers as escrow_offers
+from core.escrow.models import Offer, Side, Trade, TradeStatus
 from core.ledger import AccountRef, balance
-from core.money import MICRO, Asset
+from core.money import MICRO, Asset, Fiat
 from core.wallet.addressbook import deposit_address
 from core.wallet.models import Deposit, DepositStatus, Sweep, SweepStatus, Withdrawal, WithdrawalStatus
+from sandbox.telegram import SimMessage, SimUser
 from tests.conftest import new_id
-from tests.faults.stack import Stack, injected, survived
+from tests.faults.stack import Proc, Stack, injected, survived
+from tests.market.flows import pace
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -216,3 +222,132 @@ async def test_withdrawals_are_sent_once_whatever_step_the_sender_dies_at(stack:
     assert await available(stack, uid, asset) == 200 * MICRO - 2 * (amount + fee)
     await stack.assert_reconciled()
     survived(KILL, 7)
+
+
+# ---- the real processes: trades through the bot, and the worker killed mid-step -----------------
+
+
+async def died(proc: Proc, what: str, timeout: float = 60) -> None:
+    """Wait until a crash point killed ``proc``."""
+    try:
+        code = await proc.wait(timeout)
+    except TimeoutError:
+        raise AssertionError(f"{what}: the crash point was never reached\n{proc.tail()}") from None
+    assert code == -9, f"{what}: exited with {code}\n{proc.tail()}"
+    injected(KILL)
+
+
+async def act(user: SimUser, stack: Stack, action: Callable[[], Awaitable[object]], expect: str,
+              *, tries: int = 3, timeout: float = 25) -> SimMessage:  # fmt: skip
+    """Do what a person would (press, type) and wait for the bot's answer; a person whose
+    answer never came (the process died with their update) does it again."""
+    for attempt in range(tries):
+        await pace(user)
+        await action()
+        try:
+            return await user.wait_for(stack.traders_token, contains=expect, timeout=timeout)
+        except AssertionError:
+            if attempt == tries - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def newcomer(stack: Stack, name: str) -> SimUser:
+    user = stack.tg.add_user(name, language_code="en", user_id=new_id())
+    bot = stack.traders_token
+    await act(user, stack, lambda: user.send(bot, "/start"), "Please choose your language", timeout=40)
+    await act(user, stack, lambda: user.press(bot, "English"), "KOXX P2P")
+    return user
+
+
+async def trades_of(stack: Stack, buyer_id: int) -> list[Trade]:
+    async with stack.factory() as s:
+        return list(await s.scalars(select(Trade).where(Trade.buyer_id == buyer_id).order_by(Trade.id)))
+
+
+async def test_trades_through_the_bot_and_the_worker_survive_kill_9(stack: Stack) -> None:
+    bot = stack.traders_token
+    worker = await stack.start_app("worker", crash_at="deposit.credited.before_commit")
+    web = await stack.start_app("web", crash_at="trade.take.before_commit")
+    seller, buyer = await newcomer(stack, "Seller"), await newcomer(stack, "Buyer")
+    async with transaction(stack.factory) as s:
+        seller_address = await deposit_address(s, seller.id, stack.config.xpub)
+    await send(stack, Asset.USDT, seller_address, 300 * MICRO)
+    await stack.finalize()
+    await died(worker, "worker at deposit.credited.before_commit")
+    worker = await stack.start_app("worker", crash_at="withdrawal.broadcast.after_send")
+
+    async def seller_funded() -> bool:
+        return await available(stack, seller.id, Asset.USDT) == 300 * MICRO
+
+    await eventually(seller_funded, what="the seller's deposit credited after the restart")
+    await seller.wait_for(bot, contains="Deposit of 300 USDT credited", timeout=30)
+    dest = (await stack.control("outside_address", label="seller-bank"))["address"]
+    await stack.step("withdraw", str(seller.id), "USDT", str(20 * MICRO), dest, "seller-w")
+    await died(worker, "worker at withdrawal.broadcast.after_send")
+    worker = await stack.start_app("worker", crash_at="trade.expiry.before_commit")
+
+    async with transaction(stack.factory) as s:
+        offer = await escrow_offers.publish_offer(s, maker_id=seller.id, draft=escrow_offers.OfferDraft(
+            side=Side.SELL, asset=Asset.USDT, fiat=Fiat.IQD, amount=200 * MICRO, min_fiat=Decimal(50_000),
+            max_fiat=Decimal(262_000), payment_methods=("zaincash",), price=Decimal(1310)))  # fmt: skip
+        offer_id = offer.id
+
+    # take: the web process dies inside the update; Telegram delivers it again to the new one
+    await act(buyer, stack, lambda: buyer.send(bot, f"/start offer_{offer_id}"), f"Offer #{offer_id}")
+    await act(buyer, stack, lambda: buyer.press(bot, "🤝 Trade"), "How much do you want to buy?")
+    await act(buyer, stack, lambda: buyer.send(bot, "131000"), "Check before you confirm")
+    await buyer.press(bot, "Confirm and open the trade")
+    await died(web, "web at trade.take.before_commit")
+    web = await stack.start_app("web", crash_at="trade.paid.before_commit")
+    # The update died with the process and its redelivery is dropped as a duplicate
+    # (bot.middlewares.Admission claims an update when it arrives): the buyer presses again.
+    opened = await act(buyer, stack, lambda: buyer.press(bot, "Confirm and open the trade"), "Trade opened")
+    trade_id = int(opened.text.split("Trade #")[1].split(" ")[0])
+    assert [t.id for t in await trades_of(stack, buyer.id)] == [trade_id]
+
+    await act(buyer, stack, lambda: buyer.press(bot, "I have paid"), "Send a photo of your payment receipt")
+    await act(buyer, stack, lambda: buyer.press(bot, "Continue without a receipt"), "Did you really transfer")
+    await buyer.press(bot, "Yes, I have paid")
+    await died(web, "web at trade.paid.before_commit")
+    web = await stack.start_app("web", crash_at="trade.release.before_commit")
+    await act(buyer, stack, lambda: buyer.press(bot, "Yes, I have paid"), "Marked as paid")
+    paid = await seller.wait_for(bot, contains="says the payment was sent", timeout=40)
+    await act(seller, stack, lambda: seller.press(bot, "Release USDT", message=paid), "Release 100 USDT to the buyer?")
+    await seller.press(bot, "Yes, I received 131,000 IQD")
+    await died(web, "web at trade.release.before_commit")
+    web = await stack.start_app("web")
+    await act(seller, stack, lambda: seller.press(bot, "Yes, I received 131,000 IQD"), "You released 100 USDT")
+    [trade] = await trades_of(stack, buyer.id)
+    assert trade.status == TradeStatus.COMPLETED
+    assert await available(stack, buyer.id, Asset.USDT) == trade.buyer_receives
+
+    # expiry: a second trade whose payment window ends; the worker dies refunding it
+    await act(buyer, stack, lambda: buyer.send(bot, f"/start offer_{offer_id}"), f"Offer #{offer_id}")
+    await act(buyer, stack, lambda: buyer.press(bot, "🤝 Trade"), "How much do you want to buy?")
+    await act(buyer, stack, lambda: buyer.send(bot, "65500"), "Check before you confirm")
+    await act(buyer, stack, lambda: buyer.press(bot, "Confirm and open the trade"), "Trade opened")
+    _first, second = await trades_of(stack, buyer.id)
+    async with stack.factory() as s:
+        remaining = (await s.get(Offer, offer_id)).remaining  # type: ignore[union-attr]
+    async with transaction(stack.factory) as s:
+        await s.execute(update(Trade).where(Trade.id == second.id).values(
+            expires_at=datetime.now(UTC) - timedelta(minutes=1)))  # fmt: skip
+    await died(worker, "worker at trade.expiry.before_commit")
+    await stack.start_app("worker")
+
+    async def expired() -> bool:
+        return (await trades_of(stack, buyer.id))[1].status == TradeStatus.CANCELLED
+
+    await eventually(expired, what="the expired trade refunded after the restart")
+    async with stack.factory() as s:
+        assert (await s.get(Offer, offer_id)).remaining == remaining + second.crypto_amount  # type: ignore[union-attr]
+
+    async def withdrawn() -> bool:
+        await stack.mine(1)
+        return (await withdrawal(stack, "seller-w")).status == WithdrawalStatus.SENT  # type: ignore[union-attr]
+
+    await eventually(withdrawn, what="the seller's withdrawal confirmed")
+    assert len(await arrivals(stack, dest)) == 1
+    await stack.assert_reconciled()
+    survived(KILL, 6)
