@@ -17,7 +17,7 @@ class LaggedChain:
     def __init__(self, chain: Chain, lag: int) -> None:
         self._chain = chain
         self.head_number = max(0, chain.head_number - lag)
-        self.solid_number = min(chain.solid_number, self.head_number)
+        self.solid_number = max(0, self.head_number - chain.solid_lag)  # its solid block lags too
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._chain, name)

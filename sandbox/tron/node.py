@@ -76,6 +76,7 @@ class TronNode:
         self._sinks: list[bytes] = []
         self._injected: list[tuple[int, str]] = []
         self.view_lag = 0
+        self._busy: list[int] = []
 
     # ---- provider trouble ------------------------------------------------------------------
 
@@ -90,6 +91,14 @@ class TronNode:
 
     def take_injected_error(self) -> tuple[int, str] | None:
         return self._injected.pop(0) if self._injected else None
+
+    def inject_busy(self, status: int = 429, count: int = 1) -> None:
+        """Like ``inject_errors``, with a ``Retry-After: 0`` header (a proxy asking for an
+        immediate retry): many errors in little time."""
+        self._busy.extend([status] * count)
+
+    def take_busy(self) -> int | None:
+        return self._busy.pop(0) if self._busy else None
 
     def set_view_lag(self, blocks: int) -> None:
         """Serve reads as a backend ``blocks`` behind the head would (0: up to date); see lag.py."""

@@ -10,6 +10,7 @@ The tests run in order on one stack (module scope) and build on each other's use
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -27,7 +28,7 @@ from core.wallet.addressbook import deposit_address
 from core.wallet.models import Deposit, DepositStatus, Sweep, SweepStatus, Withdrawal, WithdrawalStatus
 from sandbox.telegram import SimMessage, SimUser
 from tests.conftest import new_id
-from tests.faults.stack import Proc, Stack, injected, survived
+from tests.faults.stack import CONFIRMATIONS, INJECTED, ROOT, Proc, Stack, injected, survived
 from tests.market.flows import pace
 
 pytestmark = pytest.mark.timeout(600)
@@ -351,3 +352,172 @@ async def test_trades_through_the_bot_and_the_worker_survive_kill_9(stack: Stack
     assert len(await arrivals(stack, dest)) == 1
     await stack.assert_reconciled()
     survived(KILL, 6)
+
+
+# ---- the TRON backend, Telegram, Redis and PostgreSQL misbehaving under the running processes ---
+
+
+class Faults:
+    """Faults of this test, counted as survived only when the test ends reconciled."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def add(self, kind: str, n: int = 1) -> None:
+        if n > 0:
+            injected(kind, n)
+            self.counts[kind] = self.counts.get(kind, 0) + n
+
+    def all_survived(self) -> None:
+        for kind, n in self.counts.items():
+            survived(kind, n)
+
+
+async def node_errors(stack: Stack, faults: Faults, status: int, n: int, *, retry_after_0: bool = False) -> None:
+    """The next ``n`` requests to the node answer ``status`` (whoever makes them); the client
+    backs off 0.5 s, 1 s, 2 s... unless told ``Retry-After: 0``."""
+    await stack.control("inject_busy" if retry_after_0 else "inject_errors", status=status, count=n)
+    faults.add(f"TRON {status}", n)
+
+
+async def drain_node_errors(stack: Stack, faults: Faults) -> None:
+    """Errors the processes did not meet are taken out of the count (read by this probe)."""
+    for _ in range(500):
+        answer = await stack.http.post("wallet/getnodeinfo", json={})
+        if answer.status_code == 200:
+            return
+        faults.counts[f"TRON {answer.status_code}"] -= 1
+        INJECTED[f"TRON {answer.status_code}"] -= 1
+    raise AssertionError("the node kept answering errors")
+
+
+async def test_node_telegram_redis_and_postgres_faults_under_the_running_processes(stack: Stack) -> None:
+    bot = stack.traders_token
+    for role in ("worker", "web"):
+        if role not in stack.procs or not stack.procs[role].alive:
+            await stack.start_app(role)
+    faults = Faults()
+    trader = await newcomer(stack, "Trader")
+    async with transaction(stack.factory) as s:
+        address = await deposit_address(s, trader.id, stack.config.xpub)
+    expected = 0
+
+    async def deposit(amount: int, *, extra_blocks: int = 0) -> None:
+        nonlocal expected
+        await send(stack, Asset.USDT, address, amount)
+        expected += amount
+        await stack.mine(1)
+
+        async def arrived() -> bool:
+            await stack.mine(1)
+            return await available(stack, trader.id, Asset.USDT) == expected
+
+        await stack.mine(CONFIRMATIONS + extra_blocks)
+        await eventually(arrived, timeout=90, what=f"a deposit of {amount} credited")
+
+    # A TRON backend answering 503, 429 and 403 in bursts, while deposits come in.
+    for i, status in enumerate([503, 429, 403] * 4):
+        await node_errors(stack, faults, status, 2)
+        await node_errors(stack, faults, 429 if i % 2 else 503, 6, retry_after_0=True)
+        await deposit((2 + i) * MICRO + 7)
+    await drain_node_errors(stack, faults)
+    await trader.wait_for(bot, contains="credited", timeout=30)
+
+    # A backend N blocks behind (a load balancer's lagging node), for deposits and a withdrawal.
+    dest = (await stack.control("outside_address", label="trader-dest"))["address"]
+    await stack.step("withdraw", str(trader.id), "USDT", str(6 * MICRO), dest, "trader-w")
+    expected -= 6 * MICRO + stack.config.withdrawal_fee[Asset.USDT]  # on hold
+    for lag in (2, 5, 3, 6, 4, 1):
+        await stack.control("view_lag", n=lag)
+        faults.add("TRON lagging backend")
+        await node_errors(stack, faults, 503, 6, retry_after_0=True)
+        await deposit(3 * MICRO + lag, extra_blocks=lag)
+        await stack.control("view_lag", n=0)
+
+    async def withdrawn() -> bool:
+        await stack.mine(1)
+        return (await withdrawal(stack, "trader-w")).status == WithdrawalStatus.SENT  # type: ignore[union-attr]
+
+    await eventually(withdrawn, what="the withdrawal sent under a lagging backend")
+    assert len(await arrivals(stack, dest)) == 1
+
+    # Forks of the last block: a deposit seen by the scanner leaves the chain (lost, or back in
+    # a later block).
+    for i in range(8):
+        reinclude = i % 2 == 0
+        txid = await send(stack, Asset.USDT, address, 4 * MICRO + i)
+        await stack.mine(1)
+
+        async def detected(txid: str = txid) -> bool:
+            async with stack.factory() as s:
+                return await s.scalar(select(Deposit.id).where(Deposit.txid == txid)) is not None
+
+        await eventually(detected, what="a deposit detected before the fork")
+        await stack.control("fork", depth=1, reinclude=reinclude)
+        faults.add("TRON fork")
+        if reinclude:
+            expected += 4 * MICRO + i
+        await stack.mine(1)
+
+    async def settled() -> bool:
+        await stack.mine(1)
+        return await available(stack, trader.id, Asset.USDT) == expected
+
+    await eventually(settled, timeout=90, what="the deposits after the forks settled")
+
+    # Telegram: 429 with retry_after for a while, then the trader blocks the bot.
+    before = len(stack.tg.calls(bot))
+    stack.tg.rate_limit(bot, n=30, retry_after=1)
+    for i in range(3):
+        await deposit(5 * MICRO + i)
+    await trader.wait_for(bot, contains=f"Deposit of {_usdt(5 * MICRO + 2)} credited", timeout=90)
+    faults.add("Telegram 429", sum(1 for c in stack.tg.calls(bot)[before:] if c.status == 429))
+    before = len(stack.tg.calls(bot))
+    stack.tg.block(trader, bot)
+    for i in range(3):
+        await deposit(6 * MICRO + i)
+    await eventually(lambda: _true(any(c.status == 403 for c in stack.tg.calls(bot)[before:])),
+                     what="a notification refused with 403")  # fmt: skip
+    faults.add("Telegram 403", sum(1 for c in stack.tg.calls(bot)[before:] if c.status == 403))
+    stack.tg.unblock(trader, bot)
+    await act(trader, stack, lambda: trader.send(bot, "/start"), "KOXX P2P")
+
+    # Redis and PostgreSQL restarted under the running processes.
+    for i in range(2):
+        await stack.restart_redis()
+        faults.add("Redis restart")
+        await act(trader, stack, lambda: trader.send(bot, "/start"), "KOXX P2P", timeout=20)
+        await deposit(7 * MICRO + i)
+    for i in range(2):
+        await stack.restart_postgres()
+        faults.add("PostgreSQL restart")
+        await deposit(8 * MICRO + i)
+        await act(trader, stack, lambda: trader.send(bot, "/start"), "KOXX P2P", timeout=20)
+
+    for role in ("worker", "web"):
+        assert stack.procs[role].alive, f"{role} died:\n{stack.procs[role].tail()}"
+    await drain_node_errors(stack, faults)
+    assert await available(stack, trader.id, Asset.USDT) == expected
+    await stack.assert_reconciled()
+    faults.all_survived()
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+def _usdt(micro: int) -> str:
+    whole, frac = divmod(micro, MICRO)
+    return f"{whole}.{frac:06d}".rstrip("0").rstrip(".") + " USDT"
+
+
+async def test_the_reconcile_command_agrees(stack: Stack) -> None:
+    """`python -m core.wallet reconcile` as an operator runs it, on everything the suite did."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "core.wallet", "reconcile", cwd=ROOT, env=stack.env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    out, _ = await asyncio.wait_for(proc.communicate(), 120)
+    text = out.decode()
+    assert proc.returncode == 0, text
+    assert "reconcile: OK" in text and "USDT" in text and "TRX" in text
