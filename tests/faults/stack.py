@@ -8,6 +8,7 @@ Every process it starts is killed in ``close`` (also on failure); every wait is 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import shutil
@@ -17,6 +18,7 @@ import sys
 import tempfile
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -288,6 +290,24 @@ class Stack:
 
     async def mine(self, n: int = 1) -> None:
         await self.control("mine", n=n)
+
+    @contextlib.asynccontextmanager
+    async def mining(self, every: float = 1.0) -> AsyncIterator[None]:
+        """A block every ``every`` seconds meanwhile, as on mainnet (a transaction in the pool
+        reaches a block before it expires)."""
+
+        async def mine_forever() -> None:
+            while True:
+                await asyncio.sleep(every)
+                await self.mine(1)
+
+        task = asyncio.create_task(mine_forever())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def finalize(self) -> None:
         await self.mine(CONFIRMATIONS + 1)

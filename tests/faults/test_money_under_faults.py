@@ -269,7 +269,7 @@ async def trades_of(stack: Stack, buyer_id: int) -> list[Trade]:
 async def test_trades_through_the_bot_and_the_worker_survive_kill_9(stack: Stack) -> None:
     bot = stack.traders_token
     worker = await stack.start_app("worker", crash_at="deposit.credited.before_commit")
-    web = await stack.start_app("web", crash_at="trade.take.before_commit")
+    await stack.start_app("web", crash_at="trade.take.before_commit")
     seller, buyer = await newcomer(stack, "Seller"), await newcomer(stack, "Buyer")
     async with transaction(stack.factory) as s:
         seller_address = await deposit_address(s, seller.id, stack.config.xpub)
@@ -286,6 +286,13 @@ async def test_trades_through_the_bot_and_the_worker_survive_kill_9(stack: Stack
     dest = (await stack.control("outside_address", label="seller-bank"))["address"]
     await stack.step("withdraw", str(seller.id), "USDT", str(20 * MICRO), dest, "seller-w")
     await died(worker, "worker at withdrawal.broadcast.after_send")
+    async with stack.mining():  # the withdrawal reaches a block while the trade goes on
+        await _trade_while_the_web_process_dies(stack, seller, buyer, dest)
+
+
+async def _trade_while_the_web_process_dies(stack: Stack, seller: SimUser, buyer: SimUser, dest: str) -> None:
+    bot = stack.traders_token
+    web = stack.procs["web"]
     worker = await stack.start_app("worker", crash_at="trade.expiry.before_commit")
 
     async with transaction(stack.factory) as s:
@@ -345,7 +352,6 @@ async def test_trades_through_the_bot_and_the_worker_survive_kill_9(stack: Stack
         assert (await s.get(Offer, offer_id)).remaining == remaining + second.crypto_amount  # type: ignore[union-attr]
 
     async def withdrawn() -> bool:
-        await stack.mine(1)
         return (await withdrawal(stack, "seller-w")).status == WithdrawalStatus.SENT  # type: ignore[union-attr]
 
     await eventually(withdrawn, what="the seller's withdrawal confirmed")
@@ -402,24 +408,31 @@ async def test_node_telegram_redis_and_postgres_faults_under_the_running_process
         address = await deposit_address(s, trader.id, stack.config.xpub)
     expected = 0
 
-    async def deposit(amount: int, *, extra_blocks: int = 0) -> None:
+    async def deposit(amount: int, *, extra_blocks: int = 0, wait: bool = True) -> None:
         nonlocal expected
         await send(stack, Asset.USDT, address, amount)
         expected += amount
         await stack.mine(1)
+        if wait:
+            await stack.mine(CONFIRMATIONS + extra_blocks)
+            await credited_all()
 
+    async def credited_all() -> None:
         async def arrived() -> bool:
             await stack.mine(1)
             return await available(stack, trader.id, Asset.USDT) == expected
 
-        await stack.mine(CONFIRMATIONS + extra_blocks)
-        await eventually(arrived, timeout=90, what=f"a deposit of {amount} credited")
+        await eventually(arrived, timeout=90, what=f"deposits credited up to {expected}")
 
-    # A TRON backend answering 503, 429 and 403 in bursts, while deposits come in.
+    # A TRON backend answering 503, 429 and 403 (the client backs off), then more with
+    # Retry-After: 0 (retried at once), in bursts while deposits come in.
     for i, status in enumerate([503, 429, 403] * 4):
-        await node_errors(stack, faults, status, 2)
+        await node_errors(stack, faults, status, 1)
         await node_errors(stack, faults, 429 if i % 2 else 503, 6, retry_after_0=True)
-        await deposit((2 + i) * MICRO + 7)
+        await deposit((2 + i) * MICRO + 7, wait=False)
+        await asyncio.sleep(1)
+    await stack.mine(CONFIRMATIONS)
+    await credited_all()
     await drain_node_errors(stack, faults)
     await trader.wait_for(bot, contains="credited", timeout=30)
 
@@ -430,7 +443,7 @@ async def test_node_telegram_redis_and_postgres_faults_under_the_running_process
     for lag in (2, 5, 3, 6, 4, 1):
         await stack.control("view_lag", n=lag)
         faults.add("TRON lagging backend")
-        await node_errors(stack, faults, 503, 6, retry_after_0=True)
+        await node_errors(stack, faults, 503, 8, retry_after_0=True)
         await deposit(3 * MICRO + lag, extra_blocks=lag)
         await stack.control("view_lag", n=0)
 
@@ -467,15 +480,14 @@ async def test_node_telegram_redis_and_postgres_faults_under_the_running_process
 
     # Telegram: 429 with retry_after for a while, then the trader blocks the bot.
     before = len(stack.tg.calls(bot))
-    stack.tg.rate_limit(bot, n=30, retry_after=1)
+    stack.tg.rate_limit(bot, n=15, retry_after=1)
     for i in range(3):
-        await deposit(5 * MICRO + i)
+        await deposit(5 * MICRO + i, wait=i == 2)
     await trader.wait_for(bot, contains=f"Deposit of {_usdt(5 * MICRO + 2)} credited", timeout=90)
     faults.add("Telegram 429", sum(1 for c in stack.tg.calls(bot)[before:] if c.status == 429))
     before = len(stack.tg.calls(bot))
     stack.tg.block(trader, bot)
-    for i in range(3):
-        await deposit(6 * MICRO + i)
+    await deposit(6 * MICRO)
     await eventually(lambda: _true(any(c.status == 403 for c in stack.tg.calls(bot)[before:])),
                      what="a notification refused with 403")  # fmt: skip
     faults.add("Telegram 403", sum(1 for c in stack.tg.calls(bot)[before:] if c.status == 403))
