@@ -360,9 +360,7 @@ async def _chain(
     }
     gas_txids = set(await session.scalars(select(Sweep.gas_txid).where(Sweep.gas_txid.is_not(None))))
     by_txid = {w.txid: w for w in withdrawals}
-    destinations = {w.to_address for w in withdrawals} | set(
-        await session.scalars(select(Withdrawal.to_address).distinct())
-    )
+    destinations = set(await session.scalars(select(Withdrawal.to_address).distinct()))
     seen_deposits: set[tuple[str, int]] = set()
     on_chain_txids: Counter[str] = Counter()
 
