@@ -51,6 +51,7 @@ from core.escrow.models import (
 )
 from core.escrow.offers import can_be_taken, close_if_sold_out, get_offer, lock_offer, price_at
 from core.escrow.pricing import TradeNumbers, check_deviation, max_fiat_for, trade_numbers
+from core.faults import crash_point
 from core.ledger import AccountRef, Posting, Purpose, balance, post_entry, transfer
 from core.money import Asset
 from core.users import User
@@ -234,6 +235,8 @@ async def apply_refund(
     record_event(session, trade, "cancelled", actor_id, now, by=reason,
                  refunded_to="reserve" if to_reserve else "available")
     notify_parties(session, "trade.cancelled", trade, by=reason)
+    if reason == "expired":
+        crash_point("trade.expiry.before_commit")
 
 
 def announce_offer(session: AsyncSession, offer: Offer, price: Decimal | None = None) -> None:
@@ -489,6 +492,7 @@ async def take(
                    payment_window=trade.payment_window)
     announce_offer(session, offer, n.price)
     await session.flush()
+    crash_point("trade.take.before_commit")
     return trade
 
 
@@ -524,6 +528,7 @@ async def mark_paid(
     notify_parties(session, "trade.paid", trade, receipt_file_id=trade.receipt_file_id,
                    receipt_reused_in=list(reused))
     await session.flush()
+    crash_point("trade.paid.before_commit")
     return trade
 
 
@@ -545,4 +550,5 @@ async def release(session: AsyncSession, *, trade_id: int, actor_id: int, now: d
     require_state(trade, TradeStatus.AWAITING_PAYMENT, TradeStatus.PAID)
     await apply_release(session, trade, now=_now(now), actor_id=actor_id, reason="seller")
     await session.flush()
+    crash_point("trade.release.before_commit")
     return trade

@@ -147,6 +147,12 @@ class Node:
         result = await self.call("wallet/gettransactionbyid", {"value": txid})
         return result if isinstance(result, dict) else {}
 
+    async def solid_time_ms(self) -> int:
+        """The timestamp of the node's latest solidified block: no block after it can be undone,
+        and none can take a transaction whose expiration is earlier."""
+        block = await self.call("walletsolidity/getnowblock")
+        return int(block["block_header"]["raw_data"]["timestamp"])
+
     async def pending(self, txid: str) -> dict[str, Any]:
         """The transaction if it waits in the node's pool, {} if not."""
         result = await self.call("wallet/gettransactionfrompending", {"value": txid})

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import outbox
 from core.accounts.limits import limits_for
 from core.errors import DomainError, Forbidden, InsufficientFunds, InvalidState, NotFound
+from core.faults import crash_point
 from core.ledger import AccountRef, Posting, Purpose, balance, post_entry, transfer
 from core.money import Asset
 from core.users import User
@@ -198,6 +199,7 @@ async def request_withdrawal(
     outbox.emit(session, "withdrawal_requested", payload, [outbox.user(user_id)])
     if q.approvals_needed:
         outbox.emit(session, "withdrawal_approval_needed", payload, [outbox.ADMINS])
+    crash_point("withdrawal.requested.before_commit")
     return withdrawal
 
 
