@@ -16,15 +16,15 @@ import sys
 from core.config import ConfigError, Settings, get_settings
 from core.db import make_engine, make_session_factory
 from core.wallet.config import wallet_config
-from core.wallet.node import Node
+from core.wallet.node import node_from_settings
 from core.wallet.reconcile import reconcile
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
     assert settings.database_url
     config = wallet_config(settings)
-    engine = make_engine(settings.database_url, pool_size=1, max_overflow=0)
-    node = Node(settings.tron_api_url, settings.tron_api_key) if settings.tron_api_url and not args.no_chain else None
+    engine = make_engine(settings.database_url.get_secret_value(), pool_size=1, max_overflow=0)
+    node = None if args.no_chain else node_from_settings(settings)
     try:
         factory = make_session_factory(engine)
         async with factory() as session:  # one snapshot; closing the session rolls back
