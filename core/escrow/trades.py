@@ -58,6 +58,7 @@ from core.escrow.offers import (
     price_at,
 )
 from core.escrow.pricing import TradeNumbers, check_deviation, max_fiat_for, trade_numbers
+from core.faults import crash_point
 from core.ledger import AccountRef, Posting, Purpose, balance, post_entry, transfer
 from core.money import Asset
 from core.users import User
@@ -226,6 +227,8 @@ async def apply_refund(
     record_event(session, trade, "cancelled", actor_id, now, by=reason,
                  refunded_to="reserve" if to_reserve else "available")
     notify_parties(session, events.TradeCancelled(trade=trade.facts(), by=reason), trade)
+    if reason == "expired":
+        crash_point("trade.expiry.before_commit")
 
 
 # --- opening -------------------------------------------------------------------------------------
@@ -484,6 +487,7 @@ async def take(
                                                payment_window=trade.payment_window), trade)
     announce_offer(session, offer, "updated", take_price=n.price)
     await session.flush()
+    crash_point("trade.take.before_commit")
     return trade
 
 
@@ -519,6 +523,7 @@ async def mark_paid(
     notify_parties(session, events.TradePaid(trade=trade.facts(), receipt_file_id=trade.receipt_file_id,
                                              receipt_reused_in=reused), trade)
     await session.flush()
+    crash_point("trade.paid.before_commit")
     return trade
 
 
@@ -540,4 +545,5 @@ async def release(session: AsyncSession, *, trade_id: int, actor_id: int, now: d
     require_state(trade, TradeStatus.AWAITING_PAYMENT, TradeStatus.PAID)
     await apply_release(session, trade, now=_now(now), actor_id=actor_id, reason="seller")
     await session.flush()
+    crash_point("trade.release.before_commit")
     return trade

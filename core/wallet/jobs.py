@@ -23,7 +23,7 @@ from core.config import Settings
 from core.db import transaction
 from core.wallet.config import WalletConfig, dev_wallet_allowed, hot_key_hex, wallet_config
 from core.wallet.hd import DEV_MNEMONIC, Seed
-from core.wallet.node import Node
+from core.wallet.node import Node, node_from_settings
 from core.wallet.report import AssetReport, hot_wallet_report
 from core.wallet.scanner import Scanner
 from core.wallet.sender import SendResult, Signer, WithdrawalSender
@@ -42,11 +42,10 @@ class WalletJobs:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WalletJobs | None:
-        if not settings.tron_api_url:
+        node = node_from_settings(settings)
+        if node is None:
             return None
         config = wallet_config(settings)
-        api_key = settings.tron_api_key.get_secret_value() if settings.tron_api_key else None
-        node = Node(settings.tron_api_url, api_key)
         key = hot_key_hex(settings)
         hot = Signer.from_hex(key) if key else None
         mnemonic = settings.wallet_seed.get_secret_value() if settings.wallet_seed else None

@@ -16,6 +16,7 @@ import msgspec
 from tronpy import AsyncTron
 from tronpy.providers import AsyncHTTPProvider
 
+from core.config import Settings
 from core.wallet.parsing import Block, Info, decode_blocks, decode_infos
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,12 @@ class Node:
         result = await self.call("wallet/gettransactionbyid", {"value": txid})
         return result if isinstance(result, dict) else {}
 
+    async def solid_time_ms(self) -> int:
+        """The timestamp of the node's latest solidified block: no block after it can be undone,
+        and none can take a transaction whose expiration is earlier."""
+        block = await self.call("walletsolidity/getnowblock")
+        return int(block["block_header"]["raw_data"]["timestamp"])
+
     async def pending(self, txid: str) -> dict[str, Any]:
         """The transaction if it waits in the node's pool, {} if not."""
         result = await self.call("wallet/gettransactionfrompending", {"value": txid})
@@ -162,3 +169,11 @@ def _overloaded(body: bytes) -> bool:
     if len(body) > 2_000:  # errors are short; a block is not
         return False
     return b"lack of computing resources" in body or b'"SERVER_BUSY"' in body
+
+
+def node_from_settings(settings: Settings) -> Node | None:
+    """The node TRON_API_URL names (with TRON_API_KEY), or None when it is unset."""
+    if not settings.tron_api_url:
+        return None
+    api_key = settings.tron_api_key.get_secret_value() if settings.tron_api_key else None
+    return Node(settings.tron_api_url, api_key)

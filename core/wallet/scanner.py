@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import events, outbox
+from core.faults import crash_point
 from core.ledger import AccountRef, Purpose, transfer
 from core.money import Asset
 from core.wallet import addresses
@@ -102,7 +103,12 @@ class Scanner:
             locked = await session.scalar(select(func.pg_try_advisory_xact_lock(SCANNER_LOCK)))
             if not locked:
                 return ScanResult(skipped=True)
-            return await self._scan(session)
+            result = await self._scan(session)
+        if result.detected:
+            crash_point("deposit.detected.after_commit")
+        if result.credited:
+            crash_point("deposit.credited.after_commit")
+        return result
 
     async def run_until_caught_up(
         self, factory: async_sessionmaker[AsyncSession], max_runs: int = 1000
@@ -171,6 +177,10 @@ class Scanner:
         await self._settle(session, min(final, new_next - 1), result)
         cursor.next_block = new_next
         result.next_block = new_next
+        if result.detected:
+            crash_point("deposit.detected.before_commit")
+        if result.credited:
+            crash_point("deposit.credited.before_commit")
         return result
 
     def _start_prefetch(self, fetch_from: int, start: int, fetch_end: int) -> None:
@@ -320,6 +330,7 @@ class Scanner:
                                           minimum=self.config.min_deposit[asset])
                 outbox.emit(session, dust, [outbox.user(user_id)])
                 continue
+            crash_point("deposit.confirmed.before_credit")
             await transfer(
                 session,
                 kind="deposit",

@@ -35,6 +35,7 @@ from tronpy.keys import PrivateKey
 
 from core import events, outbox
 from core.config import Settings
+from core.faults import crash_point
 from core.money import Asset
 from core.users import User
 from core.wallet.config import WalletConfig
@@ -231,9 +232,12 @@ class WithdrawalSender:
             w.expires_at_ms = int(tx.to_json()["raw_data"]["expiration"])
             w.status = WithdrawalStatus.SIGNED
             signed = dict(w.signed_tx)
+            crash_point("withdrawal.signed.before_commit")
+        crash_point("withdrawal.signed.after_commit")
         result.signed.append(wid)
         log.info("withdrawal %s signed as %s", wid, w.txid)
         answer = await broadcast(self.node, signed)
+        crash_point("withdrawal.broadcast.after_send")
         await self._after_broadcast(factory, wid, answer, result, first=True)
 
     async def _after_broadcast(
@@ -267,6 +271,7 @@ class WithdrawalSender:
             if w is not None and w.status == WithdrawalStatus.SIGNED:
                 w.status = WithdrawalStatus.BROADCAST
                 outbox.emit(session, events.WithdrawalBroadcast(withdrawal=withdrawal_facts(w)), [outbox.user(w.user_id)])
+                crash_point("withdrawal.broadcast.before_commit")
         result.broadcast.append(wid)
 
     async def _seen(self, txid: str) -> bool:
@@ -282,6 +287,8 @@ class WithdrawalSender:
         info = await self.node.tx_info(txid)
         if info.get("blockNumber") is not None:
             await self._settle(factory, wid, info, result)
+            if wid in result.sent:
+                crash_point("withdrawal.confirmed.after_commit")
             return
         if await self.node.tx(txid) or await self.node.pending(txid):
             await self._accepted(factory, wid, result)
@@ -293,8 +300,10 @@ class WithdrawalSender:
             return
         if now < expires + self.expiry_margin_ms:
             return  # expired, but a node's clock may lag: a block may still take it
-        # Past expiration and margin, and the look-ups above (chain and pool) found nothing:
-        # no block can take it any more.
+        if await self.node.solid_time_ms() <= expires:
+            return  # this node's final chain has not passed the expiration (a lagging node): wait
+        # Past the expiration on the chain itself, and the look-ups above (chain and pool) found
+        # nothing: no block can take it any more.
         await self._fail(factory, wid, "expired without reaching the chain", result)
 
     async def _settle(
@@ -319,6 +328,7 @@ class WithdrawalSender:
                     events.WithdrawalSent(withdrawal=withdrawal_facts(w)),
                     [outbox.user(w.user_id), outbox.PAYMENTS_CHANNEL],
                 )
+                crash_point("withdrawal.confirmed.before_commit")
                 result.sent.append(wid)
                 return
             await release(session, w, WithdrawalStatus.FAILED, f"failed on chain: {failure}")

@@ -25,6 +25,7 @@ from tronpy.async_contract import AsyncContract
 from tronpy.exceptions import AddressNotFound
 
 from core import events, outbox
+from core.faults import crash_point
 from core.money import Asset
 from core.wallet.config import WalletConfig
 from core.wallet.hd import Seed
@@ -150,7 +151,9 @@ class Sweeper:
                 sweep_id = await self._record(
                     factory, user_id, asset, amount, upto, SweepStatus.GAS_SENT, gas_txid=gas.txid
                 )
+                crash_point("sweep.gas.before_send")
                 await broadcast(self.node, gas.to_json())
+                crash_point("sweep.gas.after_send")
                 result.gas_sent.append(sweep_id)
                 return
         else:
@@ -190,7 +193,9 @@ class Sweeper:
             sweep = await session.get(Sweep, sweep_id, with_for_update=True)
             assert sweep is not None
             sweep.txid, sweep.status, sweep.amount = tx.txid, SweepStatus.SENT, amount
+        crash_point("sweep.usdt.before_send")
         code = broadcast_code(await broadcast(self.node, tx.to_json()))
+        crash_point("sweep.usdt.after_send")
         if code not in ("OK", "DUP_TRANSACTION_ERROR"):
             await self._finish(factory, sweep_id, SweepStatus.FAILED, f"broadcast: {code}")
             result.failed.append(sweep_id)
@@ -230,6 +235,7 @@ class Sweeper:
             await self._finish(factory, sweep.id, SweepStatus.FAILED, failure)
             result.failed.append(sweep.id)
             return
+        crash_point("sweep.done.before_commit")
         await self._finish(factory, sweep.id, SweepStatus.DONE, None)
         await self._mark_swept(factory, sweep.user_id, Asset(sweep.asset), sweep.upto_deposit_id)
         result.done.append(sweep.id)

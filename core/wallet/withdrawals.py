@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import events, outbox
 from core.accounts.limits import limits_for
 from core.errors import DomainError, Forbidden, InsufficientFunds, InvalidState, NotFound
+from core.faults import crash_point
 from core.ledger import AccountRef, Posting, Purpose, balance, post_entry, transfer
 from core.money import Asset
 from core.users import User
@@ -223,6 +224,7 @@ async def request_withdrawal(
     outbox.emit(session, events.WithdrawalRequested(withdrawal=facts), [outbox.user(user_id)])
     if q.approvals_needed:
         outbox.emit(session, events.WithdrawalApprovalNeeded(withdrawal=facts), [outbox.ADMINS])
+    crash_point("withdrawal.requested.before_commit")
     return withdrawal
 
 

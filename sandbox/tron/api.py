@@ -482,9 +482,13 @@ def _wallet_handler(table: dict[str, Callable[..., Any]], solid: bool) -> Callab
     async def handle(request: web.Request) -> web.Response:
         node = request.app[NODE_KEY]
         name = request.match_info["name"].lower()
+        busy = node.take_busy()
+        if busy is not None:
+            return web.json_response({"Error": "Too Many Requests"}, status=busy, headers={"Retry-After": "0"})
         injected = node.take_injected_error()
         if injected is not None:
             return _json({"Error": injected[1]}, status=injected[0])
+        node = node.serving()
         handler = table.get(name)
         if handler is None:
             return _json({"Error": f"endpoint {request.path} is not served by the koxx TRON sandbox"}, status=404)
@@ -553,6 +557,12 @@ def _control_result(node: TronNode, action: str, p: dict[str, Any]) -> Any:
                                     usdt_share=float(p.get("usdt_share", 0.2)), recipients=list(recipients),
                                     hits_per_block=int(p.get("hits_per_block", 1)))
         return {"hits": hits, **node.status()}
+    if action == "inject_busy":
+        node.inject_busy(int(p.get("status", 429)), int(p.get("count", 1)))
+        return {"ok": True}
+    if action == "view_lag":
+        node.set_view_lag(int(p["n"]))
+        return {"view_lag": node.view_lag, **node.status()}
     if action == "inject_errors":
         node.inject_errors(int(p.get("status", 429)), int(p.get("count", 1)))
         return {"ok": True}

@@ -76,6 +76,8 @@ class TronNode:
         self._sinks: list[bytes] = []
         self._injected: list[tuple[int, str]] = []
         self.hide_pending = False  # gettransactionfrompending answers {} (a node that does not show its pool)
+        self.view_lag = 0
+        self._busy: list[int] = []
 
     # ---- provider trouble ------------------------------------------------------------------
 
@@ -96,6 +98,25 @@ class TronNode:
         if self.hide_pending:
             return None
         return next((tx for tx in self.chain.pool if tx.txid == txid.lower()), None)
+    def inject_busy(self, status: int = 429, count: int = 1) -> None:
+        """Like ``inject_errors``, with a ``Retry-After: 0`` header (a proxy asking for an
+        immediate retry): many errors in little time."""
+        self._busy.extend([status] * count)
+
+    def take_busy(self) -> int | None:
+        return self._busy.pop(0) if self._busy else None
+
+    def set_view_lag(self, blocks: int) -> None:
+        """Serve reads as a backend ``blocks`` behind the head would (0: up to date); see lag.py."""
+        if blocks < 0:
+            raise ValueError("lag must be >= 0")
+        self.view_lag = blocks
+
+    def serving(self) -> Any:
+        """The node as the read endpoints see it: itself, or a lagging view of it."""
+        from .lag import LaggedNode
+
+        return LaggedNode(self, self.view_lag) if self.view_lag else self
 
     # ---- heights and state ------------------------------------------------------------------
 

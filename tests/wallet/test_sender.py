@@ -207,6 +207,9 @@ async def test_signed_never_broadcast_and_expired_definitely_failed(
         await WithdrawalSender(node, config, hot).run_once(f)
     monkeypatch.undo()
     later = WithdrawalSender(node, config, hot, clock=lambda: int(time.time() * 1000) + 10 * 60_000)
+    result = await later.run_once(f)  # past its expiration by our clock, not yet by the chain's
+    assert result.failed == [] and (await state(f, wid)).status == WithdrawalStatus.SIGNED
+    mine_past(tron, (await state(f, wid)).expires_at_ms)
     result = await later.run_once(f)
     assert wid in result.failed
     assert (await state(f, wid)).status == WithdrawalStatus.FAILED
@@ -272,6 +275,13 @@ class Clock:
 
     def __call__(self) -> int:
         return int(time.time() * 1000) + self.offset_ms
+
+
+def mine_past(tron, expires_ms):
+    """Blocks until the node's last solidified block is later than ``expires_ms``: from then on
+    no block can take a transaction that expires at ``expires_ms``."""
+    while tron.node.chain.solid_block.timestamp <= expires_ms:
+        tron.node.mine(1)
 
 
 def rebroadcasts_rejected(tron, monkeypatch, code="TAPOS_ERROR"):
@@ -356,6 +366,8 @@ async def test_a_transaction_that_expired_unseen_fails_once_after_the_margin(
         assert (await state(f, wid)).status == WithdrawalStatus.SIGNED
     assert await available(f, uid, Asset.TRX) == 20 * MICRO - 12 * MICRO - (await state(f, wid)).fee
     clock.offset_ms = expires - int(time.time() * 1000) + 30_000 + 1_000  # past expiration + margin
+    assert (await senders[0].run_once(f)).failed == []  # but the chain has not passed it yet
+    mine_past(tron, expires)
     results = await asyncio.gather(*(s.run_once(f) for s in senders))
     assert sum(r.failed.count(wid) for r in results) == 1
     w = await state(f, wid)
