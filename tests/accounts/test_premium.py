@@ -8,7 +8,6 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import update
@@ -129,9 +128,8 @@ async def test_scheduled_jobs_run_in_their_own_transactions(bench: Bench, tmp_pa
     async with bench.tx() as s:
         await s.execute(update(User).where(User.id == member).values(
             tier=Tier.PREMIUM.value, premium_until=datetime.now(UTC) - timedelta(minutes=1)))
-    runtime = SimpleNamespace(settings=SimpleNamespace(data_dir=tmp_path), session_factory=bench.factory)
-    await jobs.premium_expiry(runtime)  # type: ignore[arg-type]
-    await jobs.kyc_retention(runtime)  # type: ignore[arg-type]
+    await jobs.premium_expiry(bench.factory)
+    await jobs.kyc_retention(bench.factory, data_dir=tmp_path)
     assert (await bench.get(member)).tier == Tier.BASIC
     assert len(await bench.outbox("premium.expired", to_user(member))) == 1
 
