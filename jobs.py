@@ -18,6 +18,7 @@ from core import escrow, outbox
 from core.accounts import jobs as accounts_jobs
 from core.config import Settings
 from core.db import transaction
+from core.escrow import premium
 from core.wallet.jobs import WalletJobs
 from scheduler import Job
 
@@ -46,7 +47,7 @@ def process_jobs(
         Job("escrow.expire_due", partial(escrow_timer, escrow.expire_due), 5),
         Job("escrow.escalate_due", partial(escrow_timer, escrow.escalate_due), 5),
         Job("escrow.remind_due", partial(escrow_timer, escrow.remind_due), 5),
-        Job("accounts.premium_expiry", partial(accounts_jobs.premium_expiry, session_factory), 300),
+        Job("accounts.premium_expiry", partial(premium.premium_expiry, session_factory), 300),
         Job("accounts.kyc_retention",
             partial(accounts_jobs.kyc_retention, session_factory, data_dir=settings.data_dir), 3600),
     ]

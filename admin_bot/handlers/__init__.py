@@ -6,7 +6,7 @@ from aiogram import Router
 
 
 def routers() -> list[Router]:
-    import bot.notifications.staff  # noqa: F401  (what staff receive: registers the renderers)
+    import admin_bot.notifications  # noqa: F401  (what staff receive: registers the renderers)
     from admin_bot.handlers import disputes, kyc, market, reports, start, users, withdrawals
 
     return [

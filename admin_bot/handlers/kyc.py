@@ -17,7 +17,8 @@ from bot import fmt
 from bot.handlers.accounts_texts import lang, level_name
 from bot.keyboards.builder import InlineKeyboardBuilder
 from bot.notifications_accounts import PRESET_REASONS
-from core.accounts import kyc, review
+from core.accounts import kyc
+from core.admin import review
 from core.config import Settings
 
 router = Router(name="admin_kyc")

@@ -45,7 +45,6 @@ from bot.keyboards.wallet import whitelist as kb_whitelist
 from bot.numbers import AmountError, amount_error_text, parse_amount
 from bot.views import wallet as views
 from bot.views.common import lang
-from core.accounts import transfers
 from core.config import Settings
 from core.errors import DomainError, InsufficientFunds
 from core.ledger import AccountRef, balance, statement, user_balances
@@ -60,6 +59,7 @@ from core.wallet import (
     quote,
     request_withdrawal,
     set_whitelist_only,
+    transfers,
 )
 from core.wallet import wallet_config as make_wallet_config
 from core.wallet.models import WalletPrefs, WhitelistEntry, WhitelistRecipient

@@ -4,7 +4,7 @@ offer, edited when it changes, removed when it closes or runs out) and the payme
 
 The party who caused an event saw its result in place (the handler edited their message), so
 most events go to the counterpart only. Staff recipients (``admins``) get the staff renderer
-of bot/notifications/staff.py when it has one (the notifier picks it first), else a plain line
+of admin_bot/notifications.py when it has one (the notifier picks it first), else a plain line
 from here.
 """
 

@@ -1,6 +1,6 @@
-"""The accounts' scheduled jobs (the process binds them and runs them: jobs.py): premium
-reminders and expiry, and the retention of rejected documents. Each runs in its own transaction;
-rows another worker holds are skipped and done next time."""
+"""The accounts' scheduled job (the process binds it and runs it: jobs.py): the retention of
+rejected documents, in its own transaction; rows another worker holds are skipped and done next
+time. (Premium reminders and expiry: core.escrow.premium.premium_expiry.)"""
 
 from __future__ import annotations
 
@@ -8,18 +8,9 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.accounts import kyc, premium
+from core.accounts import kyc
 from core.accounts.config import get_accounts_settings
 from core.db import transaction
-
-
-async def premium_expiry(session_factory: async_sessionmaker[AsyncSession]) -> None:
-    """Remind members three days (configurable) before the end; at the end remove the badge and
-    the promotions."""
-    async with transaction(session_factory) as session:
-        await premium.remind_expiring(session)
-    async with transaction(session_factory) as session:
-        await premium.expire_ended(session)
 
 
 async def kyc_retention(session_factory: async_sessionmaker[AsyncSession], *, data_dir: Path) -> None:

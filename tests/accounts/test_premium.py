@@ -12,8 +12,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import update
 
-from core.accounts import jobs, premium
+from core.accounts import jobs
 from core.errors import DomainError, InsufficientFunds
+from core.escrow import premium
 from core.escrow.models import Offer
 from core.ledger import Purpose
 from core.money import MICRO
@@ -123,12 +124,12 @@ async def test_promotion_reminder_and_expiry(bench: Bench, settings) -> None:  #
 
 
 async def test_scheduled_jobs_run_in_their_own_transactions(bench: Bench, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """The scheduler's wrappers (core.accounts.jobs): an ended membership is expired."""
+    """The scheduled jobs (core.escrow.premium, core.accounts.jobs): an ended membership is expired."""
     member = await bench.user()
     async with bench.tx() as s:
         await s.execute(update(User).where(User.id == member).values(
             tier=Tier.PREMIUM.value, premium_until=datetime.now(UTC) - timedelta(minutes=1)))
-    await jobs.premium_expiry(bench.factory)
+    await premium.premium_expiry(bench.factory)
     await jobs.kyc_retention(bench.factory, data_dir=tmp_path)
     assert (await bench.get(member)).tier == Tier.BASIC
     assert len(await bench.outbox("premium.expired", to_user(member))) == 1
