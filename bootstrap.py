@@ -7,6 +7,7 @@ that runs it (arguments, signals); tests and benchmarks start a ``Runtime`` them
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from dataclasses import dataclass, field
@@ -17,13 +18,11 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
-from aiogram.methods import TelegramMethod
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.utils.i18n import I18n
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
-from aiohttp import JsonPayload, Payload, web
+from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import SecretStr
@@ -34,9 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 import admin_bot.app
 import bot.app
 from bot.i18n import get_i18n
-from bot.middlewares import InFlight, KeepResponseModels, SendAfterCommit
+from bot.middlewares import InFlight, SendAfterCommit
 from bot.notifications.escrow import remember_bot
 from bot.notifier import Notifier
+from botkit.aiogram_compat import JsonReplyHandler, KeepResponseModels, detach_routers
 from core import migrate
 from core.config import Settings
 from core.db import make_engine, make_session_factory
@@ -85,6 +85,7 @@ class Runtime:
     tron_node: Any = None  # the local TRON node server, when started here
     wallet: WalletJobs | None = None
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    polling: list[Dispatcher] = field(default_factory=list)  # the dispatchers started long-polling
     seed_demo: bool = True  # with the local Telegram stand-in: seed a demo market into an empty database
     sandboxed: bool = field(init=False)
 
@@ -294,6 +295,7 @@ class Runtime:
                 )
             else:
                 await bot_.delete_webhook()
+                self.polling.append(dp)
                 self.tasks.append(
                     asyncio.create_task(
                         dp.start_polling(
@@ -318,9 +320,9 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop taking updates, let the ones in hand finish, then close everything."""
-        for dp in (self.trader_dp, self.admin_dp):
-            if dp is not None and dp._running_lock.locked():
-                await dp.stop_polling()
+        for polling in self.polling:
+            with contextlib.suppress(RuntimeError):  # "Polling is not started": it ended already
+                await polling.stop_polling()
         if self.web_runner is not None:
             await self.web_runner.cleanup()  # waits for webhook requests in flight
         if not await self.inflight.drained(timeout=25):
@@ -337,7 +339,7 @@ class Runtime:
                 await bot_.session.close()
         for dp in (self.trader_dp, self.admin_dp):
             if dp is not None:
-                bot.app.detach_routers(dp)
+                detach_routers(dp)
         if self.kv is not None:
             await self.kv.close()
         if self.storage is not None:
@@ -352,25 +354,6 @@ class Runtime:
             await self.tron_node.stop()
         if self.embedded_pg is not None:
             await self.embedded_pg.stop()
-
-
-class JsonReplyHandler(SimpleRequestHandler):
-    """The method a handler returns goes back in the webhook's reply (no round trip to Telegram)
-    as a JSON object, which Telegram accepts there and which costs a fraction of the multipart
-    form aiogram builds. A reply that uploads a file keeps the form."""
-
-    def _build_response_writer(self, bot: Bot, result: TelegramMethod[Any] | None) -> Payload:
-        if not result:
-            return super()._build_response_writer(bot, result)
-        files: dict[str, Any] = {}
-        body: dict[str, Any] = {"method": result.__api_method__}
-        for key, value in result.model_dump(warnings=False).items():
-            prepared = bot.session.prepare_value(value, bot=bot, files=files, _dumps_json=False)
-            if prepared:  # as aiogram's form: empty values are left out
-                body[key] = prepared
-        if files:
-            return super()._build_response_writer(bot, result)
-        return JsonPayload(body, dumps=bot.session.json_dumps)
 
 
 def _make_bot(token: str, api_url: str) -> Bot:
