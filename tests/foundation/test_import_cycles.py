@@ -62,7 +62,7 @@ def import_graph() -> dict[str, set[str]]:
         source = component(name)
         for target in imported(name, path, modules):
             dest = component(target)
-            if dest != source and not (source.startswith("core.") and dest == "core"):
+            if dest != source:
                 graph.setdefault(source, set()).add(dest)
     return graph
 
