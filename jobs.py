@@ -1,85 +1,73 @@
-"""The features' scheduled jobs, registered with ``scheduler.job``."""
+"""The process's scheduled jobs: each core timer bound to what it needs (a session factory, the
+settings, the wallet's clients), in its own transaction, waking the notifier when it queued
+something. bootstrap.py builds the list; scheduler.py runs it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from aiogram import Bot
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import core.accounts.jobs  # noqa: F401  (premium expiry, KYC document retention)
+from bot.notifications.escrow import remember_bot
 from core import escrow, outbox
+from core.accounts import jobs as accounts_jobs
+from core.config import Settings
 from core.db import transaction
-from scheduler import job
+from core.escrow import premium
+from core.wallet.jobs import WalletJobs
+from scheduler import Job
 
-if TYPE_CHECKING:
-    from webhook import Runtime
-
-
-async def _escrow_job(runtime: Runtime, run: Callable[[AsyncSession], Awaitable[Any]]) -> None:
-    """One core timer in its own transaction; wakes the notifier when it queued something."""
-    from bot.notifications.escrow import remember_bot
-
-    if runtime.trader_bot is not None:
-        await remember_bot(runtime.trader_bot)
-    assert runtime.session_factory is not None
-    async with transaction(runtime.session_factory) as session:
-        done = await run(session)
-    if done:
-        runtime.wake_notifier.set()
+Timer = Callable[[AsyncSession], Awaitable[Any]]
 
 
-@job("outbox.purge", every_seconds=3600)
-async def outbox_purge(runtime: Runtime) -> None:
+def process_jobs(
+    *,
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    wake_notifier: asyncio.Event,
+    trader_bot: Bot,
+    wallet: WalletJobs | None,
+) -> list[Job]:
+    """Every job of the process, ready for ``scheduler.build_scheduler``."""
+
+    async def escrow_timer(run: Timer) -> None:
+        await remember_bot(trader_bot)  # the channel posts link to the bot by its username
+        async with transaction(session_factory) as session:
+            done = await run(session)
+        if done:
+            wake_notifier.set()
+
+    jobs = [
+        Job("outbox.purge", partial(outbox_purge, session_factory, settings.outbox_retention_days), 3600),
+        Job("escrow.expire_due", partial(escrow_timer, escrow.expire_due), 5),
+        Job("escrow.escalate_due", partial(escrow_timer, escrow.escalate_due), 5),
+        Job("escrow.remind_due", partial(escrow_timer, escrow.remind_due), 5),
+        Job("accounts.premium_expiry", partial(premium.premium_expiry, session_factory), 300),
+        Job("accounts.kyc_retention",
+            partial(accounts_jobs.kyc_retention, session_factory, data_dir=settings.data_dir), 3600),
+    ]
+    if wallet is not None:
+
+        async def wallet_job(run: Callable[[async_sessionmaker[AsyncSession]], Awaitable[Any]]) -> None:
+            if await run(session_factory):
+                wake_notifier.set()
+
+        jobs += [
+            Job("wallet.scan", partial(wallet_job, wallet.scan), 3),  # deposits: detect, credit when final
+            Job("wallet.send", partial(wallet_job, wallet.send), 3),  # approved withdrawals: sign, follow
+            Job("wallet.sweep", partial(wallet_job, wallet.sweep), 60),
+            Job("wallet.report", partial(wallet_job, wallet.report), 3600),  # hot wallet against liabilities
+        ]
+    return jobs
+
+
+async def outbox_purge(session_factory: async_sessionmaker[AsyncSession], retention_days: int) -> None:
     """Settled notifications older than OUTBOX_RETENTION_DAYS go, a batch at a time."""
-    assert runtime.session_factory is not None
-    before = datetime.now(UTC) - timedelta(days=runtime.settings.outbox_retention_days)
-    async with transaction(runtime.session_factory) as session:
+    before = datetime.now(UTC) - timedelta(days=retention_days)
+    async with transaction(session_factory) as session:
         await outbox.purge_settled(session, before=before)
-
-
-@job("escrow.expire_due", every_seconds=5)
-async def expire_due(runtime: Runtime) -> None:
-    await _escrow_job(runtime, escrow.expire_due)
-
-
-@job("escrow.escalate_due", every_seconds=5)
-async def escalate_due(runtime: Runtime) -> None:
-    await _escrow_job(runtime, escrow.escalate_due)
-
-
-@job("escrow.remind_due", every_seconds=5)
-async def remind_due(runtime: Runtime) -> None:
-    await _escrow_job(runtime, escrow.remind_due)
-
-
-async def _wallet_job(runtime: Runtime, name: str) -> None:
-    if runtime.wallet is None or runtime.session_factory is None:
-        return
-    result = await getattr(runtime.wallet, name)(runtime.session_factory)
-    if result:
-        runtime.wake_notifier.set()
-
-
-@job("wallet.scan", every_seconds=3)
-async def wallet_scan(runtime: Runtime) -> None:
-    """Deposits: detect, then credit after confirmations."""
-    await _wallet_job(runtime, "scan")
-
-
-@job("wallet.send", every_seconds=3)
-async def wallet_send(runtime: Runtime) -> None:
-    """Approved withdrawals: sign, broadcast, follow to confirmation."""
-    await _wallet_job(runtime, "send")
-
-
-@job("wallet.sweep", every_seconds=60)
-async def wallet_sweep(runtime: Runtime) -> None:
-    await _wallet_job(runtime, "sweep")
-
-
-@job("wallet.report", every_seconds=3600)
-async def wallet_report(runtime: Runtime) -> None:
-    """Hot wallet against liabilities; alerts go to the payments channel."""
-    await _wallet_job(runtime, "report")

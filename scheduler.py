@@ -1,21 +1,17 @@
-"""The scheduled jobs (payment-window expiry, reminders, deposit scanning, sweeping, ...).
+"""APScheduler for the process's jobs (jobs.py lists them, bootstrap.py builds the list).
 
-Each feature adds its job to JOBS: an async function taking the Runtime, and an interval.
-Only the process with --role worker (or all) runs them; a job that must run once across
-processes takes a PostgreSQL advisory lock itself.
+A job is a name, an interval and an async function of no arguments: what it needs was bound when
+the list was built. Only the process with --role worker (or all) runs them; a job that must run
+once across processes takes a PostgreSQL advisory lock itself.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-if TYPE_CHECKING:
-    from webhook import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -23,30 +19,15 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Job:
     name: str
-    run: Callable[[Runtime], Awaitable[object]]
+    run: Callable[[], Awaitable[object]]
     every_seconds: float
 
 
-JOBS: list[Job] = []
-
-
-def job(
-    name: str, every_seconds: float
-) -> Callable[[Callable[[Runtime], Awaitable[object]]], Callable[[Runtime], Awaitable[object]]]:
-    def register(func: Callable[[Runtime], Awaitable[object]]) -> Callable[[Runtime], Awaitable[object]]:
-        JOBS.append(Job(name, func, every_seconds))
-        return func
-
-    return register
-
-
-def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
-    import jobs  # noqa: F401  (registers the features' jobs)
-
+def build_scheduler(jobs: Iterable[Job]) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
-    for item in JOBS:
+    for item in jobs:
         scheduler.add_job(
-            _guarded(item, runtime),
+            _guarded(item),
             "interval",
             seconds=item.every_seconds,
             id=item.name,
@@ -57,10 +38,10 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     return scheduler
 
 
-def _guarded(item: Job, runtime: Runtime) -> Callable[[], Awaitable[None]]:
+def _guarded(item: Job) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         try:
-            await item.run(runtime)
+            await item.run()
         except Exception:
             log.exception("job %s failed", item.name)
 

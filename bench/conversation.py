@@ -79,8 +79,8 @@ def _url(database: str, driver: str) -> str:
 
 
 async def _serve_market(config: dict[str, Any]) -> None:
+    from bootstrap import Runtime, freeze_startup_objects
     from core.config import load_settings
-    from webhook import Runtime, freeze_startup_objects
 
     role = config.pop("role", "all")
     runtime = Runtime(load_settings(**config), role=role)

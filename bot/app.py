@@ -17,6 +17,7 @@ from bot import errors
 from bot.handlers import routers
 from bot.i18n import COMMANDS, command_menu
 from bot.middlewares import Admission, UnitOfWork, UserLocale
+from botkit.aiogram_compat import detach_routers
 from core.config import Settings
 from core.errors import DomainError
 from core.kv import KeyValue
@@ -50,7 +51,8 @@ def include(dp: Dispatcher, feature_routers: list[Router]) -> Dispatcher:
     try:
         dp.include_routers(*feature_routers)
     except BaseException:
-        detach_routers(dp)  # a half-built dispatcher must not keep the routers
+        detach_routers(dp)  # a half-built dispatcher must not keep the routers (feature routers are
+        # module-level objects: the next Dispatcher in the process, as in tests, includes them again)
         raise
     return dp
 
@@ -66,15 +68,3 @@ async def set_commands(bot: Bot, commands: tuple[tuple[str, LazyProxy], ...] = C
         menu = [BotCommand(command=name, description=text) for name, text in command_menu(lang, commands)]
         await bot.set_my_commands(menu, scope=BotCommandScopeDefault(), language_code=code)
 
-
-def detach_routers(dp: Dispatcher) -> None:
-    """Feature routers are module-level objects; free them so a new Dispatcher (the next
-    Runtime in the same process, as in tests) can include them again."""
-
-    def walk(router: Router) -> None:
-        for child in router.sub_routers:
-            walk(child)
-            child._parent_router = None
-        router.sub_routers.clear()
-
-    walk(dp)

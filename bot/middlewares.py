@@ -167,22 +167,6 @@ def _check_execute(state: ORMExecuteState) -> None:
         raise WriteAfterSend(f"{state.statement} after the update's first Telegram call: move it before the reply")
 
 
-class KeepResponseModels(BaseRequestMiddleware):
-    """aiogram parses each Bot API reply as the pydantic model ``Response[T]``. pydantic keeps such
-    generic models only in a weak cache, so once collected each is rebuilt, which costs
-    milliseconds per call; holding them here builds each once."""
-
-    def __init__(self) -> None:
-        self.models: dict[Any, type[Response[Any]]] = {}
-
-    async def __call__(self, make_request: NextRequestMiddlewareType[Any], bot: Bot,
-                       method: TelegramMethod[Any]) -> Response[Any]:  # fmt: skip
-        returning = method.__returning__
-        if returning not in self.models:
-            self.models[returning] = Response[returning]  # type: ignore[valid-type]
-        return await make_request(bot, method)
-
-
 class UserLocale(I18nMiddleware):
     """The user's chosen language; before they choose, the one Telegram reports."""
 

@@ -10,13 +10,16 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+# The project root in the source tree, site-packages once installed: migrations/ is found there alike.
 ROOT = Path(__file__).resolve().parent.parent
 # pg_advisory_lock key of the migrations: processes started together on one database take turns.
 MIGRATION_LOCK = 0x6B6F_7878_6D69_6772  # "koxxmigr"
 
 
 def alembic_config() -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
+    """The configuration from code (alembic.ini, for the ``alembic`` command in the source tree, is
+    not installed)."""
+    config = Config()
     config.set_main_option("script_location", str(ROOT / "migrations"))
     return config
 

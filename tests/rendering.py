@@ -8,7 +8,7 @@ from typing import Any
 from bot.i18n import use_locale
 from botkit.rendering import Recipient, Rendered
 from core import events
-from webhook import build_renderers
+from bootstrap import build_renderers
 
 RENDERERS = build_renderers()
 

@@ -17,7 +17,8 @@ from bot import fmt
 from bot.keyboards.builder import InlineKeyboardBuilder
 from bot.notifications.accounts import PRESET_REASONS
 from bot.views.accounts import lang, level_name
-from core.accounts import kyc, review
+from core.accounts import kyc
+from core.admin import review
 from core.config import Settings
 
 router = Router(name="admin_kyc")

@@ -15,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keyboards.accounts import VerifyCb, share_contact, verify_cancel, verify_next
 from bot.views import accounts as texts
-from core.accounts import kyc, limits
+from core.accounts import kyc
 from core.accounts.kyc import MAX_PHOTO_BYTES
 from core.accounts.models import KycStatus
 from core.config import Settings
 from core.errors import DomainError
+from core.escrow import limits
 from core.users import User
 
 router = Router(name="kyc")

@@ -16,10 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import fmt
 from bot.keyboards.accounts import PremiumCb, PromoteCb, premium_confirm, premium_offer, promote_buttons
 from bot.views.accounts import lang
-from core.accounts import premium
 from core.accounts.config import get_accounts_settings
 from core.errors import InsufficientFunds
-from core.escrow import my_offers
+from core.escrow import my_offers, premium
 from core.escrow.models import Offer
 from core.ledger import AccountRef, balance
 from core.users import User

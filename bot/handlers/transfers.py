@@ -28,11 +28,11 @@ from bot.keyboards.accounts import (
 )
 from bot.numbers import AmountError, amount_error_text, parse_amount
 from bot.views.accounts import lang
-from core.accounts import transfers
 from core.errors import DomainError
 from core.ledger import AccountRef, balance
 from core.money import Asset, to_micro
 from core.users import User
+from core.wallet import transfers
 
 router = Router(name="transfers")
 

@@ -44,7 +44,6 @@ from bot.keyboards.wallet import whitelist as kb_whitelist
 from bot.numbers import AmountError, amount_error_text, parse_amount
 from bot.views import wallet as views
 from bot.views.common import lang
-from core.accounts import transfers
 from core.config import Settings
 from core.errors import DomainError, InsufficientFunds
 from core.ledger import AccountRef, balance, statement, user_balances
@@ -59,6 +58,7 @@ from core.wallet import (
     quote,
     request_withdrawal,
     set_whitelist_only,
+    transfers,
     whitelist,
     withdrawals,
 )

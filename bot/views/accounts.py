@@ -13,7 +13,7 @@ from aiogram.utils.i18n.context import get_i18n
 from bot import fmt
 from bot.errors import register_error_texts
 from core.accounts.config import Limits
-from core.accounts.limits import Usage
+from core.escrow.limits import Usage
 from core.ledger import StatementLine
 from core.money import Asset, from_micro
 

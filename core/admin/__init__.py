@@ -1,5 +1,6 @@
 """Staff: roles and permissions (staff), the audit trail (audit), the audited actions the admin
-bot calls (actions), the screens' facts (cases) and the reports (reports).
+bot calls (actions), the screens' facts (cases), the reports (reports) and the review of
+identity documents (review).
 
 The admin bot calls ``actions`` for every change; each one checks the role with
 ``staff.require``, makes the change through core.escrow / core.wallet / core.ledger and appends

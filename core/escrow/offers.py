@@ -28,10 +28,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import outbox
-from core.accounts import limits, premium
 from core.db import fresh
 from core.errors import DomainError, InsufficientFunds
-from core.escrow import market
+from core.escrow import limits, market, premium
 from core.escrow.models import OPEN_TRADE_STATUSES, Offer, OfferStatus, PriceType, Side, Trade
 from core.escrow.pricing import check_deviation, check_fiat_precision, floating_price, max_fiat_for
 from core.ledger import AccountRef, balance, transfer

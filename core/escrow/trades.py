@@ -34,10 +34,10 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events, outbox
-from core.accounts import limits, premium, referrals
+from core.accounts import referrals
 from core.db import fresh
 from core.errors import DomainError, InsufficientFunds
-from core.escrow import market, reputation
+from core.escrow import limits, market, premium, reputation
 from core.escrow.chat import record_message
 from core.escrow.models import (
     OPEN_TRADE_STATUSES,

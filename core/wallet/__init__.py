@@ -6,6 +6,7 @@ Withdrawals: quote(...) -> Quote; request_withdrawal(...) -> Withdrawal; approve
              add_to_whitelist; set_whitelist_only (all in the caller's transaction)
 Whitelist:   core.wallet.whitelist: the «saved addresses only» rule for withdrawals and internal
              transfers (check_address, check_recipient, add_recipient)
+Transfers:   core.wallet.transfers: user to user, off-chain (choose_recipient, prepare, send)
 Jobs:        WalletJobs.from_settings(settings): scan / send / sweep / report
 Errors:      InvalidAddress (codes address_*), DomainError codes amount_too_small, user_frozen,
              daily_limit_exceeded, address_not_whitelisted, address_cooling_off, recipient_not_saved,

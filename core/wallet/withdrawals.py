@@ -28,8 +28,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events, outbox
-from core.accounts.limits import limits_for
 from core.errors import DomainError, Forbidden, InsufficientFunds, InvalidState, NotFound
+from core.escrow.limits import limits_for
 from core.faults import crash_point
 from core.ledger import AccountRef, Posting, Purpose, balance, post_entry, transfer
 from core.money import Asset

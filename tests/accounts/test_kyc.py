@@ -151,8 +151,7 @@ async def test_a_submission_that_rolls_back_leaves_no_photos_for_long(bench: Ben
 
 
 async def test_review_checks_the_role_and_writes_the_audit_trail(bench: Bench, tmp_path: Path) -> None:
-    from core.accounts import review
-    from core.admin import audit
+    from core.admin import audit, review
     from core.config import load_settings
 
     user, admin, stranger = await bench.user(level=1), await bench.user(), await bench.user()

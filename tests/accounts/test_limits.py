@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from core import escrow, events
-from core.accounts import kyc, limits
+from core.accounts import kyc
 from core.accounts.config import AccountsSettings
 from core.errors import DomainError
+from core.escrow import limits
 from core.escrow.models import Trade
 from core.money import MICRO, Asset
 from tests.accounts.conftest import Bench

@@ -8,14 +8,14 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import update
 
 from core import events
-from core.accounts import jobs, premium
+from core.accounts import jobs
 from core.errors import DomainError, InsufficientFunds
+from core.escrow import premium
 from core.escrow.models import Offer
 from core.ledger import Purpose
 from core.money import MICRO
@@ -125,14 +125,13 @@ async def test_promotion_reminder_and_expiry(bench: Bench, settings) -> None:  #
 
 
 async def test_scheduled_jobs_run_in_their_own_transactions(bench: Bench, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """The scheduler's wrappers (core.accounts.jobs): an ended membership is expired."""
+    """The scheduled jobs (core.escrow.premium, core.accounts.jobs): an ended membership is expired."""
     member = await bench.user()
     async with bench.tx() as s:
         await s.execute(update(User).where(User.id == member).values(
             tier=Tier.PREMIUM.value, premium_until=datetime.now(UTC) - timedelta(minutes=1)))
-    runtime = SimpleNamespace(settings=SimpleNamespace(data_dir=tmp_path), session_factory=bench.factory)
-    await jobs.premium_expiry(runtime)  # type: ignore[arg-type]
-    await jobs.kyc_retention(runtime)  # type: ignore[arg-type]
+    await premium.premium_expiry(bench.factory)
+    await jobs.kyc_retention(bench.factory, data_dir=tmp_path)
     assert (await bench.get(member)).tier == Tier.BASIC
     assert len(await bench.outbox(events.PremiumExpired, to_user(member))) == 1
 

@@ -13,12 +13,11 @@ import pytest
 from sqlalchemy import update
 
 from core import events
-from core.accounts import transfers
 from core.errors import DomainError, InsufficientFunds
 from core.ledger import statement
 from core.money import MICRO, Asset
 from core.outbox import user as to_user
-from core.wallet import set_whitelist_only
+from core.wallet import set_whitelist_only, transfers
 from core.wallet.config import WalletConfig
 from core.wallet.models import WalletPrefs, WhitelistRecipient
 from core.wallet.whitelist import add_recipient

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from bootstrap import Runtime
 from core.config import load_settings
 from tests.conftest import Databases
-from webhook import Runtime
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [

@@ -10,13 +10,13 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import select
 
+from bootstrap import Runtime
 from core.escrow import my_offers, reference_rates
 from core.ledger import AccountRef, balance
 from core.money import MICRO, Asset, Fiat
 from core.wallet.models import Deposit
 from sandbox import demo as market
 from tests.browser.conftest import demo_settings
-from webhook import Runtime
 
 TRADERS = "koxx_p2p_bot"
 ADMIN = "koxx_admin_bot"

@@ -10,6 +10,7 @@ from pathlib import Path
 from playwright.async_api import expect
 from sqlalchemy import select
 
+from bootstrap import Runtime
 from core.escrow import Trade, my_offers
 from core.ledger import AccountRef, balance
 from core.money import MICRO, Asset
@@ -18,7 +19,6 @@ from core.wallet.models import Deposit, DepositAddress
 from sandbox import demo as market
 from tests.browser.conftest import ARTIFACTS, needs_chromium
 from tests.browser.page import ChatPage, arabic, receipt_png
-from webhook import Runtime
 
 pytestmark = needs_chromium
 

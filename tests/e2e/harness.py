@@ -18,11 +18,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from bootstrap import Runtime
 from botkit.notifier import Notifier
 from core.config import load_settings
 from sandbox.telegram import SimChat, SimUser, TelegramSandbox
 from tests.conftest import REDIS_URL, new_id
-from webhook import Runtime
 
 TRADERS_TOKEN = "7100000001:test-traders-token"
 ADMIN_TOKEN = "7100000002:test-admin-token"

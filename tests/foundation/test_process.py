@@ -15,12 +15,13 @@ from bip_utils import Bip39MnemonicGenerator, Bip39WordsNum
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bootstrap import DEV_HOT_WALLET_KEY, Runtime
 from core import migrate
 from core.config import ConfigError, Settings, load_settings
 from core.db import make_engine
 from core.embedded_pg import EmbeddedPostgres
 from core.wallet.hd import DEV_MNEMONIC, dev_hot_key, xpub_from_mnemonic
-from webhook import DEV_HOT_WALLET_KEY, Runtime, check_settings
+from webhook import check_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bootstrap import Runtime
 from core.escrow import get_offer, get_trade
 from core.escrow.models import Offer, Trade
 from core.money import MICRO
 from tests.e2e.harness import Market, running_market
 from tests.market.conftest import close_all_offers, fund
 from tests.market.flows import T, open_trade, press, say, send, step, take_offer
-from webhook import Runtime
 
 
 async def test_notification_committed_while_notifier_down_is_delivered_once_after_restart(

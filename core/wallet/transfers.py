@@ -22,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events, outbox
-from core.accounts import limits
 from core.errors import DomainError, InsufficientFunds
+from core.escrow import limits
 from core.ledger import AccountRef, balance, transfer
 from core.ledger.models import LedgerEntry
 from core.money import Asset

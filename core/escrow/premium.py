@@ -16,11 +16,12 @@ from decimal import ROUND_DOWN, Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import events, outbox
 from core.accounts.config import get_accounts_settings
 from core.accounts.models import PremiumReminder
+from core.db import transaction
 from core.errors import DomainError, Forbidden, NotFound
 from core.escrow.models import Offer, OfferStatus
 from core.ledger import AccountRef, Purpose, transfer
@@ -218,3 +219,13 @@ async def expire_ended(session: AsyncSession, now: datetime | None = None, *, li
         _announce(session, offer)
     await session.flush()
     return ids
+
+
+async def premium_expiry(session_factory: async_sessionmaker[AsyncSession]) -> None:
+    """The scheduled job (jobs.py runs it every 5 minutes): remind members three days
+    (configurable) before the end; at the end remove the badge and the promotions. Each step in
+    its own transaction."""
+    async with transaction(session_factory) as session:
+        await remind_expiring(session)
+    async with transaction(session_factory) as session:
+        await expire_ended(session)
