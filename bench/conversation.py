@@ -91,8 +91,13 @@ async def _serve_market(config: dict[str, Any]) -> None:
         import cProfile
         import signal
 
-        profiler = cProfile.ProfileCb()
-        signal.signal(signal.SIGTERM, lambda *_: (profiler.disable(), profiler.dump_stats(profile_to), os._exit(0)))
+        profiler = cProfile.Profile()
+        def stop_and_dump(*_: object) -> None:
+            profiler.disable()
+            profiler.dump_stats(profile_to)
+            os._exit(0)
+
+        signal.signal(signal.SIGTERM, stop_and_dump)
         profiler.enable()
     print("ready", flush=True)
     try:
@@ -108,7 +113,8 @@ async def _serve_echo(config: dict[str, Any]) -> None:
     from aiogram import Bot, Dispatcher
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
-    from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+    from aiogram.fsm.storage.base import DefaultKeyBuilder
+    from aiogram.fsm.storage.redis import RedisStorage
     from aiogram.types import CallbackQuery, Message
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler
     from aiohttp import web

@@ -177,7 +177,7 @@ def run_ledger(opts: Options, url: str, round_no: int) -> float:
         p.join()
     done = sum(r[0] for r in results)
     refused = sum(r[1] for r in results)
-    rate = done / opts.seconds
+    rate: float = done / opts.seconds
     print(
         f"ledger: {done} transfers in {opts.seconds:.0f} s by {opts.clients} clients in {len(procs)} "
         f"process(es) over {opts.accounts} accounts, pool_pre_ping={opts.pre_ping} ({refused} refused): "

@@ -73,7 +73,7 @@ def number(value: Decimal | int, lang: str | None, *, decimals: int | None = Non
     value = Decimal(value)
     if decimals is not None:
         value = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    text = _pattern(decimals).apply(value, _locale(lang), numbering_system="default")
+    text: str = _pattern(decimals).apply(value, _locale(lang), numbering_system="default")
     # Babel gives ar_IQ its Arabic separators (٬ ٫) but writes the digits in Latin; Iraqi
     # Arabic text uses Arabic-Indic digits, so they are transliterated (the grouping is Babel's).
     return text.translate(_LATIN_TO_ARABIC_DIGITS) if _lang(lang) == "ar" else text

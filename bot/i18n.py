@@ -23,7 +23,7 @@ from typing import Any
 
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.i18n.lazy_proxy import LazyProxy
+from babel.support import LazyProxy
 
 from bot.catalogs import DOMAIN, LANGUAGES, Locales, compile_catalogs
 

@@ -370,7 +370,7 @@ def catalog_problems(lang: str, catalog: Catalog) -> list[str]:
             for slot, text in enumerate(_forms(message)):
                 problems += _compare(lang, message, _source_for_slot(message, lang, slot), text, slot)
         else:
-            problems += _compare(lang, message, message.id, message.string, None)
+            problems += _compare(lang, message, str(message.id), str(message.string or ""), None)
     return problems
 
 
