@@ -34,10 +34,10 @@ import admin_bot.app
 import admin_bot.notifications
 import bot.app
 import bot.notifications
-from bot.i18n import get_i18n
-from bot.middlewares import InFlight, SendAfterCommit
 from bot.notifications.escrow import remember_bot
 from botkit.aiogram_compat import JsonReplyHandler, KeepResponseModels, detach_routers
+from botkit.i18n import get_i18n
+from botkit.middlewares import InFlight, SendAfterCommit
 from botkit.notifier import Notifier
 from botkit.rendering import Renderers
 from core import migrate

@@ -17,7 +17,7 @@ from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import gettext as _
 
-from bot.middlewares import answer_error
+from botkit.middlewares import answer_error
 from core.admin import staff
 from core.admin.staff import Permission
 from core.config import Settings

@@ -8,10 +8,10 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.utils.i18n import lazy_gettext as __
 
-import bot.app
 from admin_bot.access import StaffOnly
 from admin_bot.handlers import routers
 from admin_bot.handlers.errors import staff_error_text
+from botkit import dispatcher
 
 COMMANDS = (
     ("disputes", __("Open disputes")),
@@ -28,12 +28,12 @@ COMMANDS = (
 
 
 def build_dispatcher(**deps: Any) -> Dispatcher:
-    dp = bot.app.new_dispatcher(**deps, throttle=False, error_texts=staff_error_text)
+    dp = dispatcher.new_dispatcher(**deps, throttle=False, error_texts=staff_error_text)
     staff_only = StaffOnly(deps["settings"])
     dp.message.outer_middleware(staff_only)
     dp.callback_query.outer_middleware(staff_only)
-    return bot.app.include(dp, routers())
+    return dispatcher.include(dp, routers())
 
 
 async def set_commands(admin: Bot) -> None:
-    await bot.app.set_commands(admin, COMMANDS)
+    await dispatcher.set_commands(admin, COMMANDS)

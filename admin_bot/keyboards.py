@@ -7,7 +7,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from bot.keyboards.builder import InlineKeyboardBuilder
+from botkit.keyboard_builder import InlineKeyboardBuilder
 
 
 class DisputeCb(CallbackData, prefix="dsp"):

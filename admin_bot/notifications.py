@@ -16,8 +16,8 @@ from aiogram.utils.i18n import gettext as _
 from admin_bot import keyboards as kb
 from admin_bot import views as admin_views
 from admin_bot.keyboards import WithdrawalCb
-from bot import fmt
-from bot.keyboards.builder import InlineKeyboardBuilder
+from botkit import fmt
+from botkit.keyboard_builder import InlineKeyboardBuilder
 from botkit.rendering import Recipient, Rendered, Renderers
 from core import events
 

@@ -1,5 +1,5 @@
 """Staff screens: a domain fact sheet (core.admin.cases) -> text in the staff member's language.
-Everything a user typed goes through fmt.escape; amounts through bot.fmt."""
+Everything a user typed goes through fmt.escape; amounts through botkit.fmt."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from aiogram.utils.i18n import gettext as _
 
-from bot import fmt
+from botkit import fmt
 from core.admin.cases import DisputeCase, PartyFacts, UserCard, WithdrawalCase
 from core.admin.models import StaffAction
 from core.admin.reports import Reconciliation, Stats, Volume

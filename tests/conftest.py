@@ -35,7 +35,7 @@ def _compile_catalogs() -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     if (ROOT / "tools" / "i18n.py").exists():
         _compile_catalogs()
-    from bot.middlewares import refuse_writes_after_sending
+    from botkit.middlewares import refuse_writes_after_sending
 
     refuse_writes_after_sending()  # a handler's unit of work ends at its first Telegram call
 

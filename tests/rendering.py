@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bootstrap import build_renderers
-from bot.i18n import use_locale
+from botkit.i18n import use_locale
 from botkit.rendering import Recipient, Rendered
 from core import events
 

@@ -19,7 +19,7 @@ Plural texts name their number {n} (or {count}): the Arabic zero/one/two forms m
 
 Every function takes the project root / locales folder as parameters so tests can run the
 tooling on small temporary trees. A developer tool, outside the runtime packages; what the
-running bots need (the catalogs' place and compiling them) is in bot/catalogs.py.
+running bots need (the catalogs' place and compiling them) is in botkit/catalogs.py.
 """
 
 from __future__ import annotations
@@ -43,12 +43,12 @@ from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.frontend import parse_keywords
 from babel.messages.pofile import write_po
 
-from bot.catalogs import DOMAIN, LANGUAGES, Locales, compile_catalogs, load, write_if_changed
+from botkit.catalogs import DOMAIN, LANGUAGES, Locales, compile_catalogs, load, write_if_changed
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_LANGUAGE = "en"
 # What is extracted (core/ speaks no language, so it is not here).
-SOURCES = ("bot", "admin_bot", "webhook.py")
+SOURCES = ("bot", "admin_bot", "botkit", "bootstrap.py", "webhook.py")
 PROJECT = "KOXX P2P"
 
 # gettext's Arabic rule with the slots in this order: 0 zero, 1 one, 2 two, 3 few (3-10),
@@ -79,7 +79,7 @@ KEYWORDS = parse_keywords(
         "lazy_gettext:1", "lazy_gettext:1,2,3t",
         "ngettext:1,2",
         "N_",
-        "translate:2", "ntranslate:2,3",  # bot.i18n helpers for the notifier and scheduler
+        "translate:2", "ntranslate:2,3",  # botkit.i18n helpers for the notifier and scheduler
     ]
 )  # fmt: skip
 METHOD_MAP = [("**.py", "python")]

@@ -1,9 +1,9 @@
 """Staff-facing texts for refusals; forms (a reason, a message) end when a command is typed.
 
-The admin bot answers a DomainError on the same error path as the traders' bot (bot.errors,
+The admin bot answers a DomainError on the same error path as the traders' bot (botkit.errors,
 after the update's transaction rolled back), in staff sentences ("Only admins can do this")
 while the traders' bot keeps its own texts for the same codes; codes not listed here fall back
-to bot.errors.
+to botkit.errors.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from aiogram.types import Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
 from admin_bot.access import Requires
-from bot import fmt
-from bot.errors import error_text
+from botkit import fmt
+from botkit.errors import error_text
 from core.admin.staff import Permission
 from core.errors import DomainError
 

@@ -13,10 +13,10 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import fmt
-from bot.keyboards.builder import InlineKeyboardBuilder
-from bot.notifications.accounts import PRESET_REASONS
-from bot.views.accounts import lang, level_name
+from botkit import fmt
+from botkit.i18n import lang
+from botkit.keyboard_builder import InlineKeyboardBuilder
+from botkit.kyc_texts import PRESET_REASONS, level_name
 from core.accounts import kyc
 from core.admin import review
 from core.config import Settings

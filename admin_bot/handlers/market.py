@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_bot.access import needs
 from admin_bot.handlers.errors import guarded
-from bot import fmt
-from bot.numbers import AmountError, amount_error_text, parse_amount
+from botkit import fmt
+from botkit.numbers import AmountError, amount_error_text, parse_amount
 from core.admin import actions
 from core.admin.staff import Permission
 from core.config import Settings

@@ -21,8 +21,8 @@ from admin_bot import views
 from admin_bot.access import needs
 from admin_bot.handlers.errors import TYPED, guarded
 from admin_bot.keyboards import AdjustmentCb, UserCb
-from bot import fmt
-from bot.numbers import AmountError, amount_error_text, parse_amount
+from botkit import fmt
+from botkit.numbers import AmountError, amount_error_text, parse_amount
 from core.admin import actions, audit, cases, staff
 from core.admin.staff import Permission
 from core.config import Settings

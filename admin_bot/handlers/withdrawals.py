@@ -19,7 +19,7 @@ from admin_bot import keyboards as kb
 from admin_bot import views
 from admin_bot.handlers.errors import TYPED, guarded
 from admin_bot.keyboards import WithdrawalCb
-from bot import fmt
+from botkit import fmt
 from core.admin import actions, cases
 from core.admin.staff import Permission
 from core.config import Settings

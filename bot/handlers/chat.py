@@ -22,10 +22,9 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import fmt
-from bot.i18n import translate
 from bot.keyboards import trades as kb
-from bot.views.common import lang
+from botkit import fmt
+from botkit.i18n import lang, translate
 from core import escrow, users
 from core.escrow import Trade
 from core.users import User

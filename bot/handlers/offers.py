@@ -3,7 +3,7 @@ maker's own offers, and deep links ``t.me/<bot>?start=offer_<id>``.
 
 The new-offer conversation is one FSM state (``OfferWizard.active``) whose data holds the step
 and the answers so far. Every step has Back and Cancel; a button of another step (an older
-message) is stale and changes nothing. Typed numbers go through bot.numbers.
+message) is stale and changes nothing. Typed numbers go through botkit.numbers.
 """
 
 from __future__ import annotations
@@ -20,15 +20,15 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import fmt
-from bot.errors import register_error_texts
-from bot.i18n import pick_language
 from bot.keyboards import offers as kb
 from bot.keyboards.menu import MenuCb
 from bot.notifications.escrow import remember_bot
-from bot.numbers import AmountError, amount_error_text, normalize, parse_amount, parse_percent
 from bot.views import offers as views
-from bot.views.common import lang, status_name
+from bot.views.common import status_name
+from botkit import fmt
+from botkit.errors import register_error_texts
+from botkit.i18n import lang, pick_language
+from botkit.numbers import AmountError, amount_error_text, normalize, parse_amount, parse_percent
 from core import escrow, users
 from core.errors import DomainError
 from core.escrow import OfferDraft, OfferPatch, Side

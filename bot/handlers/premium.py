@@ -13,9 +13,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import fmt
 from bot.keyboards.accounts import PremiumCb, PromoteCb, premium_confirm, premium_offer, promote_buttons
-from bot.views.accounts import lang
+from botkit import fmt
+from botkit.i18n import lang
 from core.accounts.config import get_accounts_settings
 from core.errors import InsufficientFunds
 from core.escrow import my_offers, premium

@@ -14,10 +14,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import fmt
 from bot.keyboards import offers as offer_kb
 from bot.keyboards import trades as kb
-from bot.views.common import lang, stats_text
+from bot.views.common import stats_text
+from botkit import fmt
+from botkit.i18n import lang
 from core import escrow
 from core.errors import DomainError
 from core.escrow.trades import require_role

@@ -9,8 +9,8 @@ from aiogram.types import LinkPreviewOptions, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import fmt
-from bot.views.accounts import lang
+from botkit import fmt
+from botkit.i18n import lang
 from core.accounts import referrals
 from core.accounts.config import get_accounts_settings
 from core.money import Asset

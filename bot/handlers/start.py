@@ -11,8 +11,8 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import pick_language
 from bot.keyboards.menu import LanguageCb, MenuCb, back_to_menu, language_picker, main_menu
+from botkit.i18n import pick_language
 from core import users
 from core.accounts import referrals
 from core.users import User

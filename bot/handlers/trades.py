@@ -24,14 +24,15 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import fmt
-from bot.errors import register_error_texts
 from bot.keyboards import offers as offer_kb
 from bot.keyboards import trades as kb
 from bot.keyboards.menu import MenuCb
-from bot.numbers import AmountError, amount_error_text, normalize, parse_amount
 from bot.views import trades as views
-from bot.views.common import lang, status_name
+from bot.views.common import status_name
+from botkit import fmt
+from botkit.errors import register_error_texts
+from botkit.i18n import lang
+from botkit.numbers import AmountError, amount_error_text, normalize, parse_amount
 from core import escrow
 from core.errors import DomainError
 from core.escrow import Receipt, Trade
@@ -142,7 +143,7 @@ async def take_confirm(query: CallbackQuery, callback_data: kb.TakeCb, state: FS
         await query.answer(_("The price changed"))
         return _edit(query, views.quote_view(offer, q, amount=callback_data.amount, unit=callback_data.unit,
                                              moved_from=quoted))  # fmt: skip
-    await query.answer(_("Trade opened"))  # commits first (bot.middlewares.SendAfterCommit): the offer is free
+    await query.answer(_("Trade opened"))  # commits first (botkit.middlewares.SendAfterCommit): the offer is free
     await state.clear()
     return _edit(query, views.trade_card(trade, me.id, headline=_("✅ Trade opened. The coins are locked in escrow.")))
 

@@ -17,8 +17,6 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import fmt
-from bot.errors import register_error_texts
 from bot.keyboards.accounts import (
     TransferCb,
     transfer_assets,
@@ -26,8 +24,10 @@ from bot.keyboards.accounts import (
     transfer_confirm,
     transfer_note,
 )
-from bot.numbers import AmountError, amount_error_text, parse_amount
-from bot.views.accounts import lang
+from botkit import fmt
+from botkit.errors import register_error_texts
+from botkit.i18n import lang
+from botkit.numbers import AmountError, amount_error_text, parse_amount
 from core.errors import DomainError
 from core.ledger import AccountRef, balance
 from core.money import Asset, to_micro

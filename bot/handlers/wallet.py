@@ -25,8 +25,6 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import fmt
-from bot.errors import register_error_texts
 from bot.keyboards.menu import MenuCb
 from bot.keyboards.wallet import (
     HistoryPageCb,
@@ -41,9 +39,11 @@ from bot.keyboards.wallet import (
     withdraw_confirm,
 )
 from bot.keyboards.wallet import whitelist as kb_whitelist
-from bot.numbers import AmountError, amount_error_text, parse_amount
 from bot.views import wallet as views
-from bot.views.common import lang
+from botkit import fmt
+from botkit.errors import register_error_texts
+from botkit.i18n import lang
+from botkit.numbers import AmountError, amount_error_text, parse_amount
 from core.config import Settings
 from core.errors import DomainError, InsufficientFunds
 from core.ledger import AccountRef, balance, statement, user_balances

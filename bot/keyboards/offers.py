@@ -9,9 +9,9 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from bot.keyboards.builder import InlineKeyboardBuilder
 from bot.keyboards.menu import MenuCb
 from bot.views.common import method_name
+from botkit.keyboard_builder import InlineKeyboardBuilder
 from core.escrow import PAYMENT_METHODS
 
 

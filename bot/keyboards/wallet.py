@@ -12,8 +12,8 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from bot.keyboards.builder import InlineKeyboardBuilder
 from bot.keyboards.menu import MenuCb
+from botkit.keyboard_builder import InlineKeyboardBuilder
 from core.money import Asset
 
 

@@ -5,26 +5,11 @@ moderators' queue: admin_bot/notifications.py.)"""
 from __future__ import annotations
 
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import lazy_gettext as __
 
-from bot import fmt
+from botkit import fmt
+from botkit.kyc_texts import reason_text
 from botkit.rendering import Recipient, Rendered, Renderers
 from core import events
-
-# Reasons a moderator can pick with one press; stored as "preset:<code>" and shown to the user
-# in their own language.
-PRESET_REASONS = {
-    "blurry": __("The photos are blurry or too dark."),
-    "unreadable": __("The document cannot be read completely."),
-    "mismatch": __("The selfie does not match the document."),
-    "expired": __("The document has expired."),
-}
-
-
-def reason_text(reason: str) -> str:
-    if reason.startswith("preset:") and reason.removeprefix("preset:") in PRESET_REASONS:
-        return str(PRESET_REASONS[reason.removeprefix("preset:")])
-    return fmt.escape(reason)
 
 
 def _name(name: str | None) -> str:

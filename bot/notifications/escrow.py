@@ -14,12 +14,12 @@ from typing import TypeVar
 from aiogram import Bot
 from aiogram.utils.i18n import gettext as _
 
-from bot import fmt
-from bot.i18n import use_locale
 from bot.keyboards import trades as kb
 from bot.views import offers as offer_views
 from bot.views import trades as views
-from bot.views.common import lang, method_name, trade_ref
+from bot.views.common import method_name, trade_ref
+from botkit import fmt
+from botkit.i18n import lang, use_locale
 from botkit.rendering import Recipient, Rendered, Renderers
 from core import events
 from core.events import TradeFacts, offer_post_key

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from aiogram.utils.i18n import gettext as _
 
-from bot import fmt
 from bot.keyboards.wallet import back_to_wallet
 from bot.views import wallet as views
+from botkit import fmt
 from botkit.rendering import Recipient, Rendered, Renderers
 from core import events
 

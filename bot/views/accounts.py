@@ -8,10 +8,11 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.i18n.context import get_i18n
 
-from bot import fmt
-from bot.errors import register_error_texts
+from botkit import fmt
+from botkit.errors import register_error_texts
+from botkit.i18n import lang
+from botkit.kyc_texts import level_name
 from core.accounts.config import Limits
 from core.escrow.limits import Usage
 from core.ledger import StatementLine
@@ -24,18 +25,6 @@ KIND_LABELS = {
     "daily_transfer": __("Internal transfers per 24 hours"),
     "open_offers": __("Open offers at once"),
 }
-
-
-def lang() -> str:
-    return str(get_i18n().current_locale)
-
-
-def level_name(level: int) -> str:
-    if level >= 2:
-        return _("Level 2 (identity verified)")
-    if level == 1:
-        return _("Level 1 (phone verified)")
-    return _("Level 0 (new account)")
 
 
 def how_to_raise(level: int) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.i18n.context import get_i18n
 
-from bot import fmt
+from botkit import fmt
+from botkit.i18n import lang
 from core.escrow.reputation import UserStats
 
 METHOD_NAMES = {
@@ -18,11 +18,6 @@ METHOD_NAMES = {
     "bank": __("Bank transfer"),
     "cash": __("Cash in person"),
 }
-
-
-def lang() -> str:
-    """The language the texts are being rendered in now."""
-    return str(get_i18n().current_locale)
 
 
 def method_name(code: str) -> str:

@@ -8,9 +8,10 @@ from typing import Any
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from bot import fmt
 from bot.keyboards.offers import PAGE_SIZE, BrowseCb, browse_page, my_offers_keyboard, offer_keyboard
-from bot.views.common import lang, methods_text, stats_text, status_name
+from bot.views.common import methods_text, stats_text, status_name
+from botkit import fmt
+from botkit.i18n import lang
 from core.escrow import Offer, OfferPage
 from core.escrow.reputation import UserStats
 from core.events import OfferChanged

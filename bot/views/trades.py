@@ -8,9 +8,10 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
-from bot import fmt
 from bot.keyboards import trades as kb
-from bot.views.common import lang, method_name, status_name, trade_ref
+from bot.views.common import method_name, status_name, trade_ref
+from botkit import fmt
+from botkit.i18n import lang
 from core.escrow import Offer, Quote, Trade
 from core.events import TradeFacts
 

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 from aiogram.utils.i18n import gettext as _
 
-from bot import fmt
 from bot.views.accounts import history_line
-from bot.views.common import lang
+from botkit import fmt
+from botkit.i18n import lang
 from core.ledger import StatementLine, UserBalances
 from core.money import Asset
 from core.wallet import Quote, WalletConfig

@@ -35,7 +35,7 @@ async def market(database_url: str, tmp_path: Path) -> AsyncIterator[Market]:
 
 
 async def pause() -> None:
-    """The bot drops a user's updates beyond five a second (bot.middlewares.Admission); a person
+    """The bot drops a user's updates beyond five a second (botkit.middlewares.Admission); a person
     types slower than this test, so it waits for the next second now and then."""
     await asyncio.sleep(1.05)
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 import bot.handlers.accounts  # noqa: F401  (registers the error texts)
-from bot.errors import error_text
-from bot.i18n import use_locale
+from botkit.errors import error_text
+from botkit.i18n import use_locale
 from botkit.rendering import Recipient
 from core.errors import DomainError
 from core.money import MICRO

@@ -47,7 +47,7 @@ class ChatPage:
         await expect(self.page.locator("#chain")).to_be_visible()  # the local TRON node is linked
 
     async def _pace(self) -> None:
-        """The bot drops a user's 6th update within a second (bot.middlewares.Admission); people are
+        """The bot drops a user's 6th update within a second (botkit.middlewares.Admission); people are
         slower than a script, so act at most 3 times in any 1.1 seconds per user."""
         assert self.user is not None
         now = time.monotonic()

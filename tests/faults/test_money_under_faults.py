@@ -309,7 +309,7 @@ async def _trade_while_the_web_process_dies(stack: Stack, seller: SimUser, buyer
     await died(web, "web at trade.take.before_commit")
     web = await stack.start_app("web", crash_at="trade.paid.before_commit")
     # The update died with the process and its redelivery is dropped as a duplicate
-    # (bot.middlewares.Admission claims an update when it arrives): the buyer presses again.
+    # (botkit.middlewares.Admission claims an update when it arrives): the buyer presses again.
     opened = await act(buyer, stack, lambda: buyer.press(bot, "Confirm and open the trade"), "Trade opened")
     trade_id = int(opened.text.split("Trade #")[1].split(" ")[0])
     assert [t.id for t in await trades_of(stack, buyer.id)] == [trade_id]

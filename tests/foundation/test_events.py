@@ -179,7 +179,13 @@ def test_the_events_are_plain_data_free_of_telegram_and_the_database() -> None:
         "__future__", "dataclasses", "datetime", "decimal", "types", "typing"}
 
 
-def test_the_traders_bot_does_not_import_the_admin_bot() -> None:
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "bot").rglob("*.py")
-                 if any(name.split(".")[0] == "admin_bot" for name in _imports(p))]  # fmt: skip
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [("bot", {"admin_bot"}), ("admin_bot", {"bot"}), ("botkit", {"bot", "admin_bot"}), ("core", {"aiogram", "botkit"})],
+)
+def test_the_layers_import_only_downwards(package: str, forbidden: set[str]) -> None:
+    """The two bots never import each other; what both need is in botkit, which imports neither;
+    core knows nothing of Telegram."""
+    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / package).rglob("*.py")
+                 if any(name.split(".")[0] in forbidden for name in _imports(p))]  # fmt: skip
     assert offenders == []

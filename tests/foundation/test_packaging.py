@@ -21,7 +21,7 @@ module, _, func = sys.argv[2].partition(":")
 entry = getattr(__import__(module), func)
 import bootstrap, jobs, scheduler  # imported when the process starts
 from alembic.script import ScriptDirectory
-from bot.i18n import make_i18n
+from botkit.i18n import make_i18n
 from core import migrate
 assert ScriptDirectory.from_config(migrate.alembic_config()).get_heads(), "no migrations found"
 assert "ar" in make_i18n().locales, "no Arabic catalog"

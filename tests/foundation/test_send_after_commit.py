@@ -15,7 +15,7 @@ from aiogram.types import Update
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.middlewares import SendAfterCommit, UnitOfWork, WriteAfterSend
+from botkit.middlewares import SendAfterCommit, UnitOfWork, WriteAfterSend
 from core import users
 from core.users import User
 from tests.conftest import new_id

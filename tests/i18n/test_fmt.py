@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot import fmt
+from botkit import fmt
 
 D = Decimal
 FSI, LRI, PDI = "\u2068", "\u2066", "\u2069"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import LANGUAGES, command_menu, get_i18n, ntranslate, pick_language, translate, use_locale
+from bot.app import COMMANDS
+from botkit.i18n import LANGUAGES, command_menu, get_i18n, ntranslate, pick_language, translate, use_locale
 
 
 @pytest.mark.parametrize(
@@ -46,7 +47,7 @@ def test_use_locale_makes_gettext_work_and_nests() -> None:
 
 
 def test_command_menu_is_translated() -> None:
-    en = dict(command_menu("en"))
-    ar = dict(command_menu("ar"))
+    en = dict(command_menu("en", COMMANDS))
+    ar = dict(command_menu("ar", COMMANDS))
     assert en["start"] == "Main menu" and ar["start"] == "القائمة الرئيسية"
     assert en.keys() == ar.keys() >= {"start", "offers", "wallet", "help", "language"}

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.i18n import use_locale
-from bot.numbers import AmountError, amount_error_text, parse_amount, parse_percent
+from botkit.i18n import use_locale
+from botkit.numbers import AmountError, amount_error_text, parse_amount, parse_percent
 
 D = Decimal
 # (text, decimals, maximum, expected Decimal or error code)
@@ -179,7 +179,7 @@ def test_error_texts_in_arabic() -> None:
 
 
 def test_error_text_shows_limits_with_their_unit() -> None:
-    from bot import fmt
+    from botkit import fmt
 
     with use_locale("ar"):
         text = amount_error_text(
@@ -202,7 +202,7 @@ def test_every_code_has_a_translated_text(code: str) -> None:
        lang=st.sampled_from(["ar", "en"]))  # fmt: skip
 def test_what_the_bot_shows_reads_back_as_the_same_amount(micro: int, asset: str, lang: str) -> None:
     """A trader may copy an amount from a message (isolates and all) and send it back."""
-    from bot import fmt
+    from botkit import fmt
     from core.money import from_micro
 
     assert parse_amount(fmt.crypto(micro, asset, lang), decimals=6) == from_micro(micro)
@@ -211,7 +211,7 @@ def test_what_the_bot_shows_reads_back_as_the_same_amount(micro: int, asset: str
 @given(units=st.integers(min_value=1, max_value=10**12), currency=st.sampled_from(["IQD", "USD"]),
        lang=st.sampled_from(["ar", "en"]))  # fmt: skip
 def test_fiat_reads_back(units: int, currency: str, lang: str) -> None:
-    from bot import fmt
+    from botkit import fmt
     from core.money import Fiat
 
     amount = Decimal(units).scaleb(-Fiat(currency).exponent)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from aiogram.utils.i18n import I18n
 
-from bot.catalogs import Locales
+from botkit.catalogs import Locales
 from tools import i18n as tools
 from tools.i18n import AR_PLURAL_FORMS
 

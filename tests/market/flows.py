@@ -14,7 +14,7 @@ _ACTIONS: dict[int, list[float]] = {}
 
 
 async def pace(user: SimUser) -> None:
-    """The bot drops a user's 6th update within a second (bot.middlewares.Admission); real people
+    """The bot drops a user's 6th update within a second (botkit.middlewares.Admission); real people
     are slower than a test, so a test user acts at most 3 times in any 1.1 seconds."""
     now = time.monotonic()
     recent = [t for t in _ACTIONS.get(user.id, []) if now - t < 1.1]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from bot import fmt
-from bot.i18n import LOCALES_PATH, translate
+from botkit import fmt
+from botkit.i18n import LOCALES_PATH, translate
 from core.money import MICRO
 from sandbox.telegram import SimMessage, SimUser
 from tests.e2e.harness import Market

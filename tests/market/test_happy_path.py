@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from bot import fmt
+from botkit import fmt
 from core.escrow import get_offer, get_trade, messages, user_stats
 from core.escrow.models import Feedback
 from core.ledger import audit

@@ -4,7 +4,7 @@ Blocking a maker from their profile hides their offers."""
 
 from __future__ import annotations
 
-from bot import fmt
+from botkit import fmt
 from core.escrow import get_offer
 from core.ledger import audit
 from core.money import MICRO

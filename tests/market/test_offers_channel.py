@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from bot import fmt
+from botkit import fmt
 from botkit.rendering import Recipient
 from core import escrow, outbox, users
 from core.db import transaction

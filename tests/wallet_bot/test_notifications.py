@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.i18n import use_locale
+from botkit.i18n import use_locale
 from botkit.rendering import Recipient, Rendered
 from core import events
 from core.money import MICRO
@@ -101,8 +101,8 @@ def test_hot_wallet_alerts_and_a_failed_sweep_for_staff() -> None:
 def test_wallet_error_texts_leave_the_marketplace_codes_alone() -> None:
     """The registry of error texts is shared: the wallet does not take over amount_too_small,
     which the marketplace raises with other facts (fiat_amount, price)."""
-    from bot.errors import error_text
     from bot.handlers import routers
+    from botkit.errors import error_text
     from core.errors import DomainError
     from core.wallet import InvalidAddress
 

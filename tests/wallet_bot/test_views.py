@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.i18n import use_locale
 from bot.views import wallet as views
+from botkit.i18n import use_locale
 from core.ledger import StatementLine
 from core.money import MICRO, Asset
 

@@ -23,7 +23,7 @@ from babel.dates import format_datetime
 from babel.lists import format_list
 from babel.numbers import NumberPattern, get_plus_sign_symbol, parse_pattern
 
-from bot.i18n import ntranslate, pick_language, translate
+from botkit.i18n import ntranslate, pick_language, translate
 from core.money import Asset, Fiat, from_micro
 
 TIME_ZONE = ZoneInfo("Asia/Baghdad")

@@ -20,7 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from bot.i18n import pick_language
+from botkit.i18n import pick_language
 from core import users
 from core.kv import KeyValue
 

@@ -16,7 +16,7 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import gettext as _
 
-from bot.middlewares import answer_error
+from botkit.middlewares import answer_error
 from core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def error_text(error: DomainError) -> str:
 
 def setup(dp: Dispatcher, texts: Callable[[DomainError], str] = error_text) -> None:
     """The one error path of a bot: a DomainError reaches here after the update's unit of work
-    rolled back (bot.middlewares.UnitOfWork), and the user reads why, in ``texts``' words."""
+    rolled back (botkit.middlewares.UnitOfWork), and the user reads why, in ``texts``' words."""
 
     async def domain_error(event: ErrorEvent) -> None:
         assert isinstance(event.exception, DomainError)

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.i18n.context import get_i18n as current_i18n
 from babel.support import LazyProxy
 
-from bot.catalogs import DOMAIN, LANGUAGES, Locales, compile_catalogs
+from botkit.catalogs import DOMAIN, LANGUAGES, Locales, compile_catalogs
 
 DEFAULT_LANGUAGE = "ar"  # most traders of this market read Arabic
 LOCALES_PATH = Path(__file__).resolve().parent.parent / "locales"
@@ -81,19 +81,12 @@ def ntranslate(lang: str | None, singular: str, plural: str, n: int, /, **params
     return text.format(**({"n": n} | params))
 
 
-# The command menu (Telegram shows it next to the input field), one list per language.
-COMMANDS: tuple[tuple[str, LazyProxy], ...] = (
-    ("start", __("Main menu")),
-    ("offers", __("Buy or sell USDT and TRX")),
-    ("newoffer", __("Publish an offer")),
-    ("mytrades", __("My trades")),
-    ("wallet", __("Balances, deposits and withdrawals")),
-    ("language", __("Change the language")),
-    ("help", __("How it works")),
-)
-
-
-def command_menu(lang: str, commands: tuple[tuple[str, LazyProxy], ...] = COMMANDS) -> list[tuple[str, str]]:
+def command_menu(lang: str, commands: tuple[tuple[str, LazyProxy], ...]) -> list[tuple[str, str]]:
     """(command, description) pairs in ``lang``, ready for ``BotCommand``."""
     with use_locale(lang):
         return [(command, str(description)) for command, description in commands]
+
+
+def lang() -> str:
+    """The language the texts are being rendered in now."""
+    return str(current_i18n().current_locale)

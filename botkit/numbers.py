@@ -154,7 +154,7 @@ def parse_percent(
 
 def _number(value: Any) -> str:
     """A limit shown inside an error text, in the current language's digits."""
-    from bot.fmt import number  # here: bot.fmt loads the catalogs, parsing needs none
+    from botkit.fmt import number  # here: botkit.fmt loads the catalogs, parsing needs none
 
     return number(Decimal(value), get_i18n().current_locale)
 
