@@ -23,7 +23,7 @@ from core.wallet.jobs import WalletJobs
 async def main(argv: list[str]) -> None:
     settings = load_settings()
     assert settings.database_url
-    engine = make_engine(settings.database_url, pool_size=2, max_overflow=2)
+    engine = make_engine(settings.database_url.get_secret_value(), pool_size=2, max_overflow=2)
     factory = make_session_factory(engine)
     jobs = WalletJobs.from_settings(settings)
     assert jobs is not None
