@@ -275,6 +275,13 @@ class Loader:
             "id": query_id, "from": user.user_dict(), "message": self._last_bot_message(user),
             "chat_instance": str(user.id), "data": data}}  # fmt: skip
 
+    def _button(self, user: Any, prefix: str) -> str:
+        """The callback data of the button starting with ``prefix`` under the bot's last message
+        (the quote's Confirm carries the quoted price: the trader presses what they were shown)."""
+        rows = self._last_bot_message(user).get("reply_markup", {}).get("inline_keyboard", [])
+        return next((b["callback_data"] for row in rows for b in row
+                     if str(b.get("callback_data", "")).startswith(prefix)), f"{prefix}:missing")  # fmt: skip
+
     def _trade_id(self, user: Any) -> int:
         """Read from the trade card the confirmation left (as the trader would see it)."""
         if user.id not in self.trades:
@@ -298,7 +305,7 @@ class Loader:
             3: lambda: BrowseCb(side="sell", asset="USDT", fiat="IQD").pack(),
             4: lambda: OfferCb(action="open", offer_id=o).pack(),
             5: lambda: OfferCb(action="take", offer_id=o).pack(),
-            7: lambda: TakeCb(action="confirm", offer_id=o, amount="131000", unit="f").pack(),
+            7: lambda: self._button(user, f"{TakeCb.__prefix__}:confirm:{o}:"),
             8: lambda: TradeCb(action="paid", trade_id=self._trade_id(user)).pack(),
             9: lambda: TradeCb(action="paid_skip", trade_id=self._trade_id(user)).pack(),
             10: lambda: TradeCb(action="paid_yes", trade_id=self._trade_id(user)).pack(),
