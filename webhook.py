@@ -62,6 +62,8 @@ def check_settings(settings: Settings) -> None:
         raise ConfigError(
             "TRON_API_URL: required when BOT_TOKEN is set (the local TRON node is for the sandbox)"
         )
+    if not settings.totp_key:
+        raise ConfigError("TOTP_KEY: required when BOT_TOKEN is set (it seals the users' one-time-code secrets)")
     hot_key = settings.hot_wallet_key.get_secret_value() if settings.hot_wallet_key else ""
     if hot_key.strip().removeprefix("0x").lower() in (DEV_HOT_WALLET_KEY, dev_hot_key().hex()):
         raise ConfigError("HOT_WALLET_KEY: the sandbox's dev key (published in the source); set your own")

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     wallet_xpub: str | None = None
     wallet_seed: SecretStr | None = None
     hot_wallet_key: SecretStr | None = None
+    totp_key: SecretStr | None = Field(None, description="Seals one-time-code secrets; unset: a dev key (sandbox)")
     data_dir: Path = Path("data")
     outbox_retention_days: int = 30  # sent (or given-up) notifications are deleted after this
 

@@ -65,3 +65,43 @@ class PremiumReminder(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
     until: Mapped[datetime] = mapped_column(primary_key=True)
     sent_at: Mapped[datetime] = created_at_column()
+
+
+class SecondFactor(Base):
+    """A user's one-time-code factor (TOTP, core.accounts.second_factor). Migration:
+    migrations/versions/0013_second_factor.py. ``secret`` is sealed (core.crypto) with the
+    service key and the user id as associated data; ``enabled_at`` is None until the first code
+    proved the user's app has it. Wrong codes in a row count in ``failures``; enough lock it
+    until ``locked_until``. ``off_at``: switching it off takes effect then (a cooling-off)."""
+
+    __tablename__ = "second_factors"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
+    secret: Mapped[str] = mapped_column(Text)
+    enabled_at: Mapped[datetime | None]
+    last_step: Mapped[int | None] = mapped_column(BigInteger)  # the last time step used (single use)
+    failures: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    off_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class RecoveryCode(Base):
+    """One of the ten single-use recovery codes, stored only as a hash."""
+
+    __tablename__ = "second_factor_recovery_codes"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[datetime | None]
+
+
+class AntiPhishingCode(Base):
+    """The phrase a user chose; the bot shows it at the top of every money notice it sends
+    them, so a message without it is not from us. Never shown to staff."""
+
+    __tablename__ = "anti_phishing_codes"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
+    phrase: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = created_at_column()

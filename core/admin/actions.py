@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events, outbox
+from core.accounts import second_factor
 from core.admin import audit, staff
 from core.admin.models import BalanceAdjustment
 from core.admin.staff import Permission
@@ -31,7 +32,7 @@ from core.ledger import AccountRef, Purpose, transfer
 from core.money import Asset, Fiat
 from core.users import User
 from core.wallet import withdrawals
-from core.wallet.models import Withdrawal, WithdrawalApproval
+from core.wallet.models import Withdrawal, WithdrawalApproval, WithdrawalStatus
 
 REASON_MAX = 500
 STAFF_MESSAGE_MAX = 2000
@@ -124,19 +125,32 @@ async def resolve_dispute(
 
 
 async def approve_withdrawal(
-    session: AsyncSession, settings: Settings, *, actor_id: int, withdrawal_id: int
+    session: AsyncSession, settings: Settings, *, actor_id: int, withdrawal_id: int,
+    proof: second_factor.Proof | None = None,
 ) -> Withdrawal:
-    """One admin's approval; the same admin again counts once (and is not audited twice)."""
+    """One admin's approval; the same admin again counts once (and is not audited twice). A
+    withdrawal needing two admins needs each one's own code too (their second factor, which
+    they must have switched on: DomainError second_factor_needed)."""
     await staff.require(session, actor_id, Permission.WITHDRAWALS, settings)
     pending = await session.get(Withdrawal, withdrawal_id)
     if pending is not None and (await _user(session, pending.user_id)).is_banned:
         raise DomainError("user_frozen", user_id=pending.user_id)  # unfreeze first, or reject
+    if pending is not None and needs_admin_code(pending):
+        if not await second_factor.is_on(session, actor_id):
+            raise DomainError("second_factor_needed")
+        await second_factor.require(session, actor_id, proof)
     before = set(await withdrawals_approvers(session, withdrawal_id))
     w = await withdrawals.approve(session, withdrawal_id, actor_id)
     if actor_id not in before:
         await audit.record(session, actor_id=actor_id, action="withdrawal.approve", target=f"withdrawal:{w.id}",
                            user_id=w.user_id, status=str(w.status))
     return w
+
+
+def needs_admin_code(w: Withdrawal) -> bool:
+    """An approval of this withdrawal needs the admin's one-time code: it is past the two-admin
+    threshold and still waiting."""
+    return w.approvals_needed >= 2 and w.status == WithdrawalStatus.AWAITING_APPROVAL
 
 
 async def withdrawals_approvers(session: AsyncSession, withdrawal_id: int) -> list[int]:

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events, outbox
+from core.accounts import second_factor
 from core.errors import DomainError, InsufficientFunds
 from core.escrow import limits
 from core.ledger import AccountRef, balance, transfer
@@ -132,9 +133,11 @@ async def send(
     token: str,
     note: str | None = None,
     now: datetime | None = None,
+    proof: second_factor.Proof | None = None,
 ) -> TransferResult:
     """Move the coins (checks again, under the sender's limit lock) and tell the recipient
-    (events.TransferReceived). Raises what ``prepare`` raises; InsufficientFunds writes nothing."""
+    (events.TransferReceived). With the sender's second factor on, ``proof`` must hold a right
+    code. Raises what ``prepare`` raises; InsufficientFunds writes nothing."""
     if not _TOKEN.match(token):
         raise ValueError("token must be 8-40 characters of [A-Za-z0-9_-]")
     key = f"transfer:{sender_id}:{token}"
@@ -149,6 +152,7 @@ async def send(
         session, sender_id=sender_id, recipient_id=recipient_id, asset=asset, amount=amount, note=note, now=now
     )
     await limits.check_transfer(session, draft.sender, asset=draft.asset, amount=amount, now=now)
+    await second_factor.require(session, sender_id, proof)
     received = events.TransferReceived(
         asset=str(draft.asset), amount=amount, from_id=sender_id, from_name=draft.sender.display_name,
         to_id=recipient_id, to_name=draft.recipient.display_name, note=draft.note,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.accounts import second_factor
 from core.errors import DomainError, NotFound
 from core.users import User
 from core.wallet.config import WalletConfig
@@ -97,15 +98,18 @@ async def check_recipient(session: AsyncSession, user_id: int, recipient: User) 
 
 
 async def add_recipient(
-    session: AsyncSession, config: WalletConfig, user_id: int, recipient_id: int
+    session: AsyncSession, config: WalletConfig, user_id: int, recipient_id: int,
+    proof: second_factor.Proof | None = None,
 ) -> WhitelistRecipient:
-    """Save a recipient of internal transfers; usable after the cooling-off, like a new address."""
+    """Save a recipient of internal transfers; usable after the cooling-off, like a new address
+    (and, like one, needing a code when the user's second factor is on)."""
     if recipient_id == user_id:
         raise DomainError("transfer_to_self")
     if await session.get(User, recipient_id) is None:
         raise NotFound(what="user", id=recipient_id)
     entry = await session.get(WhitelistRecipient, (user_id, recipient_id))
     if entry is None:
+        await second_factor.require(session, user_id, proof)
         entry = WhitelistRecipient(
             user_id=user_id, recipient_id=recipient_id, usable_after=_now() + config.whitelist_cooling
         )

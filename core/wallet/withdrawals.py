@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events, outbox
+from core.accounts import second_factor
 from core.errors import DomainError, Forbidden, InsufficientFunds, InvalidState, NotFound
 from core.escrow.limits import limits_for
 from core.faults import crash_point
@@ -182,12 +183,14 @@ async def request_withdrawal(
     asset: Asset,
     amount: int,
     client_key: str | None = None,
+    proof: second_factor.Proof | None = None,
 ) -> Withdrawal:
     """The user confirmed: check again (under a lock on the user, so two requests cannot both
     use the same daily allowance nor both stay under the approval threshold) and move amount + fee to the withdrawal's hold.
     ``client_key`` (e.g. the confirmation button's id) makes a double click harmless: the same
-    key again returns the first withdrawal. Raises what ``quote`` raises, and InsufficientFunds
-    (nothing is written)."""
+    key again returns the first withdrawal. With the user's second factor on, ``proof`` must hold a
+    right code (core.accounts.second_factor.require). Raises what ``quote`` raises, the second
+    factor's refusals, and InsufficientFunds (nothing is written)."""
     await session.execute(select(User.id).where(User.id == user_id).with_for_update())
     if client_key is not None:
         same = await session.scalar(
@@ -196,6 +199,7 @@ async def request_withdrawal(
         if same is not None:
             return same
     q = await quote(session, config, user_id=user_id, address=address, asset=asset, amount=amount)
+    await second_factor.require(session, user_id, proof)
     status = WithdrawalStatus.AWAITING_APPROVAL if q.approvals_needed else WithdrawalStatus.APPROVED
     async with session.begin_nested():
         withdrawal = Withdrawal(
@@ -316,12 +320,15 @@ async def capture(session: AsyncSession, w: Withdrawal) -> None:
 
 
 async def add_to_whitelist(
-    session: AsyncSession, config: WalletConfig, user_id: int, address: str
+    session: AsyncSession, config: WalletConfig, user_id: int, address: str,
+    proof: second_factor.Proof | None = None,
 ) -> WhitelistEntry:
-    """Whitelist a destination; it becomes usable after the cooling-off period."""
+    """Whitelist a destination; it becomes usable after the cooling-off period. A new one needs
+    a code when the user's second factor is on."""
     destination = await _check_destination(session, config, address)
     entry = await session.get(WhitelistEntry, (user_id, destination))
     if entry is None:
+        await second_factor.require(session, user_id, proof)
         entry = WhitelistEntry(
             user_id=user_id, address=destination, usable_after=_now() + config.whitelist_cooling
         )
@@ -331,12 +338,13 @@ async def add_to_whitelist(
 
 
 async def set_whitelist_only(
-    session: AsyncSession, config: WalletConfig, user_id: int, enabled: bool
+    session: AsyncSession, config: WalletConfig, user_id: int, enabled: bool,
+    proof: second_factor.Proof | None = None,
 ) -> WalletPrefs:
     """Withdraw only to whitelisted addresses, and transfer only to saved recipients
     (core.wallet.whitelist). Turning it on is immediate; turning it off takes effect after the
     cooling-off period (someone who took over the account cannot simply switch it off and
-    withdraw)."""
+    withdraw). Turning it off needs a code when the user's second factor is on."""
     prefs = await session.get(WalletPrefs, user_id, with_for_update=True)
     if prefs is None:
         prefs = WalletPrefs(user_id=user_id, whitelist_only=False)
@@ -344,6 +352,7 @@ async def set_whitelist_only(
     if enabled:
         prefs.whitelist_only, prefs.whitelist_off_at = True, None
     elif prefs.whitelist_only:
+        await second_factor.require(session, user_id, proof)
         prefs.whitelist_only, prefs.whitelist_off_at = False, _now() + config.whitelist_cooling
     await session.flush()
     return prefs
