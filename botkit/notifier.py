@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from botkit.rendering import Recipient, Rendered, Renderers
 from core import events, outbox
+from core.accounts import second_factor
 from core.admin import staff as staff_roles
 from core.config import Settings
 from core.outbox import ChannelPost, OutboxMessage
@@ -270,7 +271,8 @@ class Notifier:
             user = await session.get(User, user_id)
             if user is None or user.bot_blocked:
                 return []
-            return [Recipient("user", user_id, user.language or "ar")]
+            phrase = await second_factor.phrase_of(session, user_id)
+            return [Recipient("user", user_id, user.language or "ar", phrase)]
         if recipient in (outbox.OFFERS_CHANNEL, outbox.PAYMENTS_CHANNEL):
             chat_id = (
                 self.settings.offers_channel_id

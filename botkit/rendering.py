@@ -26,6 +26,7 @@ class Recipient:
     kind: str  # events.USER | events.CHANNEL | events.ADMIN
     chat_id: int
     language: str
+    phrase: str | None = None  # a user's anti-phishing phrase (core.accounts.second_factor), users only
 
 
 @dataclass

@@ -1,5 +1,7 @@
 """Withdrawals waiting for approval: the queue (/withdrawals), each with the user's history,
-KYC level, balances and the destination; approve, or reject with a reason (the hold goes back)."""
+KYC level, balances and the destination; approve, or reject with a reason (the hold goes back).
+Approving one past the two-admin threshold asks the admin's own one-time code (core checks it:
+core.admin.actions.approve_withdrawal); an admin without a second factor is told to turn it on."""
 
 from __future__ import annotations
 
@@ -20,16 +22,23 @@ from admin_bot import views
 from admin_bot.handlers.errors import TYPED, guarded
 from admin_bot.keyboards import WithdrawalCb
 from botkit import fmt
+from botkit.second_factor_texts import read_code
+from core.accounts import second_factor
 from core.admin import actions, cases
 from core.admin.staff import Permission
 from core.config import Settings
-from core.wallet.models import WithdrawalStatus
+from core.errors import DomainError
+from core.wallet.models import Withdrawal, WithdrawalStatus
 
 router = guarded(Router(name="admin_withdrawals"), Permission.WITHDRAWALS)
 
 
 class Rejecting(StatesGroup):
     reason = State()  # data: withdrawal_id
+
+
+class Approving(StatesGroup):
+    code = State()  # data: withdrawal_id; the admin's one-time code
 
 
 @router.message(Command("withdrawals"))
@@ -64,20 +73,23 @@ async def open_case(
 @router.callback_query(WithdrawalCb.filter(F.action == "approve"))
 async def approve(
     query: CallbackQuery, callback_data: WithdrawalCb, session: AsyncSession, settings: Settings, staff_id: int,
-    i18n: I18n,
+    i18n: I18n, state: FSMContext,
 ) -> None:  # fmt: skip
+    waiting = await session.get(Withdrawal, callback_data.withdrawal_id)
+    if (waiting is not None and actions.needs_admin_code(waiting)
+            and staff_id not in await actions.withdrawals_approvers(session, waiting.id)):  # fmt: skip
+        if not await second_factor.is_on(session, staff_id):
+            raise DomainError("second_factor_needed")
+        await state.set_state(Approving.code)
+        await state.set_data({"withdrawal_id": waiting.id})
+        await query.answer()
+        await query.bot.send_message(  # type: ignore[union-attr]
+            staff_id, _("Withdrawal #{id} needs two admins. Send your 6-digit one-time code to approve it.").format(
+                id=waiting.id))  # fmt: skip
+        return
     w = await actions.approve_withdrawal(session, settings, actor_id=staff_id, withdrawal_id=callback_data.withdrawal_id)
     case = await cases.withdrawal_case(session, w.id)
-    if w.status == WithdrawalStatus.APPROVED:
-        await query.answer(_("Approved. The withdrawal is queued for sending."))
-    else:
-        await query.answer(
-            _("Your approval is recorded ({have} of {need}); another admin must approve too.").format(
-                have=fmt.number(len(case.approvers), i18n.current_locale),
-                need=fmt.number(w.approvals_needed, i18n.current_locale),
-            ),
-            show_alert=True,
-        )
+    await query.answer(_approved_text(w, len(case.approvers), i18n), show_alert=w.status != WithdrawalStatus.APPROVED)
     if isinstance(query.message, Message):
         pending = w.status == WithdrawalStatus.AWAITING_APPROVAL
         with suppress(TelegramBadRequest):  # "not modified": the same admin pressed again
@@ -85,6 +97,30 @@ async def approve(
                 views.withdrawal_case(case, i18n.current_locale),
                 reply_markup=kb.withdrawal_actions(w.id) if pending else None,
             )
+
+
+def _approved_text(w: Withdrawal, have: int, i18n: I18n) -> str:
+    if w.status == WithdrawalStatus.APPROVED:
+        return _("Approved. The withdrawal is queued for sending.")
+    return _("Your approval is recorded ({have} of {need}); another admin must approve too.").format(
+        have=fmt.number(have, i18n.current_locale), need=fmt.number(w.approvals_needed, i18n.current_locale)
+    )
+
+
+@router.message(Approving.code, TYPED)
+async def approve_with_code(
+    message: Message, session: AsyncSession, settings: Settings, staff_id: int, state: FSMContext, i18n: I18n
+) -> None:
+    data = await state.get_data()
+    code = second_factor.Proof(read_code(message.text), second_factor.service_key(settings))
+    w = await actions.approve_withdrawal(session, settings, actor_id=staff_id,
+                                         withdrawal_id=int(data["withdrawal_id"]), proof=code)  # fmt: skip
+    case = await cases.withdrawal_case(session, w.id)
+    await state.clear()
+    pending = w.status == WithdrawalStatus.AWAITING_APPROVAL
+    await message.answer(_approved_text(w, len(case.approvers), i18n))
+    await message.answer(views.withdrawal_case(case, i18n.current_locale),
+                         reply_markup=kb.withdrawal_actions(w.id) if pending else None)  # fmt: skip
 
 
 @router.callback_query(WithdrawalCb.filter(F.action == "reject"))

@@ -6,7 +6,7 @@ from aiogram import Router
 
 
 def routers() -> list[Router]:
-    from bot.handlers import accounts, chat, offers, profile, start, trades, wallet
+    from bot.handlers import accounts, chat, offers, profile, security, start, trades, wallet
 
     return [
         offers.deep_links,  # /start offer_<id> before start's plain /start
@@ -16,6 +16,7 @@ def routers() -> list[Router]:
         profile.router,
         *accounts.routers(),  # /limits /verify /transfer /referrals /premium (and their forms)
         wallet.router,  # /wallet: balances, deposit, withdraw (a form), history
+        security.router,  # /security: the second factor and the anti-phishing code
         chat.router,  # relays free text while a trade is open; after every form
         start.fallback,  # must stay last
     ]

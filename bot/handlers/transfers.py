@@ -17,6 +17,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.handlers.security import proof
 from bot.keyboards.accounts import (
     TransferCb,
     transfer_assets,
@@ -28,6 +29,9 @@ from botkit import fmt
 from botkit.errors import register_error_texts
 from botkit.i18n import lang
 from botkit.numbers import AmountError, amount_error_text, parse_amount
+from botkit.second_factor_texts import code_prompt
+from core.accounts import second_factor
+from core.config import Settings
 from core.errors import DomainError
 from core.ledger import AccountRef, balance
 from core.money import Asset, to_micro
@@ -43,6 +47,7 @@ class TransferForm(StatesGroup):
     amount = State()
     note = State()
     confirm = State()
+    code = State()  # the second factor's code (when on)
 
 
 def _name(data: dict[str, Any]) -> str:
@@ -170,6 +175,12 @@ async def confirmed(
     if await state.get_state() != TransferForm.confirm.state or data.get("token") != callback_data.value:
         await query.answer(_("This button is no longer active."))
         return
+    if await second_factor.is_on(session, me.id):  # the code is checked by core with the transfer
+        await state.set_state(TransferForm.code)
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_text(code_prompt(), reply_markup=transfer_cancel())
+        return
     result = await transfers.send(
         session, sender_id=me.id, recipient_id=int(data["recipient_id"]), asset=Asset(data["asset"]),
         amount=int(data["amount"]), note=data.get("note"), token=callback_data.value,
@@ -177,11 +188,26 @@ async def confirmed(
     await state.clear()
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(
-            _("✅ Sent {amount} to {name}. It is in both your wallet histories.").format(
-                amount=fmt.crypto(result.draft.amount, result.draft.asset, lang()), name=_name(data)
-            )
-        )
+        await query.message.edit_text(_sent(result, data))
+
+
+def _sent(result: transfers.TransferResult, data: dict[str, Any]) -> str:
+    return _("✅ Sent {amount} to {name}. It is in both your wallet histories.").format(
+        amount=fmt.crypto(result.draft.amount, result.draft.asset, lang()), name=_name(data)
+    )
+
+
+@router.message(TransferForm.code, F.text, ~F.text.startswith("/"))
+async def code_given(message: Message, me: User, session: AsyncSession, state: FSMContext,
+                     settings: Settings) -> None:  # fmt: skip
+    data = await state.get_data()
+    result = await transfers.send(
+        session, sender_id=me.id, recipient_id=int(data["recipient_id"]), asset=Asset(data["asset"]),
+        amount=int(data["amount"]), note=data.get("note"), token=str(data["token"]),
+        proof=proof(message.text, settings),
+    )
+    await state.clear()
+    await message.answer(_sent(result, data))
 
 
 @router.callback_query(TransferCb.filter(F.action == "cancel"))

@@ -25,6 +25,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.handlers.security import proof
 from bot.keyboards.menu import MenuCb
 from bot.keyboards.wallet import (
     HistoryPageCb,
@@ -44,6 +45,8 @@ from botkit import fmt
 from botkit.errors import register_error_texts
 from botkit.i18n import lang
 from botkit.numbers import AmountError, amount_error_text, parse_amount
+from botkit.second_factor_texts import code_prompt
+from core.accounts import second_factor
 from core.config import Settings
 from core.errors import DomainError, InsufficientFunds
 from core.ledger import AccountRef, balance, statement, user_balances
@@ -54,6 +57,7 @@ from core.wallet import (
     WalletConfig,
     add_to_whitelist,
     deposit_address,
+    parse_destination,
     qr_png,
     quote,
     request_withdrawal,
@@ -76,10 +80,13 @@ class WithdrawForm(StatesGroup):
     address = State()  # data: asset
     amount = State()  # data: asset, address
     confirm = State()  # data: asset, address, amount, token
+    code = State()  # the second factor's code (when on); data as confirm
 
 
 class WhitelistForm(StatesGroup):
     address = State()
+    code = State()  # the second factor's code for a new address (data: address) or recipient (recipient_id)
+    off_code = State()  # the second factor's code for allowing any address
 
 
 def wallet_config(settings: Settings) -> WalletConfig:
@@ -315,6 +322,12 @@ async def confirmed(
     if await state.get_state() != WithdrawForm.confirm.state or data.get("token") != callback_data.value:
         await query.answer(_("This button is no longer active."))
         return
+    if await second_factor.is_on(session, me.id):  # the code is checked by core with the request
+        await state.set_state(WithdrawForm.code)
+        await query.answer()
+        if isinstance(query.message, Message):
+            await _show(query.message, code_prompt(), withdraw_cancel(), edit=True)
+        return
     withdrawal = await request_withdrawal(
         session, wallet_config(settings), user_id=me.id, address=data["address"], asset=Asset(data["asset"]),
         amount=int(data["amount"]), client_key=f"tg:{callback_data.value}",
@@ -325,6 +338,21 @@ async def confirmed(
         text = views.requested(withdrawal.id, withdrawal.asset, withdrawal.amount, withdrawal.to_address,
                                withdrawal.approvals_needed)  # fmt: skip
         await _show(query.message, text, back_to_wallet(), edit=True)
+
+
+@router.message(WithdrawForm.code, F.text, ~F.text.startswith("/"))
+async def withdraw_code(
+    message: Message, me: User, session: AsyncSession, state: FSMContext, settings: Settings
+) -> None:
+    data = await state.get_data()
+    withdrawal = await request_withdrawal(
+        session, wallet_config(settings), user_id=me.id, address=data["address"], asset=Asset(data["asset"]),
+        amount=int(data["amount"]), client_key=f"tg:{data['token']}", proof=proof(message.text, settings),
+    )  # fmt: skip
+    await state.clear()
+    text = views.requested(withdrawal.id, withdrawal.asset, withdrawal.amount, withdrawal.to_address,
+                           withdrawal.approvals_needed)  # fmt: skip
+    await message.answer(text, reply_markup=back_to_wallet())
 
 
 @router.callback_query(WalletCb.filter(F.action == "cancel"))
@@ -373,33 +401,81 @@ async def whitelist_address_given(
 ) -> None:
     config = wallet_config(settings)
     text = (message.text or "").strip()
+    factor_on = await second_factor.is_on(session, me.id)
     if text.startswith("@") or (text.isdigit() and len(text) <= 20):  # a user (a TRON address is neither)
         recipient = await transfers.find_recipient(session, text)
-        saved = await add_recipient(session, config, me.id, recipient.id)
-        await state.clear()
-        await message.answer(views.recipient_added(recipient.display_name, saved.usable_after))
-        await _whitelist_screen(message, me, session, config, edit=False)
+        if factor_on:  # checked first, then the code (core checks it when saving)
+            await state.update_data(recipient_id=recipient.id, address=None)
+            await state.set_state(WhitelistForm.code)
+            await message.answer(code_prompt(), reply_markup=whitelist_cancel())
+            return
+        await _save(message, me, session, state, config, None, recipient.id, None)
         return
     try:
-        entry = await add_to_whitelist(session, config, me.id, text)
+        address = parse_destination(text)
     except InvalidAddress as err:
         if err.code == "address_private_key":
             await _delete_quietly(message)
         raise
-    await state.clear()
-    await message.answer(views.whitelist_added(entry.address, entry.usable_after))
+    if factor_on:
+        await state.update_data(address=address, recipient_id=None)
+        await state.set_state(WhitelistForm.code)
+        await message.answer(code_prompt(), reply_markup=whitelist_cancel())
+        return
+    await _save(message, me, session, state, config, address, None, None)
+
+
+async def _save(message: Message, me: User, session: AsyncSession, state: FSMContext, config: WalletConfig,
+                address: str | None, recipient_id: int | None, code: second_factor.Proof | None) -> None:  # fmt: skip
+    if recipient_id is not None:
+        saved = await add_recipient(session, config, me.id, recipient_id, proof=code)
+        recipient = await session.get(User, recipient_id)
+        await state.clear()
+        await message.answer(views.recipient_added(recipient.display_name if recipient else "", saved.usable_after))
+    else:
+        entry = await add_to_whitelist(session, config, me.id, address or "", proof=code)
+        await state.clear()
+        await message.answer(views.whitelist_added(entry.address, entry.usable_after))
     await _whitelist_screen(message, me, session, config, edit=False)
+
+
+@router.message(WhitelistForm.code, F.text, ~F.text.startswith("/"))
+async def whitelist_code(
+    message: Message, me: User, session: AsyncSession, state: FSMContext, settings: Settings
+) -> None:
+    data = await state.get_data()
+    recipient_id = int(data["recipient_id"]) if data.get("recipient_id") else None
+    await _save(message, me, session, state, wallet_config(settings), data.get("address"), recipient_id,
+                proof(message.text, settings))  # fmt: skip
 
 
 @router.callback_query(WalletCb.filter(F.action.in_({"wl_on", "wl_off"})))
 async def whitelist_switched(
-    query: CallbackQuery, callback_data: WalletCb, me: User, session: AsyncSession, settings: Settings
+    query: CallbackQuery, callback_data: WalletCb, me: User, session: AsyncSession, settings: Settings,
+    state: FSMContext,
 ) -> None:
     config = wallet_config(settings)
-    await set_whitelist_only(session, config, me.id, callback_data.action == "wl_on")
+    turning_off = callback_data.action == "wl_off"
+    if turning_off and await second_factor.is_on(session, me.id) and (await whitelist.overview(session, me.id)).only:
+        await state.set_state(WhitelistForm.off_code)
+        await query.answer()
+        if isinstance(query.message, Message):
+            await _show(query.message, code_prompt(), whitelist_cancel(), edit=True)
+        return
+    await set_whitelist_only(session, config, me.id, not turning_off)
     await query.answer()
     if isinstance(query.message, Message):
         await _whitelist_screen(query.message, me, session, config, edit=True)
+
+
+@router.message(WhitelistForm.off_code, F.text, ~F.text.startswith("/"))
+async def whitelist_off_code(
+    message: Message, me: User, session: AsyncSession, state: FSMContext, settings: Settings
+) -> None:
+    config = wallet_config(settings)
+    await set_whitelist_only(session, config, me.id, False, proof=proof(message.text, settings))
+    await state.clear()
+    await _whitelist_screen(message, me, session, config, edit=False)
 
 
 # --- history ----------------------------------------------------------------------------------------

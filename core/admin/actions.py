@@ -135,11 +135,11 @@ async def approve_withdrawal(
     pending = await session.get(Withdrawal, withdrawal_id)
     if pending is not None and (await _user(session, pending.user_id)).is_banned:
         raise DomainError("user_frozen", user_id=pending.user_id)  # unfreeze first, or reject
-    if pending is not None and needs_admin_code(pending):
+    before = set(await withdrawals_approvers(session, withdrawal_id))
+    if pending is not None and needs_admin_code(pending) and actor_id not in before:
         if not await second_factor.is_on(session, actor_id):
             raise DomainError("second_factor_needed")
         await second_factor.require(session, actor_id, proof)
-    before = set(await withdrawals_approvers(session, withdrawal_id))
     w = await withdrawals.approve(session, withdrawal_id, actor_id)
     if actor_id not in before:
         await audit.record(session, actor_id=actor_id, action="withdrawal.approve", target=f"withdrawal:{w.id}",
