@@ -3,8 +3,12 @@ admin pressing twice counts once, a rejection gives the hold back."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pyotp
 from sqlalchemy import func, select
 
+from core.accounts import second_factor
 from core.admin import audit
 from core.ledger import AccountRef
 from core.money import MICRO
@@ -22,7 +26,20 @@ async def _state(staffed: Staffed, withdrawal_id: int) -> tuple[str, int]:
         return w.status, int(count or 0)
 
 
-async def test_two_admins_approve_and_one_admin_twice_counts_once(staffed: Staffed) -> None:
+async def enrolled(staffed: Staffed, admin_id: int) -> str:
+    """The admin's second factor switched on (through core, as /security in the traders' bot
+    does); returns its secret. The code of the enrolment is of a step a minute ago, so the
+    current code is still unused."""
+    key = second_factor.service_key(staffed.market.runtime.settings)
+    earlier = datetime.now(UTC) - timedelta(minutes=1)
+    async with staffed.tx() as s:
+        enrolment = await second_factor.begin(s, key, admin_id, str(admin_id), now=earlier)
+    async with staffed.tx() as s:
+        await second_factor.confirm(s, key, admin_id, pyotp.TOTP(enrolment.secret).at(earlier), now=earlier)
+    return enrolment.secret
+
+
+async def test_two_admins_approve_with_their_own_codes_and_one_admin_twice_counts_once(staffed: Staffed) -> None:
     m, a1, a2 = staffed.market, staffed.admin1, staffed.admin2
     user = await staffed.person("Wael")
     w = await staffed.withdrawal(user, 12_000 * MICRO)  # above the two-admin threshold (10,000 USDT)
@@ -35,19 +52,33 @@ async def test_two_admins_approve_and_one_admin_twice_counts_once(staffed: Staff
     for fact in ("12,000 USDT", w.to_address, "KYC level 2", "never used before", "available"):
         assert fact in case.text, fact
 
-    first = await (await a1.press(m.admin_bot, "Approve", message=case)).answer()
-    assert "another admin must approve" in first.text
+    # Without a second factor the admin is told to turn it on; nothing is recorded.
+    refused = await (await a1.press(m.admin_bot, "Approve", message=case)).answer()
+    assert "Turn your second factor on first" in refused.text
+    assert await _state(staffed, w.id) == (WithdrawalStatus.AWAITING_APPROVAL, 0)
+
+    secret1 = await enrolled(staffed, a1.id)
+    await a1.press(m.admin_bot, "Approve", message=case)
+    await a1.wait_for(m.admin_bot, contains="Send your 6-digit one-time code")
+    right = pyotp.TOTP(secret1).now()
+    await a1.send(m.admin_bot, "000000" if right != "000000" else "111111")
+    await a1.wait_for(m.admin_bot, contains="That code is not right")
+    assert await _state(staffed, w.id) == (WithdrawalStatus.AWAITING_APPROVAL, 0)
+    await a1.send(m.admin_bot, right)
+    await a1.wait_for(m.admin_bot, contains="another admin must approve")
     again = await (await a1.press(m.admin_bot, "Approve", message=case)).answer()
     assert "another admin must approve" in again.text
     assert await _state(staffed, w.id) == (WithdrawalStatus.AWAITING_APPROVAL, 1)
 
+    secret2 = await enrolled(staffed, a2.id)
     await a2.send(m.admin_bot, "/withdrawals")  # Basim reads Arabic
     await a2.wait_for(m.admin_bot, contains="السحوبات بانتظار الموافقة")
     await a2.press(m.admin_bot, f"#{w.id}")
     case2 = await a2.wait_for(m.admin_bot, contains=f"السحب #{w.id}")
     assert "الموافقات: ١ من ٢" in case2.text and "بانتظار الموافقة" in case2.text
-    done = await (await a2.press(m.admin_bot, "موافقة", message=case2)).answer()
-    assert done.text
+    await a2.press(m.admin_bot, "موافقة", message=case2)
+    await a2.wait_for(m.admin_bot, contains="أرسل رمزك المؤقت")
+    await a2.send(m.admin_bot, pyotp.TOTP(secret2).now().translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")))
 
     async def approved() -> bool:
         return (await _state(staffed, w.id))[0] == WithdrawalStatus.APPROVED
