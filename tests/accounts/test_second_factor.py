@@ -193,3 +193,23 @@ def test_a_phrase_is_short_and_has_no_links(text: str) -> None:
 
 def test_a_phrase_may_be_arabic() -> None:
     assert sf.clean_phrase("  قطتي  الصغيرة ") == "قطتي الصغيرة"
+
+
+async def test_one_code_used_twice_at_once_works_once(bench: Bench) -> None:
+    """Two requests with the same code at the same moment: the factor's row lock lets one win."""
+    import asyncio
+
+    uid = await bench.user()
+    now = datetime.now(UTC)
+    secret, _ = await enrolled(bench, uid, now)
+    same = code(secret, now)
+
+    async def attempt() -> str:
+        try:
+            await accepted(bench.factory, uid, same, now)
+        except DomainError as err:
+            return err.code
+        return "ok"
+
+    outcomes = sorted(await asyncio.gather(*(attempt() for _ in range(4))))
+    assert outcomes == ["ok", "second_factor_used", "second_factor_used", "second_factor_used"]
