@@ -105,3 +105,16 @@ def confirm_adjustment(user_id: int) -> InlineKeyboardMarkup:
     kb.button(text=_("Confirm"), callback_data=UserCb(action="confirm_adjust", user_id=user_id))
     kb.button(text=_("Cancel"), callback_data=UserCb(action="cancel", user_id=user_id))
     return kb.as_markup()
+
+
+class StaffSecurityCb(CallbackData, prefix="ssec"):
+    action: str  # on
+
+
+def staff_security(factor_on: bool) -> InlineKeyboardMarkup | None:
+    """Turn the second factor on (switching it off is the traders' bot's /security, with its cooling-off)."""
+    if factor_on:
+        return None
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("🔐 Turn on the second factor"), callback_data=StaffSecurityCb(action="on"))
+    return kb.as_markup()

@@ -3,8 +3,10 @@ code, and the refusals. Importing this module registers the refusals' texts."""
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
+import qrcode
 from aiogram.utils.i18n import gettext as _
 
 from botkit import fmt
@@ -22,6 +24,35 @@ def read_code(text: str | None) -> str:
     if len(typed) > MAX_TYPED:
         return "x"  # refused by core as second_factor_format, without copying a long text around
     return "".join(normalize(typed).split())
+
+
+def enrol(secret: str) -> str:
+    return _(
+        "<b>Turn on the second factor</b>\n\n"
+        "1. Open an authenticator app (Google Authenticator, Authy, Microsoft Authenticator).\n"
+        "2. Scan this QR code, or enter this key by hand:\n<code>{secret}</code>\n"
+        "3. Send me the 6-digit code the app shows.\n\n"
+        "The second factor is on only after a right code."
+    ).format(secret=fmt.escape(secret))
+
+
+def recovery(codes: list[str]) -> str:
+    shown = "\n".join(f"<code>{c}</code>" for c in codes)
+    return _(
+        "✅ <b>The second factor is on.</b>\n\n"
+        "Your recovery codes (each works once instead of a code, if you lose your phone):\n{codes}\n\n"
+        "Write them down and keep them safe: this is the only time they are shown."
+    ).format(codes=shown)
+
+
+def enrolment_qr(uri: str) -> bytes:
+    """The otpauth:// URI as a QR code (PNG) for the authenticator app to scan."""
+    qr = qrcode.QRCode(border=2, box_size=6)
+    qr.add_data(uri)
+    qr.make(fit=True)
+    buffer = io.BytesIO()
+    qr.make_image().save(buffer)
+    return buffer.getvalue()
 
 
 def code_prompt() -> str:
@@ -52,7 +83,7 @@ register_error_texts(
         "second_factor_not_started": lambda p: _("Please start again: open /security and turn the second factor on."),
         "second_factor_needed": lambda p: _(
             "Approving a withdrawal this large needs your own one-time code. Turn your second factor on first: "
-            "open the traders' bot, send /security and follow the steps, then approve again."
+            "send /security and follow the steps, then approve again."
         ),
         "phrase_length": lambda p: _("The anti-phishing code must be 1 to {max} characters.").format(
             max=fmt.number(int(p.get("max_length", 32)), lang())

@@ -44,4 +44,6 @@ async def start(message: Message, me: User, staff_role: Role) -> None:
             "/stats: the market today\n"
             "/reconcile: check the books"
         ).format(name=me.first_name or me.id)
+        + "\n"
+        + _("/security: your second factor (approving large withdrawals needs its code)")
     )

@@ -4,9 +4,6 @@ the anti-phishing code. The rules are core.accounts.second_factor's; this module
 
 from __future__ import annotations
 
-import io
-
-import qrcode
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
@@ -20,7 +17,7 @@ from bot.keyboards.security import SecurityCb, back_to_security, security_cancel
 from bot.views import security as views
 from botkit import fmt
 from botkit.i18n import lang
-from botkit.second_factor_texts import code_prompt, read_code
+from botkit.second_factor_texts import code_prompt, enrolment_qr, read_code
 from core.accounts import second_factor
 from core.config import Settings
 from core.users import User
@@ -37,15 +34,6 @@ class SecurityForm(StatesGroup):
 def proof(text: str | None, settings: Settings) -> second_factor.Proof:
     """A typed code for core (Arabic-Indic digits made Latin)."""
     return second_factor.Proof(read_code(text), second_factor.service_key(settings))
-
-
-def qr_png(text: str) -> bytes:
-    qr = qrcode.QRCode(border=2, box_size=6)
-    qr.add_data(text)
-    qr.make(fit=True)
-    buffer = io.BytesIO()
-    qr.make_image().save(buffer)
-    return buffer.getvalue()
 
 
 async def _home(target: Message, me: User, session: AsyncSession, *, edit: bool) -> None:
@@ -94,7 +82,7 @@ async def turn_on(query: CallbackQuery, me: User, session: AsyncSession, state: 
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer_photo(
-            BufferedInputFile(qr_png(enrolment.uri), filename="second-factor.png"),
+            BufferedInputFile(enrolment_qr(enrolment.uri), filename="second-factor.png"),
             caption=views.enrol(enrolment.secret),
             reply_markup=security_cancel(),
         )

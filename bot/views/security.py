@@ -7,6 +7,8 @@ from aiogram.utils.i18n import gettext as _
 
 from botkit import fmt
 from botkit.i18n import lang
+from botkit.second_factor_texts import enrol as enrol  # shared with the admin bot
+from botkit.second_factor_texts import recovery as recovery
 from core.accounts.second_factor import Status
 
 
@@ -35,25 +37,6 @@ def home(status: Status, phrase: str | None) -> str:
                        "money will start with it, so you can tell a fake message from a real one."))  # fmt: skip
     lines += ["", _("KOXX P2P staff never ask for your codes or your anti-phishing code. Never tell them to anyone.")]
     return "\n".join(lines)
-
-
-def enrol(secret: str) -> str:
-    return _(
-        "<b>Turn on the second factor</b>\n\n"
-        "1. Open an authenticator app (Google Authenticator, Authy, Microsoft Authenticator).\n"
-        "2. Scan this QR code, or enter this key by hand:\n<code>{secret}</code>\n"
-        "3. Send me the 6-digit code the app shows.\n\n"
-        "The second factor is on only after a right code."
-    ).format(secret=fmt.escape(secret))
-
-
-def recovery(codes: list[str]) -> str:
-    shown = "\n".join(f"<code>{c}</code>" for c in codes)
-    return _(
-        "✅ <b>The second factor is on.</b>\n\n"
-        "Your recovery codes (each works once instead of a code, if you lose your phone):\n{codes}\n\n"
-        "Write them down and keep them safe: this is the only time they are shown."
-    ).format(codes=shown)
 
 
 def phrase_prompt() -> str:

@@ -3,6 +3,7 @@ admin pressing twice counts once, a rejection gives the hold back."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pyotp
@@ -57,7 +58,14 @@ async def test_two_admins_approve_with_their_own_codes_and_one_admin_twice_count
     assert "Turn your second factor on first" in refused.text
     assert await _state(staffed, w.id) == (WithdrawalStatus.AWAITING_APPROVAL, 0)
 
-    secret1 = await enrolled(staffed, a1.id)
+    # Amira turns hers on in the admin bot: a QR code, then the first code.
+    await a1.send(m.admin_bot, "/security")
+    await a1.wait_for(m.admin_bot, contains="Your second factor is off")
+    await a1.press(m.admin_bot, "🔐 Turn on the second factor")
+    qr = await a1.wait_for(m.admin_bot, match=lambda msg: msg.photo is not None)
+    [secret1] = re.findall(r"<code>([A-Z2-7]{32})</code>", qr.html)
+    await a1.send(m.admin_bot, pyotp.TOTP(secret1).at(datetime.now(UTC) - timedelta(seconds=30)))
+    await a1.wait_for(m.admin_bot, contains="The second factor is on")
     await a1.press(m.admin_bot, "Approve", message=case)
     await a1.wait_for(m.admin_bot, contains="Send your 6-digit one-time code")
     right = pyotp.TOTP(secret1).now()
