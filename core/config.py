@@ -141,7 +141,9 @@ class Settings(BaseSettings):
                 try:
                     value = unseal_with_passphrase(passphrase.get(variable), value).decode()
                 except (SealError, UnicodeDecodeError):
-                    raise ConfigError(f"{variable}: wrong passphrase, or the sealed file was changed") from None
+                    raise ConfigError(
+                        f"{variable}: wrong passphrase, or the sealed file was changed"
+                    ) from None
             data[name] = value
         data["key_passphrase"] = None
         return data

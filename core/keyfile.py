@@ -46,7 +46,9 @@ def seal_file(source: str, target: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m core.keyfile", description="Seal a key file with a passphrase")
+    parser = argparse.ArgumentParser(
+        prog="python -m core.keyfile", description="Seal a key file with a passphrase"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     seal = commands.add_parser("seal", help="seal IN (a file or -) into OUT (mode 0600)")
     seal.add_argument("source", metavar="IN")
