@@ -46,6 +46,7 @@ from botkit.i18n import lang
 from botkit.numbers import AmountError, amount_error_text, parse_amount
 from core.config import Settings
 from core.errors import DomainError, InsufficientFunds
+from core.escrow import holds
 from core.ledger import AccountRef, balance, statement, user_balances
 from core.money import Asset, to_micro
 from core.users import User
@@ -108,7 +109,7 @@ async def _show(target: Message, text: str, markup: Any, *, edit: bool) -> None:
 
 
 async def _wallet_screen(target: Message, me: User, session: AsyncSession, *, edit: bool) -> None:
-    text = views.balances(await user_balances(session, me.id))
+    text = views.balances(await user_balances(session, me.id), await holds.held_by_asset(session, me.id))
     await _show(target, text, wallet_home(), edit=edit)
 
 
