@@ -82,7 +82,7 @@ class AccountsSettings(BaseSettings):
     premium_promoted_offers: int = Field(default=3, ge=0)
     premium_remind_days: int = Field(default=3, ge=0)
     # Risk holds (core.escrow.holds): coins bought by a younger or level-0 account wait this long.
-    risk_hold_min_account_age: timedelta = Field(default=timedelta(days=7), description="e.g. P7D or seconds")
+    risk_hold_min_account_age: timedelta = Field(default=timedelta(days=7), description="ISO 8601, e.g. P7D")
     risk_hold_hours: int = Field(default=24, ge=0, description="0: no risk holds")
 
     @property
