@@ -45,7 +45,7 @@ def read_secret_file(variable: str, path: str) -> str:
         mode = stat.S_IMODE(file.stat().st_mode)
         if mode & 0o077:
             raise ConfigError(
-                f"{variable}: {file} is readable by others (mode {mode:04o}); run: chmod 600 {file}"
+                f"{variable}: {file} is open to its group or others (mode {mode:04o}); run: chmod 600 {file}"
             )
         text = file.read_text()
     except OSError as exc:

@@ -96,7 +96,7 @@ def test_the_web_role_needs_the_xpub_and_the_hot_address_outside_the_sandbox() -
         check_settings(signing.model_copy(update={"hot_wallet_address": Signer.from_hex("11" * 32).address}))
 
 
-def test_a_secret_file_readable_by_others_is_refused(tmp_path: Path) -> None:
+def test_a_secret_file_open_to_others_is_refused(tmp_path: Path) -> None:
     token = f"{secrets.randbelow(10**9) + 10**9}:{secrets.token_urlsafe(26)}"
     secrets_guard.register("test_keys bot token", token)
     file = private_file(tmp_path / "bot_token", token + "\n", mode=0o644)
