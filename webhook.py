@@ -20,6 +20,7 @@ from bip_utils import MnemonicChecksumError
 
 from bootstrap import DEV_HOT_WALLET_KEY, ROLES, Runtime, freeze_startup_objects
 from core.config import ConfigError, Settings, load_settings
+from core.wallet.addresses import InvalidAddress, parse_destination
 from core.wallet.hd import DEV_MNEMONIC, dev_hot_key, xpub_from_mnemonic
 from core.wallet.sender import Signer
 
@@ -85,6 +86,11 @@ def check_settings(settings: Settings, role: str = "all") -> None:
         raise ConfigError(
             "WALLET_XPUB: required when BOT_TOKEN is set (or WALLET_SEED); the dev wallet is for the sandbox"
         )
+    if settings.hot_wallet_address:
+        try:
+            parse_destination(settings.hot_wallet_address)
+        except InvalidAddress:
+            raise ConfigError("HOT_WALLET_ADDRESS: not a TRON address (34 characters starting with T)") from None
     if hot_key and settings.hot_wallet_address:
         try:
             derived = Signer.from_hex(hot_key).address

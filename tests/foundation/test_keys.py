@@ -89,6 +89,8 @@ def test_the_web_role_needs_the_xpub_and_the_hot_address_outside_the_sandbox() -
         check_settings(settings.model_copy(update={"wallet_xpub": None}), "web")
     with pytest.raises(ConfigError, match=r"^HOT_WALLET_ADDRESS:"):
         check_settings(settings.model_copy(update={"hot_wallet_address": None}), "web")
+    with pytest.raises(ConfigError, match=r"^HOT_WALLET_ADDRESS:"):
+        check_settings(settings.model_copy(update={"hot_wallet_address": address[:-1] + "x"}), "web")
     # where both are given they must agree
     signing = load_settings(**{k.lower(): v for k, v in production(HOT_WALLET_KEY=key).items()})
     check_settings(signing.model_copy(update={"hot_wallet_address": address}))
@@ -186,3 +188,25 @@ def test_the_guard_finds_a_planted_secret() -> None:
 
     logging.getLogger("koxx.test").info("a harmless line %s", "with args")
     assert ("koxx.test", "a harmless line with args") in secrets_guard.RECORDER.lines
+
+
+async def test_the_sandbox_web_role_holds_no_key_not_even_the_dev_one(databases, tmp_path: Path) -> None:
+    """`python webhook.py --role web` without a BOT_TOKEN: the dev wallet's address and xpub,
+    never its key or seed (those go only to a process that runs the jobs, as with `make run`)."""
+    from bootstrap import DEV_HOT_WALLET_KEY, Runtime
+
+    settings = load_settings(
+        signs=False, database_url=await databases.create(), redis_url=None, web_port=0, sandbox_port=0,
+        tron_node_port=0, data_dir=tmp_path, tron_api_url=None, bot_token=None, admin_bot_token=None,
+        wallet_xpub=None, hot_wallet_address=None,
+    )  # fmt: skip
+    check_settings(settings, "web")
+    runtime = Runtime(settings, role="web", seed_demo=False)
+    try:
+        await runtime.start()
+        started = runtime.settings
+        assert started.hot_wallet_key is None and started.wallet_seed is None
+        assert started.hot_wallet_address == Signer.from_hex(DEV_HOT_WALLET_KEY).address
+        assert wallet_config(started).hot_address == started.hot_wallet_address
+    finally:
+        await runtime.stop()
