@@ -150,3 +150,24 @@ async def test_a_withdrawal_and_a_transfer_at_once_cannot_both_use_the_free_part
         assert len(refused) == 2 and all(r.code == "funds_on_hold" for r in refused), results
         assert await world.available(buyer) == BOUGHT  # the held coins are all still there
     await world.audit_ok()
+
+
+async def test_a_moderator_releasing_to_a_new_buyer_holds_the_coins_too(world: World) -> None:
+    now = datetime.now(UTC)
+    buyer = await buyer_with(world, kyc_level=0, age_days=1)
+    moderator = await world.user()
+    offer = await world.sell_offer()
+    async with world.tx() as s:
+        trade = await escrow.take(s, offer_id=offer.id, taker_id=buyer, fiat_amount=Decimal("131000"),
+                                  payment_method="zaincash", now=now - timedelta(minutes=40))  # fmt: skip
+        await escrow.mark_paid(s, trade_id=trade.id, actor_id=buyer, now=now - timedelta(minutes=30))
+    async with world.tx() as s:
+        dispute = await escrow.open_dispute(s, trade_id=trade.id, actor_id=buyer, reason="seller silent", now=now)
+        await escrow.claim(s, dispute_id=dispute.id, moderator_id=moderator)
+        await escrow.resolve(s, dispute_id=dispute.id, moderator_id=moderator, outcome="release",
+                             reason="paid, the bank confirms", now=now)  # fmt: skip
+    async with world.factory() as s:
+        hold = await s.scalar(select(RiskHold).where(RiskHold.trade_id == trade.id))
+    assert hold is not None and (hold.user_id, hold.amount) == (buyer, BOUGHT)
+    assert hold.until == now + timedelta(hours=24)
+    await refused_on_hold(withdraw(world, buyer, 10 * MICRO))
