@@ -239,14 +239,19 @@ class Runtime:
         )
         await self.tron_node.start()
         updates: dict[str, Any] = {"tron_api_url": self.tron_node.url}
-        if not self.settings.hot_wallet_key:
+        dev_hot = Signer.from_hex(DEV_HOT_WALLET_KEY).address
+        if not self.settings.hot_wallet_key and self.runs_jobs:
             updates["hot_wallet_key"] = SecretStr(DEV_HOT_WALLET_KEY)
+        elif not self.settings.hot_wallet_key and not self.settings.hot_wallet_address:
+            updates["hot_wallet_address"] = dev_hot  # the web role holds no key, not even the dev one
         if not self.settings.wallet_seed and not self.settings.wallet_xpub:
-            updates["wallet_seed"] = SecretStr(DEV_MNEMONIC)
+            if self.runs_jobs:
+                updates["wallet_seed"] = SecretStr(DEV_MNEMONIC)
             # the stand-in's dev token makes Settings.sandboxed False: name the dev xpub outright
             updates["wallet_xpub"] = xpub_from_mnemonic(DEV_MNEMONIC)
         self.settings = self.settings.model_copy(update=updates)
-        hot = Signer.hot_wallet(self.settings).address
+        key = self.settings.hot_wallet_key
+        hot = Signer.hot_wallet(self.settings).address if key else self.settings.hot_wallet_address or dev_hot
         self.tron_node.node.fund(hot, trx_sun=100_000 * MICRO, usdt=50_000 * MICRO)
         if self.sandbox is not None:  # the chat page's chain panel talks to this node
             from sandbox.telegram.chain import link_chain

@@ -20,7 +20,9 @@ from bip_utils import MnemonicChecksumError
 
 from bootstrap import DEV_HOT_WALLET_KEY, ROLES, Runtime, freeze_startup_objects
 from core.config import ConfigError, Settings, load_settings
+from core.wallet.addresses import InvalidAddress, parse_destination
 from core.wallet.hd import DEV_MNEMONIC, dev_hot_key, xpub_from_mnemonic
+from core.wallet.sender import Signer
 
 log = logging.getLogger("koxx")
 
@@ -46,10 +48,12 @@ async def serve(settings: Settings, role: str) -> int:
     return 0
 
 
-def check_settings(settings: Settings) -> None:
+def check_settings(settings: Settings, role: str = "all") -> None:
     """Refuse, naming the variable, a configuration the process cannot serve. A BOT_TOKEN (wherever
     TELEGRAM_API_URL points) means real users: nothing of the sandbox may serve them, neither the
-    local TRON node (its /control endpoints mint deposits) nor a dev key (its secret is in the source)."""
+    local TRON node (its /control endpoints mint deposits) nor a dev key (its secret is in the source).
+    The web role never holds a key (``load_settings(signs=False)``): it hands out deposit addresses
+    from WALLET_XPUB and knows the hot wallet by HOT_WALLET_ADDRESS."""
     if settings.webhook_url and not settings.webhook_secret:
         raise ConfigError(
             "WEBHOOK_SECRET: required when WEBHOOK_URL is set (a random string of 32+ characters)"
@@ -84,6 +88,23 @@ def check_settings(settings: Settings) -> None:
         raise ConfigError(
             "WALLET_XPUB: required when BOT_TOKEN is set (or WALLET_SEED); the dev wallet is for the sandbox"
         )
+    if settings.hot_wallet_address:
+        try:
+            parse_destination(settings.hot_wallet_address)
+        except InvalidAddress:
+            raise ConfigError("HOT_WALLET_ADDRESS: not a TRON address (34 characters starting with T)") from None
+    if hot_key and settings.hot_wallet_address:
+        try:
+            derived = Signer.from_hex(hot_key).address
+        except ValueError:
+            raise ConfigError("HOT_WALLET_KEY: not a hex private key") from None
+        if derived != settings.hot_wallet_address.strip():
+            raise ConfigError("HOT_WALLET_ADDRESS: not the address of HOT_WALLET_KEY")
+    if role == "web" and not xpub:
+        raise ConfigError("WALLET_XPUB: required in the web role (deposit addresses; the seed stays with the worker)")
+    if role == "web" and not settings.hot_wallet_address:
+        raise ConfigError("HOT_WALLET_ADDRESS: required in the web role (the hot wallet's address; its key stays "
+                          "with the worker)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,8 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("aiogram.event", "alembic", "apscheduler", "httpx"):  # the page URL stays readable
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        settings = load_settings()
-        check_settings(settings)
+        settings = load_settings(signs=args.role != "web")
+        check_settings(settings, args.role)
         log.info("configuration: %r", settings)  # secrets show as ********** (SecretStr)
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)

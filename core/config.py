@@ -2,20 +2,78 @@
 
 from __future__ import annotations
 
+import getpass
+import os
+import stat
+import sys
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from core.crypto import SealError, is_passphrase_sealed, unseal_with_passphrase
 
 MAINNET_USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 TELEGRAM_API = "https://api.telegram.org"
 
 
+# Only the process that signs (role worker or all) may be given these (or their *_FILE).
+SIGNING_SECRETS = ("hot_wallet_key", "wallet_seed")
+
+
 def _plain(value: object) -> object:
     return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
+class ConfigError(Exception):
+    """A configuration value is wrong; the message names the variable."""
+
+
+def _environ() -> dict[str, str]:
+    """The environment with lower-case names (settings are case-insensitive)."""
+    return {name.lower(): value for name, value in os.environ.items()}
+
+
+def read_secret_file(variable: str, path: str) -> str:
+    """The content of a secret file named by ``variable`` (X_FILE): refused, naming the file and
+    its mode, when the group or others may read it; a trailing newline is dropped."""
+    file = Path(path)
+    try:
+        mode = stat.S_IMODE(file.stat().st_mode)
+        if mode & 0o077:
+            raise ConfigError(
+                f"{variable}: {file} is open to its group or others (mode {mode:04o}); run: chmod 600 {file}"
+            )
+        text = file.read_text()
+    except OSError as exc:
+        raise ConfigError(f"{variable}: cannot read {file} ({exc.strerror or type(exc).__name__})") from None
+    return text.removesuffix("\n").removesuffix("\r")
+
+
+class _Passphrase:
+    """KEY_PASSPHRASE_FILE, KEY_PASSPHRASE or (stdin a terminal) a prompt; asked once, when a
+    sealed file is met."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.value: str | None = None
+
+    def get(self, variable: str) -> str:
+        if self.value is None:
+            given = _plain(self.data.get("key_passphrase"))
+            if isinstance(given, str) and given:
+                self.value = given
+            elif sys.stdin is not None and sys.stdin.isatty():
+                self.value = getpass.getpass(f"Passphrase for {variable}: ")
+            else:
+                raise ConfigError(
+                    f"KEY_PASSPHRASE: {variable} is sealed; set KEY_PASSPHRASE_FILE (or KEY_PASSPHRASE), "
+                    "or start from a terminal to be asked"
+                )
+        return self.value
 
 
 class Settings(BaseSettings):
@@ -45,6 +103,8 @@ class Settings(BaseSettings):
     wallet_seed: SecretStr | None = None
     hot_wallet_key: SecretStr | None = None
     totp_key: SecretStr | None = Field(None, description="Seals one-time-code secrets; unset: a dev key (sandbox)")
+    hot_wallet_address: str | None = None  # where the key is not (the web role): the hot wallet's address
+    key_passphrase: SecretStr | None = None  # opens *_FILE secrets sealed with `python -m core.keyfile seal`
     data_dir: Path = Path("data")
     outbox_retention_days: int = 30  # sent (or given-up) notifications are deleted after this
 
@@ -58,6 +118,36 @@ class Settings(BaseSettings):
     sandbox_port: int = 8081
     tron_node_port: int = 8090
     tron_block_seconds: Decimal = Decimal(3)  # local TRON node: a block every N seconds; 0 = on demand
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_secret_files(cls, data: Any) -> Any:
+        """Every secret X may come from a file named by X_FILE (systemd credentials, Docker
+        secrets): not both, the file private to its owner, and, sealed with a passphrase
+        (core.crypto), opened with KEY_PASSPHRASE. The passphrase is dropped once used."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        env = _environ()
+        passphrase = _Passphrase(data)
+        for name in ("key_passphrase", *(n for n in _SECRET_FIELDS if n != "key_passphrase")):
+            path = env.get(f"{name}_file")
+            if not path:
+                continue
+            variable = f"{name.upper()}_FILE"
+            if _plain(data.get(name)) not in (None, ""):
+                raise ConfigError(f"{variable}: {name.upper()} is set too; set only one of them")
+            value = read_secret_file(variable, path)
+            if name != "key_passphrase" and is_passphrase_sealed(value):
+                try:
+                    value = unseal_with_passphrase(passphrase.get(variable), value).decode()
+                except (SealError, UnicodeDecodeError):
+                    raise ConfigError(
+                        f"{variable}: wrong passphrase, or the sealed file was changed"
+                    ) from None
+            data[name] = value
+        data["key_passphrase"] = None
+        return data
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -111,11 +201,36 @@ class Settings(BaseSettings):
         return not self.bot_token
 
 
-class ConfigError(Exception):
-    """A configuration value is wrong; the message names the variable."""
+_SECRET_FIELDS = tuple(
+    name for name, field in Settings.model_fields.items() if "SecretStr" in str(field.annotation)
+)
 
 
-def load_settings(**overrides: object) -> Settings:
+def _given(names: tuple[str, ...], overrides: dict[str, object]) -> str | None:
+    """The first of ``names`` (or its X_FILE) set in the environment, the .env file or ``overrides``."""
+    sources: list[dict[str, Any]] = [_environ(), {k.lower(): v for k, v in overrides.items()}]
+    env_file = Path(str(Settings.model_config.get("env_file") or ""))
+    if env_file.name and env_file.is_file():
+        from dotenv import dotenv_values
+
+        sources.append({k.lower(): v for k, v in dotenv_values(env_file).items()})
+    for name in names:
+        for variable in (name, f"{name}_file"):
+            if any(_plain(source.get(variable)) not in (None, "") for source in sources):
+                return variable.upper()
+    return None
+
+
+def load_settings(*, signs: bool = True, **overrides: object) -> Settings:
+    """The settings; ``signs=False`` (the web role) refuses HOT_WALLET_KEY and WALLET_SEED (and
+    their files) before reading anything: keys live only in the process that signs."""
+    if not signs:
+        variable = _given(SIGNING_SECRETS, overrides)
+        if variable is not None:
+            raise ConfigError(
+                f"{variable}: not allowed in the web role (only the worker signs); remove it from this "
+                "process's environment (the web role needs WALLET_XPUB and HOT_WALLET_ADDRESS)"
+            )
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:

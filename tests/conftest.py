@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core import migrate
 from core.db import make_engine, make_session_factory
+from tests import secrets_guard
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -38,6 +39,20 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     from botkit.middlewares import refuse_writes_after_sending
 
     refuse_writes_after_sending()  # a handler's unit of work ends at its first Telegram call
+    secrets_guard.start()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A known secret in a log line (or a process's output) fails the run: tests/secrets_guard.py."""
+    hits = secrets_guard.finish()
+    if hits:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        write = reporter.write_line if reporter is not None else print
+        write("")
+        write(f"SECRETS GUARD: a known secret was logged or printed ({len(hits)} times):")
+        for hit in sorted(set(hits))[:20]:
+            write(f"  {hit}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _asyncpg_dsn(url: str) -> str:

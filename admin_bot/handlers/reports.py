@@ -28,7 +28,7 @@ async def stats(message: Message, session: AsyncSession, i18n: I18n) -> None:
 async def reconcile(message: Message, session: AsyncSession, settings: Settings, i18n: I18n) -> None:
     await message.answer(_("Checking the books…"))
     node = config = hot = None
-    if settings.tron_api_url and settings.hot_wallet_key:
+    if settings.tron_api_url and (settings.hot_wallet_key or settings.hot_wallet_address):
         from core.wallet.config import wallet_config
         from core.wallet.node import Node
 

@@ -49,6 +49,7 @@ from botkit.second_factor_texts import code_prompt
 from core.accounts import second_factor
 from core.config import Settings
 from core.errors import DomainError, InsufficientFunds
+from core.escrow import holds
 from core.ledger import AccountRef, balance, statement, user_balances
 from core.money import Asset, to_micro
 from core.users import User
@@ -115,7 +116,7 @@ async def _show(target: Message, text: str, markup: Any, *, edit: bool) -> None:
 
 
 async def _wallet_screen(target: Message, me: User, session: AsyncSession, *, edit: bool) -> None:
-    text = views.balances(await user_balances(session, me.id))
+    text = views.balances(await user_balances(session, me.id), await holds.held_by_asset(session, me.id))
     await _show(target, text, wallet_home(), edit=edit)
 
 

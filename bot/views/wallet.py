@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
 from bot.views.accounts import history_line
 from botkit import fmt
+from botkit.errors import register_error_texts
 from botkit.i18n import lang
+from core.escrow.holds import Held
 from core.ledger import StatementLine, UserBalances
 from core.money import Asset
 from core.wallet import Quote, WalletConfig
@@ -28,7 +31,7 @@ def signed(micro: int, asset: Asset | str) -> str:
     return f"{sign}{amount(abs(micro), asset)}"
 
 
-def balances(per_asset: Mapping[Asset, UserBalances]) -> str:
+def balances(per_asset: Mapping[Asset, UserBalances], held: Mapping[Asset, Held] | None = None) -> str:
     lines = [_("<b>💼 Your wallet</b>")]
     for asset in Asset:
         b = per_asset[asset]
@@ -36,6 +39,15 @@ def balances(per_asset: Mapping[Asset, UserBalances]) -> str:
             "",
             f"<b>{asset.value}</b>",
             _("Available: {amount}").format(amount=amount(b.available, asset)),
+        ]
+        on_hold = held.get(asset) if held else None
+        if on_hold and on_hold.amount and on_hold.until:
+            lines.append(
+                _("⏳ Of it on hold until {time}: {amount} (bought in a trade: you can sell it, not withdraw "
+                  "or send it yet)").format(time=fmt.datetime(on_hold.until, lang()),
+                                            amount=amount(on_hold.amount, asset))
+            )  # fmt: skip
+        lines += [
             _("In offers: {amount}").format(amount=amount(b.in_offers, asset)),
             _("In escrow: {amount}").format(amount=amount(b.in_escrow, asset)),
             _("In withdrawals: {amount}").format(amount=amount(b.in_withdrawals, asset)),
@@ -252,3 +264,19 @@ def history(lines: list[StatementLine], page: int) -> str:
         body = _("Nothing here yet. Deposits, withdrawals, trades and transfers will be listed here.")
         return f"{head}\n\n{body}"
     return head + "\n\n" + "\n\n".join(history_line_text(line) for line in lines)
+
+
+def _funds_on_hold(p: Mapping[str, Any]) -> str:
+    asset = str(p.get("asset", "USDT"))
+    return _(
+        "{held} of your balance is on hold until {time}: coins bought in a trade by a new or unverified "
+        "account can be sold in an offer right away, but withdrawn or sent only after the hold. "
+        "You can take out up to {spendable} now (the network fee included)."
+    ).format(
+        held=amount(int(p["held"]), asset),
+        time=fmt.datetime(datetime.fromisoformat(str(p["until"])), lang()),
+        spendable=amount(int(p["spendable"]), asset),
+    )
+
+
+register_error_texts({"funds_on_hold": _funds_on_hold})

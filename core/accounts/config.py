@@ -10,6 +10,7 @@ object by level and field, e.g. ``{"0": {"daily_trade": {"USDT": 300000000}, "op
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -80,6 +81,9 @@ class AccountsSettings(BaseSettings):
     premium_fee_discount_pct: Decimal = Field(default=Decimal("50"), ge=0, le=100)
     premium_promoted_offers: int = Field(default=3, ge=0)
     premium_remind_days: int = Field(default=3, ge=0)
+    # Risk holds (core.escrow.holds): coins bought by a younger or level-0 account wait this long.
+    risk_hold_min_account_age: timedelta = Field(default=timedelta(days=7), description="ISO 8601, e.g. P7D")
+    risk_hold_hours: int = Field(default=24, ge=0, description="0: no risk holds")
 
     @property
     def premium_price(self) -> int:

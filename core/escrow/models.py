@@ -342,3 +342,25 @@ class Block(Base):
         Index("ix_user_blocks_blocked_id", "blocked_id"),
     )
 
+
+
+class RiskHold(Base):
+    """Coins a new or unverified buyer received in a trade: they may be sold on, but neither
+    withdrawn nor transferred before ``until`` (core.escrow.holds). Migration 0012_risk_holds.
+    No foreign key to users: inserting one would take a key-share lock on the buyer's row while
+    a withdrawal of theirs may hold it for update (and wait for the balance this release moved)."""
+
+    __tablename__ = "risk_holds"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    trade_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("trades.id"), unique=True)
+    asset: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    until: Mapped[datetime]
+    created_at: Mapped[datetime] = created_at_column()
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount"),
+        Index("ix_risk_holds_user_id_until", "user_id", "until"),
+    )

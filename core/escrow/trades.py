@@ -37,7 +37,7 @@ from core import events, outbox
 from core.accounts import referrals
 from core.db import fresh
 from core.errors import DomainError, InsufficientFunds
-from core.escrow import limits, market, premium, reputation
+from core.escrow import holds, limits, market, premium, reputation
 from core.escrow.chat import record_message
 from core.escrow.models import (
     OPEN_TRADE_STATUSES,
@@ -184,6 +184,9 @@ async def apply_release(
         ],
         ref=f"trade:{trade.id}",
     )
+    buyer = await session.get(User, trade.buyer_id)
+    assert buyer is not None
+    await holds.record(session, buyer=buyer, trade_id=trade.id, asset=asset, amount=trade.buyer_receives, now=now)
     for payer_id, fee in ((trade.seller_id, trade.seller_fee), (trade.buyer_id, trade.buyer_fee)):
         await referrals.reward_referrer(session, trade_id=trade.id, user_id=payer_id, fee_micro=fee, asset=asset)
     trade.status = TradeStatus.COMPLETED.value

@@ -68,7 +68,8 @@ def hot_key_hex(settings: Settings) -> str | None:
 
 def wallet_config(settings: Settings, **overrides: object) -> WalletConfig:
     """The wallet configuration from Settings: deposit addresses from WALLET_XPUB, or from the xpub
-    of WALLET_SEED, or (in the sandbox, see ``dev_wallet_allowed``) of the dev wallet."""
+    of WALLET_SEED, or (in the sandbox, see ``dev_wallet_allowed``) of the dev wallet; the hot
+    wallet's address from HOT_WALLET_ADDRESS, or from HOT_WALLET_KEY."""
     xpub = settings.wallet_xpub
     if not xpub and settings.wallet_seed:
         xpub = xpub_from_mnemonic(settings.wallet_seed.get_secret_value())
@@ -76,8 +77,10 @@ def wallet_config(settings: Settings, **overrides: object) -> WalletConfig:
         if not dev_wallet_allowed(settings):
             raise ConfigError("WALLET_XPUB: required outside the sandbox (a real node or a real bot token)")
         xpub = xpub_from_mnemonic(DEV_MNEMONIC)
-    key = hot_key_hex(settings)
-    hot_address = PrivateKey(bytes.fromhex(key)).public_key.to_base58check_address() if key else None
+    hot_address = settings.hot_wallet_address.strip() if settings.hot_wallet_address else None
+    if hot_address is None:  # derived only where the key is (the web role is given the address)
+        key = hot_key_hex(settings)
+        hot_address = PrivateKey(bytes.fromhex(key)).public_key.to_base58check_address() if key else None
     values: dict[str, object] = {
         "hot_address": hot_address,
         "xpub": xpub,

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import events, outbox
 from core.accounts import second_factor
 from core.errors import DomainError, InsufficientFunds
-from core.escrow import limits
+from core.escrow import holds, limits
 from core.ledger import AccountRef, balance, transfer
 from core.ledger.models import LedgerEntry
 from core.money import Asset
@@ -116,6 +116,7 @@ async def prepare(
     available = await balance(session, AccountRef.user(sender_id), asset)
     if amount > available:
         raise InsufficientFunds(asset=str(asset), needed=amount, available=available)
+    await holds.check_spendable(session, sender_id, asset, needed=amount, available=available, now=now)
     limit = limits.limits_for(sender.kyc_level).daily_transfer[asset]
     used = await limits.transferred_today(session, sender_id, asset, now)
     if used + amount > limit:
@@ -142,6 +143,7 @@ async def send(
         raise ValueError("token must be 8-40 characters of [A-Za-z0-9_-]")
     key = f"transfer:{sender_id}:{token}"
     await limits.lock_transfers(session, sender_id)  # a double press waits here, then sees the first
+    await holds.lock_user(session, sender_id)  # with the sender's withdrawals: risk holds (core.escrow.holds)
     done = await session.scalar(select(LedgerEntry.id).where(LedgerEntry.key == key))
     if done is not None:
         sender = await session.get(User, sender_id)

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import events, outbox
 from core.accounts import second_factor
 from core.errors import DomainError, Forbidden, InsufficientFunds, InvalidState, NotFound
+from core.escrow import holds
 from core.escrow.limits import limits_for
 from core.faults import crash_point
 from core.ledger import AccountRef, Posting, Purpose, balance, post_entry, transfer
@@ -147,7 +148,7 @@ async def quote(
 ) -> Quote:
     """Check a withdrawal without moving anything: destination, minimum, whitelist, daily limit.
     Raises InvalidAddress, DomainError (amount_too_small, user_frozen, daily_limit_exceeded,
-    address_not_whitelisted, address_cooling_off) or InsufficientFunds (amount + fee)."""
+    address_not_whitelisted, address_cooling_off, funds_on_hold) or InsufficientFunds (amount + fee)."""
     asset = Asset(asset)
     destination = await _check_destination(session, config, address)
     if type(amount) is not int:
@@ -169,6 +170,7 @@ async def quote(
     available = await balance(session, AccountRef.user(user_id), asset)
     if available < amount + fee:
         raise InsufficientFunds(asset=asset, needed=amount + fee, available=available)
+    await holds.check_spendable(session, user_id, asset, needed=amount + fee, available=available)
     return Quote(
         destination, asset, amount, fee, amount + fee, approvals_needed(config, asset, used + amount), limit, left
     )
@@ -191,7 +193,7 @@ async def request_withdrawal(
     key again returns the first withdrawal. With the user's second factor on, ``proof`` must hold a
     right code (core.accounts.second_factor.require). Raises what ``quote`` raises, the second
     factor's refusals, and InsufficientFunds (nothing is written)."""
-    await session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    await holds.lock_user(session, user_id)
     if client_key is not None:
         same = await session.scalar(
             select(Withdrawal).where(Withdrawal.user_id == user_id, Withdrawal.client_key == client_key)

@@ -38,6 +38,7 @@ from core.wallet.hd import xpub_from_mnemonic
 from core.wallet.node import Node
 from core.wallet.reconcile import Report, reconcile
 from sandbox.telegram import TelegramSandbox
+from tests import secrets_guard
 from tests.e2e.harness import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,6 +116,10 @@ class Stack:
         self.hot_key = secrets.token_hex(32)
         self.hot_address = PrivateKey(bytes.fromhex(self.hot_key)).public_key.to_base58check_address()
         self.webhook_secret = secrets.token_hex(24)
+        secrets_guard.register(
+            "a fault-suite secret", self.traders_token, self.admin_token, self.mnemonic, self.hot_key,
+            self.webhook_secret,
+        )  # fmt: skip
         self.redis_port = free_port()
         self.tron_port = free_port()
         self.tron_url = f"http://127.0.0.1:{self.tron_port}/"
@@ -191,6 +196,8 @@ class Stack:
                 await closer()
             except Exception:  # keep closing the rest
                 pass
+        for log in sorted(self.dir.glob("*.log")):  # what the processes printed: no secret in it
+            secrets_guard.add_output(f"tests/faults {log.name}", log.read_text(errors="replace"))
         if not os.environ.get("KOXX_FAULTS_KEEP"):  # keep the logs to look at a failure
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -252,8 +259,9 @@ class Stack:
         if role == "web":
             env.update(
                 WEB_PORT=str(self.web_port), WEBHOOK_URL=f"http://127.0.0.1:{self.web_port}",
-                WEBHOOK_SECRET=self.webhook_secret,
+                WEBHOOK_SECRET=self.webhook_secret, HOT_WALLET_ADDRESS=self.hot_address,
             )  # fmt: skip
+            del env["HOT_WALLET_KEY"], env["WALLET_SEED"]  # keys only where they sign
         if role in self.procs:
             await self.procs[role].kill()
         proc = Proc(role, [sys.executable, "webhook.py", "--role", role], env, self.dir)
