@@ -241,6 +241,10 @@ class Runtime:
         updates: dict[str, Any] = {"tron_api_url": self.tron_node.url}
         if not self.settings.hot_wallet_key:
             updates["hot_wallet_key"] = SecretStr(DEV_HOT_WALLET_KEY)
+        if not self.settings.cold_wallet_address:  # watch-only: the service never holds its key
+            from sandbox.tron.dev_cold import DEV_COLD_ADDRESS
+
+            updates["cold_wallet_address"] = DEV_COLD_ADDRESS
         if not self.settings.wallet_seed and not self.settings.wallet_xpub:
             updates["wallet_seed"] = SecretStr(DEV_MNEMONIC)
             # the stand-in's dev token makes Settings.sandboxed False: name the dev xpub outright

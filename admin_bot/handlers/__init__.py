@@ -6,7 +6,7 @@ from aiogram import Router
 
 
 def routers() -> list[Router]:
-    from admin_bot.handlers import disputes, kyc, market, reports, start, users, withdrawals
+    from admin_bot.handlers import cold, disputes, kyc, market, reports, start, users, withdrawals
 
     return [
         start.router,
@@ -16,4 +16,5 @@ def routers() -> list[Router]:
         users.router,
         market.router,
         reports.router,
+        cold.router,
     ]

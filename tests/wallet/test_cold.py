@@ -1,0 +1,228 @@
+"""Cold storage (core.wallet.cold) on the local TRON node: the hot wallet's excess lands on the
+cold address exactly once, whatever crashes in between; refills signed offline with the cold
+key are broadcast only when they are exactly the prepared transaction; reconcile counts cold."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import func, select
+from tronpy.keys import PrivateKey
+from tronpy.tron import Transaction
+
+from core import events
+from core.db import transaction
+from core.errors import DomainError
+from core.ledger import audit
+from core.money import MICRO, Asset
+from core.wallet import cold as cold_module
+from core.wallet import withdrawals as wd
+from core.wallet.addressbook import deposit_address
+from core.wallet.cold import ColdKeeper
+from core.wallet.models import ColdStatus, ColdTransfer
+from core.wallet.reconcile import reconcile
+from core.wallet.scanner import Scanner
+from core.wallet.sender import Signer
+from sandbox.tron.dev_cold import DEV_COLD_ADDRESS, DEV_COLD_KEY
+from tests.wallet.conftest import DEV_XPUB, create_user, outbox_rows
+
+HOT_KEY = "7a" * 32
+
+
+class Crash(Exception):
+    pass
+
+
+@pytest.fixture
+def hot(tron):
+    signer = Signer.from_hex(HOT_KEY)
+    tron.node.fund(signer.address, trx_sun=1_500 * MICRO, usdt=10_000 * MICRO)
+    return signer
+
+
+@pytest.fixture
+def cfg(tron, config, hot):
+    return replace(config, start_block=tron.node.head_number + 1, hot_address=hot.address, cold_address=DEV_COLD_ADDRESS)
+
+
+async def owe(tron, node, f, cfg, usdt: int, kyc_level: int = 0) -> int:
+    """A user who deposited ``usdt`` on chain (credited by the scanner, not swept): what users own."""
+    uid = await create_user(f, kyc_level)
+    async with transaction(f) as s:
+        address = await deposit_address(s, uid, DEV_XPUB)
+    tron.node.send_usdt("whale", address, usdt)
+    tron.node.mine(21)
+    await Scanner(node, cfg).run_until_caught_up(f)
+    return uid
+
+
+async def rows(f) -> list[ColdTransfer]:
+    async with f() as s:
+        return list(await s.scalars(select(ColdTransfer).order_by(ColdTransfer.id)))
+
+
+def to_cold(tron, hot):
+    return [t for t in tron.node.transactions(DEV_COLD_ADDRESS) if t["from"] == hot.address and t["to"] == DEV_COLD_ADDRESS]
+
+
+async def books_hold(node, f, cfg) -> None:
+    async with f() as s:
+        assert (await audit(s)).violations == []
+        report = await reconcile(s, node, cfg)
+    assert report.ok, report.mismatches
+
+
+async def test_the_excess_lands_on_the_cold_address_once(tron, node, hot, fresh_factory, cfg):
+    f = fresh_factory
+    await owe(tron, node, f, cfg, 20_000 * MICRO)  # target: 5% of 20,000 = 1,000 USDT
+    keeper = ColdKeeper(node, cfg, hot)
+    first = await keeper.run_once(f)
+    assert len(first.signed) == 1 and first.broadcast == first.signed
+    [row] = await rows(f)
+    assert (row.direction, row.asset, row.amount, row.status) == ("out", "USDT", 9_000 * MICRO, ColdStatus.BROADCAST)
+    assert (await keeper.run_once(f)).signed == []  # in the pool: nothing new is signed
+    tron.node.mine(21)
+    done = await keeper.run_once(f)
+    assert done.done == first.signed and done.signed == []
+    [row] = await rows(f)
+    assert row.status == ColdStatus.DONE and row.network_cost_sun > 0  # TRX burned for the energy
+    assert tron.node.usdt_balance(DEV_COLD_ADDRESS) == 9_000 * MICRO
+    assert tron.node.usdt_balance(hot.address) == 1_000 * MICRO
+    [tx] = to_cold(tron, hot)
+    assert (tx["txid"], tx["asset"], tx["amount"], tx["result"]) == (row.txid, "USDT", 9_000 * MICRO, "SUCCESS")
+    again = await keeper.run_once(f)
+    assert not again.signed and len(await rows(f)) == 1  # at its target: nothing moves
+    [told] = await outbox_rows(f, events.ColdTransferDone)
+    assert told.recipient == "admins" and told.payload["amount"] == 9_000 * MICRO
+    await books_hold(node, f, cfg)
+    async with f() as s:
+        report = await reconcile(s, node, cfg)
+    [usdt] = [h for h in report.holdings if h.asset == Asset.USDT]
+    assert (usdt.hot, usdt.cold, usdt.unswept, usdt.owed_to_users) == (
+        1_000 * MICRO, 9_000 * MICRO, 20_000 * MICRO, 20_000 * MICRO,
+    )  # fmt: skip
+    assert report.counts["cold moves out"] == 1
+
+
+async def test_below_the_minimum_move_nothing_dribbles_out(tron, node, hot, fresh_factory, cfg):
+    f = fresh_factory
+    await owe(tron, node, f, cfg, 190_000 * MICRO)  # target 9,500: the excess is 500 - 1 micro
+    keeper = ColdKeeper(node, replace(cfg, cold_min_move={Asset.USDT: 501 * MICRO, Asset.TRX: 5_000 * MICRO}), hot)
+    assert not await keeper.run_once(f)
+    assert await rows(f) == []
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        "cold.out.signed.before_commit",
+        "cold.out.signed.after_commit",
+        "cold.out.broadcast.after_send",
+        "cold.out.broadcast.before_commit",
+        "cold.out.done.before_commit",
+    ],
+)
+async def test_a_worker_crash_mid_move_never_moves_twice(tron, node, hot, fresh_factory, cfg, monkeypatch, point):
+    f = fresh_factory
+    await owe(tron, node, f, cfg, 20_000 * MICRO)
+
+    def crash_at(name: str) -> None:
+        if name == point:
+            raise Crash(name)
+
+    monkeypatch.setattr(cold_module, "crash_point", crash_at)
+    with pytest.raises(Crash):
+        for _ in range(3):
+            await ColdKeeper(node, cfg, hot).run_once(f)
+            tron.node.mine(21)
+    monkeypatch.undo()
+
+    restarted = ColdKeeper(node, cfg, hot)  # the worker comes back
+    for _ in range(3):
+        await restarted.run_once(f)
+        tron.node.mine(21)
+    await restarted.run_once(f)
+    moves = to_cold(tron, hot)
+    assert [(t["asset"], t["amount"], t["result"]) for t in moves] == [("USDT", 9_000 * MICRO, "SUCCESS")]
+    assert tron.node.usdt_balance(DEV_COLD_ADDRESS) == 9_000 * MICRO
+    done = [r for r in await rows(f) if r.status == ColdStatus.DONE]
+    assert len(done) == 1 and done[0].txid == moves[0]["txid"]
+    async with f() as s:
+        open_ = await s.scalar(select(func.count()).select_from(ColdTransfer).where(ColdTransfer.status != "done"))
+    assert open_ == 0
+    await books_hold(node, f, cfg)
+
+
+def sign_offline(document: str, key_hex: str) -> str:
+    """What the cold key's holder does on an offline machine: load, sign, hand back JSON."""
+    doc = json.loads(document)
+    tx = Transaction(raw_data=doc["raw_data"], txid=doc["txID"], permission=None)
+    tx.sign(PrivateKey(bytes.fromhex(key_hex)))
+    return json.dumps(tx.to_json())
+
+
+async def test_refill_signed_offline_tops_the_hot_wallet_up(tron, node, fresh_factory, config):
+    f = fresh_factory
+    hot = Signer.from_hex("7b" * 32)
+    tron.node.fund(hot.address, trx_sun=1_500 * MICRO, usdt=100 * MICRO)
+    tron.node.fund(DEV_COLD_ADDRESS, trx_sun=200 * MICRO, usdt=50_000 * MICRO)
+    cfg = replace(config, start_block=tron.node.head_number + 1, hot_address=hot.address, cold_address=DEV_COLD_ADDRESS)
+    uid = await owe(tron, node, f, cfg, 20_000 * MICRO, kyc_level=1)
+    async with transaction(f) as s:
+        await wd.request_withdrawal(
+            s, cfg, user_id=uid, address="TY72iA3SBtrds3QLYsS7LwYfkzXwAXCRWT", asset=Asset.USDT, amount=300 * MICRO
+        )
+    keeper = ColdKeeper(node, cfg, hot)
+    result = await keeper.run_once(f)
+    [refill_id] = result.requested
+    [asked] = await outbox_rows(f, events.ColdRefillNeeded)
+    # target: 302 waiting + max(5% of 20,000 = 1,000, forecast 0) = 1,302; the hot wallet holds 100
+    assert asked.recipient == "admins" and asked.payload["amount"] == 1_202 * MICRO
+    assert (await keeper.run_once(f)).requested == []  # asked once
+
+    row = await keeper.prepare_refill(f, Asset.USDT)
+    assert (row.id, row.status, row.amount) == (refill_id, ColdStatus.UNSIGNED, 1_202 * MICRO)
+    assert (await keeper.prepare_refill(f, Asset.USDT)).txid == row.txid  # the same one while signable
+    document = cold_module.unsigned_document(row)
+
+    # a different amount, a different destination, another signer: refused, nothing broadcast
+    other = PrivateKey(bytes.fromhex("99" * 32)).public_key.to_base58check_address()
+    for builder, code in (
+        (node.tron.trx.transfer(DEV_COLD_ADDRESS, hot.address, 1_202 * MICRO), "cold_tx_asset"),
+    ):
+        tx = await builder.build()
+        with pytest.raises(DomainError) as refused:
+            await keeper.submit_refill(f, refill_id, sign_offline(json.dumps(tx.to_json()), DEV_COLD_KEY), 1)
+        assert refused.value.code == code
+    from tronpy.async_contract import AsyncContract
+
+    from core.wallet.sender import TRC20_TRANSFER_ABI
+
+    token = AsyncContract(addr=cfg.usdt_contract, abi=TRC20_TRANSFER_ABI, client=node.tron)
+    for to, amount, code in ((hot.address, 5_000 * MICRO, "cold_tx_amount"), (other, 1_202 * MICRO, "cold_tx_destination")):
+        built = await (await token.functions.transfer.with_owner(DEV_COLD_ADDRESS).call(to, amount)).build()
+        with pytest.raises(DomainError) as refused:
+            await keeper.submit_refill(f, refill_id, sign_offline(json.dumps(built.to_json()), DEV_COLD_KEY), 1)
+        assert refused.value.code == code
+    with pytest.raises(DomainError) as refused:
+        await keeper.submit_refill(f, refill_id, sign_offline(document, "99" * 32), 1)
+    assert refused.value.code == "cold_tx_signer"
+    with pytest.raises(DomainError) as refused:
+        await keeper.submit_refill(f, refill_id, document, 1)  # not signed at all
+    assert refused.value.code == "cold_tx_unsigned"
+    assert tron.node.usdt_balance(hot.address) == 100 * MICRO
+    assert (await rows(f))[-1].status == ColdStatus.UNSIGNED
+
+    sent = await keeper.submit_refill(f, refill_id, sign_offline(document, DEV_COLD_KEY), 1)
+    assert (sent.status, sent.txid, sent.admin_id) == (ColdStatus.BROADCAST, row.txid, 1)
+    tron.node.mine(21)
+    assert (await keeper.run_once(f)).done == [refill_id]
+    assert tron.node.usdt_balance(hot.address) == 1_302 * MICRO
+    assert tron.node.usdt_balance(DEV_COLD_ADDRESS) == (50_000 - 1_202) * MICRO
+    assert (await keeper.run_once(f)).requested == []  # topped up: nothing more to ask
+    await books_hold(node, f, cfg)
+    async with f() as s:
+        report = await reconcile(s, node, cfg)
+    assert report.counts["cold moves in"] == 1
