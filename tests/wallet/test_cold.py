@@ -226,3 +226,106 @@ async def test_refill_signed_offline_tops_the_hot_wallet_up(tron, node, fresh_fa
     async with f() as s:
         report = await reconcile(s, node, cfg)
     assert report.counts["cold moves in"] == 1
+
+
+async def test_a_move_that_expired_unseen_fails_and_the_next_one_is_signed_then(
+    tron, node, hot, fresh_factory, cfg, monkeypatch
+):
+    import time
+
+    from tests.wallet.test_sender import mine_past
+
+    f = fresh_factory
+    await owe(tron, node, f, cfg, 20_000 * MICRO)
+
+    async def no_broadcast(*args):
+        raise Crash
+
+    monkeypatch.setattr(cold_module, "broadcast", no_broadcast)
+    with pytest.raises(Crash):
+        await ColdKeeper(node, cfg, hot).run_once(f)
+    monkeypatch.undo()
+    [lost] = await rows(f)
+    assert lost.status == ColdStatus.SIGNED and await node.tx(lost.txid) == {}
+    later = ColdKeeper(node, cfg, hot, clock=lambda: int(time.time() * 1000) + 10 * 60_000)
+    result = await later.run_once(f)  # past its expiration by our clock, not yet by the chain's
+    assert result.failed == [] and result.signed == []  # and no second move while it is open
+    mine_past(tron, lost.expires_at_ms)
+    result = await later.run_once(f)
+    assert result.failed == [lost.id] and len(result.signed) == 1  # definitely gone: a new one
+    tron.node.mine(21)
+    await later.run_once(f)
+    assert [t["amount"] for t in to_cold(tron, hot)] == [9_000 * MICRO]
+    assert [r.status for r in await rows(f)] == [ColdStatus.FAILED, ColdStatus.DONE]
+    await books_hold(node, f, cfg)
+
+
+def test_cold_wallet_address_is_checked_at_start():
+    from core.config import ConfigError, load_settings
+
+    assert load_settings(cold_wallet_address=f" {DEV_COLD_ADDRESS} ").cold_wallet_address == DEV_COLD_ADDRESS
+    assert load_settings(cold_wallet_address="").cold_wallet_address is None
+    for wrong in ("TMQCwwwatEQ45xTdrAqs3tB1t57Fd4iLZB", "0x" + "ab" * 20, "cold"):
+        with pytest.raises(ConfigError, match="COLD_WALLET_ADDRESS"):
+            load_settings(cold_wallet_address=wrong)
+    with pytest.raises(ConfigError, match="HOT_SHARE_PCT"):
+        load_settings(hot_share_pct=101)
+
+
+def test_production_refuses_the_dev_cold_wallet():
+    from core.config import ConfigError, load_settings
+    from webhook import check_settings
+
+    settings = load_settings(
+        bot_token="1:x", admin_bot_token="2:y", tron_api_url="https://api.trongrid.io", hot_wallet_key="ab" * 32,
+        wallet_xpub="xpub-somewhere", cold_wallet_address=DEV_COLD_ADDRESS,
+    )  # fmt: skip
+    with pytest.raises(ConfigError, match="COLD_WALLET_ADDRESS"):
+        check_settings(settings)
+
+
+@pytest.mark.parametrize(
+    "point", ["cold.in.signed.after_commit", "cold.in.broadcast.after_send", "cold.in.done.before_commit"]
+)
+async def test_a_crash_while_handing_in_a_refill_never_sends_it_twice(
+    tron, node, fresh_factory, config, monkeypatch, point
+):
+    f = fresh_factory
+    hot = Signer.from_hex("7c" * 32)
+    tron.node.fund(hot.address, trx_sun=1_500 * MICRO, usdt=100 * MICRO)
+    tron.node.fund(DEV_COLD_ADDRESS, trx_sun=200 * MICRO, usdt=50_000 * MICRO)
+    cfg = replace(config, start_block=tron.node.head_number + 1, hot_address=hot.address, cold_address=DEV_COLD_ADDRESS)
+    uid = await owe(tron, node, f, cfg, 20_000 * MICRO, kyc_level=1)
+    async with transaction(f) as s:
+        await wd.request_withdrawal(
+            s, cfg, user_id=uid, address="TY72iA3SBtrds3QLYsS7LwYfkzXwAXCRWT", asset=Asset.USDT, amount=300 * MICRO
+        )  # target 302 + 1,000 USDT; the hot wallet holds 100
+    keeper = ColdKeeper(node, cfg, hot)
+    [refill_id] = (await keeper.run_once(f)).requested
+    row = await keeper.prepare_refill(f, Asset.USDT)
+    signed = sign_offline(cold_module.unsigned_document(row), DEV_COLD_KEY)
+
+    def crash_at(name: str) -> None:
+        if name == point:
+            raise Crash(name)
+
+    monkeypatch.setattr(cold_module, "crash_point", crash_at)
+    with pytest.raises(Crash):
+        await keeper.submit_refill(f, refill_id, signed, 7)
+        tron.node.mine(21)
+        await keeper.run_once(f)
+    monkeypatch.undo()
+    with pytest.raises(DomainError) as again:  # handed in twice: the first one is on its way
+        await keeper.submit_refill(f, refill_id, signed, 7)
+    assert again.value.code == "cold_refill_not_waiting"
+
+    restarted = ColdKeeper(node, cfg, hot)
+    for _ in range(2):
+        await restarted.run_once(f)
+        tron.node.mine(21)
+    await restarted.run_once(f)
+    arrived = [t for t in tron.node.transactions(hot.address) if t["from"] == DEV_COLD_ADDRESS]
+    assert [(t["txid"], t["amount"]) for t in arrived] == [(row.txid, 1_202 * MICRO)]
+    assert tron.node.usdt_balance(hot.address) == 1_302 * MICRO
+    assert [(r.direction, r.status) for r in await rows(f)] == [("in", ColdStatus.DONE)]
+    await books_hold(node, f, cfg)
