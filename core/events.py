@@ -473,7 +473,7 @@ class ColdRefillNeeded(Event):
     asset: str
     amount: int  # what the refill brings (up to the hot wallet's target)
     hot: int
-    needed: int  # withdrawals waiting + the forecast (+ the TRX fee float)
+    needed: int  # withdrawals waiting + the forecast (+ half the TRX fee float)
 
 
 @dataclass(frozen=True, kw_only=True)

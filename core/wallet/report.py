@@ -5,7 +5,7 @@ Per asset (micro units; TRX also pays the network fees):
 
     share       = liabilities * HOT_SHARE_PCT / 100
     forecast    = what confirmed withdrawals took over the last REFILL_WINDOW hours (amount + fee)
-    needed soon = withdrawals waiting (amount + fee) + forecast (+ the TRX fee float)
+    needed soon = withdrawals waiting (amount + fee) + forecast (+ half the TRX fee float)
     target      = withdrawals waiting + max(share, forecast) (+ the TRX fee float)
 
 The cold job (core.wallet.cold) moves ``hot - target`` to cold storage once it reaches
@@ -64,7 +64,9 @@ class AssetReport:
 
     @property
     def needed_soon(self) -> int:
-        return self.pending_withdrawals + self.forecast + self.fee_float
+        """Below this the admins are asked for a refill. Half the TRX fee float only: the moves
+        out leave the whole float, and the fees burned afterwards must not call for a refill."""
+        return self.pending_withdrawals + self.forecast + self.fee_float // 2
 
     @property
     def excess(self) -> int:
