@@ -62,8 +62,8 @@ async def show(message: Message, session: AsyncSession, settings: Settings, i18n
             return
         lines = await hot_wallet_report(session, keeper.node, keeper.config, keeper.hot_address, alert=False)
     moving = await open_transfers(session)
-    short = [str(a.asset) for a in lines if a.refill > 0 or any(t.direction == "in" and t.asset == a.asset
-                                                                  and t.status in ("requested", "unsigned") for t in moving)]  # fmt: skip
+    asked = {t.asset for t in moving if t.direction == "in" and t.status in ("requested", "unsigned")}
+    short = [str(a.asset) for a in lines if a.refill > 0 or a.asset in asked]
     await message.answer(views.cold_screen(lines, moving, i18n.current_locale), reply_markup=kb.refill_buttons(short))
 
 

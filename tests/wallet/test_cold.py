@@ -329,3 +329,29 @@ async def test_a_crash_while_handing_in_a_refill_never_sends_it_twice(
     assert tron.node.usdt_balance(hot.address) == 1_302 * MICRO
     assert [(r.direction, r.status) for r in await rows(f)] == [("in", ColdStatus.DONE)]
     await books_hold(node, f, cfg)
+
+
+async def test_the_cold_table_matches_its_migration_and_downgrades_cleanly(databases):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import text
+
+    import core.models  # noqa: F401
+    from core import migrate
+    from core.db import Base, make_engine
+
+    engine = make_engine(await databases.create("koxx_cold"), pool_size=1)
+    try:
+        await migrate.upgrade(engine)
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata)
+            )
+        assert [d for d in diff if "wallet_cold_transfers" in repr(d)] == []
+        await migrate.downgrade(engine, "0009_wallet")
+        async with engine.connect() as conn:
+            tables = set((await conn.execute(text("SELECT tablename FROM pg_tables"))).scalars())
+        assert "wallet_cold_transfers" not in tables
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
