@@ -8,7 +8,7 @@ import json
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from tronpy.keys import PrivateKey
 from tronpy.tron import Transaction
 
@@ -104,6 +104,19 @@ async def test_the_excess_lands_on_the_cold_address_once(tron, node, hot, fresh_
         1_000 * MICRO, 9_000 * MICRO, 20_000 * MICRO, 20_000 * MICRO,
     )  # fmt: skip
     assert report.counts["cold moves out"] == 1
+
+    # the records must match the chain: a different amount, or a "failed" move that is on chain
+    for change in ({"amount": 9_001 * MICRO}, {"status": ColdStatus.FAILED}):
+        async with transaction(f) as s:
+            await s.execute(update(ColdTransfer).where(ColdTransfer.id == row.id).values(**change))
+        async with f() as s:
+            bad = await reconcile(s, node, cfg)
+        assert not bad.ok and any(f"cold transfer {row.id}" in m for m in bad.mismatches), bad.mismatches
+        async with transaction(f) as s:
+            await s.execute(
+                update(ColdTransfer).where(ColdTransfer.id == row.id).values(amount=row.amount, status=ColdStatus.DONE)
+            )
+    await books_hold(node, f, cfg)
 
 
 async def test_below_the_minimum_move_nothing_dribbles_out(tron, node, hot, fresh_factory, cfg):
