@@ -382,7 +382,7 @@ def reconciliation(r: Reconciliation, lang: str) -> str:
 def hot_cold_line(a: AssetReport, lang: str) -> str:
     """One asset of the hot/cold report: where the coins are against what users own."""
     mark = "⚠️" if a.alert or a.holdings < a.liabilities else "✅"
-    cold = fmt.crypto(a.cold, a.asset, lang) if a.cold is not None else _("no cold wallet")
+    cold = fmt.crypto(a.cold, a.asset, lang) if a.cold is not None else _("not configured")
     return _(
         "{mark} <b>{asset}</b>: hot {hot} · cold {cold} · deposit addresses not swept {unswept}\n"
         "   owed to users {owed} · hot target {target} · withdrawals waiting {pending}"

@@ -157,7 +157,7 @@ def hot_wallet_alert(e: events.HotWalletAlert, to: Recipient) -> Rendered:
         target=views.amount(e.target or 0, e.asset),
     )
     if e.unswept is not None:
-        cold = views.amount(e.cold, e.asset) if e.cold is not None else _("no cold wallet")
+        cold = views.amount(e.cold, e.asset) if e.cold is not None else _("not configured")
         text += "\n" + _("Hot {hot} · cold {cold} · deposit addresses not swept {unswept} · owed to users {owed}").format(
             hot=views.amount(e.hot, e.asset), cold=cold, unswept=views.amount(e.unswept, e.asset),
             owed=views.amount(e.liabilities, e.asset),
