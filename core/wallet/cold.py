@@ -36,7 +36,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -69,6 +69,7 @@ from core.wallet.sender import (
 log = logging.getLogger(__name__)
 
 LOCK = 0x6B6F6C64  # pg advisory lock: one decision about cold moves at a time
+RETRY_FAILED_AFTER = timedelta(hours=1)  # a failed move to cold storage waits this long before another
 TRANSFER_SELECTOR = "a9059cbb"  # transfer(address,uint256)
 NODE_TROUBLE = (
     httpx.HTTPError, NodeUnavailable, ApiError, TaposError, TransactionError, UnknownError, ValidationError,
@@ -243,6 +244,8 @@ class ColdKeeper:
             await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK})
             if await _open(session, ColdDirection.OUT, asset) is not None:
                 return  # one open move per asset: follow() settles it first
+            if await _failed_lately(session, asset):
+                return  # failed on chain: the admins were told; not retried (its fee burned) every run
             line = (await self._reports(session))[asset]
             if not line.too_much or self.hot is None:
                 return
@@ -505,6 +508,20 @@ async def _open(session: AsyncSession, direction: ColdDirection, asset: Asset) -
         )
         .with_for_update()
     )
+
+
+async def _failed_lately(session: AsyncSession, asset: Asset) -> bool:
+    since = _now() - RETRY_FAILED_AFTER
+    found = await session.scalar(
+        select(ColdTransfer.id).where(
+            ColdTransfer.direction == ColdDirection.OUT,
+            ColdTransfer.asset == str(asset),
+            ColdTransfer.status == ColdStatus.FAILED,
+            ColdTransfer.block_num.is_not(None),  # failed on chain (its fee burned), not merely expired
+            ColdTransfer.settled_at > since,
+        ).limit(1)
+    )
+    return found is not None
 
 
 async def _locked(session: AsyncSession, row_id: int) -> ColdTransfer | None:

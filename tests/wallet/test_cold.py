@@ -368,3 +368,23 @@ async def test_the_cold_table_matches_its_migration_and_downgrades_cleanly(datab
         await migrate.upgrade(engine)
     finally:
         await engine.dispose()
+
+
+async def test_a_move_that_failed_on_chain_is_not_retried_at_once(tron, node, hot, fresh_factory, cfg, monkeypatch):
+    f = fresh_factory
+    await owe(tron, node, f, cfg, 20_000 * MICRO)
+    keeper = ColdKeeper(node, cfg, hot)
+    [moved] = (await keeper.run_once(f)).signed
+    tron.node.mine(21)
+    real = node.tx_info
+
+    async def out_of_energy(txid):
+        info = await real(txid)
+        return {**info, "receipt": {"result": "OUT_OF_ENERGY"}} if info else info
+
+    monkeypatch.setattr(node, "tx_info", out_of_energy)
+    result = await keeper.run_once(f)
+    assert result.failed == [moved] and result.signed == []  # no new move (and fee) straight away
+    assert (await keeper.run_once(f)).signed == []
+    [told] = await outbox_rows(f, events.ColdTransferDone)
+    assert told.payload["failed"] is True and "OUT_OF_ENERGY" in told.payload["error"]
