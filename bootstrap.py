@@ -244,6 +244,10 @@ class Runtime:
             updates["hot_wallet_key"] = SecretStr(DEV_HOT_WALLET_KEY)
         elif not self.settings.hot_wallet_key and not self.settings.hot_wallet_address:
             updates["hot_wallet_address"] = dev_hot  # the web role holds no key, not even the dev one
+        if not self.settings.cold_wallet_address:  # watch-only: the service never holds its key
+            from sandbox.tron.dev_cold import DEV_COLD_ADDRESS
+
+            updates["cold_wallet_address"] = DEV_COLD_ADDRESS
         if not self.settings.wallet_seed and not self.settings.wallet_xpub:
             if self.runs_jobs:
                 updates["wallet_seed"] = SecretStr(DEV_MNEMONIC)

@@ -62,6 +62,7 @@ def process_jobs(
             Job("wallet.send", partial(wallet_job, wallet.send), 3),  # approved withdrawals: sign, follow
             Job("wallet.sweep", partial(wallet_job, wallet.sweep), 60),
             Job("wallet.report", partial(wallet_job, wallet.report), 3600),  # hot wallet against liabilities
+            Job("wallet.cold", partial(wallet_job, wallet.cold), 300),  # excess to cold storage, refill requests
         ]
     return jobs
 

@@ -71,6 +71,11 @@ def check_settings(settings: Settings, role: str = "all") -> None:
     hot_key = settings.hot_wallet_key.get_secret_value() if settings.hot_wallet_key else ""
     if hot_key.strip().removeprefix("0x").lower() in (DEV_HOT_WALLET_KEY, dev_hot_key().hex()):
         raise ConfigError("HOT_WALLET_KEY: the sandbox's dev key (published in the source); set your own")
+    if settings.cold_wallet_address:
+        from sandbox.tron.dev_cold import DEV_COLD_ADDRESS
+
+        if settings.cold_wallet_address == DEV_COLD_ADDRESS:
+            raise ConfigError("COLD_WALLET_ADDRESS: the sandbox's dev cold wallet (its key is in the source)")
     seed = " ".join(settings.wallet_seed.get_secret_value().split()) if settings.wallet_seed else ""
     if seed.lower() == DEV_MNEMONIC:
         raise ConfigError("WALLET_SEED: the sandbox's dev mnemonic (published in the source); set your own")

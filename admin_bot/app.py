@@ -20,6 +20,7 @@ COMMANDS = (
     ("user", __("Look up a user")),
     ("stats", __("The market today")),
     ("reconcile", __("Check the books")),
+    ("cold", __("Hot and cold wallets, refills")),
     ("market", __("Rates, fees and limits")),
     ("mods", __("Moderators")),
     ("audit", __("Audit trail")),

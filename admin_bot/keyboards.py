@@ -26,6 +26,11 @@ class AdjustmentCb(CallbackData, prefix="adj"):
     adjustment_id: int
 
 
+class ColdCb(CallbackData, prefix="cold"):
+    action: str  # prepare
+    asset: str
+
+
 class UserCb(CallbackData, prefix="usr"):
     action: str  # freeze | unfreeze | audit | confirm_adjust | cancel
     user_id: int
@@ -118,3 +123,14 @@ def staff_security(factor_on: bool) -> InlineKeyboardMarkup | None:
     kb = InlineKeyboardBuilder()
     kb.button(text=_("🔐 Turn on the second factor"), callback_data=StaffSecurityCb(action="on"))
     return kb.as_markup()
+
+
+def refill_buttons(assets: list[str]) -> InlineKeyboardMarkup | None:
+    """Under the hot/cold report or a refill request: prepare the refill of an asset."""
+    if not assets:
+        return None
+    builder = InlineKeyboardBuilder()
+    for asset in assets:
+        builder.button(text=_("Prepare the {asset} refill").format(asset=asset), callback_data=ColdCb(action="prepare", asset=asset))
+    builder.adjust(1)
+    return builder.as_markup()

@@ -3,7 +3,8 @@ actions send to users and the payments channel. ``register`` adds them to the ru
 (botkit.rendering.Renderers).
 
 Staff: DisputeOpened (with Take), DisputeClaimed, DisputeUnclaimed, DisputeStatement,
-DisputeResolved, TradeFileReused, WithdrawalApprovalNeeded, SweepFailed, ReferenceRateChanged,
+DisputeResolved, TradeFileReused, WithdrawalApprovalNeeded, SweepFailed, ColdRefillNeeded (with Prepare),
+ColdTransferDone, ReferenceRateChanged,
 MarketSettingChanged, KycSubmitted, AdjustmentRequested (with Approve / Reject) and
 AdjustmentDecided. Users: DisputeStaffMessage, AccountFrozen, AccountUnfrozen, AccountAdjusted.
 The payments channel: MarketAnnouncement.
@@ -101,6 +102,31 @@ def sweep_failed(e: events.SweepFailed, to: Recipient) -> Rendered:
     )
 
 
+def cold_refill_needed(e: events.ColdRefillNeeded, to: Recipient) -> Rendered:
+    return Rendered(
+        text=_("🧊 The hot wallet is short of {asset}: it holds {hot}, the next hours of withdrawals need {needed}.\n"
+               "A refill of {amount} from cold storage is waiting (#{id}): prepare it with the button or /cold, "
+               "then have the cold key's holder sign it.").format(
+            asset=e.asset, hot=fmt.crypto(e.hot, e.asset, to.language), needed=fmt.crypto(e.needed, e.asset, to.language),
+            amount=fmt.crypto(e.amount, e.asset, to.language), id=e.refill_id,
+        ),
+        keyboard=kb.refill_buttons([e.asset]),
+    )  # fmt: skip
+
+
+def cold_transfer_done(e: events.ColdTransferDone, to: Recipient) -> Rendered:
+    amount = fmt.crypto(e.amount, e.asset, to.language)
+    if e.failed:
+        text = _("⚠️ Cold storage move #{id} of {amount} failed: {error}").format(
+            id=e.transfer_id, amount=amount, error=fmt.escape(e.error or ""))  # fmt: skip
+    elif e.direction == "out":
+        text = _("🧊 {amount} moved from the hot wallet to cold storage (#{id}).").format(amount=amount, id=e.transfer_id)
+    else:
+        text = _("🧊 Refill #{id} arrived: {amount} from cold storage is in the hot wallet.").format(
+            id=e.transfer_id, amount=amount)  # fmt: skip
+    return Rendered(text=text)
+
+
 def rate_changed(e: events.ReferenceRateChanged, to: Recipient) -> Rendered:
     return Rendered(
         text=_("Reference rate {asset}/{fiat} is now {rate} (set by {who}).").format(
@@ -192,6 +218,8 @@ def register(renderers: Renderers) -> None:
     renderers.register(events.TradeFileReused, admin, file_reused)
     renderers.register(events.WithdrawalApprovalNeeded, admin, withdrawal_waiting)
     renderers.register(events.SweepFailed, admin, sweep_failed)
+    renderers.register(events.ColdRefillNeeded, admin, cold_refill_needed)
+    renderers.register(events.ColdTransferDone, admin, cold_transfer_done)
     renderers.register(events.ReferenceRateChanged, admin, rate_changed)
     renderers.register(events.MarketSettingChanged, admin, setting_changed)
     renderers.register(events.KycSubmitted, admin, kyc_submitted)

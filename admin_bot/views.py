@@ -16,6 +16,8 @@ from core.events import Adjustment
 from core.ledger import UserBalances
 from core.money import Asset
 from core.users import User
+from core.wallet.models import ColdTransfer
+from core.wallet.report import AssetReport
 
 TRANSCRIPT_CHUNK = 3500  # characters per message (Telegram allows 4096)
 STATEMENT_SHOWN = 600  # per statement on the case screen; the chat transcript has everything
@@ -373,15 +375,70 @@ def reconciliation(r: Reconciliation, lang: str) -> str:
             _("Not checked: {why}").format(why=fmt.escape(r.wallet_error or _("no node or hot wallet configured")))
         )
     else:
-        for a in r.wallet:
-            mark = "⚠️" if a.alert else "✅"
-            lines.append(
-                _("{mark} {asset}: hot {hot} · owed to users {owed} · pending withdrawals {pending}").format(
-                    mark=mark, asset=a.asset.value, hot=fmt.crypto(a.hot, a.asset, lang),
-                    owed=fmt.crypto(a.liabilities, a.asset, lang), pending=fmt.crypto(a.pending_withdrawals, a.asset, lang),
-                )
-            )
+        lines += [hot_cold_line(a, lang) for a in r.wallet]
     return "\n".join(lines)
+
+
+def hot_cold_line(a: AssetReport, lang: str) -> str:
+    """One asset of the hot/cold report: where the coins are against what users own."""
+    mark = "⚠️" if a.alert or a.holdings < a.liabilities else "✅"
+    cold = fmt.crypto(a.cold, a.asset, lang) if a.cold is not None else _("not configured")
+    return _(
+        "{mark} <b>{asset}</b>: hot {hot} · cold {cold} · deposit addresses not swept {unswept}\n"
+        "   owed to users {owed} · hot target {target} · withdrawals waiting {pending}"
+    ).format(
+        mark=mark, asset=a.asset.value, hot=fmt.crypto(a.hot, a.asset, lang), cold=cold,
+        unswept=fmt.crypto(a.unswept, a.asset, lang), owed=fmt.crypto(a.liabilities, a.asset, lang),
+        target=fmt.crypto(a.target, a.asset, lang), pending=fmt.crypto(a.pending_withdrawals, a.asset, lang),
+    )  # fmt: skip
+
+
+def cold_screen(lines: list[AssetReport], moving: list[ColdTransfer], lang: str) -> str:
+    """/cold: the hot/cold report, what moves between the wallets now, and what needs a refill."""
+    out = [_("<b>Hot and cold wallets</b>")]
+    out += [hot_cold_line(a, lang) for a in lines]
+    for a in lines:
+        if a.refill > 0:
+            out.append(_("🔻 The hot wallet is short of {asset}: a refill of {amount} brings it to its target.").format(
+                asset=a.asset.value, amount=fmt.crypto(a.refill, a.asset, lang)))  # fmt: skip
+    if moving:
+        out += ["", _("<b>Moving now</b>")]
+    for t in moving:
+        out.append(cold_transfer_line(t, lang))
+    return "\n".join(out)
+
+
+def cold_transfer_line(t: ColdTransfer, lang: str) -> str:
+    direction = _("to cold storage") if t.direction == "out" else _("refill from cold storage")
+    states = {
+        "requested": _("waiting for an admin"), "unsigned": _("waiting for the cold key's signature"),
+        "signed": _("signed"), "broadcast": _("on its way"), "done": _("done"), "failed": _("failed"),
+        "cancelled": _("cancelled"),
+    }  # fmt: skip
+    return _("#{id} {amount} {direction}: {state}").format(
+        id=t.id, amount=fmt.crypto(t.amount, t.asset, lang), direction=direction, state=states.get(t.status, t.status)
+    )
+
+
+def refill_instructions(t: ColdTransfer, lang: str) -> str:
+    """Under the unsigned refill: what to sign and how to hand it back."""
+    expires = datetime.fromtimestamp((t.expires_at_ms or 0) / 1000, UTC)
+    return _(
+        "🧊 <b>Refill #{id}</b>: {amount} from cold storage to the hot wallet.\n"
+        "From: {cold}\nTo: {hot}\n"
+        "Sign the attached transaction offline with the cold wallet's key before {expires} UTC, then send "
+        "the signed transaction back here: paste its JSON or send the .json file."
+    ).format(
+        id=t.id, amount=fmt.crypto(t.amount, t.asset, lang), cold=fmt.address(t.from_address),
+        hot=fmt.address(t.to_address), expires=fmt.isolate(expires.strftime("%Y-%m-%d %H:%M")),
+    )  # fmt: skip
+
+
+def refill_broadcast(t: ColdTransfer, lang: str) -> str:
+    return _(
+        "✅ Refill #{id} is on its way: {amount} to the hot wallet.\nTransaction: {txid}\n"
+        "It is done once final on chain; you will be told."
+    ).format(id=t.id, amount=fmt.crypto(t.amount, t.asset, lang), txid=fmt.address(t.txid or ""))
 
 
 

@@ -105,6 +105,11 @@ class Settings(BaseSettings):
     totp_key: SecretStr | None = Field(None, description="Seals one-time-code secrets; unset: a dev key (sandbox)")
     hot_wallet_address: str | None = None  # where the key is not (the web role): the hot wallet's address
     key_passphrase: SecretStr | None = None  # opens *_FILE secrets sealed with `python -m core.keyfile seal`
+    # Cold storage (watch-only: its key never reaches this service): the hot wallet keeps
+    # HOT_SHARE_PCT of what users own (plus what withdrawals need) and moves the rest there.
+    cold_wallet_address: str | None = None
+    hot_share_pct: int = Field(5, ge=0, le=100)
+    refill_window_hours: int = Field(24, ge=1)  # refill forecast: what was withdrawn over this many hours
     data_dir: Path = Path("data")
     outbox_retention_days: int = 30  # sent (or given-up) notifications are deleted after this
 
@@ -187,6 +192,21 @@ class Settings(BaseSettings):
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("expected a redis:// URL")
         return value
+
+    @field_validator("cold_wallet_address", mode="before")
+    @classmethod
+    def _check_cold_address(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        from tronpy.keys import is_base58check_address
+
+        try:
+            valid = isinstance(value, str) and is_base58check_address(value.strip())
+        except ValueError:  # a bad checksum
+            valid = False
+        if not valid or not isinstance(value, str):
+            raise ValueError("expected a TRON address in base58 (T...)")
+        return value.strip()
 
     @field_validator("channel_language")
     @classmethod

@@ -456,8 +456,38 @@ class HotWalletAlert(Event):
     hot: int
     liabilities: int
     pending_withdrawals: int
-    max_share_pct: int
+    max_share_pct: int  # the hot wallet's target share (HOT_SHARE_PCT)
     reason: str  # "too_much" | "too_little"
+    cold: int | None = None  # in cold storage (None: no cold wallet configured)
+    unswept: int | None = None  # at deposit addresses, not swept yet
+    target: int | None = None  # what the hot wallet should hold
+
+
+@dataclass(frozen=True, kw_only=True)
+class ColdRefillNeeded(Event):
+    """The hot wallet holds less than the next hours of withdrawals need: the cold key's holder
+    must sign a refill (core.wallet.cold)."""
+
+    audience = frozenset({ADMIN})
+    refill_id: int
+    asset: str
+    amount: int  # what the refill brings (up to the hot wallet's target)
+    hot: int
+    needed: int  # withdrawals waiting + the forecast (+ half the TRX fee float)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ColdTransferDone(Event):
+    """A move to or from cold storage is final on chain (or definitely failed)."""
+
+    audience = frozenset({ADMIN})
+    transfer_id: int
+    direction: str  # "out" | "in"
+    asset: str
+    amount: int
+    txid: str | None = None
+    failed: bool = False
+    error: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -542,8 +572,8 @@ EVENTS: tuple[type[Event], ...] = (
     AccountUnfrozen, AccountAdjusted, AdjustmentRequested, AdjustmentDecided, DepositDetected, DepositCredited,
     DepositDust, DepositDropped, WithdrawalRequested, WithdrawalApprovalNeeded, WithdrawalApproved,
     WithdrawalBroadcast, WithdrawalSent, WithdrawalFailed, WithdrawalRejected, HotWalletAlert, SweepFailed,
-    KycSubmitted, KycApproved, KycRejected, TransferReceived, ReferralJoined, ReferralReward, PremiumExpiring,
-    PremiumExpired,
+    ColdRefillNeeded, ColdTransferDone, KycSubmitted, KycApproved, KycRejected, TransferReceived, ReferralJoined,
+    ReferralReward, PremiumExpiring, PremiumExpired,
 )  # fmt: skip
 BY_KIND: dict[str, type[Event]] = {kind_of(cls): cls for cls in EVENTS}
 

@@ -31,6 +31,16 @@ transaction, the database does not know yet):
   withdrawal.broadcast.before_commit BROADCAST written, not committed
   withdrawal.confirmed.before_commit final on chain, the hold captured, not committed
   withdrawal.confirmed.after_commit  SENT committed
+  cold.out.signed.before_commit      a move to cold storage signed, txid stored, not committed
+  cold.out.signed.after_commit       SIGNED committed, not broadcast
+  cold.out.broadcast.after_send      the node accepted the move, BROADCAST not stored
+  cold.out.broadcast.before_commit   BROADCAST written, not committed
+  cold.out.done.before_commit        final on chain, DONE not committed
+  cold.in.signed.before_commit       a refill's signed transaction checked and stored, not committed
+  cold.in.signed.after_commit        SIGNED committed, not broadcast
+  cold.in.broadcast.after_send       the node accepted the refill, BROADCAST not stored
+  cold.in.broadcast.before_commit    BROADCAST written, not committed
+  cold.in.done.before_commit         the refill is final on chain, DONE not committed
   trade.take.before_commit           a trade opened and its escrow locked, not committed
   trade.paid.before_commit           marked paid, not committed
   trade.release.before_commit        escrow released to the buyer, not committed

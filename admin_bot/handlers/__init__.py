@@ -6,7 +6,7 @@ from aiogram import Router
 
 
 def routers() -> list[Router]:
-    from admin_bot.handlers import disputes, kyc, market, reports, security, start, users, withdrawals
+    from admin_bot.handlers import cold, disputes, kyc, market, reports, security, start, users, withdrawals
 
     return [
         start.router,
@@ -17,4 +17,5 @@ def routers() -> list[Router]:
         market.router,
         reports.router,
         security.router,
+        cold.router,
     ]

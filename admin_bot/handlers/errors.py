@@ -19,6 +19,7 @@ from aiogram.utils.i18n import gettext as _
 from admin_bot.access import Requires
 from botkit import fmt
 from botkit.errors import error_text
+from botkit.i18n import lang
 from core.admin.staff import Permission
 from core.errors import DomainError
 
@@ -58,6 +59,35 @@ TEXTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "insufficient_funds": lambda p: _("The user's available balance is not enough for this."),
     "message_empty": lambda p: _("The message is empty."),
     "message_too_long": lambda p: _("The message is too long."),
+    # refills from cold storage (core.wallet.cold): nothing was broadcast
+    "cold_refill_not_needed": lambda p: _("The hot wallet has what it needs: no refill is due."),
+    "cold_refill_under_way": lambda p: _("A refill of this asset is already signed and on its way."),
+    "cold_refill_unbuildable": lambda p: _("The node could not build the refill (is the cold wallet funded?): {reason}").format(
+        reason=fmt.escape(str(p.get("reason")))),
+    "cold_refill_not_waiting": lambda p: _("This refill is no longer waiting for a signature: prepare it again with /cold."),
+    "cold_tx_unreadable": lambda p: _("This is not a signed TRON transfer. Send the signed transaction's JSON, "
+                                      "as text or as a .json file."),
+    "cold_tx_asset": lambda p: _("Refused: this transaction moves {got}, the refill is in {expected}. "
+                                 "Nothing was broadcast.").format(got=fmt.escape(str(p.get("got"))),
+                                                                  expected=fmt.escape(str(p.get("expected")))),
+    "cold_tx_sender": lambda p: _("Refused: this transaction is not sent from the cold wallet {expected}. "
+                                  "Nothing was broadcast.").format(expected=fmt.address(str(p.get("expected")))),
+    "cold_tx_destination": lambda p: _("Refused: this transaction pays {got}, not the hot wallet {expected}. "
+                                       "Nothing was broadcast.").format(got=fmt.address(str(p.get("got"))),
+                                                                        expected=fmt.address(str(p.get("expected")))),
+    "cold_tx_amount": lambda p: _("Refused: this transaction moves {got}, the refill is {expected}. "
+                                  "Nothing was broadcast.").format(
+        got=fmt.crypto(int(p.get("got") or 0), str(p.get("asset")), lang()),
+        expected=fmt.crypto(int(p.get("expected") or 0), str(p.get("asset")), lang())),
+    "cold_tx_not_prepared": lambda p: _("Refused: this is not the refill transaction the bot prepared. Sign the "
+                                        "document from /cold as it is. Nothing was broadcast."),
+    "cold_tx_expired": lambda p: _("Refused: this refill transaction has expired. Prepare a new one with /cold. "
+                                   "Nothing was broadcast."),
+    "cold_tx_unsigned": lambda p: _("Refused: the transaction carries no signature. Sign it with the cold "
+                                    "wallet's key first. Nothing was broadcast."),
+    "cold_tx_signer": lambda p: _("Refused: the signature is not the cold wallet's key. Nothing was broadcast."),
+    "cold_tx_rejected": lambda p: _("The TRON node refused the refill: {reason}").format(
+        reason=fmt.escape(str(p.get("reason")))),
 }
 
 

@@ -142,18 +142,27 @@ def hot_wallet_alert(e: events.HotWalletAlert, to: Recipient) -> Rendered:
     if e.reason == "too_little":
         head = _("⚠️ Hot wallet low on {asset}: it holds {hot}, withdrawals waiting need {pending}. "
                  "Top it up from cold storage.")  # fmt: skip
-    else:
+    elif e.target is None:  # a row written before the cold wallet
         head = _("⚠️ Hot wallet holds too much {asset}: {hot} of {owed} owed to users (more than {share}). "
                  "Move the excess to cold storage.")  # fmt: skip
-    return Rendered(
-        text=head.format(
-            asset=e.asset,
-            hot=views.amount(e.hot, e.asset),
-            pending=views.amount(e.pending_withdrawals, e.asset),
-            owed=views.amount(e.liabilities, e.asset),
-            share=fmt.percent(e.max_share_pct, to.language),
-        )
+    else:
+        head = _("⚠️ Hot wallet holds too much {asset}: {hot}, above its target of {target} ({share} of the {owed} "
+                 "owed to users, plus withdrawals waiting). No cold wallet is configured to move the excess to.")  # fmt: skip
+    text = head.format(
+        asset=e.asset,
+        hot=views.amount(e.hot, e.asset),
+        pending=views.amount(e.pending_withdrawals, e.asset),
+        owed=views.amount(e.liabilities, e.asset),
+        share=fmt.percent(e.max_share_pct, to.language),
+        target=views.amount(e.target or 0, e.asset),
     )
+    if e.unswept is not None:
+        cold = views.amount(e.cold, e.asset) if e.cold is not None else _("not configured")
+        text += "\n" + _("Hot {hot} · cold {cold} · deposit addresses not swept {unswept} · owed to users {owed}").format(
+            hot=views.amount(e.hot, e.asset), cold=cold, unswept=views.amount(e.unswept, e.asset),
+            owed=views.amount(e.liabilities, e.asset),
+        )  # fmt: skip
+    return Rendered(text=text)
 
 
 def register(renderers: Renderers) -> None:

@@ -7,7 +7,9 @@ Withdrawals: quote(...) -> Quote; request_withdrawal(...) -> Withdrawal; approve
 Whitelist:   core.wallet.whitelist: the «saved addresses only» rule for withdrawals and internal
              transfers (check_address, check_recipient, add_recipient)
 Transfers:   core.wallet.transfers: user to user, off-chain (choose_recipient, prepare, send)
-Jobs:        WalletJobs.from_settings(settings): scan / send / sweep / report
+Cold:        core.wallet.cold.ColdKeeper: run_once (the job: excess out, refill requests),
+             prepare_refill, submit_refill (the admin bot; the cold key signs offline)
+Jobs:        WalletJobs.from_settings(settings): scan / send / sweep / report / cold
 Errors:      InvalidAddress (codes address_*), DomainError codes amount_too_small, user_frozen,
              daily_limit_exceeded, address_not_whitelisted, address_cooling_off, recipient_not_saved,
              recipient_cooling_off;

@@ -42,8 +42,13 @@ class WalletConfig:
     sweep_over: dict[Asset, int] = field(default_factory=lambda: _per_asset(100 * MICRO, 1_000 * MICRO))
     sweep_gas_sun: int = 30 * MICRO  # TRX sent to a deposit address to burn for the USDT transfer
     trx_sweep_reserve_sun: int = 1 * MICRO  # TRX left behind for bandwidth when sweeping TRX
-    hot_max_share_pct: int = 20  # alert when the hot wallet holds more than this share of liabilities
-    hot_trx_float_sun: int = 1_000 * MICRO  # TRX the hot wallet keeps for fees, not counted as too much
+    hot_trx_float_sun: int = 1_000 * MICRO  # TRX the hot wallet keeps for fees, on top of its target
+    # Cold storage (core.wallet.cold): watch-only, its key never reaches the service.
+    cold_address: str | None = None  # COLD_WALLET_ADDRESS; None: nothing moves to cold storage
+    hot_share_pct: int = 5  # the hot wallet's target: this share of liabilities (+ withdrawals waiting)
+    refill_window: timedelta = timedelta(hours=24)  # refill forecast: withdrawn over this window
+    cold_min_move: dict[Asset, int] = field(default_factory=lambda: _per_asset(500 * MICRO, 5_000 * MICRO))
+    refill_lifetime_ms: int = 12 * 3_600_000  # an unsigned refill stays signable this long (TRON: < 24 h)
 
 
 def _is_local(url: str | None) -> bool:
@@ -86,6 +91,9 @@ def wallet_config(settings: Settings, **overrides: object) -> WalletConfig:
         "xpub": xpub,
         "usdt_contract": settings.usdt_contract,
         "confirmations": settings.confirmations,
+        "cold_address": settings.cold_wallet_address,
+        "hot_share_pct": settings.hot_share_pct,
+        "refill_window": timedelta(hours=settings.refill_window_hours),
     }
     values.update(overrides)
     return WalletConfig(**values)  # type: ignore[arg-type]

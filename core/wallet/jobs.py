@@ -5,8 +5,10 @@
     scheduler.add_job(jobs.send, "interval", seconds=5, args=[factory], max_instances=1)
     scheduler.add_job(jobs.sweep, "interval", minutes=10, args=[factory], max_instances=1)
     scheduler.add_job(jobs.report, "interval", hours=1, args=[factory], max_instances=1)
+    scheduler.add_job(jobs.cold, "interval", minutes=5, args=[factory], max_instances=1)
 
 ``send`` needs HOT_WALLET_KEY and ``sweep`` WALLET_SEED (plus HOT_WALLET_KEY for the gas);
+``cold`` needs HOT_WALLET_KEY and COLD_WALLET_ADDRESS;
 without them those jobs do nothing, so a process without the secrets can still scan.
 Several processes may run the same jobs: the scanner takes an advisory lock, the sender and
 the sweeper change each row under a row lock.
@@ -21,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Settings
 from core.db import transaction
+from core.wallet.cold import ColdKeeper, ColdResult
 from core.wallet.config import WalletConfig, dev_wallet_allowed, hot_key_hex, wallet_config
 from core.wallet.hd import DEV_MNEMONIC, Seed
 from core.wallet.node import Node, node_from_settings
@@ -39,6 +42,7 @@ class WalletJobs:
     scanner: Scanner
     sender: WithdrawalSender | None = None
     sweeper: Sweeper | None = None
+    keeper: ColdKeeper | None = None  # moves to and from cold storage
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WalletJobs | None:
@@ -55,7 +59,8 @@ class WalletJobs:
         sweeper = Sweeper(node, config, Seed(mnemonic), hot) if hot and mnemonic else None
         if hot and not settings.hot_wallet_key:
             log.warning("wallet: using the DEV hot wallet %s (sandbox only)", hot.address)
-        return cls(node, config, Scanner(node, config), sender, sweeper)
+        keeper = ColdKeeper(node, config, hot) if hot and config.cold_address else None
+        return cls(node, config, Scanner(node, config), sender, sweeper, keeper)
 
     async def scan(self, factory: async_sessionmaker[AsyncSession], max_batches: int = 100) -> int:
         """Scan until caught up (at most ``max_batches`` batches of 100 blocks); returns the number
@@ -67,6 +72,9 @@ class WalletJobs:
 
     async def sweep(self, factory: async_sessionmaker[AsyncSession]) -> SweepResult | None:
         return await self.sweeper.run_once(factory) if self.sweeper else None
+
+    async def cold(self, factory: async_sessionmaker[AsyncSession]) -> ColdResult | None:
+        return await self.keeper.run_once(factory) if self.keeper else None
 
     async def report(self, factory: async_sessionmaker[AsyncSession]) -> list[AssetReport]:
         if not self.config.hot_address:

@@ -194,3 +194,60 @@ class Sweep(Base):
     status: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
+
+
+class ColdDirection(enum.StrEnum):
+    OUT = "out"  # hot -> cold: the hot wallet's excess, signed by the service
+    IN = "in"  # cold -> hot: a refill, signed offline by the cold key's holder
+
+
+class ColdStatus(enum.StrEnum):
+    REQUESTED = "requested"  # in: the hot wallet runs low; admins were asked
+    UNSIGNED = "unsigned"  # in: an unsigned transaction was handed out (txid known)
+    SIGNED = "signed"  # txid and signed transaction stored; maybe broadcast
+    BROADCAST = "broadcast"  # accepted into the node's pool
+    DONE = "done"  # final on chain
+    FAILED = "failed"  # definitely not on chain (rejected, expired, failed execution)
+    CANCELLED = "cancelled"  # in: no longer needed before anything was signed
+
+
+COLD_OPEN = (ColdStatus.REQUESTED, ColdStatus.UNSIGNED, ColdStatus.SIGNED, ColdStatus.BROADCAST)
+
+
+class ColdTransfer(Base):
+    """A move between the hot wallet and cold storage. Custody, not ownership: the ledger does
+    not change (like a sweep); the TRX burned is kept in ``network_cost_sun`` for reporting.
+    At most one open transfer per direction and asset (a partial unique index), so a crash
+    between signing and recording can never lead to a second signature."""
+
+    __tablename__ = "wallet_cold_transfers"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    direction: Mapped[str] = mapped_column(String(4))
+    asset: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    from_address: Mapped[str] = mapped_column(String(34))
+    to_address: Mapped[str] = mapped_column(String(34))
+    status: Mapped[str] = mapped_column(String(16))
+    txid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    unsigned_tx: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # in: what the cold key signs
+    signed_tx: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # public data: no key inside
+    expires_at_ms: Mapped[int | None] = mapped_column(BigInteger)
+    block_num: Mapped[int | None] = mapped_column(BigInteger)
+    network_cost_sun: Mapped[int | None] = mapped_column(BigInteger)  # TRX burned (paid by the sender)
+    admin_id: Mapped[int | None] = mapped_column(BigInteger)  # in: who handed the signed refill in
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("direction IN ('out', 'in')", name="direction"),
+        Index(
+            "uq_wallet_cold_transfers_open",
+            "direction",
+            "asset",
+            unique=True,
+            postgresql_where="status IN ('requested', 'unsigned', 'signed', 'broadcast')",
+        ),
+    )

@@ -26,7 +26,12 @@ core.wallet.parsing as the scanner does):
     with its amount and asset; a failed or rejected withdrawal's txid is not;
   - no transfer from the hot wallet to a withdrawal's destination other than a withdrawal's own
     txid (a second send of one withdrawal).
-Other transfers from the hot wallet (to the cold wallet, ...) are listed, not counted as faults.
+  - cold storage (core.wallet.cold): every move recorded DONE is on chain with its amount,
+    asset, sender and destination; a FAILED or CANCELLED one's txid is not; a transfer between
+    the hot wallet and the cold address that no row records is listed as a note;
+  - holdings: hot wallet + cold address + deposit addresses not swept yet (on chain, per asset)
+    cover what users own (the ledger's user accounts).
+Other transfers from the hot wallet are listed, not counted as faults.
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ from core.wallet import addresses
 from core.wallet.addressbook import AddressBook
 from core.wallet.config import WalletConfig
 from core.wallet.models import (
+    ColdStatus,
+    ColdTransfer,
     DepositAddress,
     DepositStatus,
     ScannerCursor,
@@ -57,6 +64,7 @@ from core.wallet.models import (
 )
 from core.wallet.node import Node
 from core.wallet.parsing import Transfer, decode_blocks, decode_infos, token_transfers, trx_transfers
+from core.wallet.report import balances, liabilities, unswept
 from core.wallet.scanner import CURSOR, INFO_CONCURRENCY, MAX_RANGE
 
 INTERNAL = (
@@ -109,9 +117,25 @@ class AssetLine:
         return self.deposits_credited - self.withdrawals_sent + self.adjustments_in
 
 
+@dataclass(frozen=True)
+class Holdings:
+    """Where the coins are (on chain) against what users own (ledger)."""
+
+    asset: Asset
+    hot: int
+    cold: int | None  # None: no cold address configured
+    unswept: int
+    owed_to_users: int
+
+    @property
+    def total(self) -> int:
+        return self.hot + (self.cold or 0) + self.unswept
+
+
 @dataclass
 class Report:
     assets: list[AssetLine] = field(default_factory=list)
+    holdings: list[Holdings] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     audit_checks: list[str] = field(default_factory=list)
@@ -138,6 +162,12 @@ class Report:
                 f"{_m(i[Purpose.REVENUE]):>12} {_m(i[Purpose.NETWORK_FEES]):>12} {_m(a.owed):>16} | "
                 f"{_m(a.deposits_credited):>16} {_m(a.withdrawals_sent):>16} {_m(a.adjustments_in):>12} "
                 f"{_m(a.expected):>16} {_m(a.owed - a.expected):>10}"
+            )
+        for h in self.holdings:
+            cold = _m(h.cold) if h.cold is not None else "-"
+            out.append(
+                f"holdings {h.asset:<5} hot {_m(h.hot)} + cold {cold} + unswept {_m(h.unswept)} = {_m(h.total)}"
+                f" | owed to users {_m(h.owed_to_users)} | margin {_m(h.total - h.owed_to_users)}"
             )
         if self.blocks is not None:
             out.append(f"chain: blocks {self.blocks[0]}..{self.blocks[1]} read")
@@ -342,7 +372,10 @@ async def _chain(
     await book.refresh(session)
     hot_body = addresses.body(hot) if hot else None
     withdrawals = list(await session.scalars(select(Withdrawal).where(Withdrawal.txid.is_not(None))))
+    colds = {c.txid: c for c in await session.scalars(select(ColdTransfer).where(ColdTransfer.txid.is_not(None)))}
+    cold_body = addresses.body(config.cold_address) if config.cold_address else None
     extra_blocks = [w.block_num for w in withdrawals if w.block_num is not None and w.block_num < from_block]
+    extra_blocks += [c.block_num for c in colds.values() if c.block_num is not None and c.block_num < from_block]
     everything = _Everything()
     found = await read_transfers(node, config, [*range(from_block, final + 1), *extra_blocks], everything)
 
@@ -402,6 +435,8 @@ async def _chain(
             w = by_txid.get(t.txid)
             if t.txid in gas_txids:
                 report.counts["sweep gas transfers"] += 1
+            elif t.txid in colds or (cold_body is not None and t.to == cold_body):
+                _check_cold(colds.get(t.txid), t, hit.block, report)
             elif w is not None:
                 _check_withdrawal(w, t, to_address, report)
             elif to_address in destinations:
@@ -411,12 +446,23 @@ async def _chain(
                 )
             else:
                 report.notes.append(f"other hot wallet transfer {t.txid}: {_m(t.amount)} {t.asset} to {to_address}")
+        elif cold_body is not None and t.sender == cold_body and (t.to == hot_body or t.txid in colds):
+            on_chain_txids[t.txid] += 1
+            _check_cold(colds.get(t.txid), t, hit.block, report)
 
     for key, (status, _user, asset, amount, block_num) in deposits.items():
         if status == DepositStatus.CREDITED and key not in seen_deposits and block_num >= from_block:
             report.mismatches.append(
                 f"deposit {key[0]}:{key[1]} of {_m(amount)} {asset} (block {block_num}) is credited but not on chain"
             )
+    for c in colds.values():
+        if c.status == ColdStatus.DONE and c.txid not in on_chain_txids:
+            report.mismatches.append(
+                f"cold transfer {c.id} ({c.direction}) is done but its txid {c.txid} is not on chain "
+                f"(blocks {from_block}..{final})"
+            )
+        if on_chain_txids[c.txid or ""] > 1:
+            report.mismatches.append(f"cold transfer {c.id}: txid {c.txid} is on chain {on_chain_txids[c.txid or '']} times")
     for w in withdrawals:
         if w.status == WithdrawalStatus.SENT and w.txid not in on_chain_txids:
             report.mismatches.append(
@@ -425,6 +471,44 @@ async def _chain(
             )
         if on_chain_txids[w.txid or ""] > 1:
             report.mismatches.append(f"withdrawal {w.id}: txid {w.txid} is on chain {on_chain_txids[w.txid or '']} times")
+
+
+def _check_cold(c: ColdTransfer | None, t: Transfer, block: int, report: Report) -> None:
+    """A transfer between the hot wallet and cold storage against its row (core.wallet.cold)."""
+    sender, to = addresses.from_body(t.sender) if t.sender else "?", addresses.from_body(t.to)
+    if c is None:
+        report.notes.append(
+            f"transfer {t.txid} of {_m(t.amount)} {t.asset} from {sender} to {to} (block {block}) is not a "
+            "recorded cold storage move"
+        )
+        return
+    if c.status in (ColdStatus.FAILED, ColdStatus.CANCELLED):
+        report.mismatches.append(f"cold transfer {c.id} is {c.status} but {c.txid} moved {_m(t.amount)} {t.asset} on chain")
+        return
+    if (c.asset, c.amount, c.from_address, c.to_address) != (str(t.asset), t.amount, sender, to):
+        report.mismatches.append(
+            f"cold transfer {c.id} is {_m(c.amount)} {c.asset} from {c.from_address} to {c.to_address} but {c.txid} "
+            f"moved {_m(t.amount)} {t.asset} from {sender} to {to}"
+        )
+    report.counts[f"cold moves {c.direction}" + ("" if c.status == ColdStatus.DONE else ", pending")] += 1
+
+
+async def _holdings(session: AsyncSession, node: Node, config: WalletConfig, hot: str | None, report: Report) -> None:
+    if not hot:
+        report.notes.append("no hot wallet address: holdings not checked")
+        return
+    owed = await liabilities(session)
+    outside = await unswept(session, node, config)
+    in_hot = await balances(node, config, hot)
+    in_cold = await balances(node, config, config.cold_address) if config.cold_address else None
+    for asset in Asset:
+        line = Holdings(asset, in_hot[asset], in_cold[asset] if in_cold else None, outside[asset], owed[asset])
+        report.holdings.append(line)
+        if line.total < line.owed_to_users:
+            report.mismatches.append(
+                f"{asset}: hot + cold + unswept hold {_m(line.total)}, less than the {_m(line.owed_to_users)} "
+                "users own"
+            )
 
 
 def _check_withdrawal(w: Withdrawal, t: Transfer, to_address: str, report: Report) -> None:
@@ -457,5 +541,6 @@ async def reconcile(
     report.counts.update({f"withdrawals {status}": n for status, n in by_status.tuples()})
     if node is not None:
         await _chain(session, node, config, hot_address or config.hot_address, from_block, report)
+        await _holdings(session, node, config, hot_address or config.hot_address, report)
     return report
 

@@ -128,7 +128,7 @@ async def test_market_settings_reports_and_moderators(staffed: Staffed) -> None:
     await admin.send(m.admin_bot, "/reconcile")
     books = await admin.wait_for(m.admin_bot, contains="Ledger audit")
     assert "Ledger audit: OK" in books.text and "❌" not in books.text
-    assert "USDT: hot 50,000 USDT · owed to users" in books.text  # the local node's funded hot wallet
+    assert "USDT: hot 50,000 USDT · cold 0 USDT · deposit addresses not swept 0 USDT" in books.text  # the local node's funded hot wallet
 
     await admin.send(m.admin_bot, f"/mods add @{mod.username}")
     await admin.wait_for(m.admin_bot, contains="is now a moderator")

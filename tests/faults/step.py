@@ -2,6 +2,7 @@
 a crash point (KOXX_CRASH_AT) and run again:
 
     python -m tests.faults.step scan | send | sweep | expire
+    python -m tests.faults.step cold COLD_ADDRESS      (the cold job, moving to that address)
     python -m tests.faults.step withdraw USER_ID ASSET AMOUNT ADDRESS CLIENT_KEY
 
 Reads the app's environment (DATABASE_URL, TRON_API_URL, WALLET_SEED, HOT_WALLET_KEY, ...).
@@ -31,6 +32,14 @@ async def main(argv: list[str]) -> None:
         command = argv[0]
         if command in ("scan", "send", "sweep"):
             await getattr(jobs, command)(factory)
+        elif command == "cold":
+            from dataclasses import replace
+
+            from core.wallet.cold import ColdKeeper
+            from core.wallet.sender import Signer
+
+            config = replace(jobs.config, cold_address=argv[1])
+            await ColdKeeper(jobs.node, config, Signer.hot_wallet(settings)).run_once(factory)
         elif command == "expire":
             async with transaction(factory) as s:
                 await escrow.expire_due(s)

@@ -535,3 +535,45 @@ async def test_the_reconcile_command_agrees(stack: Stack) -> None:
     text = out.decode()
     assert proc.returncode == 0, text
     assert "reconcile: OK" in text and "USDT" in text and "TRX" in text
+
+
+# ---- cold storage (last: it moves the hot wallet's excess away) -----------------------------------
+
+COLD_POINTS = [
+    "cold.out.signed.before_commit",
+    "cold.out.signed.after_commit",
+    "cold.out.broadcast.after_send",
+    "cold.out.broadcast.before_commit",
+]
+
+
+async def test_the_excess_moves_to_cold_storage_once_whatever_step_the_job_dies_at(stack: Stack) -> None:
+    import dataclasses
+
+    from core.wallet.models import ColdStatus, ColdTransfer
+    from sandbox.tron.dev_cold import DEV_COLD_ADDRESS
+
+    cold = DEV_COLD_ADDRESS
+    await new_user(stack)  # reconcile reads the chain from the first deposit address on
+    for point in COLD_POINTS:
+        await crash_run(stack, point, "cold", cold)
+    await stack.mine(CONFIRMATIONS + 2)
+    await crash_run(stack, "cold.out.done.before_commit", "cold", cold)
+    for _ in range(3):
+        await stack.step("cold", cold)
+        await stack.mine(CONFIRMATIONS + 2)
+    await stack.step("cold", cold)
+    async with stack.factory() as s:
+        moves = list(await s.scalars(select(ColdTransfer).order_by(ColdTransfer.id)))
+    done = {m.asset: m for m in moves if m.status == ColdStatus.DONE}
+    assert sorted(done) == ["TRX", "USDT"], [(m.asset, m.status, m.error) for m in moves]
+    assert all(m.status == ColdStatus.DONE for m in moves), [(m.asset, m.status, m.error) for m in moves]
+    hot = stack.config.hot_address
+    chain = (await stack.control("transactions", address=cold))["transactions"]
+    sent = [(t["asset"], t["txid"], t["amount"]) for t in chain if t["from"] == hot and t["to"] == cold]
+    assert sorted(sent) == sorted((m.asset, m.txid, m.amount) for m in done.values())  # each once
+    survived(KILL, len(COLD_POINTS) + 1)
+    stack.config = dataclasses.replace(stack.config, cold_address=cold)
+    report = await stack.assert_reconciled()
+    assert report.counts["cold moves out"] == 2
+    assert all(h.cold is not None and h.total >= h.owed_to_users for h in report.holdings)

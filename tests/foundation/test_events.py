@@ -72,7 +72,7 @@ def test_emit_refuses_a_recipient_kind_the_event_does_not_declare() -> None:
 
 def test_every_event_class_is_in_the_catalogue_once_and_every_old_kind_maps_to_one() -> None:
     assert len(set(events.EVENTS)) == len(events.EVENTS) == len(events.BY_KIND)
-    assert {cls for cls, _ in events.LEGACY.values()} == set(events.EVENTS)
+    assert {cls for cls, _ in events.LEGACY.values()} <= set(events.EVENTS)  # events added since have no old kind
 
 
 def test_an_event_survives_its_row_with_decimals_datetimes_and_tuples_typed() -> None:

@@ -93,6 +93,12 @@ def test_hot_wallet_alerts_and_a_failed_sweep_for_staff() -> None:
     assert "2,000 USDT of 5,000 USDT owed to users (more than 20%)" in text(
         "hot_wallet_alert", high, Recipient("channel", -100, "en")
     )
+    target = {**high, "max_share_pct": 5, "target": 300 * MICRO, "cold": None, "unswept": 40 * MICRO}
+    said = text("hot_wallet_alert", target, Recipient("channel", -100, "en"))
+    assert "2,000 USDT, above its target of 300 USDT (5% of the 5,000 USDT owed to users" in said
+    assert "cold not configured · deposit addresses not swept 40 USDT" in said
+    low_ar = text("hot_wallet_alert", {**low, "cold": 9_000 * MICRO, "unswept": 0}, Recipient("channel", -100, "ar"))
+    assert "الباردة ٩٬٠٠٠" in low_ar
     sweep = render("sweep_failed", {"sweep_id": 1, "user_id": 42, "asset": "USDT", "error": "<timeout>"},
                    Recipient("admin", 1, "en"))
     assert sweep is not None and "&lt;timeout&gt;" in sweep.text
