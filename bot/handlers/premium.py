@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keyboards.accounts import PremiumCb, PromoteCb, premium_confirm, premium_offer, promote_buttons
+from bot.keyboards.menu import back_to_menu
 from botkit import fmt
 from botkit.i18n import lang
 from core.accounts.config import get_accounts_settings
@@ -53,25 +54,31 @@ async def premium_view(session: AsyncSession, me: User) -> tuple[str, InlineKeyb
     settings = get_accounts_settings()
     now = datetime.now(UTC)
     if premium.is_premium(me, now) and me.premium_until is not None:
-        status = _("⭐ You are a premium member until {date}.").format(date=fmt.datetime(me.premium_until, lang()))
+        status = _("⭐ You are a premium member until {date}.").format(
+            date=fmt.datetime(me.premium_until, lang())
+        )
     else:
         status = _("You are not a premium member.")
-    text = "\n".join([
-        _("<b>Premium membership</b>"),
-        "",
-        status,
-        "",
-        _("For {days}, premium gives you:").format(days=_days()),
-        _("• trading fees {discount} lower").format(discount=fmt.percent(settings.premium_fee_discount_pct, lang())),
-        _("• a ⭐ badge on your offers and your profile"),
-        _("• up to {n} promoted offers, listed first among offers with the same price").format(
-            n=fmt.number(settings.premium_promoted_offers, lang())
-        ),
-        "",
-        _("Price: {price}, paid from your available USDT. Renewing adds {days} to the end date.").format(
-            price=_price(), days=_days()
-        ),
-    ])
+    text = "\n".join(
+        [
+            _("<b>Premium membership</b>"),
+            "",
+            status,
+            "",
+            _("For {days}, premium gives you:").format(days=_days()),
+            _("• trading fees {discount} lower").format(
+                discount=fmt.percent(settings.premium_fee_discount_pct, lang())
+            ),
+            _("• a ⭐ badge on your offers and your profile"),
+            _("• up to {n} promoted offers, listed first among offers with the same price").format(
+                n=fmt.number(settings.premium_promoted_offers, lang())
+            ),
+            "",
+            _("Price: {price}, paid from your available USDT. Renewing adds {days} to the end date.").format(
+                price=_price(), days=_days()
+            ),
+        ]
+    )
     keyboard = premium_offer(_price(), _days())
     if premium.is_premium(me, now):
         offers = await _promotable(session, me)
@@ -95,7 +102,9 @@ async def buy_pressed(query: CallbackQuery, me: User, session: AsyncSession, sta
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            _("Pay {price} from your available balance ({available}) for {days} of premium membership?").format(
+            _(
+                "Pay {price} from your available balance ({available}) for {days} of premium membership?"
+            ).format(
                 price=_price(), available=fmt.crypto(available, premium.PRICE_ASSET, lang()), days=_days()
             ),
             reply_markup=premium_confirm(token),
@@ -113,8 +122,10 @@ async def buy_confirmed(
         purchase = await premium.buy(session, user_id=me.id, token=callback_data.token)
     except InsufficientFunds as exc:
         await query.answer(
-            _("Your available USDT is not enough: premium costs {price} and you have {available}. "
-              "Deposit USDT with /wallet, then try again.").format(
+            _(
+                "Your available USDT is not enough: premium costs {price} and you have {available}. "
+                "Deposit USDT with /wallet, then try again."
+            ).format(
                 price=_price(), available=fmt.crypto(int(exc.params.get("available", 0)), "USDT", lang())
             ),
             show_alert=True,
@@ -135,13 +146,16 @@ async def buy_cancelled(query: CallbackQuery, state: FSMContext) -> None:
     await state.update_data({TOKEN_KEY: None})
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(_("Nothing was charged."))
+        await query.message.edit_text(_("Nothing was charged."), reply_markup=back_to_menu())
 
 
 @router.callback_query(PromoteCb.filter())
-async def promote_pressed(query: CallbackQuery, callback_data: PromoteCb, me: User, session: AsyncSession) -> None:
-    offer = await premium.set_promoted(session, user_id=me.id, offer_id=callback_data.offer_id,
-                                       promoted=callback_data.on)
+async def promote_pressed(
+    query: CallbackQuery, callback_data: PromoteCb, me: User, session: AsyncSession
+) -> None:
+    offer = await premium.set_promoted(
+        session, user_id=me.id, offer_id=callback_data.offer_id, promoted=callback_data.on
+    )
     await query.answer(_("Offer promoted.") if offer.is_promoted else _("Offer no longer promoted."))
     if isinstance(query.message, Message):
         text, keyboard = await premium_view(session, me)

@@ -72,10 +72,26 @@ def _stats_statement() -> Select[*tuple[Any, ...]]:
     ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     month_ago: BindParameter[datetime] = bindparam("month_ago")
     roles = union_all(
-        select(Trade.id, Trade.seller_id.label("uid"), literal("seller").label("role"), Trade.status,
-               Trade.close_reason, Trade.created_at, Trade.paid_at, Trade.completed_at),
-        select(Trade.id, Trade.buyer_id.label("uid"), literal("buyer").label("role"), Trade.status,
-               Trade.close_reason, Trade.created_at, Trade.paid_at, Trade.completed_at),
+        select(
+            Trade.id,
+            Trade.seller_id.label("uid"),
+            literal("seller").label("role"),
+            Trade.status,
+            Trade.close_reason,
+            Trade.created_at,
+            Trade.paid_at,
+            Trade.completed_at,
+        ),
+        select(
+            Trade.id,
+            Trade.buyer_id.label("uid"),
+            literal("buyer").label("role"),
+            Trade.status,
+            Trade.close_reason,
+            Trade.created_at,
+            Trade.paid_at,
+            Trade.completed_at,
+        ),
     ).subquery()
     completed = roles.c.status == TradeStatus.COMPLETED.value
     recent = roles.c.created_at > month_ago
@@ -136,7 +152,9 @@ async def stats_for(
     found = {row[0]: row[1:] for row in rows}
     result = {}
     for uid in ids:
-        created, done, done_30, failed_30, avg_release, positive, negative = found.get(uid, (None, 0, 0, 0, None, 0, 0))
+        created, done, done_30, failed_30, avg_release, positive, negative = found.get(
+            uid, (None, 0, 0, 0, None, 0, 0)
+        )
         rate = None
         if done_30 + failed_30:
             rate = (Decimal(done_30) * 100 / (done_30 + failed_30)).quantize(Decimal("0.1"), ROUND_HALF_UP)
@@ -158,7 +176,8 @@ async def user_stats(session: AsyncSession, user_id: int, *, now: datetime | Non
 
 async def completed_count(session: AsyncSession, user_id: int) -> int:
     stmt = select(func.count()).where(
-        Trade.status == TradeStatus.COMPLETED.value, or_(Trade.seller_id == user_id, Trade.buyer_id == user_id)
+        Trade.status == TradeStatus.COMPLETED.value,
+        or_(Trade.seller_id == user_id, Trade.buyer_id == user_id),
     )
     return int((await session.execute(stmt)).scalar_one())
 
@@ -192,6 +211,24 @@ async def leave_feedback(
         events.FeedbackReceived(trade_id=trade_id, from_id=actor_id, positive=positive, comment=comment),
         [outbox.user(target)],
     )
+    return feedback
+
+
+async def comment_feedback(session: AsyncSession, *, trade_id: int, actor_id: int, comment: str) -> Feedback:
+    """Add the comment to a rating already saved (one tap saves the rating; the comment may follow).
+    A rating keeps its first comment."""
+    comment = comment.strip()
+    if len(comment) > COMMENT_MAX:
+        raise DomainError("comment_too_long", max=COMMENT_MAX, length=len(comment))
+    stmt = (
+        select(Feedback).where(Feedback.trade_id == trade_id, Feedback.from_id == actor_id).with_for_update()
+    )
+    feedback = (await session.execute(stmt)).scalar_one_or_none()
+    if feedback is None:
+        raise DomainError("not_party", trade_id=trade_id)
+    if feedback.comment is not None:
+        raise DomainError("feedback_exists", trade_id=trade_id)
+    feedback.comment = comment or None
     return feedback
 
 

@@ -293,8 +293,13 @@ class Scanner:
         for deposit_id, user_id, asset, amount, txid, num in (await session.execute(stmt)).tuples():
             result.detected += 1
             if num > final:
-                detected = events.DepositDetected(deposit_id=deposit_id, asset=asset, amount=amount, txid=txid,
-                                                  confirmations_needed=self.config.confirmations)
+                detected = events.DepositDetected(
+                    deposit_id=deposit_id,
+                    asset=asset,
+                    amount=amount,
+                    txid=txid,
+                    confirmations_needed=self.config.confirmations,
+                )
                 outbox.emit(session, detected, [outbox.user(user_id)])
 
     async def _settle(self, session: AsyncSession, final: int, result: ScanResult) -> None:
@@ -326,8 +331,13 @@ class Scanner:
             asset = Asset(asset_name)
             if amount < self.config.min_deposit[asset]:
                 settled[DepositStatus.DUST].append(deposit_id)
-                dust = events.DepositDust(deposit_id=deposit_id, asset=asset_name, amount=amount, txid=txid,
-                                          minimum=self.config.min_deposit[asset])
+                dust = events.DepositDust(
+                    deposit_id=deposit_id,
+                    asset=asset_name,
+                    amount=amount,
+                    txid=txid,
+                    minimum=self.config.min_deposit[asset],
+                )
                 outbox.emit(session, dust, [outbox.user(user_id)])
                 continue
             crash_point("deposit.confirmed.before_credit")
@@ -343,8 +353,9 @@ class Scanner:
                 memo={"txid": txid, "event_index": event_index, "block": block_num},
             )
             settled[DepositStatus.CREDITED].append(deposit_id)
-            credited = events.DepositCredited(deposit_id=deposit_id, user_id=user_id, asset=asset_name, amount=amount,
-                                              txid=txid)
+            credited = events.DepositCredited(
+                deposit_id=deposit_id, user_id=user_id, asset=asset_name, amount=amount, txid=txid
+            )
             outbox.emit(session, credited, [outbox.user(user_id), outbox.PAYMENTS_CHANNEL])
         for status, ids in settled.items():
             if ids:
@@ -383,8 +394,9 @@ class Scanner:
             )
         ).all()
         for deposit in dropped:
-            dropped_event = events.DepositDropped(deposit_id=deposit.id, asset=deposit.asset, amount=deposit.amount,
-                                                  txid=deposit.txid)
+            dropped_event = events.DepositDropped(
+                deposit_id=deposit.id, asset=deposit.asset, amount=deposit.amount, txid=deposit.txid
+            )
             outbox.emit(session, dropped_event, [outbox.user(deposit.user_id)])
         await session.execute(delete(ScannedBlock).where(ScannedBlock.num > common))
         cursor.next_block = common + 1
