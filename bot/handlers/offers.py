@@ -363,6 +363,11 @@ async def wizard_text(message: Message, state: FSMContext, session: AsyncSession
                     )
                 )
                 return
+            await escrow.check_max_per_trade(
+                session, asset=Asset(data["asset"]), fiat=Fiat(fiat), amount=int(data["amount"]), max_fiat=value,
+                price=Decimal(data["price"]) if data.get("price") else None,
+                margin_pct=Decimal(data["margin"]) if data.get("margin") else None,
+            )  # fmt: skip
             data["max_fiat"] = str(value)
         elif step == "note":
             note = text.strip()
@@ -648,6 +653,10 @@ register_error_texts(
         "limits_exceed_amount": lambda p: _(
             "The minimum per trade ({min}) is more than the whole offer is worth ({total})."
         ).format(min=_f(p["min_fiat"], p["fiat"]), total=_f(p["amount_fiat"], p["fiat"])),
+        "max_exceeds_amount": lambda p: _(
+            "The maximum per trade ({max}) is more than the whole offer is worth ({total}). "
+            "Type at most {total}."
+        ).format(max=_f(p["max_fiat"], p["fiat"]), total=_f(p["amount_fiat"], p["fiat"])),
         "payment_method_unknown": lambda p: _("That payment method is not offered here."),
         "payment_method_required": lambda p: _("Choose at least one payment method."),
         "payment_note_too_long": lambda p: _("Please keep the payment method under 100 characters."),
