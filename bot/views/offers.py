@@ -93,7 +93,7 @@ def offer_body(offer: Offer, price: Decimal | None, stats: UserStats | None) -> 
         lines.append(_("Terms: {terms}").format(terms=fmt.escape(offer.terms)))
     lines += _requirements(offer.min_trades, offer.min_account_age_days)
     if stats is not None:
-        lines.append(_("Trader: {stats}").format(stats=stats_text(stats)))
+        lines.append(_("Trader: {stats}").format(stats=stats_text(stats, releases=offer.side == "sell")))
     return lines
 
 
@@ -143,7 +143,7 @@ def market_page(page: OfferPage, current: BrowseCb) -> dict[str, Any]:
             + " · "
             + _("{window} to pay").format(window=fmt.duration(offer.payment_window, lg))
         )
-        lines.append(stats_text(row.maker))
+        lines.append(stats_text(row.maker, releases=offer.side == "sell"))
     if page.total > PAGE_SIZE:
         pages = (page.total + PAGE_SIZE - 1) // PAGE_SIZE
         lines.append("")
