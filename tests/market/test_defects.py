@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import copy
+import secrets
+
+import pytest
+
+from botkit.i18n import translate
+from sandbox.telegram import SimPress, SimUser
+from sandbox.telegram.state import CallbackRec
 from tests.e2e.harness import Market
 from tests.market.conftest import fund
-from tests.market.flows import publish_sell_offer, say, step
+from tests.market.flows import T, publish_sell_offer, say, step
 
 
 async def test_cancelling_a_quote_leaves_a_way_back_to_the_menu(market: Market) -> None:
@@ -35,3 +44,32 @@ async def test_the_form_refuses_a_maximum_above_what_the_offer_is_worth(market: 
     assert refused.text == ("The maximum per trade (300,000 IQD) is more than the whole offer is worth "
                             "(262,000 IQD). Type at most 262,000 IQD.")  # fmt: skip
     await say(seller, "262000", "Which payment methods")  # the form is still at the maximum
+
+
+async def _burst(market: Market, user: SimUser, presses: int) -> list[str | None]:
+    """``presses`` button presses at once (as fast taps would send them); the answer of each."""
+    tg = market.tg
+    sim_bot = tg.find_bot(T)
+    latest = next(m for m in reversed(tg.private_dialog(sim_bot, user).visible()) if m.sender_bot is not None)
+    pressed = []
+    for _ in range(presses):
+        query_id = f"{tg.next_id()}{secrets.randbelow(10**9):09d}"
+        tg.callbacks[query_id] = CallbackRec(query_id, sim_bot.id, user.id, "zz:1:2")
+        tg.enqueue(sim_bot, "callback_query", {
+            "id": query_id, "from": user.user_dict(), "message": copy.deepcopy(latest.data),
+            "chat_instance": "1", "data": "zz:1:2",
+        })  # fmt: skip
+        pressed.append(SimPress(tg, query_id, "zz:1:2", None))
+    return [(await p.answer()).text for p in pressed]
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+async def test_fast_taps_beyond_the_limit_are_answered_not_left_spinning(market: Market, lang: str) -> None:
+    user = await market.newcomer("Fast", lang=lang)
+    await asyncio.sleep(1.1)  # the newcomer's own taps are out of the one-second window
+    answers = await _burst(market, user, 8)  # every press is answered (SimPress.answer waits for it)
+    slow_down = translate(lang, "Too many taps at once. Please wait a second and try again.")
+    assert answers.count(slow_down) >= 3  # 5 a second are handled, the rest told to slow down
+    assert answers.count(translate(lang, "This button is no longer active.")) >= 1
+    if lang == "ar":
+        assert slow_down != "Too many taps at once. Please wait a second and try again."
