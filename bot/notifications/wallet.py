@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.keyboards.wallet import back_to_wallet
+from bot.keyboards.wallet import open_wallet
 from bot.views import wallet as views
 from botkit import fmt
 from botkit.rendering import Recipient, Rendered, Renderers
@@ -30,7 +30,7 @@ def _txid(txid: str | None) -> str:
 
 
 def _user(text: str) -> Rendered:
-    return Rendered(text=text, keyboard=back_to_wallet())
+    return Rendered(text=text, keyboard=open_wallet())
 
 
 # --- deposits ---------------------------------------------------------------------------------------

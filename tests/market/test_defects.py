@@ -9,11 +9,15 @@ import secrets
 import pytest
 
 from botkit.i18n import translate
+from core import outbox
+from core.db import transaction
+from core.events import DepositCredited
+from core.money import MICRO
 from sandbox.telegram import SimPress, SimUser
 from sandbox.telegram.state import CallbackRec
 from tests.e2e.harness import Market
 from tests.market.conftest import fund
-from tests.market.flows import T, publish_sell_offer, say, step
+from tests.market.flows import T, press, publish_sell_offer, say, step
 
 
 async def test_cancelling_a_quote_leaves_a_way_back_to_the_menu(market: Market) -> None:
@@ -73,3 +77,16 @@ async def test_fast_taps_beyond_the_limit_are_answered_not_left_spinning(market:
     assert answers.count(translate(lang, "This button is no longer active.")) >= 1
     if lang == "ar":
         assert slow_down != "Too many taps at once. Please wait a second and try again."
+
+
+async def test_the_wallet_button_of_a_deposit_notice_keeps_the_notice(market: Market) -> None:
+    user = await market.newcomer("Dina", lang="en")
+    async with transaction(market.session_factory) as s:
+        outbox.emit(s, DepositCredited(deposit_id=1, user_id=user.id, asset="USDT", amount=25 * MICRO,
+                                       txid="ab" * 32), [outbox.user(user.id)])  # fmt: skip
+    notice = await user.wait_for(T, contains="Deposit of 25 USDT credited")
+    await press(user, "💼 Wallet", message=notice)
+    wallet = await user.wait_for(T, contains="Your wallet", edited=False)
+    assert wallet.message_id != notice.message_id
+    kept = next(m for m in user.chat(T) if m.message_id == notice.message_id)
+    assert kept.text == notice.text and "ab" * 32 in kept.text  # the transaction id is still there
