@@ -61,3 +61,4 @@ async def set_commands(bot: Bot, commands: tuple[tuple[str, LazyProxy], ...]) ->
     for lang, code in (("ar", None), ("ar", "ar"), ("en", "en")):
         menu = [BotCommand(command=name, description=text) for name, text in command_menu(lang, commands)]
         await bot.set_my_commands(menu, scope=BotCommandScopeDefault(), language_code=code)
+

@@ -174,19 +174,13 @@ def refuse_writes_after_sending() -> None:
 
 
 def _check_flush(session: Session, flush_context: Any, instances: Any) -> None:
-    if session.info.get(_SENT) and (
-        session.new or session.deleted or any(map(session.is_modified, session.dirty))
-    ):
-        raise WriteAfterSend(
-            "a flush after the update's first Telegram call: move the write before the reply"
-        )
+    if session.info.get(_SENT) and (session.new or session.deleted or any(map(session.is_modified, session.dirty))):
+        raise WriteAfterSend("a flush after the update's first Telegram call: move the write before the reply")
 
 
 def _check_execute(state: ORMExecuteState) -> None:
     if state.session.info.get(_SENT) and (state.is_insert or state.is_update or state.is_delete):
-        raise WriteAfterSend(
-            f"{state.statement} after the update's first Telegram call: move it before the reply"
-        )
+        raise WriteAfterSend(f"{state.statement} after the update's first Telegram call: move it before the reply")
 
 
 class UserLocale(I18nMiddleware):

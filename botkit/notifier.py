@@ -41,9 +41,7 @@ from core.users import User
 log = logging.getLogger(__name__)
 SENT = Counter("koxx_notifications_sent_total", "Notifications delivered", ["kind"])
 FAILED = Counter("koxx_notifications_failed_total", "Notifications given up", ["kind", "reason"])
-SUPERSEDED = Counter(
-    "koxx_notifications_superseded_total", "Notifications skipped for a newer state", ["kind"]
-)
+SUPERSEDED = Counter("koxx_notifications_superseded_total", "Notifications skipped for a newer state", ["kind"])
 MAX_ATTEMPTS = 8
 
 

@@ -190,7 +190,5 @@ def amount_error_text(err: AmountError, *, show: Callable[[Decimal], str] | None
     if code == "too_large":
         return _("The most you can enter here is {maximum}.").format(maximum=show(Decimal(params["maximum"])))
     if code == "too_small":
-        return _("The least you can enter here is {minimum}.").format(
-            minimum=show(Decimal(params["minimum"]))
-        )
+        return _("The least you can enter here is {minimum}.").format(minimum=show(Decimal(params["minimum"])))
     return _("Please send a number, for example 150 or 1,500.")  # empty, not_a_number

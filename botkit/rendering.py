@@ -55,9 +55,7 @@ class Renderers:
             raise ValueError(f"{event.__name__} to a {recipient_kind} has a renderer already")
         self._by[event, recipient_kind] = func
 
-    def get(
-        self, event: type[Event], recipient_kind: str
-    ) -> Callable[[Any, Recipient], Rendered | None] | None:
+    def get(self, event: type[Event], recipient_kind: str) -> Callable[[Any, Recipient], Rendered | None] | None:
         return self._by.get((event, recipient_kind))
 
     def render(self, event: Event, to: Recipient) -> Rendered | None:
@@ -66,9 +64,4 @@ class Renderers:
 
     def missing(self) -> list[tuple[type[Event], str]]:
         """The event classes and recipient kinds they are sent to that nothing renders."""
-        return [
-            (cls, kind)
-            for cls in events.EVENTS
-            for kind in sorted(cls.audience)
-            if (cls, kind) not in self._by
-        ]
+        return [(cls, kind) for cls in events.EVENTS for kind in sorted(cls.audience) if (cls, kind) not in self._by]

@@ -64,8 +64,7 @@ async def fresh(session: AsyncSession, model: type[RowT], ident: int, *, lock: b
     populate_existing=True, with_for_update=lock)``, with the statement built once: every update
     reads a row or two this way, and building the statement cost more than running it."""
     with session.no_autoflush:  # as session.get: pending changes are not written first
-        result = await session.execute(
-            _by_id(model, lock), {"id": ident}, execution_options={"populate_existing": True}
-        )
+        result = await session.execute(_by_id(model, lock), {"id": ident}, execution_options={"populate_existing": True})
     row: RowT | None = result.scalar_one_or_none()
     return row
+

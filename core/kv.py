@@ -10,9 +10,7 @@ from redis.asyncio import Redis
 
 
 class KeyValue(Protocol):
-    async def admit(
-        self, once_key: str, ttl_seconds: int, hit_key: str | None, window_seconds: int
-    ) -> int | None:
+    async def admit(self, once_key: str, ttl_seconds: int, hit_key: str | None, window_seconds: int) -> int | None:
         """Set ``once_key`` for ``ttl_seconds`` and, if it was not set already, count a hit on
         ``hit_key`` in a window of ``window_seconds``. None when ``once_key`` was already set,
         else the hits on ``hit_key`` in the current window (0 without one)."""
@@ -56,9 +54,7 @@ class MemoryKeyValue:
         self._counts[key] = self._counts.get(key, 0) + 1
         return self._counts[key]
 
-    async def admit(
-        self, once_key: str, ttl_seconds: int, hit_key: str | None, window_seconds: int
-    ) -> int | None:
+    async def admit(self, once_key: str, ttl_seconds: int, hit_key: str | None, window_seconds: int) -> int | None:
         if not self._set_once(once_key, ttl_seconds):
             return None
         return self._hit(hit_key, window_seconds) if hit_key is not None else 0
@@ -86,9 +82,7 @@ class RedisKeyValue:
         self.prefix = prefix
         self._admit = redis.register_script(_ADMIT)
 
-    async def admit(
-        self, once_key: str, ttl_seconds: int, hit_key: str | None, window_seconds: int
-    ) -> int | None:
+    async def admit(self, once_key: str, ttl_seconds: int, hit_key: str | None, window_seconds: int) -> int | None:
         """One round trip (a Lua script, atomic) for what every update needs first."""
         keys = [f"{self.prefix}:{once_key}"] + ([f"{self.prefix}:{hit_key}"] if hit_key is not None else [])
         hits = int(await self._admit(keys=keys, args=[ttl_seconds, window_seconds]))

@@ -78,9 +78,7 @@ def emit(session: AsyncSession, event: Event, recipients: list[str]) -> None:
             raise ValueError(f"{type(event).__name__} is not sent to {recipient}")
     kind, payload = to_row(event)
     for recipient in dict.fromkeys(recipients):
-        session.add(
-            OutboxMessage(kind=kind, recipient=recipient, payload=payload, latest_key=event.latest_key)
-        )
+        session.add(OutboxMessage(kind=kind, recipient=recipient, payload=payload, latest_key=event.latest_key))
     session.info["outbox"] = True  # tells whoever commits to wake the notifier
 
 
@@ -102,9 +100,7 @@ async def superseded(session: AsyncSession, message: OutboxMessage) -> bool:
     return (await session.execute(newer)).first() is not None
 
 
-async def claim_batch(
-    session: AsyncSession, limit: int = 50, *, held: Collection[str] = ()
-) -> list[OutboxMessage]:
+async def claim_batch(session: AsyncSession, limit: int = 50, *, held: Collection[str] = ()) -> list[OutboxMessage]:
     """Lock a batch of due messages (skipping rows another notifier holds), leaving the rows of
     the ``held`` recipients (whose chat must wait its turn) where they are, in their order."""
     stmt = (

@@ -72,9 +72,8 @@ async def relay(message: Message, state: FSMContext, session: AsyncSession, me: 
         kind="document" if document else None,
     )  # fmt: skip
     if trade.status == escrow.TradeStatus.DISPUTED:
-        await escrow.add_statement(
-            session, trade_id=trade.id, author_id=me.id, text=text, file_id=file.file_id if file else None
-        )
+        await escrow.add_statement(session, trade_id=trade.id, author_id=me.id, text=text,
+                                   file_id=file.file_id if file else None)
     counterpart_id = trade.counterpart(me.id)
     counterpart = await users.get(session, counterpart_id)
     language = (counterpart.language if counterpart else None) or "ar"
@@ -91,19 +90,10 @@ async def relay(message: Message, state: FSMContext, session: AsyncSession, me: 
             else:
                 await bot.send_message(counterpart_id, body, reply_markup=markup)
     except (TelegramForbiddenError, TelegramBadRequest):
-        await message.answer(
-            _(
-                "Saved in trade #{id}, but the other side cannot receive messages from the bot right now."
-            ).format(id=trade.id)
-        )
+        await message.answer(_("Saved in trade #{id}, but the other side cannot receive messages from the bot "
+                               "right now.").format(id=trade.id))
         return
     if len(trades) > 1:
-        others = [
-            (t.id, _("Write in trade #{id} instead").format(id=t.id)) for t in trades if t.id != trade.id
-        ]
-        await message.answer(
-            _("Sent to the other side of trade #{id} (you have {n} open trades).").format(
-                id=trade.id, n=fmt.number(len(trades), lang())
-            ),
-            reply_markup=kb.trades_list(others),
-        )
+        others = [(t.id, _("Write in trade #{id} instead").format(id=t.id)) for t in trades if t.id != trade.id]
+        await message.answer(_("Sent to the other side of trade #{id} (you have {n} open trades).").format(
+            id=trade.id, n=fmt.number(len(trades), lang())), reply_markup=kb.trades_list(others))

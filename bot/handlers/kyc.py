@@ -111,18 +111,14 @@ async def contact_shared(message: Message, me: User, session: AsyncSession, stat
     if await state.get_state() == KycForm.phone.state:
         await state.clear()
     if already:
-        await message.answer(
-            _("Thank you, your phone number is updated."), reply_markup=ReplyKeyboardRemove()
-        )
+        await message.answer(_("Thank you, your phone number is updated."), reply_markup=ReplyKeyboardRemove())
         return
     await message.answer(
         _("Thank you, your phone number is verified. You are now at level 1 and your limits are higher."),
         reply_markup=ReplyKeyboardRemove(),
     )
     await message.answer(
-        _(
-            "Next step, for the highest limits: verify your identity with a photo of your ID card and a selfie."
-        ),
+        _("Next step, for the highest limits: verify your identity with a photo of your ID card and a selfie."),
         reply_markup=verify_next(),
     )
 
@@ -140,9 +136,8 @@ def _photo_file(message: Message) -> tuple[str, int | None] | None:
 async def _photo_or_refuse(message: Message) -> str | None:
     found = _photo_file(message)
     if found is None:
-        await message.answer(
-            _("Please send a photo (not text or another kind of file)."), reply_markup=verify_cancel()
-        )
+        await message.answer(_("Please send a photo (not text or another kind of file)."),
+                             reply_markup=verify_cancel())
         return None
     file_id, size = found
     if size is not None and size > MAX_PHOTO_BYTES:
@@ -184,9 +179,7 @@ async def selfie_photo(
         return
     document = await _download(bot, str(document_id))
     selfie = await _download(bot, file_id)
-    await kyc.submit_documents(
-        session, user_id=me.id, document=document, selfie=selfie, data_dir=settings.data_dir
-    )
+    await kyc.submit_documents(session, user_id=me.id, document=document, selfie=selfie, data_dir=settings.data_dir)
     await state.clear()
     await message.answer(
         _(

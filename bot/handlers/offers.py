@@ -84,100 +84,62 @@ async def _ask(step: str, data: dict[str, Any], session: AsyncSession, me: User)
     nav = kb.choices(step, [])
     if step == "side":
         text = _("<b>New offer</b> (step 1 of 9)\nDo you want to sell crypto or buy it?")
-        return {
-            "text": text,
-            "reply_markup": kb.choices(
-                step, [(_("🔴 Sell crypto"), "sell"), (_("🟢 Buy crypto"), "buy")], back=False
-            ),
-        }
+        return {"text": text, "reply_markup": kb.choices(step, [(_("🔴 Sell crypto"), "sell"),
+                                                                (_("🟢 Buy crypto"), "buy")], back=False)}
     if step == "asset":
-        return {
-            "text": _("Which asset?"),
-            "reply_markup": kb.choices(step, [("USDT", "USDT"), ("TRX", "TRX")]),
-        }
+        return {"text": _("Which asset?"), "reply_markup": kb.choices(step, [("USDT", "USDT"), ("TRX", "TRX")])}
     if step == "fiat":
-        return {
-            "text": _("For which currency?"),
-            "reply_markup": kb.choices(
-                step, [(_("Iraqi dinar (IQD)"), "IQD"), (_("US dollar (USD)"), "USD")]
-            ),
-        }
+        return {"text": _("For which currency?"),
+                "reply_markup": kb.choices(step, [(_("Iraqi dinar (IQD)"), "IQD"), (_("US dollar (USD)"), "USD")])}
     if step == "ptype":
         reference = await escrow.get_reference_rate(session, Asset(asset), Fiat(fiat))
         text = _("Fixed price, or a floating price that follows the reference rate with your margin?")
         if reference is not None:
-            text += "\n" + _("Reference rate now: {price}").format(
-                price=fmt.price(reference, fiat, asset, lg)
-            )
+            text += "\n" + _("Reference rate now: {price}").format(price=fmt.price(reference, fiat, asset, lg))
         options = [(_("Fixed price"), "fixed")]
         if reference is not None:
             options.append((_("Floating price"), "floating"))
         return {"text": text, "reply_markup": kb.choices(step, options)}
     if step == "price":
         if data.get("ptype") == "floating":
-            text = _(
-                "Type your margin over the reference rate in percent, for example 1.5 (or -0.5 for below it)."
-            )
+            text = _("Type your margin over the reference rate in percent, for example 1.5 (or -0.5 for below it).")
         else:
             text = _("Type your price in {fiat} for 1 {asset}, for example {example}.").format(
-                fiat=fiat, asset=asset, example=fmt.number(1310 if fiat == "IQD" else Decimal("1.02"), lg)
-            )
+                fiat=fiat, asset=asset, example=fmt.number(1310 if fiat == "IQD" else Decimal("1.02"), lg))
         return {"text": text, "reply_markup": nav}
     if step == "amount":
         if data["side"] == "sell":
             available = await balance(session, AccountRef.user(me.id), Asset(asset))
             text = _("How much {asset} do you want to sell in total? Available: {available}.").format(
-                asset=asset, available=fmt.crypto(available, asset, lg)
-            )
+                asset=asset, available=fmt.crypto(available, asset, lg))
         else:
             text = _("How much {asset} do you want to buy in total?").format(asset=asset)
         return {"text": text, "reply_markup": nav}
     if step == "min":
-        return {
-            "text": _("The minimum of one trade, in {fiat} (for example {example}):").format(
-                fiat=fiat, example=fmt.number(50000 if fiat == "IQD" else 20, lg)
-            ),
-            "reply_markup": nav,
-        }
+        return {"text": _("The minimum of one trade, in {fiat} (for example {example}):").format(
+            fiat=fiat, example=fmt.number(50000 if fiat == "IQD" else 20, lg)), "reply_markup": nav}
     if step == "max":
         return {"text": _("The maximum of one trade, in {fiat}:").format(fiat=fiat), "reply_markup": nav}
     if step == "methods":
-        return {
-            "text": _("Which payment methods do you accept? Tap to choose one or more, then Done."),
-            "reply_markup": kb.method_picker(step, data.get("methods", []), data.get("note")),
-        }
+        return {"text": _("Which payment methods do you accept? Tap to choose one or more, then Done."),
+                "reply_markup": kb.method_picker(step, data.get("methods", []), data.get("note"))}
     if step == "note":
-        return {
-            "text": _('Type the payment method (up to 100 characters), for example "Rafidain Bank".'),
-            "reply_markup": nav,
-        }
+        return {"text": _("Type the payment method (up to 100 characters), for example \"Rafidain Bank\"."),
+                "reply_markup": nav}
     if step == "window":
         windows = (await escrow.rules(session)).payment_windows
-        return {
-            "text": _("How long does the buyer have to pay?"),
-            "reply_markup": kb.window_picker(step, windows),
-        }
+        return {"text": _("How long does the buyer have to pay?"), "reply_markup": kb.window_picker(step, windows)}
     if step == "terms":
-        return {
-            "text": _("Type your terms for the other side (up to {n} characters), or skip.").format(
-                n=fmt.number(TERMS_MAX, lg)
-            ),
-            "reply_markup": kb.choices(step, [(_("Skip ➡️"), "_skip")]),
-        }
+        return {"text": _("Type your terms for the other side (up to {n} characters), or skip.").format(
+            n=fmt.number(TERMS_MAX, lg)), "reply_markup": kb.choices(step, [(_("Skip ➡️"), "_skip")])}
     if step == "min_trades":
         options = [(_("No minimum"), "0")] + [(fmt.number(n, lg), str(n)) for n in (3, 10, 25)]
-        return {
-            "text": _("Only trade with people who completed at least how many trades? Tap or type a number."),
-            "reply_markup": kb.choices(step, options, per_row=4),
-        }
+        return {"text": _("Only trade with people who completed at least how many trades? Tap or type a number."),
+                "reply_markup": kb.choices(step, options, per_row=4)}
     if step == "min_age":
-        options = [(_("No minimum"), "0")] + [
-            (_("{n} days").format(n=fmt.number(n, lg)), str(n)) for n in (7, 30, 90)
-        ]
-        return {
-            "text": _("How old must their account be, in days? Tap or type a number."),
-            "reply_markup": kb.choices(step, options, per_row=4),
-        }
+        options = [(_("No minimum"), "0")] + [(_("{n} days").format(n=fmt.number(n, lg)), str(n)) for n in (7, 30, 90)]
+        return {"text": _("How old must their account be, in days? Tap or type a number."),
+                "reply_markup": kb.choices(step, options, per_row=4)}
     return {"text": views.draft_summary(data), "reply_markup": kb.summary_keyboard()}
 
 
@@ -259,9 +221,7 @@ async def wizard_button(query: CallbackQuery, callback_data: kb.WizardCb, state:
             await state.set_data(data)
             await query.answer()
             if isinstance(query.message, Message):
-                await query.message.edit_reply_markup(
-                    reply_markup=kb.method_picker(step, methods, data.get("note"))
-                )
+                await query.message.edit_reply_markup(reply_markup=kb.method_picker(step, methods, data.get("note")))
             return
         else:
             await _stale(query)
@@ -278,9 +238,8 @@ async def wizard_button(query: CallbackQuery, callback_data: kb.WizardCb, state:
         price = await escrow.current_price(session, offer)
         view = views.offer_card(offer, price, None, viewer_id=me.id)
         if isinstance(query.message, Message):
-            await query.message.edit_text(
-                _("✅ Your offer is published.") + "\n\n" + view["text"], reply_markup=view["reply_markup"]
-            )
+            await query.message.edit_text(_("✅ Your offer is published.") + "\n\n" + view["text"],
+                                          reply_markup=view["reply_markup"])
         return
     else:
         await _stale(query)
@@ -340,16 +299,10 @@ async def wizard_text(message: Message, state: FSMContext, session: AsyncSession
                                                               amount=amount)  # fmt: skip
                 if needed > available:
                     lg = lang()
-                    await message.answer(
-                        _(
-                            "Your available balance is {available}; this offer needs {needed} "
-                            "(the amount and the trading fee). Type a smaller amount, or deposit "
-                            "first with /wallet."
-                        ).format(
-                            available=fmt.crypto(available, data["asset"], lg),
-                            needed=fmt.crypto(needed, data["asset"], lg),
-                        )
-                    )
+                    await message.answer(_("Your available balance is {available}; this offer needs {needed} "
+                                           "(the amount and the trading fee). Type a smaller amount, or deposit "
+                                           "first with /wallet.").format(
+                        available=fmt.crypto(available, data["asset"], lg), needed=fmt.crypto(needed, data["asset"], lg)))
                     return
             data["amount"] = amount
         elif step == "min":
@@ -357,11 +310,8 @@ async def wizard_text(message: Message, state: FSMContext, session: AsyncSession
         elif step == "max":
             value = parse_amount(text, decimals=exponent, maximum=MAX_FIAT)
             if value < Decimal(data["min_fiat"]):
-                await message.answer(
-                    _("The maximum cannot be less than the minimum ({min}).").format(
-                        min=fmt.fiat(Decimal(data["min_fiat"]), fiat, lang())
-                    )
-                )
+                await message.answer(_("The maximum cannot be less than the minimum ({min}).").format(
+                    min=fmt.fiat(Decimal(data["min_fiat"]), fiat, lang())))
                 return
             await escrow.check_max_per_trade(
                 session, asset=Asset(data["asset"]), fiat=Fiat(fiat), amount=int(data["amount"]), max_fiat=value,
@@ -381,11 +331,9 @@ async def wizard_text(message: Message, state: FSMContext, session: AsyncSession
             return
         elif step == "terms":
             if len(text) > TERMS_MAX:
-                await message.answer(
-                    _("Terms can have at most {max} characters; yours have {n}. Please shorten them.").format(
-                        max=fmt.number(TERMS_MAX, lang()), n=fmt.number(len(text), lang())
-                    )
-                )
+                await message.answer(_("Terms can have at most {max} characters; yours have {n}. "
+                                       "Please shorten them.").format(max=fmt.number(TERMS_MAX, lang()),
+                                                                      n=fmt.number(len(text), lang())))
                 return
             data["terms"] = text.strip() or None
         elif step in ("min_trades", "min_age"):
@@ -416,14 +364,8 @@ async def wizard_text(message: Message, state: FSMContext, session: AsyncSession
 async def _market(session: AsyncSession, me: User, current: kb.BrowseCb) -> dict[str, Any]:
     amount = Decimal(current.amount) if current.amount else None
     page = await escrow.browse(
-        session,
-        viewer_id=me.id,
-        side=Side(current.side),
-        asset=Asset(current.asset),
-        fiat=Fiat(current.fiat),
-        fiat_amount=amount,
-        payment_method=current.method or None,
-        offset=current.page * kb.PAGE_SIZE,
+        session, viewer_id=me.id, side=Side(current.side), asset=Asset(current.asset), fiat=Fiat(current.fiat),
+        fiat_amount=amount, payment_method=current.method or None, offset=current.page * kb.PAGE_SIZE,
         limit=kb.PAGE_SIZE,
     )
     return views.market_page(page, current)
@@ -435,10 +377,7 @@ def _browse_question(current: kb.BrowseCb) -> dict[str, Any] | None:
     if not current.asset:
         return {"text": _("Which asset?"), "reply_markup": kb.browse_pick(current, "asset", ["USDT", "TRX"])}
     if not current.fiat:
-        return {
-            "text": _("For which currency?"),
-            "reply_markup": kb.browse_pick(current, "fiat", ["IQD", "USD"]),
-        }
+        return {"text": _("For which currency?"), "reply_markup": kb.browse_pick(current, "fiat", ["IQD", "USD"])}
     return None
 
 
@@ -478,17 +417,14 @@ async def browse_button(query: CallbackQuery, callback_data: kb.BrowseCb, state:
     if question is not None:
         return query.message.edit_text(**question)  # sent as the webhook's reply (see trades._edit)
     if callback_data.method == "?":
-        await query.message.edit_text(
-            _("Which payment method?"), reply_markup=kb.browse_methods(callback_data)
-        )
+        await query.message.edit_text(_("Which payment method?"), reply_markup=kb.browse_methods(callback_data))
         return
     if callback_data.amount == "?":
         await state.set_state(OfferForms.browse_amount)
         await state.set_data({"browse": callback_data.model_copy(update={"amount": ""}).pack()})
         await query.message.edit_text(
             _("Type the amount you want to trade, in {fiat}:").format(fiat=callback_data.fiat),
-            reply_markup=kb.cancel_only(callback_data.model_copy(update={"amount": ""})),
-        )
+            reply_markup=kb.cancel_only(callback_data.model_copy(update={"amount": ""})))
         return
     return query.message.edit_text(**await _market(session, me, callback_data))
 
@@ -583,10 +519,7 @@ async def close_ask(query: CallbackQuery, callback_data: kb.OfferCb, session: As
     if isinstance(query.message, Message):
         await query.message.edit_text(
             _("Close offer #{id} for good? What is left returns to your balance; open trades go on.").format(
-                id=offer.id
-            ),
-            reply_markup=kb.confirm_close(offer.id),
-        )
+                id=offer.id), reply_markup=kb.confirm_close(offer.id))
 
 
 @router.callback_query(kb.OfferCb.filter(F.action == "close_yes"))
@@ -608,10 +541,8 @@ async def edit_amount_ask(query: CallbackQuery, callback_data: kb.OfferCb, state
     if isinstance(query.message, Message):
         await query.message.edit_text(
             _("Offer #{id} has {amount} left. Type the new amount left to trade:").format(
-                id=offer.id, amount=fmt.crypto(offer.remaining, offer.asset, lang())
-            ),
-            reply_markup=kb.cancel_only(kb.OfferCb(action="open", offer_id=offer.id)),
-        )
+                id=offer.id, amount=fmt.crypto(offer.remaining, offer.asset, lang())),
+            reply_markup=kb.cancel_only(kb.OfferCb(action="open", offer_id=offer.id)))
 
 
 @router.message(OfferForms.edit_amount, F.text)
@@ -638,16 +569,12 @@ register_error_texts(
         "price_invalid": lambda p: _("The price must be more than zero."),
         "price_out_of_range": lambda p: _(
             "That price is too far from the reference rate {reference}: choose between {low} and {high}."
-        ).format(
-            reference=_f(p["reference"], p["fiat"]),
-            low=_f(p["min_price"], p["fiat"]),
-            high=_f(p["max_price"], p["fiat"]),
-        ),
+        ).format(reference=_f(p["reference"], p["fiat"]), low=_f(p["min_price"], p["fiat"]),
+                 high=_f(p["max_price"], p["fiat"])),
         "no_reference_rate": lambda p: _("There is no reference rate for this pair yet; use a fixed price."),
         "margin_invalid": lambda p: _("The margin can have at most two decimals, for example 1.25."),
         "fiat_precision": lambda p: _("{fiat} amounts can have at most {n} decimals.").format(
-            fiat=p.get("fiat", ""), n=fmt.number(int(p.get("decimals", 0)), lang())
-        ),
+            fiat=p.get("fiat", ""), n=fmt.number(int(p.get("decimals", 0)), lang())),
         "amount_invalid": lambda p: _("The amount must be more than zero."),
         "limits_invalid": lambda p: _("The maximum per trade must be at least the minimum."),
         "limits_exceed_amount": lambda p: _(
@@ -660,22 +587,18 @@ register_error_texts(
         "payment_method_unknown": lambda p: _("That payment method is not offered here."),
         "payment_method_required": lambda p: _("Choose at least one payment method."),
         "payment_note_too_long": lambda p: _("Please keep the payment method under 100 characters."),
-        "payment_window_invalid": lambda p: _(
-            "Choose one of these payment windows: {allowed} minutes."
-        ).format(allowed=", ".join(fmt.number(n, lang()) for n in p.get("allowed", []))),
-        "terms_too_long": lambda p: _(
-            "Terms can have at most {max} characters; yours have {n}. Please shorten them."
-        ).format(max=fmt.number(int(p["max"]), lang()), n=fmt.number(int(p["length"]), lang())),
+        "payment_window_invalid": lambda p: _("Choose one of these payment windows: {allowed} minutes.").format(
+            allowed=", ".join(fmt.number(n, lang()) for n in p.get("allowed", []))),
+        "terms_too_long": lambda p: _("Terms can have at most {max} characters; yours have {n}. "
+                                      "Please shorten them.").format(max=fmt.number(int(p["max"]), lang()),
+                                                                     n=fmt.number(int(p["length"]), lang())),
         "requirement_invalid": lambda p: _("Requirements cannot be negative."),
         "user_banned": lambda p: _("Your account is frozen. Please contact support."),
         "user_not_found": lambda p: _("That user was not found."),
         "page_invalid": lambda p: _("This button is no longer active."),
-        "insufficient_funds": lambda p: _(
-            "Your available balance is {available}; this needs {needed}."
-        ).format(
+        "insufficient_funds": lambda p: _("Your available balance is {available}; this needs {needed}.").format(
             available=fmt.crypto(int(p["available"]), str(p["asset"]), lang()),
-            needed=fmt.crypto(int(p["needed"]), str(p["asset"]), lang()),
-        ),
+            needed=fmt.crypto(int(p["needed"]), str(p["asset"]), lang())),
     }
 )
 

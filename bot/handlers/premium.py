@@ -54,31 +54,25 @@ async def premium_view(session: AsyncSession, me: User) -> tuple[str, InlineKeyb
     settings = get_accounts_settings()
     now = datetime.now(UTC)
     if premium.is_premium(me, now) and me.premium_until is not None:
-        status = _("⭐ You are a premium member until {date}.").format(
-            date=fmt.datetime(me.premium_until, lang())
-        )
+        status = _("⭐ You are a premium member until {date}.").format(date=fmt.datetime(me.premium_until, lang()))
     else:
         status = _("You are not a premium member.")
-    text = "\n".join(
-        [
-            _("<b>Premium membership</b>"),
-            "",
-            status,
-            "",
-            _("For {days}, premium gives you:").format(days=_days()),
-            _("• trading fees {discount} lower").format(
-                discount=fmt.percent(settings.premium_fee_discount_pct, lang())
-            ),
-            _("• a ⭐ badge on your offers and your profile"),
-            _("• up to {n} promoted offers, listed first among offers with the same price").format(
-                n=fmt.number(settings.premium_promoted_offers, lang())
-            ),
-            "",
-            _("Price: {price}, paid from your available USDT. Renewing adds {days} to the end date.").format(
-                price=_price(), days=_days()
-            ),
-        ]
-    )
+    text = "\n".join([
+        _("<b>Premium membership</b>"),
+        "",
+        status,
+        "",
+        _("For {days}, premium gives you:").format(days=_days()),
+        _("• trading fees {discount} lower").format(discount=fmt.percent(settings.premium_fee_discount_pct, lang())),
+        _("• a ⭐ badge on your offers and your profile"),
+        _("• up to {n} promoted offers, listed first among offers with the same price").format(
+            n=fmt.number(settings.premium_promoted_offers, lang())
+        ),
+        "",
+        _("Price: {price}, paid from your available USDT. Renewing adds {days} to the end date.").format(
+            price=_price(), days=_days()
+        ),
+    ])
     keyboard = premium_offer(_price(), _days())
     if premium.is_premium(me, now):
         offers = await _promotable(session, me)
@@ -102,9 +96,7 @@ async def buy_pressed(query: CallbackQuery, me: User, session: AsyncSession, sta
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            _(
-                "Pay {price} from your available balance ({available}) for {days} of premium membership?"
-            ).format(
+            _("Pay {price} from your available balance ({available}) for {days} of premium membership?").format(
                 price=_price(), available=fmt.crypto(available, premium.PRICE_ASSET, lang()), days=_days()
             ),
             reply_markup=premium_confirm(token),
@@ -122,10 +114,8 @@ async def buy_confirmed(
         purchase = await premium.buy(session, user_id=me.id, token=callback_data.token)
     except InsufficientFunds as exc:
         await query.answer(
-            _(
-                "Your available USDT is not enough: premium costs {price} and you have {available}. "
-                "Deposit USDT with /wallet, then try again."
-            ).format(
+            _("Your available USDT is not enough: premium costs {price} and you have {available}. "
+              "Deposit USDT with /wallet, then try again.").format(
                 price=_price(), available=fmt.crypto(int(exc.params.get("available", 0)), "USDT", lang())
             ),
             show_alert=True,
@@ -150,12 +140,9 @@ async def buy_cancelled(query: CallbackQuery, state: FSMContext) -> None:
 
 
 @router.callback_query(PromoteCb.filter())
-async def promote_pressed(
-    query: CallbackQuery, callback_data: PromoteCb, me: User, session: AsyncSession
-) -> None:
-    offer = await premium.set_promoted(
-        session, user_id=me.id, offer_id=callback_data.offer_id, promoted=callback_data.on
-    )
+async def promote_pressed(query: CallbackQuery, callback_data: PromoteCb, me: User, session: AsyncSession) -> None:
+    offer = await premium.set_promoted(session, user_id=me.id, offer_id=callback_data.offer_id,
+                                       promoted=callback_data.on)
     await query.answer(_("Offer promoted.") if offer.is_promoted else _("Offer no longer promoted."))
     if isinstance(query.message, Message):
         text, keyboard = await premium_view(session, me)

@@ -27,7 +27,7 @@ router = Router(name="profile")
 
 
 class FeedbackForm(StatesGroup):
-    comment = State()  # data: trade_id, positive
+    comment = State()  # data: trade_id (the rating is saved already)
 
 
 @router.callback_query(kb.RateCb.filter(F.send.is_(False)))
@@ -42,12 +42,9 @@ async def rate_pressed(query: CallbackQuery, callback_data: kb.RateCb, state: FS
     if isinstance(query.message, Message):
         mark = "👍" if callback_data.positive else "👎"
         await query.message.answer(
-            _(
-                "{mark} Thank you! Your feedback was saved. You may add a short comment (up to 200 characters) "
-                "in one message."
-            ).format(mark=mark),
-            reply_markup=kb.comment_prompt(callback_data.trade_id),
-        )
+            _("{mark} Thank you! Your feedback was saved. You may add a short comment (up to 200 characters) "
+              "in one message.").format(mark=mark),
+            reply_markup=kb.comment_prompt(callback_data.trade_id))  # fmt: skip
 
 
 @router.callback_query(kb.RateCb.filter(F.send.is_(True)))
@@ -66,9 +63,7 @@ async def rate_send(query: CallbackQuery, callback_data: kb.RateCb, state: FSMCo
 @router.message(FeedbackForm.comment, F.text)
 async def rate_comment(message: Message, state: FSMContext, session: AsyncSession, me: User) -> None:
     data = await state.get_data()
-    await escrow.comment_feedback(
-        session, trade_id=int(data["trade_id"]), actor_id=me.id, comment=message.text or ""
-    )
+    await escrow.comment_feedback(session, trade_id=int(data["trade_id"]), actor_id=me.id, comment=message.text or "")
     await state.clear()
     await message.answer(_("Thank you! Your comment was saved."))
 
@@ -93,16 +88,11 @@ async def profile_view(session: AsyncSession, me: User, data: kb.ProfileCb, note
         stats_text(stats),
         _("Completed trades: {n}").format(n=fmt.number(stats.completed_trades, lg)),
         _("Completion rate (30 days): {rate}").format(
-            rate=fmt.percent(stats.completion_rate_30d, lg) if stats.completion_rate_30d is not None else "—"
-        ),
+            rate=fmt.percent(stats.completion_rate_30d, lg) if stats.completion_rate_30d is not None else "—"),
         _("Average release time: {time}").format(
             time=fmt.duration(max(1, round(stats.avg_release_seconds / 60)), lg)
-            if stats.avg_release_seconds is not None
-            else "—"
-        ),
-        _("Feedback: 👍 {up} · 👎 {down}").format(
-            up=fmt.number(stats.positive, lg), down=fmt.number(stats.negative, lg)
-        ),
+            if stats.avg_release_seconds is not None else "—"),
+        _("Feedback: 👍 {up} · 👎 {down}").format(up=fmt.number(stats.positive, lg), down=fmt.number(stats.negative, lg)),
         _("Account age: {n} days").format(n=fmt.number(stats.account_age_days, lg)),
     ]
     comments = [f for f in await escrow.feedback_received(session, user_id, limit=5) if f.comment]
@@ -112,13 +102,8 @@ async def profile_view(session: AsyncSession, me: User, data: kb.ProfileCb, note
     keyboard = kb.profile_keyboard(trade_id=data.trade_id, offer_id=data.offer_id, blocked=blocked)
     if data.offer_id and not data.trade_id:
         keyboard.inline_keyboard.append(
-            [
-                InlineKeyboardButton(
-                    text=_("⬅️ Back to the offer"),
-                    callback_data=offer_kb.OfferCb(action="open", offer_id=data.offer_id).pack(),
-                )
-            ]
-        )
+            [InlineKeyboardButton(text=_("⬅️ Back to the offer"),
+                                           callback_data=offer_kb.OfferCb(action="open", offer_id=data.offer_id).pack())])
     return {"text": "\n".join(lines), "reply_markup": keyboard}
 
 
@@ -131,9 +116,7 @@ async def _show(query: CallbackQuery, view: dict[str, Any]) -> None:
 
 
 @router.callback_query(kb.ProfileCb.filter(F.action == "view"))
-async def view_profile(
-    query: CallbackQuery, callback_data: kb.ProfileCb, session: AsyncSession, me: User
-) -> None:
+async def view_profile(query: CallbackQuery, callback_data: kb.ProfileCb, session: AsyncSession, me: User) -> None:
     view = await profile_view(session, me, callback_data)
     await query.answer()
     await _show(query, view)
@@ -148,9 +131,7 @@ async def maker_profile(query: CallbackQuery, callback_data: offer_kb.OfferCb, s
 
 
 @router.callback_query(kb.ProfileCb.filter(F.action.in_({"block", "unblock"})))
-async def block_toggle(
-    query: CallbackQuery, callback_data: kb.ProfileCb, session: AsyncSession, me: User
-) -> None:
+async def block_toggle(query: CallbackQuery, callback_data: kb.ProfileCb, session: AsyncSession, me: User) -> None:
     user_id = await _target(session, me, callback_data)
     if callback_data.action == "block":
         await escrow.block(session, user_id=me.id, blocked_id=user_id)

@@ -83,10 +83,8 @@ async def take_ask_amount(query: CallbackQuery, callback_data: offer_kb.OfferCb,
     await query.answer()
     if not isinstance(query.message, Message):
         return None
-    return query.message.answer(
-        views.fiat_amount_hint(offer, most),  # the webhook's reply (see _edit)
-        reply_markup=offer_kb.cancel_only(kb.TakeCb(action="cancel", offer_id=offer.id)),
-    )
+    return query.message.answer(views.fiat_amount_hint(offer, most),  # the webhook's reply (see _edit)
+                                reply_markup=offer_kb.cancel_only(kb.TakeCb(action="cancel", offer_id=offer.id)))
 
 
 @router.message(TakeForm.amount, F.text)
@@ -145,13 +143,9 @@ async def take_confirm(query: CallbackQuery, callback_data: kb.TakeCb, state: FS
         await query.answer(_("The price changed"))
         return _edit(query, views.quote_view(offer, q, amount=callback_data.amount, unit=callback_data.unit,
                                              moved_from=quoted))  # fmt: skip
-    await query.answer(
-        _("Trade opened")
-    )  # commits first (botkit.middlewares.SendAfterCommit): the offer is free
+    await query.answer(_("Trade opened"))  # commits first (botkit.middlewares.SendAfterCommit): the offer is free
     await state.clear()
-    return _edit(
-        query, views.trade_card(trade, me.id, headline=_("✅ Trade opened. The coins are locked in escrow."))
-    )
+    return _edit(query, views.trade_card(trade, me.id, headline=_("✅ Trade opened. The coins are locked in escrow.")))
 
 
 # --- one trade --------------------------------------------------------------------------------------
@@ -202,7 +196,7 @@ async def paid_receipt_photo(message: Message, state: FSMContext, session: Async
 
 @router.message(PaidForm.receipt)
 async def paid_receipt_other(message: Message) -> None:
-    await message.answer(_('Please send the receipt as a photo, or press "Continue without a receipt".'))
+    await message.answer(_("Please send the receipt as a photo, or press \"Continue without a receipt\"."))
 
 
 @router.callback_query(kb.TradeCb.filter(F.action == "paid_skip"))
@@ -241,18 +235,14 @@ async def cancel_ask(query: CallbackQuery, callback_data: kb.TradeCb, session: A
 
 
 @router.callback_query(kb.TradeCb.filter(F.action == "cancel_yes"))
-async def cancel_confirmed(
-    query: CallbackQuery, callback_data: kb.TradeCb, session: AsyncSession, me: User
-) -> Any:
+async def cancel_confirmed(query: CallbackQuery, callback_data: kb.TradeCb, session: AsyncSession, me: User) -> Any:
     trade = await escrow.cancel(session, trade_id=callback_data.trade_id, actor_id=me.id)
     await query.answer(_("Trade cancelled"))
     return _edit(query, views.trade_card(trade, me.id, headline=_("❌ You cancelled the trade.")))
 
 
 @router.callback_query(kb.TradeCb.filter(F.action == "release"))
-async def release_ask(
-    query: CallbackQuery, callback_data: kb.TradeCb, session: AsyncSession, me: User
-) -> Any:
+async def release_ask(query: CallbackQuery, callback_data: kb.TradeCb, session: AsyncSession, me: User) -> Any:
     trade = await escrow.get_trade(session, callback_data.trade_id)
     require_role(trade, me.id, "seller")
     require_state(trade, escrow.TradeStatus.AWAITING_PAYMENT, escrow.TradeStatus.PAID)
@@ -261,15 +251,12 @@ async def release_ask(
 
 
 @router.callback_query(kb.TradeCb.filter(F.action == "release_yes"))
-async def release_confirmed(
-    query: CallbackQuery, callback_data: kb.TradeCb, session: AsyncSession, me: User
-) -> Any:
+async def release_confirmed(query: CallbackQuery, callback_data: kb.TradeCb, session: AsyncSession, me: User) -> Any:
     trade = await escrow.release(session, trade_id=callback_data.trade_id, actor_id=me.id)
     await query.answer(_("Released"))
     # The one card the seller gets for the release (the TradeCompleted notice skips them): it asks for feedback.
-    headline = _("🔓 You released {crypto} to the buyer.").format(
-        crypto=fmt.crypto(trade.crypto_amount, trade.asset, lang())
-    )
+    headline = _("🔓 You released {crypto} to the buyer.").format(crypto=fmt.crypto(trade.crypto_amount, trade.asset,
+                                                                                    lang()))
     headline += "\n" + _("How was the other side? Your feedback helps everyone.")
     return _edit(query, views.trade_card(trade, me.id, headline=headline))
 
@@ -281,16 +268,9 @@ async def dispute_ask(query: CallbackQuery, callback_data: kb.TradeCb, state: FS
     await state.set_state(DisputeForm.reason)
     await state.set_data({"trade_id": trade.id})
     await query.answer()
-    return _edit(
-        query,
-        {
-            "text": _(
-                "Describe the problem in one message: what was paid, when, and what went wrong. "
-                "A moderator will read it with the trade's chat."
-            ),
-            "reply_markup": kb.back_to_trade(trade.id),
-        },
-    )
+    return _edit(query, {"text": _("Describe the problem in one message: what was paid, when, and what went wrong. "
+                                  "A moderator will read it with the trade's chat."),
+                        "reply_markup": kb.back_to_trade(trade.id)})
 
 
 @router.message(DisputeForm.reason, F.text)
@@ -299,9 +279,8 @@ async def dispute_reason(message: Message, state: FSMContext, session: AsyncSess
     await escrow.open_dispute(session, trade_id=trade_id, actor_id=me.id, reason=message.text or "")
     await state.clear()
     trade = await escrow.get_trade(session, trade_id)
-    await message.answer(
-        **views.trade_card(trade, me.id, headline=_("⚖️ Dispute opened. A moderator will contact you here."))
-    )
+    await message.answer(**views.trade_card(trade, me.id, headline=_("⚖️ Dispute opened. A moderator will contact "
+                                                                      "you here.")))
 
 
 # --- lists -----------------------------------------------------------------------------------------------
@@ -337,37 +316,28 @@ register_error_texts(
         "offer_unavailable": lambda p: _("This offer is not available any more."),
         "own_offer": lambda p: _("This is your own offer."),
         "blocked": lambda p: _("You cannot trade with this user."),
-        "requirement_trades": lambda p: _(
-            "This offer needs at least {n} completed trades; you have {actual}."
-        ).format(n=fmt.number(int(p["required"]), lang()), actual=fmt.number(int(p["actual"]), lang())),
+        "requirement_trades": lambda p: _("This offer needs at least {n} completed trades; you have {actual}.").format(
+            n=fmt.number(int(p["required"]), lang()), actual=fmt.number(int(p["actual"]), lang())),
         "requirement_account_age": lambda p: _("This offer needs an account at least {n} days old.").format(
-            n=fmt.number(int(p["required"]), lang())
-        ),
+            n=fmt.number(int(p["required"]), lang())),
         "amount_out_of_limits": lambda p: _("The amount must be between {min} and {max}.").format(
-            min=_fiat(p["min_fiat"], p["fiat"]), max=_fiat(p["max_fiat"], p["fiat"])
-        ),
+            min=_fiat(p["min_fiat"], p["fiat"]), max=_fiat(p["max_fiat"], p["fiat"])),
         "offer_insufficient": lambda p: _("The offer has only {available} left.").format(
-            available=_fiat(p["available_fiat"], p["fiat"])
-        ),
+            available=_fiat(p["available_fiat"], p["fiat"])),
         "amount_too_small": lambda p: _("That amount is too small to buy anything; please type more."),
         "too_many_open_trades": lambda p: _("You already have {n} open trades; finish one first.").format(
-            n=fmt.number(int(p["limit"]), lang())
-        ),
-        "cancel_cooldown": lambda p: _(
-            "You cancelled too many trades; you can buy again after {until}."
-        ).format(until=_when(p["until"])),
+            n=fmt.number(int(p["limit"]), lang())),
+        "cancel_cooldown": lambda p: _("You cancelled too many trades; you can buy again after {until}.").format(
+            until=_when(p["until"])),
         "trade_not_found": lambda p: _("That trade does not exist."),
         "not_party": lambda p: _("This trade is not yours."),
         "not_your_role": lambda p: _("Only the {role} can do this.").format(
-            role=_("buyer") if p.get("role") == "buyer" else _("seller")
-        ),
+            role=_("buyer") if p.get("role") == "buyer" else _("seller")),
         "trade_state": lambda p: _("This trade is already {status}; nothing was changed.").format(
-            status=_status(p.get("state"))
-        ),
+            status=_status(p.get("state"))),
         "payment_window_expired": lambda p: _("The payment window has ended."),
-        "dispute_too_early": lambda p: _(
-            "You can open a dispute from {time}. Please talk to the other side first."
-        ).format(time=_when(p["allowed_at"])),
+        "dispute_too_early": lambda p: _("You can open a dispute from {time}. Please talk to the other side first.")
+        .format(time=_when(p["allowed_at"])),
         "reason_required": lambda p: _("Please describe the problem."),
         "reason_too_long": lambda p: _("Please keep the description under 1,000 characters."),
         "message_empty": lambda p: _("The message is empty."),

@@ -71,16 +71,12 @@ async def transfer_command(
     )
 
 
-async def _take_recipient(
-    message: Message, text: str, me: User, session: AsyncSession, state: FSMContext
-) -> None:
+async def _take_recipient(message: Message, text: str, me: User, session: AsyncSession, state: FSMContext) -> None:
     recipient = await transfers.choose_recipient(session, me.id, text)
     await state.update_data(recipient_id=recipient.id, recipient_name=recipient.display_name)
     await state.set_state(TransferForm.asset)
     await message.answer(
-        _("Which coin do you want to send to {name}?").format(
-            name=fmt.isolate(fmt.escape(recipient.display_name))
-        ),
+        _("Which coin do you want to send to {name}?").format(name=fmt.isolate(fmt.escape(recipient.display_name))),
         reply_markup=transfer_assets(),
     )
 
@@ -120,9 +116,8 @@ async def amount_given(message: Message, me: User, session: AsyncSession, state:
     except AmountError as err:
         await message.answer(amount_error_text(err), reply_markup=transfer_cancel())
         return
-    await transfers.prepare(
-        session, sender_id=me.id, recipient_id=int(data["recipient_id"]), asset=asset, amount=amount
-    )
+    await transfers.prepare(session, sender_id=me.id, recipient_id=int(data["recipient_id"]), asset=asset,
+                            amount=amount)
     await state.update_data(amount=amount)
     await state.set_state(TransferForm.note)
     await message.answer(
@@ -135,12 +130,8 @@ async def _confirmation(target: Message, me: User, session: AsyncSession, state:
                         edit: bool) -> None:  # fmt: skip
     data = await state.get_data()
     draft = await transfers.prepare(
-        session,
-        sender_id=me.id,
-        recipient_id=int(data["recipient_id"]),
-        asset=Asset(data["asset"]),
-        amount=int(data["amount"]),
-        note=note,
+        session, sender_id=me.id, recipient_id=int(data["recipient_id"]), asset=Asset(data["asset"]),
+        amount=int(data["amount"]), note=note,
     )
     token = secrets.token_urlsafe(12)
     await state.update_data(note=draft.note, token=token)
@@ -181,13 +172,8 @@ async def confirmed(
         await query.answer(_("This button is no longer active."))
         return
     result = await transfers.send(
-        session,
-        sender_id=me.id,
-        recipient_id=int(data["recipient_id"]),
-        asset=Asset(data["asset"]),
-        amount=int(data["amount"]),
-        note=data.get("note"),
-        token=callback_data.value,
+        session, sender_id=me.id, recipient_id=int(data["recipient_id"]), asset=Asset(data["asset"]),
+        amount=int(data["amount"]), note=data.get("note"), token=callback_data.value,
     )
     await state.clear()
     await query.answer()
@@ -222,8 +208,6 @@ register_error_texts(
         "recipient_cooling_off": lambda p: _(
             "You can send to {name} from {time}: a newly saved recipient waits before the first transfer, "
             "for your safety."
-        ).format(
-            name=_recipient(p), time=fmt.datetime(datetime.fromisoformat(str(p["usable_after"])), lang())
-        ),
+        ).format(name=_recipient(p), time=fmt.datetime(datetime.fromisoformat(str(p["usable_after"])), lang())),
     }
 )

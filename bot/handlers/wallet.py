@@ -221,9 +221,7 @@ async def withdraw_asset_chosen(
     await state.set_state(WithdrawForm.address)
     await state.set_data({"asset": asset.value})
     markup = withdraw_address_choices(saved)
-    await _show(
-        query.message, views.withdraw_address_prompt(asset, start.available, config), markup, edit=True
-    )
+    await _show(query.message, views.withdraw_address_prompt(asset, start.available, config), markup, edit=True)
 
 
 async def _take_address(

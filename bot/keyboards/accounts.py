@@ -82,10 +82,8 @@ def transfer_confirm(token: str) -> InlineKeyboardMarkup:
 
 def premium_offer(price_text: str, days_text: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("⭐ Buy {days} for {price}").format(days=days_text, price=price_text),
-        callback_data=PremiumCb(action="buy"),
-    )
+    builder.button(text=_("⭐ Buy {days} for {price}").format(days=days_text, price=price_text),
+                   callback_data=PremiumCb(action="buy"))
     return builder.as_markup()
 
 
@@ -101,8 +99,6 @@ def promote_buttons(offers: list[tuple[int, str, bool]]) -> InlineKeyboardMarkup
     builder = InlineKeyboardBuilder()
     for offer_id, label, promoted in offers:
         text = _("⭐ Stop promoting: {offer}") if promoted else _("⭐ Promote: {offer}")
-        builder.button(
-            text=text.format(offer=label), callback_data=PromoteCb(offer_id=offer_id, on=not promoted)
-        )
+        builder.button(text=text.format(offer=label), callback_data=PromoteCb(offer_id=offer_id, on=not promoted))
     builder.adjust(1)
     return builder.as_markup()

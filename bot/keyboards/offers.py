@@ -115,9 +115,7 @@ def browse_page(current: BrowseCb, offer_ids: list[int], has_more: bool) -> Inli
         sizes.append(len(offer_ids))
     nav = 0
     if current.page > 0:
-        builder.button(
-            text=_("⬅️ Previous"), callback_data=current.model_copy(update={"page": current.page - 1})
-        )
+        builder.button(text=_("⬅️ Previous"), callback_data=current.model_copy(update={"page": current.page - 1}))
         nav += 1
     if has_more:
         builder.button(text=_("Next ➡️"), callback_data=current.model_copy(update={"page": current.page + 1}))
@@ -125,15 +123,11 @@ def browse_page(current: BrowseCb, offer_ids: list[int], has_more: bool) -> Inli
     if nav:
         sizes.append(nav)
     builder.button(text=_("🔎 Amount"), callback_data=current.model_copy(update={"amount": "?", "page": 0}))
-    builder.button(
-        text=_("💳 Payment method"), callback_data=current.model_copy(update={"method": "?", "page": 0})
-    )
+    builder.button(text=_("💳 Payment method"), callback_data=current.model_copy(update={"method": "?", "page": 0}))
     sizes.append(2)
     if current.amount or current.method:
-        builder.button(
-            text=_("♻️ Clear filters"),
-            callback_data=current.model_copy(update={"amount": "", "method": "", "page": 0}),
-        )
+        builder.button(text=_("♻️ Clear filters"),
+                       callback_data=current.model_copy(update={"amount": "", "method": "", "page": 0}))
         sizes.append(1)
     builder.button(text=_("⬅️ Back"), callback_data=BrowseCb(side=current.side, asset=current.asset))
     sizes.append(1)
@@ -158,16 +152,12 @@ def offer_keyboard(offer_id: int, *, own: bool, status: str, back: BrowseCb | No
         elif status == "paused":
             builder.button(text=_("▶️ Resume"), callback_data=OfferCb(action="resume", offer_id=offer_id))
         if status != "closed":
-            builder.button(
-                text=_("✏️ Edit amount"), callback_data=OfferCb(action="edit_amount", offer_id=offer_id)
-            )
+            builder.button(text=_("✏️ Edit amount"), callback_data=OfferCb(action="edit_amount", offer_id=offer_id))
             builder.button(text=_("🗑 Close offer"), callback_data=OfferCb(action="close", offer_id=offer_id))
         builder.button(text=_("📋 My offers"), callback_data=OfferCb(action="mine", offer_id=0))
     else:
         builder.button(text=_("🤝 Trade"), callback_data=OfferCb(action="take", offer_id=offer_id))
-        builder.button(
-            text=_("👤 Trader's profile"), callback_data=OfferCb(action="maker", offer_id=offer_id)
-        )
+        builder.button(text=_("👤 Trader's profile"), callback_data=OfferCb(action="maker", offer_id=offer_id))
         if back is not None:
             builder.button(text=_("⬅️ Back"), callback_data=back)
     builder.adjust(1)

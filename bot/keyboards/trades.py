@@ -51,18 +51,14 @@ class ProfileCb(CallbackData, prefix="pf"):
 
 def quote_keyboard(offer_id: int, amount: str, unit: str, price: Decimal) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("✅ Confirm and open the trade"),
-        callback_data=TakeCb(action="confirm", offer_id=offer_id, amount=amount, unit=unit, price=price),
-    )
+    builder.button(text=_("✅ Confirm and open the trade"),
+                   callback_data=TakeCb(action="confirm", offer_id=offer_id, amount=amount, unit=unit, price=price))
     builder.button(text=_("✖️ Cancel"), callback_data=TakeCb(action="cancel", offer_id=offer_id))
     builder.adjust(1)
     return builder.as_markup()
 
 
-def trade_actions(
-    trade_id: int, *, status: str, role: str, asset: str, rated: bool = False
-) -> InlineKeyboardMarkup:
+def trade_actions(trade_id: int, *, status: str, role: str, asset: str, rated: bool = False) -> InlineKeyboardMarkup:
     """What ``role`` ("buyer" | "seller") can do in a trade of ``status`` now."""
     builder = InlineKeyboardBuilder()
 
@@ -83,9 +79,7 @@ def trade_actions(
         builder.button(text=_("👍 Positive"), callback_data=RateCb(trade_id=trade_id, positive=True))
         builder.button(text=_("👎 Negative"), callback_data=RateCb(trade_id=trade_id, positive=False))
     if status in (TradeStatus.COMPLETED, TradeStatus.CANCELLED):
-        builder.button(
-            text=_("👤 Counterparty's profile"), callback_data=ProfileCb(action="view", trade_id=trade_id)
-        )
+        builder.button(text=_("👤 Counterparty's profile"), callback_data=ProfileCb(action="view", trade_id=trade_id))
     else:
         add(_("🔄 Refresh"), "view")
     builder.adjust(1)
@@ -102,9 +96,7 @@ def confirm(trade_id: int, yes_label: str, yes_action: str) -> InlineKeyboardMar
 
 def receipt_prompt(trade_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("Continue without a receipt"), callback_data=TradeCb(action="paid_skip", trade_id=trade_id)
-    )
+    builder.button(text=_("Continue without a receipt"), callback_data=TradeCb(action="paid_skip", trade_id=trade_id))
     builder.button(text=_("⬅️ Back"), callback_data=TradeCb(action="view", trade_id=trade_id))
     builder.adjust(1)
     return builder.as_markup()
@@ -121,15 +113,10 @@ def trades_list(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
 def profile_keyboard(*, trade_id: int = 0, offer_id: int = 0, blocked: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if blocked:
-        builder.button(
-            text=_("✅ Unblock"),
-            callback_data=ProfileCb(action="unblock", trade_id=trade_id, offer_id=offer_id),
-        )
+        builder.button(text=_("✅ Unblock"), callback_data=ProfileCb(action="unblock", trade_id=trade_id, offer_id=offer_id))
     else:
-        builder.button(
-            text=_("🚫 Block this user"),
-            callback_data=ProfileCb(action="block", trade_id=trade_id, offer_id=offer_id),
-        )
+        builder.button(text=_("🚫 Block this user"),
+                       callback_data=ProfileCb(action="block", trade_id=trade_id, offer_id=offer_id))
     if trade_id:
         builder.button(text=_("⬅️ Back to the trade"), callback_data=TradeCb(action="view", trade_id=trade_id))
     builder.adjust(1)

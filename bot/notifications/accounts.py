@@ -18,17 +18,14 @@ def _name(name: str | None) -> str:
 
 def kyc_approved(e: events.KycApproved, to: Recipient) -> Rendered:
     return Rendered(
-        _(
-            "✅ Your identity is verified: you are now at level 2 with the highest limits. See them with /limits."
-        )
+        _("✅ Your identity is verified: you are now at level 2 with the highest limits. See them with /limits.")
     )
 
 
 def kyc_rejected(e: events.KycRejected, to: Recipient) -> Rendered:
     return Rendered(
-        _(
-            "Your identity verification was not accepted.\nReason: {reason}\n\nYou can send new photos with /verify."
-        ).format(reason=reason_text(e.reason))
+        _("Your identity verification was not accepted.\nReason: {reason}\n\nYou can send new photos with /verify.")
+        .format(reason=reason_text(e.reason))
     )
 
 
@@ -56,19 +53,15 @@ def referral_reward(e: events.ReferralReward, to: Recipient) -> Rendered:
 
 def premium_expiring(e: events.PremiumExpiring, to: Recipient) -> Rendered:
     return Rendered(
-        _(
-            "⭐ Your premium membership ends on {date}. Renew it with /premium to keep your badge, "
-            "lower fees and promoted offers."
-        ).format(date=fmt.datetime(e.until, to.language))
+        _("⭐ Your premium membership ends on {date}. Renew it with /premium to keep your badge, "
+          "lower fees and promoted offers.").format(date=fmt.datetime(e.until, to.language))
     )
 
 
 def premium_expired(e: events.PremiumExpired, to: Recipient) -> Rendered:
     return Rendered(
-        _(
-            "Your premium membership has ended: your offers are no longer promoted and the usual fees apply. "
-            "You can renew it with /premium."
-        )
+        _("Your premium membership has ended: your offers are no longer promoted and the usual fees apply. "
+          "You can renew it with /premium.")
     )
 
 

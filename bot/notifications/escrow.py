@@ -43,9 +43,7 @@ def bot_username() -> str:
     return _BOT_USERNAME[0]
 
 
-def _in_language(
-    func: Callable[[E, Recipient], Rendered | None],
-) -> Callable[[E, Recipient], Rendered | None]:
+def _in_language(func: Callable[[E, Recipient], Rendered | None]) -> Callable[[E, Recipient], Rendered | None]:
     """``func`` run in the recipient's language (also when called outside the notifier)."""
 
     def render(event: E, to: Recipient) -> Rendered | None:
@@ -81,9 +79,7 @@ def _nothing(event: events.Event, to: Recipient) -> Rendered | None:
 def trade_opened(event: events.TradeOpened, to: Recipient) -> Rendered | None:
     if to.chat_id == event.taker_id:
         return None
-    return _card(
-        event.trade, to, _("🆕 New trade on your offer #{offer}.").format(offer=event.trade.offer_id)
-    )
+    return _card(event.trade, to, _("🆕 New trade on your offer #{offer}.").format(offer=event.trade.offer_id))
 
 
 def trade_paid(event: events.TradePaid, to: Recipient) -> Rendered | None:
@@ -109,9 +105,7 @@ def trade_cancelled(event: events.TradeCancelled, to: Recipient) -> Rendered | N
             return None
         headline = _("❌ The buyer cancelled the trade. Your coins are back.")
     elif by == "expired":
-        headline = _(
-            "⌛ The payment window ended and the trade was cancelled. The coins went back to the seller."
-        )
+        headline = _("⌛ The payment window ended and the trade was cancelled. The coins went back to the seller.")
     else:
         headline = _("⚖️ The moderator decided for the seller. The coins went back to the seller.")
     return _card(event.trade, to, headline)
@@ -120,8 +114,7 @@ def trade_cancelled(event: events.TradeCancelled, to: Recipient) -> Rendered | N
 def trade_completed_channel(event: events.TradeCompleted, to: Recipient) -> Rendered | None:
     deal, lg = event.trade, lang()
     text = _("✅ Trade completed: {crypto} for {fiat}").format(
-        crypto=fmt.crypto(deal.crypto_amount, deal.asset, lg), fiat=fmt.fiat(deal.fiat_amount, deal.fiat, lg)
-    )
+        crypto=fmt.crypto(deal.crypto_amount, deal.asset, lg), fiat=fmt.fiat(deal.fiat_amount, deal.fiat, lg))
     if deal.payment_method:
         text += f" · {method_name(deal.payment_method)}"
     return Rendered(text=text)
@@ -132,11 +125,10 @@ def trade_completed(event: events.TradeCompleted, to: Recipient) -> Rendered | N
     assert isinstance(trade, TradeFacts)  # the parties' rows carry the whole trade
     if to.chat_id == trade.buyer_id:
         received = fmt.crypto(trade.buyer_receives, trade.asset, lg)
-        headline = (
-            _("🎉 The seller released the coins: {crypto} are in your wallet.")
-            if event.by == "seller"
-            else _("⚖️ The moderator decided for the buyer: {crypto} are in your wallet.")
-        ).format(crypto=received)
+        headline = (_("🎉 The seller released the coins: {crypto} are in your wallet.")
+                    if event.by == "seller"
+                    else _("⚖️ The moderator decided for the buyer: {crypto} are in your wallet.")).format(
+            crypto=received)
     elif event.by == "seller":
         return None  # the seller's own release card already says it and asks for feedback
     else:
@@ -147,21 +139,14 @@ def trade_completed(event: events.TradeCompleted, to: Recipient) -> Rendered | N
 
 def trade_reminder(event: events.TradeReminder, to: Recipient) -> Rendered | None:
     minutes = event.minutes_left
-    return _card(
-        event.trade,
-        to,
-        _("⏰ {time} left to pay. If you cannot pay, cancel the trade.").format(
-            time=fmt.duration(minutes, lang())
-        ),
-    )
+    return _card(event.trade, to, _("⏰ {time} left to pay. If you cannot pay, cancel the trade.").format(
+        time=fmt.duration(minutes, lang())))
 
 
 def file_reused(event: events.TradeFileReused, to: Recipient) -> Rendered | None:
     ref = trade_ref(event.trade_id)
-    text = _(
-        "⚠️ {ref}: the photo the other side just sent was already sent in another trade. It may be an old "
-        "receipt. Release only after you see the money in your own account."
-    ).format(ref=ref)
+    text = _("⚠️ {ref}: the photo the other side just sent was already sent in another trade. It may be an old "
+             "receipt. Release only after you see the money in your own account.").format(ref=ref)
     return Rendered(text=text, keyboard=kb.trades_list([(event.trade_id, ref)]))
 
 
@@ -170,11 +155,8 @@ def file_reused(event: events.TradeFileReused, to: Recipient) -> Rendered | None
 
 def dispute_opened_channel(event: events.DisputeOpened, to: Recipient) -> Rendered | None:
     # the payments channel: no personal data
-    return Rendered(
-        text=_("⚖️ A dispute was opened on a trade of {crypto}.").format(
-            crypto=fmt.crypto(event.trade.crypto_amount, event.trade.asset, lang())
-        )
-    )
+    return Rendered(text=_("⚖️ A dispute was opened on a trade of {crypto}.").format(
+        crypto=fmt.crypto(event.trade.crypto_amount, event.trade.asset, lang())))
 
 
 def dispute_opened(event: events.DisputeOpened, to: Recipient) -> Rendered | None:
@@ -183,36 +165,28 @@ def dispute_opened(event: events.DisputeOpened, to: Recipient) -> Rendered | Non
     elif to.chat_id == event.opened_by:
         return None
     else:
-        headline = _(
-            "⚖️ The other side opened a dispute. A moderator will decide; write here to give your statement."
-        )
+        headline = _("⚖️ The other side opened a dispute. A moderator will decide; write here to give your "
+                     "statement.")
     return _card(event.trade, to, headline)
 
 
 def dispute_claimed(event: events.DisputeClaimed, to: Recipient) -> Rendered | None:
-    return Rendered(
-        text=_("⚖️ {ref}: a moderator is now looking at your dispute.").format(
-            ref=trade_ref(event.trade.trade_id)
-        )
-    )
+    return Rendered(text=_("⚖️ {ref}: a moderator is now looking at your dispute.").format(
+        ref=trade_ref(event.trade.trade_id)))
 
 
 def dispute_resolved(event: events.DisputeResolved, to: Recipient) -> Rendered | None:
-    outcome = _("in favour of the buyer") if event.outcome == "release" else _("in favour of the seller")
-    text = _("⚖️ {ref}: the dispute was decided {outcome}.").format(
-        ref=trade_ref(event.trade.trade_id), outcome=outcome
-    )
+    outcome = (_("in favour of the buyer") if event.outcome == "release"
+               else _("in favour of the seller"))
+    text = _("⚖️ {ref}: the dispute was decided {outcome}.").format(ref=trade_ref(event.trade.trade_id), outcome=outcome)
     if event.reason:
         text += "\n" + _("Reason: {reason}").format(reason=fmt.escape(event.reason))
     return Rendered(text=text)
 
 
 def feedback_received(event: events.FeedbackReceived, to: Recipient) -> Rendered | None:
-    text = (
-        _("👍 You received positive feedback for {ref}.")
-        if event.positive
-        else _("👎 You received negative feedback for {ref}.")
-    ).format(ref=trade_ref(event.trade_id))
+    text = (_("👍 You received positive feedback for {ref}.") if event.positive
+            else _("👎 You received negative feedback for {ref}.")).format(ref=trade_ref(event.trade_id))
     if event.comment:
         text += "\n«" + fmt.escape(event.comment) + "»"
     return Rendered(text=text)

@@ -41,7 +41,9 @@ def _amount(value: int, asset: str | None) -> str:
 
 def limit_exceeded(p: Mapping[str, Any]) -> str:
     asset = p.get("asset")
-    text = _("This is above your limit. {what} at {level}: {limit} (used: {used}, left: {left}).").format(
+    text = _(
+        "This is above your limit. {what} at {level}: {limit} (used: {used}, left: {left})."
+    ).format(
         what=str(KIND_LABELS.get(p["kind"], p["kind"])),
         level=level_name(int(p["level"])),
         limit=_amount(int(p["limit"]), asset),
@@ -62,11 +64,7 @@ def _both(values: Mapping[Asset, int], used: Mapping[Asset, int] | None = None) 
         if used is None:
             parts.append(limit)
         else:
-            parts.append(
-                _("{used} of {limit}").format(
-                    used=fmt.number(from_micro(used[asset]).normalize(), lang()), limit=limit
-                )
-            )
+            parts.append(_("{used} of {limit}").format(used=fmt.number(from_micro(used[asset]).normalize(), lang()), limit=limit))
     return " · ".join(parts)
 
 
@@ -80,9 +78,8 @@ def limits_view(level: int, usage: Usage) -> str:
         f"{KIND_LABELS['daily_withdrawal']}: {_both(limits.daily_withdrawal)}",
         f"{KIND_LABELS['daily_transfer']}: {_both(limits.daily_transfer, usage.transferred)}",
         f"{KIND_LABELS['open_offers']}: "
-        + _("{used} of {limit}").format(
-            used=fmt.number(usage.open_offers, lang()), limit=fmt.number(limits.open_offers, lang())
-        ),
+        + _("{used} of {limit}").format(used=fmt.number(usage.open_offers, lang()),
+                                        limit=fmt.number(limits.open_offers, lang())),
         "",
         how_to_raise(level),
     ]
@@ -105,22 +102,16 @@ register_error_texts(
         "photo_too_large": lambda p: _("That photo is too large. Please send a photo under 10 MB."),
         "kyc_already_verified": lambda p: _("Your identity is already verified."),
         "kyc_phone_first": lambda p: _("Please share your phone number first: /verify"),
-        "kyc_pending": lambda p: _(
-            "Your documents are already with a moderator. We will tell you the result."
-        ),
+        "kyc_pending": lambda p: _("Your documents are already with a moderator. We will tell you the result."),
         "kyc_already_reviewed": lambda p: _("This request was already decided by another moderator."),
         "kyc_reason_invalid": lambda p: _("Please write a reason of at most 500 characters."),
-        "kyc_files_deleted": lambda p: _(
-            "The photos of this request were deleted after the retention period."
-        ),
+        "kyc_files_deleted": lambda p: _("The photos of this request were deleted after the retention period."),
         "recipient_not_found": lambda p: _(
             "I could not find that user. They must have started this bot. "
             "Send their @username or their Telegram ID, for example @ali_iq or 123456789."
         ),
         "note_too_long": lambda p: _("The note can have at most 140 characters."),
-        "account_frozen": lambda p: _(
-            "Your account is frozen, so you cannot send coins. Please contact support."
-        ),
+        "account_frozen": lambda p: _("Your account is frozen, so you cannot send coins. Please contact support."),
         "transfer_to_self": lambda p: _("You cannot send coins to yourself."),
         "amount_not_positive": lambda p: _("The amount must be more than zero, for example 150."),
         "premium_required": lambda p: _("Promoting offers is part of premium membership: /premium"),

@@ -54,12 +54,9 @@ def draft_summary(data: dict[str, Any]) -> str:
         _("Price: {price}").format(price=price_text(price, fiat, asset, margin)),
         _("Amount: {amount}").format(amount=fmt.crypto(int(data["amount"]), asset, lg)),
         _("Per trade: {min} – {max}").format(
-            min=fmt.fiat(Decimal(data["min_fiat"]), fiat, lg),
-            max=fmt.fiat(Decimal(data["max_fiat"]), fiat, lg),
+            min=fmt.fiat(Decimal(data["min_fiat"]), fiat, lg), max=fmt.fiat(Decimal(data["max_fiat"]), fiat, lg)
         ),
-        _("Payment methods: {methods}").format(
-            methods=methods_text(data.get("methods", []), data.get("note"))
-        ),
+        _("Payment methods: {methods}").format(methods=methods_text(data.get("methods", []), data.get("note"))),
         _("Payment window: {window}").format(window=fmt.duration(int(data["window"]), lg)),
     ]
     if data.get("terms"):
@@ -67,26 +64,20 @@ def draft_summary(data: dict[str, Any]) -> str:
     lines += _requirements(int(data.get("min_trades") or 0), int(data.get("min_age") or 0))
     if data["side"] == "sell":
         lines.append("")
-        lines.append(
-            _("Publishing moves the amount (and the trading fee on it) from your balance into the offer.")
-        )
+        lines.append(_("Publishing moves the amount (and the trading fee on it) from your balance into the offer."))
     return "\n".join(lines)
 
 
 def offer_body(offer: Offer, price: Decimal | None, stats: UserStats | None) -> list[str]:
     lg = lang()
     lines = [
-        _("<b>Offer #{id}</b> · {title}").format(
-            id=offer.id, title=side_title(offer.side, offer.asset, offer.fiat)
-        ),
+        _("<b>Offer #{id}</b> · {title}").format(id=offer.id, title=side_title(offer.side, offer.asset, offer.fiat)),
         _("Price: {price}").format(price=price_text(price, offer.fiat, offer.asset, offer.margin_pct)),
         _("Available: {amount}").format(amount=fmt.crypto(offer.remaining, offer.asset, lg)),
         _("Per trade: {min} – {max}").format(
             min=fmt.fiat(offer.min_fiat, offer.fiat, lg), max=fmt.fiat(offer.max_fiat, offer.fiat, lg)
         ),
-        _("Payment methods: {methods}").format(
-            methods=methods_text(offer.payment_methods, offer.payment_note)
-        ),
+        _("Payment methods: {methods}").format(methods=methods_text(offer.payment_methods, offer.payment_note)),
         _("Payment window: {window}").format(window=fmt.duration(offer.payment_window, lg)),
     ]
     if offer.terms:
@@ -98,12 +89,7 @@ def offer_body(offer: Offer, price: Decimal | None, stats: UserStats | None) -> 
 
 
 def offer_card(
-    offer: Offer,
-    price: Decimal | None,
-    stats: UserStats | None,
-    *,
-    viewer_id: int,
-    back: BrowseCb | None = None,
+    offer: Offer, price: Decimal | None, stats: UserStats | None, *, viewer_id: int, back: BrowseCb | None = None
 ) -> dict[str, Any]:
     lines = offer_body(offer, price, stats)
     own = offer.maker_id == viewer_id
@@ -126,32 +112,21 @@ def market_page(page: OfferPage, current: BrowseCb) -> dict[str, Any]:
         lines.append(_("Filter: {filters}").format(filters=" · ".join(filters)))
     if not page.items:
         lines.append("")
-        lines.append(
-            _("No offers match right now. Try other filters, or publish your own offer with /newoffer.")
-        )
+        lines.append(_("No offers match right now. Try other filters, or publish your own offer with /newoffer."))
     for number, row in enumerate(page.items, start=current.page * PAGE_SIZE + 1):
         offer = row.offer
         lines.append("")
         lines.append(f"<b>#{number}</b> · {fmt.price(row.price, offer.fiat, offer.asset, lg)}")
-        lines.append(
-            _("Limits: {min} – {max}").format(
-                min=fmt.fiat(offer.min_fiat, offer.fiat, lg), max=fmt.fiat(row.max_fiat, offer.fiat, lg)
-            )
-        )
-        lines.append(
-            methods_text(offer.payment_methods, offer.payment_note)
-            + " · "
-            + _("{window} to pay").format(window=fmt.duration(offer.payment_window, lg))
-        )
+        lines.append(_("Limits: {min} – {max}").format(
+            min=fmt.fiat(offer.min_fiat, offer.fiat, lg), max=fmt.fiat(row.max_fiat, offer.fiat, lg)))
+        lines.append(methods_text(offer.payment_methods, offer.payment_note)
+                     + " · " + _("{window} to pay").format(window=fmt.duration(offer.payment_window, lg)))
         lines.append(stats_text(row.maker, releases=offer.side == "sell"))
     if page.total > PAGE_SIZE:
         pages = (page.total + PAGE_SIZE - 1) // PAGE_SIZE
         lines.append("")
-        lines.append(
-            _("Page {page} of {pages}").format(
-                page=fmt.number(current.page + 1, lg), pages=fmt.number(pages, lg)
-            )
-        )
+        lines.append(_("Page {page} of {pages}").format(page=fmt.number(current.page + 1, lg),
+                                                         pages=fmt.number(pages, lg)))
     keyboard = browse_page(current, [row.offer.id for row in page.items], page.has_more)
     return {"text": "\n".join(lines), "reply_markup": keyboard}
 
@@ -175,22 +150,16 @@ def channel_post(offer: OfferChanged, bot_username: str) -> tuple[str, InlineKey
     asset, fiat = offer.asset, offer.fiat
     price = offer.current_price or offer.price
     lines = [
-        _("<b>Offer #{id}</b> · {title}").format(
-            id=offer.offer_id, title=side_title(offer.side, asset, fiat)
-        ),
+        _("<b>Offer #{id}</b> · {title}").format(id=offer.offer_id, title=side_title(offer.side, asset, fiat)),
         _("Price: {price}").format(price=price_text(price, fiat, asset, offer.margin_pct)),
         _("Available: {amount}").format(amount=fmt.crypto(offer.remaining, asset, lg)),
         _("Per trade: {min} – {max}").format(
             min=fmt.fiat(offer.min_fiat, fiat, lg), max=fmt.fiat(offer.max_fiat, fiat, lg)
         ),
-        _("Payment methods: {methods}").format(
-            methods=methods_text(list(offer.payment_methods), offer.payment_note)
-        ),
+        _("Payment methods: {methods}").format(methods=methods_text(list(offer.payment_methods), offer.payment_note)),
         _("Payment window: {window}").format(window=fmt.duration(offer.payment_window, lg)),
     ]
     label = _("🤝 Buy {asset}") if offer.side == "sell" else _("🤝 Sell {asset}")
     url = f"https://t.me/{bot_username}?start=offer_{offer.offer_id}"
-    keyboard = InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text=label.format(asset=asset), url=url)]]
-    )
+    keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=label.format(asset=asset), url=url)]])
     return "\n".join(lines), keyboard

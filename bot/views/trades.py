@@ -20,9 +20,7 @@ def role_of(trade: Trade | TradeFacts, user_id: int) -> str:
     return "seller" if user_id == trade.seller_id else "buyer"
 
 
-def quote_view(
-    offer: Offer, q: Quote, *, amount: str, unit: str, moved_from: Decimal | None = None
-) -> dict[str, Any]:
+def quote_view(offer: Offer, q: Quote, *, amount: str, unit: str, moved_from: Decimal | None = None) -> dict[str, Any]:
     """The quote with its Confirm button (which carries the quoted price); ``moved_from``: the
     price of the quote the user had confirmed, now out of date."""
     lg = lang()
@@ -39,33 +37,21 @@ def quote_view(
         (_("You buy: {crypto}") if you_buy else _("You sell: {crypto}")).format(crypto=crypto),
         _("Price: {price}").format(price=fmt.price(n.price, offer.fiat, offer.asset, lg)),
         (_("You pay: {fiat}") if you_buy else _("You receive: {fiat}")).format(
-            fiat=fmt.fiat(n.fiat_amount, offer.fiat, lg)
-        ),
+            fiat=fmt.fiat(n.fiat_amount, offer.fiat, lg)),
     ]
     if you_buy:
-        lines.append(
-            _("Trading fee: {fee} (you receive {receive})").format(
-                fee=fmt.crypto(n.buyer_fee, offer.asset, lg),
-                receive=fmt.crypto(n.buyer_receives, offer.asset, lg),
-            )
-        )
+        lines.append(_("Trading fee: {fee} (you receive {receive})").format(
+            fee=fmt.crypto(n.buyer_fee, offer.asset, lg), receive=fmt.crypto(n.buyer_receives, offer.asset, lg)))
     else:
-        lines.append(
-            _("Trading fee: {fee} (locked with the amount: {escrow})").format(
-                fee=fmt.crypto(n.seller_fee, offer.asset, lg),
-                escrow=fmt.crypto(n.escrow_amount, offer.asset, lg),
-            )
-        )
+        lines.append(_("Trading fee: {fee} (locked with the amount: {escrow})").format(
+            fee=fmt.crypto(n.seller_fee, offer.asset, lg), escrow=fmt.crypto(n.escrow_amount, offer.asset, lg)))
     if q.payment_method:
         lines.append(_("Payment method: {method}").format(method=method_name(q.payment_method)))
     lines.append(_("Payment window: {window}").format(window=fmt.duration(q.payment_window, lg)))
     lines.append("")
     if you_buy:
-        lines.append(
-            _(
-                "When you confirm, the seller's coins are locked in escrow and you have {window} to pay."
-            ).format(window=fmt.duration(q.payment_window, lg))
-        )
+        lines.append(_("When you confirm, the seller's coins are locked in escrow and you have {window} to pay.")
+                     .format(window=fmt.duration(q.payment_window, lg)))
     else:
         lines.append(_("When you confirm, your coins are locked in escrow until you release them."))
     return {"text": "\n".join(lines), "reply_markup": kb.quote_keyboard(offer.id, amount, unit, n.price)}
@@ -95,19 +81,11 @@ def trade_text(trade: Trade | TradeFacts, viewer_id: int, *, headline: str | Non
     if trade.payment_method:
         lines.append(_("Payment method: {method}").format(method=method_name(trade.payment_method)))
     if role == "buyer":
-        lines.append(
-            _("You receive: {crypto} (after the {fee} fee)").format(
-                crypto=fmt.crypto(trade.buyer_receives, trade.asset, lg),
-                fee=fmt.crypto(trade.buyer_fee, trade.asset, lg),
-            )
-        )
+        lines.append(_("You receive: {crypto} (after the {fee} fee)").format(
+            crypto=fmt.crypto(trade.buyer_receives, trade.asset, lg), fee=fmt.crypto(trade.buyer_fee, trade.asset, lg)))
     else:
-        lines.append(
-            _("Locked in escrow: {crypto} (with the {fee} fee)").format(
-                crypto=fmt.crypto(trade.escrow_amount, trade.asset, lg),
-                fee=fmt.crypto(trade.seller_fee, trade.asset, lg),
-            )
-        )
+        lines.append(_("Locked in escrow: {crypto} (with the {fee} fee)").format(
+            crypto=fmt.crypto(trade.escrow_amount, trade.asset, lg), fee=fmt.crypto(trade.seller_fee, trade.asset, lg)))
     lines.append("")
     lines.append(next_step(trade, role))
     return "\n".join(lines)
@@ -118,20 +96,15 @@ def next_step(trade: Trade | TradeFacts, role: str) -> str:
     fiat = fmt.fiat(trade.fiat_amount, trade.fiat, lg)
     if trade.status == "awaiting_payment":
         if role == "buyer":
-            return _(
-                'Pay {fiat} to the seller before {deadline}, then press "I have paid". '
-                "Write here to talk to the seller."
-            ).format(fiat=fiat, deadline=_deadline(trade.expires_at))
-        return _(
-            "The coins are locked in escrow. Wait for the buyer to pay {fiat}; do not release before the "
-            "money is in your account. Write here to talk to the buyer."
-        ).format(fiat=fiat)
+            return _("Pay {fiat} to the seller before {deadline}, then press \"I have paid\". "
+                     "Write here to talk to the seller.").format(fiat=fiat, deadline=_deadline(trade.expires_at))
+        return _("The coins are locked in escrow. Wait for the buyer to pay {fiat}; do not release before the "
+                 "money is in your account. Write here to talk to the buyer.").format(fiat=fiat)
     if trade.status == "paid":
         if role == "buyer":
             return _("The seller has been told. The coins are released when the seller confirms the payment.")
-        return _(
-            "The buyer says {fiat} was sent. Check your account; when the money is there, release the coins."
-        ).format(fiat=fiat)
+        return _("The buyer says {fiat} was sent. Check your account; when the money is there, release the coins.")\
+            .format(fiat=fiat)
     if trade.status == "disputed":
         return _("A moderator will look at this trade. Write here to add to your statement.")
     if trade.status == "completed":
@@ -139,59 +112,42 @@ def next_step(trade: Trade | TradeFacts, role: str) -> str:
     return _("The trade was cancelled; the coins went back to the seller.")
 
 
-def trade_card(
-    trade: Trade | TradeFacts, viewer_id: int, *, headline: str | None = None, rated: bool = False
-) -> dict[str, Any]:
-    keyboard = kb.trade_actions(
-        trade.id, status=trade.status, role=role_of(trade, viewer_id), asset=trade.asset, rated=rated
-    )
+def trade_card(trade: Trade | TradeFacts, viewer_id: int, *, headline: str | None = None, rated: bool = False) -> dict[str, Any]:
+    keyboard = kb.trade_actions(trade.id, status=trade.status, role=role_of(trade, viewer_id),
+                                asset=trade.asset, rated=rated)
     return {"text": trade_text(trade, viewer_id, headline=headline), "reply_markup": keyboard}
 
 
 def paid_question(trade: Trade, *, with_receipt: bool) -> dict[str, Any]:
     lg = lang()
-    text = _(
-        "<b>Did you really transfer the money?</b>\n"
-        "Confirm only if {fiat} has left your account to the seller. "
-        "Pressing this without paying can get your account frozen."
-    ).format(fiat=fmt.fiat(trade.fiat_amount, trade.fiat, lg))
+    text = _("<b>Did you really transfer the money?</b>\n"
+             "Confirm only if {fiat} has left your account to the seller. "
+             "Pressing this without paying can get your account frozen.").format(
+        fiat=fmt.fiat(trade.fiat_amount, trade.fiat, lg))
     if with_receipt:
         text += "\n" + _("Your receipt photo will be shown to the seller.")
     return {"text": text, "reply_markup": kb.confirm(trade.id, _("✅ Yes, I have paid"), "paid_yes")}
 
 
 def receipt_request(trade: Trade) -> dict[str, Any]:
-    text = _(
-        "Send a photo of your payment receipt now (it helps the seller and, if needed, the moderator). "
-        "Or continue without one."
-    )
+    text = _("Send a photo of your payment receipt now (it helps the seller and, if needed, the moderator). "
+             "Or continue without one.")
     return {"text": text, "reply_markup": kb.receipt_prompt(trade.id)}
 
 
 def release_question(trade: Trade) -> dict[str, Any]:
     lg = lang()
-    text = _(
-        "<b>Release {crypto} to the buyer?</b>\n"
-        "Do this only if {fiat} has arrived in your account. Check your balance in the app itself, "
-        "not a screenshot. Release cannot be undone."
-    ).format(
-        crypto=fmt.crypto(trade.crypto_amount, trade.asset, lg),
-        fiat=fmt.fiat(trade.fiat_amount, trade.fiat, lg),
-    )
-    return {
-        "text": text,
-        "reply_markup": kb.confirm(
-            trade.id,
-            _("🔓 Yes, I received {fiat}: release").format(fiat=fmt.fiat(trade.fiat_amount, trade.fiat, lg)),
-            "release_yes",
-        ),
-    }
+    text = _("<b>Release {crypto} to the buyer?</b>\n"
+             "Do this only if {fiat} has arrived in your account. Check your balance in the app itself, "
+             "not a screenshot. Release cannot be undone.").format(
+        crypto=fmt.crypto(trade.crypto_amount, trade.asset, lg), fiat=fmt.fiat(trade.fiat_amount, trade.fiat, lg))
+    return {"text": text, "reply_markup": kb.confirm(
+        trade.id, _("🔓 Yes, I received {fiat}: release").format(fiat=fmt.fiat(trade.fiat_amount, trade.fiat, lg)),
+        "release_yes")}
 
 
 def cancel_question(trade: Trade) -> dict[str, Any]:
-    text = _(
-        "<b>Cancel this trade?</b>\nCancel only if you have NOT paid. The seller's coins go back to the seller."
-    )
+    text = _("<b>Cancel this trade?</b>\nCancel only if you have NOT paid. The seller's coins go back to the seller.")
     return {"text": text, "reply_markup": kb.confirm(trade.id, _("❌ Yes, cancel the trade"), "cancel_yes")}
 
 
@@ -202,27 +158,15 @@ def trades_list(trades: list[Trade], viewer_id: int) -> dict[str, Any]:
     items = []
     for trade in trades:
         role = _("buy") if role_of(trade, viewer_id) == "buyer" else _("sell")
-        items.append(
-            (
-                trade.id,
-                f"#{trade.id} · {role} {fmt.crypto(trade.crypto_amount, trade.asset, lg)} · "
-                f"{status_name(trade.status)}",
-            )
-        )
+        items.append((trade.id, f"#{trade.id} · {role} {fmt.crypto(trade.crypto_amount, trade.asset, lg)} · "
+                                f"{status_name(trade.status)}"))
     return {"text": _("<b>Your trades</b> (open ones and the latest)"), "reply_markup": kb.trades_list(items)}
 
 
 def fiat_amount_hint(offer: Offer, max_fiat: Decimal) -> str:
     lg = lang()
     verb = _("How much do you want to buy?") if offer.side == "sell" else _("How much do you want to sell?")
-    return "{verb}\n{hint}".format(
-        verb=verb,
-        hint=_(
-            'Type the amount in {fiat} between {min} and {max}, or in {asset} (for example "100 {asset}").'
-        ).format(
-            fiat=offer.fiat,
-            min=fmt.fiat(offer.min_fiat, offer.fiat, lg),
-            max=fmt.fiat(max_fiat, offer.fiat, lg),
-            asset=offer.asset,
-        ),
-    )
+    return "{verb}\n{hint}".format(verb=verb, hint=_(
+        "Type the amount in {fiat} between {min} and {max}, or in {asset} (for example \"100 {asset}\").").format(
+        fiat=offer.fiat, min=fmt.fiat(offer.min_fiat, offer.fiat, lg), max=fmt.fiat(max_fiat, offer.fiat, lg),
+        asset=offer.asset))

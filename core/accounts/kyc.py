@@ -58,9 +58,7 @@ def _clean_phone(phone: str) -> str:
     return "+" + digits
 
 
-async def verify_phone(
-    session: AsyncSession, *, user_id: int, contact_user_id: int | None, phone: str
-) -> User:
+async def verify_phone(session: AsyncSession, *, user_id: int, contact_user_id: int | None, phone: str) -> User:
     """The user shared a contact. Only their own counts: Telegram sets the contact's user_id
     to the sender's id when the contact button is used; someone else's card (or a typed number)
     has another id or none."""
@@ -115,9 +113,7 @@ async def submit_documents(
     if user.kyc_level < 1:
         raise DomainError("kyc_phone_first", level=user.kyc_level)
     waiting = await session.scalar(
-        select(KycRequest.id).where(
-            KycRequest.user_id == user_id, KycRequest.status == KycStatus.PENDING.value
-        )
+        select(KycRequest.id).where(KycRequest.user_id == user_id, KycRequest.status == KycStatus.PENDING.value)
     )
     if waiting is not None:
         raise DomainError("kyc_pending", request_id=waiting)
@@ -131,11 +127,8 @@ async def submit_documents(
     except BaseException:
         await asyncio.to_thread(shutil.rmtree, folder, True)
         raise
-    outbox.emit(
-        session,
-        events.KycSubmitted(request_id=request.id, user_id=user_id, name=user.display_name),
-        [outbox.ADMINS],
-    )
+    outbox.emit(session, events.KycSubmitted(request_id=request.id, user_id=user_id, name=user.display_name),
+                [outbox.ADMINS])
     return request
 
 
@@ -190,10 +183,7 @@ async def _lock_pending(session: AsyncSession, request_id: int, moderator_id: in
         raise NotFound(what="kyc_request")
     if request.status != KycStatus.PENDING.value:
         raise DomainError(
-            "kyc_already_reviewed",
-            request_id=request_id,
-            status=request.status,
-            reviewed_by=request.reviewed_by,
+            "kyc_already_reviewed", request_id=request_id, status=request.status, reviewed_by=request.reviewed_by
         )
     if request.user_id == moderator_id:
         raise Forbidden(reason="own_request")
@@ -211,9 +201,8 @@ async def approve(
     request.reviewed_by = moderator_id
     request.reviewed_at = _now(now)
     user.kyc_level = max(user.kyc_level, 2)
-    outbox.emit(
-        session, events.KycApproved(request_id=request.id, level=user.kyc_level), [outbox.user(user.id)]
-    )
+    outbox.emit(session, events.KycApproved(request_id=request.id, level=user.kyc_level),
+                [outbox.user(user.id)])
     await session.flush()
     return request
 
@@ -230,9 +219,8 @@ async def reject(
     request.reviewed_by = moderator_id
     request.reviewed_at = _now(now)
     request.reason = reason
-    outbox.emit(
-        session, events.KycRejected(request_id=request.id, reason=reason), [outbox.user(request.user_id)]
-    )
+    outbox.emit(session, events.KycRejected(request_id=request.id, reason=reason),
+                [outbox.user(request.user_id)])
     await session.flush()
     return request
 
@@ -252,12 +240,7 @@ def _remove_orphans(root: Path, known: set[str], older_than: float) -> int:
 
 
 async def purge_rejected(
-    session: AsyncSession,
-    *,
-    data_dir: Path,
-    retention_days: int,
-    now: datetime | None = None,
-    limit: int = 100,
+    session: AsyncSession, *, data_dir: Path, retention_days: int, now: datetime | None = None, limit: int = 100
 ) -> list[int]:
     """Delete the photos of requests rejected more than ``retention_days`` ago (and folders no
     request points to, left by a submission that rolled back). Returns the request ids purged."""

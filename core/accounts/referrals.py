@@ -84,9 +84,8 @@ async def link_referral(session: AsyncSession, user: User, code: str, now: datet
     if linked is None:
         return False
     user.referred_by = referrer.id
-    outbox.emit(
-        session, events.ReferralJoined(user_id=user.id, name=fresh.display_name), [outbox.user(referrer.id)]
-    )
+    outbox.emit(session, events.ReferralJoined(user_id=user.id, name=fresh.display_name),
+                [outbox.user(referrer.id)])
     return True
 
 
@@ -95,13 +94,7 @@ def reward_for(fee_micro: int) -> int:
 
 
 async def reward_referrer(
-    session: AsyncSession,
-    *,
-    trade_id: int,
-    user_id: int,
-    fee_micro: int,
-    asset: Asset,
-    now: datetime | None = None,
+    session: AsyncSession, *, trade_id: int, user_id: int, fee_micro: int, asset: Asset, now: datetime | None = None
 ) -> int:
     """A trade completed and ``user_id`` paid ``fee_micro`` of fees in it: credit their referrer
     their share, once per trade and user (a second call, even concurrent, moves nothing).
@@ -128,18 +121,11 @@ async def reward_referrer(
         asset=asset,
         amount=amount,
         ref=f"trade:{trade_id}",
-        memo={
-            "trade_id": trade_id,
-            "referred_id": user_id,
-            "referred_name": user.display_name,
-            "fee": fee_micro,
-        },
+        memo={"trade_id": trade_id, "referred_id": user_id, "referred_name": user.display_name, "fee": fee_micro},
     )
     if not result.created:
         return 0
-    reward = events.ReferralReward(
-        trade_id=trade_id, asset=str(asset), amount=amount, referred_name=user.display_name
-    )
+    reward = events.ReferralReward(trade_id=trade_id, asset=str(asset), amount=amount, referred_name=user.display_name)
     outbox.emit(session, reward, [outbox.user(user.referred_by)])
     return amount
 

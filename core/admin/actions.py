@@ -57,38 +57,24 @@ async def _user(session: AsyncSession, user_id: int, *, lock: bool = False) -> U
 # --- disputes ------------------------------------------------------------------------------------
 
 
-async def take_dispute(
-    session: AsyncSession, settings: Settings, *, actor_id: int, dispute_id: int
-) -> Dispute:
+async def take_dispute(session: AsyncSession, settings: Settings, *, actor_id: int, dispute_id: int) -> Dispute:
     """Own a dispute; one owned by someone else raises ``dispute_owned`` (owner_id)."""
     await staff.require(session, actor_id, Permission.DISPUTES, settings)
     before = (await disputes.get_dispute(session, dispute_id)).owner_id
     dispute = await disputes.claim(session, dispute_id=dispute_id, moderator_id=actor_id)
     if before != actor_id:
-        await audit.record(
-            session,
-            actor_id=actor_id,
-            action="dispute.take",
-            target=f"dispute:{dispute.id}",
-            trade_id=dispute.trade_id,
-        )
+        await audit.record(session, actor_id=actor_id, action="dispute.take", target=f"dispute:{dispute.id}",
+                           trade_id=dispute.trade_id)
     return dispute
 
 
-async def drop_dispute(
-    session: AsyncSession, settings: Settings, *, actor_id: int, dispute_id: int
-) -> Dispute:
+async def drop_dispute(session: AsyncSession, settings: Settings, *, actor_id: int, dispute_id: int) -> Dispute:
     """Give a dispute back to the queue: its owner, or an admin for anyone's."""
     role = await staff.require(session, actor_id, Permission.DISPUTES, settings)
     force = staff.allows(role, Permission.OVERRIDE)
     dispute = await disputes.unclaim(session, dispute_id=dispute_id, moderator_id=actor_id, force=force)
-    await audit.record(
-        session,
-        actor_id=actor_id,
-        action="dispute.drop",
-        target=f"dispute:{dispute.id}",
-        trade_id=dispute.trade_id,
-    )
+    await audit.record(session, actor_id=actor_id, action="dispute.drop", target=f"dispute:{dispute.id}",
+                       trade_id=dispute.trade_id)
     return dispute
 
 
@@ -114,14 +100,8 @@ async def message_parties(
         events.DisputeStaffMessage(dispute_id=dispute.id, trade_id=trade.id, text=text),
         [outbox.user(trade.seller_id), outbox.user(trade.buyer_id)],
     )
-    await audit.record(
-        session,
-        actor_id=actor_id,
-        action="dispute.message",
-        target=f"dispute:{dispute.id}",
-        trade_id=trade.id,
-        text=text,
-    )
+    await audit.record(session, actor_id=actor_id, action="dispute.message", target=f"dispute:{dispute.id}",
+                       trade_id=trade.id, text=text)
 
 
 async def resolve_dispute(
@@ -135,14 +115,8 @@ async def resolve_dispute(
         session, dispute_id=dispute_id, moderator_id=actor_id, outcome=outcome, reason=reason,
         override=staff.allows(role, Permission.OVERRIDE),
     )  # fmt: skip
-    await audit.record(
-        session,
-        actor_id=actor_id,
-        action=f"dispute.{outcome}",
-        target=f"dispute:{dispute.id}",
-        trade_id=dispute.trade_id,
-        reason=reason,
-    )
+    await audit.record(session, actor_id=actor_id, action=f"dispute.{outcome}", target=f"dispute:{dispute.id}",
+                       trade_id=dispute.trade_id, reason=reason)
     return dispute
 
 
@@ -160,14 +134,8 @@ async def approve_withdrawal(
     before = set(await withdrawals_approvers(session, withdrawal_id))
     w = await withdrawals.approve(session, withdrawal_id, actor_id)
     if actor_id not in before:
-        await audit.record(
-            session,
-            actor_id=actor_id,
-            action="withdrawal.approve",
-            target=f"withdrawal:{w.id}",
-            user_id=w.user_id,
-            status=str(w.status),
-        )
+        await audit.record(session, actor_id=actor_id, action="withdrawal.approve", target=f"withdrawal:{w.id}",
+                           user_id=w.user_id, status=str(w.status))
     return w
 
 
@@ -183,14 +151,8 @@ async def reject_withdrawal(
     await staff.require(session, actor_id, Permission.WITHDRAWALS, settings)
     reason = _reason(reason)
     w = await withdrawals.reject(session, withdrawal_id, actor_id, reason)
-    await audit.record(
-        session,
-        actor_id=actor_id,
-        action="withdrawal.reject",
-        target=f"withdrawal:{w.id}",
-        user_id=w.user_id,
-        reason=reason,
-    )
+    await audit.record(session, actor_id=actor_id, action="withdrawal.reject", target=f"withdrawal:{w.id}",
+                       user_id=w.user_id, reason=reason)
     return w
 
 
@@ -211,14 +173,8 @@ async def set_frozen(
     user.is_banned = frozen
     told = events.AccountFrozen if frozen else events.AccountUnfrozen
     outbox.emit(session, told(user_id=user_id, reason=reason), [outbox.user(user_id)])
-    await audit.record(
-        session,
-        actor_id=actor_id,
-        action="user.freeze" if frozen else "user.unfreeze",
-        target=f"user:{user_id}",
-        user_id=user_id,
-        reason=reason,
-    )
+    await audit.record(session, actor_id=actor_id, action="user.freeze" if frozen else "user.unfreeze",
+                       target=f"user:{user_id}", user_id=user_id, reason=reason)
     return user
 
 
@@ -305,11 +261,7 @@ async def reject_adjustment(
     adjustment = await _adjustment(session, adjustment_id, lock=True)
     if adjustment.status != ADJUST_PENDING:
         raise DomainError("invalid_state", status=adjustment.status)
-    adjustment.status, adjustment.decided_by, adjustment.decided_at = (
-        ADJUST_REJECTED,
-        actor_id,
-        datetime.now(UTC),
-    )
+    adjustment.status, adjustment.decided_by, adjustment.decided_at = ADJUST_REJECTED, actor_id, datetime.now(UTC)
     await session.flush()
     await audit.record(session, actor_id=actor_id, action="user.adjust_reject", target=f"adjustment:{adjustment.id}",
                        user_id=adjustment.user_id, asset=adjustment.asset, amount=adjustment.amount,
@@ -318,16 +270,10 @@ async def reject_adjustment(
     return adjustment
 
 
-async def pending_adjustments(
-    session: AsyncSession, settings: Settings, *, actor_id: int
-) -> list[BalanceAdjustment]:
+async def pending_adjustments(session: AsyncSession, settings: Settings, *, actor_id: int) -> list[BalanceAdjustment]:
     """Adjustments waiting for a second admin, oldest first."""
     await staff.require(session, actor_id, Permission.ADJUST, settings)
-    stmt = (
-        select(BalanceAdjustment)
-        .where(BalanceAdjustment.status == ADJUST_PENDING)
-        .order_by(BalanceAdjustment.id)
-    )
+    stmt = select(BalanceAdjustment).where(BalanceAdjustment.status == ADJUST_PENDING).order_by(BalanceAdjustment.id)
     return list((await session.execute(stmt)).scalars())
 
 
@@ -356,9 +302,7 @@ async def _adjustment(session: AsyncSession, adjustment_id: int, *, lock: bool =
     return found
 
 
-async def _apply_adjustment(
-    session: AsyncSession, adjustment: BalanceAdjustment, *, decided_by: int | None
-) -> None:
+async def _apply_adjustment(session: AsyncSession, adjustment: BalanceAdjustment, *, decided_by: int | None) -> None:
     """The ledger entry (keyed by the request: it can happen once), status "applied", the user told."""
     user_id, amount, asset = adjustment.user_id, adjustment.amount, Asset(adjustment.asset)
     platform, account = AccountRef.platform(Purpose.ADJUSTMENTS), AccountRef.user(user_id)
@@ -370,28 +314,17 @@ async def _apply_adjustment(
     )  # fmt: skip
     if not result.created:
         raise DomainError("invalid_state")  # this request was already applied
-    adjustment.status, adjustment.decided_by, adjustment.decided_at = (
-        ADJUST_APPLIED,
-        decided_by,
-        datetime.now(UTC),
-    )
+    adjustment.status, adjustment.decided_by, adjustment.decided_at = ADJUST_APPLIED, decided_by, datetime.now(UTC)
     await session.flush()
-    adjusted = events.AccountAdjusted(
-        user_id=user_id, asset=asset.value, amount=amount, reason=adjustment.reason
-    )
+    adjusted = events.AccountAdjusted(user_id=user_id, asset=asset.value, amount=amount, reason=adjustment.reason)
     outbox.emit(session, adjusted, [outbox.user(user_id)])
 
 
 def adjustment_facts(adjustment: BalanceAdjustment) -> events.Adjustment:
     """The facts of an adjustment (its events, the admin bot's list)."""
     return events.Adjustment(
-        adjustment_id=adjustment.id,
-        user_id=adjustment.user_id,
-        asset=adjustment.asset,
-        amount=adjustment.amount,
-        reason=adjustment.reason,
-        requested_by=adjustment.requested_by,
-        status=adjustment.status,
+        adjustment_id=adjustment.id, user_id=adjustment.user_id, asset=adjustment.asset, amount=adjustment.amount,
+        reason=adjustment.reason, requested_by=adjustment.requested_by, status=adjustment.status,
         decided_by=adjustment.decided_by,
     )
 
@@ -406,19 +339,10 @@ async def set_rate(
     await staff.require(session, actor_id, Permission.MARKET, settings)
     old = await market.get_reference_rate(session, asset, fiat)
     new = await market.set_reference_rate(session, asset=asset, fiat=fiat, rate=rate, actor_id=actor_id)
-    outbox.emit(
-        session,
-        events.MarketAnnouncement(what="rate", value=new, asset=asset.value, fiat=fiat.value),
-        [outbox.PAYMENTS_CHANNEL],
-    )
-    await audit.record(
-        session,
-        actor_id=actor_id,
-        action="market.rate",
-        target=f"rate:{asset.value}/{fiat.value}",
-        old=str(old) if old is not None else None,
-        new=str(new),
-    )
+    outbox.emit(session, events.MarketAnnouncement(what="rate", value=new, asset=asset.value, fiat=fiat.value),
+                [outbox.PAYMENTS_CHANNEL])
+    await audit.record(session, actor_id=actor_id, action="market.rate", target=f"rate:{asset.value}/{fiat.value}",
+                       old=str(old) if old is not None else None, new=str(new))
     return new
 
 
@@ -436,14 +360,8 @@ async def set_rule(
     new = getattr(rules, name)
     if name in ANNOUNCED_RULES:
         outbox.emit(session, events.MarketAnnouncement(what=name, value=new), [outbox.PAYMENTS_CHANNEL])
-    await audit.record(
-        session,
-        actor_id=actor_id,
-        action="market.rule",
-        target=f"rule:{name}",
-        old=str(old) if old is not None else None,
-        new=str(new),
-    )
+    await audit.record(session, actor_id=actor_id, action="market.rule", target=f"rule:{name}",
+                       old=str(old) if old is not None else None, new=str(new))
     return rules
 
 
@@ -457,14 +375,8 @@ async def add_moderator(session: AsyncSession, settings: Settings, *, actor_id: 
         raise DomainError("already_staff", user_id=user_id)
     if not await staff.store_moderator(session, user_id, actor_id):
         raise DomainError("already_staff", user_id=user_id)
-    await audit.record(
-        session,
-        actor_id=actor_id,
-        action="staff.add",
-        target=f"user:{user_id}",
-        user_id=user_id,
-        role=staff.Role.MODERATOR.value,
-    )
+    await audit.record(session, actor_id=actor_id, action="staff.add", target=f"user:{user_id}", user_id=user_id,
+                       role=staff.Role.MODERATOR.value)
     return user
 
 
@@ -472,11 +384,5 @@ async def remove_moderator(session: AsyncSession, settings: Settings, *, actor_i
     await staff.require(session, actor_id, Permission.STAFF, settings)
     if not await staff.delete_moderator(session, user_id):
         raise DomainError("not_moderator", user_id=user_id)
-    await audit.record(
-        session,
-        actor_id=actor_id,
-        action="staff.remove",
-        target=f"user:{user_id}",
-        user_id=user_id,
-        role=staff.Role.MODERATOR.value,
-    )
+    await audit.record(session, actor_id=actor_id, action="staff.remove", target=f"user:{user_id}",
+                       user_id=user_id, role=staff.Role.MODERATOR.value)

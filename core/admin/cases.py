@@ -130,14 +130,8 @@ async def withdrawal_case(session: AsyncSession, withdrawal_id: int) -> Withdraw
             select(WithdrawalApproval.admin_id).where(WithdrawalApproval.withdrawal_id == w.id)
         )
     ).scalars()
-    earlier = (
-        select(func.count())
-        .select_from(Withdrawal)
-        .where(
-            Withdrawal.to_address == w.to_address,
-            Withdrawal.id != w.id,
-            Withdrawal.created_at <= w.created_at,
-        )
+    earlier = select(func.count()).select_from(Withdrawal).where(
+        Withdrawal.to_address == w.to_address, Withdrawal.id != w.id, Withdrawal.created_at <= w.created_at
     )
     history = await session.execute(
         select(Withdrawal)
@@ -180,10 +174,8 @@ async def find_user(session: AsyncSession, query: str) -> User:
     else:
         name = text.removeprefix("@")
         user = (
-            (await session.execute(select(User).where(func.lower(User.username) == name.lower())))
-            .scalars()
-            .first()
-        )
+            await session.execute(select(User).where(func.lower(User.username) == name.lower()))
+        ).scalars().first()
     if user is None:
         raise DomainError("user_not_found", query=text)
     return user

@@ -45,9 +45,7 @@ async def _count(session: AsyncSession, model: type, *where: object) -> int:
 
 async def _volume(session: AsyncSession, since: datetime) -> list[Volume]:
     stmt = (
-        select(
-            Trade.asset, Trade.fiat, func.count(), func.sum(Trade.crypto_amount), func.sum(Trade.fiat_amount)
-        )
+        select(Trade.asset, Trade.fiat, func.count(), func.sum(Trade.crypto_amount), func.sum(Trade.fiat_amount))
         .where(Trade.status == TradeStatus.COMPLETED.value, Trade.completed_at >= since)
         .group_by(Trade.asset, Trade.fiat)
         .order_by(Trade.asset, Trade.fiat)

@@ -17,9 +17,7 @@ from core.admin.staff import Permission
 from core.config import Settings
 
 
-async def queue(
-    session: AsyncSession, settings: Settings, *, actor_id: int, limit: int = 10
-) -> Sequence[KycRequest]:
+async def queue(session: AsyncSession, settings: Settings, *, actor_id: int, limit: int = 10) -> Sequence[KycRequest]:
     await staff.require(session, actor_id, Permission.KYC, settings)
     return await kyc.pending_requests(session, limit=limit)
 
@@ -29,18 +27,16 @@ async def documents(
 ) -> kyc.Documents:
     await staff.require(session, actor_id, Permission.KYC, settings)
     docs = await kyc.read_documents(session, request_id=request_id, data_dir=settings.data_dir)
-    await audit.record(
-        session, actor_id=actor_id, action="kyc.view", target=f"kyc:{request_id}", user_id=docs.user.id
-    )
+    await audit.record(session, actor_id=actor_id, action="kyc.view", target=f"kyc:{request_id}",
+                       user_id=docs.user.id)
     return docs
 
 
 async def approve(session: AsyncSession, settings: Settings, *, actor_id: int, request_id: int) -> KycRequest:
     await staff.require(session, actor_id, Permission.KYC, settings)
     request = await kyc.approve(session, request_id=request_id, moderator_id=actor_id)
-    await audit.record(
-        session, actor_id=actor_id, action="kyc.approve", target=f"kyc:{request.id}", user_id=request.user_id
-    )
+    await audit.record(session, actor_id=actor_id, action="kyc.approve", target=f"kyc:{request.id}",
+                       user_id=request.user_id)
     return request
 
 
@@ -49,12 +45,6 @@ async def reject(
 ) -> KycRequest:
     await staff.require(session, actor_id, Permission.KYC, settings)
     request = await kyc.reject(session, request_id=request_id, moderator_id=actor_id, reason=reason)
-    await audit.record(
-        session,
-        actor_id=actor_id,
-        action="kyc.reject",
-        target=f"kyc:{request.id}",
-        user_id=request.user_id,
-        reason=request.reason,
-    )
+    await audit.record(session, actor_id=actor_id, action="kyc.reject", target=f"kyc:{request.id}",
+                       user_id=request.user_id, reason=request.reason)
     return request

@@ -66,9 +66,7 @@ class OfferPage:
 
 def _price_expr(fiat: Fiat) -> ColumnElement[Decimal]:
     floating = func.round(MarketRate.rate * (100 + Offer.margin_pct) / 100, fiat.exponent)
-    return cast(
-        case((Offer.price_type == PriceType.FIXED.value, Offer.price), else_=floating), Numeric(20, 2)
-    )
+    return cast(case((Offer.price_type == PriceType.FIXED.value, Offer.price), else_=floating), Numeric(20, 2))
 
 
 @cache
@@ -142,12 +140,7 @@ async def browse(
     side, asset, fiat = Side(side), Asset(asset), Fiat(fiat)
     if offset < 0 or not 0 < limit <= LIMIT_MAX:
         raise DomainError("page_invalid", offset=offset, limit=limit, max_limit=LIMIT_MAX)
-    params: dict[str, Any] = {
-        "viewer_id": viewer_id,
-        "side": side.value,
-        "asset": asset.value,
-        "fiat": fiat.value,
-    }
+    params: dict[str, Any] = {"viewer_id": viewer_id, "side": side.value, "asset": asset.value, "fiat": fiat.value}
     if fiat_amount is not None:
         params["amount"] = check_fiat_precision(fiat_amount, fiat, "fiat_amount")
     if payment_method is not None:

@@ -67,14 +67,8 @@ async def record_message(
     session.add(message)
     await session.flush()
     if reused_in:
-        reused = events.TradeFileReused(
-            trade_id=trade.id,
-            message_id=message.id,
-            sender_id=sender_id,
-            kind=kind,
-            file_id=file_id,
-            other_trade_ids=tuple(reused_in),
-        )
+        reused = events.TradeFileReused(trade_id=trade.id, message_id=message.id, sender_id=sender_id, kind=kind,
+                                        file_id=file_id, other_trade_ids=tuple(reused_in))
         outbox.emit(session, reused, [outbox.user(trade.counterpart(sender_id)), outbox.ADMINS])
     return MessageResult(message, reused_in)
 

@@ -52,13 +52,8 @@ async def start_dispute(
     trade.disputed_at = now
     await session.flush()
     record_event(session, trade, "disputed", opened_by, now, reason=reason, dispute_id=dispute.id)
-    opened = events.DisputeOpened(
-        trade=trade.facts(),
-        dispute_id=dispute.id,
-        opened_by=opened_by,
-        reason=reason,
-        escalated=opened_by is None,
-    )
+    opened = events.DisputeOpened(trade=trade.facts(), dispute_id=dispute.id, opened_by=opened_by, reason=reason,
+                                  escalated=opened_by is None)
     notify_parties(session, opened, trade, [outbox.ADMINS, outbox.PAYMENTS_CHANNEL])
     return dispute
 
@@ -94,9 +89,7 @@ def _check_disputable(trade: Trade, actor_id: int, rules: market.Rules, now: dat
         raise DomainError("dispute_too_early", trade_id=trade.id, allowed_at=allowed_at.isoformat())
 
 
-async def disputable(
-    session: AsyncSession, *, trade_id: int, actor_id: int, now: datetime | None = None
-) -> Trade:
+async def disputable(session: AsyncSession, *, trade_id: int, actor_id: int, now: datetime | None = None) -> Trade:
     """The trade, if ``actor_id`` may dispute it now (before asking them for a reason);
     open_dispute() checks again under the trade's lock."""
     trade = await get_trade(session, trade_id)
@@ -118,21 +111,12 @@ async def dispute_for_trade(session: AsyncSession, trade_id: int) -> Dispute | N
 
 async def open_disputes(session: AsyncSession, *, limit: int = 20) -> list[Dispute]:
     """Unresolved disputes, oldest first (the admin queue)."""
-    stmt = (
-        select(Dispute)
-        .where(Dispute.resolution.is_(None))
-        .order_by(Dispute.opened_at, Dispute.id)
-        .limit(limit)
-    )
+    stmt = select(Dispute).where(Dispute.resolution.is_(None)).order_by(Dispute.opened_at, Dispute.id).limit(limit)
     return list((await session.execute(stmt)).scalars())
 
 
 async def statements(session: AsyncSession, dispute_id: int) -> list[DisputeStatement]:
-    stmt = (
-        select(DisputeStatement)
-        .where(DisputeStatement.dispute_id == dispute_id)
-        .order_by(DisputeStatement.id)
-    )
+    stmt = select(DisputeStatement).where(DisputeStatement.dispute_id == dispute_id).order_by(DisputeStatement.id)
     return list((await session.execute(stmt)).scalars())
 
 
@@ -161,14 +145,8 @@ async def add_statement(
     statement = DisputeStatement(dispute_id=dispute.id, author_id=author_id, text=text, file_id=file_id)
     session.add(statement)
     await session.flush()
-    said = events.DisputeStatement(
-        dispute_id=dispute.id,
-        trade_id=trade_id,
-        statement_id=statement.id,
-        author_id=author_id,
-        text=text,
-        file_id=file_id,
-    )
+    said = events.DisputeStatement(dispute_id=dispute.id, trade_id=trade_id, statement_id=statement.id,
+                                   author_id=author_id, text=text, file_id=file_id)
     outbox.emit(session, said, [outbox.ADMINS])  # the dispute's owner is staff: they read it there
     return statement
 
@@ -203,12 +181,8 @@ async def claim(
         raise DomainError("dispute_owned", dispute_id=dispute.id, owner_id=dispute.owner_id)
     dispute.owner_id, dispute.claimed_at = moderator_id, _now(now)
     record_event(session, trade, "dispute_claimed", moderator_id, _now(now), dispute_id=dispute.id)
-    notify_parties(
-        session,
-        events.DisputeClaimed(trade=trade.facts(), dispute_id=dispute.id, owner_id=moderator_id),
-        trade,
-        [outbox.ADMINS],
-    )
+    notify_parties(session, events.DisputeClaimed(trade=trade.facts(), dispute_id=dispute.id, owner_id=moderator_id),
+                   trade, [outbox.ADMINS])
     await session.flush()
     return dispute
 
@@ -224,13 +198,8 @@ async def unclaim(
         raise DomainError("dispute_owned", dispute_id=dispute.id, owner_id=dispute.owner_id)
     dispute.owner_id, dispute.claimed_at = None, None
     unclaimed = events.DisputeUnclaimed(
-        dispute_id=dispute.id,
-        trade_id=dispute.trade_id,
-        opened_by=dispute.opened_by,
-        reason=dispute.reason,
-        owner_id=dispute.owner_id,
-        resolution=dispute.resolution,
-        resolved_by=dispute.resolved_by,
+        dispute_id=dispute.id, trade_id=dispute.trade_id, opened_by=dispute.opened_by, reason=dispute.reason,
+        owner_id=dispute.owner_id, resolution=dispute.resolution, resolved_by=dispute.resolved_by,
         resolution_reason=dispute.resolution_reason,
     )
     outbox.emit(session, unclaimed, [outbox.ADMINS])
@@ -260,12 +229,8 @@ async def resolve(
     trade = await lock_trade(session, found.trade_id)
     dispute = await _lock_dispute(session, dispute_id)
     if dispute.resolution is not None:
-        raise DomainError(
-            "dispute_resolved",
-            dispute_id=dispute.id,
-            resolution=dispute.resolution,
-            resolved_by=dispute.resolved_by,
-        )
+        raise DomainError("dispute_resolved", dispute_id=dispute.id, resolution=dispute.resolution,
+                          resolved_by=dispute.resolved_by)
     if moderator_id in trade.party_ids():
         raise DomainError("party_cannot_moderate", dispute_id=dispute.id)
     if dispute.owner_id is not None and dispute.owner_id != moderator_id and not override:
@@ -279,19 +244,10 @@ async def resolve(
         await apply_release(session, trade, now=now, actor_id=moderator_id, reason="dispute")
     else:
         await apply_refund(session, trade, now=now, actor_id=moderator_id, reason="dispute")
-    record_event(
-        session,
-        trade,
-        "dispute_resolved",
-        moderator_id,
-        now,
-        dispute_id=dispute.id,
-        outcome=outcome,
-        reason=reason,
-    )
-    resolved = events.DisputeResolved(
-        trade=trade.facts(), dispute_id=dispute.id, outcome=outcome, reason=reason, resolved_by=moderator_id
-    )
+    record_event(session, trade, "dispute_resolved", moderator_id, now, dispute_id=dispute.id,
+                 outcome=outcome, reason=reason)
+    resolved = events.DisputeResolved(trade=trade.facts(), dispute_id=dispute.id, outcome=outcome, reason=reason,
+                                      resolved_by=moderator_id)
     notify_parties(session, resolved, trade, [outbox.ADMINS])
     await session.flush()
     return dispute

@@ -58,8 +58,7 @@ async def escalate_due(
         limit=limit,
     )
     return [
-        await start_dispute(session, trade, opened_by=None, reason="release_timeout", now=now)
-        for trade in trades
+        await start_dispute(session, trade, opened_by=None, reason="release_timeout", now=now) for trade in trades
     ]
 
 
@@ -81,10 +80,7 @@ async def remind_due(
         trade.reminded_at = now
         minutes_left = math.ceil((trade.expires_at - now).total_seconds() / 60)
         record_event(session, trade, "reminded", None, now, minutes_left=minutes_left)
-        outbox.emit(
-            session,
-            events.TradeReminder(trade=trade.facts(), minutes_left=minutes_left),
-            [outbox.user(trade.buyer_id)],
-        )
+        outbox.emit(session, events.TradeReminder(trade=trade.facts(), minutes_left=minutes_left),
+                    [outbox.user(trade.buyer_id)])
     await session.flush()
     return [t.id for t in trades]

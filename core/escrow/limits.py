@@ -146,9 +146,7 @@ async def check_trade_parties(
 
 async def open_offers(session: AsyncSession, user_id: int) -> int:
     count = await session.scalar(
-        select(func.count())
-        .select_from(Offer)
-        .where(Offer.maker_id == user_id, Offer.status.in_(COUNTED_OFFERS))
+        select(func.count()).select_from(Offer).where(Offer.maker_id == user_id, Offer.status.in_(COUNTED_OFFERS))
     )
     return int(count or 0)
 

@@ -155,8 +155,6 @@ async def set_reference_rate(
         set_={"rate": rate, "updated_by": actor_id, "updated_at": func.now()},
     )
     await session.execute(stmt)
-    changed = events.ReferenceRateChanged(
-        asset=asset.value, fiat=fiat.value, rate=rate, old_rate=old, by=actor_id
-    )
+    changed = events.ReferenceRateChanged(asset=asset.value, fiat=fiat.value, rate=rate, old_rate=old, by=actor_id)
     outbox.emit(session, changed, [outbox.ADMINS])
     return rate

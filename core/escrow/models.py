@@ -302,9 +302,7 @@ class Dispute(Base):
     resolved_at: Mapped[datetime | None]
     resolution_reason: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (
-        CheckConstraint("resolution IS NULL OR resolution IN ('release', 'refund')", name="res"),
-    )
+    __table_args__ = (CheckConstraint("resolution IS NULL OR resolution IN ('release', 'refund')", name="res"),)
 
 
 class DisputeStatement(Base):
@@ -343,3 +341,4 @@ class Block(Base):
         CheckConstraint("user_id <> blocked_id", name="not_self"),
         Index("ix_user_blocks_blocked_id", "blocked_id"),
     )
+

@@ -91,9 +91,7 @@ def _now() -> datetime:
 async def current_price(session: AsyncSession, offer: Offer) -> Decimal:
     """The offer's price now (a floating price follows the reference rate)."""
     fixed = offer.price_type == PriceType.FIXED
-    return price_at(
-        offer, None if fixed else await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
-    )
+    return price_at(offer, None if fixed else await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum))
 
 
 def price_at(offer: Offer, reference: Decimal | None) -> Decimal:
@@ -183,9 +181,8 @@ async def validate_draft(
         raise DomainError("limits_invalid", min_fiat=str(min_fiat), max_fiat=str(max_fiat))
     most = max_fiat_for(draft.amount, price, draft.fiat)
     if draft.amount > 0 and min_fiat > most:
-        raise DomainError(
-            "limits_exceed_amount", min_fiat=str(min_fiat), amount_fiat=str(most), fiat=draft.fiat.value
-        )
+        raise DomainError("limits_exceed_amount", min_fiat=str(min_fiat), amount_fiat=str(most),
+                          fiat=draft.fiat.value)
     unknown = [m for m in draft.payment_methods if m not in PAYMENT_METHODS]
     if unknown:
         raise DomainError("payment_method_unknown", methods=unknown, allowed=list(PAYMENT_METHODS))
@@ -194,17 +191,12 @@ async def validate_draft(
     if draft.payment_note is not None and len(draft.payment_note) > NOTE_MAX:
         raise DomainError("payment_note_too_long", max=NOTE_MAX, length=len(draft.payment_note))
     if draft.payment_window not in rules.payment_windows:
-        raise DomainError(
-            "payment_window_invalid", value=draft.payment_window, allowed=list(rules.payment_windows)
-        )
+        raise DomainError("payment_window_invalid", value=draft.payment_window, allowed=list(rules.payment_windows))
     if draft.terms is not None and len(draft.terms) > TERMS_MAX:
         raise DomainError("terms_too_long", max=TERMS_MAX, length=len(draft.terms))
     if draft.min_trades < 0 or draft.min_account_age_days < 0:
-        raise DomainError(
-            "requirement_invalid",
-            min_trades=draft.min_trades,
-            min_account_age_days=draft.min_account_age_days,
-        )
+        raise DomainError("requirement_invalid", min_trades=draft.min_trades,
+                          min_account_age_days=draft.min_account_age_days)
     return price
 
 
@@ -468,9 +460,7 @@ async def resume_offer(
     return offer
 
 
-async def close_offer(
-    session: AsyncSession, *, offer_id: int, actor_id: int, by_admin: bool = False
-) -> Offer:
+async def close_offer(session: AsyncSession, *, offer_id: int, actor_id: int, by_admin: bool = False) -> Offer:
     """Close for good; a sell offer's reserve (remaining amount and unused fee part) goes back
     to the maker. Open trades go on; a later refund of one goes to the seller's available."""
     offer = await _own_open_offer(session, offer_id, actor_id, by_admin=by_admin)
@@ -502,9 +492,7 @@ async def close_if_sold_out(session: AsyncSession, offer: Offer) -> bool:
         return False
     if offer.remaining > 0:
         fixed = offer.price_type == PriceType.FIXED
-        reference = (
-            None if fixed else await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
-        )
+        reference = None if fixed else await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
         if not fixed and reference is None:
             return False  # no price to judge by: it stays until the maker closes it
         if can_be_taken(offer, price_at(offer, reference)):

@@ -74,7 +74,9 @@ class Purchase:
     created: bool  # False: this token was used before; nothing was charged this time
 
 
-async def buy(session: AsyncSession, *, user_id: int, token: str, now: datetime | None = None) -> Purchase:
+async def buy(
+    session: AsyncSession, *, user_id: int, token: str, now: datetime | None = None
+) -> Purchase:
     """Charge the price and extend the membership by ``premium_days`` from its current end (or
     from now). ``token`` (from the confirmation screen) makes a double press charge once.
     Raises InsufficientFunds with nothing taken, account_frozen for a frozen account."""
@@ -159,9 +161,7 @@ async def set_promoted(
 # --- expiry (scheduled) ----------------------------------------------------------------------
 
 
-async def remind_expiring(
-    session: AsyncSession, now: datetime | None = None, *, limit: int = 200
-) -> list[int]:
+async def remind_expiring(session: AsyncSession, now: datetime | None = None, *, limit: int = 200) -> list[int]:
     """Tell members whose membership ends within ``premium_remind_days`` (once per end date).
     Returns the ids told."""
     now = _now(now)

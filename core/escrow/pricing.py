@@ -23,9 +23,8 @@ def floating_price(reference: Decimal, margin_pct: Decimal, fiat: Fiat) -> Decim
 
 def check_fiat_precision(value: Decimal, fiat: Fiat, field: str) -> Decimal:
     if not value.is_finite() or value != value.quantize(fiat.quantum):
-        raise DomainError(
-            "fiat_precision", field=field, fiat=fiat.value, decimals=fiat.exponent, value=str(value)
-        )
+        raise DomainError("fiat_precision", field=field, fiat=fiat.value, decimals=fiat.exponent,
+                          value=str(value))
     return value.quantize(fiat.quantum)
 
 

@@ -72,26 +72,10 @@ def _stats_statement() -> Select[*tuple[Any, ...]]:
     ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     month_ago: BindParameter[datetime] = bindparam("month_ago")
     roles = union_all(
-        select(
-            Trade.id,
-            Trade.seller_id.label("uid"),
-            literal("seller").label("role"),
-            Trade.status,
-            Trade.close_reason,
-            Trade.created_at,
-            Trade.paid_at,
-            Trade.completed_at,
-        ),
-        select(
-            Trade.id,
-            Trade.buyer_id.label("uid"),
-            literal("buyer").label("role"),
-            Trade.status,
-            Trade.close_reason,
-            Trade.created_at,
-            Trade.paid_at,
-            Trade.completed_at,
-        ),
+        select(Trade.id, Trade.seller_id.label("uid"), literal("seller").label("role"), Trade.status,
+               Trade.close_reason, Trade.created_at, Trade.paid_at, Trade.completed_at),
+        select(Trade.id, Trade.buyer_id.label("uid"), literal("buyer").label("role"), Trade.status,
+               Trade.close_reason, Trade.created_at, Trade.paid_at, Trade.completed_at),
     ).subquery()
     completed = roles.c.status == TradeStatus.COMPLETED.value
     recent = roles.c.created_at > month_ago
@@ -152,9 +136,7 @@ async def stats_for(
     found = {row[0]: row[1:] for row in rows}
     result = {}
     for uid in ids:
-        created, done, done_30, failed_30, avg_release, positive, negative = found.get(
-            uid, (None, 0, 0, 0, None, 0, 0)
-        )
+        created, done, done_30, failed_30, avg_release, positive, negative = found.get(uid, (None, 0, 0, 0, None, 0, 0))
         rate = None
         if done_30 + failed_30:
             rate = (Decimal(done_30) * 100 / (done_30 + failed_30)).quantize(Decimal("0.1"), ROUND_HALF_UP)
@@ -176,8 +158,7 @@ async def user_stats(session: AsyncSession, user_id: int, *, now: datetime | Non
 
 async def completed_count(session: AsyncSession, user_id: int) -> int:
     stmt = select(func.count()).where(
-        Trade.status == TradeStatus.COMPLETED.value,
-        or_(Trade.seller_id == user_id, Trade.buyer_id == user_id),
+        Trade.status == TradeStatus.COMPLETED.value, or_(Trade.seller_id == user_id, Trade.buyer_id == user_id)
     )
     return int((await session.execute(stmt)).scalar_one())
 

@@ -119,9 +119,7 @@ async def lock_trade(session: AsyncSession, trade_id: int) -> Trade:
     return trade
 
 
-async def my_trades(
-    session: AsyncSession, user_id: int, *, open_only: bool = False, limit: int = 20
-) -> list[Trade]:
+async def my_trades(session: AsyncSession, user_id: int, *, open_only: bool = False, limit: int = 20) -> list[Trade]:
     """The user's trades (as buyer or seller), newest first."""
     stmt = select(Trade).where(or_(Trade.seller_id == user_id, Trade.buyer_id == user_id))
     if open_only:
@@ -160,15 +158,11 @@ def record_event(
     session: AsyncSession, trade: Trade, kind: str, actor_id: int | None, at: datetime, **data: Any
 ) -> None:
     session.add(
-        TradeEvent(
-            trade_id=trade.id, kind=kind, actor_id=actor_id, status=trade.status, data=data, created_at=at
-        )
+        TradeEvent(trade_id=trade.id, kind=kind, actor_id=actor_id, status=trade.status, data=data, created_at=at)
     )
 
 
-def notify_parties(
-    session: AsyncSession, event: events.Event, trade: Trade, extra: list[str] | None = None
-) -> None:
+def notify_parties(session: AsyncSession, event: events.Event, trade: Trade, extra: list[str] | None = None) -> None:
     outbox.emit(session, event, [outbox.user(trade.seller_id), outbox.user(trade.buyer_id), *(extra or [])])
 
 
@@ -191,22 +185,12 @@ async def apply_release(
         ref=f"trade:{trade.id}",
     )
     for payer_id, fee in ((trade.seller_id, trade.seller_fee), (trade.buyer_id, trade.buyer_fee)):
-        await referrals.reward_referrer(
-            session, trade_id=trade.id, user_id=payer_id, fee_micro=fee, asset=asset
-        )
+        await referrals.reward_referrer(session, trade_id=trade.id, user_id=payer_id, fee_micro=fee, asset=asset)
     trade.status = TradeStatus.COMPLETED.value
     trade.completed_at = now
     trade.close_reason = reason
-    record_event(
-        session,
-        trade,
-        "released",
-        actor_id,
-        now,
-        buyer_receives=trade.buyer_receives,
-        fees=trade.fee_total,
-        by=reason,
-    )
+    record_event(session, trade, "released", actor_id, now, buyer_receives=trade.buyer_receives,
+                 fees=trade.fee_total, by=reason)
     await session.flush()  # the trade is no longer open for close_if_sold_out
     await close_if_sold_out(session, await lock_offer(session, trade.offer_id))
     notify_parties(session, events.TradeCompleted(trade=trade.facts(), by=reason), trade)
@@ -221,9 +205,7 @@ async def apply_refund(
     offer = await lock_offer(session, trade.offer_id)
     offer_open = offer.status in (OfferStatus.ACTIVE, OfferStatus.PAUSED)
     to_reserve = trade.escrow_source == "reserve" and offer_open
-    destination = (
-        AccountRef.offer_reserve(offer.id, offer.maker_id) if to_reserve else AccountRef.user(trade.seller_id)
-    )
+    destination = AccountRef.offer_reserve(offer.id, offer.maker_id) if to_reserve else AccountRef.user(trade.seller_id)
     await transfer(
         session,
         kind="trade_refund",
@@ -242,15 +224,8 @@ async def apply_refund(
     trade.status = TradeStatus.CANCELLED.value
     trade.cancelled_at = now
     trade.close_reason = reason
-    record_event(
-        session,
-        trade,
-        "cancelled",
-        actor_id,
-        now,
-        by=reason,
-        refunded_to="reserve" if to_reserve else "available",
-    )
+    record_event(session, trade, "cancelled", actor_id, now, by=reason,
+                 refunded_to="reserve" if to_reserve else "available")
     notify_parties(session, events.TradeCancelled(trade=trade.facts(), by=reason), trade)
     if reason == "expired":
         crash_point("trade.expiry.before_commit")
@@ -273,9 +248,7 @@ _OPEN_TRADES = select(func.count()).where(
 )
 
 
-async def _cooldown_until(
-    session: AsyncSession, buyer_id: int, now: datetime, rules: market.Rules
-) -> datetime | None:
+async def _cooldown_until(session: AsyncSession, buyer_id: int, now: datetime, rules: market.Rules) -> datetime | None:
     """A buyer who cancelled (or let expire) ``cancel_limit`` trades within 24 h waits
     ``cancel_cooldown`` after the last one before taking as a buyer again."""
     params = {"buyer_id": buyer_id, "since": now - timedelta(hours=24)}
@@ -359,9 +332,7 @@ async def _terms(
     if payment_method is None and len(offer.payment_methods) == 1:
         payment_method = offer.payment_methods[0]
     if payment_method is not None and payment_method not in offer.payment_methods:
-        raise DomainError(
-            "payment_method_unknown", methods=[payment_method], allowed=list(offer.payment_methods)
-        )
+        raise DomainError("payment_method_unknown", methods=[payment_method], allowed=list(offer.payment_methods))
 
     price = price_at(offer, reference)
     check_deviation(price, reference, rules.price_deviation_pct, offer.fiat_enum)
@@ -386,9 +357,7 @@ async def _terms(
         )
     if numbers.crypto_amount > offer.remaining or (sell and numbers.seller_fee > offer.fee_reserve):
         raise DomainError(
-            "offer_insufficient",
-            remaining=offer.remaining,
-            available_fiat=fiat_text(available_fiat, offer.fiat),
+            "offer_insufficient", remaining=offer.remaining, available_fiat=fiat_text(available_fiat, offer.fiat),
             fiat=offer.fiat,
         )
     seller_id, buyer_id = (offer.maker_id, taker_id) if sell else (taker_id, offer.maker_id)
@@ -423,17 +392,8 @@ async def quote(
     offer = await get_offer(session, offer_id)
     taker, _ = await _check_parties(session, offer, taker_id=taker_id, rules=rules, now=now)
     reference = await market.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
-    q = await _terms(
-        session,
-        offer,
-        taker=taker,
-        fiat_amount=fiat_amount,
-        crypto_amount=crypto_amount,
-        payment_method=payment_method,
-        rules=rules,
-        reference=reference,
-        now=now,
-    )
+    q = await _terms(session, offer, taker=taker, fiat_amount=fiat_amount, crypto_amount=crypto_amount,
+                     payment_method=payment_method, rules=rules, reference=reference, now=now)
     if offer.side == Side.BUY:
         available = await balance(session, AccountRef.user(taker_id), q.asset)
         if available < q.numbers.escrow_amount:
@@ -473,27 +433,16 @@ async def take(
     offer = await lock_offer(session, offer_id)
     # One taker's takes serialise too, so that the open-trade limit holds under double clicks.
     await session.get(User, taker_id, with_for_update=True)
-    q = await _terms(
-        session,
-        offer,
-        taker=taker,
-        fiat_amount=fiat_amount,
-        crypto_amount=crypto_amount,
-        payment_method=payment_method,
-        rules=rules,
-        reference=reference,
-        now=now,
-    )
+    q = await _terms(session, offer, taker=taker, fiat_amount=fiat_amount, crypto_amount=crypto_amount,
+                     payment_method=payment_method, rules=rules, reference=reference, now=now)
     if expected_price is not None and q.price != expected_price:
-        raise DomainError(
-            "price_moved", offer_id=offer.id, quoted=str(expected_price), price=str(q.price), fiat=offer.fiat
-        )
+        raise DomainError("price_moved", offer_id=offer.id, quoted=str(expected_price), price=str(q.price),
+                          fiat=offer.fiat)
     n = q.numbers
     # The KYC levels' per-trade and daily volumes, for both parties (under their locks).
     buyer, seller = (taker, maker) if q.buyer_id == taker_id else (maker, taker)
-    await limits.check_trade_parties(
-        session, buyer=buyer, seller=seller, asset=q.asset, amount=n.crypto_amount, actor_id=taker_id, now=now
-    )
+    await limits.check_trade_parties(session, buyer=buyer, seller=seller, asset=q.asset,
+                                     amount=n.crypto_amount, actor_id=taker_id, now=now)
     sell = offer.side == Side.SELL
     trade = Trade(
         offer_id=offer.id,
@@ -532,19 +481,10 @@ async def take(
     offer.remaining -= n.crypto_amount
     if sell:
         offer.fee_reserve -= n.seller_fee
-    record_event(
-        session, trade, "opened", taker_id, now, fiat_amount=str(n.fiat_amount), crypto_amount=n.crypto_amount
-    )
-    notify_parties(
-        session,
-        events.TradeOpened(
-            trade=trade.facts(),
-            maker_id=offer.maker_id,
-            taker_id=taker_id,
-            payment_window=trade.payment_window,
-        ),
-        trade,
-    )
+    record_event(session, trade, "opened", taker_id, now, fiat_amount=str(n.fiat_amount),
+                 crypto_amount=n.crypto_amount)
+    notify_parties(session, events.TradeOpened(trade=trade.facts(), maker_id=offer.maker_id, taker_id=taker_id,
+                                               payment_window=trade.payment_window), trade)
     announce_offer(session, offer, "updated", take_price=n.price)
     await session.flush()
     crash_point("trade.take.before_commit")
@@ -569,41 +509,25 @@ async def mark_paid(
     require_role(trade, actor_id, "buyer")
     require_state(trade, TradeStatus.AWAITING_PAYMENT)
     if now >= trade.expires_at:
-        raise DomainError(
-            "payment_window_expired", trade_id=trade.id, expires_at=trade.expires_at.isoformat()
-        )
+        raise DomainError("payment_window_expired", trade_id=trade.id, expires_at=trade.expires_at.isoformat())
     trade.status = TradeStatus.PAID.value
     trade.paid_at = now
     reused: tuple[int, ...] = ()
     if receipt is not None:
         trade.receipt_file_id, trade.receipt_file_unique_id = receipt.file_id, receipt.file_unique_id
-        result = await record_message(
-            session,
-            trade,
-            sender_id=actor_id,
-            kind="receipt",
-            file_id=receipt.file_id,
-            file_unique_id=receipt.file_unique_id,
-        )
+        result = await record_message(session, trade, sender_id=actor_id, kind="receipt",
+                                      file_id=receipt.file_id, file_unique_id=receipt.file_unique_id)
         reused = result.reused_in
-    record_event(
-        session, trade, "paid", actor_id, now, receipt=receipt is not None, receipt_reused_in=list(reused)
-    )
-    notify_parties(
-        session,
-        events.TradePaid(
-            trade=trade.facts(), receipt_file_id=trade.receipt_file_id, receipt_reused_in=reused
-        ),
-        trade,
-    )
+    record_event(session, trade, "paid", actor_id, now, receipt=receipt is not None,
+                 receipt_reused_in=list(reused))
+    notify_parties(session, events.TradePaid(trade=trade.facts(), receipt_file_id=trade.receipt_file_id,
+                                             receipt_reused_in=reused), trade)
     await session.flush()
     crash_point("trade.paid.before_commit")
     return trade
 
 
-async def cancel(
-    session: AsyncSession, *, trade_id: int, actor_id: int, now: datetime | None = None
-) -> Trade:
+async def cancel(session: AsyncSession, *, trade_id: int, actor_id: int, now: datetime | None = None) -> Trade:
     """The buyer withdraws before paying; the seller's coins go back."""
     trade = await lock_trade(session, trade_id)
     require_role(trade, actor_id, "buyer")
@@ -613,9 +537,7 @@ async def cancel(
     return trade
 
 
-async def release(
-    session: AsyncSession, *, trade_id: int, actor_id: int, now: datetime | None = None
-) -> Trade:
+async def release(session: AsyncSession, *, trade_id: int, actor_id: int, now: datetime | None = None) -> Trade:
     """The seller confirms the fiat arrived and releases the coins to the buyer. Allowed once the
     buyer marked paid, and before that too (the seller may see the money first)."""
     trade = await lock_trade(session, trade_id)

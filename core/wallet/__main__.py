@@ -29,9 +29,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         factory = make_session_factory(engine)
         async with factory() as session:  # one snapshot; closing the session rolls back
             await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            report = await reconcile(
-                session, node, config, hot_address=args.hot_address, from_block=args.from_block
-            )
+            report = await reconcile(session, node, config, hot_address=args.hot_address, from_block=args.from_block)
     finally:
         if node is not None:
             await node.close()
@@ -44,9 +42,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.wallet", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["reconcile"])
-    parser.add_argument(
-        "--from-block", type=int, help="first block to read (default: the first deposit address's)"
-    )
+    parser.add_argument("--from-block", type=int, help="first block to read (default: the first deposit address's)")
     parser.add_argument("--hot-address", help="the hot wallet's address (default: from HOT_WALLET_KEY)")
     parser.add_argument("--no-chain", action="store_true", help="check the database only")
     args = parser.parse_args(argv)

@@ -27,7 +27,7 @@ class WalletConfig:
     hot_address: str | None = None  # the scanner ignores its transfers (sweep gas) to deposit addresses
     confirmations: int = 19
     batch_blocks: int = 100
-    start_block: int | None = None  # None: a new scanner starts at the current head
+    start_block: int | None = None  # None: a new scanner starts where the first deposit address was handed out
     min_deposit: dict[Asset, int] = field(default_factory=lambda: _per_asset(1 * MICRO, 1 * MICRO))
     # Withdrawals: the user pays amount + fee (same asset); the fee covers the network cost.
     withdrawal_fee: dict[Asset, int] = field(default_factory=lambda: _per_asset(2 * MICRO, 1_100_000))
@@ -83,6 +83,7 @@ def wallet_config(settings: Settings, **overrides: object) -> WalletConfig:
         "xpub": xpub,
         "usdt_contract": settings.usdt_contract,
         "confirmations": settings.confirmations,
+        "start_block": settings.start_block,
     }
     values.update(overrides)
     return WalletConfig(**values)  # type: ignore[arg-type]

@@ -164,12 +164,8 @@ async def _ledger(session: AsyncSession, report: Report) -> None:
     report.mismatches.extend(f"ledger audit: {v}" for v in result.violations)
     lines = {asset: AssetLine(asset, {p: 0 for p in INTERNAL}) for asset in Asset}
     rows = await session.execute(
-        select(
-            LedgerAccount.asset,
-            LedgerAccount.owner_kind,
-            LedgerAccount.purpose,
-            func.sum(LedgerAccount.balance),
-        ).group_by(LedgerAccount.asset, LedgerAccount.owner_kind, LedgerAccount.purpose)
+        select(LedgerAccount.asset, LedgerAccount.owner_kind, LedgerAccount.purpose, func.sum(LedgerAccount.balance))
+        .group_by(LedgerAccount.asset, LedgerAccount.owner_kind, LedgerAccount.purpose)
     )
     for asset, kind, purpose, total in rows.tuples():
         line = lines[Asset(asset)]
@@ -183,16 +179,12 @@ async def _ledger(session: AsyncSession, report: Report) -> None:
         elif kind == "platform" and purpose == Purpose.ADJUSTMENTS:
             line.adjustments_in = -int(total)
     deposits = await session.execute(
-        text(
-            "SELECT asset, coalesce(sum(amount), 0) FROM wallet_deposits WHERE status = 'credited' GROUP BY asset"
-        )
+        text("SELECT asset, coalesce(sum(amount), 0) FROM wallet_deposits WHERE status = 'credited' GROUP BY asset")
     )
     for asset, total in deposits.tuples():
         lines[Asset(asset)].deposits_credited = int(total)
     sent = await session.execute(
-        text(
-            "SELECT asset, coalesce(sum(amount), 0) FROM wallet_withdrawals WHERE status = 'sent' GROUP BY asset"
-        )
+        text("SELECT asset, coalesce(sum(amount), 0) FROM wallet_withdrawals WHERE status = 'sent' GROUP BY asset")
     )
     for asset, total in sent.tuples():
         lines[Asset(asset)].withdrawals_sent = int(total)
@@ -239,9 +231,7 @@ async def _deposit_entries(session: AsyncSession, report: Report) -> None:
         keys.add(key)
         entry = entries.get(key)
         if entry is None:
-            report.mismatches.append(
-                f"deposit {deposit_id} ({txid}:{event_index}) is credited without a ledger entry"
-            )
+            report.mismatches.append(f"deposit {deposit_id} ({txid}:{event_index}) is credited without a ledger entry")
         elif entry != amount:
             report.mismatches.append(
                 f"deposit {deposit_id} ({txid}:{event_index}) is {_m(amount)} but its ledger entry is {_m(entry)}"
@@ -252,10 +242,7 @@ async def _deposit_entries(session: AsyncSession, report: Report) -> None:
 
 async def _withdrawal_entries(session: AsyncSession, report: Report) -> None:
     sent = await _entries(session, "withdrawal_sent")
-    refunded = {
-        **await _entries(session, "withdrawal_failed"),
-        **await _entries(session, "withdrawal_rejected"),
-    }
+    refunded = {**await _entries(session, "withdrawal_failed"), **await _entries(session, "withdrawal_rejected")}
     held = await session.execute(
         select(LedgerAccount.owner_id, LedgerAccount.balance).where(
             LedgerAccount.owner_kind == "withdrawal", LedgerAccount.purpose == Purpose.HOLD
@@ -268,9 +255,7 @@ async def _withdrawal_entries(session: AsyncSession, report: Report) -> None:
         is_refunded = f"withdrawal_failed:{wid}" in refunded or f"withdrawal_rejected:{wid}" in refunded
         hold = holds.get(wid, 0)
         if status == WithdrawalStatus.SENT and (not is_sent or is_refunded):
-            report.mismatches.append(
-                f"withdrawal {wid} is sent but its ledger shows sent={is_sent} refunded={is_refunded}"
-            )
+            report.mismatches.append(f"withdrawal {wid} is sent but its ledger shows sent={is_sent} refunded={is_refunded}")
         elif status in (WithdrawalStatus.FAILED, WithdrawalStatus.REJECTED) and (is_sent or not is_refunded):
             report.mismatches.append(
                 f"withdrawal {wid} is {status} but its ledger shows sent={is_sent} refunded={is_refunded}"
@@ -339,12 +324,7 @@ async def read_transfers(
 
 
 async def _chain(
-    session: AsyncSession,
-    node: Node,
-    config: WalletConfig,
-    hot: str | None,
-    from_block: int | None,
-    report: Report,
+    session: AsyncSession, node: Node, config: WalletConfig, hot: str | None, from_block: int | None, report: Report
 ) -> None:
     heights = await node.heights()
     final = max(heights.solid, heights.head - config.confirmations + 1)
@@ -370,17 +350,13 @@ async def _chain(
         (txid, event_index): (status, user_id, asset, amount, block_num)
         for txid, event_index, status, user_id, asset, amount, block_num in (
             await session.execute(
-                text(
-                    "SELECT txid, event_index, status, user_id, asset, amount, block_num FROM wallet_deposits"
-                )
+                text("SELECT txid, event_index, status, user_id, asset, amount, block_num FROM wallet_deposits")
             )
         ).tuples()
     }
     owners = {
         bytes(body): user_id
-        for body, user_id in (
-            await session.execute(select(DepositAddress.body, DepositAddress.user_id))
-        ).tuples()
+        for body, user_id in (await session.execute(select(DepositAddress.body, DepositAddress.user_id))).tuples()
     }
     gas_txids = set(await session.scalars(select(Sweep.gas_txid).where(Sweep.gas_txid.is_not(None))))
     by_txid = {w.txid: w for w in withdrawals}
@@ -434,9 +410,7 @@ async def _chain(
                     f"{t.txid} (block {hit.block}), which is no withdrawal's txid: a second send?"
                 )
             else:
-                report.notes.append(
-                    f"other hot wallet transfer {t.txid}: {_m(t.amount)} {t.asset} to {to_address}"
-                )
+                report.notes.append(f"other hot wallet transfer {t.txid}: {_m(t.amount)} {t.asset} to {to_address}")
 
     for key, (status, _user, asset, amount, block_num) in deposits.items():
         if status == DepositStatus.CREDITED and key not in seen_deposits and block_num >= from_block:
@@ -450,9 +424,7 @@ async def _chain(
                 f"(blocks {from_block}..{final})"
             )
         if on_chain_txids[w.txid or ""] > 1:
-            report.mismatches.append(
-                f"withdrawal {w.id}: txid {w.txid} is on chain {on_chain_txids[w.txid or '']} times"
-            )
+            report.mismatches.append(f"withdrawal {w.id}: txid {w.txid} is on chain {on_chain_txids[w.txid or '']} times")
 
 
 def _check_withdrawal(w: Withdrawal, t: Transfer, to_address: str, report: Report) -> None:
@@ -466,9 +438,7 @@ def _check_withdrawal(w: Withdrawal, t: Transfer, to_address: str, report: Repor
             f"withdrawal {w.id} is {_m(w.amount)} {w.asset} to {w.to_address} but {w.txid} sent "
             f"{_m(t.amount)} {t.asset} to {to_address}"
         )
-    report.counts[
-        "withdrawals on chain" if w.status == WithdrawalStatus.SENT else "withdrawals on chain, pending"
-    ] += 1
+    report.counts["withdrawals on chain" if w.status == WithdrawalStatus.SENT else "withdrawals on chain, pending"] += 1
 
 
 async def reconcile(
@@ -488,3 +458,4 @@ async def reconcile(
     if node is not None:
         await _chain(session, node, config, hot_address or config.hot_address, from_block, report)
     return report
+

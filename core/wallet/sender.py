@@ -265,26 +265,18 @@ class WithdrawalSender:
             return  # the node has it after all: keep following it
         await self._fail(factory, wid, f"broadcast rejected: {code} {_message(answer)}"[:500], result)
 
-    async def _accepted(
-        self, factory: async_sessionmaker[AsyncSession], wid: int, result: SendResult
-    ) -> None:
+    async def _accepted(self, factory: async_sessionmaker[AsyncSession], wid: int, result: SendResult) -> None:
         async with factory() as session, session.begin():
             w = await _locked(session, wid)
             if w is not None and w.status == WithdrawalStatus.SIGNED:
                 w.status = WithdrawalStatus.BROADCAST
-                outbox.emit(
-                    session,
-                    events.WithdrawalBroadcast(withdrawal=withdrawal_facts(w)),
-                    [outbox.user(w.user_id)],
-                )
+                outbox.emit(session, events.WithdrawalBroadcast(withdrawal=withdrawal_facts(w)), [outbox.user(w.user_id)])
                 crash_point("withdrawal.broadcast.before_commit")
         result.broadcast.append(wid)
 
     async def _seen(self, txid: str) -> bool:
         """In a block of the node's chain (solid or not) or waiting in its pool."""
-        return bool(
-            await self.node.tx_info(txid) or await self.node.tx(txid) or await self.node.pending(txid)
-        )
+        return bool(await self.node.tx_info(txid) or await self.node.tx(txid) or await self.node.pending(txid))
 
     async def follow(self, factory: async_sessionmaker[AsyncSession], wid: int, result: SendResult) -> None:
         async with factory() as session:
@@ -340,9 +332,7 @@ class WithdrawalSender:
                 result.sent.append(wid)
                 return
             await release(session, w, WithdrawalStatus.FAILED, f"failed on chain: {failure}")
-            outbox.emit(
-                session, events.WithdrawalFailed(withdrawal=withdrawal_facts(w)), [outbox.user(w.user_id)]
-            )
+            outbox.emit(session, events.WithdrawalFailed(withdrawal=withdrawal_facts(w)), [outbox.user(w.user_id)])
             result.failed.append(wid)
 
     async def _fail(
@@ -353,9 +343,7 @@ class WithdrawalSender:
             if w is None or w.status not in (WithdrawalStatus.SIGNED, WithdrawalStatus.BROADCAST):
                 return
             await release(session, w, WithdrawalStatus.FAILED, reason)
-            outbox.emit(
-                session, events.WithdrawalFailed(withdrawal=withdrawal_facts(w)), [outbox.user(w.user_id)]
-            )
+            outbox.emit(session, events.WithdrawalFailed(withdrawal=withdrawal_facts(w)), [outbox.user(w.user_id)])
         result.failed.append(wid)
         log.warning("withdrawal %s failed: %s", wid, reason)
 

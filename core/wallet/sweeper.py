@@ -272,9 +272,7 @@ class Sweeper:
             assert sweep is not None
             sweep.status, sweep.error = status, error
             if status == SweepStatus.FAILED:
-                failed = events.SweepFailed(
-                    sweep_id=sweep.id, user_id=sweep.user_id, asset=sweep.asset, error=error
-                )
+                failed = events.SweepFailed(sweep_id=sweep.id, user_id=sweep.user_id, asset=sweep.asset, error=error)
                 outbox.emit(session, failed, [outbox.ADMINS])
 
     @staticmethod

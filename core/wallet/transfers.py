@@ -144,17 +144,9 @@ async def send(
         sender = await session.get(User, sender_id)
         recipient = await session.get(User, recipient_id)
         assert sender is not None and recipient is not None
-        return TransferResult(
-            done, False, TransferDraft(sender, recipient, Asset(asset), amount, clean_note(note))
-        )
+        return TransferResult(done, False, TransferDraft(sender, recipient, Asset(asset), amount, clean_note(note)))
     draft = await prepare(
-        session,
-        sender_id=sender_id,
-        recipient_id=recipient_id,
-        asset=asset,
-        amount=amount,
-        note=note,
-        now=now,
+        session, sender_id=sender_id, recipient_id=recipient_id, asset=asset, amount=amount, note=note, now=now
     )
     await limits.check_transfer(session, draft.sender, asset=draft.asset, amount=amount, now=now)
     received = events.TransferReceived(

@@ -169,14 +169,7 @@ async def quote(
     if available < amount + fee:
         raise InsufficientFunds(asset=asset, needed=amount + fee, available=available)
     return Quote(
-        destination,
-        asset,
-        amount,
-        fee,
-        amount + fee,
-        approvals_needed(config, asset, used + amount),
-        limit,
-        left,
+        destination, asset, amount, fee, amount + fee, approvals_needed(config, asset, used + amount), limit, left
     )
 
 
@@ -266,9 +259,7 @@ async def approve(session: AsyncSession, withdrawal_id: int, admin_id: int) -> W
     )
     if (count or 0) >= w.approvals_needed:
         w.status = WithdrawalStatus.APPROVED
-        outbox.emit(
-            session, events.WithdrawalApproved(withdrawal=withdrawal_facts(w)), [outbox.user(w.user_id)]
-        )
+        outbox.emit(session, events.WithdrawalApproved(withdrawal=withdrawal_facts(w)), [outbox.user(w.user_id)])
     return w
 
 
@@ -278,11 +269,8 @@ async def reject(session: AsyncSession, withdrawal_id: int, admin_id: int, reaso
     if w.status != WithdrawalStatus.AWAITING_APPROVAL:
         raise InvalidState(status=w.status)
     await release(session, w, WithdrawalStatus.REJECTED, f"rejected by {admin_id}: {reason}"[:500])
-    outbox.emit(
-        session,
-        events.WithdrawalRejected(withdrawal=withdrawal_facts(w), reason=reason),
-        [outbox.user(w.user_id)],
-    )
+    outbox.emit(session, events.WithdrawalRejected(withdrawal=withdrawal_facts(w), reason=reason),
+                [outbox.user(w.user_id)])
     return w
 
 

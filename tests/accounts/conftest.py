@@ -130,9 +130,7 @@ class Bench:
         async with self.tx() as s:
             return await offers.publish_offer(s, maker_id=maker, draft=draft)
 
-    async def outbox(
-        self, event: type[events.Event], recipient: str | None = None, **match: Any
-    ) -> list[OutboxMessage]:
+    async def outbox(self, event: type[events.Event], recipient: str | None = None, **match: Any) -> list[OutboxMessage]:
         """Outbox rows of ``event`` (to ``recipient``) whose payload contains ``match``."""
         async with self.factory() as s:
             stmt = select(OutboxMessage).where(OutboxMessage.kind == events.kind_of(event))

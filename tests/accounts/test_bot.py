@@ -100,7 +100,6 @@ async def test_limits_verify_phone_documents_and_moderator_approval(market: Mark
     await amal.wait_for(bot, contains="Now send a selfie")
     await amal.send_photo(bot, SELFIE)
     await amal.wait_for(bot, contains="sent to our moderators")
-
     async def requests() -> list[KycRequest]:
         async with market.session_factory() as s:
             return list(await s.scalars(select(KycRequest).where(KycRequest.user_id == amal.id)))
@@ -117,9 +116,7 @@ async def test_limits_verify_phone_documents_and_moderator_approval(market: Mark
     await pause()
     admin = market.admin
     # The notifier writes to staff in their stored language (Arabic until they choose).
-    await admin.wait_for(
-        market.admin_bot, contains="🪪", match=lambda m: "/kyc" in m.text and amal.username in m.text
-    )
+    await admin.wait_for(market.admin_bot, contains="🪪", match=lambda m: "/kyc" in m.text and amal.username in m.text)
     await admin.send(market.admin_bot, "/kyc")
     await admin.wait_for(market.admin_bot, contains="Identity verifications waiting")
     await admin.press(market.admin_bot, f"Review #{request.id}")

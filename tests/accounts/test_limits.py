@@ -174,16 +174,9 @@ async def test_sold_out_offers_close_and_stop_counting(bench: Bench) -> None:
         assert await escrow.my_offers(s, maker) == []
     # Funded 40; reserves 10.02 each; the second's 2 USDT and its unused fee part (0.004) came back.
     assert await bench.available(maker) == 40 * MICRO - 2 * 10_020_000 + 2_004_000
-    closed = {
-        m.payload["offer_id"]
-        for m in await bench.outbox(events.OfferChanged, "channel:offers", change="closed")
-    }
+    closed = {m.payload["offer_id"] for m in await bench.outbox(events.OfferChanged, "channel:offers", change="closed")}
     assert {first.id, second.id} <= closed  # the channel deletes their posts
-    taken = [
-        m.payload
-        for m in await bench.outbox(events.OfferChanged, "channel:offers", change="updated")
-        if m.payload["offer_id"] == second.id
-    ]
+    taken = [m.payload for m in await bench.outbox(events.OfferChanged, "channel:offers", change="updated") if m.payload["offer_id"] == second.id]
     assert (taken[-1]["remaining"], taken[-1]["takeable"]) == (2 * MICRO, False)  # deleted at once, too
 
     third = await bench.sell_offer(maker, 20 * MICRO)  # publish_offer checks the limit: allowed now

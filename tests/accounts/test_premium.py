@@ -94,10 +94,7 @@ async def test_promotion_reminder_and_expiry(bench: Bench, settings) -> None:  #
     assert not_yours.value.code == "forbidden"
     await promote(member, offers[0].id)
     await promote(member, offers[1].id)
-    refreshed = [
-        m.payload["offer_id"]
-        for m in await bench.outbox(events.OfferChanged, "channel:offers", change="updated")
-    ]
+    refreshed = [m.payload["offer_id"] for m in await bench.outbox(events.OfferChanged, "channel:offers", change="updated")]
     assert offers[0].id in refreshed and offers[1].id in refreshed  # the channel posts follow
     async with bench.factory() as s:
         assert not await premium.can_promote(s, await bench.get(member), now)
@@ -131,11 +128,8 @@ async def test_scheduled_jobs_run_in_their_own_transactions(bench: Bench, tmp_pa
     """The scheduled jobs (core.escrow.premium, core.accounts.jobs): an ended membership is expired."""
     member = await bench.user()
     async with bench.tx() as s:
-        await s.execute(
-            update(User)
-            .where(User.id == member)
-            .values(tier=Tier.PREMIUM.value, premium_until=datetime.now(UTC) - timedelta(minutes=1))
-        )
+        await s.execute(update(User).where(User.id == member).values(
+            tier=Tier.PREMIUM.value, premium_until=datetime.now(UTC) - timedelta(minutes=1)))
     await premium.premium_expiry(bench.factory)
     await jobs.kyc_retention(bench.factory, data_dir=tmp_path)
     assert (await bench.get(member)).tier == Tier.BASIC

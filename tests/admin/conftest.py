@@ -68,9 +68,7 @@ class Staffed:
         await self.fund(seller.id, 200 * MICRO)
         earlier = datetime.now(UTC) - timedelta(minutes=20)
         async with self.tx() as s:
-            await escrow_market.set_reference_rate(
-                s, asset=Asset.USDT, fiat=Fiat.IQD, rate=Decimal(1310), actor_id=None
-            )
+            await escrow_market.set_reference_rate(s, asset=Asset.USDT, fiat=Fiat.IQD, rate=Decimal(1310), actor_id=None)
             offer = await offers.publish_offer(s, maker_id=seller.id, draft=offers.OfferDraft(
                 side=Side.SELL, asset=Asset.USDT, fiat=Fiat.IQD, amount=100 * MICRO, price=Decimal(1310),
                 min_fiat=Decimal(50000), max_fiat=Decimal(131000), payment_methods=("zaincash",)))  # fmt: skip
@@ -110,12 +108,8 @@ async def staffed(databases: Databases, tmp_path: Path) -> AsyncIterator[Staffed
     ids = [new_id(), new_id()]
     database_url = await databases.create("koxx_admin")
     async with running_market(database_url, tmp_path, admin_ids=ids) as market:
-        admin1 = market.tg.add_user(
-            "Amira", username=f"amira{secrets.token_hex(3)}", language_code="en", user_id=ids[0]
-        )
-        admin2 = market.tg.add_user(
-            "Basim", username=f"basim{secrets.token_hex(3)}", language_code="ar", user_id=ids[1]
-        )
+        admin1 = market.tg.add_user("Amira", username=f"amira{secrets.token_hex(3)}", language_code="en", user_id=ids[0])
+        admin2 = market.tg.add_user("Basim", username=f"basim{secrets.token_hex(3)}", language_code="ar", user_id=ids[1])
         for admin, lang in ((admin1, "en"), (admin2, "ar")):  # staff write to the admin bot first
             await admin.send(market.admin_bot, "/start")
             await admin.wait_for(market.admin_bot, contains="/disputes")

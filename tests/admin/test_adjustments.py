@@ -67,9 +67,7 @@ async def test_self_small_large_and_concurrent_approvals(staffed: Staffed) -> No
         await approve(staffed, a1, large.id)
     assert mine.value.code == "adjust_own_request"
     assert await staffed.bal(balance) == 100 * MICRO and await entries(staffed) == 2
-    assert [m.payload["adjustment_id"] for m in await staffed.outbox(events.AdjustmentRequested)][
-        -1
-    ] == large.id
+    assert [m.payload["adjustment_id"] for m in await staffed.outbox(events.AdjustmentRequested)][-1] == large.id
 
     # The second admin approves, twice at once: one ledger entry; again later: counted once.
     platform = await staffed.bal(AccountRef.platform(Purpose.ADJUSTMENTS))
@@ -92,9 +90,7 @@ async def test_self_small_large_and_concurrent_approvals(staffed: Staffed) -> No
     # Rejected: nothing moves, approving afterwards is refused.
     dropped = await adjust(staffed, a1, user.id, 200 * MICRO)
     async with staffed.tx() as s:
-        await actions.reject_adjustment(
-            s, staffed.market.runtime.settings, actor_id=a2, adjustment_id=dropped.id
-        )
+        await actions.reject_adjustment(s, staffed.market.runtime.settings, actor_id=a2, adjustment_id=dropped.id)
     with pytest.raises(DomainError):
         await approve(staffed, a2, dropped.id)
     assert await staffed.bal(balance) == 3_100 * MICRO and await entries(staffed) == 4
@@ -115,18 +111,15 @@ async def test_large_adjustment_through_the_admin_bot_waits_for_the_second_admin
     balance = AccountRef.user(user.id)
 
     await first.send(m.admin_bot, f"/adjust {first.id} USDT +5 my own")
-    own = await first.press(
-        m.admin_bot, "Confirm", message=await first.wait_for(m.admin_bot, contains="Adjust the")
-    )
+    own = await first.press(m.admin_bot, "Confirm", message=await first.wait_for(m.admin_bot, contains="Adjust the"))
     assert (await own.answer()).text == "You cannot do this to yourself."
 
     await first.send(m.admin_bot, f"/adjust @{user.username} USDT +500 Bank transfer credited by hand")
     await first.press(m.admin_bot, "Confirm", message=await first.wait_for(m.admin_bot, contains="+500 USDT"))
     await first.wait_for(m.admin_bot, contains="waits for a second admin's approval", edited=True)
     mine = forge_callback(m.tg, first, m.admin_bot, "adj:approve:1")  # the requester's own approval
-    assert (
-        await SimPress(m.tg, mine, None, None).answer()
-    ).text == "You asked for this adjustment; another admin must approve it."
+    assert (await SimPress(m.tg, mine, None, None).answer()).text == \
+        "You asked for this adjustment; another admin must approve it."
     assert await staffed.bal(balance) == 0
 
     # The second admin (reading Arabic) gets the request with Approve and Reject.

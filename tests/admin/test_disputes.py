@@ -40,9 +40,7 @@ async def test_moderator_refunds_a_disputed_trade(staffed: Staffed) -> None:
     async with staffed.tx() as s:
         await chat.add_message(s, trade_id=trade.id, sender_id=buyer.id, text="I sent 131000 by ZainCash")
         await chat.add_message(s, trade_id=trade.id, sender_id=seller.id, text="Nothing arrived")
-        dispute = await disputes.open_dispute(
-            s, trade_id=trade.id, actor_id=buyer.id, reason="Seller does not release"
-        )
+        dispute = await disputes.open_dispute(s, trade_id=trade.id, actor_id=buyer.id, reason="Seller does not release")
 
     # The seller is asked for a statement; what each party writes to the traders' bot now is one.
     await seller.wait_for(m.traders, contains="write here to give your statement")
@@ -103,9 +101,7 @@ async def test_moderator_refunds_a_disputed_trade(staffed: Staffed) -> None:
     assert await staffed.bal(reserve) == reserve_before + trade.escrow_amount  # back into the open offer
     assert await staffed.bal(AccountRef.user(buyer.id)) == 0
     assert [(r.action, r.actor_id) for r in reversed(trail)] == [
-        ("dispute.take", moderator.id),
-        ("dispute.message", moderator.id),
-        ("dispute.refund", moderator.id),
+        ("dispute.take", moderator.id), ("dispute.message", moderator.id), ("dispute.refund", moderator.id)
     ]
     assert trail[0].reason == "No payment reached the seller's ZainCash"
     for party in (seller, buyer):  # both parties read the outcome and the reason
@@ -130,9 +126,7 @@ async def test_moderator_refunds_a_disputed_trade(staffed: Staffed) -> None:
     # The audit trail refuses to be rewritten.
     async with m.session_factory() as s:
         with pytest.raises(Exception, match="append-only"):
-            await s.execute(
-                text("UPDATE staff_actions SET reason = 'x' WHERE trade_id = :t"), {"t": trade.id}
-            )
+            await s.execute(text("UPDATE staff_actions SET reason = 'x' WHERE trade_id = :t"), {"t": trade.id})
         await s.rollback()
         with pytest.raises(Exception, match="append-only"):
             await s.execute(text("DELETE FROM staff_actions WHERE trade_id = :t"), {"t": trade.id})
@@ -158,7 +152,9 @@ async def test_two_admins_resolving_at_once_give_one_outcome(staffed: Staffed) -
             return exc.code
         return outcome
 
-    results = await asyncio.gather(decide(staffed.admin1.id, "release"), decide(staffed.admin2.id, "refund"))
+    results = await asyncio.gather(
+        decide(staffed.admin1.id, "release"), decide(staffed.admin2.id, "refund")
+    )
     assert sorted(results) in (["dispute_resolved", "release"], ["dispute_resolved", "refund"])
     won = "release" if "release" in results else "refund"
     async with m.session_factory() as s:

@@ -18,9 +18,7 @@ from tests.admin.conftest import Staffed, forge_callback
 async def _approvals(staffed: Staffed, withdrawal_id: int) -> int:
     async with staffed.market.session_factory() as s:
         n = await s.scalar(
-            select(func.count())
-            .select_from(WithdrawalApproval)
-            .where(WithdrawalApproval.withdrawal_id == withdrawal_id)
+            select(func.count()).select_from(WithdrawalApproval).where(WithdrawalApproval.withdrawal_id == withdrawal_id)
         )
     return int(n or 0)
 

@@ -44,9 +44,7 @@ async def test_freeze_unfreeze_and_adjust(staffed: Staffed) -> None:
     maker = await staffed.person("Maker")
     await staffed.fund(maker.id, 100 * MICRO)
     async with staffed.tx() as s:
-        await escrow_market.set_reference_rate(
-            s, asset=Asset.USDT, fiat=Fiat.IQD, rate=Decimal(1310), actor_id=None
-        )
+        await escrow_market.set_reference_rate(s, asset=Asset.USDT, fiat=Fiat.IQD, rate=Decimal(1310), actor_id=None)
         offer = await offers.publish_offer(s, maker_id=maker.id, draft=offers.OfferDraft(
             side=Side.SELL, asset=Asset.USDT, fiat=Fiat.IQD, amount=50 * MICRO, price=Decimal(1310),
             min_fiat=Decimal(10000), max_fiat=Decimal(65500), payment_methods=("zaincash",)))  # fmt: skip
@@ -83,9 +81,7 @@ async def test_freeze_unfreeze_and_adjust(staffed: Staffed) -> None:
     await committed(credited)
     assert await staffed.bal(AccountRef.platform(Purpose.ADJUSTMENTS)) == platform_before - 12_500_000
     async with m.session_factory() as s:
-        entries = (
-            (await s.execute(select(LedgerEntry).where(LedgerEntry.kind == "adjustment"))).scalars().all()
-        )
+        entries = (await s.execute(select(LedgerEntry).where(LedgerEntry.kind == "adjustment"))).scalars().all()
         trail = await audit.for_user(s, user.id)
     assert len(entries) == 1
     assert [r.action for r in reversed(trail)] == ["user.freeze", "user.unfreeze", "user.adjust"]

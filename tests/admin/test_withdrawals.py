@@ -17,9 +17,7 @@ async def _state(staffed: Staffed, withdrawal_id: int) -> tuple[str, int]:
         w = await s.get(Withdrawal, withdrawal_id)
         assert w is not None
         count = await s.scalar(
-            select(func.count())
-            .select_from(WithdrawalApproval)
-            .where(WithdrawalApproval.withdrawal_id == w.id)
+            select(func.count()).select_from(WithdrawalApproval).where(WithdrawalApproval.withdrawal_id == w.id)
         )
         return w.status, int(count or 0)
 
@@ -104,6 +102,4 @@ async def test_rejection_releases_the_hold(staffed: Staffed) -> None:
     assert await staffed.bal(AccountRef.user(user.id)) == available + w.amount + w.fee
     async with m.session_factory() as s:
         rows = await audit.by_staff(s, a1.id)
-    assert any(
-        r.action == "withdrawal.reject" and r.reason == "Destination looks like a scam address" for r in rows
-    )
+    assert any(r.action == "withdrawal.reject" and r.reason == "Destination looks like a scam address" for r in rows)

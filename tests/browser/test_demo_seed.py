@@ -51,19 +51,11 @@ async def test_an_empty_database_gets_a_market_funded_by_deposits_on_the_local_n
     node = demo.tron_node.node
     for dep in deposits:
         [tx] = node.transactions(dep.address)
-        assert (tx["asset"], tx["amount"], tx["to"], tx["result"]) == (
-            "USDT",
-            dep.amount,
-            dep.address,
-            "SUCCESS",
-        )
+        assert (tx["asset"], tx["amount"], tx["to"], tx["result"]) == ("USDT", dep.amount, dep.address, "SUCCESS")
     # Sell and buy offers in both languages' makers; sell offers hold their reserve.
     assert sum(len(o) for o in offers.values()) == len(market.OFFERS)
     assert {(o.side, o.fiat) for found in offers.values() for o in found} == {
-        ("sell", "IQD"),
-        ("buy", "IQD"),
-        ("sell", "USD"),
-        ("buy", "USD"),
+        ("sell", "IQD"), ("buy", "IQD"), ("sell", "USD"), ("buy", "USD")
     }
     for maker in makers:
         reserved = sum(o.remaining + o.fee_reserve for o in offers[maker.id] if o.side == "sell")

@@ -77,9 +77,7 @@ async def test_a_whole_trade_in_the_browser(demo: Runtime, browser_page: object,
     await page.press("Confirm and open the trade", "Trade opened")
     await page.press("I have paid", "Send a photo of your payment receipt")
     receipt = tmp_path / "receipt.png"
-    receipt.write_bytes(
-        receipt_png(["ZainCash", "Transfer: 131,000 IQD", "To: 0770 000 0000", "Status: done"])
-    )
+    receipt.write_bytes(receipt_png(["ZainCash", "Transfer: 131,000 IQD", "To: 0770 000 0000", "Status: done"]))
     await page.upload(receipt, "Did you really transfer the money?")
     await expect(page.messages.locator(".msg.mine img")).to_have_count(1)  # the photo shows in the chat
     await page.press("Yes, I have paid", "Marked as paid")
@@ -131,21 +129,13 @@ async def test_a_whole_trade_in_the_browser(demo: Runtime, browser_page: object,
         trades = (await s.execute(select(Trade).where(Trade.buyer_id == buyer_id))).scalars().all()
         buyer_usdt = await balance(s, AccountRef.user(buyer_id), Asset.USDT)
     assert [(d.amount, d.status) for d in deposits] == [(500 * MICRO, "credited")]
-    assert [tx["amount"] for tx in demo.tron_node.node.transactions(address) if tx["to"] == address] == [
-        500 * MICRO
-    ]
-    assert [(t.status, t.seller_id, t.fiat_amount) for t in trades] == [
-        ("completed", seller_id, Decimal(131000))
-    ]
-    assert (
-        buyer_usdt == 99_800_000 - 52 * MICRO
-    )  # 100 USDT less the 0.2% taker fee, less 50 + 2 (fee) withdrawn
+    assert [tx["amount"] for tx in demo.tron_node.node.transactions(address) if tx["to"] == address] == [500 * MICRO]
+    assert [(t.status, t.seller_id, t.fiat_amount) for t in trades] == [("completed", seller_id, Decimal(131000))]
+    assert buyer_usdt == 99_800_000 - 52 * MICRO  # 100 USDT less the 0.2% taker fee, less 50 + 2 (fee) withdrawn
     assert demo.tron_node.node.usdt_balance(outside) == 50 * MICRO
 
 
-async def test_an_arabic_trade_between_demo_users(
-    demo: Runtime, browser_page: object, tmp_path: Path
-) -> None:
+async def test_an_arabic_trade_between_demo_users(demo: Runtime, browser_page: object, tmp_path: Path) -> None:
     """The seeded market in Arabic: Ali takes Karim's sell offer, pays with a receipt, Karim
     releases. The page turns right-to-left for Arabic users."""
     assert demo.session_factory is not None
@@ -166,9 +156,7 @@ async def test_an_arabic_trade_between_demo_users(
     await page.press(arabic("✅ Confirm and open the trade"), arabic("✅ Trade opened."))
     await page.press(arabic("✅ I have paid"), arabic("Send a photo of your payment receipt"))
     receipt = tmp_path / "receipt.png"
-    receipt.write_bytes(
-        receipt_png(["ZainCash", "Transfer: 131,500 IQD", "To: 0770 111 2222", "Status: done"])
-    )
+    receipt.write_bytes(receipt_png(["ZainCash", "Transfer: 131,500 IQD", "To: 0770 111 2222", "Status: done"]))
     await page.upload(receipt, arabic("<b>Did you really transfer"))
     await page.press(arabic("✅ Yes, I have paid"), arabic("✅ Marked as paid"))
 
@@ -207,9 +195,7 @@ async def test_a_reply_keyboard_button_shares_the_phone_number(demo: Runtime, br
     assert emma is not None and emma.kyc_level == 1
 
 
-async def test_the_chain_panel_sends_decimal_amounts_and_refuses_bad_ones(
-    demo: Runtime, browser_page: object
-) -> None:
+async def test_the_chain_panel_sends_decimal_amounts_and_refuses_bad_ones(demo: Runtime, browser_page: object) -> None:
     page = ChatPage(browser_page, f"{demo.sandbox.url}/")  # type: ignore[arg-type]
     await page.open()
     node = demo.tron_node.node

@@ -30,7 +30,6 @@ async def test_start_stores_user_once_and_language_button_edits_the_message(mark
     welcome = await alice.wait_for(market.traders, contains="Welcome to KOXX P2P", edited=True)
     assert welcome.message_id == picker.message_id or welcome.edited
     assert ["🛒 Buy / Sell", "➕ New offer"] in welcome.buttons
-
     async def chose_english() -> bool:
         async with market.session_factory() as session:
             user = await session.get(User, alice.id)

@@ -46,27 +46,21 @@ async def test_disputable_only_by_a_party_of_a_paid_trade_after_the_wait(world: 
         wait = (await escrow.rules(s)).dispute_after
     with pytest.raises(DomainError, match="dispute_too_early") as early:
         async with world.tx() as s:
-            await escrow.disputable(
-                s, trade_id=trade.id, actor_id=buyer, now=paid_at + wait - timedelta(seconds=1)
-            )
+            await escrow.disputable(s, trade_id=trade.id, actor_id=buyer, now=paid_at + wait - timedelta(seconds=1))
     assert early.value.params["allowed_at"] == (paid_at + wait).isoformat()
     with pytest.raises(DomainError, match="not_party"):
         async with world.tx() as s:
             await escrow.disputable(s, trade_id=trade.id, actor_id=stranger, now=paid_at + wait)
     async with world.tx() as s:
-        assert (
-            await escrow.disputable(s, trade_id=trade.id, actor_id=offer.maker_id, now=paid_at + wait)
-        ).id == trade.id
+        assert (await escrow.disputable(s, trade_id=trade.id, actor_id=offer.maker_id, now=paid_at + wait)).id == trade.id
 
 
 async def test_offer_price_at_the_price_step_is_the_rule_publishing_applies(world: World) -> None:
     async with world.tx() as s:
-        assert await escrow.offer_price(s, asset=Asset.USDT, fiat=Fiat.IQD, price=Decimal("1441")) == Decimal(
-            "1441"
+        assert await escrow.offer_price(s, asset=Asset.USDT, fiat=Fiat.IQD, price=Decimal("1441")) == Decimal("1441")
+        assert await escrow.offer_price(s, asset=Asset.USDT, fiat=Fiat.USD, margin_pct=Decimal("1.5")) == Decimal(
+            "1.02"
         )
-        assert await escrow.offer_price(
-            s, asset=Asset.USDT, fiat=Fiat.USD, margin_pct=Decimal("1.5")
-        ) == Decimal("1.02")
         with pytest.raises(DomainError, match="price_out_of_range"):
             await escrow.offer_price(s, asset=Asset.USDT, fiat=Fiat.IQD, price=Decimal("1450"))
         with pytest.raises(DomainError, match="price_out_of_range"):

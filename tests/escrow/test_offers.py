@@ -53,14 +53,8 @@ async def test_floating_price_follows_the_reference_rate(world: World) -> None:
     async with world.tx() as s:
         await s.execute(delete(MarketRate).where(MarketRate.asset == "USDT", MarketRate.fiat == "USD"))
         draft = escrow.OfferDraft(
-            side=Side.SELL,
-            asset=Asset.USDT,
-            fiat=Fiat.USD,
-            amount=10 * MICRO,
-            margin_pct=Decimal("1"),
-            min_fiat=Decimal("1.00"),
-            max_fiat=Decimal("2.00"),
-            payment_methods=("cash",),
+            side=Side.SELL, asset=Asset.USDT, fiat=Fiat.USD, amount=10 * MICRO, margin_pct=Decimal("1"),
+            min_fiat=Decimal("1.00"), max_fiat=Decimal("2.00"), payment_methods=("cash",),
         )
         with pytest.raises(DomainError, match="no_reference_rate"):
             await escrow.publish_offer(s, maker_id=maker, draft=draft)
@@ -140,9 +134,7 @@ async def test_edit_amount_takes_or_returns_the_difference(world: World) -> None
     assert (smaller.remaining, smaller.fee_reserve) == (100 * MICRO, 200_000)
     assert await world.reserve(offer) == 100_200_000
     assert await world.available(maker) == 600 * MICRO - 100_200_000
-    assert (
-        len(await world.outbox(events.OfferChanged, change="updated", offer_id=offer.id)) == 4
-    )  # 2 edits x (channel, maker)
+    assert len(await world.outbox(events.OfferChanged, change="updated", offer_id=offer.id)) == 4  # 2 edits x (channel, maker)
     await world.audit_ok()
 
 
@@ -214,38 +206,22 @@ async def test_preview_shows_price_fee_and_reserve_and_changes_nothing(world: Wo
     maker = await world.user()
     await world.fund(maker, 200 * MICRO)
     draft = escrow.OfferDraft(
-        side=Side.SELL,
-        asset=Asset.USDT,
-        fiat=Fiat.IQD,
-        amount=150 * MICRO,
-        price=Decimal("1320"),
-        min_fiat=Decimal("50000"),
-        max_fiat=Decimal("100000"),
-        payment_methods=("fastpay",),
+        side=Side.SELL, asset=Asset.USDT, fiat=Fiat.IQD, amount=150 * MICRO, price=Decimal("1320"),
+        min_fiat=Decimal("50000"), max_fiat=Decimal("100000"), payment_methods=("fastpay",),
     )
     async with world.tx() as s:
         preview = await escrow.preview_offer(s, maker_id=maker, draft=draft)
-        assert (preview.price, preview.reserve, preview.available) == (
-            Decimal("1320"),
-            150_300_000,
-            200 * MICRO,
-        )
+        assert (preview.price, preview.reserve, preview.available) == (Decimal("1320"), 150_300_000, 200 * MICRO)
         with pytest.raises(InsufficientFunds):
-            await escrow.preview_offer(
-                s, maker_id=maker, draft=dataclasses.replace(draft, amount=200 * MICRO)
-            )
+            await escrow.preview_offer(s, maker_id=maker, draft=dataclasses.replace(draft, amount=200 * MICRO))
     assert await world.count(Offer, Offer.maker_id == maker) == 0
     assert await world.available(maker) == 200 * MICRO
 
 
 async def test_settings_refuse_nonsense(world: World) -> None:
     async with world.tx() as s:
-        for name, value in (
-            ("taker_fee_pct", "50"),
-            ("maker_fee_pct", "-1"),
-            ("max_open_trades", "x"),
-            ("price_deviation_pct", "100"),
-        ):
+        for name, value in (("taker_fee_pct", "50"), ("maker_fee_pct", "-1"), ("max_open_trades", "x"),
+                            ("price_deviation_pct", "100")):
             with pytest.raises(DomainError, match="setting_invalid"):
                 await escrow.set_rule(s, name=name, value=value, actor_id=None)
         assert await escrow.rules(s) == escrow.market.default_rules()

@@ -206,12 +206,8 @@ async def test_the_same_receipt_sent_in_two_trades_at_once_is_flagged_once(world
         photo = f"same-photo-{first.id}-{round_}"
         results = await _race(
             world,
-            partial(
-                escrow.add_message, trade_id=first.id, sender_id=buyer, file_id="a", file_unique_id=photo
-            ),
-            partial(
-                escrow.add_message, trade_id=second.id, sender_id=buyer2, file_id="b", file_unique_id=photo
-            ),
+            partial(escrow.add_message, trade_id=first.id, sender_id=buyer, file_id="a", file_unique_id=photo),
+            partial(escrow.add_message, trade_id=second.id, sender_id=buyer2, file_id="b", file_unique_id=photo),
         )
         _codes(results)
         assert sorted(r.reused for r in results) == [False, True]

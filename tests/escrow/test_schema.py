@@ -12,16 +12,8 @@ from core.db import Base, make_engine
 from tests.conftest import Databases
 
 ESCROW_TABLES = {
-    "market_rates",
-    "market_settings",
-    "offers",
-    "trades",
-    "trade_events",
-    "trade_messages",
-    "disputes",
-    "dispute_statements",
-    "feedback",
-    "user_blocks",
+    "market_rates", "market_settings", "offers", "trades", "trade_events", "trade_messages",
+    "disputes", "dispute_statements", "feedback", "user_blocks",
 }
 
 

@@ -390,27 +390,14 @@ async def test_a_dispute_released_to_the_buyer_pays_fees_and_is_announced(world:
     async with world.tx() as s:  # an admin takes it over
         await escrow.unclaim(s, dispute_id=dispute.id, moderator_id=admin, force=True)
         await escrow.claim(s, dispute_id=dispute.id, moderator_id=admin)
-        await escrow.resolve(
-            s,
-            dispute_id=dispute.id,
-            moderator_id=admin,
-            outcome="release",
-            reason="the bank confirmed the transfer",
-        )
+        await escrow.resolve(s, dispute_id=dispute.id, moderator_id=admin, outcome="release",
+                             reason="the bank confirmed the transfer")
     after = await world.trade(trade.id)
     assert (after.status, after.close_reason) == (TradeStatus.COMPLETED, "dispute")
     assert await world.available(buyer) == trade.buyer_receives
     assert await world.fees() - fees_before == trade.fee_total
-    assert (
-        len(
-            [
-                m
-                for m in await world.outbox(events.TradeCompleted, trade_id=trade.id)
-                if m.recipient == "channel:payments"
-            ]
-        )
-        == 1
-    )
+    assert len([m for m in await world.outbox(events.TradeCompleted, trade_id=trade.id)
+                if m.recipient == "channel:payments"]) == 1
     async with world.factory() as s:
         assert dispute.id not in [d.id for d in await escrow.open_disputes(s, limit=1000)]
         stats = await escrow.user_stats(s, seller)
@@ -441,9 +428,7 @@ async def test_take_opens_only_at_the_quoted_price(world: World) -> None:
 
 async def test_take_refuses_when_the_floating_reference_moved(world: World) -> None:
     async with world.tx() as s:
-        await escrow.set_reference_rate(
-            s, asset=Asset.TRX, fiat=Fiat.USD, rate=Decimal("0.27"), actor_id=None
-        )
+        await escrow.set_reference_rate(s, asset=Asset.TRX, fiat=Fiat.USD, rate=Decimal("0.27"), actor_id=None)
     maker = await world.user()
     await world.fund(maker, 2_000 * MICRO, Asset.TRX)
     offer = await world.sell_offer(maker, fund=False, asset=Asset.TRX, fiat=Fiat.USD, price=None, amount=1_000 * MICRO,
@@ -454,16 +439,11 @@ async def test_take_refuses_when_the_floating_reference_moved(world: World) -> N
             q = await escrow.quote(s, offer_id=offer.id, taker_id=buyer, fiat_amount=Decimal("27"))
         assert q.price == Decimal("0.27")  # 0.27 * 1.01, to the cent
         async with world.tx() as s:
-            await escrow.set_reference_rate(
-                s, asset=Asset.TRX, fiat=Fiat.USD, rate=Decimal("0.30"), actor_id=None
-            )
+            await escrow.set_reference_rate(s, asset=Asset.TRX, fiat=Fiat.USD, rate=Decimal("0.30"), actor_id=None)
         reserve = await world.reserve(offer)
         error = await _refused_take(world, offer.id, buyer, "price_moved", fiat="27", expected_price=q.price)
         assert (error.params["quoted"], error.params["price"]) == ("0.27", "0.30")
-        assert (
-            await world.count(Trade, Trade.offer_id == offer.id) == 0
-            and await world.reserve(offer) == reserve
-        )
+        assert await world.count(Trade, Trade.offer_id == offer.id) == 0 and await world.reserve(offer) == reserve
 
         async with world.tx() as s:
             again = await escrow.quote(s, offer_id=offer.id, taker_id=buyer, fiat_amount=Decimal("27"))

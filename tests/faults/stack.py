@@ -69,12 +69,7 @@ class Proc:
         out.write(f"\n==== start {self.argv} {extra_env}\n".encode())
         out.flush()
         self.proc = await asyncio.create_subprocess_exec(
-            *self.argv,
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
+            *self.argv, cwd=ROOT, env=env, stdout=out, stderr=asyncio.subprocess.STDOUT, start_new_session=True
         )
         out.close()
         return self
@@ -136,9 +131,7 @@ class Stack:
         self.engine = engine
         self.factory = make_session_factory(engine)
         async with transaction(self.factory) as s:
-            await escrow_market.set_reference_rate(
-                s, asset=Asset.USDT, fiat=Fiat.IQD, rate=Decimal(1310), actor_id=None
-            )
+            await escrow_market.set_reference_rate(s, asset=Asset.USDT, fiat=Fiat.IQD, rate=Decimal(1310), actor_id=None)
         await self.start_redis()
         tron = Proc(
             "tron",
@@ -246,11 +239,7 @@ class Stack:
 
         server: Any = self.pg._server
         await asyncio.to_thread(
-            pg_ctl,
-            ["-w", "-m", "immediate", "restart"],
-            pgdata=self.pg.pgdata,
-            user=server.system_user,
-            timeout=60,
+            pg_ctl, ["-w", "-m", "immediate", "restart"], pgdata=self.pg.pgdata, user=server.system_user, timeout=60
         )
         await self.engine.dispose()  # the test's own connections died with the server
 

@@ -10,9 +10,7 @@ import pytest
 
 from tests.faults.stack import ROOT
 
-SCRIPT = (
-    "from core.faults import crash_point\nfor i in range({hits}):\n    crash_point('a.b')\nprint('alive')"
-)
+SCRIPT = "from core.faults import crash_point\nfor i in range({hits}):\n    crash_point('a.b')\nprint('alive')"
 
 
 @pytest.mark.parametrize(

@@ -43,9 +43,7 @@ DEPOSIT_POINTS = [
 KILL = "kill -9"
 
 
-async def eventually(
-    check: Callable[[], Awaitable[bool]], timeout: float = 60, what: str = "condition"
-) -> None:
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 60, what: str = "condition") -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not await check():
         if asyncio.get_running_loop().time() > deadline:
@@ -323,18 +321,11 @@ async def _trade_while_the_web_process_dies(stack: Stack, seller: SimUser, buyer
     web = await stack.start_app("web", crash_at="trade.release.before_commit")
     await act(buyer, stack, lambda: buyer.press(bot, "Yes, I have paid"), "Marked as paid")
     paid = await seller.wait_for(bot, contains="says the payment was sent", timeout=40)
-    await act(
-        seller,
-        stack,
-        lambda: seller.press(bot, "Release USDT", message=paid),
-        "Release 100 USDT to the buyer?",
-    )
+    await act(seller, stack, lambda: seller.press(bot, "Release USDT", message=paid), "Release 100 USDT to the buyer?")
     await seller.press(bot, "Yes, I received 131,000 IQD")
     await died(web, "web at trade.release.before_commit")
     web = await stack.start_app("web")
-    await act(
-        seller, stack, lambda: seller.press(bot, "Yes, I received 131,000 IQD"), "You released 100 USDT"
-    )
+    await act(seller, stack, lambda: seller.press(bot, "Yes, I received 131,000 IQD"), "You released 100 USDT")
     [trade] = await trades_of(stack, buyer.id)
     assert trade.status == TradeStatus.COMPLETED
     assert await available(stack, buyer.id, Asset.USDT) == trade.buyer_receives
@@ -388,9 +379,7 @@ class Faults:
             survived(kind, n)
 
 
-async def node_errors(
-    stack: Stack, faults: Faults, status: int, n: int, *, retry_after_0: bool = False
-) -> None:
+async def node_errors(stack: Stack, faults: Faults, status: int, n: int, *, retry_after_0: bool = False) -> None:
     """The next ``n`` requests to the node answer ``status`` (whoever makes them); the client
     backs off 0.5 s, 1 s, 2 s... unless told ``Retry-After: 0``."""
     await stack.control("inject_busy" if retry_after_0 else "inject_errors", status=status, count=n)

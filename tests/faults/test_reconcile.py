@@ -46,9 +46,7 @@ async def _market(tron, node, factory, config):
     tron.node.mine(5)
     await scanner.run_until_caught_up(factory)
     async with transaction(factory) as s:
-        w = await wd.request_withdrawal(
-            s, config, user_id=alice, address=DEST, asset=Asset.USDT, amount=40 * MICRO
-        )
+        w = await wd.request_withdrawal(s, config, user_id=alice, address=DEST, asset=Asset.USDT, amount=40 * MICRO)
     sender = WithdrawalSender(node, config, hot)
     await sender.run_once(factory)
     tron.node.mine(5)
@@ -63,11 +61,7 @@ async def test_real_deposits_and_withdrawals_reconcile(tron, node, fresh_factory
     report = await _check(fresh_factory, node, config)
     assert report.ok, report.lines()
     usdt = next(a for a in report.assets if a.asset == Asset.USDT)
-    assert (usdt.deposits_credited, usdt.withdrawals_sent, usdt.owed) == (
-        150 * MICRO,
-        40 * MICRO,
-        110 * MICRO,
-    )
+    assert (usdt.deposits_credited, usdt.withdrawals_sent, usdt.owed) == (150 * MICRO, 40 * MICRO, 110 * MICRO)
     assert report.counts["deposits credited"] == 2, "\n".join(report.lines())
     assert report.counts["deposits dust"] == 1
     assert report.counts["withdrawals on chain"] == 1
@@ -87,16 +81,8 @@ async def test_a_refunded_withdrawal_that_reached_the_chain_is_reported(tron, no
 async def test_money_credited_without_a_deposit_is_reported(tron, node, fresh_factory, config):
     config, alice, _, _ = await _market(tron, node, fresh_factory, config)
     async with transaction(fresh_factory) as s:
-        await transfer(
-            s,
-            kind="deposit",
-            key="deposit:forged:0",
-            src=AccountRef.platform(Purpose.DEPOSITS),
-            dst=AccountRef.user(alice),
-            asset=Asset.USDT,
-            amount=5 * MICRO,
-            ref="forged",
-        )
+        await transfer(s, kind="deposit", key="deposit:forged:0", src=AccountRef.platform(Purpose.DEPOSITS),
+                       dst=AccountRef.user(alice), asset=Asset.USDT, amount=5 * MICRO, ref="forged")
     report = await _check(fresh_factory, node, config)
     text = "\n".join(report.mismatches)
     assert "USDT: platform DEPOSITS is -155.000000 but credited deposits sum to 150.000000" in text
@@ -122,9 +108,7 @@ async def test_a_lagging_backend_never_gets_a_sent_withdrawal_refunded(tron, nod
     config, alice, _, _ = await _market(tron, node, fresh_factory, config)
     hot = Signer.from_hex(HOT_KEY)
     async with transaction(fresh_factory) as s:
-        w = await wd.request_withdrawal(
-            s, config, user_id=alice, address=DEST, asset=Asset.USDT, amount=20 * MICRO
-        )
+        w = await wd.request_withdrawal(s, config, user_id=alice, address=DEST, asset=Asset.USDT, amount=20 * MICRO)
     now = [time.time() * 1000]
     sender = WithdrawalSender(node, config, hot, clock=lambda: int(now[0]))
     await sender.run_once(fresh_factory)  # signed and broadcast

@@ -67,11 +67,7 @@ def test_emit_refuses_a_recipient_kind_the_event_does_not_declare() -> None:
     assert session.added == []  # nothing of it queued
     outbox.emit(session, approved, [outbox.user(5)])  # type: ignore[arg-type]
     [row] = session.added
-    assert (row.kind, row.recipient, row.payload) == (
-        "KycApproved.v1",
-        "user:5",
-        {"request_id": 1, "level": 2},
-    )
+    assert (row.kind, row.recipient, row.payload) == ("KycApproved.v1", "user:5", {"request_id": 1, "level": 2})
 
 
 def test_every_event_class_is_in_the_catalogue_once_and_every_old_kind_maps_to_one() -> None:
@@ -94,15 +90,8 @@ def test_trade_completed_is_one_class_the_channel_row_without_the_parties() -> N
     channel = events.TradeCompleted(trade=events.Deal(
         trade_id=12, asset="USDT", crypto_amount=100 * MICRO, fiat="IQD", fiat_amount=Decimal("131000"),
         price=Decimal("1310"), payment_method="zaincash"))  # fmt: skip
-    assert events.to_row(channel)[1] == {
-        "trade_id": 12,
-        "asset": "USDT",
-        "crypto_amount": 100 * MICRO,
-        "fiat": "IQD",
-        "fiat_amount": "131000",
-        "price": "1310",
-        "payment_method": "zaincash",
-    }
+    assert events.to_row(channel)[1] == {"trade_id": 12, "asset": "USDT", "crypto_amount": 100 * MICRO, "fiat": "IQD",
+                                         "fiat_amount": "131000", "price": "1310", "payment_method": "zaincash"}
     assert isinstance(events.parse(*events.to_row(parties)).trade, events.TradeFacts)  # type: ignore[attr-defined]
     assert not isinstance(events.parse(*events.to_row(channel)).trade, events.TradeFacts)  # type: ignore[attr-defined]
 
@@ -130,14 +119,9 @@ def test_old_offer_kinds_read_as_one_offer_changed_with_what_changed() -> None:
     published = events.parse("offer.published", OFFER)
     assert isinstance(published, events.OfferChanged)
     assert (published.change, published.current_price, published.payment_methods) == (
-        "published",
-        Decimal("1310"),
-        ("zaincash",),
-    )
+        "published", Decimal("1310"), ("zaincash",))
     assert published.latest_key == "offer:7"
-    taken = events.parse(
-        "offer.updated", {k: v for k, v in OFFER.items() if k != "current_price"} | {"takeable": False}
-    )
+    taken = events.parse("offer.updated", {k: v for k, v in OFFER.items() if k != "current_price"} | {"takeable": False})
     assert isinstance(taken, events.OfferChanged) and taken.change == "updated" and taken.takeable is False
     closed = events.parse("offer.closed", OFFER | {"status": "closed", "current_price": None})
     assert isinstance(closed, events.OfferChanged) and closed.current_price is None
@@ -181,8 +165,7 @@ def test_an_unknown_kind_or_a_row_missing_a_required_field_is_refused_and_extra_
     with pytest.raises(events.UnknownEvent):
         events.parse("kyc.approved", {"request_id": 1})
     assert events.parse("kyc.approved", {"request_id": 1, "level": 2, "later": "x"}) == events.KycApproved(
-        request_id=1, level=2
-    )
+        request_id=1, level=2)
 
 
 def _imports(path: Path) -> set[str]:
@@ -193,23 +176,12 @@ def _imports(path: Path) -> set[str]:
 
 def test_the_events_are_plain_data_free_of_telegram_and_the_database() -> None:
     assert {name.split(".")[0] for name in _imports(ROOT / "core" / "events.py")} <= {
-        "__future__",
-        "dataclasses",
-        "datetime",
-        "decimal",
-        "types",
-        "typing",
-    }
+        "__future__", "dataclasses", "datetime", "decimal", "types", "typing"}
 
 
 @pytest.mark.parametrize(
     ("package", "forbidden"),
-    [
-        ("bot", {"admin_bot"}),
-        ("admin_bot", {"bot"}),
-        ("botkit", {"bot", "admin_bot"}),
-        ("core", {"aiogram", "botkit"}),
-    ],
+    [("bot", {"admin_bot"}), ("admin_bot", {"bot"}), ("botkit", {"bot", "admin_bot"}), ("core", {"aiogram", "botkit"})],
 )
 def test_the_layers_import_only_downwards(package: str, forbidden: set[str]) -> None:
     """The two bots never import each other; what both need is in botkit, which imports neither;

@@ -39,9 +39,7 @@ def imported(name: str, path: Path, modules: dict[str, Path]) -> Iterator[str]:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
             # `from core import escrow` imports the module core.escrow when there is one
-            targets = [
-                f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names
-            ]
+            targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names]
         else:
             continue
         for target in targets:
@@ -103,14 +101,10 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_cycles() -> None:
     graph = import_graph()
-    assert {"webhook", "bootstrap", "core.escrow", "core.wallet", "admin_bot"} <= set(
-        graph
-    )  # the graph was built
+    assert {"webhook", "bootstrap", "core.escrow", "core.wallet", "admin_bot"} <= set(graph)  # the graph was built
     found = cycles(graph)
     detail = [
-        " <-> ".join(group)
-        + ": "
-        + "; ".join(f"{a} -> {b}" for a in group for b in sorted(graph[a] & set(group)))
+        " <-> ".join(group) + ": " + "; ".join(f"{a} -> {b}" for a in group for b in sorted(graph[a] & set(group)))
         for group in found
     ]
     assert not found, "import cycles:\n" + "\n".join(detail)

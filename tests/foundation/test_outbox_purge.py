@@ -33,7 +33,5 @@ async def test_purge_deletes_settled_rows_older_than_the_cutoff_only(
     async with transaction(session_factory) as s:
         assert await outbox.purge_settled(s, before=now - timedelta(days=30)) >= 2
     async with session_factory() as s:
-        left = set(
-            (await s.execute(select(OutboxMessage.id).where(OutboxMessage.id.in_(ids.values())))).scalars()
-        )
+        left = set((await s.execute(select(OutboxMessage.id).where(OutboxMessage.id.in_(ids.values())))).scalars())
     assert left == {ids["sent yesterday"], ids["never sent"]}

@@ -48,24 +48,9 @@ def reachable(start: str) -> set[str]:
 def test_installed_tree_runs_the_entry_point(tmp_path: Path) -> None:
     lib = tmp_path / "lib"
     subprocess.run(
-        [
-            sys.executable,
-            "-W",
-            "ignore",
-            "-c",
-            BUILD,
-            "-q",
-            "egg_info",
-            "--egg-base",
-            str(tmp_path),
-            "build_py",
-            "--build-lib",
-            str(lib),
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
+        [sys.executable, "-W", "ignore", "-c", BUILD, "-q", "egg_info", "--egg-base", str(tmp_path),
+         "build_py", "--build-lib", str(lib)],
+        cwd=ROOT, check=True, capture_output=True, text=True,
     )
     entry_points = configparser.ConfigParser()
     entry_points.read(tmp_path / "koxx_p2p.egg-info" / "entry_points.txt")
@@ -73,8 +58,7 @@ def test_installed_tree_runs_the_entry_point(tmp_path: Path) -> None:
     assert entry == "webhook:main"
 
     missing = sorted(
-        name
-        for name in reachable(entry.partition(":")[0])
+        name for name in reachable(entry.partition(":")[0])
         if not (lib / project_modules()[name].relative_to(ROOT)).is_file()
     )
     assert not missing, f"imported by the entry point, not installed: {missing}"
@@ -83,11 +67,7 @@ def test_installed_tree_runs_the_entry_point(tmp_path: Path) -> None:
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     result = subprocess.run(
         [sys.executable, "-P", "-c", RUN, str(lib), entry, ",".join(top_level)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "--role" in result.stdout

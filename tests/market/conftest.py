@@ -34,12 +34,8 @@ async def market_db(databases: Databases) -> str:
     engine = make_engine(url)
     await migrate.upgrade(engine)
     async with transaction(make_session_factory(engine)) as s:
-        await escrow_market.set_reference_rate(
-            s, asset=Asset.USDT, fiat=Fiat.IQD, rate=RATE_USDT_IQD, actor_id=None
-        )
-        await escrow_market.set_reference_rate(
-            s, asset=Asset.USDT, fiat=Fiat.USD, rate=RATE_USDT_USD, actor_id=None
-        )
+        await escrow_market.set_reference_rate(s, asset=Asset.USDT, fiat=Fiat.IQD, rate=RATE_USDT_IQD, actor_id=None)
+        await escrow_market.set_reference_rate(s, asset=Asset.USDT, fiat=Fiat.USD, rate=RATE_USDT_USD, actor_id=None)
     await engine.dispose()
     return url
 
@@ -63,16 +59,12 @@ async def close_all_offers(url: str) -> None:
         await engine.dispose()
 
 
-async def fund(
-    factory: async_sessionmaker[AsyncSession], user_id: int, units: int, asset: Asset = Asset.USDT
-) -> None:
+async def fund(factory: async_sessionmaker[AsyncSession], user_id: int, units: int, asset: Asset = Asset.USDT) -> None:
     """A deposit straight through the ledger, in whole units."""
     await deposit(factory, user_id, units * MICRO, asset)
 
 
-async def available(
-    factory: async_sessionmaker[AsyncSession], user_id: int, asset: Asset = Asset.USDT
-) -> int:
+async def available(factory: async_sessionmaker[AsyncSession], user_id: int, asset: Asset = Asset.USDT) -> int:
     return await balance_of(factory, AccountRef.user(user_id), asset)
 
 

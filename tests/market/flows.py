@@ -117,9 +117,7 @@ async def forge(market: Market, user: SimUser, data: str) -> str | None:
     return answer.text
 
 
-async def open_trade(
-    market: Market, seller: SimUser, buyer: SimUser, *, fiat: str = "131000"
-) -> tuple[int, int]:
+async def open_trade(market: Market, seller: SimUser, buyer: SimUser, *, fiat: str = "131000") -> tuple[int, int]:
     """A published sell offer and a trade on it by ``buyer`` (seller funded here). (offer, trade) ids."""
     from tests.market.conftest import fund
 

@@ -25,15 +25,10 @@ def english_pieces() -> set[str]:
         catalog = read_po(f, locale="ar")
     pieces = set()
     for message in catalog:
-        if (
-            not message.id
-            or isinstance(message.id, tuple)
-            or not message.string
-            or message.string == message.id
-        ):
+        if not message.id or isinstance(message.id, tuple) or not message.string or message.string == message.id:
             continue
         for piece in re.split(r"\{[^}]*\}|<[^>]+>|\n", message.id):
-            piece = piece.strip(' .,:;!?()"«»-–')
+            piece = piece.strip(" .,:;!?()\"«»-–")
             if len(piece) >= 8 and re.search(r"[A-Za-z]{3}", piece) and piece not in ("KOXX P2P",):
                 pieces.add(piece)
     return pieces
@@ -74,32 +69,20 @@ async def test_arabic_trade_is_all_arabic_and_english_switch_applies_next(market
     await fund(market.session_factory, seller.id, 500)
 
     # The seller publishes in Arabic, typing Arabic-Indic digits.
-    await type_(
-        seller, "/newoffer", ar("<b>New offer</b> (step 1 of 9)\nDo you want to sell crypto or buy it?")[:20]
-    )
+    await type_(seller, "/newoffer", ar("<b>New offer</b> (step 1 of 9)\nDo you want to sell crypto or buy it?")[:20])
     await act(seller, ar("🔴 Sell crypto"), ar("Which asset?"))
     await act(seller, "USDT", ar("For which currency?"))
     await act(seller, ar("Iraqi dinar (IQD)"), ar("Reference rate now: {price}"))
-    await act(
-        seller, ar("Fixed price"), ar("Type your price in {fiat} for 1 {asset}, for example {example}.")
-    )
+    await act(seller, ar("Fixed price"), ar("Type your price in {fiat} for 1 {asset}, for example {example}."))
     await type_(seller, "١٣١٠", ar("How much {asset} do you want to sell in total? Available: {available}."))
     await type_(seller, "٢٠٠", ar("The minimum of one trade, in {fiat} (for example {example}):"))
     await type_(seller, "٥٠٬٠٠٠", ar("The maximum of one trade, in {fiat}:"))
-    await type_(
-        seller, "٢٦٢٬٠٠٠", ar("Which payment methods do you accept? Tap to choose one or more, then Done.")
-    )
+    await type_(seller, "٢٦٢٬٠٠٠", ar("Which payment methods do you accept? Tap to choose one or more, then Done."))
     await press(seller, translate("ar", "ZainCash"))
     await seller.wait_for(T, match=lambda m: "✅ " + translate("ar", "ZainCash") in str(m.buttons))
     await act(seller, ar("Done ➡️"), ar("How long does the buyer have to pay?"))
-    await act(
-        seller, ar("{n} min", n=30), ar("Type your terms for the other side (up to {n} characters), or skip.")
-    )
-    await act(
-        seller,
-        ar("Skip ➡️"),
-        ar("Only trade with people who completed at least how many trades? Tap or type a number."),
-    )
+    await act(seller, ar("{n} min", n=30), ar("Type your terms for the other side (up to {n} characters), or skip."))
+    await act(seller, ar("Skip ➡️"), ar("Only trade with people who completed at least how many trades? Tap or type a number."))
     await act(seller, ar("No minimum"), ar("How old must their account be, in days? Tap or type a number."))
     await act(seller, ar("No minimum"), ar("<b>Your new offer</b>"))
     published = await act(seller, ar("✅ Publish"), ar("✅ Your offer is published."))
@@ -115,9 +98,7 @@ async def test_arabic_trade_is_all_arabic_and_english_switch_applies_next(market
     await act(buyer, ar("🤝 Trade"), ar("How much do you want to buy?"))
     quote = await type_(buyer, "١٣١٬٠٠٠", ar("<b>Check before you confirm</b>"))
     assert ar("You pay: {fiat}", fiat=fmt.fiat(Decimal(131000), "IQD", "ar")) in quote.text
-    opened = await act(
-        buyer, ar("✅ Confirm and open the trade"), ar("✅ Trade opened. The coins are locked in escrow.")
-    )
+    opened = await act(buyer, ar("✅ Confirm and open the trade"), ar("✅ Trade opened. The coins are locked in escrow."))
     await seller.wait_for(T, contains=ar("🆕 New trade on your offer #{offer}.", offer=offer_id))
     await send(buyer, "السلام عليكم، سأحوّل الآن")
     relayed = await seller.wait_for(T, contains="سأحوّل الآن")
@@ -135,25 +116,15 @@ async def test_arabic_trade_is_all_arabic_and_english_switch_applies_next(market
     await buyer.wait_for(T, contains="Marked as paid")
 
     # The seller is still Arabic: the notification and the release confirmation.
-    paid = await seller.wait_for(
-        T, contains=ar("💰 The buyer says the payment was sent. Check your account before releasing.")
-    )
+    paid = await seller.wait_for(T, contains=ar("💰 The buyer says the payment was sent. Check your account before releasing."))
     await press(seller, ar("🔓 Release {asset}", asset="USDT"), message=paid)
-    question = await seller.wait_for(
-        T,
-        contains=ar(
-            "<b>Release {crypto} to the buyer?</b>\nDo this only if {fiat} has arrived in your account. Check your "
-            "balance in the app itself, not a screenshot. Release cannot be undone.",
-            crypto=fmt.crypto(100 * MICRO, "USDT", "ar"),
-            fiat=fmt.fiat(Decimal(131000), "IQD", "ar"),
-        ),
-    )
+    question = await seller.wait_for(T, contains=ar(
+        "<b>Release {crypto} to the buyer?</b>\nDo this only if {fiat} has arrived in your account. Check your "
+        "balance in the app itself, not a screenshot. Release cannot be undone.",
+        crypto=fmt.crypto(100 * MICRO, "USDT", "ar"), fiat=fmt.fiat(Decimal(131000), "IQD", "ar")))
     assert fmt.fiat(Decimal(131000), "IQD", "ar") in question.text
-    await act(
-        seller,
-        ar("🔓 Yes, I received {fiat}: release", fiat=fmt.fiat(Decimal(131000), "IQD", "ar")),
-        ar("🔓 You released {crypto} to the buyer.", crypto=fmt.crypto(100 * MICRO, "USDT", "ar")),
-    )
+    await act(seller, ar("🔓 Yes, I received {fiat}: release", fiat=fmt.fiat(Decimal(131000), "IQD", "ar")),
+              ar("🔓 You released {crypto} to the buyer.", crypto=fmt.crypto(100 * MICRO, "USDT", "ar")))
     done = await buyer.wait_for(T, contains="The seller released the coins")
     assert "99.8 USDT" in done.text
     assert leaks(seller, pieces) == []

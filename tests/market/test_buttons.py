@@ -42,10 +42,7 @@ async def test_buttons_of_other_users_stale_and_forged_change_nothing(market: Ma
         data = f"tk:confirm:{offer_id}:{amount}" + ("" if amount.count(":") == 2 else ":1310")
         assert await forge(market, stranger, data) == "The amount must be more than zero."
     for stale in ("131000:f", "131000:f:Infinity"):
-        assert (
-            await forge(market, stranger, f"tk:confirm:{offer_id}:{stale}")
-            == "This button is no longer active."
-        )
+        assert await forge(market, stranger, f"tk:confirm:{offer_id}:{stale}") == "This button is no longer active."
     assert await trade_state(market, trade_id) == "awaiting_payment"
 
     # The buyer cancels; the old "I have paid" button is now stale.
@@ -53,10 +50,8 @@ async def test_buttons_of_other_users_stale_and_forged_change_nothing(market: Ma
     await step(buyer, "Cancel trade", "Cancel this trade?", message=card)
     await step(buyer, "Yes, cancel the trade", "You cancelled the trade")
     await seller.wait_for(T, contains="The buyer cancelled the trade")
-    assert (
-        await forge(market, buyer, f"td:paid_yes:{trade_id}")
-        == "This trade is already cancelled; nothing was changed."
-    )
+    assert await forge(market, buyer, f"td:paid_yes:{trade_id}") == \
+        "This trade is already cancelled; nothing was changed."
     stale = await press(seller, "Release USDT")  # on the trade's first card
     assert (await stale.answer()).text == "This trade is already cancelled; nothing was changed."
     assert await trade_state(market, trade_id) == "cancelled"

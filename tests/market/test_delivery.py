@@ -25,11 +25,7 @@ async def _relayed(seller: SimUser, after: int, header: str, expected: str) -> N
     messages that each start with the relay's header."""
 
     async def whole() -> bool:
-        pieces = [
-            m.text
-            for m in seller.chat(T)
-            if m.from_bot and m.message_id > after and m.text.startswith(header)
-        ]
+        pieces = [m.text for m in seller.chat(T) if m.from_bot and m.message_id > after and m.text.startswith(header)]
         return "".join(p.removeprefix(header + "\n") for p in pieces) == expected
 
     await eventually(whole, timeout=10)
@@ -108,9 +104,7 @@ async def test_rows_the_previous_release_queued_are_delivered_after_the_upgrade(
         async with market.session_factory() as s:
             row = await s.scalar(select(OutboxMessage).where(OutboxMessage.kind == "trade.teleported",
                                                              OutboxMessage.recipient == outbox.user(layla.id)))  # fmt: skip
-        return (
-            row is not None and row.failed_at is not None and (row.last_error or "").startswith("unreadable")
-        )
+        return row is not None and row.failed_at is not None and (row.last_error or "").startswith("unreadable")
 
     await eventually(given_up)
 
@@ -139,14 +133,10 @@ async def test_a_flooded_channel_does_not_hold_back_a_traders_notice(market: Mar
     market.tg.rate_limit(T, n=1, retry_after=retry_after, chat=channel)
 
     def channel_calls() -> list:  # type: ignore[type-arg]
-        return [
-            c for c in market.tg.calls(T, "sendMessage") if str(c.params.get("chat_id")) == str(channel.id)
-        ]
+        return [c for c in market.tg.calls(T, "sendMessage") if str(c.params.get("chat_id")) == str(channel.id)]
 
     async with transaction(market.session_factory) as s:
-        credited = events.DepositCredited(
-            deposit_id=1, user_id=trader.id, asset="USDT", amount=25 * MICRO, txid="t"
-        )
+        credited = events.DepositCredited(deposit_id=1, user_id=trader.id, asset="USDT", amount=25 * MICRO, txid="t")
         outbox.emit(s, credited, [outbox.PAYMENTS_CHANNEL])
     market.runtime.wake_notifier.set()
 
@@ -172,9 +162,7 @@ async def test_a_flooded_channel_does_not_hold_back_a_traders_notice(market: Mar
     assert len(market.tg.channel_posts(channel)) == 1
 
 
-async def test_a_429_for_one_staff_member_sends_the_others_nothing_twice(
-    market_db: str, tmp_path: Path
-) -> None:
+async def test_a_429_for_one_staff_member_sends_the_others_nothing_twice(market_db: str, tmp_path: Path) -> None:
     hana_id, omar_id = new_id(), new_id()
     async with running_market(market_db, tmp_path, admin_ids=[hana_id, omar_id]) as market:
         hana = market.tg.add_user("Hana", user_id=hana_id)

@@ -28,10 +28,7 @@ async def test_sell_offer_published_taken_paid_chatted_released(market: Market) 
     offer_id = await publish_sell_offer(market, seller)
     post = await market.tg.wait_for_post(market.offers_channel, contains=f"#{offer_id} ·")
     # The channel speaks Arabic (CHANNEL_LANGUAGE's default).
-    assert (
-        fmt.price(Decimal(1310), "IQD", "USDT", "ar") in post.text
-        and fmt.crypto(200 * MICRO, "USDT", "ar") in post.text
-    )
+    assert fmt.price(Decimal(1310), "IQD", "USDT", "ar") in post.text and fmt.crypto(200 * MICRO, "USDT", "ar") in post.text
     assert post.data["reply_markup"]["inline_keyboard"][0][0]["url"].endswith(f"?start=offer_{offer_id}")
     # 200 USDT and the 0.2% maker fee moved into the offer.
     assert await available(factory, seller.id) == 500 * MICRO - 200 * MICRO - 400_000
@@ -41,9 +38,7 @@ async def test_sell_offer_published_taken_paid_chatted_released(market: Market) 
     await step(buyer, "I want to buy", "Which asset?")
     await step(buyer, "USDT", "For which currency?")
     listing = await step(buyer, "IQD", "Buy USDT with IQD")
-    assert (
-        "1,310 IQD per 1 USDT" in listing.text and "ZainCash" in listing.text and "0 trades" in listing.text
-    )
+    assert "1,310 IQD per 1 USDT" in listing.text and "ZainCash" in listing.text and "0 trades" in listing.text
     await step(buyer, "#1", f"Offer #{offer_id}")
     await step(buyer, "🤝 Trade", "How much do you want to buy?")
     quote = await say(buyer, "131,000", "Check before you confirm")
@@ -91,9 +86,8 @@ async def test_sell_offer_published_taken_paid_chatted_released(market: Market) 
         stored = [m.text for m in await messages(s, trade_id) if m.text]
         assert "Sent from my ZainCash wallet just now" in stored and "Checking, one minute" in stored
         assert (await audit(s)).ok
-    channel_post = await market.tg.wait_for_post(
-        market.offers_channel, contains=fmt.crypto(100 * MICRO, "USDT", "ar")
-    )
+    channel_post = await market.tg.wait_for_post(market.offers_channel,
+                                                 contains=fmt.crypto(100 * MICRO, "USDT", "ar"))
     assert f"#{offer_id} ·" in channel_post.text
 
     # Feedback both ways, then the profiles show it.
@@ -108,11 +102,5 @@ async def test_sell_offer_published_taken_paid_chatted_released(market: Market) 
         seller_stats, buyer_stats = await user_stats(s, seller.id), await user_stats(s, buyer.id)
         rows = (await s.execute(select(Feedback).where(Feedback.trade_id == trade_id))).scalars().all()
     assert seller_stats.completed_trades == 1 and buyer_stats.completed_trades == 1
-    assert (
-        seller_stats.positive == 1
-        and buyer_stats.positive == 1
-        and seller_stats.avg_release_seconds is not None
-    )
-    assert sorted((f.from_id, f.comment) for f in rows) == sorted(
-        [(buyer.id, "Fast and honest"), (seller.id, None)]
-    )
+    assert seller_stats.positive == 1 and buyer_stats.positive == 1 and seller_stats.avg_release_seconds is not None
+    assert sorted((f.from_id, f.comment) for f in rows) == sorted([(buyer.id, "Fast and honest"), (seller.id, None)])

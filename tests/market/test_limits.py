@@ -19,9 +19,7 @@ async def set_level(market: Market, user_id: int, level: int) -> None:
 
 async def trades_of(market: Market, buyer_id: int) -> int:
     async with market.session_factory() as s:
-        return int(
-            await s.scalar(select(func.count()).select_from(Trade).where(Trade.buyer_id == buyer_id)) or 0
-        )
+        return int(await s.scalar(select(func.count()).select_from(Trade).where(Trade.buyer_id == buyer_id)) or 0)
 
 
 async def try_to_take(market: Market, buyer, offer_id: int, fiat: str) -> str:  # type: ignore[no-untyped-def]

@@ -26,9 +26,7 @@ from tests.rendering import render_row
 def _channel_calls(market: Market, method: str) -> int:
     """How many times the bot called ``method`` on the offers channel (this test's own)."""
     channel = str(market.offers_channel.id)
-    return len(
-        [c for c in market.tg.calls(market.traders, method) if str(c.params.get("chat_id")) == channel]
-    )
+    return len([c for c in market.tg.calls(market.traders, method) if str(c.params.get("chat_id")) == channel])
 
 
 def _post(market: Market, offer_id: int) -> str | None:

@@ -24,9 +24,7 @@ from tests.market.flows import committed, publish_sell_offer, say, step
 
 async def trades_on(market: Market, offer_id: int) -> int:
     async with market.session_factory() as s:
-        return int(
-            await s.scalar(select(func.count()).select_from(Trade).where(Trade.offer_id == offer_id)) or 0
-        )
+        return int(await s.scalar(select(func.count()).select_from(Trade).where(Trade.offer_id == offer_id)) or 0)
 
 
 async def reserve(market: Market, offer_id: int, maker_id: int) -> int:
@@ -44,10 +42,7 @@ async def confirm_after_the_price_moved(market: Market, buyer: SimUser, offer_id
     fresh = await step(buyer, "Confirm and open the trade", "The price changed from", message=quote)
     assert "Check before you confirm" in fresh.text and ["✅ Confirm and open the trade"] in fresh.buttons
     assert await trades_on(market, offer_id) == 0
-    assert (
-        await reserve(market, offer_id, maker_id),
-        await available(market.session_factory, buyer.id),
-    ) == before
+    assert (await reserve(market, offer_id, maker_id), await available(market.session_factory, buyer.id)) == before
     return fresh.text
 
 
@@ -61,9 +56,7 @@ async def test_maker_edits_the_price_between_quote_and_confirm(market: Market) -
 
     async def edit() -> None:
         async with transaction(market.session_factory) as s:
-            await offers.edit_offer(
-                s, offer_id=offer_id, actor_id=seller.id, patch=offers.OfferPatch(price=Decimal(1320))
-            )
+            await offers.edit_offer(s, offer_id=offer_id, actor_id=seller.id, patch=offers.OfferPatch(price=Decimal(1320)))
 
     text = await confirm_after_the_price_moved(market, buyer, offer_id, seller.id, "131000", edit)
     assert "from 1,310 IQD per 1 USDT to 1,320 IQD per 1 USDT" in text and "You buy: 99.242424 USDT" in text

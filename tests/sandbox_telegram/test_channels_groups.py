@@ -95,9 +95,7 @@ async def test_forged_callback_data_reaches_the_bot(
     tg.start_chat(pia, token)
     with pytest.raises(LookupError):
         await pia.send_callback(token, "td:release:1")  # no bot message to hang it on yet
-    markup = InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text="View", callback_data="td:view:1")]]
-    )
+    markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="View", callback_data="td:view:1")]])
     card = await bot.send_message(pia.id, "Trade #1", reply_markup=markup)
     press = await pia.send_callback(token, "td:release:1")
     [update] = await bot(GetUpdates())

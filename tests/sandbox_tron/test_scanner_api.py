@@ -253,9 +253,7 @@ async def test_the_block_timer_produces_blocks_with_the_pool() -> None:
         assert running.node.chain.find_tx(txid) is not None
 
 
-async def test_pending_transactions_are_found_in_the_pool_unless_hidden(
-    server: TronNodeServer, node: TronNode
-) -> None:
+async def test_pending_transactions_are_found_in_the_pool_unless_hidden(server: TronNodeServer, node: TronNode) -> None:
     """java-tron's gettransactionfrompending answers a transaction still in the pool (and {}
     otherwise); gettransactionbyid knows only the chain. /control/hide_pending makes the node
     keep its pool to itself, as a node that did not receive the transaction."""

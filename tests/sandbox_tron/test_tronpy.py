@@ -360,9 +360,7 @@ async def test_solidity_endpoints_answer_the_solidified_state(client: AsyncTron,
     [included] = node.mine()
     call = client.provider.make_request
     balance_of = {
-        "contract_address": node.usdt_address,
-        "function_selector": "balanceOf(address)",
-        "visible": True,
+        "contract_address": node.usdt_address, "function_selector": "balanceOf(address)", "visible": True,
         "parameter": "0" * 24 + client.to_hex_address(holder)[2:],
     }
 
@@ -377,12 +375,8 @@ async def test_solidity_endpoints_answer_the_solidified_state(client: AsyncTron,
 
     node.mine(19)
     assert node.solid_number == included
-    assert (await call("walletsolidity/getaccount", {"address": holder, "visible": True}))[
-        "balance"
-    ] == 3 * TRX
-    assert (await call("walletsolidity/getaccount", {"address": fresh, "visible": True}))[
-        "balance"
-    ] == 5 * TRX
+    assert (await call("walletsolidity/getaccount", {"address": holder, "visible": True}))["balance"] == 3 * TRX
+    assert (await call("walletsolidity/getaccount", {"address": fresh, "visible": True}))["balance"] == 5 * TRX
 
 
 async def test_a_reorg_can_put_a_transaction_in_a_different_block(client: AsyncTron, node: TronNode) -> None:

@@ -94,13 +94,9 @@ async def fresh_factory(databases: Databases) -> AsyncIterator[async_sessionmake
     await engine.dispose()
 
 
-async def outbox_rows(
-    factory: async_sessionmaker[AsyncSession], event: type[events.Event]
-) -> list[OutboxMessage]:
+async def outbox_rows(factory: async_sessionmaker[AsyncSession], event: type[events.Event]) -> list[OutboxMessage]:
     async with factory() as s:
         rows = await s.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.kind == events.kind_of(event))
-            .order_by(OutboxMessage.id)
+            select(OutboxMessage).where(OutboxMessage.kind == events.kind_of(event)).order_by(OutboxMessage.id)
         )
         return list(rows)

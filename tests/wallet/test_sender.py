@@ -327,9 +327,7 @@ async def test_a_rejected_rebroadcast_never_refunds_a_transaction_still_pending(
     async with f() as s:
         assert await balance(s, AccountRef.withdrawal_hold(wid, uid), Asset.USDT) == 0
     assert [m.payload["withdrawal_id"] for m in await outbox_rows(f, events.WithdrawalFailed)].count(wid) == 0
-    sent = [
-        m.recipient for m in await outbox_rows(f, events.WithdrawalSent) if m.payload["withdrawal_id"] == wid
-    ]
+    sent = [m.recipient for m in await outbox_rows(f, events.WithdrawalSent) if m.payload["withdrawal_id"] == wid]
     assert sorted(sent) == ["channel:payments", f"user:{uid}"]  # told once
 
 

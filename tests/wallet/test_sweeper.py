@@ -150,9 +150,7 @@ async def test_a_scanner_without_the_hot_key_credits_no_sweep_gas(tron, node, fr
     await scanner.run_until_caught_up(f)
     assert await available(f, uid, Asset.USDT) == 300 * MICRO
 
-    sweeper = Sweeper(
-        node, replace(config, start_block=start, hot_address=hot.address), Seed(DEV_MNEMONIC), hot
-    )
+    sweeper = Sweeper(node, replace(config, start_block=start, hot_address=hot.address), Seed(DEV_MNEMONIC), hot)
     [sweep_id] = (await sweeper.run_once(f)).gas_sent
     tron.node.mine(1)
     gas = [t for t in tron.node.transactions(address) if t["asset"] == "TRX" and t["to"] == address]
@@ -162,8 +160,6 @@ async def test_a_scanner_without_the_hot_key_credits_no_sweep_gas(tron, node, fr
     await scanner.run_until_caught_up(f)
     assert await available(f, uid, Asset.TRX) == 40 * MICRO  # the deposit, not the gas
     async with f() as s:
-        credited = list(
-            await s.scalars(select(Deposit.txid).where(Deposit.user_id == uid, Deposit.asset == "TRX"))
-        )
+        credited = list(await s.scalars(select(Deposit.txid).where(Deposit.user_id == uid, Deposit.asset == "TRX")))
         sweep = await s.get(Sweep, sweep_id)
     assert sweep.gas_txid == gas[0]["txid"] and sweep.gas_txid not in credited and len(credited) == 1

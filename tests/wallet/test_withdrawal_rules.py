@@ -310,9 +310,7 @@ async def test_two_requests_at_once_cannot_both_stay_under_the_approval_threshol
     await fund(session_factory, uid, Asset.USDT, 3_000 * MICRO)
     made = await asyncio.gather(*(request(session_factory, config, uid, 600 * MICRO) for _ in range(2)))
     assert sorted(w.approvals_needed for w in made) == [0, 1]  # 1,200 together > 1,000
-    assert sorted(w.status for w in made) == sorted(
-        [WithdrawalStatus.APPROVED, WithdrawalStatus.AWAITING_APPROVAL]
-    )
+    assert sorted(w.status for w in made) == sorted([WithdrawalStatus.APPROVED, WithdrawalStatus.AWAITING_APPROVAL])
 
 
 async def test_the_first_step_needs_the_minimum_plus_the_fee(session_factory, make_user, config):
@@ -323,10 +321,7 @@ async def test_the_first_step_needs_the_minimum_plus_the_fee(session_factory, ma
     async with session_factory() as s:
         start = await wd.start(s, config, user_id=uid, asset=Asset.USDT)
     assert (start.available, start.minimum, start.fee, start.possible) == (
-        needed - 1,
-        config.min_withdrawal[Asset.USDT],
-        config.withdrawal_fee[Asset.USDT],
-        False,
+        needed - 1, config.min_withdrawal[Asset.USDT], config.withdrawal_fee[Asset.USDT], False
     )
     await fund(session_factory, uid, Asset.USDT, 1)
     async with session_factory() as s:

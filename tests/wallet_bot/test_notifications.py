@@ -93,11 +93,8 @@ def test_hot_wallet_alerts_and_a_failed_sweep_for_staff() -> None:
     assert "2,000 USDT of 5,000 USDT owed to users (more than 20%)" in text(
         "hot_wallet_alert", high, Recipient("channel", -100, "en")
     )
-    sweep = render(
-        "sweep_failed",
-        {"sweep_id": 1, "user_id": 42, "asset": "USDT", "error": "<timeout>"},
-        Recipient("admin", 1, "en"),
-    )
+    sweep = render("sweep_failed", {"sweep_id": 1, "user_id": 42, "asset": "USDT", "error": "<timeout>"},
+                   Recipient("admin", 1, "en"))
     assert sweep is not None and "&lt;timeout&gt;" in sweep.text
 
 

@@ -116,9 +116,7 @@ async def test_internal_transfers_go_only_to_saved_recipients(market: Market) ->
     await press(sam, "🔐 Saved addresses")
     await sam.wait_for(market.traders, contains="No saved addresses yet", edited=True)
     await press(sam, "🔐 Saved addresses only")
-    await sam.wait_for(
-        market.traders, contains="internal transfers only to the saved recipients", edited=True
-    )
+    await sam.wait_for(market.traders, contains="internal transfers only to the saved recipients", edited=True)
 
     await send(sam, f"/transfer @{bob_name}")
     refused = await sam.wait_for(market.traders, contains="is not one of them")
