@@ -59,7 +59,7 @@ def dispute_statement(e: events.DisputeStatement, to: Recipient) -> Rendered:
     text = _("📝 New statement in dispute #{id} (trade #{trade}):\n{text}").format(
         id=e.dispute_id, trade=e.trade_id, text=fmt.escape(e.text or _("(photo)"))
     )
-    return Rendered(text=text, keyboard=kb.dispute_push(e.dispute_id))
+    return Rendered(text=text, keyboard=kb.dispute_push(e.dispute_id, taken=e.owner_id is not None))
 
 
 def dispute_resolved(e: events.DisputeResolved, to: Recipient) -> Rendered:

@@ -103,7 +103,8 @@ class UnitOfWork(BaseMiddleware):
             if tg_user is not None and not tg_user.is_bot:
                 blocked = _blocked_bot(event, data.get("event_chat")) if self.tracks_blocking else None
                 data["me"] = await users.register(session, user_id=tg_user.id, username=tg_user.username,
-                                                  first_name=tg_user.first_name, blocked=blocked)  # fmt: skip
+                                                  first_name=tg_user.first_name, blocked=blocked,
+                                                  telegram_language=(tg_user.language_code or "")[:8] or None)  # fmt: skip
             try:
                 result = await handler(event, data)
             except TelegramAPIError:
