@@ -65,8 +65,8 @@ async def premium_view(session: AsyncSession, me: User) -> tuple[str, InlineKeyb
         _("For {days}, premium gives you:").format(days=_days()),
         _("• trading fees {discount} lower").format(discount=fmt.percent(settings.premium_fee_discount_pct, lang())),
         _("• a ⭐ badge on your offers and your profile"),
-        _("• up to {n} promoted offers, listed first among offers with the same price").format(
-            n=fmt.number(settings.premium_promoted_offers, lang())
+        _("• up to {offers}, listed first among offers with the same price").format(
+            offers=fmt.promoted_offers(settings.premium_promoted_offers, lang())
         ),
         "",
         _("Price: {price}, paid from your available USDT. Renewing adds {days} to the end date.").format(

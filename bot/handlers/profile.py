@@ -93,7 +93,7 @@ async def profile_view(session: AsyncSession, me: User, data: kb.ProfileCb, note
             time=fmt.duration(max(1, round(stats.avg_release_seconds / 60)), lg)
             if stats.avg_release_seconds is not None else "—"),
         _("Feedback: 👍 {up} · 👎 {down}").format(up=fmt.number(stats.positive, lg), down=fmt.number(stats.negative, lg)),
-        _("Account age: {n} days").format(n=fmt.number(stats.account_age_days, lg)),
+        _("Account age: {days}").format(days=fmt.days(stats.account_age_days, lg)),
     ]
     comments = [f for f in await escrow.feedback_received(session, user_id, limit=5) if f.comment]
     for feedback in comments:

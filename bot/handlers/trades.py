@@ -316,17 +316,17 @@ register_error_texts(
         "offer_unavailable": lambda p: _("This offer is not available any more."),
         "own_offer": lambda p: _("This is your own offer."),
         "blocked": lambda p: _("You cannot trade with this user."),
-        "requirement_trades": lambda p: _("This offer needs at least {n} completed trades; you have {actual}.").format(
-            n=fmt.number(int(p["required"]), lang()), actual=fmt.number(int(p["actual"]), lang())),
-        "requirement_account_age": lambda p: _("This offer needs an account at least {n} days old.").format(
-            n=fmt.number(int(p["required"]), lang())),
+        "requirement_trades": lambda p: _("This offer needs at least {trades}; you have {actual}.").format(
+            trades=fmt.completed_trades(int(p["required"]), lang()), actual=fmt.number(int(p["actual"]), lang())),
+        "requirement_account_age": lambda p: _("This offer needs an account at least {days} old.").format(
+            days=fmt.days(int(p["required"]), lang())),
         "amount_out_of_limits": lambda p: _("The amount must be between {min} and {max}.").format(
             min=_fiat(p["min_fiat"], p["fiat"]), max=_fiat(p["max_fiat"], p["fiat"])),
         "offer_insufficient": lambda p: _("The offer has only {available} left.").format(
             available=_fiat(p["available_fiat"], p["fiat"])),
         "amount_too_small": lambda p: _("That amount is too small to buy anything; please type more."),
-        "too_many_open_trades": lambda p: _("You already have {n} open trades; finish one first.").format(
-            n=fmt.number(int(p["limit"]), lang())),
+        "too_many_open_trades": lambda p: _("You already have {trades}; finish one first.").format(
+            trades=fmt.open_trades(int(p["limit"]), lang())),
         "cancel_cooldown": lambda p: _("You cancelled too many trades; you can buy again after {until}.").format(
             until=_when(p["until"])),
         "trade_not_found": lambda p: _("That trade does not exist."),

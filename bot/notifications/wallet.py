@@ -38,9 +38,9 @@ def _user(text: str) -> Rendered:
 
 def deposit_detected(e: events.DepositDetected, to: Recipient) -> Rendered:
     return _user(
-        _("📥 Deposit of {amount} detected. Waiting for {n} confirmations on the TRON network; we will tell "
-          "you when it is credited.").format(amount=_amount(e.amount, e.asset), n=fmt.number(e.confirmations_needed,
-                                                                                            to.language))
+        _("📥 Deposit of {amount} detected. Waiting for {confirmations} on the TRON network; we will tell "
+          "you when it is credited.").format(amount=_amount(e.amount, e.asset),
+                                             confirmations=fmt.confirmations(e.confirmations_needed, to.language))
     )  # fmt: skip
 
 

@@ -52,7 +52,7 @@ def stats_text(stats: UserStats, *, releases: bool = True) -> str:
     ``releases``: the trader releases coins in what is shown (a sell offer's maker); a buy offer's
     maker pays instead, and their release time means nothing to the one selling to them."""
     lg = lang()
-    parts = [_("✅ {n} trades").format(n=fmt.number(stats.completed_trades, lg))]
+    parts = ["✅ " + fmt.trades(stats.completed_trades, lg)]
     if stats.completion_rate_30d is not None:
         parts.append(_("{rate} completion").format(rate=fmt.percent(stats.completion_rate_30d, lg)))
     if releases and stats.avg_release_seconds is not None:
