@@ -20,17 +20,21 @@ from tests.market.conftest import fund
 from tests.market.flows import T, press, publish_sell_offer, say, step
 
 
-async def test_cancelling_a_quote_leaves_a_way_back_to_the_menu(market: Market) -> None:
+@pytest.mark.parametrize("lang", ["en", "ar"])
+async def test_cancelling_a_quote_leaves_a_way_back_to_the_menu(market: Market, lang: str) -> None:
+    def tr(msgid: str) -> str:
+        return translate(lang, msgid)
+
     seller = await market.newcomer("Samir", lang="en")
-    buyer = await market.newcomer("Bilal", lang="en")
+    buyer = await market.newcomer("Bilal", lang=lang)
     await fund(market.session_factory, seller.id, 500)
     offer_id = await publish_sell_offer(market, seller)
-    await say(buyer, f"/start offer_{offer_id}", f"Offer #{offer_id}")
-    await step(buyer, "🤝 Trade", "How much do you want to buy?")
-    await say(buyer, "131000", "Check before you confirm")
-    cancelled = await step(buyer, "✖️ Cancel", "Nothing was opened.")
-    assert cancelled.buttons == [["⬅️ Main menu"]]
-    await step(buyer, "⬅️ Main menu", "KOXX P2P")
+    await say(buyer, f"/start offer_{offer_id}", f"#{offer_id}")
+    await step(buyer, tr("🤝 Trade"), tr("How much do you want to buy?"))
+    await say(buyer, "131000", tr("<b>Check before you confirm</b>").removeprefix("<b>").removesuffix("</b>"))
+    cancelled = await step(buyer, tr("✖️ Cancel"), tr("Nothing was opened."))
+    assert cancelled.buttons == [[tr("⬅️ Main menu")]]
+    await step(buyer, tr("⬅️ Main menu"), "KOXX P2P")
 
 
 async def test_the_form_refuses_a_maximum_above_what_the_offer_is_worth(market: Market) -> None:
