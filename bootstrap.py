@@ -59,6 +59,7 @@ ROLES = ("all", "web", "worker")
 DEV_TRADER_TOKEN = "7000000001:dev-traders-bot-token"
 DEV_ADMIN_TOKEN = "7000000002:dev-admin-bot-token"
 # DEV ONLY: the local TRON node's hot wallet (a well-known key; never fund it on a real network).
+TRON_CHAIN_FILE = "tron-chain.pickle"  # the local TRON node's chain, under DATA_DIR, across restarts
 DEV_HOT_WALLET_KEY = "8d596057e510b14cbb9bf24f88803a6d6dbd138dd303a62b175b9e6cc0f3f941"
 
 
@@ -236,6 +237,7 @@ class Runtime:
             host=self.settings.web_host,
             port=self.settings.tron_node_port,
             block_interval=float(self.settings.tron_block_seconds) or None,
+            state_file=self.settings.data_dir / TRON_CHAIN_FILE,
         )
         await self.tron_node.start()
         updates: dict[str, Any] = {"tron_api_url": self.tron_node.url}
@@ -256,7 +258,8 @@ class Runtime:
         self.settings = self.settings.model_copy(update=updates)
         key = self.settings.hot_wallet_key
         hot = Signer.hot_wallet(self.settings).address if key else self.settings.hot_wallet_address or dev_hot
-        self.tron_node.node.fund(hot, trx_sun=100_000 * MICRO, usdt=50_000 * MICRO)
+        if not self.tron_node.restored:  # a continued chain has its hot wallet funded already
+            self.tron_node.node.fund(hot, trx_sun=100_000 * MICRO, usdt=50_000 * MICRO)
         if self.sandbox is not None:  # the chat page's chain panel talks to this node
             from sandbox.telegram.chain import link_chain
 

@@ -11,7 +11,7 @@ from botkit.keyboard_builder import InlineKeyboardBuilder
 
 
 class DisputeCb(CallbackData, prefix="dsp"):
-    # open | take | drop | msg | release | refund | confirm | cancel
+    # open | take (on a notice) | take_card (on the case card) | drop | msg | release | refund | confirm | cancel
     action: str
     dispute_id: int
 
@@ -36,10 +36,11 @@ class UserCb(CallbackData, prefix="usr"):
     user_id: int
 
 
-def dispute_push(dispute_id: int) -> InlineKeyboardMarkup:
-    """Under a new dispute: take it, or just look."""
+def dispute_push(dispute_id: int, *, taken: bool = False) -> InlineKeyboardMarkup:
+    """Under a dispute notice: take it (while nobody handles it), or just look."""
     kb = InlineKeyboardBuilder()
-    kb.button(text=_("Take"), callback_data=DisputeCb(action="take", dispute_id=dispute_id))
+    if not taken:
+        kb.button(text=_("Take"), callback_data=DisputeCb(action="take", dispute_id=dispute_id))
     kb.button(text=_("Open"), callback_data=DisputeCb(action="open", dispute_id=dispute_id))
     return kb.as_markup()
 
@@ -60,7 +61,7 @@ def dispute_actions(dispute_id: int, *, owned_by_viewer: bool, owned: bool) -> I
         kb.button(text=_("Write to both parties"), callback_data=DisputeCb(action="msg", dispute_id=dispute_id))
         kb.button(text=_("Give back to the queue"), callback_data=DisputeCb(action="drop", dispute_id=dispute_id))
     elif not owned:
-        kb.button(text=_("Take"), callback_data=DisputeCb(action="take", dispute_id=dispute_id))
+        kb.button(text=_("Take"), callback_data=DisputeCb(action="take_card", dispute_id=dispute_id))
     kb.adjust(2, 1, 1)
     return kb.as_markup()
 

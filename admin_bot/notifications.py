@@ -60,7 +60,7 @@ def dispute_statement(e: events.DisputeStatement, to: Recipient) -> Rendered:
     text = _("📝 New statement in dispute #{id} (trade #{trade}):\n{text}").format(
         id=e.dispute_id, trade=e.trade_id, text=fmt.escape(e.text or _("(photo)"))
     )
-    return Rendered(text=text, keyboard=kb.dispute_push(e.dispute_id))
+    return Rendered(text=text, keyboard=kb.dispute_push(e.dispute_id, taken=e.owner_id is not None))
 
 
 def dispute_resolved(e: events.DisputeResolved, to: Recipient) -> Rendered:
@@ -86,9 +86,9 @@ def withdrawal_waiting(e: events.WithdrawalApprovalNeeded, to: Recipient) -> Ren
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Open"), callback_data=WithdrawalCb(action="open", withdrawal_id=w.withdrawal_id))
     return Rendered(
-        text=_("💸 Withdrawal #{id} of {amount} waits for approval ({n} admins needed).\nTo: {address}").format(
+        text=_("💸 Withdrawal #{id} of {amount} waits for approval ({admins} needed).\nTo: {address}").format(
             id=w.withdrawal_id, amount=fmt.crypto(w.amount, w.asset, to.language),
-            n=fmt.number(w.approvals_needed, to.language), address=fmt.address(w.to_address),
+            admins=fmt.admins(w.approvals_needed, to.language), address=fmt.address(w.to_address),
         ),
         keyboard=builder.as_markup(),
     )

@@ -108,9 +108,9 @@ def party_block(title: str, party: PartyFacts, lang: str) -> str:
         _("Completed trades: {n} · completion rate (30 days): {rate}").format(
             n=fmt.number(s.completed_trades, lang), rate=rate
         ),
-        _("Feedback: 👍 {pos} 👎 {neg} · disputes: {disputes} · account age: {days} days · KYC level {kyc}").format(
+        _("Feedback: 👍 {pos} 👎 {neg} · disputes: {disputes} · account age: {days} · KYC level {kyc}").format(
             pos=fmt.number(s.positive, lang), neg=fmt.number(s.negative, lang),
-            disputes=fmt.number(party.disputes, lang), days=fmt.number(s.account_age_days, lang),
+            disputes=fmt.number(party.disputes, lang), days=fmt.days(s.account_age_days, lang),
             kyc=fmt.number(party.user.kyc_level, lang),
         ),
     ]
@@ -252,10 +252,10 @@ def balances_lines(balances: dict[Asset, UserBalances], lang: str) -> list[str]:
 def withdrawal_case(case: WithdrawalCase, lang: str) -> str:
     w = case.withdrawal
     if case.address_uses_by_user:
-        used = _("used by this user before ({n} times)").format(n=fmt.number(case.address_uses_by_user, lang))
+        used = _("used by this user before ({times})").format(times=fmt.times(case.address_uses_by_user, lang))
     elif case.address_uses:
-        used = _("⚠️ new for this user, used by others before ({n} times)").format(
-            n=fmt.number(case.address_uses, lang)
+        used = _("⚠️ new for this user, used by others before ({times})").format(
+            times=fmt.times(case.address_uses, lang)
         )
     else:
         used = _("⚠️ never used before")
@@ -338,8 +338,8 @@ def _volumes(volumes: list[Volume], lang: str) -> list[str]:
     if not volumes:
         return [_("No completed trades.")]
     return [
-        _("{asset}/{fiat}: {trades} trades · {crypto} · {fiat_total}").format(
-            asset=v.asset, fiat=v.fiat, trades=fmt.number(v.trades, lang),
+        _("{asset}/{fiat}: {trades} · {crypto} · {fiat_total}").format(
+            asset=v.asset, fiat=v.fiat, trades=fmt.trades(v.trades, lang),
             crypto=fmt.crypto(v.crypto, v.asset, lang), fiat_total=fmt.fiat(v.fiat_total, v.fiat, lang),
         )
         for v in volumes

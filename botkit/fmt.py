@@ -85,6 +85,12 @@ def isolate(text: str) -> str:
     return f"{FSI}{text}{PDI}"
 
 
+def code(text: str, lang: str | None) -> str:
+    """An asset or currency code ("USDT", "IQD") inside a sentence: isolated in Arabic, so that it
+    keeps its place in right-to-left text; as it is in English."""
+    return isolate(text) if _lang(lang) == "ar" else text
+
+
 def escape(text: str) -> str:
     """User-supplied text made safe for parse_mode HTML."""
     return html.escape(text, quote=False)
@@ -197,6 +203,54 @@ def duration(minutes: int, lang: str | None) -> str:
     if mins or not parts:
         parts.append(ntranslate(lang, "{n} minute", "{n} minutes", mins, n=number(mins, lang)))
     return format_list(parts, locale=_locale(lang))
+
+
+# Counted nouns: the number in the language's digits, the noun in the form the number takes
+# ("1 trade", "2 trades"; Arabic has six forms). Sentences place the whole phrase: "✅ {trades}".
+
+
+def days(n: int, lang: str | None) -> str:
+    return ntranslate(lang, "{n} day", "{n} days", n, n=number(n, lang))
+
+
+def trades(n: int, lang: str | None) -> str:
+    return ntranslate(lang, "{n} trade", "{n} trades", n, n=number(n, lang))
+
+
+def completed_trades(n: int, lang: str | None) -> str:
+    return ntranslate(lang, "{n} completed trade", "{n} completed trades", n, n=number(n, lang))
+
+
+def open_trades(n: int, lang: str | None) -> str:
+    return ntranslate(lang, "{n} open trade", "{n} open trades", n, n=number(n, lang))
+
+
+def confirmations(n: int, lang: str | None) -> str:
+    return ntranslate(lang, "{n} confirmation", "{n} confirmations", n, n=number(n, lang))
+
+
+def offers(n: int, lang: str | None) -> str:
+    return ntranslate(lang, "{n} offer", "{n} offers", n, n=number(n, lang))
+
+
+def promoted_offers(n: int, lang: str | None) -> str:
+    return ntranslate(lang, "{n} promoted offer", "{n} promoted offers", n, n=number(n, lang))
+
+
+def characters(n: int, lang: str | None) -> str:
+    return ntranslate(lang, "{n} character", "{n} characters", n, n=number(n, lang))
+
+
+def decimals(n: int, lang: str | None) -> str:
+    return ntranslate(lang, "{n} decimal", "{n} decimals", n, n=number(n, lang))
+
+
+def admins(n: int, lang: str | None) -> str:
+    return ntranslate(lang, "{n} admin", "{n} admins", n, n=number(n, lang))
+
+
+def times(n: int, lang: str | None) -> str:
+    return ntranslate(lang, "{n} time", "{n} times", n, n=number(n, lang))
 
 
 def datetime(moment: dt.datetime, lang: str | None) -> str:

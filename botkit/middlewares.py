@@ -20,7 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from botkit.i18n import pick_language
+from botkit.i18n import pick_language, translate
 from core import users
 from core.kv import KeyValue
 
@@ -31,7 +31,7 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 class Admission(BaseMiddleware):
     """Telegram re-delivers an update it thinks failed: each update_id is handled once per bot.
     And at most ``per_second`` updates per user a second (None: no limit); the rest are dropped
-    quietly. Both in one round trip to the shared key-value store."""
+    quietly (a button press is answered, so that it stops spinning). Both in one round trip to the shared key-value store."""
 
     def __init__(self, kv: KeyValue, per_second: int | None = 5, ttl_seconds: int = 24 * 3600) -> None:
         self.kv = kv
@@ -48,8 +48,24 @@ class Admission(BaseMiddleware):
             log.info("duplicate update %s ignored", event.update_id)
             return None
         if self.per_second is not None and hits > self.per_second:
+            await _answer_throttled(data["bot"], event, user)
             return None
         return await handler(event, data)
+
+
+async def _answer_throttled(bot: Bot, update: Update, user: TgUser | None) -> None:
+    """A dropped button press still gets its answer, or the button keeps spinning. The user's
+    chosen language lives in the database, which a dropped update does not reach: Telegram's
+    language is the one at hand."""
+    query = update.callback_query
+    if query is None:
+        return
+    text = translate(pick_language(user.language_code if user else None),
+                     "Too many taps at once. Please wait a second and try again.")  # fmt: skip
+    try:
+        await bot.answer_callback_query(query.id, text=text)
+    except TelegramAPIError:
+        log.info("could not answer a throttled button press", exc_info=True)
 
 
 class UnitOfWork(BaseMiddleware):
@@ -87,7 +103,8 @@ class UnitOfWork(BaseMiddleware):
             if tg_user is not None and not tg_user.is_bot:
                 blocked = _blocked_bot(event, data.get("event_chat")) if self.tracks_blocking else None
                 data["me"] = await users.register(session, user_id=tg_user.id, username=tg_user.username,
-                                                  first_name=tg_user.first_name, blocked=blocked)  # fmt: skip
+                                                  first_name=tg_user.first_name, blocked=blocked,
+                                                  telegram_language=(tg_user.language_code or "")[:8] or None)  # fmt: skip
             try:
                 result = await handler(event, data)
             except TelegramAPIError:

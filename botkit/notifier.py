@@ -31,6 +31,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from botkit.i18n import pick_language
 from botkit.rendering import Recipient, Rendered, Renderers
 from core import events, outbox
 from core.accounts import second_factor
@@ -282,11 +283,16 @@ class Notifier:
             return [] if chat_id is None else [Recipient("channel", chat_id, self.settings.channel_language)]
         if recipient == outbox.ADMINS:
             staff = await self.staff_ids(session)
-            languages = dict(
-                (await session.execute(select(User.id, User.language).where(User.id.in_(staff))))
-                .tuples()
-                .all()
-            )
+            # A staff member's own language: the one they chose, else their Telegram's (never the
+            # traders' default they did not choose).
+            languages = {
+                sid: chosen or pick_language(telegram)
+                for sid, chosen, telegram in (
+                    await session.execute(
+                        select(User.id, User.language, User.telegram_language).where(User.id.in_(staff))
+                    )
+                ).tuples()
+            }
             self._staff_chats = set(staff)
             return [Recipient("admin", sid, languages.get(sid) or "ar") for sid in staff]
         raise ValueError(recipient)

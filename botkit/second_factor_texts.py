@@ -85,8 +85,8 @@ register_error_texts(
             "Approving a withdrawal this large needs your own one-time code. Turn your second factor on first: "
             "send /security and follow the steps, then approve again."
         ),
-        "phrase_length": lambda p: _("The anti-phishing code must be 1 to {max} characters.").format(
-            max=fmt.number(int(p.get("max_length", 32)), lang())
+        "phrase_length": lambda p: _("The anti-phishing code must be 1 to {max} long.").format(
+            max=fmt.characters(int(p.get("max_length", 32)), lang())
         ),
         "phrase_link": lambda p: _("The anti-phishing code cannot contain a link, a website or a @username."),
     }

@@ -120,6 +120,7 @@ class Settings(BaseSettings):
     dispute_after_minutes: int = 15
     release_escalation_hours: int = 24
     confirmations: int = 19
+    start_block: int | None = None  # START_BLOCK: where a new deposit scanner starts (unset: see WalletConfig)
     sandbox_port: int = 8081
     tron_node_port: int = 8090
     tron_block_seconds: Decimal = Decimal(3)  # local TRON node: a block every N seconds; 0 = on demand

@@ -253,6 +253,7 @@ class DisputeStatement(Event):
     author_id: int
     text: str | None = None
     file_id: str | None = None
+    owner_id: int | None = None  # the moderator handling the case then (None: nobody; older rows)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -28,6 +28,7 @@ class User(Base):
     username: Mapped[str | None] = mapped_column(String(64))
     first_name: Mapped[str] = mapped_column(String(128), default="")
     language: Mapped[str | None] = mapped_column(String(8))  # None until the user chose
+    telegram_language: Mapped[str | None] = mapped_column(String(8))  # Telegram's language_code, as last seen
     kyc_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     tier: Mapped[str] = mapped_column(String(16), default=Tier.BASIC, server_default=Tier.BASIC.value)
     premium_until: Mapped[datetime | None]
@@ -53,12 +54,15 @@ async def register(
     username: str | None,
     first_name: str,
     blocked: bool | None = None,
+    telegram_language: str | None = None,
 ) -> User:
     """Store a Telegram user once (a second call only refreshes the names) and return it.
 
     ``blocked`` is what the update says of the traders' bot reaching this user: False, they
     wrote to it or let it back in (so it can write to them again); True, they just blocked it;
     None, nothing (the admin bot). It sets ``bot_blocked``, which the notifier also sets on a 403.
+    ``telegram_language``: the language_code the update carries (None: it carries none; the stored
+    one stays): what a staff member's notices are written in until they choose a language.
 
     Every update calls this: when nothing changed it only reads, so that an update which writes
     nothing else commits a read-only transaction (no row lock, no WAL flush)."""
@@ -68,11 +72,14 @@ async def register(
         and known.username == username
         and known.first_name == first_name
         and blocked in (None, known.bot_blocked)
+        and telegram_language in (None, known.telegram_language)
     ):
         return known
     changes: dict[str, object] = {"username": username, "first_name": first_name}
     if blocked is not None:
         changes["bot_blocked"] = blocked
+    if telegram_language is not None:
+        changes["telegram_language"] = telegram_language
     stmt = (
         insert(User)
         .values(id=user_id, referral_code=new_referral_code(), **changes)

@@ -104,7 +104,7 @@ async def open_case(
                     _trader_bot(data))  # fmt: skip
 
 
-@router.callback_query(DisputeCb.filter(F.action == "take"))
+@router.callback_query(DisputeCb.filter(F.action.in_({"take", "take_card"})))
 async def take(
     query: CallbackQuery, callback_data: DisputeCb, session: AsyncSession, settings: Settings, staff_id: int,
     i18n: I18n, bot: Bot, **data: Any,
@@ -121,6 +121,17 @@ async def take(
         )
         return
     await query.answer(_("The dispute is yours."))
+    if not isinstance(query.message, Message):
+        return
+    if callback_data.action == "take_card":
+        # Taken on the case card, below the transcript already shown: the card turns into the
+        # owner's, the transcript is not sent again.
+        case = await cases.dispute_case(session, callback_data.dispute_id)
+        await query.message.edit_text(views.dispute_case(case, i18n.current_locale, staff_id),
+                                      reply_markup=kb.dispute_actions(case.dispute.id, owned_by_viewer=True,
+                                                                      owned=True))  # fmt: skip
+        return
+    await query.message.edit_reply_markup(reply_markup=kb.dispute_push(callback_data.dispute_id, taken=True))
     await show_case(bot, staff_id, session, callback_data.dispute_id, staff_id, i18n.current_locale,
                     _trader_bot(data))  # fmt: skip
 

@@ -28,7 +28,9 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 TEXTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "forbidden": lambda p: _("Only admins can do this."),
     "reason_required": lambda p: _("Please write a reason."),
-    "reason_too_long": lambda p: _("The reason is too long (at most {max} characters).").format(max=p.get("max")),
+    "reason_too_long": lambda p: _("The reason is too long (at most {max}).").format(
+        max=fmt.characters(int(p.get("max", 0)), lang())
+    ),
     "dispute_owned": lambda p: _("{who} is already handling this dispute.").format(
         who=fmt.isolate(str(p.get("owner_id")))
     ),
@@ -53,8 +55,8 @@ TEXTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
         value=fmt.escape(str(p.get("value"))), name=fmt.escape(str(p.get("name")))
     ),
     "rate_invalid": lambda p: _("The rate must be a positive number."),
-    "fiat_precision": lambda p: _("{fiat} takes at most {decimals} decimals.").format(
-        fiat=p.get("fiat"), decimals=p.get("decimals")
+    "fiat_precision": lambda p: _("{fiat} takes at most {decimals}.").format(
+        fiat=p.get("fiat"), decimals=fmt.decimals(int(p.get("decimals", 0)), lang())
     ),
     "insufficient_funds": lambda p: _("The user's available balance is not enough for this."),
     "message_empty": lambda p: _("The message is empty."),

@@ -95,5 +95,5 @@ async def relay(message: Message, state: FSMContext, session: AsyncSession, me: 
         return
     if len(trades) > 1:
         others = [(t.id, _("Write in trade #{id} instead").format(id=t.id)) for t in trades if t.id != trade.id]
-        await message.answer(_("Sent to the other side of trade #{id} (you have {n} open trades).").format(
-            id=trade.id, n=fmt.number(len(trades), lang())), reply_markup=kb.trades_list(others))
+        await message.answer(_("Sent to the other side of trade #{id} (you have {trades}).").format(
+            id=trade.id, trades=fmt.open_trades(len(trades), lang())), reply_markup=kb.trades_list(others))

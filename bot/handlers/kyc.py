@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keyboards.accounts import VerifyCb, share_contact, verify_cancel, verify_next
+from bot.keyboards.menu import back_to_menu
 from bot.views import accounts as texts
 from core.accounts import kyc
 from core.accounts.kyc import MAX_PHOTO_BYTES
@@ -87,7 +88,9 @@ async def verify_cancelled(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(_("Verification cancelled. You can start again with /verify."))
+        await query.message.edit_text(
+            _("Verification cancelled. You can start again with /verify."), reply_markup=back_to_menu()
+        )
 
 
 def _own_contact(message: Message) -> bool:

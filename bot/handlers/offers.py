@@ -21,7 +21,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keyboards import offers as kb
-from bot.keyboards.menu import MenuCb
+from bot.keyboards.menu import MenuCb, back_to_menu
 from bot.notifications.escrow import remember_bot
 from bot.views import offers as views
 from bot.views.common import status_name
@@ -105,21 +105,22 @@ async def _ask(step: str, data: dict[str, Any], session: AsyncSession, me: User)
             text = _("Type your margin over the reference rate in percent, for example 1.5 (or -0.5 for below it).")
         else:
             text = _("Type your price in {fiat} for 1 {asset}, for example {example}.").format(
-                fiat=fiat, asset=asset, example=fmt.number(1310 if fiat == "IQD" else Decimal("1.02"), lg))
+                fiat=fmt.code(fiat, lg), asset=fmt.code(asset, lg),
+                example=fmt.number(1310 if fiat == "IQD" else Decimal("1.02"), lg))
         return {"text": text, "reply_markup": nav}
     if step == "amount":
         if data["side"] == "sell":
             available = await balance(session, AccountRef.user(me.id), Asset(asset))
             text = _("How much {asset} do you want to sell in total? Available: {available}.").format(
-                asset=asset, available=fmt.crypto(available, asset, lg))
+                asset=fmt.code(asset, lg), available=fmt.crypto(available, asset, lg))
         else:
-            text = _("How much {asset} do you want to buy in total?").format(asset=asset)
+            text = _("How much {asset} do you want to buy in total?").format(asset=fmt.code(asset, lg))
         return {"text": text, "reply_markup": nav}
     if step == "min":
         return {"text": _("The minimum of one trade, in {fiat} (for example {example}):").format(
-            fiat=fiat, example=fmt.number(50000 if fiat == "IQD" else 20, lg)), "reply_markup": nav}
+            fiat=fmt.code(fiat, lg), example=fmt.number(50000 if fiat == "IQD" else 20, lg)), "reply_markup": nav}
     if step == "max":
-        return {"text": _("The maximum of one trade, in {fiat}:").format(fiat=fiat), "reply_markup": nav}
+        return {"text": _("The maximum of one trade, in {fiat}:").format(fiat=fmt.code(fiat, lg)), "reply_markup": nav}
     if step == "methods":
         return {"text": _("Which payment methods do you accept? Tap to choose one or more, then Done."),
                 "reply_markup": kb.method_picker(step, data.get("methods", []), data.get("note"))}
@@ -130,14 +131,14 @@ async def _ask(step: str, data: dict[str, Any], session: AsyncSession, me: User)
         windows = (await escrow.rules(session)).payment_windows
         return {"text": _("How long does the buyer have to pay?"), "reply_markup": kb.window_picker(step, windows)}
     if step == "terms":
-        return {"text": _("Type your terms for the other side (up to {n} characters), or skip.").format(
-            n=fmt.number(TERMS_MAX, lg)), "reply_markup": kb.choices(step, [(_("Skip ➡️"), "_skip")])}
+        return {"text": _("Type your terms for the other side (up to {characters}), or skip.").format(
+            characters=fmt.characters(TERMS_MAX, lg)), "reply_markup": kb.choices(step, [(_("Skip ➡️"), "_skip")])}
     if step == "min_trades":
         options = [(_("No minimum"), "0")] + [(fmt.number(n, lg), str(n)) for n in (3, 10, 25)]
         return {"text": _("Only trade with people who completed at least how many trades? Tap or type a number."),
                 "reply_markup": kb.choices(step, options, per_row=4)}
     if step == "min_age":
-        options = [(_("No minimum"), "0")] + [(_("{n} days").format(n=fmt.number(n, lg)), str(n)) for n in (7, 30, 90)]
+        options = [(_("No minimum"), "0")] + [(fmt.days(n, lg), str(n)) for n in (7, 30, 90)]
         return {"text": _("How old must their account be, in days? Tap or type a number."),
                 "reply_markup": kb.choices(step, options, per_row=4)}
     return {"text": views.draft_summary(data), "reply_markup": kb.summary_keyboard()}
@@ -186,7 +187,9 @@ async def wizard_button(query: CallbackQuery, callback_data: kb.WizardCb, state:
         await state.clear()
         await query.answer()
         if isinstance(query.message, Message):
-            await query.message.edit_text(_("The new offer was cancelled; nothing was published."))
+            await query.message.edit_text(
+                _("The new offer was cancelled; nothing was published."), reply_markup=back_to_menu()
+            )
         return
     if value == "_back":
         await query.answer()
@@ -311,6 +314,11 @@ async def wizard_text(message: Message, state: FSMContext, session: AsyncSession
                 await message.answer(_("The maximum cannot be less than the minimum ({min}).").format(
                     min=fmt.fiat(Decimal(data["min_fiat"]), fiat, lang())))
                 return
+            await escrow.check_max_per_trade(
+                session, asset=Asset(data["asset"]), fiat=Fiat(fiat), amount=int(data["amount"]), max_fiat=value,
+                price=Decimal(data["price"]) if data.get("price") else None,
+                margin_pct=Decimal(data["margin"]) if data.get("margin") else None,
+            )  # fmt: skip
             data["max_fiat"] = str(value)
         elif step == "note":
             note = text.strip()
@@ -324,8 +332,8 @@ async def wizard_text(message: Message, state: FSMContext, session: AsyncSession
             return
         elif step == "terms":
             if len(text) > TERMS_MAX:
-                await message.answer(_("Terms can have at most {max} characters; yours have {n}. "
-                                       "Please shorten them.").format(max=fmt.number(TERMS_MAX, lang()),
+                await message.answer(_("Terms can have at most {max}; yours have {n}. "
+                                       "Please shorten them.").format(max=fmt.characters(TERMS_MAX, lang()),
                                                                       n=fmt.number(len(text), lang())))
                 return
             data["terms"] = text.strip() or None
@@ -566,20 +574,24 @@ register_error_texts(
                  high=_f(p["max_price"], p["fiat"])),
         "no_reference_rate": lambda p: _("There is no reference rate for this pair yet; use a fixed price."),
         "margin_invalid": lambda p: _("The margin can have at most two decimals, for example 1.25."),
-        "fiat_precision": lambda p: _("{fiat} amounts can have at most {n} decimals.").format(
-            fiat=p.get("fiat", ""), n=fmt.number(int(p.get("decimals", 0)), lang())),
+        "fiat_precision": lambda p: _("{fiat} amounts can have at most {decimals}.").format(
+            fiat=p.get("fiat", ""), decimals=fmt.decimals(int(p.get("decimals", 0)), lang())),
         "amount_invalid": lambda p: _("The amount must be more than zero."),
         "limits_invalid": lambda p: _("The maximum per trade must be at least the minimum."),
         "limits_exceed_amount": lambda p: _(
             "The minimum per trade ({min}) is more than the whole offer is worth ({total})."
         ).format(min=_f(p["min_fiat"], p["fiat"]), total=_f(p["amount_fiat"], p["fiat"])),
+        "max_exceeds_amount": lambda p: _(
+            "The maximum per trade ({max}) is more than the whole offer is worth ({total}). "
+            "Type at most {total}."
+        ).format(max=_f(p["max_fiat"], p["fiat"]), total=_f(p["amount_fiat"], p["fiat"])),
         "payment_method_unknown": lambda p: _("That payment method is not offered here."),
         "payment_method_required": lambda p: _("Choose at least one payment method."),
         "payment_note_too_long": lambda p: _("Please keep the payment method under 100 characters."),
         "payment_window_invalid": lambda p: _("Choose one of these payment windows: {allowed} minutes.").format(
             allowed=", ".join(fmt.number(n, lang()) for n in p.get("allowed", []))),
-        "terms_too_long": lambda p: _("Terms can have at most {max} characters; yours have {n}. "
-                                      "Please shorten them.").format(max=fmt.number(int(p["max"]), lang()),
+        "terms_too_long": lambda p: _("Terms can have at most {max}; yours have {n}. "
+                                      "Please shorten them.").format(max=fmt.characters(int(p["max"]), lang()),
                                                                      n=fmt.number(int(p["length"]), lang())),
         "requirement_invalid": lambda p: _("Requirements cannot be negative."),
         "user_banned": lambda p: _("Your account is frozen. Please contact support."),

@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keyboards.accounts import PremiumCb, PromoteCb, premium_confirm, premium_offer, promote_buttons
+from bot.keyboards.menu import back_to_menu
 from botkit import fmt
 from botkit.i18n import lang
 from core.accounts.config import get_accounts_settings
@@ -64,8 +65,8 @@ async def premium_view(session: AsyncSession, me: User) -> tuple[str, InlineKeyb
         _("For {days}, premium gives you:").format(days=_days()),
         _("• trading fees {discount} lower").format(discount=fmt.percent(settings.premium_fee_discount_pct, lang())),
         _("• a ⭐ badge on your offers and your profile"),
-        _("• up to {n} promoted offers, listed first among offers with the same price").format(
-            n=fmt.number(settings.premium_promoted_offers, lang())
+        _("• up to {offers}, listed first among offers with the same price").format(
+            offers=fmt.promoted_offers(settings.premium_promoted_offers, lang())
         ),
         "",
         _("Price: {price}, paid from your available USDT. Renewing adds {days} to the end date.").format(
@@ -135,7 +136,7 @@ async def buy_cancelled(query: CallbackQuery, state: FSMContext) -> None:
     await state.update_data({TOKEN_KEY: None})
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(_("Nothing was charged."))
+        await query.message.edit_text(_("Nothing was charged."), reply_markup=back_to_menu())
 
 
 @router.callback_query(PromoteCb.filter())

@@ -20,7 +20,6 @@ from bot.views.common import stats_text
 from botkit import fmt
 from botkit.i18n import lang
 from core import escrow
-from core.errors import DomainError
 from core.escrow.trades import require_role
 from core.users import User
 
@@ -28,47 +27,45 @@ router = Router(name="profile")
 
 
 class FeedbackForm(StatesGroup):
-    comment = State()  # data: trade_id, positive
+    comment = State()  # data: trade_id (the rating is saved already)
 
 
 @router.callback_query(kb.RateCb.filter(F.send.is_(False)))
 async def rate_pressed(query: CallbackQuery, callback_data: kb.RateCb, state: FSMContext,
                        session: AsyncSession, me: User) -> None:  # fmt: skip
-    trade = await escrow.get_trade(session, callback_data.trade_id)
-    require_role(trade, me.id, "party")
-    if trade.status != escrow.TradeStatus.COMPLETED:
-        raise DomainError("trade_state", state=trade.status, expected=["completed"])
+    """One tap saves the rating; a comment may follow in the next message."""
+    await escrow.leave_feedback(session, trade_id=callback_data.trade_id, actor_id=me.id,
+                                positive=callback_data.positive)  # fmt: skip
     await state.set_state(FeedbackForm.comment)
-    await state.set_data({"trade_id": trade.id, "positive": callback_data.positive})
-    await query.answer()
+    await state.set_data({"trade_id": callback_data.trade_id})
+    await query.answer(_("Thank you! Your feedback was saved."))
     if isinstance(query.message, Message):
         mark = "👍" if callback_data.positive else "👎"
         await query.message.answer(
-            _("{mark} Add a short comment (up to 200 characters), or send it without one.").format(mark=mark),
-            reply_markup=kb.comment_prompt(trade.id, callback_data.positive))
-
-
-async def _leave(session: AsyncSession, me: User, trade_id: int, positive: bool, comment: str | None) -> str:
-    await escrow.leave_feedback(session, trade_id=trade_id, actor_id=me.id, positive=positive, comment=comment)
-    return _("Thank you! Your feedback was saved.")
+            _("{mark} Thank you! Your feedback was saved. You may add a short comment (up to 200 characters) "
+              "in one message.").format(mark=mark),
+            reply_markup=kb.comment_prompt(callback_data.trade_id))  # fmt: skip
 
 
 @router.callback_query(kb.RateCb.filter(F.send.is_(True)))
 async def rate_send(query: CallbackQuery, callback_data: kb.RateCb, state: FSMContext,
                     session: AsyncSession, me: User) -> None:  # fmt: skip
-    text = await _leave(session, me, callback_data.trade_id, callback_data.positive, None)
+    """A "send without a comment" button of a message sent before one tap saved the rating."""
+    if not await escrow.has_rated(session, trade_id=callback_data.trade_id, user_id=me.id):
+        await escrow.leave_feedback(session, trade_id=callback_data.trade_id, actor_id=me.id,
+                                    positive=callback_data.positive)  # fmt: skip
     await state.clear()
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(text)
+        await query.message.edit_text(_("Thank you! Your feedback was saved."))
 
 
 @router.message(FeedbackForm.comment, F.text)
 async def rate_comment(message: Message, state: FSMContext, session: AsyncSession, me: User) -> None:
     data = await state.get_data()
-    text = await _leave(session, me, int(data["trade_id"]), bool(data["positive"]), message.text)
+    await escrow.comment_feedback(session, trade_id=int(data["trade_id"]), actor_id=me.id, comment=message.text or "")
     await state.clear()
-    await message.answer(text)
+    await message.answer(_("Thank you! Your comment was saved."))
 
 
 async def _target(session: AsyncSession, me: User, data: kb.ProfileCb) -> int:
@@ -96,7 +93,7 @@ async def profile_view(session: AsyncSession, me: User, data: kb.ProfileCb, note
             time=fmt.duration(max(1, round(stats.avg_release_seconds / 60)), lg)
             if stats.avg_release_seconds is not None else "—"),
         _("Feedback: 👍 {up} · 👎 {down}").format(up=fmt.number(stats.positive, lg), down=fmt.number(stats.negative, lg)),
-        _("Account age: {n} days").format(n=fmt.number(stats.account_age_days, lg)),
+        _("Account age: {days}").format(days=fmt.days(stats.account_age_days, lg)),
     ]
     comments = [f for f in await escrow.feedback_received(session, user_id, limit=5) if f.comment]
     for feedback in comments:

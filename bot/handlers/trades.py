@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keyboards import offers as offer_kb
 from bot.keyboards import trades as kb
-from bot.keyboards.menu import MenuCb
+from bot.keyboards.menu import MenuCb, back_to_menu
 from bot.views import trades as views
 from bot.views.common import status_name
 from botkit import fmt
@@ -112,7 +112,7 @@ async def take_cancel(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(_("Nothing was opened."))
+        await query.message.edit_text(_("Nothing was opened."), reply_markup=back_to_menu())
 
 
 def _quote_amount(data: kb.TakeCb, fiat: Fiat) -> dict[str, Any]:
@@ -254,8 +254,11 @@ async def release_ask(query: CallbackQuery, callback_data: kb.TradeCb, session: 
 async def release_confirmed(query: CallbackQuery, callback_data: kb.TradeCb, session: AsyncSession, me: User) -> Any:
     trade = await escrow.release(session, trade_id=callback_data.trade_id, actor_id=me.id)
     await query.answer(_("Released"))
-    return _edit(query, views.trade_card(trade, me.id, headline=_("🔓 You released {crypto} to the buyer.").format(
-        crypto=fmt.crypto(trade.crypto_amount, trade.asset, lang())), rated=True))
+    # The one card the seller gets for the release (the TradeCompleted notice skips them): it asks for feedback.
+    headline = _("🔓 You released {crypto} to the buyer.").format(crypto=fmt.crypto(trade.crypto_amount, trade.asset,
+                                                                                    lang()))
+    headline += "\n" + _("How was the other side? Your feedback helps everyone.")
+    return _edit(query, views.trade_card(trade, me.id, headline=headline))
 
 
 @router.callback_query(kb.TradeCb.filter(F.action == "dispute"))
@@ -267,7 +270,7 @@ async def dispute_ask(query: CallbackQuery, callback_data: kb.TradeCb, state: FS
     await query.answer()
     return _edit(query, {"text": _("Describe the problem in one message: what was paid, when, and what went wrong. "
                                   "A moderator will read it with the trade's chat."),
-                        "reply_markup": kb.confirm(trade.id, _("⬅️ Back to the trade"), "view")})
+                        "reply_markup": kb.back_to_trade(trade.id)})
 
 
 @router.message(DisputeForm.reason, F.text)
@@ -313,17 +316,17 @@ register_error_texts(
         "offer_unavailable": lambda p: _("This offer is not available any more."),
         "own_offer": lambda p: _("This is your own offer."),
         "blocked": lambda p: _("You cannot trade with this user."),
-        "requirement_trades": lambda p: _("This offer needs at least {n} completed trades; you have {actual}.").format(
-            n=fmt.number(int(p["required"]), lang()), actual=fmt.number(int(p["actual"]), lang())),
-        "requirement_account_age": lambda p: _("This offer needs an account at least {n} days old.").format(
-            n=fmt.number(int(p["required"]), lang())),
+        "requirement_trades": lambda p: _("This offer needs at least {trades}; you have {actual}.").format(
+            trades=fmt.completed_trades(int(p["required"]), lang()), actual=fmt.number(int(p["actual"]), lang())),
+        "requirement_account_age": lambda p: _("This offer needs an account at least {days} old.").format(
+            days=fmt.days(int(p["required"]), lang())),
         "amount_out_of_limits": lambda p: _("The amount must be between {min} and {max}.").format(
             min=_fiat(p["min_fiat"], p["fiat"]), max=_fiat(p["max_fiat"], p["fiat"])),
         "offer_insufficient": lambda p: _("The offer has only {available} left.").format(
             available=_fiat(p["available_fiat"], p["fiat"])),
         "amount_too_small": lambda p: _("That amount is too small to buy anything; please type more."),
-        "too_many_open_trades": lambda p: _("You already have {n} open trades; finish one first.").format(
-            n=fmt.number(int(p["limit"]), lang())),
+        "too_many_open_trades": lambda p: _("You already have {trades}; finish one first.").format(
+            trades=fmt.open_trades(int(p["limit"]), lang())),
         "cancel_cooldown": lambda p: _("You cancelled too many trades; you can buy again after {until}.").format(
             until=_when(p["until"])),
         "trade_not_found": lambda p: _("That trade does not exist."),

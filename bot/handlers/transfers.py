@@ -25,6 +25,7 @@ from bot.keyboards.accounts import (
     transfer_confirm,
     transfer_note,
 )
+from bot.keyboards.menu import back_to_menu
 from botkit import fmt
 from botkit.errors import register_error_texts
 from botkit.i18n import lang
@@ -216,7 +217,7 @@ async def cancelled(query: CallbackQuery, state: FSMContext) -> None:
         await state.clear()
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(_("Transfer cancelled. Nothing was sent."))
+        await query.message.edit_text(_("Transfer cancelled. Nothing was sent."), reply_markup=back_to_menu())
 
 
 def _recipient(p: Any) -> str:

@@ -140,6 +140,17 @@ async def wallet_menu(query: CallbackQuery, me: User, session: AsyncSession, sta
         await _wallet_screen(query.message, me, session, edit=True)
 
 
+@router.callback_query(WalletCb.filter(F.action == "open"))
+async def wallet_from_notice(
+    query: CallbackQuery, me: User, session: AsyncSession, state: FSMContext
+) -> None:
+    """A notice's Wallet button: the notice stays as it is, the wallet comes as a new message."""
+    await _leave_forms(state)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _wallet_screen(query.message, me, session, edit=False)
+
+
 @router.callback_query(WalletCb.filter(F.action == "home"))
 async def wallet_home_pressed(
     query: CallbackQuery, me: User, session: AsyncSession, state: FSMContext

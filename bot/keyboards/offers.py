@@ -11,6 +11,8 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.keyboards.menu import MenuCb
 from bot.views.common import method_name
+from botkit import fmt
+from botkit.i18n import lang
 from botkit.keyboard_builder import InlineKeyboardBuilder
 from core.escrow import PAYMENT_METHODS
 
@@ -76,7 +78,7 @@ def method_picker(step: str, chosen: list[str], note: str | None) -> InlineKeybo
 
 
 def window_picker(step: str, windows: tuple[int, ...]) -> InlineKeyboardMarkup:
-    return choices(step, [(_("{n} min").format(n=n), str(n)) for n in windows], per_row=4)
+    return choices(step, [(_("{n} min").format(n=fmt.number(n, lang())), str(n)) for n in windows], per_row=4)
 
 
 def summary_keyboard() -> InlineKeyboardMarkup:

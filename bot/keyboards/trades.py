@@ -8,6 +8,8 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from botkit import fmt
+from botkit.i18n import lang
 from botkit.keyboard_builder import InlineKeyboardBuilder
 from core.escrow.models import TradeStatus
 
@@ -70,10 +72,10 @@ def trade_actions(trade_id: int, *, status: str, role: str, asset: str, rated: b
             add(_("✅ I have paid"), "paid")
             add(_("❌ Cancel trade"), "cancel")
         else:
-            add(_("🔓 Release {asset}").format(asset=asset), "release")
+            add(_("🔓 Release {asset}").format(asset=fmt.code(asset, lang())), "release")
     elif status == TradeStatus.PAID:
         if role == "seller":
-            add(_("🔓 Release {asset}").format(asset=asset), "release")
+            add(_("🔓 Release {asset}").format(asset=fmt.code(asset, lang())), "release")
         add(_("⚖️ Open a dispute"), "dispute")
     elif status == TradeStatus.COMPLETED and not rated:
         builder.button(text=_("👍 Positive"), callback_data=RateCb(trade_id=trade_id, positive=True))
@@ -123,9 +125,12 @@ def profile_keyboard(*, trade_id: int = 0, offer_id: int = 0, blocked: bool) -> 
     return builder.as_markup()
 
 
-def comment_prompt(trade_id: int, positive: bool) -> InlineKeyboardMarkup:
+def comment_prompt(trade_id: int) -> InlineKeyboardMarkup:
+    return back_to_trade(trade_id)
+
+
+def back_to_trade(trade_id: int) -> InlineKeyboardMarkup:
+    """One way back (a prompt waiting for a typed message)."""
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Send without a comment"), callback_data=RateCb(trade_id=trade_id, positive=positive, send=True))
     builder.button(text=_("⬅️ Back to the trade"), callback_data=TradeCb(action="view", trade_id=trade_id))
-    builder.adjust(1)
     return builder.as_markup()

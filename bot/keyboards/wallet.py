@@ -18,7 +18,7 @@ from core.money import Asset
 
 
 class WalletCb(CallbackData, prefix="wal"):
-    action: str  # home | deposit | deposit_asset | withdraw | withdraw_asset | confirm | cancel
+    action: str  # home | open | deposit | deposit_asset | withdraw | withdraw_asset | confirm | cancel
     #              | pick | whitelist | wl_add | wl_on | wl_off
     value: str = ""  # the asset, the confirmation token, or a saved address (pick)
 
@@ -55,6 +55,14 @@ def choose_asset(action: str) -> InlineKeyboardMarkup:
 def back_to_wallet() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("💼 Wallet"), callback_data=WalletCb(action="home"))
+    return builder.as_markup()
+
+
+def open_wallet() -> InlineKeyboardMarkup:
+    """The Wallet button of a notice: the wallet opens as a new message, the notice (and its
+    transaction id) stays."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("💼 Wallet"), callback_data=WalletCb(action="open"))
     return builder.as_markup()
 
 

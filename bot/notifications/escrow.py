@@ -129,9 +129,10 @@ def trade_completed(event: events.TradeCompleted, to: Recipient) -> Rendered | N
                     if event.by == "seller"
                     else _("⚖️ The moderator decided for the buyer: {crypto} are in your wallet.")).format(
             crypto=received)
+    elif event.by == "seller":
+        return None  # the seller's own release card already says it and asks for feedback
     else:
-        headline = (_("✅ You released the coins; the trade is complete.") if event.by == "seller"
-                    else _("⚖️ The moderator decided for the buyer; the coins were released."))
+        headline = _("⚖️ The moderator decided for the buyer; the coins were released.")
     headline += "\n" + _("How was the other side? Your feedback helps everyone.")
     return _card(trade, to, headline)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.keyboards.wallet import back_to_wallet
+from bot.keyboards.wallet import open_wallet
 from bot.views import wallet as views
 from botkit import fmt
 from botkit.rendering import Recipient, Rendered, Renderers
@@ -30,7 +30,7 @@ def _txid(txid: str | None) -> str:
 
 
 def _user(text: str) -> Rendered:
-    return Rendered(text=text, keyboard=back_to_wallet())
+    return Rendered(text=text, keyboard=open_wallet())
 
 
 # --- deposits ---------------------------------------------------------------------------------------
@@ -38,9 +38,9 @@ def _user(text: str) -> Rendered:
 
 def deposit_detected(e: events.DepositDetected, to: Recipient) -> Rendered:
     return _user(
-        _("📥 Deposit of {amount} detected. Waiting for {n} confirmations on the TRON network; we will tell "
-          "you when it is credited.").format(amount=_amount(e.amount, e.asset), n=fmt.number(e.confirmations_needed,
-                                                                                            to.language))
+        _("📥 Deposit of {amount} detected. Waiting for {confirmations} on the TRON network; we will tell "
+          "you when it is credited.").format(amount=_amount(e.amount, e.asset),
+                                             confirmations=fmt.confirmations(e.confirmations_needed, to.language))
     )  # fmt: skip
 
 

@@ -115,8 +115,8 @@ register_error_texts(
         "transfer_to_self": lambda p: _("You cannot send coins to yourself."),
         "amount_not_positive": lambda p: _("The amount must be more than zero, for example 150."),
         "premium_required": lambda p: _("Promoting offers is part of premium membership: /premium"),
-        "promotion_limit": lambda p: _("You can promote at most {n} offers at a time.").format(
-            n=fmt.number(int(p["limit"]), lang())
+        "promotion_limit": lambda p: _("You can promote at most {offers} at a time.").format(
+            offers=fmt.offers(int(p["limit"]), lang())
         ),
     }
 )

@@ -46,13 +46,16 @@ def status_name(status: str) -> str:
     return names.get(status, status)
 
 
-def stats_text(stats: UserStats) -> str:
-    """One line of reputation: completed trades, completion rate, release time, feedback."""
+def stats_text(stats: UserStats, *, releases: bool = True) -> str:
+    """One line of reputation: completed trades, completion rate, release time, feedback.
+
+    ``releases``: the trader releases coins in what is shown (a sell offer's maker); a buy offer's
+    maker pays instead, and their release time means nothing to the one selling to them."""
     lg = lang()
-    parts = [_("✅ {n} trades").format(n=fmt.number(stats.completed_trades, lg))]
+    parts = ["✅ " + fmt.trades(stats.completed_trades, lg)]
     if stats.completion_rate_30d is not None:
         parts.append(_("{rate} completion").format(rate=fmt.percent(stats.completion_rate_30d, lg)))
-    if stats.avg_release_seconds is not None:
+    if releases and stats.avg_release_seconds is not None:
         minutes = max(1, round(stats.avg_release_seconds / 60))
         parts.append(_("⏱ releases in {time}").format(time=fmt.duration(minutes, lg)))
     if stats.positive_share is not None:

@@ -19,8 +19,8 @@ from core.events import OfferChanged
 
 def side_title(side: str, asset: str, fiat: str) -> str:
     if side == "sell":
-        return _("Selling {asset} for {fiat}").format(asset=asset, fiat=fiat)
-    return _("Buying {asset} for {fiat}").format(asset=asset, fiat=fiat)
+        return _("Selling {asset} for {fiat}").format(asset=fmt.code(asset, lang()), fiat=fmt.code(fiat, lang()))
+    return _("Buying {asset} for {fiat}").format(asset=fmt.code(asset, lang()), fiat=fmt.code(fiat, lang()))
 
 
 def price_text(price: Decimal | None, fiat: str, asset: str, margin_pct: Decimal | None) -> str:
@@ -36,9 +36,9 @@ def _requirements(min_trades: int, min_age: int) -> list[str]:
     lg = lang()
     lines = []
     if min_trades:
-        lines.append(_("Requires at least {n} completed trades").format(n=fmt.number(min_trades, lg)))
+        lines.append(_("Requires at least {trades}").format(trades=fmt.completed_trades(min_trades, lg)))
     if min_age:
-        lines.append(_("Requires an account at least {n} days old").format(n=fmt.number(min_age, lg)))
+        lines.append(_("Requires an account at least {days} old").format(days=fmt.days(min_age, lg)))
     return lines
 
 
@@ -84,7 +84,7 @@ def offer_body(offer: Offer, price: Decimal | None, stats: UserStats | None) -> 
         lines.append(_("Terms: {terms}").format(terms=fmt.escape(offer.terms)))
     lines += _requirements(offer.min_trades, offer.min_account_age_days)
     if stats is not None:
-        lines.append(_("Trader: {stats}").format(stats=stats_text(stats)))
+        lines.append(_("Trader: {stats}").format(stats=stats_text(stats, releases=offer.side == "sell")))
     return lines
 
 
@@ -102,7 +102,7 @@ def offer_card(
 def market_page(page: OfferPage, current: BrowseCb) -> dict[str, Any]:
     lg = lang()
     title = _("Buy {asset} with {fiat}") if current.side == "sell" else _("Sell {asset} for {fiat}")
-    lines = [f"<b>{title.format(asset=current.asset, fiat=current.fiat)}</b>"]
+    lines = [f"<b>{title.format(asset=fmt.code(current.asset, lg), fiat=fmt.code(current.fiat, lg))}</b>"]
     filters = []
     if current.amount:
         filters.append(fmt.fiat(Decimal(current.amount), current.fiat, lg))
@@ -121,7 +121,7 @@ def market_page(page: OfferPage, current: BrowseCb) -> dict[str, Any]:
             min=fmt.fiat(offer.min_fiat, offer.fiat, lg), max=fmt.fiat(row.max_fiat, offer.fiat, lg)))
         lines.append(methods_text(offer.payment_methods, offer.payment_note)
                      + " · " + _("{window} to pay").format(window=fmt.duration(offer.payment_window, lg)))
-        lines.append(stats_text(row.maker))
+        lines.append(stats_text(row.maker, releases=offer.side == "sell"))
     if page.total > PAGE_SIZE:
         pages = (page.total + PAGE_SIZE - 1) // PAGE_SIZE
         lines.append("")
@@ -161,5 +161,5 @@ def channel_post(offer: OfferChanged, bot_username: str) -> tuple[str, InlineKey
     ]
     label = _("🤝 Buy {asset}") if offer.side == "sell" else _("🤝 Sell {asset}")
     url = f"https://t.me/{bot_username}?start=offer_{offer.offer_id}"
-    keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=label.format(asset=asset), url=url)]])
+    keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=label.format(asset=fmt.code(asset, lang())), url=url)]])
     return "\n".join(lines), keyboard

@@ -168,5 +168,5 @@ def fiat_amount_hint(offer: Offer, max_fiat: Decimal) -> str:
     verb = _("How much do you want to buy?") if offer.side == "sell" else _("How much do you want to sell?")
     return "{verb}\n{hint}".format(verb=verb, hint=_(
         "Type the amount in {fiat} between {min} and {max}, or in {asset} (for example \"100 {asset}\").").format(
-        fiat=offer.fiat, min=fmt.fiat(offer.min_fiat, offer.fiat, lg), max=fmt.fiat(max_fiat, offer.fiat, lg),
-        asset=offer.asset))
+        fiat=fmt.code(offer.fiat, lg), min=fmt.fiat(offer.min_fiat, offer.fiat, lg),
+        max=fmt.fiat(max_fiat, offer.fiat, lg), asset=fmt.code(offer.asset, lg)))

@@ -88,8 +88,8 @@ def deposit(address: str, asset: Asset, config: WalletConfig) -> str:
         _("Minimum deposit: {amount}. Smaller deposits are not credited.").format(
             amount=amount(config.min_deposit[asset], asset)
         ),
-        _("Credited after {n} confirmations (about {time}). We will tell you when it arrives.").format(
-            n=fmt.number(config.confirmations, lg), time=_about(config.confirmations * BLOCK_SECONDS)
+        _("Credited after {confirmations} (about {time}). We will tell you when it arrives.").format(
+            confirmations=fmt.confirmations(config.confirmations, lg), time=_about(config.confirmations * BLOCK_SECONDS)
         ),
     ]
     return "\n".join(lines)
@@ -98,7 +98,7 @@ def deposit(address: str, asset: Asset, config: WalletConfig) -> str:
 def withdraw_address_prompt(asset: Asset, available: int, config: WalletConfig) -> str:
     return "\n".join(
         [
-            _("<b>Withdraw {asset}</b>").format(asset=asset.value),
+            _("<b>Withdraw {asset}</b>").format(asset=fmt.code(asset.value, lang())),
             "",
             _("Available: {amount}").format(amount=amount(available, asset)),
             _("Network fee: {fee}. Minimum withdrawal: {minimum}.").format(
@@ -123,7 +123,7 @@ def withdraw_amount_prompt(q: Quote, available: int) -> str:
             _("To: {address}").format(address=fmt.address(q.to_address)),
             "",
             _("How much {asset} should arrive? You can withdraw up to {most} (the network fee of {fee} "
-              "comes on top).").format(asset=asset.value, most=amount(most, asset), fee=amount(q.fee, asset)),
+              "comes on top).").format(asset=fmt.code(asset.value, lang()), most=amount(most, asset), fee=amount(q.fee, asset)),
             _("Your daily withdrawal limit: {left} left of {limit}. See /limits.").format(
                 left=amount(q.daily_left, asset), limit=amount(q.daily_limit, asset)),
         ]

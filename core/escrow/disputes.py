@@ -146,7 +146,7 @@ async def add_statement(
     session.add(statement)
     await session.flush()
     said = events.DisputeStatement(dispute_id=dispute.id, trade_id=trade_id, statement_id=statement.id,
-                                   author_id=author_id, text=text, file_id=file_id)
+                                   author_id=author_id, text=text, file_id=file_id, owner_id=dispute.owner_id)
     outbox.emit(session, said, [outbox.ADMINS])  # the dispute's owner is staff: they read it there
     return statement
 

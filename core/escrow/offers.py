@@ -142,6 +142,29 @@ async def offer_price(
     return price
 
 
+async def check_max_per_trade(
+    session: AsyncSession,
+    *,
+    asset: Asset,
+    fiat: Fiat,
+    amount: int,
+    max_fiat: Decimal,
+    price: Decimal | None = None,
+    margin_pct: Decimal | None = None,
+) -> Decimal:
+    """The offer form's maximum per trade may not exceed what the offer's whole amount is worth
+    at its price (a larger one would be listed as another maximum, and a trade for it refused).
+    Returns that worth; raises DomainError ``max_exceeds_amount``."""
+    fiat = Fiat(fiat)
+    price = await offer_price(session, asset=asset, fiat=fiat, price=price, margin_pct=margin_pct)
+    worth = max_fiat_for(amount, price, fiat)
+    if amount > 0 and max_fiat > worth:
+        raise DomainError(
+            "max_exceeds_amount", max_fiat=str(max_fiat), amount_fiat=str(worth), fiat=fiat.value
+        )
+    return worth
+
+
 async def validate_draft(
     session: AsyncSession, draft: OfferDraft, rules: market.Rules, *, allow_empty: bool = False
 ) -> Decimal:

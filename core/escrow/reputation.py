@@ -195,6 +195,24 @@ async def leave_feedback(
     return feedback
 
 
+async def comment_feedback(session: AsyncSession, *, trade_id: int, actor_id: int, comment: str) -> Feedback:
+    """Add the comment to a rating already saved (one tap saves the rating; the comment may follow).
+    A rating keeps its first comment."""
+    comment = comment.strip()
+    if len(comment) > COMMENT_MAX:
+        raise DomainError("comment_too_long", max=COMMENT_MAX, length=len(comment))
+    stmt = (
+        select(Feedback).where(Feedback.trade_id == trade_id, Feedback.from_id == actor_id).with_for_update()
+    )
+    feedback = (await session.execute(stmt)).scalar_one_or_none()
+    if feedback is None:
+        raise DomainError("not_party", trade_id=trade_id)
+    if feedback.comment is not None:
+        raise DomainError("feedback_exists", trade_id=trade_id)
+    feedback.comment = comment or None
+    return feedback
+
+
 async def has_rated(session: AsyncSession, *, trade_id: int, user_id: int) -> bool:
     stmt = select(Feedback.id).where(Feedback.trade_id == trade_id, Feedback.from_id == user_id)
     return (await session.execute(stmt)).first() is not None

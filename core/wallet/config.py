@@ -27,7 +27,7 @@ class WalletConfig:
     hot_address: str | None = None  # the scanner ignores its transfers (sweep gas) to deposit addresses
     confirmations: int = 19
     batch_blocks: int = 100
-    start_block: int | None = None  # None: a new scanner starts at the current head
+    start_block: int | None = None  # None: a new scanner starts where the first deposit address was handed out
     min_deposit: dict[Asset, int] = field(default_factory=lambda: _per_asset(1 * MICRO, 1 * MICRO))
     # Withdrawals: the user pays amount + fee (same asset); the fee covers the network cost.
     withdrawal_fee: dict[Asset, int] = field(default_factory=lambda: _per_asset(2 * MICRO, 1_100_000))
@@ -94,6 +94,7 @@ def wallet_config(settings: Settings, **overrides: object) -> WalletConfig:
         "cold_address": settings.cold_wallet_address,
         "hot_share_pct": settings.hot_share_pct,
         "refill_window": timedelta(hours=settings.refill_window_hours),
+        "start_block": settings.start_block,
     }
     values.update(overrides)
     return WalletConfig(**values)  # type: ignore[arg-type]

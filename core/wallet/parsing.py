@@ -60,6 +60,7 @@ class Tx(msgspec.Struct, gc=False):
 class HeaderRaw(msgspec.Struct, gc=False):
     number: int = 0  # java-tron omits it for block 0
     parentHash: str = ""
+    timestamp: int = 0  # milliseconds
 
 
 class Header(msgspec.Struct, gc=False):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -36,7 +37,7 @@ from core.money import Asset
 from core.wallet import addresses
 from core.wallet.addressbook import AddressBook, owners
 from core.wallet.config import WalletConfig
-from core.wallet.models import Deposit, DepositStatus, ScannedBlock, ScannerCursor, Sweep
+from core.wallet.models import Deposit, DepositAddress, DepositStatus, ScannedBlock, ScannerCursor, Sweep
 from core.wallet.node import Heights, Node
 from core.wallet.parsing import (
     Block,
@@ -55,6 +56,7 @@ Fetched = tuple[list[Block], dict[int, bytes]]  # blocks, and each block's infos
 
 SCANNER_LOCK = 0x4B4F5858_0002  # pg advisory lock key: the one active deposit scanner
 CURSOR = "deposits"
+HANDED_OUT_MARGIN = timedelta(minutes=1)  # clocks of the database and the chain may differ a little
 INFO_CONCURRENCY = 8
 MAX_RANGE = 100  # getblockbylimitnext answers at most 100 blocks
 
@@ -214,11 +216,34 @@ class Scanner:
     async def _cursor(self, session: AsyncSession, heights: Heights) -> ScannerCursor:
         cursor = await session.get(ScannerCursor, CURSOR, with_for_update=True)
         if cursor is None:
-            start = self.config.start_block if self.config.start_block is not None else heights.head
-            cursor = ScannerCursor(name=CURSOR, next_block=start)
+            cursor = ScannerCursor(name=CURSOR, next_block=await self._first_block(session, heights))
             session.add(cursor)
             await session.flush()
         return cursor
+
+    async def _first_block(self, session: AsyncSession, heights: Heights) -> int:
+        """Where a new scanner starts: START_BLOCK when configured; else the block of the moment
+        the first deposit address was handed out (a minute earlier, for clocks that differ), so
+        that a deposit paid before the scanner's first run is found; the head when no address
+        exists yet (nothing before it can be ours)."""
+        if self.config.start_block is not None:
+            return self.config.start_block
+        first = await session.scalar(select(func.min(DepositAddress.created_at)))
+        if first is None:
+            return heights.head
+        return await self._block_at(int((first - HANDED_OUT_MARGIN).timestamp() * 1000), heights.head)
+
+    async def _block_at(self, when_ms: int, head: int) -> int:
+        """The first block at or after ``when_ms`` (the head at most), by bisection over the chain."""
+        low, high = 0, head
+        while low < high:
+            middle = (low + high) // 2
+            found = await self.node.blocks(middle, middle + 1)
+            if not found or found[0].block_header.raw_data.timestamp < when_ms:
+                low = middle + 1
+            else:
+                high = middle
+        return low
 
     @staticmethod
     def _linked(refs: list[BlockRef], start: int, parent: str | None) -> list[BlockRef]:

@@ -129,7 +129,8 @@ async def act(request: web.Request) -> web.Response:
             press = await user.press(
                 bot, str(body.get("label")), message=int(body["message_id"]), chat=chat_ref
             )
-            return web.json_response({"ok": True, "url": press.url, "opened_bot": _opened_bot(tg, press)})
+            return web.json_response({"ok": True, "url": press.url, "opened_bot": _opened_bot(tg, press),
+                                      "query_id": press.query_id})  # fmt: skip
         elif action == "contact":
             await user.send_contact(bot, phone=str(body.get("phone") or "+9647700000000"))
         elif action == "block":
@@ -141,6 +142,22 @@ async def act(request: web.Request) -> web.Response:
     except (LookupError, ValueError) as exc:
         raise web.HTTPBadRequest(text=str(exc).splitlines()[0]) from None
     return web.json_response({"ok": True})
+
+
+async def answer(request: web.Request) -> web.Response:
+    """The bot's answer to a button press (``?id=`` the query id from "press"), waited for up to
+    ten seconds: the page shows its text, as a popup when the bot asked for an alert."""
+    from .sandbox import SandboxTimeout, SimPress
+
+    tg = _tg(request)
+    rec = tg.callbacks.get(request.query.get("id", ""))
+    if rec is None:
+        raise web.HTTPNotFound(text="no such button press")
+    try:
+        shown = await SimPress(tg, rec.id, rec.data, None).answer(timeout=10.0)
+    except SandboxTimeout:
+        return web.json_response({"text": None, "show_alert": False})
+    return web.json_response({"text": shown.text, "show_alert": shown.show_alert})
 
 
 def _opened_bot(tg: TelegramSandbox, press: SimPress) -> int | None:
@@ -202,6 +219,7 @@ def setup_web(app: web.Application) -> None:
     app.router.add_get("/api/chat", chat)
     app.router.add_post("/api/users", add_user)
     app.router.add_post("/api/act", act)
+    app.router.add_get("/api/answer", answer)
     app.router.add_post("/api/upload", upload)
     app.router.add_get("/api/file/{file_id}", file)
     app.router.add_get("/api/events", events)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from pathlib import Path
 
 from .chain import MAINNET_USDT
 from .node import TronNode
@@ -21,7 +22,8 @@ async def _serve(args: argparse.Namespace) -> None:
     node = TronNode(usdt_address=args.usdt, solid_lag=args.solid_lag)
     for address, trx_sun, usdt in args.fund:
         node.fund(address, trx_sun=trx_sun, usdt=usdt)
-    server = TronNodeServer(node, host=args.host, port=args.port, block_interval=args.block_interval or None)
+    server = TronNodeServer(node, host=args.host, port=args.port, block_interval=args.block_interval or None,
+                            state_file=args.state_file)  # fmt: skip
     await server.start()
     logging.info("TRON sandbox on %s (USDT %s, a block every %ss, solid lag %d)",
                  server.url, node.usdt_address, args.block_interval, args.solid_lag)
@@ -40,6 +42,8 @@ def main() -> None:
     parser.add_argument("--usdt", default=MAINNET_USDT, help="USDT contract address")
     parser.add_argument("--fund", action="append", type=_fund, default=[], metavar="ADDRESS:TRX_SUN:USDT",
                         help="genesis credit, repeatable")
+    parser.add_argument("--state-file", type=Path, default=None,
+                        help="continue the chain saved in this file, and keep saving it there")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     asyncio.run(_serve(args))

@@ -8,9 +8,12 @@ exactly like a deposit from another exchange would.
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
 import random
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeAlias
 
 from tronpy import keys
@@ -167,6 +170,30 @@ class TronNode:
             "usdt_contract": self.usdt_address,
             "energy_fee": self.chain.params.energy_fee,
         }
+
+    # ---- keeping the chain across restarts ----------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        """Write the chain (blocks, balances, pool) to ``path``, atomically: the offline demo's
+        chain outlives a restart, as a real one does (the scanner's cursor points into it)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        clock, self.chain.clock = self.chain.clock, time.time  # a test's clock is not kept
+        try:
+            tmp.write_bytes(pickle.dumps(self.chain, protocol=pickle.HIGHEST_PROTOCOL))
+        finally:
+            self.chain.clock = clock
+        os.replace(tmp, path)
+
+    def restore(self, path: Path) -> bool:
+        """Continue the chain saved at ``path`` (a file this sandbox wrote itself); False when
+        there is none yet."""
+        if not path.exists():
+            return False
+        clock = self.chain.clock
+        self.chain = pickle.loads(path.read_bytes())
+        self.chain.clock = clock
+        return True
 
     # ---- genesis-style credits --------------------------------------------------------------
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+from pathlib import Path
 from types import TracebackType
 
 from aiohttp import web
@@ -12,10 +14,16 @@ from aiohttp import web
 from .api import make_app
 from .node import TronNode
 
+log = logging.getLogger(__name__)
+SAVE_EVERY_BLOCKS = 10
+
 
 class TronNodeServer:
     """`async with TronNodeServer() as server:` serves on 127.0.0.1 at a free port; `server.url`
-    is the base URL for tronpy's AsyncHTTPProvider and `server.node` the control API."""
+    is the base URL for tronpy's AsyncHTTPProvider and `server.node` the control API.
+
+    ``state_file``: the chain continues from it at start and is written back to it every few
+    blocks and at stop (the offline demo keeps its chain under data/ across restarts)."""
 
     def __init__(
         self,
@@ -24,8 +32,13 @@ class TronNodeServer:
         host: str = "127.0.0.1",
         port: int = 0,
         block_interval: float | None = None,
+        state_file: Path | None = None,
     ):
         self.node = node or TronNode()
+        self.state_file = state_file
+        self.restored = state_file is not None and self.node.restore(state_file)
+        if self.restored:
+            log.info("TRON sandbox continues its chain at block %d (%s)", self.node.head_number, state_file)
         self.host = host
         self.port = port
         self.block_interval = block_interval
@@ -51,6 +64,12 @@ class TronNodeServer:
         while True:
             await asyncio.sleep(interval)
             self.node.mine()
+            if self.node.head_number % SAVE_EVERY_BLOCKS == 0:
+                self.save()
+
+    def save(self) -> None:
+        if self.state_file is not None:
+            self.node.save(self.state_file)
 
     async def stop(self) -> None:
         if self._timer is not None:
@@ -61,6 +80,7 @@ class TronNodeServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        self.save()
 
     async def __aenter__(self) -> TronNodeServer:
         return await self.start()

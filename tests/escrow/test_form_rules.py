@@ -86,3 +86,22 @@ async def test_sell_reserve_charges_a_member_the_members_fee(world: World) -> No
             min_fiat=Decimal("50000"), max_fiat=Decimal("60000"), payment_methods=("zaincash",),
         ))  # fmt: skip
     assert member_needed == preview.reserve < needed
+
+
+async def test_the_maximum_per_trade_may_not_exceed_what_the_offer_is_worth(world: World) -> None:
+    async with world.tx() as s:
+        worth = await escrow.check_max_per_trade(
+            s,
+            asset=Asset.USDT,
+            fiat=Fiat.IQD,
+            amount=100 * MICRO,
+            max_fiat=Decimal("131000"),
+            price=Decimal(1310),
+        )
+        assert worth == Decimal("131000")
+        with pytest.raises(DomainError, match="max_exceeds_amount") as refused:
+            await escrow.check_max_per_trade(
+                s, asset=Asset.USDT, fiat=Fiat.IQD, amount=100 * MICRO, max_fiat=Decimal("131001"),
+                price=Decimal(1310),
+            )  # fmt: skip
+    assert refused.value.params == {"max_fiat": "131001", "amount_fiat": "131000", "fiat": "IQD"}

@@ -452,3 +452,23 @@ async def test_take_refuses_when_the_floating_reference_moved(world: World) -> N
     finally:
         async with world.tx() as s:
             await escrow.close_offer(s, offer_id=offer.id, actor_id=maker)  # browsing tests see every offer
+
+
+async def test_a_rating_saved_by_one_tap_takes_one_comment_afterwards(world: World) -> None:
+    seller, buyer = await world.user(), await world.user()
+    trade = await _take(world, (await world.sell_offer(seller)).id, buyer)
+    async with world.tx() as s:
+        await escrow.release(s, trade_id=trade.id, actor_id=seller)
+        await escrow.leave_feedback(s, trade_id=trade.id, actor_id=buyer, positive=True)  # the one tap
+    with pytest.raises(DomainError, match="not_party"):  # the seller has not rated yet
+        async with world.tx() as s:
+            await escrow.comment_feedback(s, trade_id=trade.id, actor_id=seller, comment="hi")
+    with pytest.raises(DomainError, match="comment_too_long"):
+        async with world.tx() as s:
+            await escrow.comment_feedback(s, trade_id=trade.id, actor_id=buyer, comment="x" * 201)
+    async with world.tx() as s:
+        saved = await escrow.comment_feedback(s, trade_id=trade.id, actor_id=buyer, comment=" Fast and honest ")
+    assert (saved.positive, saved.comment) == (True, "Fast and honest")
+    with pytest.raises(DomainError, match="feedback_exists"):  # a rating keeps its first comment
+        async with world.tx() as s:
+            await escrow.comment_feedback(s, trade_id=trade.id, actor_id=buyer, comment="changed my mind")

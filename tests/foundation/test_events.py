@@ -109,6 +109,9 @@ def test_old_trade_completed_rows_of_both_shapes_read_as_the_new_event(to: Recip
         new = events.TradeCompleted(trade=TRADE, by="seller")
     assert events.parse("trade.completed", old) == new
     rendered, expected = render_row("trade.completed", old, to), render(new, to)
+    if to.chat_id == 100:  # the seller released: their own release card said it, no second card
+        assert rendered is None and expected is None
+        return
     assert rendered is not None and expected is not None
     assert (rendered.text, rendered.keyboard) == (expected.text, expected.keyboard)
     if to.chat_id == 200:

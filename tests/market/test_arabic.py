@@ -15,6 +15,7 @@ from botkit.i18n import LOCALES_PATH, translate
 from core.money import MICRO
 from sandbox.telegram import SimMessage, SimUser
 from tests.e2e.harness import Market
+from tests.i18n.arabic_text import problems
 from tests.market.conftest import fund
 from tests.market.flows import T, press, send, send_photo
 
@@ -51,6 +52,18 @@ async def type_(user: SimUser, text: str, expect: str) -> SimMessage:
     return await user.wait_for(T, contains=expect)
 
 
+def rtl_problems(user: SimUser, upto: int | None = None) -> list[str]:
+    """Commands and Latin runs not isolated, numbers in Latin digits, in the Arabic screens a user
+    got (up to message ``upto``): texts and buttons."""
+    found = []
+    for message in user.chat(T):
+        if not message.from_bot or (upto is not None and message.message_id > upto):
+            continue
+        for shown in [message.text, *(label for row in message.buttons for label in row)]:
+            found += [f"{p} in #{message.message_id}: {shown[:60]!r}" for p in problems(shown)]
+    return found
+
+
 def leaks(user: SimUser, pieces: set[str]) -> list[str]:
     found = []
     for message in user.chat(T):
@@ -81,7 +94,7 @@ async def test_arabic_trade_is_all_arabic_and_english_switch_applies_next(market
     await press(seller, translate("ar", "ZainCash"))
     await seller.wait_for(T, match=lambda m: "✅ " + translate("ar", "ZainCash") in str(m.buttons))
     await act(seller, ar("Done ➡️"), ar("How long does the buyer have to pay?"))
-    await act(seller, ar("{n} min", n=30), ar("Type your terms for the other side (up to {n} characters), or skip."))
+    await act(seller, ar("{n} min", n=fmt.number(30, "ar")), ar("Type your terms for the other side (up to {characters}), or skip."))
     await act(seller, ar("Skip ➡️"), ar("Only trade with people who completed at least how many trades? Tap or type a number."))
     await act(seller, ar("No minimum"), ar("How old must their account be, in days? Tap or type a number."))
     await act(seller, ar("No minimum"), ar("<b>Your new offer</b>"))
@@ -92,7 +105,7 @@ async def test_arabic_trade_is_all_arabic_and_english_switch_applies_next(market
     await type_(buyer, "/offers", ar("Do you want to buy or to sell?"))
     await act(buyer, ar("🟢 I want to buy"), ar("Which asset?"))
     await act(buyer, "USDT", ar("For which currency?"))
-    listing = await act(buyer, "IQD", ar("Buy {asset} with {fiat}", asset="USDT", fiat="IQD"))
+    listing = await act(buyer, "IQD", ar("Buy {asset} with {fiat}", asset=fmt.code("USDT", "ar"), fiat=fmt.code("IQD", "ar")))
     assert fmt.price(Decimal(1310), "IQD", "USDT", "ar") in listing.text
     await act(buyer, "#1", ar("<b>Offer #{id}</b> · {title}", id=offer_id, title="")[:10])
     await act(buyer, ar("🤝 Trade"), ar("How much do you want to buy?"))
@@ -104,6 +117,7 @@ async def test_arabic_trade_is_all_arabic_and_english_switch_applies_next(market
     relayed = await seller.wait_for(T, contains="سأحوّل الآن")
     assert ar("💬 Trade #{id} · the buyer writes:") in relayed.text
     assert leaks(buyer, pieces) == [] and leaks(seller, pieces) == []
+    assert rtl_problems(buyer) == [] and rtl_problems(seller) == []
 
     # The buyer switches to English mid-trade: the next messages are English.
     await type_(buyer, "/language", ar("Choose your language:"))
@@ -117,7 +131,7 @@ async def test_arabic_trade_is_all_arabic_and_english_switch_applies_next(market
 
     # The seller is still Arabic: the notification and the release confirmation.
     paid = await seller.wait_for(T, contains=ar("💰 The buyer says the payment was sent. Check your account before releasing."))
-    await press(seller, ar("🔓 Release {asset}", asset="USDT"), message=paid)
+    await press(seller, ar("🔓 Release {asset}", asset=fmt.code("USDT", "ar")), message=paid)
     question = await seller.wait_for(T, contains=ar(
         "<b>Release {crypto} to the buyer?</b>\nDo this only if {fiat} has arrived in your account. Check your "
         "balance in the app itself, not a screenshot. Release cannot be undone.",
@@ -128,3 +142,4 @@ async def test_arabic_trade_is_all_arabic_and_english_switch_applies_next(market
     done = await buyer.wait_for(T, contains="The seller released the coins")
     assert "99.8 USDT" in done.text
     assert leaks(seller, pieces) == []
+    assert rtl_problems(seller) == []

@@ -44,7 +44,8 @@ async def test_dispute_from_the_trade_card_and_statements(market: Market) -> Non
     async with market.session_factory() as s, s.begin():
         await s.execute(update(Trade).where(Trade.id == trade_id)
                         .values(paid_at=datetime.now(UTC) - timedelta(minutes=20)))  # fmt: skip
-    await step(buyer, "Open a dispute", "Describe the problem in one message", message=marked)
+    prompt = await step(buyer, "Open a dispute", "Describe the problem in one message", message=marked)
+    assert prompt.buttons == [["⬅️ Back to the trade"]]  # one way back, not two
     await say(buyer, "I paid 131,000 IQD by ZainCash at 10:05, the seller does not answer.", "Dispute opened")
     await seller.wait_for(T, contains="The other side opened a dispute")
     await send(seller, "I have not received anything yet.")

@@ -232,3 +232,33 @@ async def test_a_deposit_moved_to_another_block_by_a_reorg_is_credited_once(
     assert deposit.status == DepositStatus.CREDITED and deposit.txid == txid
     assert await available(f, uid, Asset.USDT) == 12 * MICRO
     assert len([m for m in await outbox_rows(f, events.DepositCredited) if m.recipient == f"user:{uid}"]) == 1
+
+
+async def test_a_new_scanner_starts_where_the_first_address_was_handed_out(tron, node, fresh_factory, config):
+    """A deposit paid before the scanner's first run (a fresh install, its first seconds) is found:
+    the scanner does not start at the head it first sees but at the first address's block."""
+    f = fresh_factory
+    tron.node.mine(30)
+    uid, address = await user_with_address(f)
+    tron.node.mine(2)
+    paid_in = tron.node.head_number + 1
+    txid = tron.node.send_usdt("exchange", address, 7 * MICRO)
+    tron.node.mine(25)  # final, and the head is well past the deposit when the scanner first runs
+    assert config.start_block is None
+    scanner = Scanner(node, config)
+    await scanner.run_until_caught_up(f)
+    [deposit] = await deposits_of(f, uid)
+    assert (deposit.txid, deposit.block_num, deposit.status) == (txid, paid_in, "credited")
+    assert await available(f, uid, Asset.USDT) == 7 * MICRO
+
+
+async def test_a_new_scanner_without_addresses_starts_at_the_head_or_at_start_block(
+    tron, node, fresh_factory, config
+):
+    tron.node.mine(40)
+    head = tron.node.head_number
+    async with fresh_factory() as s:
+        assert await Scanner(node, config)._first_block(s, await node.heights()) == head
+        assert (
+            await Scanner(node, replace(config, start_block=12))._first_block(s, await node.heights()) == 12
+        )

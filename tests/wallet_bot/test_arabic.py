@@ -62,7 +62,7 @@ async def test_arabic_user_sees_arabic_only_through_deposit_and_withdrawal(marke
 
     dest = node.outside_address("ali-wallet")
     await send(ali, dest)
-    await ali.wait_for(market.traders, contains="كم USDT")
+    await ali.wait_for(market.traders, contains="كم \u2068USDT\u2069")
     for bad, expect in (("٠", "أكبر من صفر"), ("١٫١٢٣٤٥٦٧", "٦"), ("١٥٠", "كحد أقصى")):
         await send(ali, bad)
         await ali.wait_for(market.traders, contains=expect)

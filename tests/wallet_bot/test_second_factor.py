@@ -251,7 +251,7 @@ async def test_the_anti_phishing_phrase_heads_money_notices(market: Market) -> N
     await send(sara, "see https://koxx.example")
     await sara.wait_for(market.traders, contains="cannot contain a link")
     await send(sara, "x" * 33)
-    await sara.wait_for(market.traders, contains="must be 1 to 32 characters")
+    await sara.wait_for(market.traders, contains="must be 1 to 32 characters long")
     await send(sara, "blue falcon 7")
     await sara.wait_for(market.traders, contains="Your anti-phishing code is")
 

@@ -33,13 +33,13 @@ function item(label, sub, active, onclick) {
 function renderSide() {
   const users = $("#users");
   users.replaceChildren(...world.users.map((u) => item(u.name, (u.username ? "@" + u.username : "") + " " + (u.lang || ""),
-    u.id === view.user, () => { view.user = u.id; refresh(); })));
+    u.id === view.user, () => { view.user = u.id; showTab("chat"); refresh(); })));
   const chats = $("#chats");
   chats.replaceChildren(
     ...world.bots.map((b) => item("🤖 " + b.name, "@" + b.username, view.chat === null && b.id === view.bot,
-      () => { view.bot = b.id; view.chat = null; refresh(); })),
+      () => { view.bot = b.id; view.chat = null; showTab("chat"); refresh(); })),
     ...world.chats.map((c) => item((c.type === "channel" ? "📢 " : "👥 ") + c.title, c.type, view.chat === c.id,
-      () => { view.chat = c.id; refresh(); })),
+      () => { view.chat = c.id; showTab("chat"); refresh(); })),
   );
   const user = world.users.find((u) => u.id === view.user);
   document.documentElement.dir = user && (user.lang || "").startsWith("ar") ? "rtl" : "ltr";
@@ -95,10 +95,33 @@ function renderMessage(m, botId) {
   return wrap;
 }
 
+// On a phone one panel shows at a time (style.css): the tab bar switches them.
+function showTab(tab) { document.body.dataset.tab = tab; }
+document.querySelectorAll("#tabs button").forEach((b) => { b.onclick = () => showTab(b.dataset.tab); });
+
+// What the bot answered to a press: a popup to dismiss when it asked for an alert, else a toast.
+let toastTimer = null;
+function showAnswer(answer) {
+  if (!answer || !answer.text) return;
+  if (answer.show_alert) {
+    $("#alert-text").textContent = answer.text;
+    $("#alert").hidden = false;
+    $("#alert-ok").focus();
+    return;
+  }
+  const toast = $("#toast");
+  toast.textContent = answer.text;
+  toast.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { toast.hidden = true; }, 3000);
+}
+$("#alert-ok").onclick = () => { $("#alert").hidden = true; };
+
 async function press(botId, messageId, label) {
   if (view.user === null) return;
   const result = await api("/api/act", { action: "press", user: view.user, bot: botId, message_id: messageId,
     label, chat: view.chat });
+  if (result.query_id) api("/api/answer?id=" + encodeURIComponent(result.query_id)).then(showAnswer, () => {});
   if (result.opened_bot) {  // a t.me link to a bot (an offer's button in the channel): go to that chat
     view.chat = null;
     view.bot = result.opened_bot;

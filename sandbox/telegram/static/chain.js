@@ -39,6 +39,7 @@ const chain = {
     let info;
     try { info = await chain.call("/chain/info"); } catch (e) { return; }
     chain.el("chain").hidden = !info.linked;
+    chain.el("chain-tab").hidden = !info.linked;  // the panel's tab on a phone (style.css)
     if (!info.linked) return;
     chain.el("chain-head").textContent = "#" + info.head;
     chain.el("chain-solid").textContent = "#" + info.solid;
