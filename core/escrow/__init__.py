@@ -79,6 +79,7 @@ from core.escrow.trades import (
     Quote,
     Receipt,
     cancel,
+    choose_seller_account,
     get_trade,
     mark_paid,
     my_trades,
@@ -87,6 +88,7 @@ from core.escrow.trades import (
     take,
     take_range,
     timeline,
+    trade_accounts,
 )
 
 __all__ = [
@@ -120,6 +122,7 @@ __all__ = [
     "blocked_by",
     "browse",
     "cancel",
+    "choose_seller_account",
     "claim",
     "close_offer",
     "current_price",
@@ -160,6 +163,7 @@ __all__ = [
     "take",
     "take_range",
     "timeline",
+    "trade_accounts",
     "unblock",
     "unclaim",
     "user_stats",

@@ -70,7 +70,8 @@ def _price_expr(fiat: Fiat) -> ColumnElement[Decimal]:
 
 
 @cache
-def _page_statement(fiat: Fiat, side: Side, by_amount: bool, by_method: bool) -> Select[*tuple[Any, ...]]:
+def _page_statement(fiat: Fiat, side: Side, by_amount: bool, by_method: bool,
+                    by_city: bool = False) -> Select[*tuple[Any, ...]]:  # fmt: skip
     """The market page for one shape of question, built once (building and keying a statement
     this size for SQLAlchemy's cache costs more than running it). Bind parameters: viewer_id,
     side, asset, fiat, offset, limit, and amount / method when filtered by them."""
@@ -100,6 +101,8 @@ def _page_statement(fiat: Fiat, side: Side, by_amount: bool, by_method: bool) ->
         conditions += [Offer.min_fiat <= amount, Offer.max_fiat >= amount, available_fiat >= amount]
     if by_method:
         conditions.append(bindparam("method", type_=String) == any_(Offer.payment_methods))
+    if by_city:  # cash offers in that city (offers without cash are not about a place)
+        conditions.append(func.lower(Offer.city) == func.lower(bindparam("city", type_=String)))
     completed = (
         select(func.count())
         .where(
@@ -111,7 +114,7 @@ def _page_statement(fiat: Fiat, side: Side, by_amount: bool, by_method: bool) ->
     )
     best = price.asc() if side == Side.SELL else price.desc()
     return (
-        select(Offer, price, User.username, User.first_name, func.count().over().label("total"))
+        select(Offer, price, User.username, User.first_name, User.nickname, func.count().over().label("total"))
         .join(User, User.id == Offer.maker_id)
         .outerjoin(MarketRate, and_(MarketRate.asset == Offer.asset, MarketRate.fiat == Offer.fiat))
         .where(*conditions)
@@ -130,13 +133,15 @@ async def browse(
     fiat: Fiat,
     fiat_amount: Decimal | None = None,
     payment_method: str | None = None,
+    city: str | None = None,
     offset: int = 0,
     limit: int = 10,
     now: datetime | None = None,
 ) -> OfferPage:
     """Active offers of ``side`` (SELL: what a buyer sees) for an asset and fiat, without the
     viewer's own and without makers blocked by or blocking the viewer. ``fiat_amount`` keeps
-    offers whose limits and remaining amount allow that much; ``payment_method`` one code."""
+    offers whose limits and remaining amount allow that much; ``payment_method`` one code;
+    ``city`` the offers whose cash changes hands there (case does not count)."""
     side, asset, fiat = Side(side), Asset(asset), Fiat(fiat)
     if offset < 0 or not 0 < limit <= LIMIT_MAX:
         raise DomainError("page_invalid", offset=offset, limit=limit, max_limit=LIMIT_MAX)
@@ -145,7 +150,10 @@ async def browse(
         params["amount"] = check_fiat_precision(fiat_amount, fiat, "fiat_amount")
     if payment_method is not None:
         params["method"] = payment_method
-    stmt = _page_statement(fiat, side, fiat_amount is not None, payment_method is not None)
+    city = " ".join((city or "").split()) or None
+    if city is not None:
+        params["city"] = city
+    stmt = _page_statement(fiat, side, fiat_amount is not None, payment_method is not None, city is not None)
     rows = (await session.execute(stmt, {**params, "offset": offset, "limit": limit})).all()
     if rows:
         total = int(rows[0].total)  # the window counts every match, before OFFSET and LIMIT
@@ -156,13 +164,13 @@ async def browse(
         total = 0
     stats = await stats_for(session, [row[0].maker_id for row in rows], now=now)
     items = []
-    for offer, row_price, username, first_name, _ in rows:
+    for offer, row_price, username, first_name, nickname, _ in rows:
         items.append(
             OfferRow(
                 offer=offer,
                 price=row_price,
                 max_fiat=min(offer.max_fiat, max_fiat_for(offer.remaining, row_price, fiat)),
-                maker_name=f"@{username}" if username else (first_name or str(offer.maker_id)),
+                maker_name=nickname or (f"@{username}" if username else (first_name or str(offer.maker_id))),
                 maker=stats[offer.maker_id],
             )
         )
