@@ -276,6 +276,7 @@ class ReferenceRateChanged(Event):
     rate: Decimal
     old_rate: Decimal | None = None
     by: int | None = None
+    by_name: str | None = None  # the staff member's public name (nickname), for the notice
 
 
 @dataclass(frozen=True, kw_only=True)

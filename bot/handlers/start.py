@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keyboards.menu import LanguageCb, MenuCb, back_to_menu, language_picker, main_menu
+from bot.keyboards.payment_accounts import with_settings
 from botkit.i18n import pick_language
 from core import users
 from core.accounts import referrals
@@ -123,7 +124,7 @@ async def menu_settings(query: CallbackQuery, me: User) -> None:
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            _("Choose your language:"), reply_markup=language_picker(me.language or "ar")
+            _("Choose your language:"), reply_markup=with_settings(language_picker(me.language or "ar"))
         )
 
 
