@@ -158,6 +158,7 @@ class TradePaid(TradeEvent):
     audience = frozenset({USER})
     receipt_file_id: str | None = None
     receipt_reused_in: tuple[int, ...] = ()  # trades where the same receipt photo was sent
+    payer_flagged: bool = False  # paid from an account not in the buyer's verified name
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,6 +20,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.handlers.payment_accounts import with_saved_accounts
 from bot.keyboards import offers as kb
 from bot.keyboards.menu import MenuCb
 from bot.notifications.escrow import remember_bot
@@ -30,6 +31,7 @@ from botkit.errors import register_error_texts
 from botkit.i18n import lang, pick_language
 from botkit.numbers import AmountError, amount_error_text, normalize, parse_amount, parse_percent
 from core import escrow, users
+from core.accounts.payment_accounts import check_public_text
 from core.errors import DomainError
 from core.escrow import OfferDraft, OfferPatch, Side
 from core.ledger import AccountRef, balance
@@ -230,7 +232,8 @@ async def wizard_button(query: CallbackQuery, callback_data: kb.WizardCb, state:
         data[step] = int(value)
     elif step == "summary" and value == "_publish":
         await remember_bot(bot)  # the channel post links to the bot by username
-        offer = await escrow.publish_offer(session, maker_id=me.id, draft=_draft(data))
+        draft = await with_saved_accounts(session, me, _draft(data))
+        offer = await escrow.publish_offer(session, maker_id=me.id, draft=draft)
         await state.clear()
         await query.answer(_("Published"))
         price = await escrow.current_price(session, offer)
@@ -328,6 +331,7 @@ async def wizard_text(message: Message, state: FSMContext, session: AsyncSession
                                        "Please shorten them.").format(max=fmt.number(TERMS_MAX, lang()),
                                                                       n=fmt.number(len(text), lang())))
                 return
+            check_public_text(text, "terms")  # numbers go in /accounts (the error path answers)
             data["terms"] = text.strip() or None
         elif step in ("min_trades", "min_age"):
             number = _whole_number(text, 10_000 if step == "min_trades" else 3650)
@@ -446,7 +450,9 @@ async def offer_view(session: AsyncSession, me: User, offer_id: int) -> dict[str
         price = None
     stats = await escrow.user_stats(session, offer.maker_id) if offer.maker_id != me.id else None
     back = kb.BrowseCb(side=offer.side, asset=offer.asset, fiat=offer.fiat)
-    return views.offer_card(offer, price, stats, viewer_id=me.id, back=back)
+    maker = await session.get(User, offer.maker_id)
+    return views.offer_card(offer, price, stats, viewer_id=me.id, back=back,
+                            maker_nickname=maker.nickname if maker else None)
 
 
 @deep_links.message(CommandStart(deep_link=True, magic=F.args.regexp(r"^offer_\d+$")))

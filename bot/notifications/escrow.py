@@ -18,6 +18,7 @@ from bot.keyboards import trades as kb
 from bot.views import offers as offer_views
 from bot.views import trades as views
 from bot.views.common import method_name, trade_ref
+from bot.views.trade_details import payer_warning
 from botkit import fmt
 from botkit.i18n import lang, use_locale
 from botkit.rendering import Recipient, Rendered, Renderers
@@ -89,6 +90,8 @@ def trade_paid(event: events.TradePaid, to: Recipient) -> Rendered | None:
     headline = _("💰 The buyer says the payment was sent. Check your account before releasing.")
     if event.receipt_reused_in:
         headline += "\n" + _("⚠️ This receipt photo was already used in another trade. Be careful.")
+    if event.payer_flagged:
+        headline += "\n" + payer_warning()
     rendered = _card(trade, to, headline)
     if event.receipt_file_id:
         # A photo caption holds 1,024 characters: the receipt goes with a short text and the buttons.

@@ -50,6 +50,7 @@ class OfferRow:
     max_fiat: Decimal  # the most one trade can be now (limit, or what is left)
     maker_name: str
     maker: UserStats
+    maker_nickname: str | None = None  # the public name (Telegram names are not shown in the market)
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ async def browse(
                 max_fiat=min(offer.max_fiat, max_fiat_for(offer.remaining, row_price, fiat)),
                 maker_name=nickname or (f"@{username}" if username else (first_name or str(offer.maker_id))),
                 maker=stats[offer.maker_id],
+                maker_nickname=nickname,
             )
         )
     return OfferPage(items=items, total=total, offset=offset, limit=limit)

@@ -585,7 +585,7 @@ async def mark_paid(
     record_event(session, trade, "paid", actor_id, now, receipt=receipt is not None,
                  receipt_reused_in=list(reused), payer_name_check=trade.payer_name_check)
     notify_parties(session, events.TradePaid(trade=trade.facts(), receipt_file_id=trade.receipt_file_id,
-                                             receipt_reused_in=reused), trade)
+                                             receipt_reused_in=reused, payer_flagged=trade.payer_flagged), trade)
     await session.flush()
     crash_point("trade.paid.before_commit")
     return trade
