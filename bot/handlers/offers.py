@@ -20,7 +20,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.handlers.payment_accounts import with_saved_accounts
+from bot.handlers.payment_accounts import city_buttons, with_saved_accounts
 from bot.keyboards import offers as kb
 from bot.keyboards.menu import MenuCb
 from bot.notifications.escrow import remember_bot
@@ -363,9 +363,9 @@ async def _market(session: AsyncSession, me: User, current: kb.BrowseCb) -> dict
     page = await escrow.browse(
         session, viewer_id=me.id, side=Side(current.side), asset=Asset(current.asset), fiat=Fiat(current.fiat),
         fiat_amount=amount, payment_method=current.method or None, offset=current.page * kb.PAGE_SIZE,
-        limit=kb.PAGE_SIZE,
+        limit=kb.PAGE_SIZE, city=current.city if current.method == "cash" and current.city else None,
     )
-    return views.market_page(page, current)
+    return await city_buttons(session, current, views.market_page(page, current))
 
 
 def _browse_question(current: kb.BrowseCb) -> dict[str, Any] | None:
@@ -395,7 +395,7 @@ async def offers_menu(query: CallbackQuery, state: FSMContext) -> None:
 def _valid_browse(current: kb.BrowseCb) -> bool:
     return (current.side in ("", "sell", "buy") and current.asset in ("", "USDT", "TRX")
             and current.fiat in ("", "IQD", "USD") and current.page >= 0
-            and current.method in ("", "?", *escrow.PAYMENT_METHODS)
+            and current.method in ("", "?", *escrow.PAYMENT_METHODS) and len(current.city) <= 24
             and bool(re.fullmatch(r"(\?|\d{1,13}(\.\d{1,2})?)?", current.amount)))  # fmt: skip
 
 

@@ -16,11 +16,12 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keyboards import payment_accounts as kb
+from bot.keyboards.offers import BrowseCb
 from bot.views import trades as trade_views
 from bot.views.common import method_name
 from bot.views.trade_details import TradeDetails, account_short, dispute_from, with_details
@@ -31,7 +32,9 @@ from core import escrow
 from core.accounts import names, payment_accounts
 from core.accounts.models import PaymentAccount
 from core.escrow import OfferDraft, Receipt, Side, Trade
+from core.escrow.browse import cash_cities
 from core.escrow.trades import seller_account_options
+from core.money import Asset, Fiat
 from core.users import User
 
 router = Router(name="payment_accounts")
@@ -117,6 +120,32 @@ async def with_saved_accounts(session: AsyncSession, me: User, draft: OfferDraft
     accounts = [a for a in await payment_accounts.accounts_of(session, me.id) if a.method in draft.payment_methods]
     city = draft.city or next((a.city for a in accounts if a.city), None)
     return replace(draft, payment_account_ids=tuple(a.id for a in accounts), city=city)
+
+
+async def city_buttons(session: AsyncSession, current: BrowseCb, view: dict[str, Any]) -> dict[str, Any]:
+    """The market filtered by cash: one button per city with cash offers (and the chosen one
+    named above the list)."""
+    if current.method != "cash":
+        return view
+    markup = view.get("reply_markup")
+    rows = markup.inline_keyboard if markup else []
+    if current.city:
+        text = _("📍 Cash in {city}").format(city=fmt.isolate(fmt.escape(current.city))) + "\n" + view["text"]
+        return {**view, "text": text}
+    cities = await cash_cities(session, side=Side(current.side), asset=Asset(current.asset),
+                                      fiat=Fiat(current.fiat))  # fmt: skip
+    buttons = []
+    for city in cities:
+        try:  # Telegram carries 64 bytes of button data: a long name is left out
+            data = current.model_copy(update={"city": city, "page": 0}).pack()
+        except ValueError:
+            continue
+        if len(city) <= 24:
+            buttons.append(InlineKeyboardButton(text=f"📍 {city}", callback_data=data))
+    if not buttons:
+        return view
+    return {**view, "reply_markup": InlineKeyboardMarkup(inline_keyboard=[*[buttons[i:i + 3] for i in
+                                                                            range(0, len(buttons), 3)], *rows])}
 
 
 # --- /accounts ------------------------------------------------------------------------------------------

@@ -177,3 +177,19 @@ async def browse(
             )
         )
     return OfferPage(items=items, total=total, offset=offset, limit=limit)
+
+
+async def cash_cities(session: AsyncSession, *, side: Side, asset: Asset, fiat: Fiat, limit: int = 8) -> list[str]:
+    """The cities of the active cash offers of a market, the busiest first (the market's city
+    buttons)."""
+    name = func.min(Offer.city)
+    stmt = (
+        select(name)
+        .where(Offer.status == OfferStatus.ACTIVE.value, Offer.side == Side(side).value,
+               Offer.asset == Asset(asset).value, Offer.fiat == Fiat(fiat).value, Offer.city.isnot(None),
+               Offer.remaining > 0, any_(Offer.payment_methods) == "cash")
+        .group_by(func.lower(Offer.city))
+        .order_by(func.count().desc(), name)
+        .limit(limit)
+    )  # fmt: skip
+    return [str(c) for c in (await session.execute(stmt)).scalars()]

@@ -130,3 +130,29 @@ def test_countdown_in_both_languages() -> None:
         text = countdown(deadline, now=now, lg="ar")
     assert text == "⏳ باقي ٢٩ دقيقة، حتى الساعة ١٨:٠٢ بتوقيت بغداد"
     assert not any(c.isascii() and c.isdigit() for c in text)
+
+
+async def test_the_market_filters_cash_offers_by_city(market: Market) -> None:
+    from decimal import Decimal
+
+    from core.db import transaction
+    from core.escrow import OfferDraft, Side, publish_offer
+    from core.money import MICRO, Asset, Fiat
+
+    buyer = await market.newcomer("Bilal", lang="en")
+    for name, city, price in (("Basim", "Basra", "1300"), ("Erfan", "Erbil", "1320")):
+        maker = await market.newcomer(name, lang="en")
+        await fund(market.session_factory, maker.id, 500)
+        async with transaction(market.session_factory) as s:
+            await publish_offer(s, maker_id=maker.id, draft=OfferDraft(
+                side=Side.SELL, asset=Asset.USDT, fiat=Fiat.IQD, amount=100 * MICRO, price=Decimal(price),
+                min_fiat=Decimal(50000), max_fiat=Decimal(131000), payment_methods=("cash",), city=city))
+    await say(buyer, "/offers", "Do you want to buy or to sell?")
+    await step(buyer, "I want to buy", "Which asset?")
+    await step(buyer, "USDT", "For which currency?")
+    page = await step(buyer, "IQD", "1,320")
+    await step(buyer, "Payment method", "Which payment method?", message=page)
+    cash = await step(buyer, "Cash in person", "1,320")
+    assert ["📍 Basra", "📍 Erbil"] in cash.buttons
+    basra = await step(buyer, "📍 Basra", "Cash in", message=cash)
+    assert "1,300" in basra.text and "1,320" not in basra.text
