@@ -11,7 +11,8 @@ import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
@@ -92,3 +93,19 @@ async def suggest_nickname(session: AsyncSession, user: User) -> str:
         n += 1
         candidate = f"{base}{user.id % 10_000 + n}"[:NICK_MAX]
     return candidate
+
+
+async def ensure_nickname(session: AsyncSession, user: User) -> None:
+    """Give a trader without a nickname the suggested one, at their first offer or trade (no
+    extra question in those journeys; the first change, /nickname, is free). Two newcomers
+    with the same Telegram name at the same moment: the loser gets ``trader<id>``."""
+    if user.nickname is not None:
+        return
+    nick = await suggest_nickname(session, user)
+    try:
+        async with session.begin_nested():
+            await session.execute(update(User).where(User.id == user.id, User.nickname.is_(None)).values(nickname=nick))
+    except IntegrityError:
+        await session.execute(update(User).where(User.id == user.id, User.nickname.is_(None))
+                              .values(nickname=f"trader{user.id}"[:NICK_MAX]))  # fmt: skip
+    await session.refresh(user, ["nickname"])

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import outbox
+from core.accounts import names
 from core.accounts.payment_accounts import PAYMENT_METHODS as PAYMENT_METHODS
 from core.accounts.payment_accounts import check_public_text, own_accounts
 from core.db import fresh
@@ -305,6 +306,7 @@ async def publish_offer(
     account_ids = await _check_accounts(session, maker_id, draft)
     maker = await _require_active_user(session, maker_id)
     await limits.check_open_offers(session, maker)
+    await names.ensure_nickname(session, maker)  # offers name their maker
     offer = Offer(
         maker_id=maker_id,
         side=Side(draft.side).value,

@@ -34,7 +34,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events, outbox
-from core.accounts import referrals
+from core.accounts import names, referrals
 from core.accounts.models import PaymentAccount
 from core.accounts.payment_accounts import accounts_of, own_account, payer_name_check
 from core.db import fresh
@@ -429,6 +429,7 @@ async def take(
     if unlocked is None:
         raise DomainError("offer_not_found", offer_id=offer_id)
     taker, maker = await _check_parties(session, unlocked, taker_id=taker_id, rules=rules, now=now)
+    await names.ensure_nickname(session, taker)  # named on the trade cards from the first trade on
     reference = await market.get_reference_rate(session, unlocked.asset_enum, unlocked.fiat_enum)
     # Under the locks only what must be exact: the offer's terms and what it has left, the
     # taker's open trades and both parties' limits, then the writes.
