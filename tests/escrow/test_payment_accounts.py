@@ -174,3 +174,25 @@ async def test_a_trader_gets_a_nickname_from_their_telegram_name_at_the_first_tr
         maker, taker = await s.get(User, seller), await s.get(User, buyer)
         assert maker is not None and maker.nickname == f"u{seller}"[:16]
         assert taker is not None and taker.nickname == f"u{buyer}"[:16]
+
+
+async def test_kyc_approval_records_the_name_on_the_document(world: World) -> None:
+    import secrets
+
+    from core.accounts import kyc
+    from core.accounts.models import KycRequest
+
+    uid = await world.user()
+    async with world.tx() as s:
+        request = KycRequest(user_id=uid, status="pending", storage_key=secrets.token_hex(16))
+        s.add(request)
+        await s.flush()
+        request_id = request.id
+    async with world.tx() as s:
+        await kyc.approve(s, request_id=request_id, moderator_id=1, verified_name="  Karim   Jasim ")
+    async with world.tx() as s:
+        user = await s.get(User, uid)
+        assert user is not None and user.verified_name == "Karim Jasim" and user.kyc_level == 2
+        assert payment_accounts.payer_name_check("KARIM JASIM", user.verified_name) == "match"
+        assert payment_accounts.payer_name_check("Karim Jassim", user.verified_name) == "mismatch"
+        assert payment_accounts.payer_name_check("Anyone", None) == "unverified"
