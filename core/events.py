@@ -151,6 +151,7 @@ class TradeOpened(TradeEvent):
     maker_id: int
     taker_id: int
     payment_window: int
+    taker_name: str | None = None  # the taker's public name (nickname), for the maker's notice
 
 
 @dataclass(frozen=True, kw_only=True)

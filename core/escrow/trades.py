@@ -491,7 +491,8 @@ async def take(
     record_event(session, trade, "opened", taker_id, now, fiat_amount=str(n.fiat_amount),
                  crypto_amount=n.crypto_amount)
     notify_parties(session, events.TradeOpened(trade=trade.facts(), maker_id=offer.maker_id, taker_id=taker_id,
-                                               payment_window=trade.payment_window), trade)
+                                               payment_window=trade.payment_window, taker_name=taker.public_name),
+                   trade)  # fmt: skip
     announce_offer(session, offer, "updated", take_price=n.price)
     await session.flush()
     crash_point("trade.take.before_commit")

@@ -196,3 +196,22 @@ async def test_kyc_approval_records_the_name_on_the_document(world: World) -> No
         assert payment_accounts.payer_name_check("KARIM JASIM", user.verified_name) == "match"
         assert payment_accounts.payer_name_check("Karim Jassim", user.verified_name) == "mismatch"
         assert payment_accounts.payer_name_check("Anyone", None) == "unverified"
+
+
+async def test_a_short_window_is_reminded_before_its_end_not_when_it_opens(world: World) -> None:
+    from sqlalchemy import update as sql_update
+
+    from core.escrow.models import Trade
+
+    seller, buyer = await world.user(), await world.user()
+    offer = await world.sell_offer(seller)
+    async with world.tx() as s:
+        trade = await escrow.take(s, offer_id=offer.id, taker_id=buyer, fiat_amount=Decimal(131000))
+    now = datetime.now(UTC)
+    async with world.tx() as s:  # a 6-minute window (admins may allow 5..1440) that just opened
+        await s.execute(sql_update(Trade).where(Trade.id == trade.id)
+                        .values(payment_window=6, expires_at=now + timedelta(minutes=6)))  # fmt: skip
+    async with world.tx() as s:
+        assert trade.id not in await escrow.remind_due(s, now=now + timedelta(minutes=1))  # 5 min left
+    async with world.tx() as s:
+        assert trade.id in await escrow.remind_due(s, now=now + timedelta(minutes=4, seconds=30))  # 1.5 min left
