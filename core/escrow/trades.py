@@ -575,6 +575,7 @@ async def mark_paid(
         account = await own_account(session, user_id=actor_id, account_id=paid_from)
         buyer = await session.get(User, actor_id)
         trade.buyer_account_id = account.id
+        trade.payment_method = trade.payment_method or account.method  # staff see how it was paid
         trade.payer_name_check = payer_name_check(account.holder_name, buyer.verified_name if buyer else None)
     trade.status = TradeStatus.PAID.value
     trade.paid_at = now
