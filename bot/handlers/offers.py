@@ -20,7 +20,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.handlers.payment_accounts import city_buttons, with_saved_accounts
+from bot.handlers.payment_accounts import accounts_note, city_buttons, with_saved_accounts
 from bot.keyboards import offers as kb
 from bot.keyboards.menu import MenuCb
 from bot.notifications.escrow import remember_bot
@@ -239,7 +239,7 @@ async def wizard_button(query: CallbackQuery, callback_data: kb.WizardCb, state:
         price = await escrow.current_price(session, offer)
         view = views.offer_card(offer, price, None, viewer_id=me.id)
         if isinstance(query.message, Message):
-            await query.message.edit_text(_("✅ Your offer is published.") + "\n\n" + view["text"],
+            await query.message.edit_text(_("✅ Your offer is published.") + accounts_note(offer) + "\n\n" + view["text"],
                                           reply_markup=view["reply_markup"])
         return
     else:

@@ -31,7 +31,7 @@ from botkit.i18n import lang
 from core import escrow
 from core.accounts import names, payment_accounts
 from core.accounts.models import PaymentAccount
-from core.escrow import OfferDraft, Receipt, Side, Trade
+from core.escrow import Offer, OfferDraft, Receipt, Side, Trade
 from core.escrow.browse import cash_cities
 from core.escrow.trades import seller_account_options
 from core.money import Asset, Fiat
@@ -148,6 +148,15 @@ async def city_buttons(session: AsyncSession, current: BrowseCb, view: dict[str,
                                                                             range(0, len(buttons), 3)], *rows])}
 
 
+def accounts_note(offer: Offer) -> str:
+    """Under a published sell offer without accounts: where to add them (the buyer is not told
+    where to pay until then)."""
+    if offer.side != Side.SELL or offer.payment_account_ids:
+        return ""
+    return "\n" + _("💳 Add your payment accounts with /accounts: the buyer of each trade is then shown where to "
+                    "pay.")
+
+
 # --- /accounts ------------------------------------------------------------------------------------------
 
 
@@ -233,6 +242,7 @@ async def _save(session: AsyncSession, state: FSMContext, me: User, holder: str)
     account = await payment_accounts.add_account(session, user_id=me.id, method=str(data["method"]),
                                                  number=str(data.get("number") or ""), holder_name=holder,
                                                  city=data.get("city"))  # fmt: skip
+    await escrow.accept_account(session, maker_id=me.id, account=account)  # the open sell offers of its method
     await state.clear()
     return await accounts_view(session, me, headline=_("✅ Saved: {account}").format(account=account_short(account)))
 

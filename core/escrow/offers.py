@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import outbox
 from core.accounts import names
+from core.accounts.models import PaymentAccount
 from core.accounts.payment_accounts import PAYMENT_METHODS as PAYMENT_METHODS
 from core.accounts.payment_accounts import check_public_text, own_accounts
 from core.db import fresh
@@ -198,6 +199,20 @@ def _offer_city(draft: OfferDraft) -> str | None:
     if len(city) > 40:
         raise DomainError("city_invalid", max=40)
     return city or None
+
+
+async def accept_account(session: AsyncSession, *, maker_id: int, account: PaymentAccount) -> list[int]:
+    """A newly saved account joins the maker's open sell offers of its method (their buyers are
+    shown it from the next trade on); returns those offers' ids."""
+    stmt = select(Offer).where(Offer.maker_id == maker_id, Offer.side == Side.SELL.value,
+                               Offer.status != OfferStatus.CLOSED.value).with_for_update()  # fmt: skip
+    changed = []
+    for offer in (await session.execute(stmt)).scalars():
+        if account.method in offer.payment_methods and account.id not in offer.payment_account_ids:
+            offer.payment_account_ids = [*offer.payment_account_ids, account.id]
+            changed.append(offer.id)
+    await session.flush()
+    return changed
 
 
 async def _require_active_user(session: AsyncSession, user_id: int) -> User:

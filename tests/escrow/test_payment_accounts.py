@@ -215,3 +215,18 @@ async def test_a_short_window_is_reminded_before_its_end_not_when_it_opens(world
         assert trade.id not in await escrow.remind_due(s, now=now + timedelta(minutes=1))  # 5 min left
     async with world.tx() as s:
         assert trade.id in await escrow.remind_due(s, now=now + timedelta(minutes=4, seconds=30))  # 1.5 min left
+
+
+async def test_an_account_saved_later_joins_the_open_sell_offers_of_its_method(world: World) -> None:
+    seller, buyer = await world.user(), await world.user()
+    offer = await world.sell_offer(seller, payment_methods=("zaincash",))
+    bank = await _account(world, seller, "bank", "IQ98NBIQ850123456789012", "Ali Hassan")
+    zain = await _account(world, seller, "zaincash", "07701234571", "Ali Hassan")
+    async with world.tx() as s:
+        for account_id in (bank, zain):
+            account = await payment_accounts.own_account(s, user_id=seller, account_id=account_id)
+            await escrow.accept_account(s, maker_id=seller, account=account)
+    assert (await world.offer(offer.id)).payment_account_ids == [zain]
+    async with world.tx() as s:
+        trade = await escrow.take(s, offer_id=offer.id, taker_id=buyer, fiat_amount=Decimal(131000))
+    assert trade.seller_account_id == zain
