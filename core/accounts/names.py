@@ -96,12 +96,17 @@ async def suggest_nickname(session: AsyncSession, user: User) -> str:
 
 
 async def ensure_nickname(session: AsyncSession, user: User) -> None:
-    """Give a trader without a nickname the suggested one, at their first offer or trade (no
-    extra question in those journeys; the first change, /nickname, is free). Two newcomers
-    with the same Telegram name at the same moment: the loser gets ``trader<id>``."""
+    """Give a trader without a nickname a neutral one (trader_123456) at their first offer or
+    trade: no extra question in those journeys, and no Telegram name made public without the
+    trader choosing it (/nickname suggests it; the first change is free). Two newcomers racing
+    for the same name: the loser gets ``trader<id>``."""
     if user.nickname is not None:
         return
-    nick = await suggest_nickname(session, user)
+    n = user.id % 1_000_000
+    nick = f"trader_{n:06d}"
+    while await _taken(session, nick, user.id):
+        n = (n + 1) % 1_000_000
+        nick = f"trader_{n:06d}"
     try:
         async with session.begin_nested():
             await session.execute(update(User).where(User.id == user.id, User.nickname.is_(None)).values(nickname=nick))

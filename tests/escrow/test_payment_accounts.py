@@ -165,15 +165,17 @@ async def test_cash_offers_are_found_by_city(world: World) -> None:
             await escrow.close_offer(s, offer_id=offer.id, actor_id=offer.maker_id)
 
 
-async def test_a_trader_gets_a_nickname_from_their_telegram_name_at_the_first_trade(world: World) -> None:
+async def test_a_trader_gets_a_neutral_nickname_at_the_first_offer_or_trade(world: World) -> None:
     seller, buyer = await world.user(), await world.user()
     offer = await world.sell_offer(seller)
     async with world.tx() as s:
         await escrow.take(s, offer_id=offer.id, taker_id=buyer, fiat_amount=Decimal(131000))
     async with world.tx() as s:
         maker, taker = await s.get(User, seller), await s.get(User, buyer)
-        assert maker is not None and maker.nickname == f"u{seller}"[:16]
-        assert taker is not None and taker.nickname == f"u{buyer}"[:16]
+        assert maker is not None and maker.nickname is not None and maker.nickname.startswith("trader_")
+        assert taker is not None and taker.nickname is not None and taker.nickname.startswith("trader_")
+        assert maker.first_name not in maker.nickname  # the Telegram name is not made public unasked
+        assert (await names.suggest_nickname(s, maker)).startswith(f"u{seller}"[:8])  # /nickname offers it
 
 
 async def test_kyc_approval_records_the_name_on_the_document(world: World) -> None:
