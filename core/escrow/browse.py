@@ -171,7 +171,7 @@ async def browse(
                 offer=offer,
                 price=row_price,
                 max_fiat=min(offer.max_fiat, max_fiat_for(offer.remaining, row_price, fiat)),
-                maker_name=nickname or (f"@{username}" if username else (first_name or str(offer.maker_id))),
+                maker_name=f"@{username}" if username else (first_name or str(offer.maker_id)),
                 maker=stats[offer.maker_id],
                 maker_nickname=nickname,
             )
