@@ -130,7 +130,8 @@ def cold_transfer_done(e: events.ColdTransferDone, to: Recipient) -> Rendered:
 def rate_changed(e: events.ReferenceRateChanged, to: Recipient) -> Rendered:
     return Rendered(
         text=_("Reference rate {asset}/{fiat} is now {rate} (set by {who}).").format(
-            asset=e.asset, fiat=e.fiat, rate=fmt.fiat(e.rate, e.fiat, to.language), who=_by(e.by)
+            asset=e.asset, fiat=e.fiat, rate=fmt.fiat(e.rate, e.fiat, to.language),
+            who=fmt.isolate(fmt.escape(f"{e.by_name} ({e.by})")) if e.by_name else _by(e.by)
         )
     )
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from aiogram.utils.i18n import gettext as _
 
 from botkit import fmt
+from core.accounts.models import PaymentAccount
 from core.admin.cases import DisputeCase, PartyFacts, UserCard, WithdrawalCase
 from core.admin.models import StaffAction
 from core.admin.reports import Reconciliation, Stats, Volume
@@ -86,7 +87,27 @@ def age(since: datetime, lang: str, now: datetime | None = None) -> str:
 def who(user: User | None, user_id: int | None = None) -> str:
     if user is None:
         return fmt.isolate(str(user_id)) if user_id is not None else _("the system")
-    return fmt.isolate(fmt.escape(f"{user.display_name} ({user.id})"))
+    return fmt.isolate(fmt.escape(f"{user.public_name} ({user.id})"))
+
+
+def account_line(account: PaymentAccount | None) -> str:
+    """A payment account as staff read it: method, number, holder (and city for cash)."""
+    if account is None:
+        return "-"
+    parts = [method_name(account.method), account.number, account.holder_name, account.city or ""]
+    return fmt.isolate(fmt.escape(" · ".join(p for p in parts if p)))
+
+
+def payer_check_lines(trade: Trade, paid_to: PaymentAccount | None, paid_from: PaymentAccount | None,
+                      verified_name: str | None) -> list[str]:  # fmt: skip
+    """Where the buyer was told to pay and what they paid from; the flag when the payer's
+    account is not in the buyer's verified name."""
+    lines = [_("Paid to (seller): {account}").format(account=account_line(paid_to)),
+             _("Paid from (buyer): {account}").format(account=account_line(paid_from))]
+    if trade.payer_flagged:
+        lines.append(_("🚩 The buyer paid from an account in another name (verified name: {name}).").format(
+            name=fmt.isolate(fmt.escape(verified_name or "-"))))
+    return lines
 
 
 def outcome_name(outcome: str) -> str:
@@ -152,14 +173,17 @@ def dispute_case(case: DisputeCase, lang: str, viewer_id: int) -> str:
         lines.append(_("Handled by {who}.").format(who=fmt.isolate(str(d.owner_id))))
     else:
         lines.append(_("Nobody is handling this dispute yet."))
+    lines += payer_check_lines(t, case.paid_to, case.paid_from, case.buyer.user.verified_name)
     lines += ["", party_block(_("Seller"), case.seller, lang), "", party_block(_("Buyer"), case.buyer, lang)]
     lines += ["", _("<b>Timeline</b>")]
-    lines += [timeline_line(e, lang) for e in case.events]
+    lines += [timeline_line(e, lang, names) for e in case.events]
     return "\n".join(lines)
 
 
-def timeline_line(event: TradeEvent, lang: str) -> str:
-    actor = fmt.isolate(str(event.actor_id)) if event.actor_id else _("the system")
+def timeline_line(event: TradeEvent, lang: str, names: dict[int, User] | None = None) -> str:
+    """One event of the timeline; its actor by nickname when ``names`` knows them."""
+    known = (names or {}).get(event.actor_id or 0)
+    actor = who(known) if known else fmt.isolate(str(event.actor_id)) if event.actor_id else _("the system")
     return f"{fmt.datetime(event.created_at, lang)} · {event_name(event.kind)} · {actor}"
 
 

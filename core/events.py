@@ -151,6 +151,7 @@ class TradeOpened(TradeEvent):
     maker_id: int
     taker_id: int
     payment_window: int
+    taker_name: str | None = None  # the taker's public name (nickname), for the maker's notice
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -158,6 +159,7 @@ class TradePaid(TradeEvent):
     audience = frozenset({USER})
     receipt_file_id: str | None = None
     receipt_reused_in: tuple[int, ...] = ()  # trades where the same receipt photo was sent
+    payer_flagged: bool = False  # paid from an account not in the buyer's verified name
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -277,6 +279,7 @@ class ReferenceRateChanged(Event):
     rate: Decimal
     old_rate: Decimal | None = None
     by: int | None = None
+    by_name: str | None = None  # the staff member's public name (nickname), for the notice
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,7 +6,7 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, select
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,10 +37,24 @@ class User(Base):
     is_banned: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     bot_blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     created_at: Mapped[datetime] = created_at_column()
+    # The public name on offers, trade cards and profiles (core.accounts.names): unique,
+    # case-insensitively; None until the trader chose one.
+    nickname: Mapped[str | None] = mapped_column(String(20))
+    nickname_changed_at: Mapped[datetime | None]  # the last change after the first choice
+    # The legal name a moderator read on the identity document (KYC approval); payers' names
+    # are compared with it (core.accounts.payment_accounts).
+    verified_name: Mapped[str | None] = mapped_column(String(128))
+
+    __table_args__ = (Index("uq_users_nickname_lower", func.lower(nickname), unique=True),)
 
     @property
     def display_name(self) -> str:
         return f"@{self.username}" if self.username else self.first_name or str(self.id)
+
+    @property
+    def public_name(self) -> str:
+        """What other traders and staff call this trader: the nickname, else the Telegram name."""
+        return self.nickname or self.display_name
 
 
 def new_referral_code() -> str:

@@ -20,7 +20,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import users
+from core.accounts.models import PaymentAccount
+from core.accounts.names import set_nickname
+from core.accounts.payment_accounts import add_account
 from core.db import transaction
 from core.escrow import Offer, OfferDraft, OfferStatus, Side, current_price, publish_offer, set_reference_rate
 from core.escrow.offers import announce_offer
@@ -126,6 +129,21 @@ OFFERS: tuple[tuple[int, OfferDraft], ...] = (
 )
 
 
+# Where each demo trader is paid and pays from (core.accounts.payment_accounts): the buyer of a
+# trade on a sell offer sees the seller's account of the method; buyers pay from theirs in one tap.
+ACCOUNTS: dict[int, tuple[tuple[str, str, str, str | None], ...]] = {
+    KARIM: (("zaincash", "07701234567", "كريم عبد الله", None), ("fastpay", "07501234567", "كريم عبد الله", None),
+            ("qicard", "07711234567", "كريم عبد الله", None)),
+    NOOR: (("qicard", "07801234567", "نور حسين", None), ("superqi", "07801234567", "نور حسين", None),
+           ("asiahawala", "07811234567", "نور حسين", None)),
+    SAM: (("bank", "IQ98NBIQ850123456789012", "Sam Taylor", None), ("cash", "", "Sam Taylor", "Erbil"),
+          ("fastpay", "07501112222", "Sam Taylor", None)),
+    ALI: (("zaincash", "07709998887", "علي حسن", None),),
+    EMMA: (("fastpay", "07505556667", "Emma Brown", None),),
+}  # fmt: skip
+NICKNAMES = {ALI: "Ali_IQ", EMMA: "EmmaB", KARIM: "KarimFX", NOOR: "NoorBGD", SAM: "SamTrades"}
+
+
 def add_demo_users(
     tg: TelegramSandbox, bot_usernames: tuple[str, ...] = (), admin_bot: str | None = None
 ) -> None:
@@ -177,7 +195,16 @@ async def seed(
     else:
         await _deposit_through_ledger(factory, makers)
     async with transaction(factory) as s:
+        saved: dict[int, list[PaymentAccount]] = {}
+        for user_id, accounts in ACCOUNTS.items():
+            await set_nickname(s, user_id=user_id, nickname=NICKNAMES[user_id])
+            saved[user_id] = [await add_account(s, user_id=user_id, method=method, number=number, holder_name=holder,
+                                                city=city) for method, number, holder, city in accounts]  # fmt: skip
         for maker_id, draft in OFFERS:
+            if draft.side == Side.SELL:  # the buyer is shown the maker's account of the method they pay by
+                mine = [a for a in saved.get(maker_id, []) if a.method in draft.payment_methods]
+                city = next((a.city for a in mine if a.city), None)
+                draft = replace(draft, payment_account_ids=tuple(a.id for a in mine), city=city)
             await publish_offer(s, maker_id=maker_id, draft=draft)
     if wake is not None:
         wake()  # the notifier posts the offers to the channel now

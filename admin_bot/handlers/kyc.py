@@ -25,7 +25,7 @@ router = Router(name="admin_kyc")
 
 
 class ReviewCb(CallbackData, prefix="akyc"):
-    action: str  # open | approve | reject | preset | write
+    action: str  # open | approve | approve_named | reject | preset | write
     request_id: int
     reason: str = ""
 
@@ -34,10 +34,17 @@ class RejectForm(StatesGroup):
     reason = State()
 
 
+class ApproveForm(StatesGroup):
+    name = State()  # data: request_id
+
+
 def _decision(request_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("✅ Approve"), callback_data=ReviewCb(action="approve", request_id=request_id))
     builder.button(text=_("❌ Reject"), callback_data=ReviewCb(action="reject", request_id=request_id))
+    builder.button(text=_("🪪 Approve with the name on the document"),
+                   callback_data=ReviewCb(action="approve_named", request_id=request_id))
+    builder.adjust(2, 1)
     return builder.as_markup()
 
 
@@ -105,6 +112,30 @@ async def approve(
                 id=callback_data.request_id
             )
         )
+
+
+@router.callback_query(ReviewCb.filter(F.action == "approve_named"))
+async def approve_ask_name(query: CallbackQuery, callback_data: ReviewCb, state: FSMContext) -> None:
+    await state.set_state(ApproveForm.name)
+    await state.set_data({"request_id": callback_data.request_id})
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(_("Type the full name exactly as on the document. The accounts this user pays "
+                                     "from are compared with it."))
+
+
+@router.message(ApproveForm.name, F.text)
+async def approve_named(message: Message, state: FSMContext, session: AsyncSession, settings: Settings,
+                        staff_id: int) -> None:  # fmt: skip
+    request_id = int((await state.get_data())["request_id"])
+    name = " ".join((message.text or "").split())
+    if not 3 <= len(name) <= 128:
+        await message.answer(_("Please type the full name (3 to 128 characters)."))
+        return
+    await review.approve(session, settings, actor_id=staff_id, request_id=request_id, verified_name=name)
+    await state.clear()
+    await message.answer(_("✅ Verification #{id} approved with the name {name}. The user is now at level 2 and "
+                           "was told.").format(id=request_id, name=fmt.isolate(fmt.escape(name))))
 
 
 @router.callback_query(ReviewCb.filter(F.action == "reject"))

@@ -6,13 +6,24 @@ from aiogram import Router
 
 
 def routers() -> list[Router]:
-    from bot.handlers import accounts, chat, offers, profile, security, start, trades, wallet
+    from bot.handlers import (
+        accounts,
+        chat,
+        offers,
+        payment_accounts,
+        profile,
+        security,
+        start,
+        trades,
+        wallet,
+    )
 
     return [
         offers.deep_links,  # /start offer_<id> before start's plain /start
         start.router,
         offers.router,
         trades.router,
+        payment_accounts.router,  # /accounts /nickname, the trade's accounts (before chat's free text)
         profile.router,
         *accounts.routers(),  # /limits /verify /transfer /referrals /premium (and their forms)
         wallet.router,  # /wallet: balances, deposit, withdraw (a form), history

@@ -20,6 +20,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.handlers.payment_accounts import accounts_note, city_buttons, with_saved_accounts
 from bot.keyboards import offers as kb
 from bot.keyboards.menu import MenuCb, back_to_menu
 from bot.notifications.escrow import remember_bot
@@ -30,6 +31,7 @@ from botkit.errors import register_error_texts
 from botkit.i18n import lang, pick_language
 from botkit.numbers import AmountError, amount_error_text, normalize, parse_amount, parse_percent
 from core import escrow, users
+from core.accounts.payment_accounts import check_public_text
 from core.errors import DomainError
 from core.escrow import OfferDraft, OfferPatch, Side
 from core.ledger import AccountRef, balance
@@ -233,13 +235,14 @@ async def wizard_button(query: CallbackQuery, callback_data: kb.WizardCb, state:
         data[step] = int(value)
     elif step == "summary" and value == "_publish":
         await remember_bot(bot)  # the channel post links to the bot by username
-        offer = await escrow.publish_offer(session, maker_id=me.id, draft=_draft(data))
+        draft = await with_saved_accounts(session, me, _draft(data))
+        offer = await escrow.publish_offer(session, maker_id=me.id, draft=draft)
         await state.clear()
         await query.answer(_("Published"))
         price = await escrow.current_price(session, offer)
         view = views.offer_card(offer, price, None, viewer_id=me.id)
         if isinstance(query.message, Message):
-            await query.message.edit_text(_("✅ Your offer is published.") + "\n\n" + view["text"],
+            await query.message.edit_text(_("✅ Your offer is published.") + accounts_note(offer) + "\n\n" + view["text"],
                                           reply_markup=view["reply_markup"])
         return
     else:
@@ -336,6 +339,7 @@ async def wizard_text(message: Message, state: FSMContext, session: AsyncSession
                                        "Please shorten them.").format(max=fmt.characters(TERMS_MAX, lang()),
                                                                       n=fmt.number(len(text), lang())))
                 return
+            check_public_text(text, "terms")  # numbers go in /accounts (the error path answers)
             data["terms"] = text.strip() or None
         elif step in ("min_trades", "min_age"):
             number = _whole_number(text, 10_000 if step == "min_trades" else 3650)
@@ -367,9 +371,9 @@ async def _market(session: AsyncSession, me: User, current: kb.BrowseCb) -> dict
     page = await escrow.browse(
         session, viewer_id=me.id, side=Side(current.side), asset=Asset(current.asset), fiat=Fiat(current.fiat),
         fiat_amount=amount, payment_method=current.method or None, offset=current.page * kb.PAGE_SIZE,
-        limit=kb.PAGE_SIZE,
+        limit=kb.PAGE_SIZE, city=current.city if current.method == "cash" and current.city else None,
     )
-    return views.market_page(page, current)
+    return await city_buttons(session, current, views.market_page(page, current))
 
 
 def _browse_question(current: kb.BrowseCb) -> dict[str, Any] | None:
@@ -399,7 +403,7 @@ async def offers_menu(query: CallbackQuery, state: FSMContext) -> None:
 def _valid_browse(current: kb.BrowseCb) -> bool:
     return (current.side in ("", "sell", "buy") and current.asset in ("", "USDT", "TRX")
             and current.fiat in ("", "IQD", "USD") and current.page >= 0
-            and current.method in ("", "?", *escrow.PAYMENT_METHODS)
+            and current.method in ("", "?", *escrow.PAYMENT_METHODS) and len(current.city) <= 24
             and bool(re.fullmatch(r"(\?|\d{1,13}(\.\d{1,2})?)?", current.amount)))  # fmt: skip
 
 
@@ -454,7 +458,9 @@ async def offer_view(session: AsyncSession, me: User, offer_id: int) -> dict[str
         price = None
     stats = await escrow.user_stats(session, offer.maker_id) if offer.maker_id != me.id else None
     back = kb.BrowseCb(side=offer.side, asset=offer.asset, fiat=offer.fiat)
-    return views.offer_card(offer, price, stats, viewer_id=me.id, back=back)
+    maker = await session.get(User, offer.maker_id)
+    return views.offer_card(offer, price, stats, viewer_id=me.id, back=back,
+                            maker_nickname=maker.nickname if maker else None)
 
 
 @deep_links.message(CommandStart(deep_link=True, magic=F.args.regexp(r"^offer_\d+$")))

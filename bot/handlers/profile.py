@@ -83,8 +83,10 @@ async def profile_view(session: AsyncSession, me: User, data: kb.ProfileCb, note
     user_id = await _target(session, me, data)
     stats = await escrow.user_stats(session, user_id)
     lines = [note, ""] if note else []
+    target = await session.get(User, user_id)
     lines += [
-        _("<b>Trader profile</b>"),
+        _("<b>Trader profile</b>") + (f" · {fmt.isolate(fmt.escape(target.nickname))}" if target and target.nickname
+                                      else ""),
         stats_text(stats),
         _("Completed trades: {n}").format(n=fmt.number(stats.completed_trades, lg)),
         _("Completion rate (30 days): {rate}").format(

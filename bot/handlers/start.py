@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keyboards.menu import LanguageCb, MenuCb, back_to_menu, language_picker, main_menu
+from bot.keyboards.payment_accounts import with_settings
 from bot.keyboards.security import settings_menu
 from botkit.i18n import pick_language
 from core import users
@@ -124,7 +125,7 @@ async def menu_settings(query: CallbackQuery, me: User) -> None:
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            _("Choose your language:"), reply_markup=settings_menu(me.language or "ar")
+            _("Choose your language:"), reply_markup=with_settings(settings_menu(me.language or "ar"))
         )
 
 

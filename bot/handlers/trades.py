@@ -24,11 +24,13 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.handlers.payment_accounts import card, payer_accounts
 from bot.keyboards import offers as offer_kb
 from bot.keyboards import trades as kb
 from bot.keyboards.menu import MenuCb, back_to_menu
 from bot.views import trades as views
 from bot.views.common import status_name
+from bot.views.trade_details import with_payer_accounts, with_release_warning
 from botkit import fmt
 from botkit.errors import register_error_texts
 from botkit.i18n import lang
@@ -145,7 +147,7 @@ async def take_confirm(query: CallbackQuery, callback_data: kb.TakeCb, state: FS
                                              moved_from=quoted))  # fmt: skip
     await query.answer(_("Trade opened"))  # commits first (botkit.middlewares.SendAfterCommit): the offer is free
     await state.clear()
-    return _edit(query, views.trade_card(trade, me.id, headline=_("✅ Trade opened. The coins are locked in escrow.")))
+    return _edit(query, await card(session, trade, me, headline=_("✅ Trade opened. The coins are locked in escrow.")))
 
 
 # --- one trade --------------------------------------------------------------------------------------
@@ -169,7 +171,7 @@ async def view_trade(query: CallbackQuery, callback_data: kb.TradeCb, state: FSM
         await state.clear()
     await state.update_data(chat_trade_id=trade.id)  # where the user's chat messages go (see chat.py)
     await query.answer()
-    return _edit(query, views.trade_card(trade, me.id, rated=await _rated(session, trade, me)))
+    return _edit(query, await card(session, trade, me, rated=await _rated(session, trade, me)))
 
 
 @router.callback_query(kb.TradeCb.filter(F.action == "paid"))
@@ -191,7 +193,8 @@ async def paid_receipt_photo(message: Message, state: FSMContext, session: Async
     assert message.photo
     photo = message.photo[-1]
     await state.update_data(file_id=photo.file_id, file_unique_id=photo.file_unique_id)
-    await message.answer(**views.paid_question(trade, with_receipt=True))
+    await message.answer(**with_payer_accounts(views.paid_question(trade, with_receipt=True), trade,
+                                               await payer_accounts(session, trade, me)))
 
 
 @router.message(PaidForm.receipt)
@@ -208,7 +211,8 @@ async def paid_skip(query: CallbackQuery, callback_data: kb.TradeCb, state: FSMC
     await state.set_state(PaidForm.receipt)
     await state.set_data({"trade_id": trade.id})
     await query.answer()
-    return _edit(query, views.paid_question(trade, with_receipt=False))
+    return _edit(query, with_payer_accounts(views.paid_question(trade, with_receipt=False), trade,
+                                            await payer_accounts(session, trade, me)))
 
 
 @router.callback_query(kb.TradeCb.filter(F.action == "paid_yes"))
@@ -222,7 +226,7 @@ async def paid_confirmed(query: CallbackQuery, callback_data: kb.TradeCb, state:
     await state.set_state(None)  # the form is done; the user's chat messages now go to this trade
     await state.set_data({"chat_trade_id": trade.id})
     await query.answer(_("The seller has been told."))
-    return _edit(query, views.trade_card(trade, me.id, headline=_("✅ Marked as paid.")))
+    return _edit(query, await card(session, trade, me, headline=_("✅ Marked as paid.")))
 
 
 @router.callback_query(kb.TradeCb.filter(F.action == "cancel"))
@@ -247,7 +251,8 @@ async def release_ask(query: CallbackQuery, callback_data: kb.TradeCb, session: 
     require_role(trade, me.id, "seller")
     require_state(trade, escrow.TradeStatus.AWAITING_PAYMENT, escrow.TradeStatus.PAID)
     await query.answer()
-    return _edit(query, views.release_question(trade))
+    _, paid_from = await escrow.trade_accounts(session, trade)
+    return _edit(query, with_release_warning(views.release_question(trade), trade, paid_from))
 
 
 @router.callback_query(kb.TradeCb.filter(F.action == "release_yes"))

@@ -34,6 +34,7 @@ class BrowseCb(CallbackData, prefix="br"):
     method: str = ""
     amount: str = ""
     page: int = 0
+    city: str = ""  # cash offers in that city (bot.handlers.payment_accounts.city_buttons)
 
 
 class OfferCb(CallbackData, prefix="of"):

@@ -18,6 +18,7 @@ from bot.keyboards import trades as kb
 from bot.views import offers as offer_views
 from bot.views import trades as views
 from bot.views.common import method_name, trade_ref
+from bot.views.trade_details import countdown, payer_warning
 from botkit import fmt
 from botkit.i18n import lang, use_locale
 from botkit.rendering import Recipient, Rendered, Renderers
@@ -79,7 +80,14 @@ def _nothing(event: events.Event, to: Recipient) -> Rendered | None:
 def trade_opened(event: events.TradeOpened, to: Recipient) -> Rendered | None:
     if to.chat_id == event.taker_id:
         return None
-    return _card(event.trade, to, _("🆕 New trade on your offer #{offer}.").format(offer=event.trade.offer_id))
+    headline = _("🆕 New trade on your offer #{offer}.").format(offer=event.trade.offer_id)
+    if event.taker_name:
+        who = fmt.isolate(fmt.escape(event.taker_name))
+        headline += "\n" + (_("Buyer: {who}") if to.chat_id == event.trade.seller_id else _("Seller: {who}")).format(
+            who=who)
+    if event.trade.expires_at is not None:
+        headline += "\n" + countdown(event.trade.expires_at)
+    return _card(event.trade, to, headline)
 
 
 def trade_paid(event: events.TradePaid, to: Recipient) -> Rendered | None:
@@ -89,6 +97,8 @@ def trade_paid(event: events.TradePaid, to: Recipient) -> Rendered | None:
     headline = _("💰 The buyer says the payment was sent. Check your account before releasing.")
     if event.receipt_reused_in:
         headline += "\n" + _("⚠️ This receipt photo was already used in another trade. Be careful.")
+    if event.payer_flagged:
+        headline += "\n" + payer_warning()
     rendered = _card(trade, to, headline)
     if event.receipt_file_id:
         # A photo caption holds 1,024 characters: the receipt goes with a short text and the buttons.
@@ -140,7 +150,8 @@ def trade_completed(event: events.TradeCompleted, to: Recipient) -> Rendered | N
 def trade_reminder(event: events.TradeReminder, to: Recipient) -> Rendered | None:
     minutes = event.minutes_left
     return _card(event.trade, to, _("⏰ {time} left to pay. If you cannot pay, cancel the trade.").format(
-        time=fmt.duration(minutes, lang())))
+        time=fmt.duration(minutes, lang())) + ("\n" + countdown(event.trade.expires_at)
+                                               if event.trade.expires_at is not None else ""))
 
 
 def file_reused(event: events.TradeFileReused, to: Recipient) -> Rendered | None:

@@ -89,9 +89,13 @@ def offer_body(offer: Offer, price: Decimal | None, stats: UserStats | None) -> 
 
 
 def offer_card(
-    offer: Offer, price: Decimal | None, stats: UserStats | None, *, viewer_id: int, back: BrowseCb | None = None
+    offer: Offer, price: Decimal | None, stats: UserStats | None, *, viewer_id: int, back: BrowseCb | None = None,
+    maker_nickname: str | None = None,
 ) -> dict[str, Any]:
     lines = offer_body(offer, price, stats)
+    if maker_nickname and stats is not None:  # "Trader: <nickname> · ✅ 12 trades"
+        lines[-1] = _("Trader: {stats}").format(stats=fmt.isolate(fmt.escape(maker_nickname)) + " · "
+                                                + stats_text(stats))
     own = offer.maker_id == viewer_id
     if own or offer.status != "active":
         lines.append(_("Status: {status}").format(status=status_name(offer.status)))
@@ -121,7 +125,8 @@ def market_page(page: OfferPage, current: BrowseCb) -> dict[str, Any]:
             min=fmt.fiat(offer.min_fiat, offer.fiat, lg), max=fmt.fiat(row.max_fiat, offer.fiat, lg)))
         lines.append(methods_text(offer.payment_methods, offer.payment_note)
                      + " · " + _("{window} to pay").format(window=fmt.duration(offer.payment_window, lg)))
-        lines.append(stats_text(row.maker, releases=offer.side == "sell"))
+        lines.append((fmt.isolate(fmt.escape(row.maker_nickname)) + " · " if row.maker_nickname else "")
+                     + stats_text(row.maker, releases=offer.side == "sell"))
     if page.total > PAGE_SIZE:
         pages = (page.total + PAGE_SIZE - 1) // PAGE_SIZE
         lines.append("")

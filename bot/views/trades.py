@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.keyboards import trades as kb
 from bot.views.common import method_name, status_name, trade_ref
+from bot.views.trade_details import clock
 from botkit import fmt
 from botkit.i18n import lang
 from core.escrow import Offer, Quote, Trade
@@ -61,7 +62,7 @@ def _deadline(expires_at: datetime | str | None) -> str:
     if expires_at is None:
         return ""
     moment = datetime.fromisoformat(expires_at) if isinstance(expires_at, str) else expires_at
-    return fmt.datetime(moment, lang())
+    return clock(moment, lang())  # "18:02 Baghdad" (a window is at most a day; the countdown line says how long)
 
 
 def trade_text(trade: Trade | TradeFacts, viewer_id: int, *, headline: str | None = None) -> str:

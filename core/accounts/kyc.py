@@ -191,16 +191,24 @@ async def _lock_pending(session: AsyncSession, request_id: int, moderator_id: in
 
 
 async def approve(
-    session: AsyncSession, *, request_id: int, moderator_id: int, now: datetime | None = None
+    session: AsyncSession,
+    *,
+    request_id: int,
+    moderator_id: int,
+    verified_name: str | None = None,
+    now: datetime | None = None,
 ) -> KycRequest:
     """Level 2 for the user; they are told (events.KycApproved). A second decision on the
-    same request (two moderators at once) raises kyc_already_reviewed and changes nothing."""
+    same request (two moderators at once) raises kyc_already_reviewed and changes nothing.
+    ``verified_name``: the name on the document, which payers' account holders are compared with."""
     request = await _lock_pending(session, request_id, moderator_id)
     user = await _lock_user(session, request.user_id)
     request.status = KycStatus.APPROVED.value
     request.reviewed_by = moderator_id
     request.reviewed_at = _now(now)
     user.kyc_level = max(user.kyc_level, 2)
+    if verified_name and verified_name.strip():
+        user.verified_name = " ".join(verified_name.split())[:128]
     outbox.emit(session, events.KycApproved(request_id=request.id, level=user.kyc_level),
                 [outbox.user(user.id)])
     await session.flush()

@@ -105,3 +105,23 @@ class AntiPhishingCode(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
     phrase: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime] = created_at_column()
+
+
+class PaymentAccount(Base):
+    """Where a trader receives or sends fiat: one wallet, card, bank account or cash place.
+
+    Migration: 0014_payment_accounts. Removing one only sets ``removed_at``: trades keep
+    pointing at the account they were paid to or from."""
+
+    __tablename__ = "payment_accounts"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"))
+    method: Mapped[str] = mapped_column(String(16))  # one of core.escrow.offers.PAYMENT_METHODS
+    number: Mapped[str] = mapped_column(String(40))  # canonical: 07XXXXXXXXX, an IBAN, a card; "" for cash
+    holder_name: Mapped[str] = mapped_column(String(64))
+    city: Mapped[str | None] = mapped_column(String(40))  # cash only
+    created_at: Mapped[datetime] = created_at_column()
+    removed_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_payment_accounts_user_id", "user_id"),)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.accounts.models import PaymentAccount
 from core.admin import audit
 from core.admin.models import StaffAction
 from core.errors import DomainError
@@ -15,7 +16,7 @@ from core.escrow import disputes, reputation
 from core.escrow.chat import messages
 from core.escrow.models import Dispute, DisputeStatement, Trade, TradeEvent, TradeMessage
 from core.escrow.reputation import UserStats
-from core.escrow.trades import get_trade, my_trades, timeline
+from core.escrow.trades import get_trade, my_trades, timeline, trade_accounts
 from core.ledger import UserBalances, user_balances
 from core.money import Asset
 from core.users import User
@@ -38,6 +39,8 @@ class DisputeCase:
     chat: list[TradeMessage]
     seller: PartyFacts
     buyer: PartyFacts
+    paid_to: PaymentAccount | None = None  # the seller's account the buyer was told to pay to
+    paid_from: PaymentAccount | None = None  # the account the buyer declared paying from
 
 
 @dataclass(frozen=True)
@@ -95,9 +98,12 @@ async def dispute_case(session: AsyncSession, dispute_id: int) -> DisputeCase:
             statement=[s for s in said if s.author_id == user_id],
         )
 
+    paid_to, paid_from = await trade_accounts(session, trade)
     return DisputeCase(
         dispute=dispute,
         trade=trade,
+        paid_to=paid_to,
+        paid_from=paid_from,
         events=await timeline(session, trade.id),
         chat=await messages(session, trade.id),
         seller=await party(trade.seller_id),

@@ -32,9 +32,12 @@ async def documents(
     return docs
 
 
-async def approve(session: AsyncSession, settings: Settings, *, actor_id: int, request_id: int) -> KycRequest:
+async def approve(session: AsyncSession, settings: Settings, *, actor_id: int, request_id: int,
+                  verified_name: str | None = None) -> KycRequest:  # fmt: skip
+    """``verified_name``: the name the moderator read on the document (payers' accounts are
+    compared with it, core.accounts.payment_accounts)."""
     await staff.require(session, actor_id, Permission.KYC, settings)
-    request = await kyc.approve(session, request_id=request_id, moderator_id=actor_id)
+    request = await kyc.approve(session, request_id=request_id, moderator_id=actor_id, verified_name=verified_name)
     await audit.record(session, actor_id=actor_id, action="kyc.approve", target=f"kyc:{request.id}",
                        user_id=request.user_id)
     return request

@@ -51,6 +51,7 @@ from core.escrow.offers import (
     OfferDraft,
     OfferPatch,
     OfferPreview,
+    accept_account,
     check_max_per_trade,
     close_offer,
     current_price,
@@ -81,6 +82,7 @@ from core.escrow.trades import (
     Quote,
     Receipt,
     cancel,
+    choose_seller_account,
     get_trade,
     mark_paid,
     my_trades,
@@ -89,6 +91,7 @@ from core.escrow.trades import (
     take,
     take_range,
     timeline,
+    trade_accounts,
 )
 
 __all__ = [
@@ -116,6 +119,7 @@ __all__ = [
     "TradeNumbers",
     "TradeStatus",
     "UserStats",
+    "accept_account",
     "add_message",
     "add_statement",
     "block",
@@ -123,6 +127,7 @@ __all__ = [
     "browse",
     "cancel",
     "check_max_per_trade",
+    "choose_seller_account",
     "claim",
     "close_offer",
     "comment_feedback",
@@ -164,6 +169,7 @@ __all__ = [
     "take",
     "take_range",
     "timeline",
+    "trade_accounts",
     "unblock",
     "unclaim",
     "user_stats",

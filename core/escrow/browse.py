@@ -50,6 +50,7 @@ class OfferRow:
     max_fiat: Decimal  # the most one trade can be now (limit, or what is left)
     maker_name: str
     maker: UserStats
+    maker_nickname: str | None = None  # the public name (Telegram names are not shown in the market)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ def _price_expr(fiat: Fiat) -> ColumnElement[Decimal]:
 
 
 @cache
-def _page_statement(fiat: Fiat, side: Side, by_amount: bool, by_method: bool) -> Select[*tuple[Any, ...]]:
+def _page_statement(fiat: Fiat, side: Side, by_amount: bool, by_method: bool,
+                    by_city: bool = False) -> Select[*tuple[Any, ...]]:  # fmt: skip
     """The market page for one shape of question, built once (building and keying a statement
     this size for SQLAlchemy's cache costs more than running it). Bind parameters: viewer_id,
     side, asset, fiat, offset, limit, and amount / method when filtered by them."""
@@ -100,6 +102,8 @@ def _page_statement(fiat: Fiat, side: Side, by_amount: bool, by_method: bool) ->
         conditions += [Offer.min_fiat <= amount, Offer.max_fiat >= amount, available_fiat >= amount]
     if by_method:
         conditions.append(bindparam("method", type_=String) == any_(Offer.payment_methods))
+    if by_city:  # cash offers in that city (offers without cash are not about a place)
+        conditions.append(func.lower(Offer.city) == func.lower(bindparam("city", type_=String)))
     completed = (
         select(func.count())
         .where(
@@ -111,7 +115,7 @@ def _page_statement(fiat: Fiat, side: Side, by_amount: bool, by_method: bool) ->
     )
     best = price.asc() if side == Side.SELL else price.desc()
     return (
-        select(Offer, price, User.username, User.first_name, func.count().over().label("total"))
+        select(Offer, price, User.username, User.first_name, User.nickname, func.count().over().label("total"))
         .join(User, User.id == Offer.maker_id)
         .outerjoin(MarketRate, and_(MarketRate.asset == Offer.asset, MarketRate.fiat == Offer.fiat))
         .where(*conditions)
@@ -130,13 +134,15 @@ async def browse(
     fiat: Fiat,
     fiat_amount: Decimal | None = None,
     payment_method: str | None = None,
+    city: str | None = None,
     offset: int = 0,
     limit: int = 10,
     now: datetime | None = None,
 ) -> OfferPage:
     """Active offers of ``side`` (SELL: what a buyer sees) for an asset and fiat, without the
     viewer's own and without makers blocked by or blocking the viewer. ``fiat_amount`` keeps
-    offers whose limits and remaining amount allow that much; ``payment_method`` one code."""
+    offers whose limits and remaining amount allow that much; ``payment_method`` one code;
+    ``city`` the offers whose cash changes hands there (case does not count)."""
     side, asset, fiat = Side(side), Asset(asset), Fiat(fiat)
     if offset < 0 or not 0 < limit <= LIMIT_MAX:
         raise DomainError("page_invalid", offset=offset, limit=limit, max_limit=LIMIT_MAX)
@@ -145,7 +151,10 @@ async def browse(
         params["amount"] = check_fiat_precision(fiat_amount, fiat, "fiat_amount")
     if payment_method is not None:
         params["method"] = payment_method
-    stmt = _page_statement(fiat, side, fiat_amount is not None, payment_method is not None)
+    city = " ".join((city or "").split()) or None
+    if city is not None:
+        params["city"] = city
+    stmt = _page_statement(fiat, side, fiat_amount is not None, payment_method is not None, city is not None)
     rows = (await session.execute(stmt, {**params, "offset": offset, "limit": limit})).all()
     if rows:
         total = int(rows[0].total)  # the window counts every match, before OFFSET and LIMIT
@@ -156,7 +165,7 @@ async def browse(
         total = 0
     stats = await stats_for(session, [row[0].maker_id for row in rows], now=now)
     items = []
-    for offer, row_price, username, first_name, _ in rows:
+    for offer, row_price, username, first_name, nickname, _ in rows:
         items.append(
             OfferRow(
                 offer=offer,
@@ -164,6 +173,23 @@ async def browse(
                 max_fiat=min(offer.max_fiat, max_fiat_for(offer.remaining, row_price, fiat)),
                 maker_name=f"@{username}" if username else (first_name or str(offer.maker_id)),
                 maker=stats[offer.maker_id],
+                maker_nickname=nickname,
             )
         )
     return OfferPage(items=items, total=total, offset=offset, limit=limit)
+
+
+async def cash_cities(session: AsyncSession, *, side: Side, asset: Asset, fiat: Fiat, limit: int = 8) -> list[str]:
+    """The cities of the active cash offers of a market, the busiest first (the market's city
+    buttons)."""
+    name = func.min(Offer.city)
+    stmt = (
+        select(name)
+        .where(Offer.status == OfferStatus.ACTIVE.value, Offer.side == Side(side).value,
+               Offer.asset == Asset(asset).value, Offer.fiat == Fiat(fiat).value, Offer.city.isnot(None),
+               Offer.remaining > 0, any_(Offer.payment_methods) == "cash")
+        .group_by(func.lower(Offer.city))
+        .order_by(func.count().desc(), name)
+        .limit(limit)
+    )  # fmt: skip
+    return [str(c) for c in (await session.execute(stmt)).scalars()]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Interval, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events, outbox
@@ -65,7 +65,8 @@ async def escalate_due(
 async def remind_due(
     session: AsyncSession, now: datetime | None = None, *, rules: market.Rules | None = None, limit: int = 100
 ) -> list[int]:
-    """Remind buyers once, ``reminder_minutes`` before their payment window ends."""
+    """Remind buyers once before their payment window ends: ``reminder_minutes`` before, or a third
+    of the window before when that is shorter."""
     rules = rules or await market.rules(session)
     now = now or datetime.now(UTC)
     trades = await _claim(
@@ -73,7 +74,10 @@ async def remind_due(
         Trade.status == TradeStatus.AWAITING_PAYMENT.value,
         Trade.reminded_at.is_(None),
         Trade.expires_at > now,
-        Trade.expires_at <= now + rules.reminder_before,
+        # reminder_minutes before the end, or a third of a short window (a 5-minute window is
+        # reminded 1 min 40 s before its end, not the moment it opens)
+        Trade.expires_at <= now + func.least(literal(rules.reminder_before, Interval()),
+                                             Trade.payment_window * text("interval '20 seconds'")),
         limit=limit,
     )
     for trade in trades:

@@ -20,6 +20,7 @@ from core.config import get_settings
 from core.errors import DomainError
 from core.escrow.models import MarketRate, MarketSetting
 from core.money import MICRO, Asset, Fiat
+from core.users import User
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,8 @@ async def set_reference_rate(
         set_={"rate": rate, "updated_by": actor_id, "updated_at": func.now()},
     )
     await session.execute(stmt)
-    changed = events.ReferenceRateChanged(asset=asset.value, fiat=fiat.value, rate=rate, old_rate=old, by=actor_id)
+    staff = await session.get(User, actor_id) if actor_id is not None else None
+    changed = events.ReferenceRateChanged(asset=asset.value, fiat=fiat.value, rate=rate, old_rate=old, by=actor_id,
+                                          by_name=staff.public_name if staff else None)  # fmt: skip
     outbox.emit(session, changed, [outbox.ADMINS])
     return rate

@@ -112,6 +112,10 @@ class Offer(Base):
     max_fiat: Mapped[Decimal] = mapped_column(PRICE)
     payment_methods: Mapped[list[str]] = mapped_column(ARRAY(String(16)))
     payment_note: Mapped[str | None] = mapped_column(String(100))
+    # The maker's payment accounts (core.accounts.payment_accounts) the offer accepts; shown
+    # only to the buyer of one of its trades, never in the public offer.
+    payment_account_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), default=list, server_default="{}")
+    city: Mapped[str | None] = mapped_column(String(40))  # where cash changes hands (the market filters by it)
     payment_window: Mapped[int] = mapped_column(Integer)  # minutes
     terms: Mapped[str | None] = mapped_column(String(500))
     min_trades: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -189,6 +193,13 @@ class Trade(Base):
     buyer_fee: Mapped[int] = mapped_column(BigInteger)  # deducted from what the buyer receives
     escrow_source: Mapped[str] = mapped_column(String(10))  # "reserve" | "available"
     payment_method: Mapped[str | None] = mapped_column(String(16))
+    # The seller's account the buyer pays to (chosen at take, or by the buyer when several fit)
+    # and the buyer's account they declared paying from (at "I have paid").
+    seller_account_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("payment_accounts.id"))
+    buyer_account_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("payment_accounts.id"))
+    # The payer's account holder against the buyer's verified name: match | mismatch | unverified.
+    # A mismatch warns the seller before release and flags the trade for admins.
+    payer_name_check: Mapped[str | None] = mapped_column(String(10))
     payment_window: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default=TradeStatus.AWAITING_PAYMENT)
     # Who ended it: completed by "seller" | "dispute"; cancelled by "buyer" | "expired" | "dispute".
@@ -255,6 +266,11 @@ class Trade(Base):
             offer_id=self.offer_id, seller_id=self.seller_id, buyer_id=self.buyer_id, seller_fee=self.seller_fee,
             buyer_fee=self.buyer_fee, status=self.status, expires_at=self.expires_at,
         )  # fmt: skip
+
+    @property
+    def payer_flagged(self) -> bool:
+        """The buyer paid from an account in another person's name."""
+        return self.payer_name_check == "mismatch"
 
 
 class TradeEvent(Base):

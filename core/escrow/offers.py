@@ -28,6 +28,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import outbox
+from core.accounts import names
+from core.accounts.models import PaymentAccount
+from core.accounts.payment_accounts import PAYMENT_METHODS as PAYMENT_METHODS
+from core.accounts.payment_accounts import check_public_text, own_accounts
 from core.db import fresh
 from core.errors import DomainError, InsufficientFunds
 from core.escrow import limits, market, premium
@@ -37,7 +41,6 @@ from core.ledger import AccountRef, balance, transfer
 from core.money import Asset, Fiat, fee_for
 from core.users import User
 
-PAYMENT_METHODS = ("zaincash", "fastpay", "qicard", "superqi", "asiahawala", "bank", "cash")
 PAYMENT_WINDOWS = market.Rules().payment_windows  # the default choices (admins may change them)
 TERMS_MAX = 500
 NOTE_MAX = 100
@@ -62,6 +65,8 @@ class OfferDraft:
     terms: str | None = None
     min_trades: int = 0
     min_account_age_days: int = 0
+    payment_account_ids: tuple[int, ...] = ()  # the maker's saved accounts the offer accepts
+    city: str | None = None  # cash offers: where (the market filters by it)
 
 
 @dataclass(frozen=True)
@@ -194,10 +199,43 @@ async def validate_draft(
         raise DomainError("payment_window_invalid", value=draft.payment_window, allowed=list(rules.payment_windows))
     if draft.terms is not None and len(draft.terms) > TERMS_MAX:
         raise DomainError("terms_too_long", max=TERMS_MAX, length=len(draft.terms))
+    check_public_text(draft.terms, "terms")  # numbers belong in payment accounts
+    check_public_text(draft.payment_note, "payment_note")
     if draft.min_trades < 0 or draft.min_account_age_days < 0:
         raise DomainError("requirement_invalid", min_trades=draft.min_trades,
                           min_account_age_days=draft.min_account_age_days)
     return price
+
+
+async def _check_accounts(session: AsyncSession, maker_id: int, draft: OfferDraft) -> list[int]:
+    """The offer's accepted accounts: the maker's own, of the offer's methods; their ids."""
+    accounts = await own_accounts(session, user_id=maker_id, account_ids=draft.payment_account_ids)
+    for account in accounts:
+        if account.method not in draft.payment_methods:
+            raise DomainError("account_method_mismatch", method=account.method,
+                              allowed=list(draft.payment_methods))
+    return [a.id for a in accounts]
+
+
+def _offer_city(draft: OfferDraft) -> str | None:
+    city = " ".join((draft.city or "").split())
+    if len(city) > 40:
+        raise DomainError("city_invalid", max=40)
+    return city or None
+
+
+async def accept_account(session: AsyncSession, *, maker_id: int, account: PaymentAccount) -> list[int]:
+    """A newly saved account joins the maker's open sell offers of its method (their buyers are
+    shown it from the next trade on); returns those offers' ids."""
+    stmt = select(Offer).where(Offer.maker_id == maker_id, Offer.side == Side.SELL.value,
+                               Offer.status != OfferStatus.CLOSED.value).with_for_update()  # fmt: skip
+    changed = []
+    for offer in (await session.execute(stmt)).scalars():
+        if account.method in offer.payment_methods and account.id not in offer.payment_account_ids:
+            offer.payment_account_ids = [*offer.payment_account_ids, account.id]
+            changed.append(offer.id)
+    await session.flush()
+    return changed
 
 
 async def _require_active_user(session: AsyncSession, user_id: int) -> User:
@@ -283,6 +321,7 @@ async def preview_offer(
     Raises the same DomainError codes as publish_offer (InsufficientFunds included)."""
     rules = rules or await market.rules(session)
     price = await validate_draft(session, draft, rules)
+    await _check_accounts(session, maker_id, draft)
     maker = await _require_active_user(session, maker_id)
     fee_pct = premium.fee_pct_for(maker, rules.maker_fee_pct)
     reserve = _reserve(draft.amount, fee_pct) if Side(draft.side) == Side.SELL else 0
@@ -302,8 +341,10 @@ async def publish_offer(
     rules = rules or await market.rules(session)
     draft = replace(draft, payment_methods=tuple(_payment_methods(draft.payment_methods)))
     price = await validate_draft(session, draft, rules)
+    account_ids = await _check_accounts(session, maker_id, draft)
     maker = await _require_active_user(session, maker_id)
     await limits.check_open_offers(session, maker)
+    await names.ensure_nickname(session, maker)  # offers name their maker
     offer = Offer(
         maker_id=maker_id,
         side=Side(draft.side).value,
@@ -320,6 +361,8 @@ async def publish_offer(
         max_fiat=draft.max_fiat,
         payment_methods=list(draft.payment_methods),
         payment_note=(draft.payment_note or "").strip() or None,
+        payment_account_ids=account_ids,
+        city=_offer_city(draft),
         payment_window=draft.payment_window,
         terms=(draft.terms or "").strip() or None,
         min_trades=draft.min_trades,

@@ -34,7 +34,9 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events, outbox
-from core.accounts import referrals
+from core.accounts import names, referrals
+from core.accounts.models import PaymentAccount
+from core.accounts.payment_accounts import accounts_of, own_account, payer_name_check
 from core.db import fresh
 from core.errors import DomainError, InsufficientFunds
 from core.escrow import holds, limits, market, premium, reputation
@@ -430,6 +432,7 @@ async def take(
     if unlocked is None:
         raise DomainError("offer_not_found", offer_id=offer_id)
     taker, maker = await _check_parties(session, unlocked, taker_id=taker_id, rules=rules, now=now)
+    await names.ensure_nickname(session, taker)  # named on the trade cards from the first trade on
     reference = await market.get_reference_rate(session, unlocked.asset_enum, unlocked.fiat_enum)
     # Under the locks only what must be exact: the offer's terms and what it has left, the
     # taker's open trades and both parties' limits, then the writes.
@@ -468,6 +471,10 @@ async def take(
         created_at=now,
         expires_at=now + timedelta(minutes=offer.payment_window),
     )
+    options = await _seller_accounts(session, offer, seller_id=q.seller_id, method=q.payment_method)
+    if len(options) == 1:  # else the buyer chooses on the trade card (choose_seller_account)
+        trade.seller_account_id = options[0].id
+        trade.payment_method = options[0].method
     session.add(trade)
     await session.flush()
     source = AccountRef.offer_reserve(offer.id, offer.maker_id) if sell else AccountRef.user(taker_id)
@@ -487,11 +494,61 @@ async def take(
     record_event(session, trade, "opened", taker_id, now, fiat_amount=str(n.fiat_amount),
                  crypto_amount=n.crypto_amount)
     notify_parties(session, events.TradeOpened(trade=trade.facts(), maker_id=offer.maker_id, taker_id=taker_id,
-                                               payment_window=trade.payment_window), trade)
+                                               payment_window=trade.payment_window, taker_name=taker.public_name),
+                   trade)  # fmt: skip
     announce_offer(session, offer, "updated", take_price=n.price)
     await session.flush()
     crash_point("trade.take.before_commit")
     return trade
+
+
+# --- payment accounts --------------------------------------------------------------------------
+
+
+async def _seller_accounts(session: AsyncSession, offer: Offer, *, seller_id: int,
+                           method: str | None) -> list[PaymentAccount]:  # fmt: skip
+    """Where the buyer may pay: the sell offer's accepted accounts, or (a buy offer) the selling
+    taker's saved accounts of the offer's methods; only ``method``'s when it is chosen."""
+    saved = await accounts_of(session, seller_id)
+    if offer.side == Side.SELL:
+        found = [a for a in saved if a.id in offer.payment_account_ids]
+    else:
+        found = [a for a in saved if a.method in offer.payment_methods]
+    return [a for a in found if method is None or a.method == method]
+
+
+async def seller_account_options(session: AsyncSession, trade: Trade) -> list[PaymentAccount]:
+    """The seller's accounts the buyer of an unpaid trade may still choose between (empty once
+    one is chosen)."""
+    if trade.seller_account_id is not None or trade.status != TradeStatus.AWAITING_PAYMENT:
+        return []
+    offer = await get_offer(session, trade.offer_id)
+    return await _seller_accounts(session, offer, seller_id=trade.seller_id, method=trade.payment_method)
+
+
+async def choose_seller_account(
+    session: AsyncSession, *, trade_id: int, actor_id: int, account_id: int, now: datetime | None = None
+) -> Trade:
+    """The buyer picks which of the seller's accounts they will pay to (the offer accepts
+    several); the trade's payment method becomes that account's."""
+    trade = await lock_trade(session, trade_id)
+    require_role(trade, actor_id, "buyer")
+    require_state(trade, TradeStatus.AWAITING_PAYMENT)
+    options = {a.id: a for a in await seller_account_options(session, trade)}
+    if account_id not in options:
+        raise DomainError("account_not_found", account_id=account_id)
+    trade.seller_account_id = account_id
+    trade.payment_method = options[account_id].method
+    record_event(session, trade, "account_chosen", actor_id, _now(now), method=trade.payment_method)
+    await session.flush()
+    return trade
+
+
+async def trade_accounts(session: AsyncSession, trade: Trade) -> tuple[PaymentAccount | None, PaymentAccount | None]:
+    """(the seller's account paid to, the buyer's account paid from), as far as known."""
+    seller = await session.get(PaymentAccount, trade.seller_account_id) if trade.seller_account_id else None
+    buyer = await session.get(PaymentAccount, trade.buyer_account_id) if trade.buyer_account_id else None
+    return seller, buyer
 
 
 # --- transitions ---------------------------------------------------------------------------------
@@ -503,16 +560,26 @@ async def mark_paid(
     trade_id: int,
     actor_id: int,
     receipt: Receipt | None = None,
+    paid_from: int | None = None,
     now: datetime | None = None,
 ) -> Trade:
-    """The buyer says the fiat was sent (optionally with a receipt photo). A receipt already
-    sent in another trade is flagged (events.TradeFileReused to the seller and admins)."""
+    """The buyer says the fiat was sent (optionally with a receipt photo, and the saved account
+    ``paid_from`` it left). A receipt already sent in another trade is flagged
+    (events.TradeFileReused to the seller and admins). An account whose holder is not the
+    buyer's verified name sets ``payer_name_check`` to "mismatch": the seller is warned before
+    releasing and admins see the flag (triangulation: someone else's money)."""
     now = _now(now)
     trade = await lock_trade(session, trade_id)
     require_role(trade, actor_id, "buyer")
     require_state(trade, TradeStatus.AWAITING_PAYMENT)
     if now >= trade.expires_at:
         raise DomainError("payment_window_expired", trade_id=trade.id, expires_at=trade.expires_at.isoformat())
+    if paid_from is not None:
+        account = await own_account(session, user_id=actor_id, account_id=paid_from)
+        buyer = await session.get(User, actor_id)
+        trade.buyer_account_id = account.id
+        trade.payment_method = trade.payment_method or account.method  # staff see how it was paid
+        trade.payer_name_check = payer_name_check(account.holder_name, buyer.verified_name if buyer else None)
     trade.status = TradeStatus.PAID.value
     trade.paid_at = now
     reused: tuple[int, ...] = ()
@@ -522,9 +589,9 @@ async def mark_paid(
                                       file_id=receipt.file_id, file_unique_id=receipt.file_unique_id)
         reused = result.reused_in
     record_event(session, trade, "paid", actor_id, now, receipt=receipt is not None,
-                 receipt_reused_in=list(reused))
+                 receipt_reused_in=list(reused), payer_name_check=trade.payer_name_check)
     notify_parties(session, events.TradePaid(trade=trade.facts(), receipt_file_id=trade.receipt_file_id,
-                                             receipt_reused_in=reused), trade)
+                                             receipt_reused_in=reused, payer_flagged=trade.payer_flagged), trade)
     await session.flush()
     crash_point("trade.paid.before_commit")
     return trade

@@ -117,3 +117,13 @@ async def test_the_chain_panel_reaches_the_local_node_through_the_page_app(demo:
             sent = (await resp.json())["transactions"]
     to_target = [(t["asset"], t["amount"], t["from"]) for t in sent if t["to"] == target]
     assert to_target == [("USDT", 7 * MICRO, hot)]  # the 12.5 USDT from outside is not a withdrawal
+
+
+async def test_the_seeded_sell_offers_accept_their_makers_saved_accounts(demo: Runtime) -> None:
+    factory = demo.session_factory
+    assert factory is not None
+    async with factory() as s:
+        found = [o for d in market.DEMO_USERS for o in await my_offers(s, d.id)]
+    sells = [o for o in found if o.side == "sell"]
+    assert sells and all(o.payment_account_ids for o in sells)
+    assert {o.city for o in sells if "cash" in o.payment_methods} == {"Erbil"}

@@ -154,6 +154,12 @@ async def test_an_arabic_trade_between_demo_users(demo: Runtime, browser_page: o
     await page.press(arabic("🤝 Trade"), arabic("How much do you want to buy?"))
     await page.say("131500", arabic("<b>Check before you confirm"))
     await page.press(arabic("✅ Confirm and open the trade"), arabic("✅ Trade opened."))
+    # Karim's offer takes ZainCash and FastPay: Ali chooses, and the card shows Karim's account.
+    await page.press(arabic("💳 Pay by") + " " + arabic("ZainCash"), arabic("<b>💳 Pay to the seller's"))
+    await page.sees("07701234567")
+    await page.sees("كريم عبد الله")
+    ARTIFACTS.mkdir(exist_ok=True)
+    await browser_page.screenshot(path=str(ARTIFACTS / "trade-card-ar.png"))  # type: ignore[attr-defined]
     await page.press(arabic("✅ I have paid"), arabic("Send a photo of your payment receipt"))
     receipt = tmp_path / "receipt.png"
     receipt.write_bytes(receipt_png(["ZainCash", "Transfer: 131,500 IQD", "To: 0770 111 2222", "Status: done"]))

@@ -79,7 +79,8 @@ def test_an_event_survives_its_row_with_decimals_datetimes_and_tuples_typed() ->
     paid = events.TradePaid(trade=TRADE, receipt_file_id="file-1", receipt_reused_in=(4, 9))
     kind, payload = events.to_row(paid)
     assert kind == "TradePaid.v1"
-    assert payload == SUMMARY | {"receipt_file_id": "file-1", "receipt_reused_in": [4, 9]}  # flat, JSON-safe
+    assert payload == SUMMARY | {"receipt_file_id": "file-1", "receipt_reused_in": [4, 9],
+                                 "payer_flagged": False}  # flat, JSON-safe
     again = events.parse(kind, payload)
     assert again == paid and isinstance(again, events.TradePaid)
     assert again.trade.price == Decimal("1310") and again.trade.expires_at == TRADE.expires_at
