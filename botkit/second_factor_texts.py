@@ -3,10 +3,8 @@ code, and the refusals. Importing this module registers the refusals' texts."""
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
-import qrcode
 from aiogram.utils.i18n import gettext as _
 
 from botkit import fmt
@@ -43,16 +41,6 @@ def recovery(codes: list[str]) -> str:
         "Your recovery codes (each works once instead of a code, if you lose your phone):\n{codes}\n\n"
         "Write them down and keep them safe: this is the only time they are shown."
     ).format(codes=shown)
-
-
-def enrolment_qr(uri: str) -> bytes:
-    """The otpauth:// URI as a QR code (PNG) for the authenticator app to scan."""
-    qr = qrcode.QRCode(border=2, box_size=6)
-    qr.add_data(uri)
-    qr.make(fit=True)
-    buffer = io.BytesIO()
-    qr.make_image().save(buffer)
-    return buffer.getvalue()
 
 
 def code_prompt() -> str:

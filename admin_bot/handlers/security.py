@@ -15,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_bot import keyboards as kb
 from admin_bot.handlers.errors import TYPED, guarded
-from botkit.second_factor_texts import enrol, enrolment_qr, read_code, recovery
+from botkit.second_factor_texts import enrol, read_code, recovery
 from core.accounts import second_factor
 from core.admin.staff import Permission
 from core.config import Settings
 from core.users import User
+from core.wallet import qr_png
 
 router = guarded(Router(name="admin_security"), Permission.VIEW)
 
@@ -47,7 +48,7 @@ async def turn_on(query: CallbackQuery, me: User, session: AsyncSession, state: 
     await state.set_state(Enrolling.first_code)
     await query.answer()
     await query.bot.send_photo(  # type: ignore[union-attr]
-        staff_id, BufferedInputFile(enrolment_qr(enrolment.uri), filename="second-factor.png"),
+        staff_id, BufferedInputFile(qr_png(enrolment.uri), filename="second-factor.png"),
         caption=enrol(enrolment.secret),
     )  # fmt: skip
 

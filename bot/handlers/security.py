@@ -17,10 +17,11 @@ from bot.keyboards.security import SecurityCb, back_to_security, security_cancel
 from bot.views import security as views
 from botkit import fmt
 from botkit.i18n import lang
-from botkit.second_factor_texts import code_prompt, enrolment_qr, read_code
+from botkit.second_factor_texts import code_prompt, read_code
 from core.accounts import second_factor
 from core.config import Settings
 from core.users import User
+from core.wallet import qr_png
 
 router = Router(name="security")
 
@@ -82,7 +83,7 @@ async def turn_on(query: CallbackQuery, me: User, session: AsyncSession, state: 
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer_photo(
-            BufferedInputFile(enrolment_qr(enrolment.uri), filename="second-factor.png"),
+            BufferedInputFile(qr_png(enrolment.uri), filename="second-factor.png"),
             caption=views.enrol(enrolment.secret),
             reply_markup=security_cancel(),
         )

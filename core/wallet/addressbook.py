@@ -42,10 +42,11 @@ async def deposit_address(session: AsyncSession, user_id: int, xpub: str | None 
     return address
 
 
-def qr_png(address: str) -> bytes:
-    """A QR code (PNG) of the address alone, as wallets expect to scan it."""
+def qr_png(data: str) -> bytes:
+    """A QR code (PNG) of ``data`` alone: an address as wallets expect to scan it, an otpauth://
+    URI for an authenticator app, a transaction for an offline signer."""
     qr = qrcode.QRCode(border=2, box_size=8)
-    qr.add_data(address)
+    qr.add_data(data)
     qr.make(fit=True)
     buffer = io.BytesIO()
     qr.make_image().save(buffer)
