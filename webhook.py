@@ -21,6 +21,7 @@ from bip_utils import MnemonicChecksumError
 from bootstrap import DEV_HOT_WALLET_KEY, ROLES, Runtime, freeze_startup_objects
 from core.config import ConfigError, Settings, load_settings
 from core.wallet.addresses import InvalidAddress, parse_destination
+from core.wallet.config import wallet_config
 from core.wallet.hd import DEV_MNEMONIC, dev_hot_key, xpub_from_mnemonic
 from core.wallet.sender import Signer
 
@@ -37,6 +38,9 @@ async def serve(settings: Settings, role: str) -> int:
         await runtime.start()
         freeze_startup_objects()
         print(f"KOXX P2P is running (role {role}). Health: {runtime.web_url}/healthz", flush=True)
+        hot_address = wallet_config(runtime.settings).hot_address
+        if hot_address:  # public; says which key the process opened (a sealed file, a passphrase)
+            print(f"Hot wallet: {hot_address}", flush=True)
         if runtime.tron_node is not None:
             print(f"Local TRON node: {runtime.tron_node.url}", flush=True)
         if runtime.sandbox is not None:

@@ -136,6 +136,7 @@ class OfferChanged(Event):
     status: str
     current_price: Decimal | None = None  # the price now (a floating offer's follows the reference)
     takeable: bool | None = None  # after a take: can the rest still be taken (at least one minimum)?
+    maker_name: str | None = None  # the maker's public name (nickname); None in rows older than it
 
     @property
     def latest_key(self) -> str | None:

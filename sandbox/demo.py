@@ -225,7 +225,7 @@ async def repost_offers(factory: async_sessionmaker[AsyncSession], limit: int = 
         )
         offers = list(rows.scalars())
         for offer in reversed(offers):
-            announce_offer(s, offer, "updated", current_price=await current_price(s, offer))
+            await announce_offer(s, offer, "updated", current_price=await current_price(s, offer))
     return len(offers)
 
 

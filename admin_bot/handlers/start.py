@@ -45,5 +45,7 @@ async def start(message: Message, me: User, staff_role: Role) -> None:
             "/reconcile: check the books"
         ).format(name=me.first_name or me.id)
         + "\n"
+        + _("/cold: hot and cold wallets, refills from cold storage")
+        + "\n"
         + _("/security: your second factor (approving large withdrawals needs its code)")
     )

@@ -45,6 +45,9 @@ def help_text() -> str:
         "If something goes wrong, open a dispute from the trade and a moderator will decide.\n\n"
         "/wallet: balances, deposits and withdrawals\n"
         "/mytrades: your trades\n"
+        "/accounts: your payment accounts, where buyers pay you\n"
+        "/nickname: the name other traders see\n"
+        "/security: second factor and anti-phishing code\n"
         "/language: change the language"
     )
 

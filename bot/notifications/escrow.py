@@ -67,6 +67,10 @@ def offer_post(offer: events.OfferChanged, to: Recipient) -> Rendered | None:
     if offer.status != "active" or offer.remaining <= 0 or offer.takeable is False:
         return Rendered(post_key=key, delete=True)
     text, keyboard = offer_views.channel_post(offer, bot_username())
+    if offer.maker_name:  # under the headline: who is behind the offer (rows older than the name have none)
+        headline, _sep, rest = text.partition("\n")
+        maker = _("Trader: {name}").format(name=fmt.isolate(fmt.escape(offer.maker_name)))
+        text = f"{headline}\n{maker}\n{rest}"
     return Rendered(text=text, keyboard=keyboard, post_key=key)
 
 

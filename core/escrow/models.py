@@ -159,7 +159,8 @@ class Offer(Base):
         return offer_post_key(self.id)
 
     def changed(
-        self, change: str, *, current_price: Decimal | None = None, takeable: bool | None = None
+        self, change: str, *, current_price: Decimal | None = None, takeable: bool | None = None,
+        maker_name: str | None = None,
     ) -> events.OfferChanged:
         """The event of the offer's whole state after ``change`` (published, updated, ...)."""
         quantum = Fiat(self.fiat).quantum
@@ -170,7 +171,7 @@ class Offer(Base):
             amount=self.amount, remaining=self.remaining, min_fiat=self.min_fiat.quantize(quantum),
             max_fiat=self.max_fiat.quantize(quantum), payment_methods=tuple(self.payment_methods),
             payment_note=self.payment_note, payment_window=self.payment_window, status=self.status,
-            current_price=current_price, takeable=takeable,
+            current_price=current_price, takeable=takeable, maker_name=maker_name,
         )  # fmt: skip
 
 

@@ -266,7 +266,7 @@ async def _move_reserve(session: AsyncSession, offer: Offer, target: int) -> Non
     )
 
 
-def announce_offer(
+async def announce_offer(
     session: AsyncSession,
     offer: Offer,
     change: str,
@@ -278,10 +278,13 @@ def announce_offer(
     """The one announcer of an offer's change: its whole state to the offers channel (the post
     shows the newest), and to the maker when they made the change. Given the price of a take,
     says whether the rest can still be taken (the channel removes the post of an offer sold out
-    down to less than one trade's minimum)."""
+    down to less than one trade's minimum). The post names the maker (their nickname)."""
     takeable = can_be_taken(offer, take_price) if take_price is not None else None
+    maker = await session.get(User, offer.maker_id)
+    maker_name = maker.public_name if maker is not None else None
     recipients = [outbox.OFFERS_CHANNEL, *([outbox.user(offer.maker_id)] if to_maker else [])]
-    outbox.emit(session, offer.changed(change, current_price=current_price, takeable=takeable), recipients)
+    event = offer.changed(change, current_price=current_price, takeable=takeable, maker_name=maker_name)
+    outbox.emit(session, event, recipients)
 
 
 def _payment_methods(methods: tuple[str, ...]) -> list[str]:
@@ -377,7 +380,7 @@ async def publish_offer(
         offer.fee_reserve = fee_for(draft.amount, offer.maker_fee_pct)
     offer.remaining = draft.amount
     await session.flush()
-    announce_offer(session, offer, "published", current_price=price, to_maker=True)
+    await announce_offer(session, offer, "published", current_price=price, to_maker=True)
     return offer
 
 
@@ -469,7 +472,7 @@ async def edit_offer(
     offer.min_trades, offer.min_account_age_days = draft.min_trades, draft.min_account_age_days
     offer.updated_at = _now()
     await session.flush()
-    announce_offer(session, offer, "updated", current_price=price, to_maker=True)
+    await announce_offer(session, offer, "updated", current_price=price, to_maker=True)
     return offer
 
 
@@ -481,7 +484,7 @@ async def pause_offer(session: AsyncSession, *, offer_id: int, actor_id: int) ->
     offer.status = OfferStatus.PAUSED.value
     offer.updated_at = _now()
     await session.flush()
-    announce_offer(session, offer, "paused", to_maker=True)
+    await announce_offer(session, offer, "paused", to_maker=True)
     return offer
 
 
@@ -499,7 +502,7 @@ async def resume_offer(
     offer.status = OfferStatus.ACTIVE.value
     offer.updated_at = _now()
     await session.flush()
-    announce_offer(session, offer, "resumed", current_price=price, to_maker=True)
+    await announce_offer(session, offer, "resumed", current_price=price, to_maker=True)
     return offer
 
 
@@ -518,7 +521,7 @@ async def _close(session: AsyncSession, offer: Offer) -> None:
     offer.status = OfferStatus.CLOSED.value
     offer.closed_at = offer.updated_at = _now()
     await session.flush()
-    announce_offer(session, offer, "closed", to_maker=True)
+    await announce_offer(session, offer, "closed", to_maker=True)
 
 
 def can_be_taken(offer: Offer, price: Decimal) -> bool:

@@ -40,11 +40,11 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
 
-def _announce(session: AsyncSession, offer: Offer) -> None:
+async def _announce(session: AsyncSession, offer: Offer) -> None:
     # core.escrow calls this module (fees) at import time, so escrow is imported at call time.
     from core.escrow.offers import announce_offer
 
-    announce_offer(session, offer, "updated")
+    await announce_offer(session, offer, "updated")
 
 
 def is_premium(user: User, now: datetime | None = None) -> bool:
@@ -153,7 +153,7 @@ async def set_promoted(
             raise DomainError("promotion_limit", limit=limit)
     if offer.is_promoted != promoted:
         offer.is_promoted = promoted
-        _announce(session, offer)  # the channel post is refreshed (badge, order)
+        await _announce(session, offer)  # the channel post is refreshed (badge, order)
     await session.flush()
     return offer
 
@@ -216,7 +216,7 @@ async def expire_ended(session: AsyncSession, now: datetime | None = None, *, li
     )
     for offer in promoted.all():
         offer.is_promoted = False
-        _announce(session, offer)
+        await _announce(session, offer)
     await session.flush()
     return ids
 

@@ -225,7 +225,7 @@ async def apply_refund(
         offer.remaining += trade.crypto_amount
         if to_reserve:
             offer.fee_reserve += trade.seller_fee
-        announce_offer(session, offer, "updated")
+        await announce_offer(session, offer, "updated")
     trade.status = TradeStatus.CANCELLED.value
     trade.cancelled_at = now
     trade.close_reason = reason
@@ -496,7 +496,7 @@ async def take(
     notify_parties(session, events.TradeOpened(trade=trade.facts(), maker_id=offer.maker_id, taker_id=taker_id,
                                                payment_window=trade.payment_window, taker_name=taker.public_name),
                    trade)  # fmt: skip
-    announce_offer(session, offer, "updated", take_price=n.price)
+    await announce_offer(session, offer, "updated", take_price=n.price)
     await session.flush()
     crash_point("trade.take.before_commit")
     return trade

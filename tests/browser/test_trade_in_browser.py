@@ -95,8 +95,13 @@ async def test_a_whole_trade_in_the_browser(demo: Runtime, browser_page: object,
     await page.sees("The seller released the coins")
     await browser_page.screenshot(path=str(ARTIFACTS / "browser-trade-buyer.png"))  # type: ignore[attr-defined]
 
-    # The buyer withdraws 50 USDT to an outside wallet; the chain panel shows it once in a block.
-    outside = demo.tron_node.node.outside_address("bilal-own-wallet")
+    # Coins a new account bought in a trade are held (issue 17): they can be sold, not withdrawn yet.
+    await page.say("/wallet", "Your wallet")
+    await page.sees("Of it on hold until")
+
+    # The seller withdraws 50 USDT to an outside wallet; the chain panel shows it once in a block.
+    await page.as_user("Samir")
+    outside = demo.tron_node.node.outside_address("samir-own-wallet")
     await page.say("/wallet", "Your wallet")
     await page.press("📤 Withdraw", "Which coin do you want to withdraw?")
     await page.press("USDT", "Send the TRON address to withdraw to", exact=True)
@@ -128,10 +133,13 @@ async def test_a_whole_trade_in_the_browser(demo: Runtime, browser_page: object,
         deposits = (await s.execute(select(Deposit).where(Deposit.user_id == seller_id))).scalars().all()
         trades = (await s.execute(select(Trade).where(Trade.buyer_id == buyer_id))).scalars().all()
         buyer_usdt = await balance(s, AccountRef.user(buyer_id), Asset.USDT)
+        seller_usdt = await balance(s, AccountRef.user(seller_id), Asset.USDT)
     assert [(d.amount, d.status) for d in deposits] == [(500 * MICRO, "credited")]
     assert [tx["amount"] for tx in demo.tron_node.node.transactions(address) if tx["to"] == address] == [500 * MICRO]
     assert [(t.status, t.seller_id, t.fiat_amount) for t in trades] == [("completed", seller_id, Decimal(131000))]
-    assert buyer_usdt == 99_800_000 - 52 * MICRO  # 100 USDT less the 0.2% taker fee, less 50 + 2 (fee) withdrawn
+    assert buyer_usdt == 99_800_000  # 100 USDT less the 0.2% taker fee
+    # 500 deposited, 200 + 0.4 (fee) in the offer's reserve, 50 + 2 (fee) withdrawn
+    assert seller_usdt == 500 * MICRO - 200_400_000 - 52 * MICRO
     assert demo.tron_node.node.usdt_balance(outside) == 50 * MICRO
 
 

@@ -43,6 +43,8 @@ async def test_arabic_user_gets_arabic_and_help_works(market: Market) -> None:
     await ali.send(market.traders, "/help")
     help_msg = await ali.wait_for(market.traders, contains="كيف يعمل")
     assert "/offers" in help_msg.text
+    for command in ("/accounts", "/nickname", "/security"):  # isolated, so they read left to right
+        assert f"\u2066{command}\u2069" in help_msg.text
     commands_ar = market.tg.commands(market.traders, language_code="ar")
     commands_en = market.tg.commands(market.traders, language_code="en")
     assert {c["command"] for c in commands_ar} >= {"start", "help", "offers", "wallet"}
@@ -56,7 +58,8 @@ async def test_admin_bot_answers_admins_only(market: Market) -> None:
     refusal = await stranger.wait_for(market.admin_bot, contains="only for the KOXX P2P team")
     assert refusal.buttons == []
     await market.admin.send(market.admin_bot, "/start")
-    await market.admin.wait_for(market.admin_bot, contains="KOXX P2P admin")
+    welcome = await market.admin.wait_for(market.admin_bot, contains="KOXX P2P admin")
+    assert "/cold: hot and cold wallets" in welcome.text and "/security: your second factor" in welcome.text
 
 
 async def test_webhook_mode_checks_secret_and_processes_retries_once(

@@ -133,6 +133,15 @@ def test_old_offer_kinds_read_as_one_offer_changed_with_what_changed() -> None:
     assert post is not None and post.delete and post.post_key == "offer:7"
 
 
+def test_offer_rows_older_than_the_makers_name_still_read() -> None:
+    """maker_name came with nicknames (issue 21): rows written before it have none, and parse."""
+    old = events.parse(events.kind_of(events.OfferChanged), OFFER | {"change": "updated"})
+    assert isinstance(old, events.OfferChanged) and old.maker_name is None
+    new = events.parse(events.kind_of(events.OfferChanged), OFFER | {"change": "updated", "maker_name": "KarimFX"})
+    assert isinstance(new, events.OfferChanged) and new.maker_name == "KarimFX"
+    assert events.to_row(new)[1]["maker_name"] == "KarimFX"
+
+
 @pytest.mark.parametrize(
     ("kind", "payload", "expected"),
     [

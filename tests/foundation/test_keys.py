@@ -210,3 +210,73 @@ async def test_the_sandbox_web_role_holds_no_key_not_even_the_dev_one(databases,
         assert wallet_config(started).hot_address == started.hot_wallet_address
     finally:
         await runtime.stop()
+
+
+async def test_a_worker_starts_from_a_sealed_key_file_and_a_wrong_passphrase_stops_it(databases,
+                                                                                       tmp_path: Path) -> None:  # fmt: skip
+    """What an operator does: seal the hot key with `python -m core.keyfile seal`, start
+    `python webhook.py --role worker` with HOT_WALLET_KEY_FILE and KEY_PASSPHRASE_FILE (behind a
+    local Bot API server and TRON node, the fault suite's set-up). It starts on the hot wallet of
+    that key; with the wrong passphrase it stops at once with one line."""
+    import asyncio
+    import signal
+
+    import aiohttp
+
+    from sandbox.telegram import TelegramSandbox
+    from sandbox.tron.server import TronNodeServer
+    from tests.e2e.harness import free_port
+
+    key, passphrase = secrets.token_hex(32), secrets.token_urlsafe(12)
+    secrets_guard.register("test_keys worker key", key)
+    secrets_guard.register("test_keys worker passphrase", passphrase)
+    pass_file = private_file(tmp_path / "passphrase", passphrase + "\n")
+    sealed = tmp_path / "hot.sealed"
+    made = run(["-m", "core.keyfile", "seal", "-", str(sealed)], {"KEY_PASSPHRASE_FILE": str(pass_file)}, stdin=key)
+    assert made.returncode == 0, made.stderr
+
+    env = production(HOT_WALLET_KEY=None)
+    env.update(HOT_WALLET_KEY_FILE=str(sealed), KEY_PASSPHRASE_FILE=str(pass_file))
+    wrong = private_file(tmp_path / "wrong", "not the passphrase\n")
+    refused = one_line(run(["webhook.py", "--role", "worker"], env | {"KEY_PASSPHRASE_FILE": str(wrong)}))
+    assert refused.startswith("Configuration error: HOT_WALLET_KEY_FILE: wrong passphrase"), refused
+    assert key not in refused and passphrase not in refused
+
+    tg = TelegramSandbox()
+    await tg.start()
+    tg.add_bot(env["BOT_TOKEN"], username="koxx_p2p_bot")
+    tg.add_bot(env["ADMIN_BOT_TOKEN"], username="koxx_admin_bot")
+    web_port = free_port()
+    names = {*Settings.model_fields, *(f"{n}_file" for n in Settings.model_fields)}
+    child_env = {k: v for k, v in os.environ.items() if k.lower() not in names}
+    output: list[str] = []
+    async with TronNodeServer() as tron:
+        child_env.update(env, TELEGRAM_API_URL=tg.url, TRON_API_URL=tron.url, WEB_PORT=str(web_port),
+                         DATA_DIR=str(tmp_path), DATABASE_URL=await databases.create())  # fmt: skip
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "webhook.py", "--role", "worker", cwd=ROOT, env=child_env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        assert proc.stdout is not None
+        try:
+            async with asyncio.timeout(60):
+                while not any(line.startswith("Hot wallet:") for line in output):
+                    line = (await proc.stdout.readline()).decode()
+                    assert line, "".join(output)
+                    output.append(line)
+            async with aiohttp.ClientSession() as http:
+                async with http.get(f"http://127.0.0.1:{web_port}/healthz") as resp:
+                    assert resp.status == 200 and (await resp.json())["healthy"] is True
+            proc.send_signal(signal.SIGTERM)
+            async with asyncio.timeout(40):
+                output.append((await proc.stdout.read()).decode())
+                assert await proc.wait() == 0, "".join(output)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+            await tg.stop()
+    shown = "".join(output)
+    assert "KOXX P2P is running (role worker)" in shown and "Traceback" not in shown
+    assert f"Hot wallet: {Signer.from_hex(key).address}\n" in shown
+    assert key not in shown and passphrase not in shown
