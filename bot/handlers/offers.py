@@ -377,13 +377,25 @@ async def _market(session: AsyncSession, me: User, current: kb.BrowseCb) -> dict
 
 
 def _browse_question(current: kb.BrowseCb) -> dict[str, Any] | None:
+    """What is still to be chosen; a side without a market opens the remembered one
+    (with_market), "?" asks again (the list's change button)."""
     if not current.side:
         return {"text": _("Do you want to buy or to sell?"), "reply_markup": kb.browse_side()}
-    if not current.asset:
+    if current.asset == "?":
         return {"text": _("Which asset?"), "reply_markup": kb.browse_pick(current, "asset", ["USDT", "TRX"])}
-    if not current.fiat:
+    if current.fiat == "?":
         return {"text": _("For which currency?"), "reply_markup": kb.browse_pick(current, "fiat", ["IQD", "USD"])}
     return None
+
+
+def with_market(current: kb.BrowseCb, me: User) -> kb.BrowseCb:
+    """The market the trader last looked at when none is chosen yet; the one shown is remembered."""
+    if current.side and not current.asset and not current.fiat:
+        asset, fiat = users.market_of(me)
+        current = current.model_copy(update={"asset": asset, "fiat": fiat})
+    if current.side and current.asset not in ("", "?") and current.fiat not in ("", "?"):
+        users.remember_market(me, current.asset, current.fiat)
+    return current
 
 
 @router.message(Command("offers"))
@@ -401,8 +413,8 @@ async def offers_menu(query: CallbackQuery, state: FSMContext) -> None:
 
 
 def _valid_browse(current: kb.BrowseCb) -> bool:
-    return (current.side in ("", "sell", "buy") and current.asset in ("", "USDT", "TRX")
-            and current.fiat in ("", "IQD", "USD") and current.page >= 0
+    return (current.side in ("", "sell", "buy") and current.asset in ("", "?", "USDT", "TRX")
+            and current.fiat in ("", "?", "IQD", "USD") and current.page >= 0
             and current.method in ("", "?", *escrow.PAYMENT_METHODS) and len(current.city) <= 24
             and bool(re.fullmatch(r"(\?|\d{1,13}(\.\d{1,2})?)?", current.amount)))  # fmt: skip
 
@@ -413,6 +425,7 @@ async def browse_button(query: CallbackQuery, callback_data: kb.BrowseCb, state:
     if not _valid_browse(callback_data):
         await _stale(query)
         return
+    callback_data = with_market(callback_data, me)  # written before the first Telegram call
     await query.answer()
     if not isinstance(query.message, Message):
         return

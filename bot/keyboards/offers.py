@@ -101,9 +101,10 @@ def browse_side() -> InlineKeyboardMarkup:
 
 
 def browse_pick(current: BrowseCb, field: str, values: list[str]) -> InlineKeyboardMarkup:
+    """The asset ("?" still to choose: then the currency is asked) or the currency."""
     builder = InlineKeyboardBuilder()
     for value in values:
-        builder.button(text=value, callback_data=current.model_copy(update={field: value}))
+        builder.button(text=value, callback_data=current.model_copy(update={field: value, "page": 0}))
     builder.button(text=_("⬅️ Back"), callback_data=BrowseCb())
     builder.adjust(len(values), 1)
     return builder.as_markup()
@@ -132,8 +133,11 @@ def browse_page(current: BrowseCb, offer_ids: list[int], has_more: bool) -> Inli
         builder.button(text=_("♻️ Clear filters"),
                        callback_data=current.model_copy(update={"amount": "", "method": "", "page": 0}))
         sizes.append(1)
-    builder.button(text=_("⬅️ Back"), callback_data=BrowseCb(side=current.side, asset=current.asset))
-    sizes.append(1)
+    builder.button(text=_("💱 {asset} · {fiat}: change").format(asset=fmt.code(current.asset, lang()),
+                                                                 fiat=fmt.code(current.fiat, lang())),
+                   callback_data=BrowseCb(side=current.side, asset="?", fiat="?"))
+    builder.button(text=_("⬅️ Back"), callback_data=BrowseCb())
+    sizes += [1, 1]
     builder.adjust(*sizes)
     return builder.as_markup()
 
