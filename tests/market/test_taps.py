@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from botkit import fmt
 from botkit.i18n import translate
-from core.escrow.models import Trade
+from core.escrow.models import Offer, Trade
 from core.money import MICRO
 from sandbox.telegram import SimUser
 from tests.e2e.harness import Market, eventually
 from tests.market.conftest import fund
-from tests.market.flows import T, publish_sell_offer, say, step
+from tests.market.flows import T, press, publish_sell_offer, say, step
 
 MAX_PUBLISH, MAX_LIST, MAX_TAKE_PAID, MAX_RELEASE = 8, 2, 5, 2
 
@@ -25,6 +25,51 @@ MAX_PUBLISH, MAX_LIST, MAX_TAKE_PAID, MAX_RELEASE = 8, 2, 5, 2
 async def _trades_of(market: Market, buyer: SimUser) -> list[Trade]:
     async with market.session_factory() as s:
         return list((await s.execute(select(Trade).where(Trade.buyer_id == buyer.id))).scalars())
+
+
+async def test_publish_a_sell_offer_in_eight_then_six_with_the_last_offer_remembered(market: Market) -> None:
+    seller = await market.newcomer("Sadiq", lang="en")
+    await fund(market.session_factory, seller.id, 500)
+    taps = market.interactions(seller)
+    await step(seller, "➕ New offer", "Do you want to sell crypto or buy it?")
+    await step(seller, "Sell crypto", "Which asset, for which currency?")  # a first offer: the market is asked
+    price = await step(seller, "USDT · IQD", "Reference rate now: 1,310 IQD per 1 USDT")
+    assert ["1,284 IQD (-2%)", "1,297 IQD (-1%)", "= 1,310 IQD"] in price.buttons
+    await step(seller, "1,323 IQD (+1%)", "How much USDT do you want to sell in total? Available: 500 USDT.")
+    await say(seller, "200", "Which payment methods")
+    await press(seller, "ZainCash")
+    await seller.wait_for(T, match=lambda m: "✅ ZainCash" in str(m.buttons))
+    summary = await step(seller, "Done", "Your new offer")
+    # The optional steps keep their defaults: limits from a small trade to the whole offer, 30 minutes.
+    assert "Price: 1,323 IQD per 1 USDT" in summary.text and "Per trade: 10,000 IQD – 264,600 IQD" in summary.text
+    assert "Payment window: 30 minutes" in summary.text and "More options" in str(summary.buttons)
+    await step(seller, "Publish", "Your offer is published")
+    assert taps.count <= MAX_PUBLISH
+
+    # The next one starts from it: market, methods (and window, terms) remembered.
+    taps.restart()
+    await say(seller, "/newoffer", "Do you want to sell crypto or buy it?")
+    await step(seller, "Sell crypto", "Reference rate now")
+    await step(seller, "= 1,310 IQD", "How much USDT do you want to sell")
+    await say(seller, "50", "Which payment methods")
+    await step(seller, "Done", "ZainCash")
+    await step(seller, "Publish", "Your offer is published")
+    assert taps.count <= 6
+
+    # "Repeat": one tap from the offers list, the same settings at the price of now, then Publish
+    # (here the offer just closed, as a sold-out one would be).
+    await step(seller, "🗑 Close offer", "for good?")
+    await step(seller, "Yes, close it", "Offer closed")
+    await step(seller, "📋 My offers", "Your offers")
+    taps.restart()
+    summary = await step(seller, "🔁 Repeat my last offer", "Your new offer")
+    assert "Price: 1,310 IQD per 1 USDT" in summary.text and "Amount: 50 USDT" in summary.text
+    assert "Payment methods: ZainCash" in summary.text
+    await step(seller, "Publish", "Your offer is published")
+    assert taps.count == 2
+    async with market.session_factory() as s:
+        prices = (await s.execute(select(Offer.price).where(Offer.maker_id == seller.id).order_by(Offer.id))).scalars()
+        assert list(prices) == [Decimal(1323), Decimal(1310), Decimal(1310)]
 
 
 async def test_offers_listed_in_two_taps_on_the_remembered_market(market: Market) -> None:
@@ -97,6 +142,50 @@ async def test_express_in_arabic_with_arabic_indic_digits(market: Market) -> Non
         return len(trades) == 1 and trades[0].crypto_amount == 100 * MICRO
 
     await eventually(opened)
+
+
+async def test_take_and_mark_paid_in_five_from_the_list(market: Market) -> None:
+    seller = await market.newcomer("Said", lang="en")
+    buyer = await market.newcomer("Bakr", lang="en")
+    await fund(market.session_factory, seller.id, 500)
+    offer_id = await publish_sell_offer(market, seller)
+    await step(buyer, "🛒 Buy / Sell", "Do you want to buy or to sell?")
+    listing = await step(buyer, "I want to buy", "Buy USDT with IQD")
+    assert [f"#{offer_id} · 1,310 IQD"] in listing.buttons  # the offer's number and price, not a position
+
+    taps = market.interactions(buyer)
+    card = await step(buyer, f"#{offer_id} ·", f"Offer #{offer_id}")
+    assert ["Min 50,000 IQD", "Max 262,000 IQD"] in card.buttons  # the most this trader may take
+    await step(buyer, "Max 262,000 IQD", "Check before you confirm")
+    await step(buyer, "Confirm and open the trade", "Trade opened")
+    await step(buyer, "I have paid", "Send a photo of your payment receipt now if you have one (optional)")
+    await step(buyer, "Yes, I have paid", "Marked as paid")
+    assert taps.count <= MAX_TAKE_PAID
+
+    async def paid() -> bool:
+        trades = await _trades_of(market, buyer)
+        return len(trades) == 1 and trades[0].status == "paid" and trades[0].fiat_amount == Decimal(262000)
+
+    await eventually(paid)
+
+
+async def test_the_filter_amount_is_carried_into_the_trade(market: Market) -> None:
+    seller = await market.newcomer("Sahir", lang="en")
+    buyer = await market.newcomer("Bahir", lang="en")
+    await fund(market.session_factory, seller.id, 500)
+    offer_id = await publish_sell_offer(market, seller)
+    await step(buyer, "🛒 Buy / Sell", "Do you want to buy or to sell?")
+    await step(buyer, "I want to buy", "Buy USDT with IQD")
+    await step(buyer, "🔎 Amount", "Type the amount you want to trade")
+    await say(buyer, "131,000", "Filter: 131,000 IQD")
+    taps = market.interactions(buyer)
+    await step(buyer, f"#{offer_id} ·", f"Offer #{offer_id}")
+    quote = await step(buyer, "🤝 131,000 IQD", "Check before you confirm")  # not typed again
+    assert "You pay: 131,000 IQD" in quote.text and "You buy: 100 USDT" in quote.text
+    await step(buyer, "Confirm and open the trade", "Trade opened")
+    await step(buyer, "I have paid", "Did you really transfer the money?")
+    await step(buyer, "Yes, I have paid", "Marked as paid")
+    assert taps.count <= MAX_TAKE_PAID
 
 
 async def test_release_in_two(market: Market) -> None:
