@@ -5,7 +5,8 @@ Every function takes the caller's AsyncSession and never commits: run it inside 
 transaction (core.db.transaction), so the money move, the state change, the timeline and the
 outbox events commit together or not at all.
 
-Modules: market (reference rates, knobs), pricing (pure numbers), offers, browse, trades,
+Modules: market (reference rates, knobs), pricing (pure numbers), offers, browse, express (the best
+offer for an amount), trades,
 disputes, jobs (timers), chat, reputation, models.
 """
 
