@@ -202,3 +202,42 @@ async def test_release_in_two(market: Market) -> None:
     await step(seller, "Release USDT", "Release 100 USDT to the buyer?", message=paid)
     await step(seller, "Yes, I received 131,000 IQD", "You released 100 USDT")
     assert taps.count <= MAX_RELEASE
+
+
+async def test_the_short_journeys_in_arabic_read_right_to_left(market: Market) -> None:
+    from tests.market.test_arabic import ar, rtl_problems
+
+    seller = await market.newcomer("سالم", lang="ar")
+    buyer = await market.newcomer("باسل", lang="ar")
+    await fund(market.session_factory, seller.id, 500)
+    taps = market.interactions(seller)
+    await step(seller, ar("➕ New offer"), ar("<b>New offer</b>\nDo you want to sell crypto or buy it?")[:8])
+    await step(seller, ar("🔴 Sell crypto"), ar("Which asset, for which currency?"))
+    await step(seller, fmt.code("USDT", "ar") + " · " + fmt.code("IQD", "ar"), ar("Reference rate now: {price}"))
+    assert rtl_problems(seller) == []  # the price buttons (each screen is checked while it shows)
+    await step(seller, "= " + fmt.fiat(Decimal(1310), "IQD", "ar"), ar("How much {asset} do you want to sell in total? Available: {available}."))
+    await say(seller, "٢٠٠", ar("Which payment methods do you accept? Tap to choose one or more, then Done."))
+    await press(seller, translate("ar", "ZainCash"))
+    await seller.wait_for(T, match=lambda m: "✅ " + translate("ar", "ZainCash") in str(m.buttons))
+    await step(seller, ar("Done ➡️"), ar("<b>Your new offer</b>"))
+    assert rtl_problems(seller) == []
+    await step(seller, ar("⚙️ More options"), ar("More options: change what you need; the rest keeps the values shown."))
+    assert rtl_problems(seller) == []
+    await step(seller, ar("⬅️ Back"), ar("<b>Your new offer</b>"))
+    await step(seller, ar("✅ Publish"), ar("✅ Your offer is published."))
+    assert taps.count <= MAX_PUBLISH + 2  # the look at More options and back
+    assert rtl_problems(seller) == []
+
+    await step(buyer, ar("🛒 Buy / Sell"), ar("Do you want to buy or to sell?"))
+    listing = await step(buyer, ar("🟢 I want to buy"), ar("Buy {asset} with {fiat}", asset=fmt.code("USDT", "ar"),
+                                                            fiat=fmt.code("IQD", "ar")))
+    offer_label = listing.buttons[0][0]
+    card = await step(buyer, offer_label, ar("Payment window: {window}"))
+    assert translate("ar", "Max {fiat}", fiat=fmt.fiat(Decimal(262000), "IQD", "ar")) in str(card.buttons)
+    assert rtl_problems(buyer) == []  # the list was, the card with its quick amounts is
+    await step(buyer, ar("⬅️ Back"), ar("Buy {asset} with {fiat}",
+               asset=fmt.code("USDT", "ar"), fiat=fmt.code("IQD", "ar")))
+    await say(buyer, "/start", "KOXX P2P")
+    await step(buyer, translate("ar", "⚡ Buy USDT"), ar("⚡ How much {asset} do you want to buy? Tap an amount or type one, for example {example}."))
+    await step(buyer, fmt.crypto(100 * MICRO, "USDT", "ar"), ar("<b>Check before you confirm</b>"))
+    assert rtl_problems(buyer) == []
