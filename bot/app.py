@@ -15,6 +15,8 @@ from botkit import dispatcher
 # The command menu (Telegram shows it next to the input field), one list per language.
 COMMANDS: tuple[tuple[str, LazyProxy], ...] = (
     ("start", __("Main menu")),
+    ("buy", __("Express: buy USDT at the best offer, e.g. /buy 100")),
+    ("sell", __("Express: sell USDT at the best offer, e.g. /sell 100")),
     ("offers", __("Buy or sell USDT and TRX")),
     ("newoffer", __("Publish an offer")),
     ("mytrades", __("My trades")),

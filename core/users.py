@@ -44,6 +44,8 @@ class User(Base):
     # The legal name a moderator read on the identity document (KYC approval); payers' names
     # are compared with it (core.accounts.payment_accounts).
     verified_name: Mapped[str | None] = mapped_column(String(128))
+    # The market last looked at, "USDT:IQD" (remember_market): lists and express trades open on it.
+    market_pair: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (Index("uq_users_nickname_lower", func.lower(nickname), unique=True),)
 
@@ -112,6 +114,22 @@ async def by_username(session: AsyncSession, username: str) -> User | None:
     name = username.removeprefix("@")
     result = await session.execute(select(User).where(User.username.ilike(name)))
     return result.scalars().first()
+
+
+DEFAULT_MARKET = ("USDT", "IQD")
+
+
+def market_of(user: User) -> tuple[str, str]:
+    """(asset, fiat) the trader last looked at, else USDT for Iraqi dinars."""
+    asset, _, fiat = (user.market_pair or "").partition(":")
+    return (asset, fiat) if asset and fiat else DEFAULT_MARKET
+
+
+def remember_market(user: User, asset: str, fiat: str) -> None:
+    """Remember the market a trader looks at (written only when it changed)."""
+    pair = f"{asset}:{fiat}"
+    if user.market_pair != pair:
+        user.market_pair = pair
 
 
 async def set_language(session: AsyncSession, user_id: int, language: str) -> None:

@@ -9,6 +9,7 @@ def routers() -> list[Router]:
     from bot.handlers import (
         accounts,
         chat,
+        express,
         offers,
         payment_accounts,
         profile,
@@ -21,6 +22,7 @@ def routers() -> list[Router]:
     return [
         offers.deep_links,  # /start offer_<id> before start's plain /start
         start.router,
+        express.router,  # /buy /sell (before the forms, so that they work from any of them)
         offers.router,
         trades.router,
         payment_accounts.router,  # /accounts /nickname, the trade's accounts (before chat's free text)

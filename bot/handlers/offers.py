@@ -25,6 +25,7 @@ from bot.keyboards import offers as kb
 from bot.keyboards.menu import MenuCb, back_to_menu
 from bot.notifications.escrow import remember_bot
 from bot.views import offers as views
+from bot.views import trades as trade_views
 from bot.views.common import status_name
 from botkit import fmt
 from botkit.errors import register_error_texts
@@ -33,7 +34,8 @@ from botkit.numbers import AmountError, amount_error_text, normalize, parse_amou
 from core import escrow, users
 from core.accounts.payment_accounts import check_public_text
 from core.errors import DomainError
-from core.escrow import OfferDraft, OfferPatch, Side
+from core.escrow import Offer, OfferDraft, OfferPatch, Side
+from core.escrow.pricing import floating_price
 from core.ledger import AccountRef, balance
 from core.money import Asset, Fiat, to_micro
 from core.users import User
@@ -44,8 +46,19 @@ router = Router(name="offers")
 MAX_CRYPTO = Decimal(100_000_000)  # units of USDT/TRX in one offer: more is a typo
 MAX_FIAT = Decimal(10_000_000_000)
 MAX_PRICE = Decimal(100_000_000)
-STEPS = ("side", "asset", "fiat", "ptype", "price", "amount", "min", "max", "methods", "note", "window", "terms",
-         "min_trades", "min_age", "summary")  # fmt: skip
+STEPS = ("side", "market", "price", "amount", "methods", "note", "summary",
+         "options", "min", "max", "window", "terms", "min_trades", "min_age")  # fmt: skip
+# The way forward: the main path ends at the summary; the optional steps ("more options") lead
+# back to it. Back goes the other way.
+_FORWARD = {"side": "market", "market": "price", "price": "amount", "amount": "methods", "methods": "summary",
+            "note": "methods", "min": "max", "max": "summary", "window": "summary", "terms": "summary",
+            "min_trades": "min_age", "min_age": "summary"}  # fmt: skip
+_BACKWARD = {"market": "side", "price": "market", "amount": "price", "methods": "amount", "note": "methods",
+             "summary": "methods", "options": "summary", "min": "options", "max": "min", "window": "options",
+             "terms": "options", "min_trades": "options", "min_age": "min_trades"}  # fmt: skip
+OPTIONS = ("min", "window", "terms", "min_trades")  # the first step of each "more options" entry
+MARKETS = ("USDT-IQD", "USDT-USD", "TRX-IQD", "TRX-USD")  # callback data may not hold ":"
+PRICE_STEPS = ("-2", "-1", "0", "1", "2")  # percent from the reference rate: the price buttons
 TERMS_MAX = 500
 
 
@@ -61,22 +74,42 @@ class OfferForms(StatesGroup):
 # --- the new-offer conversation ------------------------------------------------------------------
 
 
-def _applies(step: str, data: dict[str, Any]) -> bool:
-    return step != "note" or bool(data.get("want_note"))
-
-
 def _next(step: str, data: dict[str, Any]) -> str:
-    i = STEPS.index(step) + 1
-    while not _applies(STEPS[i], data):
-        i += 1
-    return STEPS[i]
+    if step == "side" and data.get("asset") and data.get("fiat"):
+        return "price"  # the market of the trader's last offer (changeable at the price step)
+    return _FORWARD[step]
 
 
 def _previous(step: str, data: dict[str, Any]) -> str:
-    i = STEPS.index(step) - 1
-    while i > 0 and not _applies(STEPS[i], data):
-        i -= 1
-    return STEPS[max(i, 0)]
+    return _BACKWARD.get(step, "side")
+
+
+async def _defaults(session: AsyncSession, me: User, side: str) -> dict[str, Any]:
+    """The answers the trader's last offer gives (of that side, else any): market, price type,
+    methods, window, terms, requirements; a first offer gets the market's usual window."""
+    last = await escrow.last_offer(session, me.id, Side(side)) or await escrow.last_offer(session, me.id)
+    windows = (await escrow.rules(session)).payment_windows
+    data: dict[str, Any] = {"side": side, "ptype": "fixed", "window": str(30 if 30 in windows else windows[0])}
+    if last is None:
+        return data
+    data.update(asset=last.asset, fiat=last.fiat, ptype="floating" if last.price_type == "floating" else "fixed",
+                methods=list(last.payment_methods), note=last.payment_note, terms=last.terms,
+                min_trades=last.min_trades, min_age=last.min_account_age_days)  # fmt: skip
+    if last.payment_window in windows:
+        data["window"] = str(last.payment_window)
+    return data
+
+
+def _price_buttons(data: dict[str, Any], reference: Decimal) -> list[tuple[str, str]]:
+    """The reference rate and ±1 %, ±2 % as buttons: fixed prices, or margins when floating."""
+    lg, fiat = lang(), Fiat(data["fiat"])
+    options = []
+    for pct in PRICE_STEPS:
+        margin = Decimal(pct)
+        shown = fmt.fiat(floating_price(reference, margin, fiat), fiat.value, lg)
+        label = f"{shown} ({fmt.percent(margin, lg, signed=True)})" if margin else "= " + shown
+        options.append((label, f"p{pct}"))
+    return options
 
 
 async def _ask(step: str, data: dict[str, Any], session: AsyncSession, me: User) -> dict[str, Any]:
@@ -85,31 +118,36 @@ async def _ask(step: str, data: dict[str, Any], session: AsyncSession, me: User)
     asset, fiat = data.get("asset", "USDT"), data.get("fiat", "IQD")
     nav = kb.choices(step, [])
     if step == "side":
-        text = _("<b>New offer</b> (step 1 of 9)\nDo you want to sell crypto or buy it?")
-        return {"text": text, "reply_markup": kb.choices(step, [(_("🔴 Sell crypto"), "sell"),
-                                                                (_("🟢 Buy crypto"), "buy")], back=False)}
-    if step == "asset":
-        return {"text": _("Which asset?"), "reply_markup": kb.choices(step, [("USDT", "USDT"), ("TRX", "TRX")])}
-    if step == "fiat":
-        return {"text": _("For which currency?"),
-                "reply_markup": kb.choices(step, [(_("Iraqi dinar (IQD)"), "IQD"), (_("US dollar (USD)"), "USD")])}
-    if step == "ptype":
-        reference = await escrow.get_reference_rate(session, Asset(asset), Fiat(fiat))
-        text = _("Fixed price, or a floating price that follows the reference rate with your margin?")
-        if reference is not None:
-            text += "\n" + _("Reference rate now: {price}").format(price=fmt.price(reference, fiat, asset, lg))
-        options = [(_("Fixed price"), "fixed")]
-        if reference is not None:
-            options.append((_("Floating price"), "floating"))
-        return {"text": text, "reply_markup": kb.choices(step, options)}
+        text = _("<b>New offer</b>\nDo you want to sell crypto or buy it?")
+        options = [(_("🔴 Sell crypto"), "sell"), (_("🟢 Buy crypto"), "buy")]
+        if await escrow.last_offer(session, me.id) is not None:
+            options.append((_("🔁 Repeat my last offer"), "_repeat"))
+        return {"text": text, "reply_markup": kb.choices(step, options, back=False)}
+    if step == "market":
+        options = [(f"{fmt.code(a, lg)} · {fmt.code(f, lg)}", f"{a}-{f}") for a, f in (m.split("-") for m in MARKETS)]
+        return {"text": _("Which asset, for which currency?"), "reply_markup": kb.choices(step, options)}
     if step == "price":
-        if data.get("ptype") == "floating":
-            text = _("Type your margin over the reference rate in percent, for example 1.5 (or -0.5 for below it).")
-        else:
+        reference = await escrow.get_reference_rate(session, Asset(asset), Fiat(fiat))
+        market = _("💱 {asset} · {fiat}: change").format(asset=fmt.code(asset, lg), fiat=fmt.code(fiat, lg))
+        extra = [(market, kb.WizardCb(step=step, value="_market"))]
+        if reference is None:
+            data["ptype"] = "fixed"
             text = _("Type your price in {fiat} for 1 {asset}, for example {example}.").format(
                 fiat=fmt.code(fiat, lg), asset=fmt.code(asset, lg),
                 example=fmt.number(1310 if fiat == "IQD" else Decimal("1.02"), lg))
-        return {"text": text, "reply_markup": nav}
+            return {"text": text, "reply_markup": kb.choices(step, [], extra=extra)}
+        floating = data.get("ptype") == "floating"
+        text = _("Reference rate now: {price}").format(price=fmt.price(reference, fiat, asset, lg)) + "\n"
+        if floating:
+            text += _("Your price follows the reference rate with your margin: tap one, or type your margin in "
+                      "percent, for example 1.5 (or -0.5 for below it).")
+        else:
+            text += _("Your price for 1 {asset}: tap one, or type it in {fiat}.").format(
+                asset=fmt.code(asset, lg), fiat=fmt.code(fiat, lg))
+        toggle = _("📈 Floating price: on") if floating else _("📌 Fixed price (tap for a floating one)")
+        extra.insert(0, (toggle, kb.WizardCb(step=step, value="_toggle")))
+        return {"text": text, "reply_markup": kb.choices(step, _price_buttons(data, reference), per_row=3,
+                                                         extra=extra)}  # fmt: skip
     if step == "amount":
         if data["side"] == "sell":
             available = await balance(session, AccountRef.user(me.id), Asset(asset))
@@ -143,15 +181,34 @@ async def _ask(step: str, data: dict[str, Any], session: AsyncSession, me: User)
         options = [(_("No minimum"), "0")] + [(fmt.days(n, lg), str(n)) for n in (7, 30, 90)]
         return {"text": _("How old must their account be, in days? Tap or type a number."),
                 "reply_markup": kb.choices(step, options, per_row=4)}
+    if step == "options":
+        options = [(_("↔️ Limits per trade"), "min"), (_("⏱ Payment window"), "window"), (_("📝 Terms"), "terms"),
+                   (_("👥 Requirements"), "min_trades")]  # fmt: skip
+        return {"text": _("More options: change what you need; the rest keeps the values shown."),
+                "reply_markup": kb.choices(step, options)}
     return {"text": views.draft_summary(data), "reply_markup": kb.summary_keyboard()}
+
+
+async def _with_limits(data: dict[str, Any], session: AsyncSession) -> dict[str, Any]:
+    """The summary's per-trade limits: the trader's own, else the defaults for the amount now."""
+    if not data.get("limits_set") and data.get("amount"):
+        low, high = await escrow.default_limits(
+            session, asset=Asset(data["asset"]), fiat=Fiat(data["fiat"]), amount=int(data["amount"]),
+            price=Decimal(data["price"]) if data.get("ptype") == "fixed" and data.get("price") else None,
+            margin_pct=Decimal(data["margin"]) if data.get("ptype") == "floating" and data.get("margin") else None,
+        )  # fmt: skip
+        data["min_fiat"], data["max_fiat"] = str(low), str(high)
+    return data
 
 
 async def _go(step: str, state: FSMContext, session: AsyncSession, me: User, *,
               query: CallbackQuery | None = None, message: Message | None = None) -> None:  # fmt: skip
     data = await state.get_data()
     data["step"] = step
-    await state.set_data(data)
+    if step == "summary":
+        data = await _with_limits(data, session)
     view = await _ask(step, data, session, me)
+    await state.set_data(data)
     if query is not None and isinstance(query.message, Message):
         await query.message.edit_text(**view)
     elif message is not None:
@@ -177,6 +234,21 @@ async def _stale(query: CallbackQuery) -> None:
     await query.answer(_("This button is no longer active."))
 
 
+async def _price_chosen(data: dict[str, Any], value: str, session: AsyncSession) -> None:
+    """A price button: the reference rate moved by its percent, as a fixed price or a margin."""
+    asset, fiat = Asset(data["asset"]), Fiat(data["fiat"])
+    margin = Decimal(value[1:])
+    if data.get("ptype") == "floating":
+        await escrow.offer_price(session, asset=asset, fiat=fiat, margin_pct=margin)
+        data["margin"], data["price"] = str(margin), None
+        return
+    reference = await escrow.get_reference_rate(session, asset, fiat)
+    if reference is None:
+        raise DomainError("no_reference_rate", asset=asset.value, fiat=fiat.value)
+    price = await escrow.offer_price(session, asset=asset, fiat=fiat, price=floating_price(reference, margin, fiat))
+    data["price"], data["margin"] = str(price), None
+
+
 @router.callback_query(kb.WizardCb.filter())
 async def wizard_button(query: CallbackQuery, callback_data: kb.WizardCb, state: FSMContext,
                         session: AsyncSession, me: User, bot: Bot) -> None:  # fmt: skip
@@ -197,14 +269,34 @@ async def wizard_button(query: CallbackQuery, callback_data: kb.WizardCb, state:
         await query.answer()
         await _go(_previous(step, data), state, session, me, query=query)
         return
-    choices = {"side": ("sell", "buy"), "asset": ("USDT", "TRX"), "fiat": ("IQD", "USD"),
-               "ptype": ("fixed", "floating"),
-               "window": tuple(str(w) for w in (await escrow.rules(session)).payment_windows)}  # fmt: skip
-    if step in choices:
-        if value not in choices[step]:
+    windows = tuple(str(w) for w in (await escrow.rules(session)).payment_windows)
+    if step == "side" and value == "_repeat":
+        last = await escrow.last_offer(session, me.id)
+        if last is None:
             await _stale(query)
             return
-        data[step] = value
+        await _start_repeat(query, state, session, me, last)
+        return
+    if step == "side" and value in ("sell", "buy"):
+        data = await _defaults(session, me, value)
+    elif step == "market" and value in MARKETS:
+        data["asset"], data["fiat"] = value.split("-")
+        data["price"] = data["margin"] = None
+    elif step == "price" and value == "_market":
+        await state.set_data(data)
+        await query.answer()
+        await _go("market", state, session, me, query=query)
+        return
+    elif step == "price" and value == "_toggle":
+        data["ptype"] = "fixed" if data.get("ptype") == "floating" else "floating"
+        await state.set_data(data)
+        await query.answer()
+        await _go("price", state, session, me, query=query)
+        return
+    elif step == "price" and value.startswith("p") and value[1:] in PRICE_STEPS:
+        await _price_chosen(data, value, session)
+    elif step == "window" and value in windows:
+        data["window"] = value
     elif step == "methods":
         methods: list[str] = list(data.get("methods", []))
         if value == "_other":
@@ -217,7 +309,6 @@ async def wizard_button(query: CallbackQuery, callback_data: kb.WizardCb, state:
             if not methods and not data.get("note"):
                 await query.answer(_("Choose at least one payment method."), show_alert=True)
                 return
-            data["want_note"] = False
         elif value in escrow.PAYMENT_METHODS:
             methods = [m for m in methods if m != value] if value in methods else [*methods, value]
             data["methods"] = methods
@@ -233,6 +324,16 @@ async def wizard_button(query: CallbackQuery, callback_data: kb.WizardCb, state:
         data["terms"] = None
     elif step in ("min_trades", "min_age") and value.isdigit():
         data[step] = int(value)
+    elif step == "summary" and value == "_options":
+        await state.set_data(data)
+        await query.answer()
+        await _go("options", state, session, me, query=query)
+        return
+    elif step == "options" and value in OPTIONS:
+        await state.set_data(data)
+        await query.answer()
+        await _go(value, state, session, me, query=query)
+        return
     elif step == "summary" and value == "_publish":
         await remember_bot(bot)  # the channel post links to the bot by username
         draft = await with_saved_accounts(session, me, _draft(data))
@@ -251,6 +352,53 @@ async def wizard_button(query: CallbackQuery, callback_data: kb.WizardCb, state:
     await state.set_data(data)
     await query.answer()
     await _go(_next(step, data), state, session, me, query=query)
+
+
+async def _repeat_data(session: AsyncSession, offer: Offer) -> dict[str, Any]:
+    """The form's answers for publishing ``offer`` again: its settings and amount, at the price of
+    now (a floating one keeps its margin; a fixed one takes the reference rate, when there is one)."""
+    windows = (await escrow.rules(session)).payment_windows
+    data: dict[str, Any] = {
+        "side": offer.side, "asset": offer.asset, "fiat": offer.fiat, "amount": offer.amount,
+        "methods": list(offer.payment_methods), "note": offer.payment_note, "terms": offer.terms,
+        "min_trades": offer.min_trades, "min_age": offer.min_account_age_days,
+        "window": str(offer.payment_window if offer.payment_window in windows else windows[0]),
+    }  # fmt: skip
+    reference = await escrow.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
+    if offer.price_type == "floating" and reference is not None:
+        data.update(ptype="floating", margin=str(offer.margin_pct), price=None)
+    else:
+        price = reference if reference is not None else offer.price
+        data.update(ptype="fixed", margin=None, price=str(Decimal(str(price)).quantize(offer.fiat_enum.quantum)))
+    _, high = await escrow.default_limits(
+        session, asset=offer.asset_enum, fiat=offer.fiat_enum, amount=offer.amount,
+        price=Decimal(data["price"]) if data["price"] else None,
+        margin_pct=Decimal(data["margin"]) if data["margin"] else None,
+    )  # fmt: skip
+    # Its own limits, within what the whole offer is worth at the price of now.
+    data.update(min_fiat=str(min(offer.min_fiat, high)), max_fiat=str(min(offer.max_fiat, high)), limits_set=True)
+    return data
+
+
+async def _start_repeat(query: CallbackQuery, state: FSMContext, session: AsyncSession, me: User,
+                        offer: Offer) -> None:  # fmt: skip
+    """The summary of ``offer`` published again, to confirm (or change first)."""
+    data = await _repeat_data(session, offer)
+    await state.set_state(OfferWizard.active)
+    await state.set_data(data)
+    await query.answer()
+    await _go("summary", state, session, me, query=query)
+
+
+@router.callback_query(kb.OfferCb.filter(F.action == "repeat"))
+async def repeat_offer(query: CallbackQuery, callback_data: kb.OfferCb, state: FSMContext,
+                       session: AsyncSession, me: User) -> None:  # fmt: skip
+    """"Repeat this offer" (its card, my offers): its settings, the price of now, then Publish."""
+    offer = await escrow.get_offer(session, callback_data.offer_id)
+    if offer.maker_id != me.id:
+        await _stale(query)
+        return
+    await _start_repeat(query, state, session, me, offer)
 
 
 def _draft(data: dict[str, Any]) -> OfferDraft:
@@ -323,6 +471,7 @@ async def wizard_text(message: Message, state: FSMContext, session: AsyncSession
                 margin_pct=Decimal(data["margin"]) if data.get("margin") else None,
             )  # fmt: skip
             data["max_fiat"] = str(value)
+            data["limits_set"] = True  # no longer the defaults (bot.handlers.offers._with_limits)
         elif step == "note":
             note = text.strip()
             if not note or len(note) > 100:
@@ -377,13 +526,25 @@ async def _market(session: AsyncSession, me: User, current: kb.BrowseCb) -> dict
 
 
 def _browse_question(current: kb.BrowseCb) -> dict[str, Any] | None:
+    """What is still to be chosen; a side without a market opens the remembered one
+    (with_market), "?" asks again (the list's change button)."""
     if not current.side:
         return {"text": _("Do you want to buy or to sell?"), "reply_markup": kb.browse_side()}
-    if not current.asset:
+    if current.asset == "?":
         return {"text": _("Which asset?"), "reply_markup": kb.browse_pick(current, "asset", ["USDT", "TRX"])}
-    if not current.fiat:
+    if current.fiat == "?":
         return {"text": _("For which currency?"), "reply_markup": kb.browse_pick(current, "fiat", ["IQD", "USD"])}
     return None
+
+
+def with_market(current: kb.BrowseCb, me: User) -> kb.BrowseCb:
+    """The market the trader last looked at when none is chosen yet; the one shown is remembered."""
+    if current.side and not current.asset and not current.fiat:
+        asset, fiat = users.market_of(me)
+        current = current.model_copy(update={"asset": asset, "fiat": fiat})
+    if current.side and current.asset not in ("", "?") and current.fiat not in ("", "?"):
+        users.remember_market(me, current.asset, current.fiat)
+    return current
 
 
 @router.message(Command("offers"))
@@ -401,8 +562,8 @@ async def offers_menu(query: CallbackQuery, state: FSMContext) -> None:
 
 
 def _valid_browse(current: kb.BrowseCb) -> bool:
-    return (current.side in ("", "sell", "buy") and current.asset in ("", "USDT", "TRX")
-            and current.fiat in ("", "IQD", "USD") and current.page >= 0
+    return (current.side in ("", "sell", "buy") and current.asset in ("", "?", "USDT", "TRX")
+            and current.fiat in ("", "?", "IQD", "USD") and current.page >= 0
             and current.method in ("", "?", *escrow.PAYMENT_METHODS) and len(current.city) <= 24
             and bool(re.fullmatch(r"(\?|\d{1,13}(\.\d{1,2})?)?", current.amount)))  # fmt: skip
 
@@ -413,6 +574,7 @@ async def browse_button(query: CallbackQuery, callback_data: kb.BrowseCb, state:
     if not _valid_browse(callback_data):
         await _stale(query)
         return
+    callback_data = with_market(callback_data, me)  # written before the first Telegram call
     await query.answer()
     if not isinstance(query.message, Message):
         return
@@ -450,17 +612,22 @@ async def browse_amount_typed(message: Message, state: FSMContext, session: Asyn
 # --- one offer -------------------------------------------------------------------------------------
 
 
-async def offer_view(session: AsyncSession, me: User, offer_id: int) -> dict[str, Any]:
+async def offer_view(session: AsyncSession, me: User, offer_id: int, carried: Decimal | None = None) -> dict[str, Any]:
+    """One offer; a taker gets quick amounts (``carried``: the market filter's amount)."""
     offer = await escrow.get_offer(session, offer_id)
     try:
         price = await escrow.current_price(session, offer)
     except DomainError:  # a floating price without a reference rate now
         price = None
     stats = await escrow.user_stats(session, offer.maker_id) if offer.maker_id != me.id else None
-    back = kb.BrowseCb(side=offer.side, asset=offer.asset, fiat=offer.fiat)
+    back = kb.BrowseCb(side=offer.side, asset=offer.asset, fiat=offer.fiat, amount=str(carried) if carried else "")
     maker = await session.get(User, offer.maker_id)
+    quick = None
+    if offer.maker_id != me.id and offer.status == "active" and price is not None:
+        _, most = await escrow.take_range(session, offer_id=offer.id, taker_id=me.id)
+        quick = trade_views.quick_amounts(offer, most, carried)
     return views.offer_card(offer, price, stats, viewer_id=me.id, back=back,
-                            maker_nickname=maker.nickname if maker else None)
+                            maker_nickname=maker.nickname if maker else None, quick=quick)
 
 
 @deep_links.message(CommandStart(deep_link=True, magic=F.args.regexp(r"^offer_\d+$")))
@@ -485,16 +652,31 @@ async def open_offer(query: CallbackQuery, callback_data: kb.OfferCb, session: A
     return query.message.edit_text(**view) if isinstance(query.message, Message) else None
 
 
+@router.callback_query(kb.ListedCb.filter())
+async def open_listed_offer(query: CallbackQuery, callback_data: kb.ListedCb, session: AsyncSession, me: User,
+                            state: FSMContext, raw_state: str | None) -> Any:  # fmt: skip
+    """An offer opened from a list filtered by an amount: that amount is one tap away."""
+    if not re.fullmatch(r"\d{1,13}(\.\d{1,2})?", callback_data.amount):
+        await _stale(query)
+        return None
+    if raw_state is not None:
+        await state.clear()
+    view = await offer_view(session, me, callback_data.offer_id, carried=Decimal(callback_data.amount))
+    await query.answer()
+    return query.message.edit_text(**view) if isinstance(query.message, Message) else None
+
+
 @router.message(Command("myoffers"))
 async def my_offers_command(message: Message, session: AsyncSession, me: User) -> None:
-    await message.answer(**views.my_offers(await escrow.my_offers(session, me.id)))
+    await message.answer(**views.my_offers(await escrow.my_offers(session, me.id), await escrow.last_offer(session, me.id)))
 
 
 @router.callback_query(kb.OfferCb.filter(F.action == "mine"))
 async def my_offers_button(query: CallbackQuery, session: AsyncSession, me: User) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(**views.my_offers(await escrow.my_offers(session, me.id)))
+        await query.message.edit_text(**views.my_offers(await escrow.my_offers(session, me.id),
+                                                        await escrow.last_offer(session, me.id)))
 
 
 async def _show_own(query: CallbackQuery, session: AsyncSession, me: User, offer_id: int, note: str) -> None:

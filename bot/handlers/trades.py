@@ -86,7 +86,21 @@ async def take_ask_amount(query: CallbackQuery, callback_data: offer_kb.OfferCb,
     if not isinstance(query.message, Message):
         return None
     return query.message.answer(views.fiat_amount_hint(offer, most),  # the webhook's reply (see _edit)
-                                reply_markup=offer_kb.cancel_only(kb.TakeCb(action="cancel", offer_id=offer.id)))
+                                reply_markup=kb.quick_amounts(offer.id, views.quick_amounts(offer, most),
+                                                              kb.TakeCb(action="cancel", offer_id=offer.id)))
+
+
+@router.callback_query(kb.TakeCb.filter(F.action == "quote"))
+async def take_quick_amount(query: CallbackQuery, callback_data: kb.TakeCb, state: FSMContext,
+                            session: AsyncSession, me: User) -> Any:  # fmt: skip
+    """A quick amount (on the offer or the amount question): its quote, as if typed."""
+    offer = await escrow.get_offer(session, callback_data.offer_id)
+    amount = _quote_amount(callback_data.model_copy(update={"unit": "f"}), offer.fiat_enum)
+    q = await escrow.quote(session, offer_id=offer.id, taker_id=me.id, **amount)
+    if await state.get_state() == TakeForm.amount.state:
+        await state.clear()
+    await query.answer()
+    return _edit(query, views.quote_view(offer, q, amount=str(amount["fiat_amount"]), unit="f"))
 
 
 @router.message(TakeForm.amount, F.text)
@@ -180,10 +194,11 @@ async def paid_ask_receipt(query: CallbackQuery, callback_data: kb.TradeCb, stat
     trade = await escrow.get_trade(session, callback_data.trade_id)
     require_role(trade, me.id, "buyer")
     require_state(trade, escrow.TradeStatus.AWAITING_PAYMENT)
-    await state.set_state(PaidForm.receipt)
+    await state.set_state(PaidForm.receipt)  # a photo sent now is the receipt (optional)
     await state.set_data({"trade_id": trade.id})
     await query.answer()
-    return _edit(query, views.receipt_request(trade))
+    return _edit(query, with_payer_accounts(views.paid_question(trade, with_receipt=False), trade,
+                                            await payer_accounts(session, trade, me)))
 
 
 @router.message(PaidForm.receipt, F.photo)
@@ -199,10 +214,10 @@ async def paid_receipt_photo(message: Message, state: FSMContext, session: Async
 
 @router.message(PaidForm.receipt)
 async def paid_receipt_other(message: Message) -> None:
-    await message.answer(_("Please send the receipt as a photo, or press \"Continue without a receipt\"."))
+    await message.answer(_("Please send the receipt as a photo, or confirm without one."))
 
 
-@router.callback_query(kb.TradeCb.filter(F.action == "paid_skip"))
+@router.callback_query(kb.TradeCb.filter(F.action == "paid_skip"))  # the receipt prompt of older messages
 async def paid_skip(query: CallbackQuery, callback_data: kb.TradeCb, state: FSMContext,
                     session: AsyncSession, me: User) -> Any:  # fmt: skip
     trade = await escrow.get_trade(session, callback_data.trade_id)

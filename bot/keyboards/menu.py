@@ -16,7 +16,7 @@ class LanguageCb(CallbackData, prefix="lang"):
 
 
 class MenuCb(CallbackData, prefix="menu"):
-    item: str  # offers | new_offer | wallet | trades | settings | help | home
+    item: str  # express_buy | express_sell | offers | new_offer | wallet | trades | settings | help | home
 
 
 def language_picker(preselected: str) -> InlineKeyboardMarkup:
@@ -29,6 +29,8 @@ def language_picker(preselected: str) -> InlineKeyboardMarkup:
 
 def main_menu() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
+    builder.button(text=_("⚡ Buy USDT"), callback_data=MenuCb(item="express_buy"))  # bot.handlers.express
+    builder.button(text=_("⚡ Sell USDT"), callback_data=MenuCb(item="express_sell"))
     builder.button(text=_("🛒 Buy / Sell"), callback_data=MenuCb(item="offers"))
     builder.button(text=_("➕ New offer"), callback_data=MenuCb(item="new_offer"))
     builder.button(text=_("💼 Wallet"), callback_data=MenuCb(item="wallet"))

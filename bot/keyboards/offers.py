@@ -5,11 +5,14 @@ Every callback names what it acts on; the handler checks who pressed it (core ch
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.keyboards.menu import MenuCb
+from bot.keyboards.trades import TakeCb
 from bot.views.common import method_name
 from botkit import fmt
 from botkit.i18n import lang
@@ -38,10 +41,18 @@ class BrowseCb(CallbackData, prefix="br"):
 
 
 class OfferCb(CallbackData, prefix="of"):
-    """open | take | maker | pause | resume | close | close_yes | edit_amount | mine"""
+    """open | take | maker | pause | resume | close | close_yes | edit_amount | repeat | mine"""
 
     action: str
     offer_id: int
+
+
+class ListedCb(CallbackData, prefix="lo"):
+    """An offer opened from a market list filtered by ``amount`` (fiat): its card offers to
+    trade that amount in one tap."""
+
+    offer_id: int
+    amount: str
 
 
 PAGE_SIZE = 5
@@ -85,9 +96,10 @@ def window_picker(step: str, windows: tuple[int, ...]) -> InlineKeyboardMarkup:
 def summary_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("✅ Publish"), callback_data=WizardCb(step="summary", value="_publish"))
+    builder.button(text=_("⚙️ More options"), callback_data=WizardCb(step="summary", value="_options"))
     for label, data in wizard_nav("summary"):
         builder.button(text=label, callback_data=data)
-    builder.adjust(1, 2)
+    builder.adjust(1, 1, 2)
     return builder.as_markup()
 
 
@@ -101,21 +113,25 @@ def browse_side() -> InlineKeyboardMarkup:
 
 
 def browse_pick(current: BrowseCb, field: str, values: list[str]) -> InlineKeyboardMarkup:
+    """The asset ("?" still to choose: then the currency is asked) or the currency."""
     builder = InlineKeyboardBuilder()
     for value in values:
-        builder.button(text=value, callback_data=current.model_copy(update={field: value}))
+        builder.button(text=value, callback_data=current.model_copy(update={field: value, "page": 0}))
     builder.button(text=_("⬅️ Back"), callback_data=BrowseCb())
     builder.adjust(len(values), 1)
     return builder.as_markup()
 
 
-def browse_page(current: BrowseCb, offer_ids: list[int], has_more: bool) -> InlineKeyboardMarkup:
+def browse_page(current: BrowseCb, offers: list[tuple[int, str]], has_more: bool) -> InlineKeyboardMarkup:
+    """``offers``: (id, label) of the page's offers; with an amount filter they carry it."""
     builder = InlineKeyboardBuilder()
     sizes = []
-    for number, offer_id in enumerate(offer_ids, start=current.page * PAGE_SIZE + 1):
-        builder.button(text=f"#{number}", callback_data=OfferCb(action="open", offer_id=offer_id))
-    if offer_ids:
-        sizes.append(len(offer_ids))
+    for offer_id, label in offers:
+        opener = (ListedCb(offer_id=offer_id, amount=current.amount) if current.amount
+                  else OfferCb(action="open", offer_id=offer_id))  # fmt: skip
+        builder.button(text=label, callback_data=opener)
+    if offers:
+        sizes += [2] * (len(offers) // 2) + [1] * (len(offers) % 2)
     nav = 0
     if current.page > 0:
         builder.button(text=_("⬅️ Previous"), callback_data=current.model_copy(update={"page": current.page - 1}))
@@ -132,8 +148,11 @@ def browse_page(current: BrowseCb, offer_ids: list[int], has_more: bool) -> Inli
         builder.button(text=_("♻️ Clear filters"),
                        callback_data=current.model_copy(update={"amount": "", "method": "", "page": 0}))
         sizes.append(1)
-    builder.button(text=_("⬅️ Back"), callback_data=BrowseCb(side=current.side, asset=current.asset))
-    sizes.append(1)
+    builder.button(text=_("💱 {asset} · {fiat}: change").format(asset=fmt.code(current.asset, lang()),
+                                                                 fiat=fmt.code(current.fiat, lang())),
+                   callback_data=BrowseCb(side=current.side, asset="?", fiat="?"))
+    builder.button(text=_("⬅️ Back"), callback_data=BrowseCb())
+    sizes += [1, 1]
     builder.adjust(*sizes)
     return builder.as_markup()
 
@@ -147,8 +166,15 @@ def browse_methods(current: BrowseCb) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def offer_keyboard(offer_id: int, *, own: bool, status: str, back: BrowseCb | None) -> InlineKeyboardMarkup:
+def offer_keyboard(offer_id: int, *, own: bool, status: str, back: BrowseCb | None,
+                   quick: list[tuple[str, Decimal]] | None = None) -> InlineKeyboardMarkup:  # fmt: skip
+    """``quick``: (label, fiat amount) buttons straight to a quote (bot.views.trades.quick_amounts)."""
     builder = InlineKeyboardBuilder()
+    sizes: list[int] = []
+    for label, amount in quick or []:
+        builder.button(text=label, callback_data=TakeCb(action="quote", offer_id=offer_id, amount=str(amount)))
+    if quick:
+        sizes += [2] * (len(quick) // 2) + [1] * (len(quick) % 2)
     if own:
         if status == "active":
             builder.button(text=_("⏸ Pause"), callback_data=OfferCb(action="pause", offer_id=offer_id))
@@ -157,13 +183,14 @@ def offer_keyboard(offer_id: int, *, own: bool, status: str, back: BrowseCb | No
         if status != "closed":
             builder.button(text=_("✏️ Edit amount"), callback_data=OfferCb(action="edit_amount", offer_id=offer_id))
             builder.button(text=_("🗑 Close offer"), callback_data=OfferCb(action="close", offer_id=offer_id))
+        builder.button(text=_("🔁 Repeat this offer"), callback_data=OfferCb(action="repeat", offer_id=offer_id))
         builder.button(text=_("📋 My offers"), callback_data=OfferCb(action="mine", offer_id=0))
     else:
         builder.button(text=_("🤝 Trade"), callback_data=OfferCb(action="take", offer_id=offer_id))
         builder.button(text=_("👤 Trader's profile"), callback_data=OfferCb(action="maker", offer_id=offer_id))
         if back is not None:
             builder.button(text=_("⬅️ Back"), callback_data=back)
-    builder.adjust(1)
+    builder.adjust(*sizes, *([1] * 8))
     return builder.as_markup()
 
 
@@ -175,10 +202,12 @@ def confirm_close(offer_id: int) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def my_offers_keyboard(offer_ids: list[tuple[int, str]]) -> InlineKeyboardMarkup:
+def my_offers_keyboard(offer_ids: list[tuple[int, str]], repeat: int | None = None) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for offer_id, label in offer_ids:
         builder.button(text=label, callback_data=OfferCb(action="open", offer_id=offer_id))
+    if repeat is not None:
+        builder.button(text=_("🔁 Repeat my last offer"), callback_data=OfferCb(action="repeat", offer_id=repeat))
     builder.button(text=_("➕ New offer"), callback_data=MenuCb(item="new_offer"))
     builder.button(text=_("⬅️ Main menu"), callback_data=MenuCb(item="home"))
     builder.adjust(1)

@@ -15,7 +15,7 @@ from core.escrow.models import TradeStatus
 
 
 class TakeCb(CallbackData, prefix="tk"):
-    """confirm | cancel a quote; ``amount`` in ``unit`` ("f" fiat, "c" micro units of crypto) at
+    """quote (a quick amount: its quote) | confirm | cancel a quote; ``amount`` in ``unit`` ("f" fiat, "c" micro units of crypto) at
     the quoted ``price``: core opens the trade only at that price. At most 62 bytes packed (10-digit
     offer id, the longest amount and price), within Telegram's 64."""
 
@@ -49,6 +49,17 @@ class ProfileCb(CallbackData, prefix="pf"):
     action: str
     trade_id: int = 0
     offer_id: int = 0
+
+
+def quick_amounts(offer_id: int, amounts: list[tuple[str, Decimal]], cancel: CallbackData | None) -> InlineKeyboardMarkup:
+    """One button per (label, fiat amount) straight to its quote, then Cancel (or nothing)."""
+    builder = InlineKeyboardBuilder()
+    for label, amount in amounts:
+        builder.button(text=label, callback_data=TakeCb(action="quote", offer_id=offer_id, amount=str(amount)))
+    if cancel is not None:
+        builder.button(text=_("✖️ Cancel"), callback_data=cancel)
+    builder.adjust(*([2] * (len(amounts) // 2) + [1] * (len(amounts) % 2)), 1)
+    return builder.as_markup()
 
 
 def quote_keyboard(offer_id: int, amount: str, unit: str, price: Decimal) -> InlineKeyboardMarkup:
@@ -91,14 +102,6 @@ def trade_actions(trade_id: int, *, status: str, role: str, asset: str, rated: b
 def confirm(trade_id: int, yes_label: str, yes_action: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=yes_label, callback_data=TradeCb(action=yes_action, trade_id=trade_id))
-    builder.button(text=_("⬅️ Back"), callback_data=TradeCb(action="view", trade_id=trade_id))
-    builder.adjust(1)
-    return builder.as_markup()
-
-
-def receipt_prompt(trade_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Continue without a receipt"), callback_data=TradeCb(action="paid_skip", trade_id=trade_id))
     builder.button(text=_("⬅️ Back"), callback_data=TradeCb(action="view", trade_id=trade_id))
     builder.adjust(1)
     return builder.as_markup()

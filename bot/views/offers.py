@@ -90,8 +90,9 @@ def offer_body(offer: Offer, price: Decimal | None, stats: UserStats | None) -> 
 
 def offer_card(
     offer: Offer, price: Decimal | None, stats: UserStats | None, *, viewer_id: int, back: BrowseCb | None = None,
-    maker_nickname: str | None = None,
+    maker_nickname: str | None = None, quick: list[tuple[str, Decimal]] | None = None,
 ) -> dict[str, Any]:
+    """``quick``: the taker's quick amounts (bot.views.trades.quick_amounts)."""
     lines = offer_body(offer, price, stats)
     if maker_nickname and stats is not None:  # "Trader: <nickname> · ✅ 12 trades"
         lines[-1] = _("Trader: {stats}").format(stats=fmt.isolate(fmt.escape(maker_nickname)) + " · "
@@ -99,7 +100,7 @@ def offer_card(
     own = offer.maker_id == viewer_id
     if own or offer.status != "active":
         lines.append(_("Status: {status}").format(status=status_name(offer.status)))
-    keyboard = offer_keyboard(offer.id, own=own, status=offer.status, back=back)
+    keyboard = offer_keyboard(offer.id, own=own, status=offer.status, back=back, quick=quick)
     return {"text": "\n".join(lines), "reply_markup": keyboard}
 
 
@@ -117,10 +118,10 @@ def market_page(page: OfferPage, current: BrowseCb) -> dict[str, Any]:
     if not page.items:
         lines.append("")
         lines.append(_("No offers match right now. Try other filters, or publish your own offer with /newoffer."))
-    for number, row in enumerate(page.items, start=current.page * PAGE_SIZE + 1):
+    for row in page.items:
         offer = row.offer
         lines.append("")
-        lines.append(f"<b>#{number}</b> · {fmt.price(row.price, offer.fiat, offer.asset, lg)}")
+        lines.append(f"<b>#{offer.id}</b> · {fmt.price(row.price, offer.fiat, offer.asset, lg)}")
         lines.append(_("Limits: {min} – {max}").format(
             min=fmt.fiat(offer.min_fiat, offer.fiat, lg), max=fmt.fiat(row.max_fiat, offer.fiat, lg)))
         lines.append(methods_text(offer.payment_methods, offer.payment_note)
@@ -132,11 +133,14 @@ def market_page(page: OfferPage, current: BrowseCb) -> dict[str, Any]:
         lines.append("")
         lines.append(_("Page {page} of {pages}").format(page=fmt.number(current.page + 1, lg),
                                                          pages=fmt.number(pages, lg)))
-    keyboard = browse_page(current, [row.offer.id for row in page.items], page.has_more)
+    # The buttons name the offer (its number, as on its card) and its price.
+    labels = [(row.offer.id, f"#{row.offer.id} · {fmt.fiat(row.price, row.offer.fiat, lg)}") for row in page.items]
+    keyboard = browse_page(current, labels, page.has_more)
     return {"text": "\n".join(lines), "reply_markup": keyboard}
 
 
-def my_offers(offers: list[Offer]) -> dict[str, Any]:
+def my_offers(offers: list[Offer], last: Offer | None = None) -> dict[str, Any]:
+    """The maker's open offers; ``last``: their newest offer (closed too), to repeat in one tap."""
     lg = lang()
     if not offers:
         text = _("You have no open offers. Publish one with /newoffer.")
@@ -146,7 +150,7 @@ def my_offers(offers: list[Offer]) -> dict[str, Any]:
     for offer in offers:
         label = f"#{offer.id} · {side_title(offer.side, offer.asset, offer.fiat)} · {fmt.crypto(offer.remaining, offer.asset, lg)} · {status_name(offer.status)}"
         items.append((offer.id, label))
-    return {"text": text, "reply_markup": my_offers_keyboard(items)}
+    return {"text": text, "reply_markup": my_offers_keyboard(items, repeat=last.id if last else None)}
 
 
 def channel_post(offer: OfferChanged, bot_username: str) -> tuple[str, InlineKeyboardMarkup]:

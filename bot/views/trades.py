@@ -120,6 +120,8 @@ def trade_card(trade: Trade | TradeFacts, viewer_id: int, *, headline: str | Non
 
 
 def paid_question(trade: Trade, *, with_receipt: bool) -> dict[str, Any]:
+    """"Did you really pay?" in one screen with the optional receipt: a photo sent now is
+    shown to the seller (the same question comes back saying so)."""
     lg = lang()
     text = _("<b>Did you really transfer the money?</b>\n"
              "Confirm only if {fiat} has left your account to the seller. "
@@ -127,13 +129,10 @@ def paid_question(trade: Trade, *, with_receipt: bool) -> dict[str, Any]:
         fiat=fmt.fiat(trade.fiat_amount, trade.fiat, lg))
     if with_receipt:
         text += "\n" + _("Your receipt photo will be shown to the seller.")
+    else:
+        text += "\n" + _("Send a photo of your payment receipt now if you have one (optional): it helps the seller "
+                         "and, if needed, the moderator.")
     return {"text": text, "reply_markup": kb.confirm(trade.id, _("✅ Yes, I have paid"), "paid_yes")}
-
-
-def receipt_request(trade: Trade) -> dict[str, Any]:
-    text = _("Send a photo of your payment receipt now (it helps the seller and, if needed, the moderator). "
-             "Or continue without one.")
-    return {"text": text, "reply_markup": kb.receipt_prompt(trade.id)}
 
 
 def release_question(trade: Trade) -> dict[str, Any]:
@@ -171,3 +170,17 @@ def fiat_amount_hint(offer: Offer, max_fiat: Decimal) -> str:
         "Type the amount in {fiat} between {min} and {max}, or in {asset} (for example \"100 {asset}\").").format(
         fiat=fmt.code(offer.fiat, lg), min=fmt.fiat(offer.min_fiat, offer.fiat, lg),
         max=fmt.fiat(max_fiat, offer.fiat, lg), asset=fmt.code(offer.asset, lg)))
+
+
+def quick_amounts(offer: Offer, most: Decimal, carried: Decimal | None = None) -> list[tuple[str, Decimal]]:
+    """The amount buttons of an offer: the amount typed in the market's filter (when it fits),
+    the offer's minimum and the most the trader may take now."""
+    lg = lang()
+    buttons: list[tuple[str, Decimal]] = []
+    if carried is not None and offer.min_fiat <= carried <= most:
+        buttons.append((_("🤝 {fiat}").format(fiat=fmt.fiat(carried, offer.fiat, lg)), carried))
+    if offer.min_fiat < most and offer.min_fiat != carried:
+        buttons.append((_("Min {fiat}").format(fiat=fmt.fiat(offer.min_fiat, offer.fiat, lg)), offer.min_fiat))
+    if most >= offer.min_fiat and most != carried:
+        buttons.append((_("Max {fiat}").format(fiat=fmt.fiat(most, offer.fiat, lg)), most))
+    return buttons

@@ -5,7 +5,8 @@ Every function takes the caller's AsyncSession and never commits: run it inside 
 transaction (core.db.transaction), so the money move, the state change, the timeline and the
 outbox events commit together or not at all.
 
-Modules: market (reference rates, knobs), pricing (pure numbers), offers, browse, trades,
+Modules: market (reference rates, knobs), pricing (pure numbers), offers, browse, express (the best
+offer for an amount), trades,
 disputes, jobs (timers), chat, reputation, models.
 """
 
@@ -55,8 +56,10 @@ from core.escrow.offers import (
     check_max_per_trade,
     close_offer,
     current_price,
+    default_limits,
     edit_offer,
     get_offer,
+    last_offer,
     my_offers,
     offer_price,
     pause_offer,
@@ -132,6 +135,7 @@ __all__ = [
     "close_offer",
     "comment_feedback",
     "current_price",
+    "default_limits",
     "disputable",
     "dispute_for_trade",
     "edit_offer",
@@ -144,6 +148,7 @@ __all__ = [
     "get_trade",
     "has_rated",
     "is_blocked",
+    "last_offer",
     "leave_feedback",
     "mark_paid",
     "messages",

@@ -559,3 +559,34 @@ async def my_offers(session: AsyncSession, user_id: int, *, include_closed: bool
     if not include_closed:
         stmt = stmt.where(Offer.status != OfferStatus.CLOSED)
     return list((await session.execute(stmt)).scalars())
+
+
+# --- the new-offer form's defaults ------------------------------------------------------------------
+
+DEFAULT_MIN_FIAT = {Fiat.IQD: Decimal(10_000), Fiat.USD: Decimal(10)}  # a small trade
+
+
+async def last_offer(session: AsyncSession, maker_id: int, side: Side | None = None) -> Offer | None:
+    """The maker's newest offer (of ``side`` when given), closed ones included: the new-offer
+    form starts from its settings (market, price type, methods, window, terms, requirements)."""
+    stmt = select(Offer).where(Offer.maker_id == maker_id)
+    if side is not None:
+        stmt = stmt.where(Offer.side == Side(side).value)
+    return (await session.execute(stmt.order_by(Offer.id.desc()).limit(1))).scalar_one_or_none()
+
+
+async def default_limits(
+    session: AsyncSession,
+    *,
+    asset: Asset,
+    fiat: Fiat,
+    amount: int,
+    price: Decimal | None = None,
+    margin_pct: Decimal | None = None,
+) -> tuple[Decimal, Decimal]:
+    """The per-trade limits of an offer whose maker did not set them: from a small trade
+    (DEFAULT_MIN_FIAT, or the whole offer when it is worth less) up to the whole offer."""
+    fiat = Fiat(fiat)
+    price = await offer_price(session, asset=asset, fiat=fiat, price=price, margin_pct=margin_pct)
+    worth = max_fiat_for(amount, price, fiat)
+    return min(DEFAULT_MIN_FIAT[fiat], worth), worth

@@ -44,6 +44,35 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0)
         await asyncio.sleep(0.02)
 
 
+class Interactions:
+    """What a user does in the chat with a bot from now on, counted as a trader would count taps:
+    each message sent (a typed answer, a command, a photo) and each button pressed is one.
+
+        taps = market.interactions(alice)
+        ...                     # the journey
+        assert taps.count <= 8
+    """
+
+    def __init__(self, tg: TelegramSandbox, user: SimUser, bot: str) -> None:
+        self.tg, self.user = tg, user
+        self.bot_id = tg.find_bot(bot).id
+        self.key = tg.private_dialog(tg.find_bot(bot), user).key
+        self.start = self._total()
+
+    def _total(self) -> int:
+        sent = sum(1 for e in self.tg.events if e.dialog == self.key and e.kind == "new" and not e.message.from_bot)
+        pressed = sum(1 for c in self.tg.callbacks.values() if c.user_id == self.user.id and c.bot_id == self.bot_id)
+        return sent + pressed
+
+    @property
+    def count(self) -> int:
+        return self._total() - self.start
+
+    def restart(self) -> None:
+        """Count the next journey from here."""
+        self.start = self._total()
+
+
 class Market:
     def __init__(self, tg: TelegramSandbox, runtime: Runtime, offers: SimChat, payments: SimChat,
                  admin: SimUser) -> None:  # fmt: skip
@@ -61,6 +90,10 @@ class Market:
 
     def user(self, name: str, *, lang: str = "ar", username: str | None = None) -> SimUser:
         return self.tg.add_user(name, username=username, language_code=lang, user_id=new_id())
+
+    def interactions(self, user: SimUser, bot: str | None = None) -> Interactions:
+        """Count ``user``'s messages and presses to the traders' bot (or ``bot``) from now on."""
+        return Interactions(self.tg, user, bot or self.traders)
 
     def stop_notifier(self) -> Notifier:
         """The notifier stops taking rows, so that what the bots queue stays in the outbox (as when

@@ -51,23 +51,27 @@ async def say(user: SimUser, text: str, expect: str) -> SimMessage:
 
 async def publish_sell_offer(market: Market, seller: SimUser, *, price: str = "1,310", amount: str = "200",
                              min_fiat: str = "50,000", max_fiat: str = "262000") -> int:  # fmt: skip
-    """/newoffer in English: sell USDT for IQD at a fixed price, ZainCash, 30 minutes. Returns its id."""
+    """/newoffer in English: sell USDT for IQD at a typed fixed price, ZainCash, 30 minutes, the
+    limits and terms set under "More options". Returns its id."""
     await say(seller, "/newoffer", "Do you want to sell crypto or buy it?")
-    await step(seller, "Sell crypto", "Which asset?")
-    await step(seller, "USDT", "For which currency?")
-    await step(seller, "Iraqi dinar", "Fixed price, or a floating price")
-    await step(seller, "Fixed price", "Type your price in IQD")
+    await press(seller, "Sell crypto")
+    asked = await seller.wait_for(T, match=lambda m: "Which asset, for which currency?" in m.text
+                                  or "Reference rate now" in m.text)  # a first offer, or the last one's market
+    if "Which asset" in asked.text:
+        await step(seller, "USDT · IQD", "Reference rate now")
     await say(seller, price, "How much USDT do you want to sell")
-    await say(seller, amount, "The minimum of one trade")
+    methods = await say(seller, amount, "Which payment methods")
+    if "✅ ZainCash" not in str(methods.buttons):
+        await press(seller, "ZainCash")
+        await seller.wait_for(T, match=lambda m: "✅ ZainCash" in str(m.buttons))
+    await step(seller, "Done", "Your new offer")
+    await step(seller, "More options", "More options:")
+    await step(seller, "Limits per trade", "The minimum of one trade")
     await say(seller, min_fiat, "The maximum of one trade")
-    await say(seller, max_fiat, "Which payment methods")
-    await press(seller, "ZainCash")
-    await seller.wait_for(T, match=lambda m: ["✅ ZainCash", "FastPay"] in m.buttons)
-    await step(seller, "Done", "How long does the buyer have to pay?")
-    await step(seller, "30 min", "Type your terms")
-    await say(seller, "Pay from an account in your own name.", "completed at least how many trades")
-    await step(seller, "No minimum", "How old must their account be")
-    await step(seller, "No minimum", "Your new offer")
+    await say(seller, max_fiat, "Your new offer")
+    await step(seller, "More options", "More options:")
+    await step(seller, "Terms", "Type your terms")
+    await say(seller, "Pay from an account in your own name.", "Your new offer")
     published = await step(seller, "Publish", "Your offer is published")
     return int(published.text.split("Offer #")[1].split(" ")[0])
 

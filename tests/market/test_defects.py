@@ -41,17 +41,20 @@ async def test_the_form_refuses_a_maximum_above_what_the_offer_is_worth(market: 
     seller = await market.newcomer("Samir", lang="en")
     await fund(market.session_factory, seller.id, 500)
     await say(seller, "/newoffer", "Do you want to sell crypto or buy it?")
-    await step(seller, "Sell crypto", "Which asset?")
-    await step(seller, "USDT", "For which currency?")
-    await step(seller, "Iraqi dinar", "Fixed price, or a floating price")
-    await step(seller, "Fixed price", "Type your price in IQD")
+    await step(seller, "Sell crypto", "Which asset, for which currency?")
+    await step(seller, "USDT · IQD", "Reference rate now")
     await say(seller, "1,310", "How much USDT do you want to sell")
-    await say(seller, "200", "The minimum of one trade")
+    await say(seller, "200", "Which payment methods")
+    await press(seller, "ZainCash")
+    await seller.wait_for(T, match=lambda m: "✅ ZainCash" in str(m.buttons))
+    await step(seller, "Done", "Your new offer")
+    await step(seller, "More options", "More options:")
+    await step(seller, "Limits per trade", "The minimum of one trade")
     await say(seller, "50,000", "The maximum of one trade")
     refused = await say(seller, "300000", "The maximum per trade")
     assert refused.text == ("The maximum per trade (300,000 IQD) is more than the whole offer is worth "
                             "(262,000 IQD). Type at most 262,000 IQD.")  # fmt: skip
-    await say(seller, "262000", "Which payment methods")  # the form is still at the maximum
+    await say(seller, "262000", "Your new offer")  # the form is still at the maximum
 
 
 async def _burst(market: Market, user: SimUser, presses: int) -> list[str | None]:

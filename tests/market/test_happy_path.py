@@ -33,13 +33,11 @@ async def test_sell_offer_published_taken_paid_chatted_released(market: Market) 
     # 200 USDT and the 0.2% maker fee moved into the offer.
     assert await available(factory, seller.id) == 500 * MICRO - 200 * MICRO - 400_000
 
-    # The buyer finds it in /offers: buy, USDT, IQD, then opens it.
+    # The buyer finds it in /offers: buy lists the market USDT for IQD (the default), then opens it.
     await say(buyer, "/offers", "Do you want to buy or to sell?")
-    await step(buyer, "I want to buy", "Which asset?")
-    await step(buyer, "USDT", "For which currency?")
-    listing = await step(buyer, "IQD", "Buy USDT with IQD")
+    listing = await step(buyer, "I want to buy", "Buy USDT with IQD")
     assert "1,310 IQD per 1 USDT" in listing.text and "ZainCash" in listing.text and "0 trades" in listing.text
-    await step(buyer, "#1", f"Offer #{offer_id}")
+    await step(buyer, f"#{offer_id} ·", f"Offer #{offer_id}")
     await step(buyer, "🤝 Trade", "How much do you want to buy?")
     quote = await say(buyer, "131,000", "Check before you confirm")
     assert "You buy: 100 USDT" in quote.text and "You pay: 131,000 IQD" in quote.text

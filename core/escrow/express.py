@@ -1,0 +1,93 @@
+"""Express trades: "buy 100 USDT" picks the best offer the trader may take and quotes it.
+
+The choice rule (one place): among the active offers of the market (a buyer takes sell offers,
+a seller buy offers) that the trader may take for that crypto amount, meaning not their own, no
+block either way, the maker not banned, the offer's requirements met, and the amount's fiat at
+the offer's price within the offer's limits and what it has left, the best price for the trader
+comes first (the lowest when buying, the highest when selling), then the maker's reputation
+(completed trades, then the share of positive feedback), then the oldest offer.
+
+The answer is the offer's Quote (the numbers take() checks again at the quoted price), so the
+trader confirms exactly as after typing an amount on the offer.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import DomainError
+from core.escrow import market
+from core.escrow.browse import _page_statement
+from core.escrow.models import Offer, Side
+from core.escrow.pricing import max_fiat_for
+from core.escrow.reputation import UserStats, stats_for
+from core.escrow.trades import Quote, quote
+from core.money import Asset, Fiat, fiat_for_crypto
+
+CANDIDATES = 200  # offers looked at, best prices first: far more than a market has at one price
+# Refusals that concern one offer (the next one may do); any other refusal concerns the trader
+# (a cooldown, too many open trades, their balance) and is raised as it is.
+_OFFER_REFUSALS = frozenset({
+    "amount_out_of_limits", "offer_insufficient", "amount_too_small", "requirement_trades",
+    "requirement_account_age", "offer_unavailable", "blocked", "price_out_of_range", "no_reference_rate",
+    "own_offer",
+})  # fmt: skip
+
+
+def _reputation(stats: UserStats) -> tuple[int, Decimal]:
+    return stats.completed_trades, stats.positive_share or Decimal(0)
+
+
+def _fits(offer: Offer, price: Decimal, crypto_amount: int) -> bool:
+    """Whether the crypto amount's fiat at ``price`` lies within the offer's limits and what is left."""
+    fiat = fiat_for_crypto(crypto_amount, price, offer.fiat_enum)
+    most = min(offer.max_fiat, max_fiat_for(offer.remaining, price, offer.fiat_enum))
+    return offer.min_fiat <= fiat <= most
+
+
+async def best_offer(
+    session: AsyncSession,
+    *,
+    taker_id: int,
+    buy: bool,
+    asset: Asset,
+    fiat: Fiat,
+    crypto_amount: int,
+    now: datetime | None = None,
+) -> Quote | None:
+    """The quote of the best offer ``taker_id`` may take to buy (``buy``) or sell
+    ``crypto_amount`` micro units of ``asset`` for ``fiat``; None when no offer can.
+
+    Raises DomainError (amount_invalid, or a refusal about the trader: cancel_cooldown,
+    too_many_open_trades, user_banned) and InsufficientFunds (selling without the balance)."""
+    if crypto_amount <= 0:
+        raise DomainError("amount_invalid", crypto_amount=crypto_amount)
+    now = now or datetime.now(UTC)
+    side = Side.SELL if buy else Side.BUY  # the offers' side
+    asset, fiat = Asset(asset), Fiat(fiat)
+    stmt = _page_statement(fiat, side, False, False)
+    params = {"viewer_id": taker_id, "side": side.value, "asset": asset.value, "fiat": fiat.value,
+              "offset": 0, "limit": CANDIDATES}  # fmt: skip
+    rows = [(offer, price) for offer, price, *_ in (await session.execute(stmt, params)).all()
+            if _fits(offer, price, crypto_amount)]  # fmt: skip
+    if not rows:
+        return None
+    stats = await stats_for(session, [offer.maker_id for offer, _ in rows], now=now)
+
+    def order(row: tuple[Offer, Decimal]) -> tuple[Decimal, int, Decimal, int]:
+        offer, price = row
+        completed, positive = _reputation(stats[offer.maker_id])
+        return (price if buy else -price), -completed, -positive, offer.id
+
+    rules = await market.rules(session)
+    for offer, _ in sorted(rows, key=order):
+        try:
+            return await quote(session, offer_id=offer.id, taker_id=taker_id, crypto_amount=crypto_amount,
+                               rules=rules, now=now)  # fmt: skip
+        except DomainError as refused:
+            if refused.code not in _OFFER_REFUSALS:
+                raise
+    return None
