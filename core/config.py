@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     wallet_seed: SecretStr | None = None
     hot_wallet_key: SecretStr | None = None
     totp_key: SecretStr | None = Field(None, description="Seals one-time-code secrets; unset: a dev key (sandbox)")
+    # Proof of reserves: derives each user's nonce and the leaves' order (core.reserves); unset: a dev
+    # secret (sandbox only).
+    reserves_secret: SecretStr | None = None
     hot_wallet_address: str | None = None  # where the key is not (the web role): the hot wallet's address
     key_passphrase: SecretStr | None = None  # opens *_FILE secrets sealed with `python -m core.keyfile seal`
     # Cold storage (watch-only: its key never reaches this service): the hot wallet keeps

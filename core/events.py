@@ -504,6 +504,44 @@ class SweepFailed(Event):
     error: str | None = None
 
 
+# --- proof of reserves ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReservesPublished(Event):
+    """A proof-of-reserves snapshot (core.reserves): the liabilities tree's root and, per asset,
+    what is owed to users and what is held on chain at ``block`` (None: no chain was read)."""
+
+    audience = frozenset({CHANNEL})
+    snapshot_id: int
+    root: str  # hex
+    taken_at: datetime
+    users: int
+    block: int | None = None
+    assets: tuple[str, ...]
+    owed: tuple[int, ...]
+    held: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReservesShort(Event):
+    """A published snapshot holds less of an asset on chain than it owes users."""
+
+    audience = frozenset({ADMIN})
+    snapshot_id: int
+    asset: str
+    owed: int
+    held: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReservesRefused(Event):
+    """No snapshot was published: the ledger audit failed (or a balance belongs to nobody)."""
+
+    audience = frozenset({ADMIN})
+    violations: tuple[str, ...]
+
+
 # --- accounts ------------------------------------------------------------------------------------------
 
 
@@ -578,7 +616,7 @@ EVENTS: tuple[type[Event], ...] = (
     DepositDust, DepositDropped, WithdrawalRequested, WithdrawalApprovalNeeded, WithdrawalApproved,
     WithdrawalBroadcast, WithdrawalSent, WithdrawalFailed, WithdrawalRejected, HotWalletAlert, SweepFailed,
     ColdRefillNeeded, ColdTransferDone, KycSubmitted, KycApproved, KycRejected, TransferReceived, ReferralJoined,
-    ReferralReward, PremiumExpiring, PremiumExpired,
+    ReferralReward, PremiumExpiring, PremiumExpired, ReservesPublished, ReservesShort, ReservesRefused,
 )  # fmt: skip
 BY_KIND: dict[str, type[Event]] = {kind_of(cls): cls for cls in EVENTS}
 

@@ -100,6 +100,10 @@ class Signer:
     def sign(self, tx: AsyncTransaction) -> AsyncTransaction:
         return tx.sign(self._key)
 
+    def sign_message(self, text: str) -> str:
+        """``text`` signed in TRON's signed-message format (hex): proves control of the address."""
+        return str(self._key.sign_msg(text.encode()).hex())
+
 
 def now_ms() -> int:
     return int(time.time() * 1000)
