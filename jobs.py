@@ -19,6 +19,8 @@ from core.accounts import jobs as accounts_jobs
 from core.config import Settings
 from core.db import transaction
 from core.escrow import premium
+from core.reserves import jobs as reserves_jobs
+from core.reserves.snapshot import secret_of
 from core.wallet.jobs import WalletJobs
 from scheduler import Job
 
@@ -64,7 +66,18 @@ def process_jobs(
             Job("wallet.report", partial(wallet_job, wallet.report), 3600),  # hot wallet against liabilities
             Job("wallet.cold", partial(wallet_job, wallet.cold), 300),  # excess to cold storage, refill requests
         ]
+    if settings.reserves_secret or settings.sandboxed:
+        jobs.append(Job("reserves.daily", partial(reserves_daily, session_factory, settings, wallet, wake_notifier), 3600))
     return jobs
+
+
+async def reserves_daily(
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings, wallet: WalletJobs | None,
+    wake_notifier: asyncio.Event,
+) -> None:
+    """The day's proof of reserves (and the worker's signatures of it); the channel is told."""
+    await reserves_jobs.publish_daily(session_factory, secret_of(settings), wallet)
+    wake_notifier.set()
 
 
 async def outbox_purge(session_factory: async_sessionmaker[AsyncSession], retention_days: int) -> None:

@@ -21,6 +21,7 @@ COMMANDS = (
     ("stats", __("The market today")),
     ("reconcile", __("Check the books")),
     ("cold", __("Hot and cold wallets, refills")),
+    ("reserves", __("Proof of reserves")),
     ("market", __("Rates, fees and limits")),
     ("mods", __("Moderators")),
     ("audit", __("Audit trail")),

@@ -4,7 +4,7 @@ actions send to users and the payments channel. ``register`` adds them to the ru
 
 Staff: DisputeOpened (with Take), DisputeClaimed, DisputeUnclaimed, DisputeStatement,
 DisputeResolved, TradeFileReused, WithdrawalApprovalNeeded, SweepFailed, ColdRefillNeeded (with Prepare),
-ColdTransferDone, ReferenceRateChanged,
+ColdTransferDone, ReservesShort, ReservesRefused, ReferenceRateChanged,
 MarketSettingChanged, KycSubmitted, AdjustmentRequested (with Approve / Reject) and
 AdjustmentDecided. Users: DisputeStaffMessage, AccountFrozen, AccountUnfrozen, AccountAdjusted.
 The payments channel: MarketAnnouncement.
@@ -209,6 +209,23 @@ def announcement(e: events.MarketAnnouncement, to: Recipient) -> Rendered:
     return Rendered(text=text)
 
 
+def reserves_short(e: events.ReservesShort, to: Recipient) -> Rendered:
+    return Rendered(
+        text=_("⚠️ Proof of reserves #{id}: the chain holds {held} of {asset}, less than the {owed} owed to users.").format(
+            id=e.snapshot_id, held=fmt.crypto(e.held, e.asset, to.language), asset=fmt.code(e.asset, to.language),
+            owed=fmt.crypto(e.owed, e.asset, to.language),
+        )
+    )  # fmt: skip
+
+
+def reserves_refused(e: events.ReservesRefused, to: Recipient) -> Rendered:
+    found = "\n".join(f"• <code>{fmt.escape(line)}</code>" for line in e.violations)
+    return Rendered(
+        text=_("🛑 No proof of reserves was published: the ledger audit failed. Check the books with /reconcile.")
+        + "\n" + found
+    )
+
+
 def register(renderers: Renderers) -> None:
     admin, user, channel = events.ADMIN, events.USER, events.CHANNEL
     renderers.register(events.DisputeOpened, admin, dispute_opened)
@@ -231,3 +248,5 @@ def register(renderers: Renderers) -> None:
     renderers.register(events.AccountUnfrozen, user, account_unfrozen)
     renderers.register(events.AccountAdjusted, user, account_adjusted)
     renderers.register(events.MarketAnnouncement, channel, announcement)
+    renderers.register(events.ReservesShort, admin, reserves_short)
+    renderers.register(events.ReservesRefused, admin, reserves_refused)

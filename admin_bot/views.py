@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from aiogram.utils.i18n import gettext as _
 
 from botkit import fmt
+from core.reserves.holdings import message
+from core.reserves.snapshot import Overview
 from core.accounts.models import PaymentAccount
 from core.admin.cases import DisputeCase, PartyFacts, UserCard, WithdrawalCase
 from core.admin.models import StaffAction
@@ -473,3 +475,35 @@ def adjustment_text(a: Adjustment, lang: str) -> str:
         id=a.adjustment_id, sign="+" if a.amount > 0 else "-", amount=fmt.crypto(abs(a.amount), a.asset, lang),
         user=fmt.isolate(str(a.user_id)), by=fmt.isolate(str(a.requested_by)), reason=fmt.escape(a.reason),
     )  # fmt: skip
+
+
+def reserves_screen(view: Overview | None, lang: str) -> str:
+    """/reserves: the latest proof of reserves (root, block, per asset owed, held and ratio), the
+    addresses counted and whether each signed the snapshot's message, and the commands."""
+    commands = _("/reserves new publishes a snapshot now; /reserves cold ID SIGNATURE hands in the cold "
+                 "wallet's signature of the snapshot's message (signed offline).")  # fmt: skip
+    if view is None:
+        return _("No proof of reserves was published yet.") + "\n\n" + commands
+    s = view.snapshot
+    out = [
+        _("<b>Proof of reserves #{id}</b>, {date}").format(id=s.id, date=fmt.datetime(s.taken_at, lang)),
+        _("Root: {root}").format(root=f"<code>{fmt.isolate((s.root or b'').hex())}</code>"),
+        _("{n} accounts owed coins").format(n=fmt.number(s.users, lang)),
+    ]
+    if s.block is not None:
+        out.append(_("Holdings read at block {block}").format(block=fmt.number(s.block, lang)))
+    for i, asset in enumerate(s.assets):
+        held = fmt.crypto(s.held[i], asset, lang) if s.held is not None else _("not read")
+        out.append(_("{asset}: owed {owed} · held {held}").format(
+            asset=fmt.code(asset, lang), owed=fmt.crypto(s.owed[i], asset, lang), held=held))  # fmt: skip
+    for purpose, amounts in sorted(s.platform.items()):
+        for asset, amount in sorted(amounts.items()):
+            out.append(_("Platform {purpose} (not in the tree): {amount}").format(
+                purpose=fmt.isolate(purpose), amount=fmt.crypto(amount, asset, lang)))  # fmt: skip
+    roles = {"hot": _("hot wallet"), "cold": _("cold wallet"), "deposit": _("deposit address")}
+    for a in view.addresses:
+        signed = _("signed") if a.signature else _("not signed yet")
+        out.append(_("{role} {address}: {signed}").format(
+            role=roles.get(a.role, a.role), address=fmt.address(a.address), signed=signed))  # fmt: skip
+    out.append(_("Message to sign: {message}").format(message=f"<code>{fmt.isolate(message(s.id, s.root or b''))}</code>"))
+    return "\n".join(out) + "\n\n" + commands

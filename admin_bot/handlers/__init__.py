@@ -6,7 +6,18 @@ from aiogram import Router
 
 
 def routers() -> list[Router]:
-    from admin_bot.handlers import cold, disputes, kyc, market, reports, security, start, users, withdrawals
+    from admin_bot.handlers import (
+        cold,
+        disputes,
+        kyc,
+        market,
+        reports,
+        reserves,
+        security,
+        start,
+        users,
+        withdrawals,
+    )
 
     return [
         start.router,
@@ -18,4 +29,5 @@ def routers() -> list[Router]:
         reports.router,
         security.router,
         cold.router,
+        reserves.router,
     ]

@@ -88,6 +88,14 @@ TEXTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "cold_tx_unsigned": lambda p: _("Refused: the transaction carries no signature. Sign it with the cold "
                                     "wallet's key first. Nothing was broadcast."),
     "cold_tx_signer": lambda p: _("Refused: the signature is not the cold wallet's key. Nothing was broadcast."),
+    # proof of reserves (core.reserves)
+    "reserves_no_snapshot": lambda p: _("There is no published snapshot #{id}.").format(id=p.get("id")),
+    "reserves_no_cold": lambda p: _("Snapshot #{id} counted no cold wallet (COLD_WALLET_ADDRESS was not set).").format(
+        id=p.get("id")),
+    "reserves_bad_signature": lambda p: _("Refused: this is not the cold wallet {address}'s signature of the "
+                                          "snapshot's message. Nothing was stored.").format(
+        address=fmt.address(str(p.get("address")))),
+    "chain_moving": lambda p: _("The chain kept moving while the balances were read; try again."),
     "cold_tx_rejected": lambda p: _("The TRON node refused the refill: {reason}").format(
         reason=fmt.escape(str(p.get("reason")))),
 }

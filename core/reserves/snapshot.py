@@ -187,6 +187,23 @@ async def latest(session: AsyncSession) -> ReserveSnapshot | None:
     )
 
 
+@dataclass(frozen=True)
+class Overview:
+    snapshot: ReserveSnapshot
+    addresses: list[ReserveAddress]  # hot, cold, deposit: balances at the block, signatures
+
+
+async def overview(session: AsyncSession) -> Overview | None:
+    """The latest published snapshot and its addresses (None before the first)."""
+    snapshot = await latest(session)
+    if snapshot is None:
+        return None
+    found = await session.scalars(
+        select(ReserveAddress).where(ReserveAddress.snapshot_id == snapshot.id).order_by(ReserveAddress.role)
+    )
+    return Overview(snapshot, list(found))
+
+
 async def proof_for(
     session: AsyncSession, user_id: int, snapshot_id: int | None = None
 ) -> dict[str, Any] | None:
