@@ -21,6 +21,7 @@ COMMANDS: tuple[tuple[str, LazyProxy], ...] = (
     ("newoffer", __("Publish an offer")),
     ("mytrades", __("My trades")),
     ("wallet", __("Balances, deposits and withdrawals")),
+    ("proof", __("Check that your coins are covered")),
     ("language", __("Change the language")),
     ("help", __("How it works")),
 )

@@ -13,6 +13,7 @@ def routers() -> list[Router]:
         offers,
         payment_accounts,
         profile,
+        proof,
         security,
         start,
         trades,
@@ -29,6 +30,7 @@ def routers() -> list[Router]:
         profile.router,
         *accounts.routers(),  # /limits /verify /transfer /referrals /premium (and their forms)
         wallet.router,  # /wallet: balances, deposit, withdraw (a form), history
+        proof.router,  # /proof: the inclusion proof in the latest proof of reserves
         security.router,  # /security: the second factor and the anti-phishing code
         chat.router,  # relays free text while a trade is open; after every form
         start.fallback,  # must stay last

@@ -44,6 +44,7 @@ def help_text() -> str:
         "4. The seller checks the money arrived and releases the coins to the buyer.\n\n"
         "If something goes wrong, open a dispute from the trade and a moderator will decide.\n\n"
         "/wallet: balances, deposits and withdrawals\n"
+        "/proof: check that your coins are covered (proof of reserves)\n"
         "/mytrades: your trades\n"
         "/accounts: your payment accounts, where buyers pay you\n"
         "/nickname: the name other traders see\n"

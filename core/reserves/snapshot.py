@@ -204,6 +204,20 @@ async def overview(session: AsyncSession) -> Overview | None:
     return Overview(snapshot, list(found))
 
 
+@dataclass(frozen=True)
+class MyProof:
+    snapshot: ReserveSnapshot | None  # the latest published (None: none yet)
+    proof: dict[str, Any] | None  # None: that snapshot owes the user nothing
+
+
+async def my_proof(session: AsyncSession, user_id: int) -> MyProof:
+    """What /proof shows: the latest snapshot and the user's proof in it."""
+    snapshot = await latest(session)
+    if snapshot is None:
+        return MyProof(None, None)
+    return MyProof(snapshot, await proof_for(session, user_id, snapshot.id))
+
+
 async def proof_for(
     session: AsyncSession, user_id: int, snapshot_id: int | None = None
 ) -> dict[str, Any] | None:

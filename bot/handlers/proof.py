@@ -1,0 +1,31 @@
+"""/proof: the trader's inclusion proof in the latest proof of reserves (core.reserves), as a
+JSON file they can check with the standalone verifier, with their amounts and the root in words."""
+
+from __future__ import annotations
+
+import json
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.views import reserves as views
+from core.reserves.snapshot import my_proof
+from core.users import User
+
+router = Router(name="proof")
+
+
+@router.message(Command("proof"))
+async def proof(message: Message, session: AsyncSession, me: User) -> None:
+    mine = await my_proof(session, me.id)
+    if mine.snapshot is None:
+        await message.answer(views.no_snapshot())
+        return
+    if mine.proof is None:
+        await message.answer(views.nothing_owed(mine.snapshot))
+        return
+    await message.answer(views.your_proof(mine.snapshot, mine.proof))
+    document = json.dumps(mine.proof, indent=1).encode()
+    await message.answer_document(BufferedInputFile(document, filename=f"proof-{mine.snapshot.id}.json"))
