@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 from aiogram.utils.i18n import gettext as _
 
 from botkit import fmt
-from core.reserves.holdings import message
-from core.reserves.snapshot import Overview
 from core.accounts.models import PaymentAccount
 from core.admin.cases import DisputeCase, PartyFacts, UserCard, WithdrawalCase
 from core.admin.models import StaffAction
@@ -18,6 +16,8 @@ from core.escrow.models import Dispute, Trade, TradeEvent
 from core.events import Adjustment
 from core.ledger import UserBalances
 from core.money import Asset
+from core.reserves.holdings import message
+from core.reserves.snapshot import Overview
 from core.users import User
 from core.wallet.models import ColdTransfer
 from core.wallet.report import AssetReport

@@ -3,8 +3,6 @@ JSON file they can check with the standalone verifier, with their amounts and th
 
 from __future__ import annotations
 
-import json
-
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, Message
@@ -12,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.views import reserves as views
 from core.reserves.snapshot import my_proof
+from core.reserves.tree import document
 from core.users import User
 
 router = Router(name="proof")
@@ -27,5 +26,5 @@ async def proof(message: Message, session: AsyncSession, me: User) -> None:
         await message.answer(views.nothing_owed(mine.snapshot))
         return
     await message.answer(views.your_proof(mine.snapshot, mine.proof))
-    document = json.dumps(mine.proof, indent=1).encode()
-    await message.answer_document(BufferedInputFile(document, filename=f"proof-{mine.snapshot.id}.json"))
+    file = BufferedInputFile(document(mine.proof).encode(), filename=f"proof-{mine.snapshot.id}.json")
+    await message.answer_document(file)
