@@ -95,6 +95,7 @@ TEXTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "reserves_bad_signature": lambda p: _("Refused: this is not the cold wallet {address}'s signature of the "
                                           "snapshot's message. Nothing was stored.").format(
         address=fmt.address(str(p.get("address")))),
+    "reserves_no_secret": lambda p: _("RESERVES_SECRET is not set: no proof of reserves can be published."),
     "chain_moving": lambda p: _("The chain kept moving while the balances were read; try again."),
     "cold_tx_rejected": lambda p: _("The TRON node refused the refill: {reason}").format(
         reason=fmt.escape(str(p.get("reason")))),

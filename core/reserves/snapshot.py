@@ -26,8 +26,9 @@ from sqlalchemy import case, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import events, outbox
-from core.config import ConfigError, Settings
+from core.config import Settings
 from core.db import transaction
+from core.errors import DomainError
 from core.ledger import audit
 from core.ledger.types import NEGATIVE_ALLOWED
 from core.money import Asset
@@ -44,12 +45,12 @@ _DEV_SECRET = b"koxx-dev-reserves-secret (sandbox only; set RESERVES_SECRET)"
 
 
 def secret_of(settings: Settings) -> bytes:
-    """RESERVES_SECRET, or a dev secret in the sandbox."""
+    """RESERVES_SECRET, or a dev secret in the sandbox; DomainError("reserves_no_secret") else."""
     if settings.reserves_secret:
         return settings.reserves_secret.get_secret_value().encode()
     if settings.sandboxed:
         return _DEV_SECRET
-    raise ConfigError("RESERVES_SECRET: required to publish proofs of reserves outside the sandbox")
+    raise DomainError("reserves_no_secret")  # outside the sandbox nothing is published without it
 
 
 @dataclass(frozen=True)

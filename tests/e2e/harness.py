@@ -142,6 +142,7 @@ async def running_market(database_url: str, tmp_path: Path, *, webhook: bool = F
         "tron_node_port": 0,
         "tron_block_seconds": 0,  # tests mine blocks on demand: market.runtime.tron_node.node.mine()
         "data_dir": tmp_path,
+        "reserves_secret": "e2e-reserves-secret",  # a real bot token: no dev secret for proofs of reserves
     }
     if webhook:
         port = free_port()
