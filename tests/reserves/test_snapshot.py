@@ -23,6 +23,7 @@ from core import escrow, events
 from core.escrow import disputes, trades
 from core.escrow.models import TradeStatus
 from core.money import MICRO, Asset
+from core.reserves import jobs as reserves_jobs
 from core.reserves import snapshot as reserves
 from core.reserves.models import ReserveSnapshot
 from core.users import User
@@ -304,3 +305,43 @@ async def test_before_any_snapshot_nobody_has_a_proof(world):
     await world.fund(user, 5 * MICRO)
     async with world.factory() as s:
         assert await reserves.proof_for(s, user) is None
+
+
+async def test_the_daily_job_publishes_once_a_day(world):
+    await world.fund(await world.user(), 5 * MICRO)
+    morning = datetime.now(UTC)
+    first = await reserves_jobs.publish_daily(world.factory, SECRET, None, now=morning)
+    assert first is not None
+    assert await reserves_jobs.publish_daily(world.factory, SECRET, None, now=morning) is None
+    tomorrow = await reserves_jobs.publish_daily(world.factory, SECRET, None, now=morning + timedelta(days=1))
+    assert tomorrow is not None and tomorrow.snapshot_id == first.snapshot_id + 1
+    assert len(await world.outbox(events.ReservesPublished)) == 2
+
+
+async def test_the_tables_match_their_migration_and_downgrade_cleanly(databases):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    import core.models  # noqa: F401
+    from core import migrate
+    from core.db import Base, make_engine
+
+    engine = make_engine(await databases.create("koxx_reserves_schema"), pool_size=1)
+    try:
+        await migrate.upgrade(engine)
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata)
+            )
+            storage = await conn.scalar(
+                text("SELECT attstorage FROM pg_attribute WHERE attrelid = 'reserve_levels'::regclass AND attname = 'records'")
+            )
+        assert [d for d in diff if "reserve_" in repr(d)] == []
+        assert storage in ("e", b"e")  # external, uncompressed: a proof reads slices of the levels
+        await migrate.downgrade(engine, "0015_market_pair")
+        async with engine.connect() as conn:
+            tables = set((await conn.execute(text("SELECT tablename FROM pg_tables"))).scalars())
+        assert not {t for t in tables if t.startswith("reserve_")}
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
