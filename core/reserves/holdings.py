@@ -44,7 +44,6 @@ class Held:
     address: str
     role: str
     balances: dict[str, int]
-    index: int | None = None  # a deposit address's HD index (its key: the seed's key at it)
 
 
 @dataclass(frozen=True)
@@ -56,34 +55,32 @@ class Holdings:
         return sum(a.balances.get(asset, 0) for a in self.addresses)
 
 
-async def unswept_addresses(session: AsyncSession) -> list[tuple[str, int]]:
-    """Deposit addresses (and HD indexes) with credited deposits not swept yet."""
-    rows = await session.execute(
-        select(DepositAddress.address, DepositAddress.index)
+async def unswept_addresses(session: AsyncSession) -> list[str]:
+    """Deposit addresses with credited deposits not swept yet."""
+    rows = await session.scalars(
+        select(DepositAddress.address)
         .join(Deposit, Deposit.user_id == DepositAddress.user_id)
         .where(Deposit.status == DepositStatus.CREDITED, Deposit.swept.is_(False))
         .distinct()
-        .order_by(DepositAddress.index)
+        .order_by(DepositAddress.address)
     )
-    return [(address, index) for address, index in rows.tuples()]
+    return list(rows)
 
 
 async def read_holdings(session: AsyncSession, node: Node, config: WalletConfig) -> Holdings:
     """Every counted address's balances, all read while the node's head stayed at one block (read
     again when a block came in between)."""
-    wanted: list[tuple[str, str, int | None]] = []
+    wanted: list[tuple[str, str]] = []
     if config.hot_address:
-        wanted.append((config.hot_address, HOT, None))
+        wanted.append((config.hot_address, HOT))
     if config.cold_address:
-        wanted.append((config.cold_address, COLD, None))
-    wanted += [(address, DEPOSIT, index) for address, index in await unswept_addresses(session)]
+        wanted.append((config.cold_address, COLD))
+    wanted += [(address, DEPOSIT) for address in await unswept_addresses(session)]
     for _ in range(READ_ATTEMPTS):
         block = (await node.heights()).head
         held = [
-            Held(
-                address, role, {str(a): v for a, v in (await balances(node, config, address)).items()}, index
-            )
-            for address, role, index in wanted
+            Held(address, role, {str(a): v for a, v in (await balances(node, config, address)).items()})
+            for address, role in wanted
         ]
         if (await node.heights()).head == block:
             return Holdings(block, held)
