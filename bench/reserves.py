@@ -51,7 +51,9 @@ def synthetic_ledger(users: int, seed: int = 7) -> list[tree.Leaf]:
     rng = random.Random(seed)
     ids = rng.sample(range(10**6, 8 * 10**9), users)
     return [
-        tree.Leaf(uid, (int(rng.paretovariate(1.2) * 20_000_000), rng.choice((0, 0, 0, rng.randrange(10**9)))))
+        tree.Leaf(
+            uid, (int(rng.paretovariate(1.2) * 20_000_000), rng.choice((0, 0, 0, rng.randrange(10**9))))
+        )
         for uid in ids
     ]
 
@@ -87,11 +89,15 @@ def proof_of(built: tree.Tree, index: int) -> dict[str, Any]:
     }
 
 
-async def stored(leaves: list[tree.Leaf], built: tree.Tree, index: int) -> tuple[float, float, dict[str, Any]]:
+async def stored(
+    leaves: list[tree.Leaf], built: tree.Tree, index: int
+) -> tuple[float, float, dict[str, Any]]:
     """Seconds to store the tree, seconds to read one proof back, and that proof."""
     name = f"koxx_bench_reserves_{uuid.uuid4().hex[:8]}"
     server = make_url(SERVER_URL)
-    admin = await asyncpg.connect(server.set(drivername="postgresql", database="postgres").render_as_string(False))
+    admin = await asyncpg.connect(
+        server.set(drivername="postgresql", database="postgres").render_as_string(False)
+    )
     await admin.execute(f'CREATE DATABASE "{name}"')
     engine = make_engine(server.set(drivername="postgresql+asyncpg", database=name).render_as_string(False))
     try:
@@ -142,9 +148,13 @@ def main(argv: list[str]) -> int:
     print(f"reference: plain SHA-256 of {len(leaves):,} leaf and {nodes:,} node inputs: {reference:.1f} s; "
           f"ratio tree / reference: {seconds / reference:.2f}x")  # fmt: skip
     print(f"peak memory (RSS, synthetic ledger included): {peak_mb:,.0f} MB (goal < {GOAL_MB} MB)")
-    print(f"proof: {sent:,} bytes as sent (goal < {GOAL_PROOF_BYTES:,} bytes); indented JSON would be {indented:,}")
+    print(
+        f"proof: {sent:,} bytes as sent (goal < {GOAL_PROOF_BYTES:,} bytes); indented JSON would be {indented:,}"
+    )
     store_seconds, read_seconds, from_db = asyncio.run(stored(leaves, built, proof["index"]))
-    same = {k: v for k, v in from_db.items() if k != "snapshot"} == {k: v for k, v in proof.items() if k != "snapshot"}
+    same = {k: v for k, v in from_db.items() if k != "snapshot"} == {
+        k: v for k, v in proof.items() if k != "snapshot"
+    }
     peak_all_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"stored in PostgreSQL (leaves by COPY, levels): {store_seconds:.1f} s; one proof read back: "
           f"{read_seconds * 1000:.0f} ms, {'the same' if same else 'DIFFERENT'} as in memory; "

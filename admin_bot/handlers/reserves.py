@@ -34,18 +34,25 @@ async def reserves(
         node = node_from_settings(settings)
         try:
             made = await snapshot.make_snapshot(
-                session_factory, snapshot.secret_of(settings), node=node, config=wallet_config(settings) if node else None
+                session_factory,
+                snapshot.secret_of(settings),
+                node=node,
+                config=wallet_config(settings) if node else None,
             )
         finally:
             if node is not None:
                 await node.close()
         if made is None:
-            await message.answer(_("Refused: the ledger audit failed, nothing was published. Check /reconcile."))
+            await message.answer(
+                _("Refused: the ledger audit failed, nothing was published. Check /reconcile.")
+            )
             return
     elif words[:1] == ["cold"]:
         number = normalize(words[1]).lstrip("#") if len(words) == 3 else ""
         if not number.isdigit():
-            await message.answer(_("Send: /reserves cold ID SIGNATURE (the hex signature of the snapshot's message)."))
+            await message.answer(
+                _("Send: /reserves cold ID SIGNATURE (the hex signature of the snapshot's message).")
+            )
             return
         await holdings.add_cold_signature(session, int(number), words[2])
         await message.answer(_("The cold wallet's signature is checked and stored."))

@@ -22,7 +22,9 @@ def ratio(held: int, owed: int) -> Decimal | None:
 def reserves_published(e: events.ReservesPublished, to: Recipient) -> Rendered:
     lang = to.language
     lines = [
-        _("🧾 <b>Proof of reserves #{id}</b>, {date}").format(id=e.snapshot_id, date=fmt.datetime(e.taken_at, lang)),
+        _("🧾 <b>Proof of reserves #{id}</b>, {date}").format(
+            id=e.snapshot_id, date=fmt.datetime(e.taken_at, lang)
+        ),
         _("Root of the liabilities tree: {root}").format(root=f"<code>{fmt.isolate(e.root)}</code>"),
         _("{n} accounts owed coins").format(n=fmt.number(e.users, lang)),
     ]

@@ -13,7 +13,9 @@ from core.reserves.models import ReserveSnapshot
 
 
 def no_snapshot() -> str:
-    return _("No proof of reserves has been published yet. The first comes within a day; try /proof again then.")
+    return _(
+        "No proof of reserves has been published yet. The first comes within a day; try /proof again then."
+    )
 
 
 def nothing_owed(snapshot: ReserveSnapshot) -> str:
@@ -25,7 +27,9 @@ def nothing_owed(snapshot: ReserveSnapshot) -> str:
 
 def your_proof(snapshot: ReserveSnapshot, proof: dict[str, Any]) -> str:
     amounts = [
-        fmt.crypto(amount, asset, lang()) for asset, amount in zip(proof["assets"], proof["amounts"], strict=True) if amount
+        fmt.crypto(amount, asset, lang())
+        for asset, amount in zip(proof["assets"], proof["amounts"], strict=True)
+        if amount
     ]
     return _(
         "🧾 <b>Your proof of reserves #{id}</b> ({date})\n\n"

@@ -122,7 +122,10 @@ async def sign_pending(session: AsyncSession, keys: KeyRing, snapshot_id: int | 
     if snapshot is None or snapshot.root is None:
         return 0
     text = message(snapshot.id, snapshot.root)
-    indexes = {a: i for a, i in (await session.execute(select(DepositAddress.address, DepositAddress.index))).tuples()}
+    indexes = {
+        a: i
+        for a, i in (await session.execute(select(DepositAddress.address, DepositAddress.index))).tuples()
+    }
     unsigned = await session.scalars(
         select(ReserveAddress)
         .where(

@@ -159,14 +159,22 @@ async def store(session: AsyncSession, snapshot_id: int, built: tree.Tree, holdi
     size = tree.record_size(len(built.assets))
     leaves = built.levels[0]
     rows = (  # streamed (a million leaves: no second copy in memory); amounts read from the records
-        (snapshot_id, user_id, position, nonce, list(tree.unpack_sums(leaves[position * size + tree.HASH : (position + 1) * size])))
+        (
+            snapshot_id,
+            user_id,
+            position,
+            nonce,
+            list(tree.unpack_sums(leaves[position * size + tree.HASH : (position + 1) * size])),
+        )
         for position, (user_id, nonce) in enumerate(zip(built.order, built.nonces, strict=True))
     )
     if built.order:  # COPY: a million leaves in seconds, in this transaction
         raw = (await (await session.connection()).get_raw_connection()).driver_connection
         assert raw is not None
         await raw.copy_records_to_table(
-            ReserveLeaf.__tablename__, records=rows, columns=["snapshot_id", "user_id", "position", "nonce", "amounts"]
+            ReserveLeaf.__tablename__,
+            records=rows,
+            columns=["snapshot_id", "user_id", "position", "nonce", "amounts"],
         )
     await session.execute(
         insert(ReserveLevel),

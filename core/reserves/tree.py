@@ -93,7 +93,10 @@ def build(leaves: list[Leaf], assets: Sequence[str], *, secret: bytes, snapshot_
         mac.update(body[:8])
         nonces.append(mac.digest())
     # a leaf's record: its hash, then its amounts (the body's bytes after the user id)
-    records = [sha256(LEAF_PREFIX + nonce + body).digest() + body[8:] for nonce, body in zip(nonces, bodies, strict=True)]
+    records = [
+        sha256(LEAF_PREFIX + nonce + body).digest() + body[8:]
+        for nonce, body in zip(nonces, bodies, strict=True)
+    ]
     del bodies
     sums = [list(column) for column in zip(*(leaf.amounts for leaf in shuffled), strict=True)] or [
         [] for _ in assets

@@ -4,6 +4,7 @@ Revision ID: 0016_reserves
 Revises: 0015_market_pair
 Create Date: 2026-12-05
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB

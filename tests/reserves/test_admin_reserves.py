@@ -16,7 +16,11 @@ from tests.admin.conftest import Staffed, staffed  # noqa: F401  (the fixture)
 
 def signatures(screen: str) -> dict[str, str]:
     """The screen's address lines: "hot wallet T...: signed" -> {"hot wallet": "signed"}."""
-    lines = [line for line in screen.splitlines() if line.startswith(("hot wallet", "cold wallet", "deposit address"))]
+    lines = [
+        line
+        for line in screen.splitlines()
+        if line.startswith(("hot wallet", "cold wallet", "deposit address"))
+    ]
     return {" ".join(line.split(" ")[:2]): line.rsplit(": ", 1)[1] for line in lines}
 
 

@@ -64,7 +64,9 @@ async def test_holdings_at_one_block_and_signatures_a_tronpy_check_accepts(tron,
     usdt = tron.node.usdt_balance
     assert published.held is not None
     assert published.held[0] == usdt(hot.address) + usdt(cfg.cold_address) + usdt(address) == 6_000 * MICRO
-    assert published.held[1] == sum(tron.node.trx_balance(a) for a in (hot.address, cfg.cold_address, address))
+    assert published.held[1] == sum(
+        tron.node.trx_balance(a) for a in (hot.address, cfg.cold_address, address)
+    )
     assert published.owed == (700 * MICRO, 0)
     [post] = await World(factory).outbox(events.ReservesPublished)
     assert post.payload["held"] == list(published.held) and post.payload["block"] == published.block
@@ -75,7 +77,9 @@ async def test_holdings_at_one_block_and_signatures_a_tronpy_check_accepts(tron,
     async with transaction(factory) as s:  # the worker: the hot key and the seed
         assert await holdings.sign_pending(s, holdings.KeyRing(hot, Seed(DEV_MNEMONIC))) == 2
     async with factory() as s:
-        found = await s.scalars(select(ReserveAddress).where(ReserveAddress.snapshot_id == published.snapshot_id))
+        found = await s.scalars(
+            select(ReserveAddress).where(ReserveAddress.snapshot_id == published.snapshot_id)
+        )
         rows = {r.role: r for r in found}
     assert rows[holdings.HOT].signature and signer_of(text, rows[holdings.HOT].signature) == hot.address
     assert rows[holdings.DEPOSIT].signature and signer_of(text, rows[holdings.DEPOSIT].signature) == address

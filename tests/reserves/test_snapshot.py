@@ -45,7 +45,9 @@ async def _take(world: World, seller: int | None = None, fiat: str = "131000") -
     buyer = await world.user()
     offer = await world.sell_offer(seller)
     async with world.tx() as s:
-        trade = await escrow.take(s, offer_id=offer.id, taker_id=buyer, fiat_amount=Decimal(fiat), now=EARLIER)
+        trade = await escrow.take(
+            s, offer_id=offer.id, taker_id=buyer, fiat_amount=Decimal(fiat), now=EARLIER
+        )
     return trade.id, seller, buyer
 
 
@@ -90,7 +92,8 @@ async def market(world: World) -> dict[str, int]:
 async def _owed_by_ledger(world: World, user_id: int) -> list[int]:
     async with world.factory() as s:
         rows = await s.execute(
-            text("SELECT asset, sum(balance) FROM ledger_accounts WHERE user_id = :u GROUP BY asset"), {"u": user_id}
+            text("SELECT asset, sum(balance) FROM ledger_accounts WHERE user_id = :u GROUP BY asset"),
+            {"u": user_id},
         )
         by_asset = {asset: amount for asset, amount in rows.tuples()}
     return [int(by_asset.get(asset, 0)) for asset in reserves.ASSETS]
@@ -100,7 +103,9 @@ def run_verifier(proof: dict[str, Any], root: str, tmp_path: Path) -> subprocess
     file = tmp_path / "proof.json"
     file.write_text(json.dumps(proof))
     # -I: isolated, nothing of the project on the path: the verifier needs only the standard library
-    return subprocess.run([sys.executable, "-I", str(VERIFIER), str(file), root], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-I", str(VERIFIER), str(file), root], capture_output=True, text=True
+    )
 
 
 async def test_every_users_proof_verifies_and_the_root_sums_are_the_ledgers_liabilities(world, tmp_path):
@@ -110,7 +115,11 @@ async def test_every_users_proof_verifies_and_the_root_sums_are_the_ledgers_liab
     async with world.factory() as s:
         owed = await liabilities(s)
         users_owed = list(
-            await s.scalars(text("SELECT DISTINCT user_id FROM ledger_accounts WHERE user_id IS NOT NULL AND balance <> 0"))
+            await s.scalars(
+                text(
+                    "SELECT DISTINCT user_id FROM ledger_accounts WHERE user_id IS NOT NULL AND balance <> 0"
+                )
+            )
         )
     assert published.owed == tuple(owed[Asset(a)] for a in reserves.ASSETS)  # exactly, to the micro unit
     assert published.users == len(users_owed)
@@ -178,7 +187,9 @@ async def test_a_changed_proof_fails_at_the_step_that_was_changed(world, tmp_pat
     flipped = "f" if proof["path"][2]["hash"][0] != "f" else "e"
     fails_at(changed(lambda p: p["path"][2].__setitem__("hash", flipped + p["path"][2]["hash"][1:])), "root")
     fails_at(changed(lambda p: p["path"][1]["sums"].__setitem__(0, p["path"][1]["sums"][0] + 1)), "sums")
-    fails_at(changed(lambda p: p["path"][1]["sums"].__setitem__(0, -5)), "path step 2")  # the lower-bound attack
+    fails_at(
+        changed(lambda p: p["path"][1]["sums"].__setitem__(0, -5)), "path step 2"
+    )  # the lower-bound attack
     # the root's stated sums changed: the path no longer adds up to them
     fails_at(changed(lambda p: p["root"]["sums"].__setitem__(0, 1)), "sums")
     done = run_verifier(proof, "ab" * 32, tmp_path)  # another root than the published one
@@ -207,7 +218,9 @@ async def test_a_failing_ledger_audit_refuses_the_snapshot_and_tells_the_admins(
     people = await market(world)
     async with world.tx() as s:  # a balance that no posting explains
         await s.execute(
-            text("UPDATE ledger_accounts SET balance = balance + 1 WHERE owner_kind = 'user' AND owner_id = :u"),
+            text(
+                "UPDATE ledger_accounts SET balance = balance + 1 WHERE owner_kind = 'user' AND owner_id = :u"
+            ),
             {"u": people["trx"]},
         )
     assert await reserves.make_snapshot(world.factory, SECRET) is None
@@ -227,7 +240,9 @@ async def test_a_snapshot_taken_while_trades_settle_is_one_instant_of_the_ledger
     async with world.factory() as s:
         deposited = -int(
             await s.scalar(
-                text("SELECT balance FROM ledger_accounts WHERE owner_kind='platform' AND purpose='deposits' AND asset='USDT'")
+                text(
+                    "SELECT balance FROM ledger_accounts WHERE owner_kind='platform' AND purpose='deposits' AND asset='USDT'"
+                )
             )
         )
     snapshots: list[reserves.Published] = []
@@ -331,10 +346,14 @@ async def test_the_tables_match_their_migration_and_downgrade_cleanly(databases)
         await migrate.upgrade(engine)
         async with engine.connect() as conn:
             diff = await conn.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata)
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
+                )
             )
             storage = await conn.scalar(
-                text("SELECT attstorage FROM pg_attribute WHERE attrelid = 'reserve_levels'::regclass AND attname = 'records'")
+                text(
+                    "SELECT attstorage FROM pg_attribute WHERE attrelid = 'reserve_levels'::regclass AND attname = 'records'"
+                )
             )
         assert [d for d in diff if "reserve_" in repr(d)] == []
         assert storage in ("e", b"e")  # external, uncompressed: a proof reads slices of the levels

@@ -35,7 +35,10 @@ def test_three_leaves_byte_for_byte() -> None:
         x, y = struct.unpack(">QQ", a[32:]), struct.unpack(">QQ", b[32:])
         return x[0] + y[0], x[1] + y[1]
 
-    upper = [left + struct.pack(">QQ", *sums(records[0], records[1])), right + struct.pack(">QQ", *sums(records[2], records[3]))]
+    upper = [
+        left + struct.pack(">QQ", *sums(records[0], records[1])),
+        right + struct.pack(">QQ", *sums(records[2], records[3])),
+    ]
     root = hashlib.sha256(b"\x01" + upper[0] + upper[1]).digest()
     assert built.levels[0] == b"".join(records[:3]) and built.root == root
     assert built.sums == (12, 12) and built.depth == 2
