@@ -36,7 +36,7 @@ from core.db import make_engine, make_session_factory, transaction
 from core.reserves import tree
 from core.reserves.models import ReserveSnapshot
 from core.reserves.snapshot import proof_for, store
-from tools.verify_reserves import verify
+from core.reserves.verify_reserves import verify
 
 SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 

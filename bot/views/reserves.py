@@ -35,7 +35,7 @@ def your_proof(snapshot: ReserveSnapshot, proof: dict[str, Any]) -> str:
         "🧾 <b>Your proof of reserves #{id}</b> ({date})\n\n"
         "What KOXX owed you then, available, in offers, in escrow and in withdrawals together: {amounts}.\n"
         "Published root: {root}\n\n"
-        "To check, with Python and nothing of ours: {command} (the verifier is in docs/proof-of-reserves.md); "
+        "To check, with Python and nothing of ours: {command} with the verifier from the button below; "
         "it prints your amounts and OK."
     ).format(
         id=snapshot.id,

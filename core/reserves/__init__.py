@@ -5,7 +5,7 @@ Above core.wallet and core.escrow, beside core.admin: it reads the ledger and th
 nothing below imports it.
 
 ``proof_for(session, user_id, snapshot_id=None)`` is the user's inclusion proof (the JSON document
-tools/verify_reserves.py checks), for the bot's /proof and the coming REST API.
+core/reserves/verify_reserves.py checks), for the bot's /proof and the coming REST API.
 """
 
 from core.reserves.snapshot import proof_for

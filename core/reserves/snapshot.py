@@ -20,6 +20,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import case, func, insert, select, text
@@ -230,11 +231,16 @@ async def my_proof(session: AsyncSession, user_id: int) -> MyProof:
     return MyProof(snapshot, await proof_for(session, user_id, snapshot.id))
 
 
+def verifier_file() -> bytes:
+    """The standalone verifier's source (core/reserves/verify_reserves.py), for users to download."""
+    return (Path(__file__).parent / "verify_reserves.py").read_bytes()
+
+
 async def proof_for(
     session: AsyncSession, user_id: int, snapshot_id: int | None = None
 ) -> dict[str, Any] | None:
     """The user's inclusion proof in the snapshot (default: the latest published) as the JSON
-    document tools/verify_reserves.py checks; None when the snapshot owes them nothing (or there
+    document core/reserves/verify_reserves.py checks; None when the snapshot owes them nothing (or there
     is no snapshot)."""
     snapshot = (
         await latest(session) if snapshot_id is None else await session.get(ReserveSnapshot, snapshot_id)

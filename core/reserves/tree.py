@@ -1,6 +1,6 @@
 """The liabilities tree: a Merkle-sum tree over every user's amounts, all assets in one tree.
 
-The byte layout (docs/proof-of-reserves.md is the specification; tools/verify_reserves.py checks
+The byte layout (docs/proof-of-reserves.md is the specification; core/reserves/verify_reserves.py checks
 it with the standard library only):
 
     record   = hash (32 bytes) || sum of asset 1 (uint64 big-endian) || ... || sum of asset k

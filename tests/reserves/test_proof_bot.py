@@ -5,7 +5,10 @@ trader owed nothing is told so, with no file."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,13 +18,13 @@ from core import migrate
 from core.db import make_engine
 from core.money import MICRO, Asset
 from core.reserves import snapshot as reserves
+from core.reserves.verify_reserves import verify
 from tests.conftest import Databases
 from tests.e2e.harness import Market, running_market
 from tests.i18n.arabic_text import problems
 from tests.market.flows import send
 from tests.money import deposit
 from tests.reserves.conftest import SECRET
-from tools.verify_reserves import verify
 
 
 @pytest.fixture
@@ -34,7 +37,7 @@ async def market(databases: Databases, tmp_path: Path) -> AsyncIterator[Market]:
         yield running
 
 
-async def test_proof_in_english_and_arabic(market: Market) -> None:
+async def test_proof_in_english_and_arabic(market: Market, tmp_path: Path) -> None:
     bob = await market.newcomer("Bob", lang="en")
     ali = await market.newcomer("علي", lang="ar")
     carol = await market.newcomer("Carol", lang="en")
@@ -59,6 +62,15 @@ async def test_proof_in_english_and_arabic(market: Market) -> None:
     assert file.document is not None and file.document["file_name"] == f"proof-{published.snapshot_id}.json"
     proof = json.loads(market.tg.files[file.document["file_id"]].data)
     assert verify(proof, bytes.fromhex(root))["amounts"] == [250 * MICRO, 40 * MICRO]
+    # the button hands out the verifier; run as downloaded, it checks the downloaded proof
+    await bob.press(market.traders, "📄 The verifier (Python)", message=words)
+    program = await bob.wait_for(market.traders, match=lambda m: m.document is not None and m is not file)
+    assert program.document is not None and program.document["file_name"] == "verify_reserves.py"
+    (tmp_path / "verify_reserves.py").write_bytes(market.tg.files[program.document["file_id"]].data)
+    (tmp_path / "proof.json").write_bytes(market.tg.files[file.document["file_id"]].data)
+    command = [sys.executable, "-I", "verify_reserves.py", "proof.json", root]
+    checked = await asyncio.to_thread(subprocess.run, command, cwd=tmp_path, capture_output=True, text=True)
+    assert checked.returncode == 0 and "USDT: yours 250.000000" in checked.stdout, checked.stdout + checked.stderr
 
     await send(ali, "/proof")
     words = await ali.wait_for(market.traders, contains="إثبات الاحتياطيات الخاص بك")

@@ -26,6 +26,7 @@ from core.money import MICRO, Asset
 from core.reserves import jobs as reserves_jobs
 from core.reserves import snapshot as reserves
 from core.reserves.models import ReserveSnapshot
+from core.reserves.verify_reserves import Failed, verify
 from core.users import User
 from core.wallet import withdrawals
 from core.wallet.config import WalletConfig
@@ -33,10 +34,9 @@ from core.wallet.report import liabilities
 from tests.escrow.conftest import World
 from tests.reserves.conftest import SECRET
 from tests.wallet.conftest import DEV_XPUB, USDT
-from tools.verify_reserves import Failed, verify
 
 ROOT = Path(__file__).resolve().parents[2]
-VERIFIER = ROOT / "tools" / "verify_reserves.py"
+VERIFIER = ROOT / "core" / "reserves" / "verify_reserves.py"
 EARLIER = datetime.now(UTC) - timedelta(hours=2)
 
 

@@ -11,7 +11,7 @@ import struct
 import pytest
 
 from core.reserves import tree
-from tools.verify_reserves import verify
+from core.reserves.verify_reserves import verify
 
 SECRET = b"spec"
 ASSETS = ("USDT", "TRX")
@@ -68,3 +68,18 @@ def test_one_user_and_nobody_still_make_a_tree() -> None:
 def test_negative_oversized_or_missing_amounts_are_refused(amounts: tuple[int, ...]) -> None:
     with pytest.raises(ValueError):
         tree.build([tree.Leaf(1, amounts)], ASSETS, secret=SECRET, snapshot_id=1)
+
+
+def test_the_verifier_imports_the_standard_library_only() -> None:
+    import ast
+    import sys
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[2] / "core" / "reserves" / "verify_reserves.py"
+    names = set()
+    for node in ast.walk(ast.parse(source.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names.add((node.module or "").split(".")[0])
+    assert names and names <= set(sys.stdlib_module_names) | {"__future__"}
