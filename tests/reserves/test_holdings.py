@@ -113,3 +113,23 @@ async def test_a_ratio_under_100_percent_alerts_the_admins(tron, node, wallet, f
     assert short.payload == {"snapshot_id": published.snapshot_id, "asset": "USDT", "owed": 9_000 * MICRO,
                              "held": 5_300 * MICRO}  # fmt: skip
     assert len(await World(factory).outbox(events.ReservesPublished)) == 1  # published all the same
+
+
+async def test_a_block_arriving_while_balances_are_read_makes_them_read_again(tron, node, wallet, factory, monkeypatch):  # noqa: F811
+    hot, cfg = wallet
+    real = holdings.balances
+    reads: list[str] = []
+
+    async def reading(node_: object, config_: object, address: str) -> object:
+        reads.append(address)
+        if len(reads) == 1:  # a block with a transfer to the hot wallet comes in mid-read
+            tron.node.send_usdt("whale", hot.address, 5 * MICRO)
+            tron.node.mine(1)
+        return await real(node_, config_, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(holdings, "balances", reading)
+    async with factory() as s:
+        found = await holdings.read_holdings(s, node, cfg)
+    assert reads == [hot.address, cfg.cold_address] * 2  # read twice: the head moved during the first
+    assert found.block == tron.node.head_number
+    assert found.total("USDT") == tron.node.usdt_balance(hot.address) + 5_000 * MICRO == 5_305 * MICRO
