@@ -10,8 +10,8 @@ import secrets
 from typing import Any
 
 import sentry_sdk
-from sentry_sdk.integrations.logging import LoggingIntegration
 from sentry_sdk.envelope import Envelope
+from sentry_sdk.integrations.logging import LoggingIntegration
 from sentry_sdk.transport import Transport
 
 import logs
@@ -48,7 +48,7 @@ def test_the_scrubber_removes_every_secret_and_phone() -> None:
         "message": f"call to https://api.telegram.org/bot{token}/sendMessage failed",
         "exception": {"values": [{"value": f"bad key {key}", "stacktrace": {"frames": [{"vars": {"k": key}}]}}]},
         "breadcrumbs": {"values": [{"message": f"connect koxx:{password}@db.internal"},
-                                   {"message": "contact +964 770 123 4567"}]},  # fmt: skip
+                                   {"message": "contact +964 770 123 4567"}]},
         "request": {"headers": {"X-Telegram-Bot-Api-Secret-Token": settings.webhook_secret.get_secret_value()}},
         "extra": {"count": 3},
     }
