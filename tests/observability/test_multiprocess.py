@@ -152,3 +152,21 @@ async def test_two_web_workers_show_one_set_of_metrics(databases: Any, tmp_path:
     duplicate = next(line for line in logged if line["event"] == "duplicate update 2 ignored")
     assert duplicate["update_id"] == 2 and duplicate["request_id"] == "request-for-update-2-again"
     assert duplicate["bot"] == "traders" and duplicate["level"] == "info" and duplicate["timestamp"]
+
+
+def test_a_process_killed_drops_out_of_the_pool_gauges_when_the_next_one_starts(tmp_path: Path) -> None:
+    """kill -9 leaves a process's files behind; the next process to start forgets its live
+    gauges (the pool) and keeps its counters."""
+    import subprocess
+
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    killed = ("from core import metrics; import os, signal; metrics.DB_POOL_SIZE.set(20); metrics.ERRORS.inc();"
+              "os.kill(os.getpid(), signal.SIGKILL)")  # fmt: skip
+    assert subprocess.run([sys.executable, "-c", killed], cwd=ROOT, env=env, timeout=60).returncode == -signal.SIGKILL
+    starts = ("from core import metrics; metrics.forget_dead_processes(); metrics.DB_POOL_SIZE.set(5);"
+              "import sys; sys.stdout.write(metrics.exposition()[0].decode())")  # fmt: skip
+    page = subprocess.run([sys.executable, "-c", starts], cwd=ROOT, env=env, timeout=60, capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    seen = totals(page)
+    assert seen["koxx_db_pool_size"] == 5  # only the live process's pool
+    assert seen["koxx_errors_total"] == 1  # the killed process's count stays
