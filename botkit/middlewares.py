@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from aiogram import BaseMiddleware, Bot
+from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.dispatcher.event.handler import HandlerObject
@@ -75,6 +75,15 @@ class Observe(BaseMiddleware):
             structlog.contextvars.unbind_contextvars(*LOGGED_IDS)
             metrics.UPDATES.labels(seen.handler, outcome).inc()
             metrics.UPDATE_SECONDS.observe(time.perf_counter() - started)
+
+
+def observe(dp: Dispatcher, bot_name: str) -> None:
+    """Install ``Observe`` (call first: it must be the outermost of the bot's middlewares) and
+    ``HandlerName`` on every kind of event."""
+    dp.update.outer_middleware(Observe(bot_name))
+    for name, observer in dp.observers.items():
+        if name not in ("update", "error"):
+            observer.middleware(HandlerName())
 
 
 class HandlerName(BaseMiddleware):

@@ -17,7 +17,8 @@ from aiogram.types import CallbackQuery, Chat, Message, Update, User
 
 import logs
 from bot.keyboards.trades import TradeCb
-from botkit.middlewares import HandlerName, Observe
+from botkit.aiogram_compat import detach_routers
+from botkit.middlewares import observe
 from core.errors import DomainError
 from tests import secrets_guard
 
@@ -61,15 +62,12 @@ def json_lines() -> Iterator[io.StringIO]:
 @pytest.fixture
 def dispatcher() -> Iterator[Dispatcher]:
     dp = Dispatcher()
-    dp.update.outer_middleware(Observe("traders"))
-    for name, observer in dp.observers.items():
-        if name not in ("update", "error"):
-            observer.middleware(HandlerName())
+    observe(dp, "traders")
     dp.include_router(router)
     try:
         yield dp
     finally:
-        router._parent_router = None  # the module's router may be included again
+        detach_routers(dp)  # the module's router is included again by the next test
 
 
 def press(update_id: int, data: str) -> Update:
