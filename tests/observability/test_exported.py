@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from core.money import MICRO
 from core.wallet import gauges
+from core.wallet.addressbook import deposit_address
 from core.wallet.report import liabilities
 from tests.e2e.harness import Market, running_market
 from tests.observability.promql import metric_names, served
@@ -77,7 +78,14 @@ async def test_every_metric_the_dashboard_and_alerts_read_is_served(market: Mark
                 assert resp.headers["X-Request-ID"] == headers["X-Request-ID"]
 
         factory = market.session_factory
-        runtime.tron_node.node.mine()
+        node = runtime.tron_node.node
+        async with factory() as session, session.begin():
+            address = await deposit_address(session, bob.id, runtime.wallet.config.xpub)
+        await runtime.wallet.scan(factory)  # the scanner watches from the head it first saw
+        node.send_usdt("bob-exchange", address, 5 * MICRO)
+        node.mine(1)
+        await runtime.wallet.scan(factory)
+        node.mine(runtime.settings.confirmations)
         await runtime.wallet.scan(factory)
         await gauges.refresh(factory)
         assert await gauges.audit_ledger(factory)
@@ -106,6 +114,8 @@ async def test_every_metric_the_dashboard_and_alerts_read_is_served(market: Mark
     assert any(h.startswith("bot.handlers.") for h in handled), handled
     assert grew("koxx_updates_total", handler="none", outcome="duplicate") == 1
     assert grew("koxx_update_seconds_count") >= 2
+    assert grew("koxx_deposits_detected_total", asset="USDT") == 1
+    assert grew("koxx_deposits_credited_total", asset="USDT") == 1
     assert value(found, "koxx_scanner_lag_blocks") == 0  # caught up with the block just mined
     lag = value(found, "koxx_scanner_lag_seconds")
     assert lag is not None and 0 <= lag < 3600  # chain time, not a timestamp
