@@ -10,9 +10,12 @@ import asyncio
 import contextlib
 import gc
 import logging
+import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -24,7 +27,6 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.utils.i18n import I18n
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import SecretStr
 from redis.asyncio import Redis
 from sqlalchemy import text
@@ -40,7 +42,7 @@ from botkit.i18n import get_i18n
 from botkit.middlewares import InFlight, SendAfterCommit
 from botkit.notifier import Notifier
 from botkit.rendering import Renderers
-from core import migrate
+from core import metrics, migrate
 from core.config import Settings
 from core.db import make_engine, make_session_factory
 from core.embedded_pg import EmbeddedPostgres
@@ -191,6 +193,7 @@ class Runtime:
             url = await self.embedded_pg.start()
             log.info("embedded PostgreSQL started under %s", self.embedded_pg.pgdata)
         self.engine = make_engine(url)
+        metrics.watch_pool(self.engine)
         await migrate.upgrade(self.engine)
         self.session_factory = make_session_factory(self.engine)
 
@@ -283,7 +286,7 @@ class Runtime:
             self.wake_notifier.set()
 
     async def _start_web(self) -> None:
-        app = web.Application()
+        app = web.Application(middlewares=[_request_context])
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/metrics", _metrics)
         if self.settings.webhook_url and self.serves_updates:
@@ -388,7 +391,23 @@ def _make_bot(token: str, api_url: str) -> Bot:
 
 
 async def _metrics(request: web.Request) -> web.Response:
-    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+    body, content_type = metrics.exposition()
+    return web.Response(body=body, headers={"Content-Type": content_type})
+
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")  # nginx's $request_id is 32 hex digits
+
+
+@web.middleware
+async def _request_context(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Every log line of a web request names its request id (X-Request-ID from nginx, else a
+    new one) and path; the answer carries the id back."""
+    given = request.headers.get("X-Request-ID", "")
+    request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
+    with structlog.contextvars.bound_contextvars(request_id=request_id, path=request.path):
+        response: web.StreamResponse = await handler(request)
+    response.headers["X-Request-ID"] = request_id
+    return response
 
 
 def freeze_startup_objects() -> None:

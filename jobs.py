@@ -21,6 +21,7 @@ from core.db import transaction
 from core.escrow import premium
 from core.reserves import jobs as reserves_jobs
 from core.reserves.snapshot import secret_of
+from core.wallet import gauges
 from core.wallet.jobs import WalletJobs
 from scheduler import Job
 
@@ -52,6 +53,8 @@ def process_jobs(
         Job("accounts.premium_expiry", partial(premium.premium_expiry, session_factory), 300),
         Job("accounts.kyc_retention",
             partial(accounts_jobs.kyc_retention, session_factory, data_dir=settings.data_dir), 3600),
+        Job("metrics.refresh", partial(gauges.refresh, session_factory), 30),  # outbox, withdrawals, liabilities
+        Job("ledger.audit", partial(gauges.audit_ledger, session_factory), 1800),  # reads every posting
     ]
     if wallet is not None:
 
@@ -65,6 +68,7 @@ def process_jobs(
             Job("wallet.sweep", partial(wallet_job, wallet.sweep), 60),
             Job("wallet.report", partial(wallet_job, wallet.report), 3600),  # hot wallet against liabilities
             Job("wallet.cold", partial(wallet_job, wallet.cold), 300),  # excess to cold storage, refill requests
+            Job("metrics.balances", partial(gauges.wallet_balances, wallet.node, wallet.config), 60),
         ]
     if settings.reserves_secret or settings.sandboxed:
         jobs.append(Job("reserves.daily", partial(reserves_daily, session_factory, settings, wallet, wake_notifier), 3600))

@@ -11,7 +11,10 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
+import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from core import metrics
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +43,12 @@ def build_scheduler(jobs: Iterable[Job]) -> AsyncIOScheduler:
 
 def _guarded(item: Job) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
-        try:
-            await item.run()
-        except Exception:
-            log.exception("job %s failed", item.name)
+        metrics.JOB_RUNS.labels(item.name).inc()
+        with structlog.contextvars.bound_contextvars(job=item.name):  # on each of the run's log lines
+            try:
+                await item.run()
+            except Exception:
+                metrics.JOB_FAILURES.labels(item.name).inc()
+                log.exception("job %s failed", item.name)
 
     return run

@@ -18,7 +18,9 @@ import sys
 import uvloop
 from bip_utils import MnemonicChecksumError
 
+import logs
 from bootstrap import DEV_HOT_WALLET_KEY, ROLES, Runtime, freeze_startup_objects
+from core import metrics
 from core.config import ConfigError, Settings, load_settings
 from core.wallet.addresses import InvalidAddress, parse_destination
 from core.wallet.config import wallet_config
@@ -30,6 +32,7 @@ log = logging.getLogger("koxx")
 
 async def serve(settings: Settings, role: str) -> int:
     runtime = Runtime(settings, role=role)
+    metrics.forget_dead_processes()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -49,6 +52,7 @@ async def serve(settings: Settings, role: str) -> int:
         print("Stopping...", flush=True)
     finally:
         await runtime.stop()
+        metrics.process_ended()
     return 0
 
 
@@ -122,11 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         "--role", choices=ROLES, default="all", help="web: bots and HTTP; worker: jobs and notifier"
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("aiogram.event", "alembic", "apscheduler", "httpx"):  # the page URL stays readable
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings(signs=args.role != "web")
+        logs.configure(settings)
         check_settings(settings, args.role)
         log.info("configuration: %r", settings)  # secrets show as ********** (SecretStr)
     except ConfigError as exc:

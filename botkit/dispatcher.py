@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from botkit import errors
 from botkit.aiogram_compat import detach_routers
 from botkit.i18n import command_menu
-from botkit.middlewares import Admission, UnitOfWork, UserLocale
+from botkit.middlewares import Admission, UnitOfWork, UserLocale, observe
 from core.config import Settings
 from core.errors import DomainError
 from core.kv import KeyValue
@@ -39,6 +39,7 @@ def new_dispatcher(
     ``error_texts``' words.
     ``traders``: the traders' bot, whose updates also say whether it can reach their sender."""
     dp = Dispatcher(storage=storage, settings=settings, session_factory=session_factory)
+    observe(dp, "traders" if traders else "admin")
     dp.update.outer_middleware(Admission(kv, per_second=5 if throttle else None))
     dp.update.outer_middleware(UnitOfWork(session_factory, wake_notifier, tracks_blocking=traders))
     UserLocale(i18n).setup(dp)

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+import uuid
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot
+import structlog
+from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.exceptions import TelegramAPIError
+from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import Response, TelegramMethod
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update
 from aiogram.types import User as TgUser
@@ -20,12 +27,80 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from botkit import metrics
 from botkit.i18n import pick_language, translate
 from core import users
+from core.errors import DomainError
 from core.kv import KeyValue
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+# Ids a button carries that every log line of its update names (bound from its callback data).
+LOGGED_IDS = ("trade_id", "withdrawal_id", "dispute_id", "offer_id")
+
+
+@dataclass
+class Seen:
+    """What the metrics say of one update: the handler that took it and how it ended (None: as
+    the handler's result says)."""
+
+    handler: str = "none"
+    outcome: str | None = None
+
+
+class Observe(BaseMiddleware):
+    """Outermost: every log line of the update names its update id and a request id (the web
+    request's, or a new one when polling), and the update is counted by handler and outcome and
+    timed (botkit.metrics). ``HandlerName`` (inner) fills in the handler and the button's ids."""
+
+    def __init__(self, bot_name: str) -> None:
+        self.bot_name = bot_name
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        seen = data["seen"] = Seen()
+        request_id = structlog.contextvars.get_contextvars().get("request_id") or uuid.uuid4().hex[:16]
+        started = time.perf_counter()
+        outcome = metrics.ERROR
+        try:
+            with structlog.contextvars.bound_contextvars(bot=self.bot_name, update_id=event.update_id,
+                                                         request_id=request_id):  # fmt: skip
+                result = await handler(event, data)
+            outcome = seen.outcome or (metrics.UNHANDLED if result is UNHANDLED else metrics.OK)
+            return result
+        except DomainError:
+            outcome = metrics.DOMAIN_ERROR
+            raise
+        finally:
+            structlog.contextvars.unbind_contextvars(*LOGGED_IDS)
+            metrics.UPDATES.labels(seen.handler, outcome).inc()
+            metrics.UPDATE_SECONDS.observe(time.perf_counter() - started)
+
+
+def observe(dp: Dispatcher, bot_name: str) -> None:
+    """Install ``Observe`` (call first: it must be the outermost of the bot's middlewares) and
+    ``HandlerName`` on every kind of event."""
+    dp.update.outer_middleware(Observe(bot_name))
+    for name, observer in dp.observers.items():
+        if name not in ("update", "error"):
+            observer.middleware(HandlerName())
+
+
+class HandlerName(BaseMiddleware):
+    """Inner, on every event kind: tells ``Observe`` which handler took the update, and binds
+    the ids its button carries (trade, withdrawal, dispute, offer) to the update's log lines."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        seen: Seen | None = data.get("seen")
+        taken: HandlerObject | None = data.get("handler")
+        if seen is not None and taken is not None:
+            seen.handler = f"{taken.callback.__module__}.{taken.callback.__qualname__}"
+        button = data.get("callback_data")
+        if isinstance(button, CallbackData):
+            structlog.contextvars.bind_contextvars(
+                **{name: getattr(button, name) for name in LOGGED_IDS if isinstance(getattr(button, name, None), int)}
+            )
+        return await handler(event, data)
 
 
 class Admission(BaseMiddleware):
@@ -44,10 +119,15 @@ class Admission(BaseMiddleware):
         user: TgUser | None = data.get("event_from_user")
         counted = f"thr:{bot_id}:{user.id}" if user is not None and self.per_second is not None else None
         hits = await self.kv.admit(f"upd:{bot_id}:{event.update_id}", self.ttl, counted, 1)
+        seen: Seen | None = data.get("seen")
         if hits is None:
             log.info("duplicate update %s ignored", event.update_id)
+            if seen is not None:
+                seen.outcome = metrics.DUPLICATE
             return None
         if self.per_second is not None and hits > self.per_second:
+            if seen is not None:
+                seen.outcome = metrics.THROTTLED
             await _answer_throttled(data["bot"], event, user)
             return None
         return await handler(event, data)

@@ -26,11 +26,11 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import I18n
-from prometheus_client import Counter
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from botkit import metrics
 from botkit.i18n import pick_language
 from botkit.rendering import Recipient, Rendered, Renderers
 from core import events, outbox
@@ -41,9 +41,6 @@ from core.outbox import ChannelPost, OutboxMessage
 from core.users import User
 
 log = logging.getLogger(__name__)
-SENT = Counter("koxx_notifications_sent_total", "Notifications delivered", ["kind"])
-FAILED = Counter("koxx_notifications_failed_total", "Notifications given up", ["kind", "reason"])
-SUPERSEDED = Counter("koxx_notifications_superseded_total", "Notifications skipped for a newer state", ["kind"])
 MAX_ATTEMPTS = 8
 
 
@@ -150,7 +147,7 @@ class Notifier:
     async def _deliver(self, session: AsyncSession, message: OutboxMessage) -> bool:
         if await outbox.superseded(session, message):  # a newer state of the same post is queued or shown
             message.delivered_at = datetime.now(UTC)
-            SUPERSEDED.labels(message.kind).inc()
+            metrics.NOTIFIER_SENDS.labels("superseded").inc()
             return True
         try:
             event = events.parse(message.kind, message.payload)
@@ -185,6 +182,8 @@ class Notifier:
                 await self._send(session, bot, recipient, rendered)
             except TelegramRetryAfter as exc:
                 self.pace.hold(recipient.chat_id, exc.retry_after)  # only this chat waits
+                metrics.NOTIFIER_429.inc()
+                metrics.NOTIFIER_SENDS.labels("retry_after").inc()
                 return False
             except TelegramForbiddenError:
                 if recipient.kind == "user":
@@ -203,13 +202,14 @@ class Notifier:
                 delay = min(2 ** (message.attempts + 1), 300)
                 self.pace.hold(recipient.chat_id, delay)  # its later rows wait too, so none overtakes
                 await self._defer(session, message, delay)
+                metrics.NOTIFIER_SENDS.labels("network_error").inc()
                 return False
             self.pace.sent(recipient.chat_id)
             if not single:  # a later turn of this row skips who already has it
                 self._sent_to.setdefault(message.id, set()).add(recipient.chat_id)
         self._sent_to.pop(message.id, None)
         message.delivered_at = datetime.now(UTC)
-        SENT.labels(message.kind).inc()
+        metrics.NOTIFIER_SENDS.labels("sent").inc()
         return True
 
     async def _send(self, session: AsyncSession, bot: Bot, to: Recipient, rendered: Rendered) -> None:
@@ -309,5 +309,6 @@ class Notifier:
         message.failed_at = datetime.now(UTC)
         message.attempts += 1
         message.last_error = reason[:500]
-        FAILED.labels(message.kind, reason[:40]).inc()
+        metrics.NOTIFIER_GIVEUPS.inc()
+        metrics.NOTIFIER_SENDS.labels("gave_up").inc()
         return True

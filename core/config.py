@@ -9,7 +9,7 @@ import sys
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     refill_window_hours: int = Field(24, ge=1)  # refill forecast: what was withdrawn over this many hours
     data_dir: Path = Path("data")
     outbox_retention_days: int = 30  # sent (or given-up) notifications are deleted after this
+    # Logs: "json" (one object a line) or "console" (readable); unset: json with a BOT_TOKEN, else console.
+    log_format: Literal["json", "console"] | None = None
+    sentry_dsn: SecretStr | None = None  # optional error reporting (secrets scrubbed: logs.py)
 
     # Marketplace knobs (admins can override some at run time).
     maker_fee_pct: Decimal = Decimal("0.2")

@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from prometheus_client import Counter
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import events, outbox
+from core import events, metrics, outbox
 from core.faults import crash_point
 from core.ledger import AccountRef, Purpose, transfer
 from core.money import Asset
@@ -73,6 +75,7 @@ class ScanResult:
     next_block: int = 0
     head: int = 0
     credited_ids: list[int] = field(default_factory=list)
+    counted: list[tuple[Counter, str]] = field(default_factory=list)  # (metric, asset), counted once committed
 
     @property
     def events(self) -> int:
@@ -99,6 +102,7 @@ class Scanner:
         # Also by sender: the configured hot wallet funds deposit addresses only with gas.
         self.ignored_senders = {addresses.body(config.hot_address)} if config.hot_address else set()
         self._prefetch: tuple[int, asyncio.Future[Fetched]] | None = None
+        self.last_block_ms: int | None = None  # chain time of the last block scanned (for the lag metric)
 
     async def run_once(self, factory: async_sessionmaker[AsyncSession]) -> ScanResult:
         async with factory() as session, session.begin():
@@ -106,6 +110,7 @@ class Scanner:
             if not locked:
                 return ScanResult(skipped=True)
             result = await self._scan(session)
+        _observe(result, self.last_block_ms)
         if result.detected:
             crash_point("deposit.detected.after_commit")
         if result.credited:
@@ -156,6 +161,8 @@ class Scanner:
             raw_blocks, refs = raw_blocks[1:], refs[1:]
         blocks = self._linked(refs, start, known)
         raw_blocks = raw_blocks[: len(blocks)]
+        if raw_blocks:
+            self.last_block_ms = raw_blocks[-1].block_header.raw_data.timestamp
         new_next = start + len(blocks)
         if blocks and new_next <= heights.head:
             # More to read: fetch the next batch while this one is written. It is checked like
@@ -317,6 +324,7 @@ class Scanner:
         # rows that existed already (a rescan after a crash or a rewind) come back empty
         for deposit_id, user_id, asset, amount, txid, num in (await session.execute(stmt)).tuples():
             result.detected += 1
+            result.counted.append((metrics.DEPOSITS_DETECTED, asset))
             if num > final:
                 detected = events.DepositDetected(deposit_id=deposit_id, asset=asset, amount=amount, txid=txid,
                                                   confirmations_needed=self.config.confirmations)
@@ -368,6 +376,7 @@ class Scanner:
                 memo={"txid": txid, "event_index": event_index, "block": block_num},
             )
             settled[DepositStatus.CREDITED].append(deposit_id)
+            result.counted.append((metrics.DEPOSITS_CREDITED, asset_name))
             credited = events.DepositCredited(deposit_id=deposit_id, user_id=user_id, asset=asset_name, amount=amount,
                                               txid=txid)
             outbox.emit(session, credited, [outbox.user(user_id), outbox.PAYMENTS_CHANNEL])
@@ -416,3 +425,12 @@ class Scanner:
         result.dropped = len(dropped)
         result.rewound_to = common + 1
         result.next_block = common + 1
+
+
+def _observe(result: ScanResult, last_block_ms: int | None) -> None:
+    """After a run's commit: its deposits counted, the scanner's lag behind the head."""
+    for counter, asset in result.counted:
+        counter.labels(asset).inc()
+    metrics.SCANNER_LAG_BLOCKS.set(max(result.head - result.next_block + 1, 0))
+    if last_block_ms:
+        metrics.SCANNER_LAG_SECONDS.set(max(time.time() - last_block_ms / 1000, 0.0))

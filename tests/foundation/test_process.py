@@ -230,7 +230,7 @@ async def test_healthz_reports_unhealthy_when_database_is_down(databases, tmp_pa
                 assert body["database"].startswith("down")
             async with http.get(f"{runtime.web_url}/metrics") as resp:
                 assert resp.status == 200
-                assert "koxx_notifications_sent_total" in await resp.text()
+                assert "koxx_notifier_sends_total" in await resp.text()
     finally:
         await runtime.stop()
 
