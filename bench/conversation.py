@@ -1,8 +1,8 @@
 """python -m bench.conversation: the traders' bot under webhook load, against a minimal aiogram
 echo bot served the same way, in one run.
 
-Each simulated trader (a distinct Telegram user) goes through the marketplace: /offers, buy,
-USDT, IQD, open one of the offers on the first page (traders spread over the market's
+Each simulated trader (a distinct Telegram user) goes through the marketplace: /offers, buy
+(the remembered market's list), change the market, USDT/IQD again, open one of the offers on the first page (traders spread over the market's
 ``OFFERS`` sellers), Trade, types 131000, confirms (a trade opens: escrow lock), "I have paid",
 no receipt, "Yes, I have paid" (11 updates). The updates are POSTed to the bot's webhook
 endpoint (webhook.py's Runtime in webhook mode, in a child process, real PostgreSQL and Redis);
@@ -301,8 +301,8 @@ class Loader:
             return self._message(user, "131000")
         data = {
             1: lambda: BrowseCb(side="sell").pack(),
-            2: lambda: BrowseCb(side="sell", asset="USDT").pack(),
-            3: lambda: BrowseCb(side="sell", asset="USDT", fiat="IQD").pack(),
+            2: lambda: BrowseCb(side="sell", asset="?", fiat="?").pack(),  # the list's "change market"
+            3: lambda: BrowseCb(side="sell", asset="USDT", fiat="IQD").pack(),  # chosen again
             4: lambda: OfferCb(action="open", offer_id=o).pack(),
             5: lambda: OfferCb(action="take", offer_id=o).pack(),
             7: lambda: self._button(user, f"{TakeCb.__prefix__}:confirm:{o}:"),

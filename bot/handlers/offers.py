@@ -542,6 +542,8 @@ def with_market(current: kb.BrowseCb, me: User) -> kb.BrowseCb:
     if current.side and not current.asset and not current.fiat:
         asset, fiat = users.market_of(me)
         current = current.model_copy(update={"asset": asset, "fiat": fiat})
+    elif current.side and not (current.asset and current.fiat):  # half a market: ask for the rest
+        current = current.model_copy(update={"asset": current.asset or "?", "fiat": current.fiat or "?"})
     if current.side and current.asset not in ("", "?") and current.fiat not in ("", "?"):
         users.remember_market(me, current.asset, current.fiat)
     return current

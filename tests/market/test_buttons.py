@@ -59,3 +59,15 @@ async def test_buttons_of_other_users_stale_and_forged_change_nothing(market: Ma
         assert (await get_offer(s, offer_id)).remaining == 200 * MICRO  # refunded into the offer
         assert (await audit(s)).ok
     assert await available(market.session_factory, buyer.id) == 0
+
+
+async def test_a_forged_half_market_asks_for_the_rest(market: Market) -> None:
+    """A market button naming the asset but not the currency (or the other way round), as an old
+    client or a modified one could send, asks for what is missing instead of failing."""
+    trader = await market.newcomer("Half", lang="en")
+    await trader.send(T, "/offers")
+    await trader.wait_for(T, contains="Do you want to buy or to sell?")
+    assert await forge(market, trader, "br:sell:USDT::::0:") is None
+    await trader.wait_for(T, contains="For which currency?")
+    assert await forge(market, trader, "br:sell::IQD:::0:") is None
+    await trader.wait_for(T, contains="Which asset?")
