@@ -50,11 +50,11 @@ async def proxied() -> AsyncIterator[tuple[str, list[str]]]:
     site = folder / "koxx.conf"
     site.write_text(nginx.site(folder, https_port=https, http_port=free_port(), upstreams=[upstream], cert=cert, key=key))
     conf = nginx.main_conf(folder, site)
-    subprocess.run(nginx.command(conf), check=True, capture_output=True)
+    await asyncio.to_thread(subprocess.run, nginx.command(conf), check=True, capture_output=True)
     try:
         yield f"https://127.0.0.1:{https}", seen
     finally:
-        subprocess.run(nginx.command(conf, "-s", "stop"), capture_output=True)
+        await asyncio.to_thread(subprocess.run, nginx.command(conf, "-s", "stop"), capture_output=True)
         await runner.cleanup()
 
 
