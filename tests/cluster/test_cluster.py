@@ -61,11 +61,11 @@ async def publish(stack: Stack, seller: SimUser, amount: int) -> int:
         return offer.id
 
 
-async def open_trade(stack: Stack, buyer: SimUser, offer_id: int) -> int:
+async def open_trade(stack: Stack, buyer: SimUser, offer_id: int, fiat: str = "65500") -> int:
     bot = stack.traders_token
     await ask(buyer, stack, lambda: buyer.send(bot, f"/start offer_{offer_id}"), f"Offer #{offer_id}")
     await ask(buyer, stack, lambda: buyer.press(bot, "🤝 Trade"), "How much do you want to buy?")
-    await ask(buyer, stack, lambda: buyer.send(bot, "65500"), "Check before you confirm")
+    await ask(buyer, stack, lambda: buyer.send(bot, fiat), "Check before you confirm")
     opened = await ask(buyer, stack, lambda: buyer.press(bot, "Confirm and open the trade"), "Trade opened")
     return int(opened.text.split("Trade #")[1].split(" ")[0])
 
@@ -153,7 +153,7 @@ async def test_no_update_lost_or_handled_twice_while_web_workers_die(cluster: Cl
         await chaos_task
 
         # A trade left unpaid: its payment window ends and the worker's timer cancels it, once.
-        expiring = await open_trade(stack, buyers[0], await publish(stack, sellers[0], 40 * MICRO))
+        expiring = await open_trade(stack, buyers[0], await publish(stack, sellers[0], 40 * MICRO), fiat="50000")
         async with transaction(stack.factory) as s:
             await s.execute(update(Trade).where(Trade.id == expiring).values(
                 expires_at=datetime.now(UTC) - timedelta(minutes=1)))  # fmt: skip
