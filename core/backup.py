@@ -80,11 +80,32 @@ async def _counts(conn: asyncpg.Connection) -> dict[str, int]:
     return {table: int(await conn.fetchval(f'SELECT count(*) FROM "{table}"')) for table in tables}
 
 
-async def create(url: str, folder: Path) -> dict[str, Any]:
-    """Dump the database into ``folder`` (new, mode 0700) with its manifest; returns the manifest."""
+def _new_folder(folder: Path) -> None:
     if folder.exists() and any(folder.iterdir()):
         raise BackupError(f"{folder} is not empty: give a new folder to each backup")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def _write_manifest(folder: Path, facts: dict[str, Any]) -> dict[str, Any]:
+    dump = folder / DUMP
+    os.chmod(dump, 0o600)
+    version = subprocess.run(["pg_dump", "--version"], capture_output=True, text=True).stdout.strip()
+    manifest = {
+        "format": FORMAT,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "pg_dump": version,
+        **facts,
+        "files": {DUMP: {"bytes": dump.stat().st_size, "sha256": _sha256(dump)}},
+    }
+    path = folder / MANIFEST
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    os.chmod(path, 0o600)
+    return manifest
+
+
+async def create(url: str, folder: Path) -> dict[str, Any]:
+    """Dump the database into ``folder`` (new, mode 0700) with its manifest; returns the manifest."""
+    await asyncio.to_thread(_new_folder, folder)
     target = Target.from_url(url)
     conn = await target.connect()
     try:
@@ -98,22 +119,8 @@ async def create(url: str, folder: Path) -> dict[str, Any]:
             await asyncio.to_thread(_run, argv, target)  # while this transaction keeps the snapshot
     finally:
         await conn.close()
-    os.chmod(dump, 0o600)
-    version = subprocess.run(["pg_dump", "--version"], capture_output=True, text=True).stdout.strip()
-    manifest = {
-        "format": FORMAT,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "database": make_url(url).database,
-        "server_version": server,
-        "pg_dump": version,
-        "migration": revision,
-        "rows": counts,
-        "files": {DUMP: {"bytes": dump.stat().st_size, "sha256": await asyncio.to_thread(_sha256, dump)}},
-    }
-    path = folder / MANIFEST
-    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    os.chmod(path, 0o600)
-    return manifest
+    facts = {"database": make_url(url).database, "server_version": server, "migration": revision, "rows": counts}
+    return await asyncio.to_thread(_write_manifest, folder, facts)
 
 
 def verify(folder: Path) -> dict[str, Any]:
