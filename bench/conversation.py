@@ -301,7 +301,7 @@ class Loader:
             return self._message(user, "131000")
         data = {
             1: lambda: BrowseCb(side="sell").pack(),
-            2: lambda: BrowseCb(side="sell", asset="USDT").pack(),
+            2: lambda: BrowseCb(side="sell", asset="?").pack(),  # the list's "change asset"
             3: lambda: BrowseCb(side="sell", asset="USDT", fiat="IQD").pack(),
             4: lambda: OfferCb(action="open", offer_id=o).pack(),
             5: lambda: OfferCb(action="take", offer_id=o).pack(),
