@@ -178,6 +178,7 @@ class Runtime:
                 )
             )
             self.scheduler.start()
+            log.info("scheduler started: %d jobs in this process", len(self.scheduler.get_jobs()))
             if self.sandbox is not None and self.seed_demo:
                 await self._seed_demo()
 

@@ -14,7 +14,7 @@ from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.notifications.escrow import remember_bot
-from core import escrow, outbox
+from core import escrow, inbox, outbox
 from core.accounts import jobs as accounts_jobs
 from core.config import Settings
 from core.db import transaction
@@ -47,12 +47,12 @@ def process_jobs(
 
     jobs = [
         Job("outbox.purge", partial(outbox_purge, session_factory, settings.outbox_retention_days), 3600),
+        Job("inbox.purge", partial(inbox_purge, session_factory), 3600),
         Job("escrow.expire_due", partial(escrow_timer, escrow.expire_due), 5),
         Job("escrow.escalate_due", partial(escrow_timer, escrow.escalate_due), 5),
         Job("escrow.remind_due", partial(escrow_timer, escrow.remind_due), 5),
         Job("accounts.premium_expiry", partial(premium.premium_expiry, session_factory), 300),
-        Job("accounts.kyc_retention",
-            partial(accounts_jobs.kyc_retention, session_factory, data_dir=settings.data_dir), 3600),
+        Job("accounts.kyc_retention", partial(accounts_jobs.kyc_retention, session_factory), 3600),
         Job("metrics.refresh", partial(gauges.refresh, session_factory), 30),  # outbox, withdrawals, liabilities
         Job("ledger.audit", partial(gauges.audit_ledger, session_factory), 1800),  # reads every posting
     ]
@@ -89,3 +89,9 @@ async def outbox_purge(session_factory: async_sessionmaker[AsyncSession], retent
     before = datetime.now(UTC) - timedelta(days=retention_days)
     async with transaction(session_factory) as session:
         await outbox.purge_settled(session, before=before)
+
+
+async def inbox_purge(session_factory: async_sessionmaker[AsyncSession]) -> None:
+    """Handled update ids go after two days (Telegram stops redelivering after one)."""
+    async with transaction(session_factory) as session:
+        await inbox.purge(session, before=datetime.now(UTC) - timedelta(days=2))

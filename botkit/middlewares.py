@@ -1,4 +1,4 @@
-"""Middlewares shared by both bots: one update handled once, in one database transaction,
+"""Middlewares shared by both bots: each user throttled, one update handled once, in one database transaction,
 with the current user and their language."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from botkit import metrics
 from botkit.i18n import pick_language, translate
-from core import users
+from core import inbox, users
 from core.errors import DomainError
 from core.kv import KeyValue
 
@@ -104,28 +104,21 @@ class HandlerName(BaseMiddleware):
 
 
 class Admission(BaseMiddleware):
-    """Telegram re-delivers an update it thinks failed: each update_id is handled once per bot.
-    And at most ``per_second`` updates per user a second (None: no limit); the rest are dropped
-    quietly (a button press is answered, so that it stops spinning). Both in one round trip to the shared key-value store."""
+    """At most ``per_second`` updates per user a second (None: no limit), counted in the shared
+    key-value store; the rest are dropped quietly (a button press is answered, so that it stops
+    spinning). (A redelivered update is skipped by ``UnitOfWork``, in the database.)"""
 
-    def __init__(self, kv: KeyValue, per_second: int | None = 5, ttl_seconds: int = 24 * 3600) -> None:
+    def __init__(self, kv: KeyValue, per_second: int | None = 5) -> None:
         self.kv = kv
         self.per_second = per_second
-        self.ttl = ttl_seconds
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        bot_id = data["bot"].id
         user: TgUser | None = data.get("event_from_user")
-        counted = f"thr:{bot_id}:{user.id}" if user is not None and self.per_second is not None else None
-        hits = await self.kv.admit(f"upd:{bot_id}:{event.update_id}", self.ttl, counted, 1)
-        seen: Seen | None = data.get("seen")
-        if hits is None:
-            log.info("duplicate update %s ignored", event.update_id)
-            if seen is not None:
-                seen.outcome = metrics.DUPLICATE
-            return None
-        if self.per_second is not None and hits > self.per_second:
+        if user is None or self.per_second is None:
+            return await handler(event, data)
+        if await self.kv.hit(f"thr:{data['bot'].id}:{user.id}", 1) > self.per_second:
+            seen: Seen | None = data.get("seen")
             if seen is not None:
                 seen.outcome = metrics.THROTTLED
             await _answer_throttled(data["bot"], event, user)
@@ -149,7 +142,9 @@ async def _answer_throttled(bot: Bot, update: Update, user: TgUser | None) -> No
 
 
 class UnitOfWork(BaseMiddleware):
-    """One database transaction per update, with the sender registered as ``me``.
+    """One database transaction per update, with the sender registered as ``me``; an update
+    whose handling committed already (Telegram redelivered it: the worker died before answering)
+    is skipped (``core.inbox``, in the same transaction).
 
     The boundary: the handler's domain work comes first and commits once, when it ends; then
     the handler talks to Telegram. The first Telegram call of the update is that end
@@ -176,7 +171,14 @@ class UnitOfWork(BaseMiddleware):
         self.tracks_blocking = tracks_blocking
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
         async with self.session_factory() as session:
+            if not await inbox.claim(session, bot_id=data["bot"].id, update_id=event.update_id):
+                log.info("update %s handled already: skipped", event.update_id)
+                seen: Seen | None = data.get("seen")
+                if seen is not None:
+                    seen.outcome = metrics.DUPLICATE
+                return None
             unit = _open_unit.set((self, session))
             data["session"] = session
             tg_user: TgUser | None = data.get("event_from_user")

@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     reserves_secret: SecretStr | None = None
     hot_wallet_address: str | None = None  # where the key is not (the web role): the hot wallet's address
     key_passphrase: SecretStr | None = None  # opens *_FILE secrets sealed with `python -m core.keyfile seal`
+    # Encrypts the KYC documents stored in PostgreSQL (core.accounts.documents); unset: a dev key (sandbox).
+    documents_key: SecretStr | None = None
     # Cold storage (watch-only: its key never reaches this service): the hot wallet keeps
     # HOT_SHARE_PCT of what users own (plus what withdrawals need) and moves the rest there.
     cold_wallet_address: str | None = None

@@ -1,5 +1,6 @@
-"""A tiny key-value interface for things several web workers must share (update
-de-duplication, throttling): Redis when REDIS_URL is set, a process-local dict otherwise."""
+"""A tiny key-value interface for what several web workers must share (throttling): Redis when
+REDIS_URL is set, a process-local dict otherwise. (Each update once is core.inbox's, in
+PostgreSQL: it must hold across a worker killed in the middle of an update.)"""
 
 from __future__ import annotations
 
@@ -10,10 +11,8 @@ from redis.asyncio import Redis
 
 
 class KeyValue(Protocol):
-    async def admit(self, once_key: str, ttl_seconds: int, hit_key: str | None, window_seconds: int) -> int | None:
-        """Set ``once_key`` for ``ttl_seconds`` and, if it was not set already, count a hit on
-        ``hit_key`` in a window of ``window_seconds``. None when ``once_key`` was already set,
-        else the hits on ``hit_key`` in the current window (0 without one)."""
+    async def hit(self, key: str, window_seconds: int) -> int:
+        """Count a hit on ``key`` in a window of ``window_seconds``: the hits in the current window."""
 
     async def ping(self) -> bool: ...
 
@@ -39,25 +38,13 @@ class MemoryKeyValue:
                 self._expiry.pop(key, None)
                 self._counts.pop(key, None)
 
-    def _set_once(self, key: str, ttl_seconds: int) -> bool:
+    async def hit(self, key: str, window_seconds: int) -> int:
         now = time.monotonic()
         self._sweep(now)
-        if self._alive(key, now):
-            return False
-        self._expiry[key] = now + ttl_seconds
-        return True
-
-    def _hit(self, key: str, window_seconds: int) -> int:
-        now = time.monotonic()
         if not self._alive(key, now):
             self._expiry[key] = now + window_seconds
         self._counts[key] = self._counts.get(key, 0) + 1
         return self._counts[key]
-
-    async def admit(self, once_key: str, ttl_seconds: int, hit_key: str | None, window_seconds: int) -> int | None:
-        if not self._set_once(once_key, ttl_seconds):
-            return None
-        return self._hit(hit_key, window_seconds) if hit_key is not None else 0
 
     async def ping(self) -> bool:
         return True
@@ -66,12 +53,10 @@ class MemoryKeyValue:
         return None
 
 
-# KEYS[1] the once key, KEYS[2] (optional) the hit counter; ARGV: their TTLs in seconds.
-_ADMIT = """
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return -1 end
-if #KEYS < 2 then return 0 end
-local hits = redis.call('INCR', KEYS[2])
-if hits == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+# KEYS[1] the counter; ARGV[1] its window in seconds.
+_HIT = """
+local hits = redis.call('INCR', KEYS[1])
+if hits == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return hits
 """
 
@@ -80,13 +65,11 @@ class RedisKeyValue:
     def __init__(self, redis: Redis, prefix: str = "koxx") -> None:
         self.redis = redis
         self.prefix = prefix
-        self._admit = redis.register_script(_ADMIT)
+        self._hit = redis.register_script(_HIT)
 
-    async def admit(self, once_key: str, ttl_seconds: int, hit_key: str | None, window_seconds: int) -> int | None:
-        """One round trip (a Lua script, atomic) for what every update needs first."""
-        keys = [f"{self.prefix}:{once_key}"] + ([f"{self.prefix}:{hit_key}"] if hit_key is not None else [])
-        hits = int(await self._admit(keys=keys, args=[ttl_seconds, window_seconds]))
-        return None if hits < 0 else hits
+    async def hit(self, key: str, window_seconds: int) -> int:
+        """One round trip (a Lua script, atomic)."""
+        return int(await self._hit(keys=[f"{self.prefix}:{key}"], args=[window_seconds]))
 
     async def ping(self) -> bool:
         try:

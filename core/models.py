@@ -1,6 +1,6 @@
 """Imports every module that defines tables, so that Base.metadata knows them all."""
 
-from core import outbox, users  # noqa: F401
+from core import inbox, outbox, users  # noqa: F401
 from core.accounts import models as _accounts_models  # noqa: F401
 from core.admin import models as _admin_models  # noqa: F401
 from core.escrow import models as _escrow_models  # noqa: F401

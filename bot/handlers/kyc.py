@@ -17,6 +17,7 @@ from bot.keyboards.accounts import VerifyCb, share_contact, verify_cancel, verif
 from bot.keyboards.menu import back_to_menu
 from bot.views import accounts as texts
 from core.accounts import kyc
+from core.accounts.documents import documents_key
 from core.accounts.kyc import MAX_PHOTO_BYTES
 from core.accounts.models import KycStatus
 from core.config import Settings
@@ -179,7 +180,8 @@ async def selfie_photo(
         return
     document = await _download(bot, str(document_id))
     selfie = await _download(bot, file_id)
-    await kyc.submit_documents(session, user_id=me.id, document=document, selfie=selfie, data_dir=settings.data_dir)
+    await kyc.submit_documents(session, user_id=me.id, document=document, selfie=selfie,
+                               key=documents_key(settings))
     await state.clear()
     await message.answer(
         _(

@@ -4,8 +4,6 @@ time. (Premium reminders and expiry: core.escrow.premium.premium_expiry.)"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.accounts import kyc
@@ -13,9 +11,9 @@ from core.accounts.config import get_accounts_settings
 from core.db import transaction
 
 
-async def kyc_retention(session_factory: async_sessionmaker[AsyncSession], *, data_dir: Path) -> None:
+async def kyc_retention(session_factory: async_sessionmaker[AsyncSession]) -> None:
     """Delete the photos of rejected verifications once the retention period has passed."""
     async with transaction(session_factory) as session:
         await kyc.purge_rejected(
-            session, data_dir=data_dir, retention_days=get_accounts_settings().kyc_retention_days
+            session, retention_days=get_accounts_settings().kyc_retention_days
         )

@@ -1,28 +1,25 @@
 """Identity verification. Level 0: new. Level 1: the user shared their own phone number through
 Telegram's contact button. Level 2: a moderator approved an identity document and a selfie.
 
-Document photos are stored as files under DATA_DIR/kyc/<storage_key>/ (directory 0700, files
-0600), never only as Telegram file ids; only moderators read them (``read_documents``). After a
-rejection they are deleted once the retention period has passed (``purge_rejected``).
+Document photos are stored sealed in PostgreSQL (core.accounts.documents: shared by every server,
+on no host's disk, in the backups), never only as Telegram file ids; only moderators read them
+(``read_documents``). After a rejection they are deleted once the retention period has passed
+(``purge_rejected``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
 import secrets
-import shutil
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events, outbox
+from core.accounts import documents
 from core.accounts.models import KycRequest, KycStatus, VerifiedPhone
 from core.errors import DomainError, Forbidden, NotFound
 from core.users import User
@@ -30,11 +27,6 @@ from core.users import User
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_REASON = 500
 DOCUMENT, SELFIE = "document", "selfie"
-ORPHAN_AGE = timedelta(days=1)  # files of a submission whose transaction rolled back
-
-
-def kyc_dir(data_dir: Path) -> Path:
-    return Path(data_dir) / "kyc"
 
 
 def _now(now: datetime | None) -> datetime:
@@ -83,16 +75,6 @@ async def phone_of(session: AsyncSession, user_id: int) -> str | None:
 # --- level 2: documents ----------------------------------------------------------------------
 
 
-def _write_private(folder: Path, files: dict[str, bytes]) -> None:
-    folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(folder.parent, 0o700)
-    folder.mkdir(mode=0o700)
-    for name, data in files.items():
-        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-
-
 def _check_photo(data: bytes, what: str) -> None:
     if not data:
         raise DomainError("photo_missing", what=what)
@@ -101,10 +83,10 @@ def _check_photo(data: bytes, what: str) -> None:
 
 
 async def submit_documents(
-    session: AsyncSession, *, user_id: int, document: bytes, selfie: bytes, data_dir: Path
+    session: AsyncSession, *, user_id: int, document: bytes, selfie: bytes, key: bytes
 ) -> KycRequest:
-    """Store the two photos privately and queue them for a moderator (events.KycSubmitted
-    to the admins). Level 1 first; one request waiting at a time."""
+    """Store the two photos sealed with ``key`` (``documents.documents_key``) and queue them for a
+    moderator (events.KycSubmitted to the admins). Level 1 first; one request waiting at a time."""
     _check_photo(document, DOCUMENT)
     _check_photo(selfie, SELFIE)
     user = await _lock_user(session, user_id)
@@ -117,16 +99,10 @@ async def submit_documents(
     )
     if waiting is not None:
         raise DomainError("kyc_pending", request_id=waiting)
-    key = secrets.token_hex(16)
-    folder = kyc_dir(data_dir) / key
-    await asyncio.to_thread(_write_private, folder, {DOCUMENT: document, SELFIE: selfie})
-    try:
-        request = KycRequest(user_id=user_id, status=KycStatus.PENDING.value, storage_key=key)
-        session.add(request)
-        await session.flush()
-    except BaseException:
-        await asyncio.to_thread(shutil.rmtree, folder, True)
-        raise
+    request = KycRequest(user_id=user_id, status=KycStatus.PENDING.value, storage_key=secrets.token_hex(16))
+    session.add(request)
+    await session.flush()
+    await documents.store(session, key, request.id, {DOCUMENT: document, SELFIE: selfie})
     outbox.emit(session, events.KycSubmitted(request_id=request.id, user_id=user_id, name=user.display_name),
                 [outbox.ADMINS])
     return request
@@ -157,11 +133,7 @@ class Documents:
     selfie: bytes
 
 
-def _read(folder: Path) -> tuple[bytes, bytes]:
-    return (folder / DOCUMENT).read_bytes(), (folder / SELFIE).read_bytes()
-
-
-async def read_documents(session: AsyncSession, *, request_id: int, data_dir: Path) -> Documents:
+async def read_documents(session: AsyncSession, *, request_id: int, key: bytes) -> Documents:
     """The photos of a request, for a moderator's eyes only (the admin bot checks staff)."""
     request = await session.get(KycRequest, request_id)
     if request is None:
@@ -170,11 +142,10 @@ async def read_documents(session: AsyncSession, *, request_id: int, data_dir: Pa
         raise DomainError("kyc_files_deleted", request_id=request_id)
     user = await session.get(User, request.user_id)
     assert user is not None
-    try:
-        document, selfie = await asyncio.to_thread(_read, kyc_dir(data_dir) / request.storage_key)
-    except FileNotFoundError:
-        raise DomainError("kyc_files_deleted", request_id=request_id) from None
-    return Documents(request, user, document, selfie)
+    photos = await documents.load(session, key, request_id)
+    if set(photos) != {DOCUMENT, SELFIE}:
+        raise DomainError("kyc_files_deleted", request_id=request_id)
+    return Documents(request, user, photos[DOCUMENT], photos[SELFIE])
 
 
 async def _lock_pending(session: AsyncSession, request_id: int, moderator_id: int) -> KycRequest:
@@ -236,22 +207,11 @@ async def reject(
 # --- retention -------------------------------------------------------------------------------
 
 
-def _remove_orphans(root: Path, known: set[str], older_than: float) -> int:
-    removed = 0
-    if not root.is_dir():
-        return 0
-    for entry in root.iterdir():
-        if entry.is_dir() and entry.name not in known and entry.stat().st_mtime < older_than:
-            shutil.rmtree(entry, ignore_errors=True)
-            removed += 1
-    return removed
-
-
 async def purge_rejected(
-    session: AsyncSession, *, data_dir: Path, retention_days: int, now: datetime | None = None, limit: int = 100
+    session: AsyncSession, *, retention_days: int, now: datetime | None = None, limit: int = 100
 ) -> list[int]:
-    """Delete the photos of requests rejected more than ``retention_days`` ago (and folders no
-    request points to, left by a submission that rolled back). Returns the request ids purged."""
+    """Delete the photos of requests rejected more than ``retention_days`` ago. Returns the
+    request ids purged."""
     now = _now(now)
     rows = await session.scalars(
         select(KycRequest)
@@ -264,13 +224,10 @@ async def purge_rejected(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    root = kyc_dir(data_dir)
     purged = []
     for request in rows.all():
-        await asyncio.to_thread(shutil.rmtree, root / request.storage_key, True)
+        await documents.remove(session, request.id)
         request.files_deleted_at = now
         purged.append(request.id)
-    known = set((await session.scalars(select(KycRequest.storage_key))).all())
-    await asyncio.to_thread(_remove_orphans, root, known, time.time() - ORPHAN_AGE.total_seconds())
     await session.flush()
     return purged

@@ -34,8 +34,10 @@ class VerifiedPhone(Base):
 class KycRequest(Base):
     """An identity document and a selfie waiting for (or given) a moderator's decision.
 
-    The photos are files under DATA_DIR/kyc/<storage_key>/ (never Telegram file ids only);
-    ``files_deleted_at`` is set when the retention job removed them."""
+    The photos are ``KycDocument`` rows, sealed (never Telegram file ids only);
+    ``files_deleted_at`` is set when the retention job removed them. (``storage_key`` named
+    their folder on disk before 0019_documents; ``python -m core.accounts.documents import-files``
+    moves such folders into the database.)"""
 
     __tablename__ = "kyc_requests"
 
@@ -55,6 +57,21 @@ class KycRequest(Base):
         # One request waiting per user at a time.
         Index("uq_kyc_requests_pending_user", "user_id", unique=True, postgresql_where="status = 'pending'"),
     )
+
+
+class KycDocument(Base):
+    """One photo of a request, sealed with DOCUMENTS_KEY (core.accounts.documents): in PostgreSQL,
+    so every server reads it and the backups carry it. Migration 0019_documents."""
+
+    __tablename__ = "kyc_documents"
+
+    request_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("kyc_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    sealed: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (CheckConstraint("kind IN ('document', 'selfie')", name="kind"),)
 
 
 class PremiumReminder(Base):

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts import kyc
+from core.accounts.documents import documents_key
 from core.accounts.models import KycRequest
 from core.admin import audit, staff
 from core.admin.staff import Permission
@@ -26,7 +27,7 @@ async def documents(
     session: AsyncSession, settings: Settings, *, actor_id: int, request_id: int
 ) -> kyc.Documents:
     await staff.require(session, actor_id, Permission.KYC, settings)
-    docs = await kyc.read_documents(session, request_id=request_id, data_dir=settings.data_dir)
+    docs = await kyc.read_documents(session, request_id=request_id, key=documents_key(settings))
     await audit.record(session, actor_id=actor_id, action="kyc.view", target=f"kyc:{request_id}",
                        user_id=docs.user.id)
     return docs

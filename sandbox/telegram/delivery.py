@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import ssl
 from typing import Any
 
 import aiohttp
@@ -24,8 +25,9 @@ log = logging.getLogger(__name__)
 
 class Deliverer:
     def __init__(self, world: World, *, retry_initial: float = 0.05, retry_max: float = 2.0,
-                 timeout: float = 10.0) -> None:  # fmt: skip
+                 timeout: float = 10.0, ssl_context: ssl.SSLContext | None = None) -> None:  # fmt: skip
         self.world = world
+        self.ssl_context = ssl_context
         self.retry_initial = retry_initial
         self.retry_max = retry_max
         self.timeout = timeout
@@ -81,7 +83,10 @@ class Deliverer:
                    redelivery: bool = False) -> tuple[int | None, str | None]:  # fmt: skip
         """POST one update; returns (HTTP status or None, Telegram-style error text or None)."""
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+            connector = aiohttp.TCPConnector(ssl=self.ssl_context) if self.ssl_context is not None else None
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.timeout), connector=connector
+            )
         headers = {"Content-Type": "application/json"}
         if webhook.secret_token:
             headers["X-Telegram-Bot-Api-Secret-Token"] = webhook.secret_token

@@ -17,6 +17,7 @@ import copy
 import itertools
 import re
 import secrets
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -209,16 +210,19 @@ class TelegramSandbox(World):
     """The Telegram stand-in: state, HTTP server and the control API in one object."""
 
     def __init__(self, *, auto_register: bool = True, webhook_retry: tuple[float, float] = (0.05, 2.0),
-                 webhook_timeout: float = 30.0, bot_scoped_file_ids: bool = True) -> None:  # fmt: skip
+                 webhook_timeout: float = 30.0, bot_scoped_file_ids: bool = True,
+                 webhook_ssl: ssl.SSLContext | None = None) -> None:  # fmt: skip
         """``auto_register``: any well-formed token is a bot (else only add_bot's, others get 401).
         ``webhook_retry``: first and longest delay (s) between retries of a failed delivery.
         ``webhook_timeout``: how long a webhook may take to answer before the POST counts as failed.
+        ``webhook_ssl``: the TLS context for https webhooks (one trusting a test's self-signed
+        certificate, as Telegram trusts the one given to setWebhook); None: the system's.
         ``bot_scoped_file_ids``: a file_id works only for the bot that got it, as on Telegram.
         """
         super().__init__(auto_register=auto_register)
         self.bot_scoped_file_ids = bot_scoped_file_ids
         self.deliverer = Deliverer(self, retry_initial=webhook_retry[0], retry_max=webhook_retry[1],
-                                   timeout=webhook_timeout)  # fmt: skip
+                                   timeout=webhook_timeout, ssl_context=webhook_ssl)  # fmt: skip
         self._app: web.Application | None = None
         self._runner: web.AppRunner | None = None
         self.url: str | None = None

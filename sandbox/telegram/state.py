@@ -10,6 +10,7 @@ import collections
 import copy
 import itertools
 import re
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -89,7 +90,9 @@ class SimBot:
     username: str
     first_name: str
     updates: list[dict[str, Any]] = field(default_factory=list)
-    next_update_id: int = 1
+    # As on Telegram, ids start at some large number and grow by one: a stand-in started again
+    # for the same bot (a test after another, on one database) does not reuse the ids of before.
+    next_update_id: int = field(default_factory=lambda: secrets.randbelow(2**40) + 1)
     allowed_updates: frozenset[str] = DEFAULT_UPDATE_TYPES
     webhook: Webhook | None = None
     commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)

@@ -1,33 +1,42 @@
-"""Documents: stored privately under DATA_DIR, one request waiting at a time, a moderator's
+"""Documents: stored sealed in PostgreSQL, one request waiting at a time, a moderator's
 single decision (two at once: one wins), the user told, rejected photos deleted after the
 retention period (approved ones kept)."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 
-from core import events
-from core.accounts import kyc
-from core.accounts.models import KycRequest, KycStatus
+from core import events, migrate
+from core.accounts import documents, kyc
+from core.accounts.models import KycDocument, KycRequest, KycStatus
+from core.crypto import SealError
+from core.db import make_engine, make_session_factory
 from core.errors import DomainError
 from core.outbox import user as to_user
 from tests.accounts.conftest import Bench
+from tests.conftest import Databases
 
 DOC, SELFIE = b"\xff\xd8\xff identity card", b"\xff\xd8\xff selfie"
+KEY = documents.key_from_secret("the test's DOCUMENTS_KEY")
 
 
-async def submit(bench: Bench, user_id: int, data_dir: Path) -> KycRequest:
+async def submit(bench: Bench, user_id: int, data_dir: Path | None = None) -> KycRequest:
     async with bench.tx() as s:
-        return await kyc.submit_documents(s, user_id=user_id, document=DOC, selfie=SELFIE, data_dir=data_dir)
+        return await kyc.submit_documents(s, user_id=user_id, document=DOC, selfie=SELFIE, key=KEY)
 
 
-async def test_documents_need_level_one_and_are_stored_privately(bench: Bench, tmp_path: Path) -> None:
+async def stored(bench: Bench, request_id: int) -> dict[str, str]:
+    async with bench.factory() as s:
+        rows = await s.scalars(select(KycDocument).where(KycDocument.request_id == request_id))
+        return {row.kind: row.sealed for row in rows}
+
+
+async def test_documents_need_level_one_and_are_stored_sealed(bench: Bench, tmp_path: Path) -> None:
     newcomer = await bench.user(level=0)
     with pytest.raises(DomainError) as first:
         await submit(bench, newcomer, tmp_path)
@@ -35,11 +44,10 @@ async def test_documents_need_level_one_and_are_stored_privately(bench: Bench, t
 
     user = await bench.user(level=1)
     request = await submit(bench, user, tmp_path)
-    folder = tmp_path / "kyc" / request.storage_key
-    assert (folder / "document").read_bytes() == DOC and (folder / "selfie").read_bytes() == SELFIE
-    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
-    assert stat.S_IMODE(os.stat(tmp_path / "kyc").st_mode) == 0o700
-    assert stat.S_IMODE(os.stat(folder / "document").st_mode) == 0o600
+    sealed = await stored(bench, request.id)
+    assert sorted(sealed) == ["document", "selfie"]
+    assert all(b"identity card" not in value.encode() and b"selfie" not in value.encode() for value in sealed.values())
+    assert not (tmp_path / "kyc").exists()  # nothing on this host's disk
     told = await bench.outbox(events.KycSubmitted, "admins")
     assert any(m.payload["request_id"] == request.id for m in told)
 
@@ -48,7 +56,7 @@ async def test_documents_need_level_one_and_are_stored_privately(bench: Bench, t
     assert again.value.code == "kyc_pending"
 
     async with bench.tx() as s:
-        docs = await kyc.read_documents(s, request_id=request.id, data_dir=tmp_path)
+        docs = await kyc.read_documents(s, request_id=request.id, key=KEY)
         pending = await kyc.pending_requests(s, limit=1000)
     assert (docs.document, docs.selfie, docs.user.id) == (DOC, SELFIE, user)
     assert request.id in [r.id for r in pending]
@@ -112,42 +120,76 @@ async def test_rejection_with_reason_then_retention_deletes_the_photos(bench: Be
     async with bench.tx() as s:
         await kyc.approve(s, request_id=retry.id, moderator_id=moderator)
 
-    folder = tmp_path / "kyc" / request.storage_key
     async with bench.tx() as s:
-        early = await kyc.purge_rejected(
-            s, data_dir=tmp_path, retention_days=30, now=reviewed_at + timedelta(days=29)
-        )
-    assert request.id not in early and folder.exists()
+        early = await kyc.purge_rejected(s, retention_days=30, now=reviewed_at + timedelta(days=29))
+    assert request.id not in early and len(await stored(bench, request.id)) == 2
     async with bench.tx() as s:
-        purged = await kyc.purge_rejected(
-            s, data_dir=tmp_path, retention_days=30, now=reviewed_at + timedelta(days=30, seconds=1)
-        )
-    assert request.id in purged and not folder.exists()
-    assert (tmp_path / "kyc" / retry.storage_key / "document").exists()  # approved: kept
+        purged = await kyc.purge_rejected(s, retention_days=30, now=reviewed_at + timedelta(days=30, seconds=1))
+    assert request.id in purged and await stored(bench, request.id) == {}
+    assert len(await stored(bench, retry.id)) == 2  # approved: kept
     with pytest.raises(DomainError) as gone:
         async with bench.tx() as s:
-            await kyc.read_documents(s, request_id=request.id, data_dir=tmp_path)
+            await kyc.read_documents(s, request_id=request.id, key=KEY)
     assert gone.value.code == "kyc_files_deleted"
     async with bench.tx() as s:
-        again = await kyc.purge_rejected(
-            s, data_dir=tmp_path, retention_days=30, now=reviewed_at + timedelta(days=31)
-        )
+        again = await kyc.purge_rejected(s, retention_days=30, now=reviewed_at + timedelta(days=31))
     assert request.id not in again
 
 
-async def test_a_submission_that_rolls_back_leaves_no_photos_for_long(bench: Bench, tmp_path: Path) -> None:
+async def test_a_submission_that_rolls_back_leaves_no_photos(bench: Bench) -> None:
     user = await bench.user(level=1)
     with pytest.raises(RuntimeError):
         async with bench.tx() as s:
-            await kyc.submit_documents(s, user_id=user, document=DOC, selfie=SELFIE, data_dir=tmp_path)
+            request = await kyc.submit_documents(s, user_id=user, document=DOC, selfie=SELFIE, key=KEY)
             raise RuntimeError("the update failed later")
-    orphans = list((tmp_path / "kyc").iterdir())
-    assert len(orphans) == 1
-    old = datetime.now(UTC).timestamp() - 2 * 86400
-    os.utime(orphans[0], (old, old))
+    assert await stored(bench, request.id) == {}
+
+
+async def test_a_sealed_photo_opens_only_with_its_key_in_its_own_row(bench: Bench) -> None:
+    first, second = await submit(bench, await bench.user(level=1)), await submit(bench, await bench.user(level=1))
+    async with bench.factory() as s:
+        with pytest.raises(SealError):
+            await kyc.read_documents(s, request_id=first.id, key=documents.key_from_secret("another key"))
+    moved = (await stored(bench, first.id))["document"]
+    async with bench.tx() as s:  # a photo copied into another request's row does not open there
+        await s.execute(update(KycDocument).where(KycDocument.request_id == second.id,
+                                                  KycDocument.kind == "document").values(sealed=moved))  # fmt: skip
+    async with bench.factory() as s:
+        with pytest.raises(SealError):
+            await kyc.read_documents(s, request_id=second.id, key=KEY)
+
+
+async def test_rotation_reseals_every_photo_with_the_new_key(databases: Databases) -> None:
+    engine = make_engine(await databases.create())  # a database of its own: every photo in it is re-sealed
+    await migrate.upgrade(engine)
+    bench = Bench(make_session_factory(engine))
+    request = await submit(bench, await bench.user(level=1))
+    new = documents.key_from_secret("the next DOCUMENTS_KEY")
     async with bench.tx() as s:
-        await kyc.purge_rejected(s, data_dir=tmp_path, retention_days=30)
-    assert list((tmp_path / "kyc").iterdir()) == []
+        assert await documents.rotate(s, KEY, new) >= 2
+    async with bench.tx() as s:
+        assert await documents.rotate(s, KEY, new) == 0  # done already: nothing to do
+        docs = await kyc.read_documents(s, request_id=request.id, key=new)
+    assert (docs.document, docs.selfie) == (DOC, SELFIE)
+    await engine.dispose()
+
+
+async def test_photos_stored_on_disk_before_are_moved_into_the_database(bench: Bench, tmp_path: Path) -> None:
+    user = await bench.user(level=1)
+    async with bench.tx() as s:  # a request as stored before 0019_documents: a folder per request
+        request = KycRequest(user_id=user, status=KycStatus.PENDING.value, storage_key="0123456789abcdef")
+        s.add(request)
+        await s.flush()
+    folder = tmp_path / "kyc" / request.storage_key
+    folder.mkdir(parents=True)
+    (folder / "document").write_bytes(DOC)
+    (folder / "selfie").write_bytes(SELFIE)
+    async with bench.tx() as s:
+        assert await documents.import_files(s, KEY, tmp_path) == 1
+    async with bench.tx() as s:
+        assert await documents.import_files(s, KEY, tmp_path) == 0  # once
+        docs = await kyc.read_documents(s, request_id=request.id, key=KEY)
+    assert (docs.document, docs.selfie) == (DOC, SELFIE)
 
 
 async def test_review_checks_the_role_and_writes_the_audit_trail(bench: Bench, tmp_path: Path) -> None:
@@ -155,7 +197,7 @@ async def test_review_checks_the_role_and_writes_the_audit_trail(bench: Bench, t
     from core.config import load_settings
 
     user, admin, stranger = await bench.user(level=1), await bench.user(), await bench.user()
-    settings = load_settings(admin_ids=[admin], data_dir=tmp_path)
+    settings = load_settings(admin_ids=[admin], documents_key="the test's DOCUMENTS_KEY")
     request = await submit(bench, user, tmp_path)
     for call in (
         lambda s: review.queue(s, settings, actor_id=stranger),

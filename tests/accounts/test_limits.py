@@ -13,6 +13,8 @@ import pytest
 from core import escrow, events
 from core.accounts import kyc
 from core.accounts.config import AccountsSettings
+from core.accounts.documents import documents_key
+from core.config import load_settings
 from core.errors import DomainError
 from core.escrow import limits
 from core.escrow.models import Trade
@@ -85,7 +87,7 @@ async def test_level_zero_daily_limit_then_phone_then_documents_raise_it(
     # Documents approved by a moderator: level 2, and the 3,000 USDT trade is allowed.
     async with bench.tx() as s:
         request = await kyc.submit_documents(
-            s, user_id=buyer, document=b"\xff\xd8doc", selfie=b"\xff\xd8me", data_dir=tmp_path
+            s, user_id=buyer, document=b"\xff\xd8doc", selfie=b"\xff\xd8me", key=documents_key(load_settings())
         )
     moderator = await bench.user()
     async with bench.tx() as s:

@@ -131,7 +131,7 @@ async def test_scheduled_jobs_run_in_their_own_transactions(bench: Bench, tmp_pa
         await s.execute(update(User).where(User.id == member).values(
             tier=Tier.PREMIUM.value, premium_until=datetime.now(UTC) - timedelta(minutes=1)))
     await premium.premium_expiry(bench.factory)
-    await jobs.kyc_retention(bench.factory, data_dir=tmp_path)
+    await jobs.kyc_retention(bench.factory)
     assert (await bench.get(member)).tier == Tier.BASIC
     assert len(await bench.outbox(events.PremiumExpired, to_user(member))) == 1
 

@@ -13,6 +13,7 @@ import os
 import secrets
 import shutil
 import signal
+import ssl
 import string
 import sys
 import tempfile
@@ -104,12 +105,17 @@ class Proc:
 
 
 class Stack:
-    def __init__(self) -> None:
+    """``database_url``, ``redis_url``: servers to use (a scratch database, a key prefix of the
+    test Redis) instead of the private ones (which the faults restart)."""
+
+    def __init__(self, *, database_url: str | None = None, redis_url: str | None = None,
+                 webhook_ssl: ssl.SSLContext | None = None) -> None:  # fmt: skip
         self.dir = Path(tempfile.mkdtemp(prefix="koxx-faults-"))
         os.chmod(self.dir, 0o755)  # the embedded server runs as its own system user
         self.pg = EmbeddedPostgres(self.dir)
+        self.database_url = database_url
         self.procs: dict[str, Proc] = {}
-        self.tg = TelegramSandbox(webhook_retry=(0.05, 1.0))
+        self.tg = TelegramSandbox(webhook_retry=(0.05, 1.0), webhook_ssl=webhook_ssl)
         self.traders_token = real_looking_token()
         self.admin_token = real_looking_token()
         self.mnemonic = str(Bip39MnemonicGenerator().FromWordsNumber(Bip39WordsNum.WORDS_NUM_12))
@@ -121,6 +127,8 @@ class Stack:
             self.webhook_secret,
         )  # fmt: skip
         self.redis_port = free_port()
+        self.redis_url = redis_url or f"redis://127.0.0.1:{self.redis_port}/0"
+        self.private_redis = redis_url is None
         self.tron_port = free_port()
         self.tron_url = f"http://127.0.0.1:{self.tron_port}/"
         self.http = httpx.AsyncClient(base_url=self.tron_url, timeout=30)
@@ -130,14 +138,15 @@ class Stack:
     # ---- start and stop ---------------------------------------------------------------------
 
     async def start(self) -> Stack:
-        self.db_url = await self.pg.start()
+        self.db_url = self.database_url or await self.pg.start()
         engine = make_engine(self.db_url, pool_size=5, max_overflow=5)
         await migrate.upgrade(engine)
         self.engine = engine
         self.factory = make_session_factory(engine)
         async with transaction(self.factory) as s:
             await escrow_market.set_reference_rate(s, asset=Asset.USDT, fiat=Fiat.IQD, rate=Decimal(1310), actor_id=None)
-        await self.start_redis()
+        if self.private_redis:
+            await self.start_redis()
         tron = Proc(
             "tron",
             [sys.executable, "-m", "sandbox.tron", "--port", str(self.tron_port), "--block-interval", "0",
@@ -158,13 +167,14 @@ class Stack:
             "ADMIN_BOT_TOKEN": self.admin_token,
             "TELEGRAM_API_URL": self.tg.url,
             "DATABASE_URL": self.db_url,
-            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "REDIS_URL": self.redis_url,
             "REDIS_PREFIX": f"koxx_f:{uuid.uuid4().hex[:8]}",
             "TRON_API_URL": self.tron_url,
             "WALLET_SEED": self.mnemonic,
             "WALLET_XPUB": xpub_from_mnemonic(self.mnemonic),
             "HOT_WALLET_KEY": self.hot_key,
             "TOTP_KEY": secrets.token_urlsafe(32),  # a BOT_TOKEN means real users: start-up needs it
+            "DOCUMENTS_KEY": secrets.token_urlsafe(32),
             "CONFIRMATIONS": str(CONFIRMATIONS),
             "ADMIN_IDS": str(self.admin.id),
             "OFFERS_CHANNEL_ID": str(self.offers.id),
@@ -186,7 +196,7 @@ class Stack:
     async def close(self) -> None:
         for proc in list(self.procs.values()):
             await proc.kill()
-        closers = [self.http.aclose, self.tg.stop, self.pg.stop]
+        closers = [self.http.aclose, self.tg.stop] + ([] if self.database_url else [self.pg.stop])
         if hasattr(self, "node"):
             closers.insert(0, self.node.close)
         if hasattr(self, "engine"):
@@ -253,19 +263,23 @@ class Stack:
 
     # ---- the app's processes -------------------------------------------------------------------
 
-    async def start_app(self, role: str, crash_at: str | None = None) -> Proc:
-        """webhook.py --role web|worker (web: updates by webhook), waiting until /healthz answers."""
+    async def start_app(self, role: str, crash_at: str | None = None, *, name: str | None = None,
+                        port: int | None = None, webhook_url: str | None = None) -> Proc:  # fmt: skip
+        """webhook.py --role web|worker (web: updates by webhook, on ``port`` behind
+        ``webhook_url``), waiting until it runs; ``name``: several processes of one role."""
+        name = name or role
         env = {**self.env, "WEB_PORT": str(free_port())}
         if role == "web":
+            port = port or self.web_port
             env.update(
-                WEB_PORT=str(self.web_port), WEBHOOK_URL=f"http://127.0.0.1:{self.web_port}",
+                WEB_PORT=str(port), WEBHOOK_URL=webhook_url or f"http://127.0.0.1:{port}",
                 WEBHOOK_SECRET=self.webhook_secret, HOT_WALLET_ADDRESS=self.hot_address,
             )  # fmt: skip
             del env["HOT_WALLET_KEY"], env["WALLET_SEED"]  # keys only where they sign
-        if role in self.procs:
-            await self.procs[role].kill()
-        proc = Proc(role, [sys.executable, "webhook.py", "--role", role], env, self.dir)
-        self.procs[role] = await proc.start(**({"KOXX_CRASH_AT": crash_at} if crash_at else {}))
+        if name in self.procs:
+            await self.procs[name].kill()
+        proc = Proc(name, [sys.executable, "webhook.py", "--role", role], env, self.dir)
+        self.procs[name] = await proc.start(**({"KOXX_CRASH_AT": crash_at} if crash_at else {}))
 
         async def healthy() -> bool:
             if not proc.alive:

@@ -44,7 +44,7 @@ def _bot(telegram: Telegram) -> Bot:
 
 async def _handle(factory: async_sessionmaker[AsyncSession], handler: Any) -> Any:
     unit = UnitOfWork(factory, asyncio.Event())
-    return await unit(handler, Update(update_id=1), {})
+    return await unit(handler, Update(update_id=new_id()), {"bot": Bot("123:abc")})
 
 
 async def test_a_change_is_committed_before_the_bot_sends(session_factory) -> None:
