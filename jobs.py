@@ -19,6 +19,7 @@ from core.accounts import jobs as accounts_jobs
 from core.config import Settings
 from core.db import transaction
 from core.escrow import premium
+from core.reports import snapshots, summary
 from core.wallet.jobs import WalletJobs
 from scheduler import Job
 
@@ -50,6 +51,9 @@ def process_jobs(
         Job("accounts.premium_expiry", partial(premium.premium_expiry, session_factory), 300),
         Job("accounts.kyc_retention",
             partial(accounts_jobs.kyc_retention, session_factory, data_dir=settings.data_dir), 3600),
+        # the day's holdings and reference rates, for the /stats charts' history
+        Job("reports.snapshot", partial(snapshots.snapshot_job, session_factory, wallet), 3600),
+        Job("reports.weekly_summary", partial(escrow_timer, summary.post_weekly_summary), 3600),  # once a week
     ]
     if wallet is not None:
 

@@ -21,6 +21,7 @@ COMMANDS: tuple[tuple[str, LazyProxy], ...] = (
     ("newoffer", __("Publish an offer")),
     ("mytrades", __("My trades")),
     ("wallet", __("Balances, deposits and withdrawals")),
+    ("export", __("Statement of your account (CSV and PDF)")),
     ("language", __("Change the language")),
     ("help", __("How it works")),
 )

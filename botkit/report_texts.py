@@ -48,7 +48,7 @@ def chart_texts(lang: str | None, period: Period) -> ChartTexts:
         "active": _("active traders"), "opened": _("opened"), "resolved": _("resolved"),
         "median_resolve": _("median time to resolve"), "deposits": _("deposits"), "withdrawals": _("withdrawals"),
         "hot": _("hot wallet"), "cold": _("cold storage"), "liabilities": _("owed to users"),
-        "count": _("number"), "hours": _("hours"),
+        "count": _("number"), "hours": _("hours"), "trades": _("completed trades"),
     }  # fmt: skip
     arabic = _arabic(lang)
     return ChartTexts(

@@ -9,6 +9,7 @@ def routers() -> list[Router]:
     from bot.handlers import (
         accounts,
         chat,
+        export,
         express,
         offers,
         payment_accounts,
@@ -28,6 +29,7 @@ def routers() -> list[Router]:
         payment_accounts.router,  # /accounts /nickname, the trade's accounts (before chat's free text)
         profile.router,
         *accounts.routers(),  # /limits /verify /transfer /referrals /premium (and their forms)
+        export.router,  # /export: the statement as CSV and PDF
         wallet.router,  # /wallet: balances, deposit, withdraw (a form), history
         security.router,  # /security: the second factor and the anti-phishing code
         chat.router,  # relays free text while a trade is open; after every form

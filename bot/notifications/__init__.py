@@ -13,7 +13,7 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.notifications import accounts, escrow, wallet
+from bot.notifications import accounts, escrow, reports, wallet
 from botkit import fmt
 from botkit.rendering import Recipient, Rendered, Renderer, Renderers
 from core import events
@@ -60,3 +60,4 @@ def register(renderers: Renderers) -> None:
     escrow.register(target)
     wallet.register(target)
     accounts.register(target)
+    reports.register(target)

@@ -98,3 +98,23 @@ def parse_month(text: str | None, now: datetime | None = None) -> Period:
         return month(y, m)
     except ValueError:
         raise DomainError("month_invalid", text=text[:20]) from None
+
+
+class Span(enum.StrEnum):
+    """What a trader may export (/export)."""
+
+    THIS_MONTH = "this_month"
+    LAST_MONTH = "last_month"
+    THIS_YEAR = "this_year"
+    LAST_YEAR = "last_year"
+
+
+def span(kind: Span | str, now: datetime | None = None) -> Period:
+    day = today(now)
+    kind = Span(kind)
+    if kind == Span.THIS_MONTH:
+        return month(day.year, day.month)
+    if kind == Span.LAST_MONTH:
+        before = day.replace(day=1) - timedelta(days=1)
+        return month(before.year, before.month)
+    return year(day.year if kind == Span.THIS_YEAR else day.year - 1)
