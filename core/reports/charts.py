@@ -45,8 +45,8 @@ def _bucket_label(chart: Chart, i: int) -> str:
     return bucket.strftime("%H:00") if hourly else bucket.strftime("%d/%m")
 
 
-def render(chart: Chart, texts: ChartTexts) -> bytes:
-    """The chart as a WIDTH x HEIGHT PNG."""
+def draw(chart: Chart, texts: ChartTexts) -> Figure:
+    """The chart as a matplotlib Figure (``render`` saves it)."""
     panels = chart.panels() or [""]
     figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
     axes = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
@@ -80,8 +80,13 @@ def render(chart: Chart, texts: ChartTexts) -> bytes:
     if _empty(chart):
         axes[0].text(0.5, 0.5, texts.no_data, transform=axes[0].transAxes, ha="center", va="center",
                      fontsize=14, color="#888888")  # fmt: skip
+    return figure
+
+
+def render(chart: Chart, texts: ChartTexts) -> bytes:
+    """The chart as a WIDTH x HEIGHT PNG."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
+    draw(chart, texts).savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
 
 
