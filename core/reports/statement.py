@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.escrow.models import Trade
-from core.money import Asset
+from core.money import Asset, Fiat
 from core.reports.periods import Period
 from core.users import User
 from core.wallet.models import Withdrawal
@@ -131,9 +131,10 @@ async def build_statement(session: AsyncSession, user_id: int, period: Period) -
 def _trade_fields(trade: Trade, user_id: int, names: dict[int, str]) -> dict[str, Any]:
     buyer = trade.buyer_id == user_id
     other = trade.seller_id if buyer else trade.buyer_id
+    quantum = Fiat(trade.fiat).quantum  # IQD in whole dinars, USD in cents
     return {
-        "side": "buy" if buyer else "sell", "amount": trade.crypto_amount, "price": trade.price, "fiat": trade.fiat,
-        "fiat_total": trade.fiat_amount, "fee": trade.buyer_fee if buyer else trade.seller_fee,
+        "side": "buy" if buyer else "sell", "amount": trade.crypto_amount, "price": trade.price.quantize(quantum),
+        "fiat": trade.fiat, "fiat_total": trade.fiat_amount.quantize(quantum), "fee": trade.buyer_fee if buyer else trade.seller_fee,
         "counterparty": names.get(other), "method": trade.payment_method,
     }  # fmt: skip
 
