@@ -12,7 +12,7 @@ import math
 from decimal import Decimal
 
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from core.reports.figures import Chart, Series
 from core.reports.texts import ChartTexts
@@ -48,7 +48,7 @@ def _bucket_label(chart: Chart, i: int) -> str:
 def draw(chart: Chart, texts: ChartTexts) -> Figure:
     """The chart as a matplotlib Figure (``render`` saves it)."""
     panels = chart.panels() or [""]
-    figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
+    figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI, layout="constrained")
     axes = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
     title = texts.titles.get(chart.key, chart.key)
     figure.suptitle(f"{title}\n{texts.period}" if texts.period else title, fontsize=13)
@@ -67,6 +67,8 @@ def draw(chart: Chart, texts: ChartTexts) -> Figure:
                 ax.plot(positions, _floats(series), marker="o", markersize=3, label=label, color=color)
         ax.set_ylabel(texts.name(panel))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: texts.digits(_number(v))))
+        if panel == "count":
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="y", alpha=0.3)
         if members:
             ax.legend(loc="upper left" if texts.rtl else "upper right", fontsize=8)

@@ -153,3 +153,25 @@ async def test_an_empty_period_still_draws_every_chart() -> None:
     image = Image.open(io.BytesIO(charts.render(chart, texts)))
     assert image.size == (charts.WIDTH, charts.HEIGHT)
     assert charts_csv([chart]).decode().splitlines() == [",".join(CSV_HEADER)]
+
+
+async def test_docs_screenshots(script: Script) -> None:
+    """``KOXX_DOCS_SCREENSHOTS=1`` rewrites docs/stats-en.png and docs/stats-ar.png: four of the
+    week's charts of the scripted market, two by two."""
+    import os
+    from pathlib import Path
+
+    if not os.environ.get("KOXX_DOCS_SCREENSHOTS"):
+        return
+    async with script.factory() as s:
+        report = await market.market_report(s, periods.window("week"))
+    shown = [report.chart(key) for key in ("volume", "prices", "disputes", "flows")]
+    for lang in ("en", "ar"):
+        with use_locale(lang):
+            texts = chart_texts(lang, report.period)
+        images = [Image.open(io.BytesIO(png)) for png in await charts.render_all(shown, texts)]
+        sheet = Image.new("RGB", (2 * charts.WIDTH, 2 * charts.HEIGHT), "white")
+        for i, image in enumerate(images):
+            column = (1 - i % 2) if lang == "ar" else i % 2  # Arabic reads the sheet from the right
+            sheet.paste(image, (column * charts.WIDTH, (i // 2) * charts.HEIGHT))
+        sheet.save(Path(__file__).resolve().parents[2] / "docs" / f"stats-{lang}.png", optimize=True)
