@@ -88,3 +88,8 @@ async def test_export_sends_a_csv_and_a_pdf(staffed: Staffed) -> None:
         rows = list(csv.reader(io.StringIO(files["csv"].decode("utf-8-sig"))))
         assert rows[0][0] == heading
         assert [r for r in rows if r[2] == "USDT"][-1][-1] == "25"  # the closing balance
+        # /export is in the command menu and the help, like the other commands
+        assert "export" in {c["command"] for c in m.tg.commands(m.traders, language_code=lang)}
+        await trader.send(m.traders, "/help")
+        shown = await trader.wait_for(m.traders, match=lambda msg: "/offers" in msg.text)
+        assert ("\u2066/export\u2069" if lang == "ar" else "/export") in shown.text

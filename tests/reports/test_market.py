@@ -12,6 +12,7 @@ import statistics
 from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from PIL import Image
 from sqlalchemy import select, text
@@ -28,6 +29,7 @@ from core.users import User
 from tests.reports.conftest import Script
 
 CHARTS = ("volume", "trades", "prices", "fees", "traders", "disputes", "flows", "holdings")
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 LATIN_DIGIT = re.compile(r"[0-9]")
 
 
@@ -159,7 +161,6 @@ async def test_docs_screenshots(script: Script) -> None:
     """``KOXX_DOCS_SCREENSHOTS=1`` rewrites docs/stats-en.png and docs/stats-ar.png: four of the
     week's charts of the scripted market, two by two."""
     import os
-    from pathlib import Path
 
     if not os.environ.get("KOXX_DOCS_SCREENSHOTS"):
         return
@@ -174,4 +175,4 @@ async def test_docs_screenshots(script: Script) -> None:
         for i, image in enumerate(images):
             column = (1 - i % 2) if lang == "ar" else i % 2  # Arabic reads the sheet from the right
             sheet.paste(image, (column * charts.WIDTH, (i // 2) * charts.HEIGHT))
-        sheet.save(Path(__file__).resolve().parents[2] / "docs" / f"stats-{lang}.png", optimize=True)
+        sheet.save(DOCS / f"stats-{lang}.png", optimize=True)
