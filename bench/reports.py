@@ -98,7 +98,8 @@ async def _ledger(conn: asyncpg.Connection, rng: random.Random, fees: list[tuple
             accounts[purpose, asset] = await conn.fetchval(
                 "INSERT INTO ledger_accounts (owner_kind, owner_id, purpose, asset) VALUES ('platform', 0, $1, $2) "
                 "RETURNING id", purpose, asset)  # fmt: skip
-    entries, postings = [], []
+    entries: list[tuple[int, str, str, str | None, str, datetime]] = []
+    postings: list[tuple[int, int, int]] = []
     for trade_id, asset, fee, at in fees:
         entries.append((trade_id, "trade_release", f"trade:{trade_id}:release", f"trade:{trade_id}", "bench", at))
         postings.append((trade_id, accounts["fees", asset], fee))
