@@ -61,3 +61,16 @@ async def test_the_snapshot_keeps_the_days_last_reading(script: Script) -> None:
             select(HoldingsDay).where(HoldingsDay.day == periods.today(later)))).scalars()}  # fmt: skip
     assert {a: (r.hot, r.cold) for a, r in rows.items()} == {"USDT": (3 * MICRO, 7 * MICRO), "TRX": (4 * MICRO, 7 * MICRO)}
     assert rows["USDT"].liabilities > 0
+
+
+async def test_two_workers_post_a_week_once(script: Script) -> None:
+    """Two processes running the job at once: the week's row is claimed by one of them."""
+    import asyncio
+
+    week_after = datetime.now(UTC) + timedelta(days=14)
+
+    async def run() -> bool:
+        async with script.tx() as s:
+            return await summary.post_weekly_summary(s, now=week_after)
+
+    assert sorted(await asyncio.gather(run(), run(), run())) == [False, False, True]
