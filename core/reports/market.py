@@ -20,31 +20,24 @@ from core.reports.periods import ZONE_NAME, Period, today
 
 HOURS = Decimal("0.1")
 
+# One scan for both: per bucket and pair, and (bucket NULL) per pair over the whole period.
 _TRADES = text("""
-    SELECT date_trunc(:unit, completed_at AT TIME ZONE :zone) AS bucket, asset, fiat, count(*) AS n,
-           sum(crypto_amount) AS crypto, sum(fiat_amount) AS fiat_total, sum(seller_fee + buyer_fee) AS fees,
-           percentile_disc(0.5) WITHIN GROUP (ORDER BY price) AS median
-    FROM trades
-    WHERE status = 'completed' AND completed_at >= :start AND completed_at < :end
-    GROUP BY 1, 2, 3
+    SELECT bucket, asset, fiat, count(*) AS n, sum(crypto_amount) AS crypto, sum(fiat_amount) AS fiat_total,
+           sum(seller_fee + buyer_fee) AS fees, percentile_disc(0.5) WITHIN GROUP (ORDER BY price) AS median
+    FROM (SELECT date_trunc(:unit, completed_at AT TIME ZONE :zone) AS bucket, asset, fiat, crypto_amount,
+                 fiat_amount, seller_fee, buyer_fee, price
+          FROM trades
+          WHERE status = 'completed' AND completed_at >= :start AND completed_at < :end) AS t
+    GROUP BY GROUPING SETS ((bucket, asset, fiat), (asset, fiat))
+    ORDER BY asset, fiat
 """)
-_PAIR_TOTALS = text("""
-    SELECT asset, fiat, count(*), sum(crypto_amount), sum(fiat_amount), sum(seller_fee + buyer_fee),
-           percentile_disc(0.5) WITHIN GROUP (ORDER BY price)
-    FROM trades
-    WHERE status = 'completed' AND completed_at >= :start AND completed_at < :end
-    GROUP BY 1, 2 ORDER BY 1, 2
-""")
+# Parties of the trades opened, per bucket and (bucket NULL) over the period.
 _ACTIVE = text("""
-    SELECT date_trunc(:unit, created_at AT TIME ZONE :zone), count(DISTINCT party)
-    FROM trades CROSS JOIN LATERAL (VALUES (buyer_id), (seller_id)) AS p(party)
-    WHERE created_at >= :start AND created_at < :end
-    GROUP BY 1
-""")
-_ACTIVE_TOTAL = text("""
-    SELECT count(DISTINCT party)
-    FROM trades CROSS JOIN LATERAL (VALUES (buyer_id), (seller_id)) AS p(party)
-    WHERE created_at >= :start AND created_at < :end
+    SELECT bucket, count(DISTINCT party)
+    FROM (SELECT date_trunc(:unit, created_at AT TIME ZONE :zone) AS bucket, party
+          FROM trades CROSS JOIN LATERAL (VALUES (buyer_id), (seller_id)) AS p(party)
+          WHERE created_at >= :start AND created_at < :end) AS t
+    GROUP BY GROUPING SETS ((bucket), ())
 """)
 _NEW = text("""
     SELECT date_trunc(:unit, created_at AT TIME ZONE :zone), count(*)
@@ -132,14 +125,9 @@ def _hours(seconds: Any) -> Decimal | None:
     return None if seconds is None else (Decimal(seconds) / 3600).quantize(HOURS)
 
 
-async def totals(session: AsyncSession, period: Period) -> Totals:
-    """The period's figures in one line each (no buckets): the weekly summary, the /stats text."""
-    p = _params(period)
-    pairs = tuple(
-        PairTotal(a, f, int(n), int(c), Decimal(t), int(fee), Decimal(m))
-        for a, f, n, c, t, fee, m in (await session.execute(_PAIR_TOTALS, p)).tuples()
-    )
-    active = int((await session.execute(_ACTIVE_TOTAL, p)).scalar_one())
+async def _totals(
+    session: AsyncSession, p: dict[str, Any], pairs: tuple[PairTotal, ...], active: int
+) -> Totals:
     new = int((await session.execute(text(
         "SELECT count(*) FROM users WHERE created_at >= :start AND created_at < :end"), p)).scalar_one())
     opened, resolved, median = (await session.execute(_DISPUTE_TOTALS, p)).one()
@@ -159,7 +147,12 @@ async def market_report(session: AsyncSession, period: Period, *, now: datetime 
         return [Decimal(0)] * len(buckets)
 
     live_rates = {(a, f): Decimal(r) for a, f, r in (await session.execute(_LIVE_RATES)).tuples()}
-    trade_rows = list((await session.execute(_TRADES, p)).tuples())
+    rows = list((await session.execute(_TRADES, p)).tuples())
+    trade_rows = [row for row in rows if row[0] is not None]
+    pair_totals = tuple(
+        PairTotal(a, f, int(n), int(c), Decimal(t), int(fee), Decimal(m))
+        for bucket, a, f, n, c, t, fee, m in rows if bucket is None
+    )
     pairs = sorted({(a, f) for _, a, f, *_ in trade_rows} | set(live_rates))
     assets = sorted({a for a, _ in pairs} | {asset.value for asset in Asset})
 
@@ -174,17 +167,18 @@ async def market_report(session: AsyncSession, period: Period, *, now: datetime 
         median[a, f][i] = Decimal(med)
         fees[a][i] = (fees[a][i] or Decimal(0)) + coins(int(fee))
 
+    traders, active_total = await _trader_series(session, p, index, zeros)
     charts = [
         Chart("volume", "bar", buckets, tuple(Series(_pair_key(*pair), pair[0], tuple(v)) for pair, v in volume.items())),
         Chart("trades", "bar", buckets, tuple(Series(_pair_key(*pair), "count", tuple(v)) for pair, v in count.items())),
         Chart("prices", "line", buckets, await _price_series(session, period, pairs, median, live_rates, index, now)),
         Chart("fees", "bar", buckets, tuple(Series(a, a, tuple(v)) for a, v in fees.items())),
-        Chart("traders", "bar", buckets, await _trader_series(session, p, index, zeros)),
+        Chart("traders", "bar", buckets, traders),
         Chart("disputes", "bar", buckets, await _dispute_series(session, p, index, zeros, blank)),
         Chart("flows", "bar", buckets, await _flow_series(session, p, index, assets, zeros)),
         Chart("holdings", "line", buckets, await _holding_series(session, period, buckets, assets)),
     ]  # fmt: skip
-    return MarketReport(period, tuple(charts), await totals(session, period))
+    return MarketReport(period, tuple(charts), await _totals(session, p, pair_totals, active_total))
 
 
 async def _price_series(
@@ -216,11 +210,19 @@ async def _counts(session: AsyncSession, query: Any, p: dict[str, Any], index: d
     return values
 
 
-async def _trader_series(session: AsyncSession, p: dict[str, Any], index: dict[datetime, int], zeros: Any) -> tuple[Series, ...]:
-    return (
-        Series("new", "count", tuple(await _counts(session, _NEW, p, index, zeros))),
-        Series("active", "count", tuple(await _counts(session, _ACTIVE, p, index, zeros))),
-    )
+async def _trader_series(
+    session: AsyncSession, p: dict[str, Any], index: dict[datetime, int], zeros: Any
+) -> tuple[tuple[Series, ...], int]:
+    """New and active traders per bucket, and the active ones over the whole period."""
+    active: list[Value] = zeros()
+    total = 0
+    for bucket, n in (await session.execute(_ACTIVE, p)).tuples():
+        if bucket is None:
+            total = int(n)
+        else:
+            active[index[bucket]] = Decimal(n)
+    new = tuple(await _counts(session, _NEW, p, index, zeros))
+    return (Series("new", "count", new), Series("active", "count", tuple(active))), total
 
 
 async def _dispute_series(
