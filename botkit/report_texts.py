@@ -10,17 +10,22 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 
 from botkit import fmt
+from botkit.i18n import pick_language
 from core.reports.periods import Period
 from core.reports.texts import ChartTexts, StatementTexts, arabic_digits, latin
 
 
+def _language(lang: str | None) -> str:
+    return lang if lang in fmt.BABEL_LOCALES else pick_language(lang)
+
+
 def _arabic(lang: str | None) -> bool:
-    return fmt._lang(lang) == "ar"
+    return _language(lang) == "ar"
 
 
 def day_label(day: date, lang: str | None) -> str:
     """"5 December 2026" / "٥ كانون الأول ٢٠٢٦"."""
-    text = format_date(day, "d MMMM y", locale=fmt._locale(lang))
+    text = format_date(day, "d MMMM y", locale=fmt.BABEL_LOCALES[_language(lang)])
     return arabic_digits(text) if _arabic(lang) else text
 
 
