@@ -19,6 +19,7 @@ from core.accounts import jobs as accounts_jobs
 from core.config import Settings
 from core.db import transaction
 from core.escrow import premium
+from core.reports import snapshots, summary
 from core.reserves import jobs as reserves_jobs
 from core.reserves.snapshot import secret_of
 from core.wallet import gauges
@@ -55,6 +56,9 @@ def process_jobs(
         Job("accounts.kyc_retention", partial(accounts_jobs.kyc_retention, session_factory), 3600),
         Job("metrics.refresh", partial(gauges.refresh, session_factory), 30),  # outbox, withdrawals, liabilities
         Job("ledger.audit", partial(gauges.audit_ledger, session_factory), 1800),  # reads every posting
+        # the day's holdings and reference rates, for the /stats charts' history
+        Job("reports.snapshot", partial(snapshots.snapshot_job, session_factory, wallet), 3600),
+        Job("reports.weekly_summary", partial(escrow_timer, summary.post_weekly_summary), 3600),  # once a week
     ]
     if wallet is not None:
 

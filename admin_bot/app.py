@@ -20,6 +20,7 @@ COMMANDS = (
     ("user", __("Look up a user")),
     ("stats", __("The market today")),
     ("reconcile", __("Check the books")),
+    ("revenue", __("A month's revenue")),
     ("cold", __("Hot and cold wallets, refills")),
     ("reserves", __("Proof of reserves")),
     ("market", __("Rates, fees and limits")),

@@ -135,3 +135,23 @@ def refill_buttons(assets: list[str]) -> InlineKeyboardMarkup | None:
         builder.button(text=_("Prepare the {asset} refill").format(asset=asset), callback_data=ColdCb(action="prepare", asset=asset))
     builder.adjust(1)
     return builder.as_markup()
+
+
+class StatsCb(CallbackData, prefix="stats"):
+    action: str  # charts | csv
+    window: str  # day | week | month (core.reports.periods.Window)
+
+
+def stats_periods() -> InlineKeyboardMarkup:
+    """Under /stats: the charts of today, the last 7 days or the last 30 days."""
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("📊 Today"), callback_data=StatsCb(action="charts", window="day"))
+    kb.button(text=_("📊 7 days"), callback_data=StatsCb(action="charts", window="week"))
+    kb.button(text=_("📊 30 days"), callback_data=StatsCb(action="charts", window="month"))
+    return kb.as_markup()
+
+
+def stats_csv(window: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("CSV"), callback_data=StatsCb(action="csv", window=window))
+    return kb.as_markup()

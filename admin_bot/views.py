@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from aiogram.utils.i18n import gettext as _
 
 from botkit import fmt
+from botkit.report_texts import period_label
 from core.accounts.models import PaymentAccount
 from core.admin.cases import DisputeCase, PartyFacts, UserCard, WithdrawalCase
 from core.admin.models import StaffAction
@@ -16,6 +17,9 @@ from core.escrow.models import Dispute, Trade, TradeEvent
 from core.events import Adjustment
 from core.ledger import UserBalances
 from core.money import Asset
+from core.reports import market
+from core.reports.periods import Period
+from core.reports.revenue import Revenue
 from core.reserves.holdings import message
 from core.reserves.snapshot import Overview
 from core.users import User
@@ -507,3 +511,49 @@ def reserves_screen(view: Overview | None, lang: str) -> str:
             role=roles.get(a.role, a.role), address=fmt.address(a.address), signed=signed))  # fmt: skip
     out.append(_("Message to sign: {message}").format(message=f"<code>{fmt.isolate(message(s.id, s.root or b''))}</code>"))
     return "\n".join(out) + "\n\n" + commands
+def market_totals(t: market.Totals, period: Period, lang: str) -> str:
+    """The caption of the /stats charts: the period's figures in a few lines."""
+    lines = [_("<b>The market</b>, {period}").format(period=fmt.escape(period_label(period, lang)))]
+    for p in t.pairs:
+        lines.append(_("{pair}: {trades} · {crypto} · median {price}").format(
+            pair=fmt.isolate(p.pair), trades=fmt.trades(p.trades, lang), crypto=fmt.crypto(p.crypto, p.asset, lang),
+            price=fmt.price(p.median_price, p.fiat, p.asset, lang)))  # fmt: skip
+    if not t.pairs:
+        lines.append(_("No completed trades."))
+    lines.append(_("Traders: {active} active, {new} new").format(
+        active=fmt.number(t.active_traders, lang), new=fmt.number(t.new_traders, lang)))  # fmt: skip
+    hours = fmt.number(t.median_resolve_hours, lang) if t.median_resolve_hours is not None else "–"
+    lines.append(_("Disputes: {opened} opened, {resolved} resolved, median {hours} h to resolve").format(
+        opened=fmt.number(t.disputes_opened, lang), resolved=fmt.number(t.disputes_resolved, lang), hours=hours))  # fmt: skip
+    return "\n".join(lines)
+
+
+def revenue(r: Revenue, lang: str) -> str:
+    """/revenue: the month's fee-account lines per asset, the net, and the network fees burned."""
+    names = {
+        "trade_fees": _("Trade fees"), "referral_payouts": _("Referral payouts"), "premium": _("Premium income"),
+        "withdrawal_fees": _("Withdrawal fees charged"), "other": _("Other entries"),
+    }  # fmt: skip
+    lines = [_("<b>Revenue</b>, {period}").format(period=fmt.escape(period_label(r.period, lang)))]
+    for asset in Asset:
+        mine = [line for line in r.lines if line.asset == asset.value]
+        if not mine:
+            continue
+        lines += ["", f"<b>{asset.value}</b>"]
+        for line in mine:
+            label = names[line.category] + (f" {fmt.isolate(line.pair)}" if line.pair else "")
+            lines.append(f"{label}: {fmt.crypto(line.amount, asset, lang)}")
+        lines.append(_("<b>Net</b> (the fee accounts' change): {amount}").format(
+            amount=fmt.crypto(r.net(asset), asset, lang)))  # fmt: skip
+    if not r.lines:
+        lines.append(_("Nothing reached the fee accounts in this month."))
+    costs = {"withdrawals": _("withdrawals"), "cold_moves": _("moves to and from cold storage"),
+             "sweep_gas": _("sweep gas transfers")}  # fmt: skip
+    lines += ["", _("<b>Network fees paid</b> (TRX burned by the wallets)")]
+    for cost in r.network:
+        burned = fmt.crypto(cost.trx, Asset.TRX, lang) if cost.trx is not None else _("amount not recorded")
+        lines.append(_("{what}: {n} · {burned}").format(what=costs[cost.what], n=fmt.number(cost.transfers, lang),
+                                                        burned=burned))  # fmt: skip
+    lines.append(_("TRX net after the network fees: {amount}").format(
+        amount=fmt.crypto(r.trx_after_network, Asset.TRX, lang)))  # fmt: skip
+    return "\n".join(lines)

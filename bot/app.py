@@ -22,6 +22,7 @@ COMMANDS: tuple[tuple[str, LazyProxy], ...] = (
     ("mytrades", __("My trades")),
     ("wallet", __("Balances, deposits and withdrawals")),
     ("proof", __("Check that your coins are covered")),
+    ("export", __("Statement of your account (CSV and PDF)")),
     ("language", __("Change the language")),
     ("help", __("How it works")),
 )

@@ -221,11 +221,8 @@ class Notifier:
             if rendered.delete:
                 return
         if rendered.photo is not None:
-            photo = (
-                BufferedInputFile(rendered.photo, "photo.png")
-                if isinstance(rendered.photo, bytes)
-                else rendered.photo
-            )
+            made = await asyncio.to_thread(rendered.photo) if callable(rendered.photo) else rendered.photo
+            photo = BufferedInputFile(made, "photo.png") if isinstance(made, bytes) else made
             sent = await bot.send_photo(
                 to.chat_id, photo, caption=rendered.text or None, reply_markup=rendered.keyboard
             )

@@ -33,7 +33,9 @@ class Recipient:
 class Rendered:
     text: str = ""
     keyboard: InlineKeyboardMarkup | None = None
-    photo: bytes | str | None = None  # bytes to upload, or a Telegram file_id
+    # bytes to upload, a Telegram file_id, or a function making the bytes (e.g. a chart: the
+    # notifier calls it in a worker thread, off the event loop)
+    photo: bytes | str | Callable[[], bytes] | None = None
     post_key: str | None = None  # channels: edit the earlier post with this key instead of a new one
     delete: bool = False  # channels: remove the earlier post with post_key
     extra: dict[str, Any] = field(default_factory=dict)

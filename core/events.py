@@ -606,6 +606,24 @@ class PremiumExpired(Event):
     audience = frozenset({USER})
 
 
+@dataclass(frozen=True, kw_only=True)
+class MarketSummary(Event):
+    """The week's market (Monday to Sunday, Baghdad) for the payments channel: totals only, no
+    trader named. The pairs' figures are parallel tuples, one item per pair."""
+
+    audience = frozenset({CHANNEL})
+    first_day: str  # ISO date of the Monday
+    last_day: str  # ISO date of the Sunday
+    pairs: tuple[str, ...] = ()  # "USDT/IQD"
+    trades: tuple[int, ...] = ()  # completed trades per pair
+    volumes: tuple[int, ...] = ()  # micro units per pair
+    medians: tuple[Decimal, ...] = ()  # median price per pair
+    daily_trades: tuple[int, ...] = ()  # completed trades per day, Monday first
+    traders: int = 0  # parties to a trade opened in the week
+    disputes_opened: int = 0
+    disputes_resolved: int = 0
+
+
 # --- the catalogue and the wire --------------------------------------------------------------------------
 
 EVENTS: tuple[type[Event], ...] = (
@@ -617,6 +635,7 @@ EVENTS: tuple[type[Event], ...] = (
     WithdrawalBroadcast, WithdrawalSent, WithdrawalFailed, WithdrawalRejected, HotWalletAlert, SweepFailed,
     ColdRefillNeeded, ColdTransferDone, KycSubmitted, KycApproved, KycRejected, TransferReceived, ReferralJoined,
     ReferralReward, PremiumExpiring, PremiumExpired, ReservesPublished, ReservesShort, ReservesRefused,
+    MarketSummary,
 )  # fmt: skip
 BY_KIND: dict[str, type[Event]] = {kind_of(cls): cls for cls in EVENTS}
 

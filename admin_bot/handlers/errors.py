@@ -54,6 +54,7 @@ TEXTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "setting_invalid": lambda p: _("{value} is not a valid value for {name}.").format(
         value=fmt.escape(str(p.get("value"))), name=fmt.escape(str(p.get("name")))
     ),
+    "month_invalid": lambda p: _("Write the month as YYYY-MM, e.g. /revenue 2026-11."),
     "rate_invalid": lambda p: _("The rate must be a positive number."),
     "fiat_precision": lambda p: _("{fiat} takes at most {decimals}.").format(
         fiat=p.get("fiat"), decimals=fmt.decimals(int(p.get("decimals", 0)), lang())

@@ -45,6 +45,8 @@ async def start(message: Message, me: User, staff_role: Role) -> None:
             "/reconcile: check the books"
         ).format(name=me.first_name or me.id)
         + "\n"
+        + _("/revenue 2026-11: a month's revenue, reconciled to the fee accounts")
+        + "\n"
         + _("/cold: hot and cold wallets, refills from cold storage")
         + "\n"
         + _("/security: your second factor (approving large withdrawals needs its code)")

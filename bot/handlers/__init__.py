@@ -9,6 +9,7 @@ def routers() -> list[Router]:
     from bot.handlers import (
         accounts,
         chat,
+        export,
         express,
         offers,
         payment_accounts,
@@ -29,6 +30,7 @@ def routers() -> list[Router]:
         payment_accounts.router,  # /accounts /nickname, the trade's accounts (before chat's free text)
         profile.router,
         *accounts.routers(),  # /limits /verify /transfer /referrals /premium (and their forms)
+        export.router,  # /export: the statement as CSV and PDF
         wallet.router,  # /wallet: balances, deposit, withdraw (a form), history
         proof.router,  # /proof: the inclusion proof in the latest proof of reserves
         security.router,  # /security: the second factor and the anti-phishing code

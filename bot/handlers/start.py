@@ -50,7 +50,7 @@ def help_text() -> str:
         "/nickname: the name other traders see\n"
         "/security: second factor and anti-phishing code\n"
         "/language: change the language"
-    )
+    ) + "\n" + _("/export: a statement of your account (CSV and PDF)")
 
 
 def _html(text: str) -> str:

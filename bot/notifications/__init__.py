@@ -13,7 +13,7 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.notifications import accounts, escrow, reserves, wallet
+from bot.notifications import accounts, escrow, reports, reserves, wallet
 from botkit import fmt
 from botkit.rendering import Recipient, Rendered, Renderer, Renderers
 from core import events
@@ -61,3 +61,4 @@ def register(renderers: Renderers) -> None:
     wallet.register(target)
     accounts.register(target)
     reserves.register(target)
+    reports.register(target)
