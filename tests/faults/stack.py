@@ -165,6 +165,7 @@ class Stack:
             "WALLET_XPUB": xpub_from_mnemonic(self.mnemonic),
             "HOT_WALLET_KEY": self.hot_key,
             "TOTP_KEY": secrets.token_urlsafe(32),  # a BOT_TOKEN means real users: start-up needs it
+            "API_JWT_SECRET": secrets.token_urlsafe(32),
             "CONFIRMATIONS": str(CONFIRMATIONS),
             "ADMIN_IDS": str(self.admin.id),
             "OFFERS_CHANNEL_ID": str(self.offers.id),

@@ -65,12 +65,14 @@ def production(**changes: str | None) -> dict[str, str]:
         "WALLET_SEED": seed,
         "WALLET_XPUB": xpub_from_mnemonic(seed),
         "TOTP_KEY": secrets.token_urlsafe(32),
+        "API_JWT_SECRET": secrets.token_urlsafe(32),
         **changes,
     }
     return {k: v for k, v in env.items() if v is not None}
 
 
-SECRETS = ("BOT_TOKEN", "ADMIN_BOT_TOKEN", "WALLET_SEED", "HOT_WALLET_KEY", "TRON_API_KEY", "WEBHOOK_SECRET", "TOTP_KEY")
+SECRETS = ("BOT_TOKEN", "ADMIN_BOT_TOKEN", "WALLET_SEED", "HOT_WALLET_KEY", "TRON_API_KEY", "WEBHOOK_SECRET", "TOTP_KEY",
+           "API_JWT_SECRET")
 DEV_XPUB = xpub_from_mnemonic(DEV_MNEMONIC)
 REFUSED = [
     # The local TRON node: its /control endpoints mint deposits, its hot wallet is the dev key.
@@ -86,6 +88,7 @@ REFUSED = [
     ("WALLET_SEED", production(WALLET_SEED="not a mnemonic", WALLET_XPUB=None)),
     ("ADMIN_BOT_TOKEN", production(ADMIN_BOT_TOKEN=None)),
     ("TOTP_KEY", production(TOTP_KEY=None)),  # the one-time-code secrets would be sealed with a dev key
+    ("API_JWT_SECRET", production(API_JWT_SECRET=None)),  # the API's tokens would be signed with a dev key
 ]
 
 

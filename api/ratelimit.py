@@ -1,0 +1,60 @@
+"""Rate limits per address and per signed-in user, in fixed one-minute windows shared by every web
+worker (Redis; one process without Redis counts in memory). Over the limit: 429 with Retry-After."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from api.problems import Problem
+
+if TYPE_CHECKING:
+    from api.context import ApiContext
+
+WINDOW = 60  # seconds
+PER_IP = 600  # requests a minute from one address (a whole office behind one NAT)
+PER_USER = 240  # a minute for one user (calls that move money count 10)
+_memory: dict[str, tuple[int, int]] = {}  # key -> (window, hits)
+
+
+async def _hit(ctx: ApiContext, key: str, cost: int, window: int) -> int:
+    if ctx.redis is not None:
+        full = f"{ctx.settings.redis_prefix}:rl:{key}:{window}"
+        async with ctx.redis.pipeline(transaction=True) as pipe:
+            pipe.incrby(full, cost)
+            pipe.expire(full, WINDOW * 2)
+            hits, _ = await pipe.execute()
+        return int(hits)
+    seen_window, hits = _memory.get(key, (window, 0))
+    hits = hits + cost if seen_window == window else cost
+    if len(_memory) > 100_000:
+        _memory.clear()
+    _memory[key] = (window, hits)
+    return hits
+
+
+async def check_rate(ctx: ApiContext, *, ip: str, user_id: int | None, cost: int = 1) -> None:
+    now = time.time()
+    window = int(now // WINDOW)
+    retry_after = int(WINDOW - now % WINDOW) + 1
+    if await _hit(ctx, f"ip:{ip}", cost, window) > PER_IP:
+        raise Problem(429, "rate_limited", retry_after=retry_after)
+    if user_id is not None and await _hit(ctx, f"user:{user_id}", cost, window) > PER_USER:
+        raise Problem(429, "rate_limited", retry_after=retry_after)
+
+
+_used: dict[str, float] = {}
+
+
+async def first_use(ctx: ApiContext, key: str, ttl: int = 600) -> bool:
+    """True the first time ``key`` is seen within ``ttl`` seconds (a single-use token)."""
+    if ctx.redis is not None:
+        return bool(await ctx.redis.set(f"{ctx.settings.redis_prefix}:once:{key}", "1", nx=True, ex=ttl))
+    now = time.time()
+    if len(_used) > 100_000:
+        for old in [k for k, until in _used.items() if until < now]:
+            del _used[old]
+    if _used.get(key, 0) > now:
+        return False
+    _used[key] = now + ttl
+    return True
