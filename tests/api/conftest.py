@@ -22,7 +22,7 @@ __all__ = ["Api", "available", "fund"]
 class Api:
     """One client (its own cookie jar: the refresh cookie) of one user."""
 
-    def __init__(self, market: Market, user: SimUser) -> None:
+    def __init__(self, market: Market, user: SimUser) -> None:  # noqa: F811
         self.market, self.user = market, user
         self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
         self.token: str | None = None

@@ -171,5 +171,5 @@ async def test_half_through_the_api_half_through_the_bot(market: Market, clients
 
 
 async def _has_message(api: Api, trade_id: int, text: str) -> bool:
-    status, chat = await api.call("GET", f"/trades/{trade_id}/messages")
+    _, chat = await api.call("GET", f"/trades/{trade_id}/messages")
     return any(m["text"] == text for m in chat["items"])
