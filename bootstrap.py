@@ -17,7 +17,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramNetworkError
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
@@ -156,6 +156,7 @@ class Runtime:
         await self._start_web()
         if self.serves_updates:
             await bot.app.set_commands(self.trader_bot)
+            await self._set_menu_app()
             if self.admin_bot is not None:
                 await admin_bot.app.set_commands(self.admin_bot)
             await self._start_receiving()
@@ -318,6 +319,16 @@ class Runtime:
         await site.start()
         host, port = self.web_runner.addresses[0][:2]
         self.web_url = f"http://{host}:{port}"
+
+    async def _set_menu_app(self) -> None:
+        """The bot's menu button opens the Mini App, at the public address (WEBHOOK_URL's), else here.
+        Telegram accepts only https: without one the button stays the command list."""
+        assert self.trader_bot is not None
+        url = f"{(self.settings.webhook_url or self.web_url or '').rstrip('/')}/app/"
+        try:
+            await bot.app.set_menu_app(self.trader_bot, url)
+        except TelegramAPIError as exc:
+            log.warning("the Mini App's menu button was not set (%s): it needs an https address", exc)
 
     async def _start_receiving(self) -> None:
         assert self.trader_bot and self.trader_dp and self.admin_dp

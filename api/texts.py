@@ -79,6 +79,17 @@ TEXTS: dict[str, LazyProxy] = {
     "loading": __("Loading…"),
     "error": __("Something went wrong. Please try again."),
     "live": __("Live"),
+    "method_zaincash": __("ZainCash"),
+    "method_fastpay": __("FastPay"),
+    "method_qicard": __("Qi Card"),
+    "method_superqi": __("SuperQi"),
+    "method_asiahawala": __("AsiaHawala"),
+    "method_bank": __("Bank transfer"),
+    "method_cash": __("Cash in person"),
+    "min": __("min"),
+    "max": __("max"),
+    "trade_opened": __("Trade opened. The coins are locked in escrow."),
+    "back": __("Back"),
 }
 
 

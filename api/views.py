@@ -32,7 +32,7 @@ def when(value: datetime | None) -> str | None:
 
 def user(me: User) -> dict[str, Any]:
     return {"id": me.id, "username": me.username, "first_name": me.first_name, "nickname": me.nickname,
-            "public_name": me.public_name, "language": me.language, "kyc_level": me.kyc_level, "tier": me.tier,
+            "public_name": me.public_name, "language": me.language, "telegram_language": me.telegram_language, "kyc_level": me.kyc_level, "tier": me.tier,
             "market": me.market_pair}  # fmt: skip
 
 
