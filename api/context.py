@@ -28,6 +28,13 @@ class ApiContext:
         """Built once: deriving the dev wallet's xpub is slow."""
         return wallet_config(self.settings)
 
+    @cached_property
+    def read_factory(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions for the routes that only read: autocommit, so no BEGIN and COMMIT round trips
+        around their one or two statements."""
+        bind = self.session_factory.kw["bind"]
+        return async_sessionmaker(bind.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+
     @property
     def bot_token(self) -> str:
         return self.settings.bot_token.get_secret_value() if self.settings.bot_token else ""

@@ -47,7 +47,7 @@ async def claim(call: Call) -> Any | None:
     fingerprint = _fingerprint(call)
     inserted = await call.session.execute(
         insert(IdempotencyKey)
-        .values(user_id=call.user.id, key=key, request_hash=fingerprint)
+        .values(user_id=call.user_id, key=key, request_hash=fingerprint)
         .on_conflict_do_nothing()
         .returning(IdempotencyKey.key)
     )
@@ -55,7 +55,7 @@ async def claim(call: Call) -> Any | None:
         call.idempotency_key = key
         return None
     row = (await call.session.execute(
-        select(IdempotencyKey).where(IdempotencyKey.user_id == call.user.id, IdempotencyKey.key == key)
+        select(IdempotencyKey).where(IdempotencyKey.user_id == call.user_id, IdempotencyKey.key == key)
         .execution_options(populate_existing=True))).scalar_one()  # fmt: skip
     if row.request_hash != fingerprint:
         raise Problem(409, "idempotency_key_reused")
@@ -64,7 +64,7 @@ async def claim(call: Call) -> Any | None:
 
 async def remember(call: Call, answer: Any) -> Any:
     """Store ``answer`` under the claimed key (in the request's transaction) and return it."""
-    row = await call.session.get(IdempotencyKey, (call.user.id, call.idempotency_key))
+    row = await call.session.get(IdempotencyKey, (call.user_id, call.idempotency_key))
     assert row is not None
     row.status, row.body = 200, answer
     return answer

@@ -11,9 +11,7 @@ from api.problems import Problem
 if TYPE_CHECKING:
     from api.context import ApiContext
 
-WINDOW = 60  # seconds
-PER_IP = 600  # requests a minute from one address (a whole office behind one NAT)
-PER_USER = 240  # a minute for one user (calls that move money count 10)
+WINDOW = 60  # seconds; the limits are API_RATE_PER_IP and API_RATE_PER_USER requests a window
 _memory: dict[str, tuple[int, int]] = {}  # key -> (window, hits)
 
 
@@ -37,9 +35,9 @@ async def check_rate(ctx: ApiContext, *, ip: str, user_id: int | None, cost: int
     now = time.time()
     window = int(now // WINDOW)
     retry_after = int(WINDOW - now % WINDOW) + 1
-    if await _hit(ctx, f"ip:{ip}", cost, window) > PER_IP:
+    if await _hit(ctx, f"ip:{ip}", cost, window) > ctx.settings.api_rate_per_ip:
         raise Problem(429, "rate_limited", retry_after=retry_after)
-    if user_id is not None and await _hit(ctx, f"user:{user_id}", cost, window) > PER_USER:
+    if user_id is not None and await _hit(ctx, f"user:{user_id}", cost, window) > ctx.settings.api_rate_per_user:
         raise Problem(429, "rate_limited", retry_after=retry_after)
 
 

@@ -42,6 +42,7 @@ class Route:
     status: int
     cost: int  # rate-limit weight: a call that moves money counts more
     raw: bool  # the handler takes the web.Request and does its own authentication (the WebSocket)
+    writes: bool  # False (a GET that only reads): no transaction around it, the user loaded only if refused
 
 
 ROUTES: list[Route] = []
@@ -50,10 +51,11 @@ ROUTES: list[Route] = []
 def route(method: str, path: str, *, summary: str, tag: str, auth: bool = True, body: dict[str, Any] | None = None,
           query: dict[str, str] | None = None, headers: dict[str, str] | None = None,
           answer: dict[str, Any] | None = None, status: int = 200, cost: int = 1,
-          raw: bool = False) -> Callable[[Handler], Handler]:  # fmt: skip
+          raw: bool = False, writes: bool | None = None) -> Callable[[Handler], Handler]:  # fmt: skip
     def register(handler: Handler) -> Handler:
         ROUTES.append(Route(method, path, handler, summary, tag, auth, body, query or {}, headers or {},
-                            answer or {"type": "object"}, status, cost, raw))  # fmt: skip
+                            answer or {"type": "object"}, status, cost, raw,
+                            method != "GET" if writes is None else writes))  # fmt: skip
         return handler
 
     return register
@@ -65,13 +67,14 @@ class Call:
     ctx: ApiContext
     session: AsyncSession
     lang: str
-    me: User | None = None
+    user_id: int = 0  # the signed-in user (auth=True)
+    me: User | None = None  # loaded for the routes that write
     _body: Any = field(default=None)
     idempotency_key: str | None = None  # claimed by api.idempotency
 
     @property
     def user(self) -> User:
-        assert self.me is not None, "an auth=True route"
+        assert self.me is not None, "an auth=True route that writes"
         return self.me
 
     def param(self, name: str) -> int:
@@ -118,8 +121,8 @@ def to_aiohttp(spec: Route) -> Callable[[web.Request], Awaitable[web.StreamRespo
     async def handle(request: web.Request) -> web.StreamResponse:
         ctx = request.app[CONTEXT]
         lang = request_lang(request)
+        user_id = None
         try:
-            user_id = None
             if spec.auth:
                 try:
                     user_id = tokens.read(ctx.settings, bearer(request), "access").user_id
@@ -127,29 +130,40 @@ def to_aiohttp(spec: Route) -> Callable[[web.Request], Awaitable[web.StreamRespo
                     raise problems.Problem(401, "unauthorized") from None
             await check_rate(ctx, ip=client_ip(request), user_id=user_id, cost=spec.cost)
             body = await _json(request) if spec.body is not None else None
-            async with ctx.session_factory() as session:
-                me = await session.get(User, user_id) if user_id is not None else None
-                if spec.auth and me is None:
+            factory = ctx.session_factory if spec.writes else ctx.read_factory
+            async with factory() as session:
+                me = await session.get(User, user_id) if user_id is not None and spec.writes else None
+                if spec.auth and spec.writes and me is None:
                     raise problems.Problem(401, "unauthorized")
                 if me is not None:
                     lang = me.language or pick_language(me.telegram_language)
-                call = Call(request, ctx, session, lang, me, body)
+                call = Call(request, ctx, session, lang, user_id or 0, me, body)
                 try:
                     result = await spec.handler(call)
                 except BaseException:
-                    await session.rollback()
+                    if session.in_transaction():
+                        await session.rollback()
                     raise
                 if session.in_transaction():
                     await session.commit()
         except DomainError as error:
-            return problems.from_domain(error, lang)
+            return problems.from_domain(error, await _language(ctx, user_id, lang) if not spec.writes else lang)
         except problems.Problem as problem:
-            return problems.from_problem(problem, lang)
+            return problems.from_problem(problem, await _language(ctx, user_id, lang) if not spec.writes else lang)
         if isinstance(result, web.StreamResponse):
             return result
         return web.json_response(result, status=spec.status)
 
     return handle
+
+
+async def _language(ctx: ApiContext, user_id: int | None, fallback: str) -> str:
+    """The user's language for a refusal of a route that did not load them."""
+    if user_id is None:
+        return fallback
+    async with ctx.read_factory() as session:
+        me = await session.get(User, user_id)
+    return (me.language or pick_language(me.telegram_language)) if me is not None else fallback
 
 
 # --- the OpenAPI document ------------------------------------------------------------------------------

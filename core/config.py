@@ -115,6 +115,8 @@ class Settings(BaseSettings):
     # initData may be at login.
     api_jwt_secret: SecretStr | None = None
     api_init_data_max_age: int = Field(86_400, ge=60)  # seconds
+    api_rate_per_ip: int = Field(600, ge=1)  # requests a minute from one address
+    api_rate_per_user: int = Field(240, ge=1)  # a minute for one user (calls that move money count 10)
     data_dir: Path = Path("data")
     outbox_retention_days: int = 30  # sent (or given-up) notifications are deleted after this
 

@@ -104,6 +104,6 @@ async def verify_otp(call: Call) -> dict[str, Any]:
     if not isinstance(code, str):
         raise Problem(422, "field_required", field="code")
     key = second_factor.service_key(call.ctx.settings)
-    checked = await second_factor.verify(call.session, call.user.id, second_factor.Proof(read_code(code), key))
-    token = tokens.step_up_token(call.ctx.settings, call.user.id, now=checked)
+    checked = await second_factor.verify(call.session, call.user_id, second_factor.Proof(read_code(code), key))
+    token = tokens.step_up_token(call.ctx.settings, call.user_id, now=checked)
     return {"step_up_token": token, "expires_in": int(second_factor.STEP_UP_FOR.total_seconds())}

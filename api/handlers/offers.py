@@ -55,7 +55,7 @@ async def list_offers(call: Call) -> dict[str, Any]:
     method = inputs.text(query, "method", max_length=16) or None
     city = inputs.text(query, "city", max_length=40) or None
     offset = _offset(query.get("cursor"))
-    page = await escrow.browse(call.session, viewer_id=call.user.id, side=side, asset=asset, fiat=fiat,
+    page = await escrow.browse(call.session, viewer_id=call.user_id, side=side, asset=asset, fiat=fiat,
                                fiat_amount=amount, payment_method=method, city=city, offset=offset, limit=PAGE)  # fmt: skip
     return {"items": [views.offer_row(row) for row in page.items], "total": page.total,
             "next_cursor": _cursor(offset + len(page.items)) if page.has_more else None}  # fmt: skip
@@ -64,7 +64,7 @@ async def list_offers(call: Call) -> dict[str, Any]:
 @route("GET", "/offers/{id}", summary="One offer (active, or one's own)", tag="offers", answer=OFFER)
 async def get_offer(call: Call) -> dict[str, Any]:
     offer = await escrow.get_offer(call.session, call.param("id"))
-    if offer.status != OfferStatus.ACTIVE and offer.maker_id != call.user.id:
+    if offer.status != OfferStatus.ACTIVE and offer.maker_id != call.user_id:
         raise Problem(404, "offer_not_found")
     price = await escrow.current_price(call.session, offer)
     maker = await escrow.user_stats(call.session, offer.maker_id)
@@ -75,8 +75,8 @@ async def get_offer(call: Call) -> dict[str, Any]:
        tag="offers", body=AMOUNT_BODY, answer={"type": "object"})
 async def quote_offer(call: Call) -> dict[str, Any]:
     offer = await escrow.get_offer(call.session, call.param("id"))
-    q = await escrow.quote(call.session, offer_id=offer.id, taker_id=call.user.id, **amounts(call.body(), offer.fiat_enum))
-    return views.quote(q, call.user.id)
+    q = await escrow.quote(call.session, offer_id=offer.id, taker_id=call.user_id, **amounts(call.body(), offer.fiat_enum))
+    return views.quote(q, call.user_id)
 
 
 def amounts(body: dict[str, Any], fiat: Fiat) -> dict[str, Any]:
@@ -117,5 +117,5 @@ async def create_offer(call: Call) -> dict[str, Any]:
         min_account_age_days=inputs.integer(body, "min_account_age_days", high=3650) or 0,
         payment_account_ids=inputs.ids(body, "payment_account_ids"), city=inputs.text(body, "city", max_length=40),
     )  # fmt: skip
-    offer = await escrow.publish_offer(call.session, maker_id=call.user.id, draft=draft)
+    offer = await escrow.publish_offer(call.session, maker_id=call.user_id, draft=draft)
     return views.offer(offer, price=await escrow.current_price(call.session, offer))

@@ -21,14 +21,14 @@ MESSAGE_MAX = 3500  # with the relay's header, one Telegram message
 
 async def _mine(call: Call, trade_id: int | None = None) -> Trade:
     trade = await escrow.get_trade(call.session, trade_id if trade_id is not None else call.param("id"))
-    require_role(trade, call.user.id, "party")  # not_party answers as trade_not_found (api.problems)
+    require_role(trade, call.user_id, "party")  # not_party answers as trade_not_found (api.problems)
     return trade
 
 
 async def _view(call: Call, trade: Trade) -> dict[str, Any]:
     paid_to, paid_from = await escrow.trade_accounts(call.session, trade)
-    options = await seller_account_options(call.session, trade) if trade.buyer_id == call.user.id else []
-    return views.trade(trade, call.user.id, paid_to=paid_to, paid_from=paid_from) | {
+    options = await seller_account_options(call.session, trade) if trade.buyer_id == call.user_id else []
+    return views.trade(trade, call.user_id, paid_to=paid_to, paid_from=paid_from) | {
         "seller_account_options": [views.account(a) for a in options]}
 
 
@@ -49,7 +49,7 @@ async def initiate(call: Call) -> Any:
     done = await idempotency.claim(call)
     if done is not None:
         return done
-    trade = await escrow.take(call.session, offer_id=offer.id, taker_id=call.user.id, expected_price=price, **chosen)
+    trade = await escrow.take(call.session, offer_id=offer.id, taker_id=call.user_id, expected_price=price, **chosen)
     return await idempotency.remember(call, await _view(call, trade))
 
 
@@ -57,8 +57,8 @@ async def initiate(call: Call) -> Any:
        answer={"type": "object", "properties": {"items": {"type": "array", "items": TRADE}}})
 async def list_trades(call: Call) -> dict[str, Any]:
     open_only = call.request.query.get("open") in ("1", "true")
-    trades = await escrow.my_trades(call.session, call.user.id, open_only=open_only, limit=50)
-    return {"items": [views.trade(t, call.user.id) for t in trades]}
+    trades = await escrow.my_trades(call.session, call.user_id, open_only=open_only, limit=50)
+    return {"items": [views.trade(t, call.user_id) for t in trades]}
 
 
 @route("GET", "/trades/{id}", summary="One of the trader's trades, with where to pay", tag="trades", answer=TRADE)
@@ -77,12 +77,12 @@ async def confirm(call: Call) -> dict[str, Any]:
     action = inputs.text(body, "action", required=True, max_length=16)
     trade = await _mine(call)
     if action == "paid":
-        trade = await escrow.mark_paid(call.session, trade_id=trade.id, actor_id=call.user.id,
+        trade = await escrow.mark_paid(call.session, trade_id=trade.id, actor_id=call.user_id,
                                        paid_from=inputs.integer(body, "paid_from", low=1))  # fmt: skip
     elif action == "release":
         if not inputs.flag(body, "received"):
             raise Problem(422, "confirmation_required", field="received")
-        trade = await escrow.release(call.session, trade_id=trade.id, actor_id=call.user.id)
+        trade = await escrow.release(call.session, trade_id=trade.id, actor_id=call.user_id)
     else:
         raise Problem(422, "field_invalid", field="action", allowed=["paid", "release"])
     return await _view(call, trade)
@@ -95,7 +95,7 @@ async def choose_account(call: Call) -> dict[str, Any]:
     trade = await _mine(call)
     account_id = inputs.integer(call.body(), "account_id", required=True, low=1)
     assert account_id is not None
-    trade = await escrow.choose_seller_account(call.session, trade_id=trade.id, actor_id=call.user.id,
+    trade = await escrow.choose_seller_account(call.session, trade_id=trade.id, actor_id=call.user_id,
                                                account_id=account_id)  # fmt: skip
     return await _view(call, trade)
 
@@ -104,7 +104,7 @@ async def choose_account(call: Call) -> dict[str, Any]:
        answer=TRADE, cost=5)
 async def cancel(call: Call) -> dict[str, Any]:
     trade = await _mine(call)
-    return await _view(call, await escrow.cancel(call.session, trade_id=trade.id, actor_id=call.user.id))
+    return await _view(call, await escrow.cancel(call.session, trade_id=trade.id, actor_id=call.user_id))
 
 
 @route("PUT", "/trades/{id}/dispute", summary="Either party asks a moderator to decide", tag="trades", answer=TRADE,
@@ -112,7 +112,7 @@ async def cancel(call: Call) -> dict[str, Any]:
 async def dispute(call: Call) -> dict[str, Any]:
     trade = await _mine(call)
     reason = inputs.text(call.body(), "reason", required=True, max_length=4096) or ""
-    await escrow.open_dispute(call.session, trade_id=trade.id, actor_id=call.user.id, reason=reason)
+    await escrow.open_dispute(call.session, trade_id=trade.id, actor_id=call.user_id, reason=reason)
     return await _view(call, await escrow.get_trade(call.session, trade.id))
 
 
@@ -120,7 +120,7 @@ async def dispute(call: Call) -> dict[str, Any]:
        tag="trades", answer={"type": "object", "properties": {"items": {"type": "array"}}})
 async def get_messages(call: Call) -> dict[str, Any]:
     trade = await _mine(call)
-    return {"items": [views.message(m, call.user.id) for m in await escrow.messages(call.session, trade.id)]}
+    return {"items": [views.message(m, call.user_id) for m in await escrow.messages(call.session, trade.id)]}
 
 
 @route("POST", "/trades/{id}/messages", summary="Write to the other side (they read it in the bot or the app)",
@@ -129,7 +129,7 @@ async def get_messages(call: Call) -> dict[str, Any]:
 async def post_message(call: Call) -> dict[str, Any]:
     trade = await _mine(call)
     text = inputs.text(call.body(), "text", required=True, max_length=MESSAGE_MAX)
-    result = await escrow.send_message(call.session, trade_id=trade.id, sender_id=call.user.id, text=text)
+    result = await escrow.send_message(call.session, trade_id=trade.id, sender_id=call.user_id, text=text)
     if trade.status == escrow.TradeStatus.DISPUTED:  # as the bot's chat: part of the party's statement
-        await escrow.add_statement(call.session, trade_id=trade.id, author_id=call.user.id, text=text)
-    return views.message(result.message, call.user.id)
+        await escrow.add_statement(call.session, trade_id=trade.id, author_id=call.user_id, text=text)
+    return views.message(result.message, call.user_id)

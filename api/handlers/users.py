@@ -22,7 +22,7 @@ async def _profile(call: Call) -> dict[str, Any]:
 
 
 @route("GET", "/users/profile", summary="The signed-in trader, their statistics and security", tag="users",
-       answer=PROFILE)
+       answer=PROFILE, writes=True)
 async def get_profile(call: Call) -> dict[str, Any]:
     return await _profile(call)
 
@@ -35,11 +35,11 @@ async def put_profile(call: Call) -> dict[str, Any]:
     if language is not None:
         if language not in ("ar", "en"):
             raise Problem(422, "field_invalid", field="language", allowed=["ar", "en"])
-        await users.set_language(call.session, call.user.id, language)
+        await users.set_language(call.session, call.user_id, language)
         call.lang = language
     nickname = inputs.text(body, "nickname", max_length=64)
     if nickname is not None:
-        await names.set_nickname(call.session, user_id=call.user.id, nickname=nickname)
+        await names.set_nickname(call.session, user_id=call.user_id, nickname=nickname)
     await call.session.refresh(call.user)
     return await _profile(call)
 
@@ -62,6 +62,6 @@ async def submit_kyc(call: Call) -> dict[str, Any]:
     for field in ("document", "selfie"):
         if field not in photos:
             raise Problem(422, "field_required", field=field)
-    request = await kyc.submit_documents(call.session, user_id=call.user.id, document=photos["document"],
+    request = await kyc.submit_documents(call.session, user_id=call.user_id, document=photos["document"],
                                          selfie=photos["selfie"], data_dir=call.ctx.settings.data_dir)  # fmt: skip
     return {"request_id": request.id, "status": request.status}

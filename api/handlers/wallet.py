@@ -28,21 +28,21 @@ PAGE = 20
 @route("GET", "/wallet/balance", summary="Balances per asset: available, in offers, in escrow, held", tag="wallet",
        answer={"type": "object", "additionalProperties": {"type": "object"}})
 async def balance(call: Call) -> dict[str, Any]:
-    me = call.user
-    return views.balances(await user_balances(call.session, me.id), await holds.held_by_asset(call.session, me.id))
+    return views.balances(await user_balances(call.session, call.user_id),
+                          await holds.held_by_asset(call.session, call.user_id))
 
 
-@route("GET", "/wallet/deposit-address", summary="The trader's TRC20 deposit address (USDT and TRX)", tag="wallet",
+@route("GET", "/wallet/deposit-address", writes=True, summary="The trader's TRC20 deposit address (USDT and TRX)", tag="wallet",
        answer={"type": "object", "properties": {"address": {"type": "string"}, "qr": {"type": "string"}}})
 async def get_deposit_address(call: Call) -> dict[str, Any]:
-    address = await deposit_address(call.session, call.user.id, call.ctx.wallet.xpub)
+    address = await deposit_address(call.session, call.user_id, call.ctx.wallet.xpub)
     return {"address": address, "network": "TRC20", "qr": "/api/wallet/deposit-address/qr"}
 
 
-@route("GET", "/wallet/deposit-address/qr", summary="The deposit address as a QR code (image/png)", tag="wallet",
+@route("GET", "/wallet/deposit-address/qr", writes=True, summary="The deposit address as a QR code (image/png)", tag="wallet",
        answer={"type": "string", "format": "binary"})
 async def deposit_qr(call: Call) -> web.Response:
-    address = await deposit_address(call.session, call.user.id, call.ctx.wallet.xpub)
+    address = await deposit_address(call.session, call.user_id, call.ctx.wallet.xpub)
     return web.Response(body=qr_png(address), content_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 
@@ -55,7 +55,7 @@ async def transactions(call: Call) -> dict[str, Any]:
     cursor = query.get("cursor")
     if cursor is not None and not (cursor.isdigit() and len(cursor) < 19):
         raise Problem(422, "field_invalid", field="cursor")
-    lines = await statement(call.session, call.user.id, asset=asset, limit=PAGE + 1,
+    lines = await statement(call.session, call.user_id, asset=asset, limit=PAGE + 1,
                             before_entry_id=int(cursor) if cursor else None)  # fmt: skip
     more = len(lines) > PAGE
     lines = lines[:PAGE]
@@ -71,13 +71,13 @@ def _withdrawal(w: Withdrawal) -> dict[str, Any]:
 
 async def _proof(call: Call) -> second_factor.Proof | None:
     """The step-up token as core's proof (when the factor is on); each token works once."""
-    if not await second_factor.is_on(call.session, call.user.id):
+    if not await second_factor.is_on(call.session, call.user_id):
         return None
     try:
         claims = tokens.read(call.ctx.settings, call.request.headers.get(STEP_UP_HEADER), "step_up")
     except tokens.TokenInvalid:
         raise Problem(403, "step_up_required") from None
-    if claims.user_id != call.user.id or not await first_use(call.ctx, f"stepup:{claims.token_id}"):
+    if claims.user_id != call.user_id or not await first_use(call.ctx, f"stepup:{claims.token_id}"):
         raise Problem(403, "step_up_required")
     return second_factor.Proof(None, second_factor.service_key(call.ctx.settings), verified_at=claims.issued_at)
 
@@ -97,7 +97,7 @@ async def withdraw(call: Call) -> Any:
     done = await idempotency.claim(call)
     if done is not None:
         return done
-    w = await request_withdrawal(call.session, call.ctx.wallet, user_id=call.user.id, address=address, asset=asset,
+    w = await request_withdrawal(call.session, call.ctx.wallet, user_id=call.user_id, address=address, asset=asset,
                                  amount=amount, client_key=f"api:{call.idempotency_key}",
                                  proof=await _proof(call))  # fmt: skip
     await call.session.flush()
