@@ -178,7 +178,7 @@ async def _live(db_url: str, base: str, token: str, offer_ids: list[int], client
                     OutboxMessage.recipient == OFFERS_CHANNEL)) or 0)  # fmt: skip
             committed[row_id] = done
             deadline = time.perf_counter() + 5
-            while time.perf_counter() < deadline and not all(row_id in got for got in received):
+            while time.perf_counter() < deadline and not all(row_id in got for got in received):  # noqa: ASYNC110  (the listeners fill `received`)
                 await asyncio.sleep(0.01)
         for n in range(clients):
             for row_id, at in committed.items():
