@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import jwt
 
+from api import tokens
 from api.routing import ROUTES
 from sandbox.telegram.webapp import init_data
 from tests.api.conftest import Api
-from tests.e2e.harness import TRADERS_TOKEN, Market
+from tests.e2e.harness import TRADERS_TOKEN, Market, running_market
 
 
 async def test_login_with_valid_init_data_registers_the_user(market: Market) -> None:
@@ -91,9 +96,13 @@ async def test_a_forged_or_expired_access_token_is_refused(market: Market) -> No
         claims = jwt.decode(api.token, options={"verify_signature": False})
         api.token = jwt.encode(claims, "not the key", algorithm="HS256")
         assert (await api.call("GET", "/wallet/balance"))[0] == 401
-        await api.login()
-        expired = jwt.decode(api.token, options={"verify_signature": False})  # type: ignore[arg-type]
-        assert expired["typ"] == "access"
+        settings = market.runtime.settings
+        api.token = tokens.access_token(settings, api.user.id, now=datetime.now(UTC) - timedelta(minutes=16))
+        assert (await api.call("GET", "/wallet/balance"))[0] == 401  # 15 minutes are over
+        api.token = tokens.step_up_token(settings, api.user.id)  # the wrong kind of token
+        assert (await api.call("GET", "/wallet/balance"))[0] == 401
+        api.token = tokens.access_token(settings, api.user.id)
+        assert (await api.call("GET", "/wallet/balance"))[0] == 200
     finally:
         await api.close()
 
@@ -117,3 +126,30 @@ async def test_the_openapi_document_lists_every_route(market: Market) -> None:
         assert served == {(r.method, f"/api{r.path}") for r in ROUTES}
     finally:
         await api.close()
+
+
+async def test_login_widget_and_rate_limits_per_user(market_db: str, tmp_path: Path) -> None:
+    """A plain browser signs in with the Login Widget's fields; past API_RATE_PER_USER a minute the
+    user gets 429 with Retry-After, and nothing else is counted against another user."""
+    async with running_market(market_db, tmp_path, api_rate_per_user=5) as small:
+        user = small.user("Widget")
+        api, other = Api(small, user), Api(small, small.user("Other"))
+        try:
+            fields = {"id": user.id, "first_name": "Widget", "auth_date": int(time.time())}
+            check = "\n".join(f"{k}={v}" for k, v in sorted(fields.items()))
+            fields["hash"] = hmac.new(hashlib.sha256(TRADERS_TOKEN.encode()).digest(), check.encode(),
+                                      hashlib.sha256).hexdigest()  # fmt: skip
+            answer = await api.http.post(f"{api.base}/api/auth/login", json={"telegram_login": fields})
+            assert answer.status == 200
+            api.token = (await answer.json())["access_token"]
+            forged = await api.http.post(f"{api.base}/api/auth/login",
+                                         json={"telegram_login": fields | {"first_name": "Someone"}})
+            assert forged.status == 401
+            statuses = [(await api.call("GET", "/wallet/balance"))[0] for _ in range(7)]
+            assert statuses[:5] == [200] * 5 and statuses[5:] == [429, 429]
+            assert (await api.call("GET", "/wallet/balance"))[1]["code"] == "rate_limited"
+            await other.login()
+            assert (await other.call("GET", "/wallet/balance"))[0] == 200
+        finally:
+            await api.close()
+            await other.close()
