@@ -173,3 +173,23 @@ async def test_half_through_the_api_half_through_the_bot(market: Market, clients
 async def _has_message(api: Api, trade_id: int, text: str) -> bool:
     _, chat = await api.call("GET", f"/trades/{trade_id}/messages")
     return any(m["text"] == text for m in chat["items"])
+
+
+async def test_the_same_take_sent_five_times_at_once_opens_one_trade(market: Market, clients: Any) -> None:
+    """A client retrying before the first answer came (a flaky phone network): the key's row
+    serialises them on PostgreSQL, one trade opens, every answer is that trade."""
+    import asyncio
+
+    seller, buyer = await clients("S5"), await clients("B5")
+    await fund(market.session_factory, seller.user.id, 150)
+    offer = await sell_offer(seller)
+    before = await _trades(market)
+    status, q = await buyer.call("POST", f"/offers/{offer['id']}/quote", json={"fiat_amount": "65500"})
+    body = {"offer_id": offer["id"], "fiat_amount": "65500", "price": q["price"]}
+    idem = key()
+    answers = await asyncio.gather(*(buyer.call("POST", "/trades/initiate", json=body, key=idem) for _ in range(5)))
+    assert {status for status, _ in answers} == {201}
+    assert len({trade["id"] for _, trade in answers}) == 1
+    assert await _trades(market) == before + 1
+    status, now = await buyer.call("GET", f"/offers/{offer['id']}")
+    assert now["remaining"] == "50"  # 50 USDT left: taken once
