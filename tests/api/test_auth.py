@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import jwt
 
 from api import tokens
@@ -153,3 +154,23 @@ async def test_login_widget_and_rate_limits_per_user(market_db: str, tmp_path: P
         finally:
             await api.close()
             await other.close()
+
+
+async def test_kyc_documents_need_both_photos_and_the_phone_first(market: Market) -> None:
+    api = Api(market, market.user("Kyc", lang="ar"))
+    try:
+        await api.login()
+        form = aiohttp.FormData()
+        form.add_field("document", b"\x89PNG fake", filename="id.png", content_type="image/png")
+        headers = {"Authorization": f"Bearer {api.token}"}
+        answer = await api.http.post(f"{api.base}/api/users/kyc", data=form, headers=headers)
+        assert answer.status == 422 and (await answer.json(content_type=None))["params"]["field"] == "selfie"
+        form = aiohttp.FormData()
+        for name in ("document", "selfie"):
+            form.add_field(name, b"\x89PNG fake", filename=f"{name}.png", content_type="image/png")
+        answer = await api.http.post(f"{api.base}/api/users/kyc", data=form, headers=headers)
+        problem = await answer.json(content_type=None)
+        assert answer.status == 422 and problem["code"] == "kyc_phone_first", problem  # level 1 (the phone) first
+        assert any("\u0600" <= ch <= "\u06ff" for ch in problem["detail"])
+    finally:
+        await api.close()

@@ -59,6 +59,8 @@ async def test_a_whole_trade_through_the_api(market: Market, clients: Any) -> No
     assert [(m["text"], m["mine"]) for m in chat["items"]] == [("Sending now", False)]
     status, paid = await buyer.call("PUT", f"/trades/{tid}/confirm", json={"action": "paid"})
     assert status == 200 and paid["status"] == "paid"
+    status, problem = await seller.call("PUT", f"/trades/{tid}/dispute", json={"reason": "Not received yet"})
+    assert status == 409 and problem["code"] == "dispute_too_early"  # core's rule: talk first
     status, problem = await seller.call("PUT", f"/trades/{tid}/confirm", json={"action": "release"})
     assert status == 422 and problem["code"] == "confirmation_required"
     status, problem = await buyer.call("PUT", f"/trades/{tid}/confirm", json={"action": "release", "received": True})
