@@ -190,8 +190,12 @@ def translate(row: OutboxMessage) -> list[tuple[str, dict[str, Any], str]]:
                                                 "amount": views.coins(event.amount), "txid": event.txid,
                                                 "outbox_id": row.id}, user_id))  # fmt: skip
     if not isinstance(event, events.OfferChanged):
-        out.append(("notification.new", {"kind": type(event).__name__, "payload": row.payload, "outbox_id": row.id},
-                    user_id))  # fmt: skip
+        # What happened and to which thing; the app reads the rest from the API (a payload may
+        # name the other party, whom the API never identifies).
+        about = {k: v for k, v in row.payload.items() if k in ("trade_id", "offer_id", "withdrawal_id", "deposit_id")}
+        if trade is not None:
+            about["trade_id"] = trade.trade_id
+        out.append(("notification.new", {"kind": type(event).__name__, **about, "outbox_id": row.id}, user_id))
     return out
 
 

@@ -44,7 +44,7 @@ def stats(s: UserStats) -> dict[str, Any]:
 
 def offer(o: Offer, *, price: Decimal | None = None, max_fiat: Decimal | None = None) -> dict[str, Any]:
     return {
-        "id": o.id, "maker_id": o.maker_id, "side": o.side, "asset": o.asset, "fiat": o.fiat,
+        "id": o.id, "side": o.side, "asset": o.asset, "fiat": o.fiat,
         "price_type": o.price_type, "price": money(price if price is not None else o.price),
         "margin_pct": money(o.margin_pct), "amount": coins(o.amount), "remaining": coins(o.remaining),
         "min_fiat": money(o.min_fiat), "max_fiat": money(max_fiat if max_fiat is not None else o.max_fiat),
@@ -83,7 +83,7 @@ def trade(t: Trade, me_id: int, *, paid_to: PaymentAccount | None = None,
         "price": money(t.price), "fiat_amount": money(t.fiat_amount), "crypto_amount": coins(t.crypto_amount),
         "seller_fee": coins(t.seller_fee), "buyer_fee": coins(t.buyer_fee),
         "buyer_receives": coins(t.crypto_amount - t.buyer_fee), "payment_method": t.payment_method,
-        "payment_window": t.payment_window, "counterpart_id": t.counterpart(me_id),
+        "payment_window": t.payment_window,
         "created_at": when(t.created_at), "expires_at": when(t.expires_at), "paid_at": when(t.paid_at),
         "completed_at": when(t.completed_at), "cancelled_at": when(t.cancelled_at),
         "disputed_at": when(t.disputed_at), "close_reason": t.close_reason,
