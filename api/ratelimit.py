@@ -15,31 +15,34 @@ WINDOW = 60  # seconds; the limits are API_RATE_PER_IP and API_RATE_PER_USER req
 _memory: dict[str, tuple[int, int]] = {}  # key -> (window, hits)
 
 
-async def _hit(ctx: ApiContext, key: str, cost: int, window: int) -> int:
+async def _hits(ctx: ApiContext, keys: list[str], cost: int, window: int) -> list[int]:
+    """Count ``cost`` on each key's window; one round trip to Redis for all of them."""
     if ctx.redis is not None:
-        full = f"{ctx.settings.redis_prefix}:rl:{key}:{window}"
         async with ctx.redis.pipeline(transaction=True) as pipe:
-            pipe.incrby(full, cost)
-            pipe.expire(full, WINDOW * 2)
-            hits, _ = await pipe.execute()
-        return int(hits)
-    seen_window, hits = _memory.get(key, (window, 0))
-    hits = hits + cost if seen_window == window else cost
+            for key in keys:
+                full = f"{ctx.settings.redis_prefix}:rl:{key}:{window}"
+                pipe.incrby(full, cost)
+                pipe.expire(full, WINDOW * 2)
+            answers = await pipe.execute()
+        return [int(hits) for hits in answers[::2]]
     if len(_memory) > 100_000:
         _memory.clear()
-    _memory[key] = (window, hits)
-    return hits
+    counted = []
+    for key in keys:
+        seen_window, hits = _memory.get(key, (window, 0))
+        hits = hits + cost if seen_window == window else cost
+        _memory[key] = (window, hits)
+        counted.append(hits)
+    return counted
 
 
 async def check_rate(ctx: ApiContext, *, ip: str, user_id: int | None, cost: int = 1) -> None:
     now = time.time()
     window = int(now // WINDOW)
-    retry_after = int(WINDOW - now % WINDOW) + 1
-    if await _hit(ctx, f"ip:{ip}", cost, window) > ctx.settings.api_rate_per_ip:
-        raise Problem(429, "rate_limited", retry_after=retry_after)
-    if user_id is not None and await _hit(ctx, f"user:{user_id}", cost, window) > ctx.settings.api_rate_per_user:
-        raise Problem(429, "rate_limited", retry_after=retry_after)
-
+    keys = [f"ip:{ip}"] + ([f"user:{user_id}"] if user_id is not None else [])
+    limits = [ctx.settings.api_rate_per_ip, ctx.settings.api_rate_per_user]
+    if any(hits > limit for hits, limit in zip(await _hits(ctx, keys, cost, window), limits, strict=False)):
+        raise Problem(429, "rate_limited", retry_after=int(WINDOW - now % WINDOW) + 1)
 
 _used: dict[str, float] = {}
 
