@@ -20,7 +20,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramNetworkError
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
@@ -34,8 +34,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import admin_bot.app
 import admin_bot.notifications
+import api.app
 import bot.app
 import bot.notifications
+from api.stream import EventStream, Publisher
 from bot.notifications.escrow import remember_bot
 from botkit.aiogram_compat import JsonReplyHandler, KeepResponseModels, detach_routers
 from botkit.i18n import get_i18n
@@ -98,6 +100,9 @@ class Runtime:
     sandbox: Any = None  # the local Telegram stand-in, when started here
     tron_node: Any = None  # the local TRON node server, when started here
     wallet: WalletJobs | None = None
+    redis: Redis | None = None
+    api_stream: EventStream | None = None  # the API's live events (Redis, or memory in one process)
+    api_publisher: Publisher | None = None  # the outbox's events to that stream (the worker)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     polling: list[Dispatcher] = field(default_factory=list)  # the dispatchers started long-polling
     seed_demo: bool = True  # with the local Telegram stand-in: seed a demo market into an empty database
@@ -153,6 +158,7 @@ class Runtime:
         await self._start_web()
         if self.serves_updates:
             await bot.app.set_commands(self.trader_bot)
+            await self._set_menu_app()
             if self.admin_bot is not None:
                 await admin_bot.app.set_commands(self.admin_bot)
             await self._start_receiving()
@@ -168,6 +174,8 @@ class Runtime:
                 renderers=build_renderers(),
             )
             self.tasks.append(asyncio.create_task(self.notifier.run(), name="notifier"))
+            self.api_publisher = Publisher(self._sessions, self._api_stream)
+            self.tasks.append(asyncio.create_task(self.api_publisher.run(), name="api-events"))
             self.scheduler = build_scheduler(
                 process_jobs(
                     settings=settings,
@@ -181,6 +189,12 @@ class Runtime:
             log.info("scheduler started: %d jobs in this process", len(self.scheduler.get_jobs()))
             if self.sandbox is not None and self.seed_demo:
                 await self._seed_demo()
+
+    @property
+    def _api_stream(self) -> EventStream:
+        if self.api_stream is None:
+            self.api_stream = api.app.event_stream(self.settings, self.redis)
+        return self.api_stream
 
     @property
     def _sessions(self) -> async_sessionmaker[AsyncSession]:
@@ -200,7 +214,7 @@ class Runtime:
 
     async def _start_kv(self) -> None:
         if self.settings.redis_url:
-            redis = Redis.from_url(self.settings.redis_url.get_secret_value())
+            redis = self.redis = Redis.from_url(self.settings.redis_url.get_secret_value())
             prefix = self.settings.redis_prefix
             self.kv = RedisKeyValue(redis, prefix=prefix)
             self.storage = RedisStorage(
@@ -290,6 +304,9 @@ class Runtime:
         app = web.Application(middlewares=[_request_context])
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/metrics", _metrics)
+        if self.serves_updates:  # the REST API under /api, the Mini App under /app/
+            api.app.mount(app, settings=self.settings, session_factory=self._sessions, redis=self.redis,
+                          stream=self._api_stream)
         if self.settings.webhook_url and self.serves_updates:
             assert self.trader_bot and self.trader_dp and self.admin_dp
             secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else ""
@@ -306,6 +323,16 @@ class Runtime:
         await site.start()
         host, port = self.web_runner.addresses[0][:2]
         self.web_url = f"http://{host}:{port}"
+
+    async def _set_menu_app(self) -> None:
+        """The bot's menu button opens the Mini App, at the public address (WEBHOOK_URL's), else here.
+        Telegram accepts only https: without one the button stays the command list."""
+        assert self.trader_bot is not None
+        url = f"{(self.settings.webhook_url or self.web_url or '').rstrip('/')}/app/"
+        try:
+            await bot.app.set_menu_app(self.trader_bot, url)
+        except TelegramAPIError as exc:
+            log.warning("the Mini App's menu button was not set (%s): it needs an https address", exc)
 
     async def _start_receiving(self) -> None:
         assert self.trader_bot and self.trader_dp and self.admin_dp
@@ -359,6 +386,8 @@ class Runtime:
             self.scheduler.shutdown(wait=False)
         if self.notifier is not None:
             self.notifier.stop()
+        if self.api_publisher is not None:
+            self.api_publisher.stop()
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)

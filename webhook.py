@@ -78,6 +78,9 @@ def check_settings(settings: Settings, role: str = "all") -> None:
         raise ConfigError("TOTP_KEY: required when BOT_TOKEN is set (it seals the users' one-time-code secrets)")
     if not settings.documents_key:
         raise ConfigError("DOCUMENTS_KEY: required when BOT_TOKEN is set (it seals the KYC documents)")
+    if not settings.api_jwt_secret:
+        raise ConfigError("API_JWT_SECRET: required when BOT_TOKEN is set (signs the API's access tokens; "
+                          "32+ random characters, the same in every web worker)")
     hot_key = settings.hot_wallet_key.get_secret_value() if settings.hot_wallet_key else ""
     if hot_key.strip().removeprefix("0x").lower() in (DEV_HOT_WALLET_KEY, dev_hot_key().hex()):
         raise ConfigError("HOT_WALLET_KEY: the sandbox's dev key (published in the source); set your own")

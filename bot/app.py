@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.types import MenuButtonWebApp, WebAppInfo
 from aiogram.utils.i18n import lazy_gettext as __
 from babel.support import LazyProxy
 
@@ -35,3 +36,8 @@ def build_dispatcher(**deps: Any) -> Dispatcher:
 
 async def set_commands(bot: Bot) -> None:
     await dispatcher.set_commands(bot, COMMANDS)
+
+
+async def set_menu_app(bot: Bot, url: str) -> None:
+    """The menu button beside the input field opens the Mini App (api/static/app at ``url``)."""
+    await bot.set_chat_menu_button(menu_button=MenuButtonWebApp(text="KOXX P2P", web_app=WebAppInfo(url=url)))

@@ -115,6 +115,13 @@ class Settings(BaseSettings):
     cold_wallet_address: str | None = None
     hot_share_pct: int = Field(5, ge=0, le=100)
     refill_window_hours: int = Field(24, ge=1)  # refill forecast: what was withdrawn over this many hours
+    # The REST API and the Mini App (api/): the access tokens' signing key (unset: a dev key, the
+    # sandbox only; webhook.check_settings requires it with a BOT_TOKEN) and how old Telegram's
+    # initData may be at login.
+    api_jwt_secret: SecretStr | None = None
+    api_init_data_max_age: int = Field(86_400, ge=60)  # seconds
+    api_rate_per_ip: int = Field(600, ge=1)  # requests a minute from one address
+    api_rate_per_user: int = Field(240, ge=1)  # a minute for one user (calls that move money count 10)
     data_dir: Path = Path("data")
     outbox_retention_days: int = 30  # sent (or given-up) notifications are deleted after this
     # Logs: "json" (one object a line) or "console" (readable); unset: json with a BOT_TOKEN, else console.

@@ -185,6 +185,17 @@ class TradeReminder(TradeEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TradeChatMessage(Event):
+    """A party wrote in the trade's chat from the app (the bot relays its own chat itself): the
+    counterpart reads it in the bot."""
+
+    audience = frozenset({USER})
+    trade_id: int
+    sender_role: str  # "buyer" | "seller"
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class TradeFileReused(Event):
     """A photo or file sent in a trade's chat was sent before in other trades."""
 
@@ -627,7 +638,7 @@ class MarketSummary(Event):
 # --- the catalogue and the wire --------------------------------------------------------------------------
 
 EVENTS: tuple[type[Event], ...] = (
-    OfferChanged, TradeOpened, TradePaid, TradeCancelled, TradeCompleted, TradeReminder, TradeFileReused,
+    OfferChanged, TradeOpened, TradePaid, TradeCancelled, TradeCompleted, TradeReminder, TradeChatMessage, TradeFileReused,
     FeedbackReceived, DisputeOpened, DisputeClaimed, DisputeUnclaimed, DisputeResolved, DisputeStatement,
     DisputeStaffMessage, ReferenceRateChanged, MarketSettingChanged, MarketAnnouncement, AccountFrozen,
     AccountUnfrozen, AccountAdjusted, AdjustmentRequested, AdjustmentDecided, DepositDetected, DepositCredited,

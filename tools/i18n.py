@@ -5,7 +5,7 @@ locales/ar/LC_MESSAGES/messages.po. Everything here is Babel's own machinery (ex
 catalogs, .po/.mo files); this module only adds the project's rules:
 
 - ``compile``: .po -> .mo for every language (fuzzy entries are left out).
-- ``update``: extract from bot/, admin_bot/ and webhook.py, write locales/messages.pot, merge it
+- ``update``: extract from bot/, admin_bot/, botkit/, api/ and webhook.py, write locales/messages.pot, merge it
   into ar and en; English msgstr is filled with the msgid unless a hand-written text exists;
   new Arabic entries stay empty (``todo`` lists them).
 - ``todo``: Arabic entries still empty or fuzzy.
@@ -48,7 +48,7 @@ from botkit.catalogs import DOMAIN, LANGUAGES, Locales, compile_catalogs, load, 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_LANGUAGE = "en"
 # What is extracted (core/ speaks no language, so it is not here).
-SOURCES = ("bot", "admin_bot", "botkit", "bootstrap.py", "webhook.py")
+SOURCES = ("bot", "admin_bot", "botkit", "api", "bootstrap.py", "webhook.py")
 PROJECT = "KOXX P2P"
 
 # gettext's Arabic rule with the slots in this order: 0 zero, 1 one, 2 two, 3 few (3-10),

@@ -158,6 +158,16 @@ def trade_reminder(event: events.TradeReminder, to: Recipient) -> Rendered | Non
                                                if event.trade.expires_at is not None else ""))
 
 
+def chat_message(event: events.TradeChatMessage, to: Recipient) -> Rendered | None:
+    """What the other side wrote in the app, as the bot's own chat relay shows it (bot/handlers/chat.py)."""
+    if event.sender_role == "buyer":
+        header = _("💬 Trade #{id} · the buyer writes:").format(id=event.trade_id)
+    else:
+        header = _("💬 Trade #{id} · the seller writes:").format(id=event.trade_id)
+    text = f"{header}\n{fmt.escape(event.text)}"
+    return Rendered(text=text, keyboard=kb.trades_list([(event.trade_id, _("Open trade #{id}").format(id=event.trade_id))]))
+
+
 def file_reused(event: events.TradeFileReused, to: Recipient) -> Rendered | None:
     ref = trade_ref(event.trade_id)
     text = _("⚠️ {ref}: the photo the other side just sent was already sent in another trade. It may be an old "
@@ -219,6 +229,7 @@ def register(renderers: Renderers) -> None:
     renderers.register(events.TradeCompleted, channel, _in_language(trade_completed_channel))
     renderers.register(events.TradeReminder, user, _in_language(trade_reminder))
     renderers.register(events.TradeFileReused, user, _in_language(file_reused))
+    renderers.register(events.TradeChatMessage, user, _in_language(chat_message))
     renderers.register(events.DisputeOpened, user, _in_language(dispute_opened))
     renderers.register(events.DisputeOpened, channel, _in_language(dispute_opened_channel))
     renderers.register(events.DisputeClaimed, user, _in_language(dispute_claimed))

@@ -31,7 +31,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pyotp
@@ -50,6 +50,7 @@ DRIFT_STEPS = 1
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
 RECOVERY_CODES = 10
+STEP_UP_FOR = timedelta(minutes=5)  # a code checked by ``verify`` stands in for one this long
 OFF_COOLING = timedelta(hours=24)  # the whitelist's cooling-off (core.wallet.config.whitelist_cooling)
 MAX_PHRASE = 32
 _DEV_SECRET = "koxx-dev-totp-key (sandbox only; set TOTP_KEY)"
@@ -74,6 +75,9 @@ class Proof:
 
     code: str | None
     key: bytes
+    # When the person typed a right code moments before, for this action (the API's step-up
+    # token, issued by ``verify``): counts for STEP_UP_FOR instead of a code.
+    verified_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -216,12 +220,25 @@ async def require(session: AsyncSession, user_id: int, proof: Proof | None, *, n
     row = await factor(session, user_id)
     if not _active(row, now):
         return
+    if proof is not None and proof.verified_at is not None and timedelta(0) <= now - proof.verified_at <= STEP_UP_FOR:
+        return
     if proof is None or proof.code is None:
         raise DomainError("second_factor_required")
     code = clean_code(proof.code)
     outcome = await _attempt(session, user_id, code, proof.key, now)
     if outcome is not None:
         raise outcome
+
+
+async def verify(session: AsyncSession, user_id: int, proof: Proof, *, now: datetime | None = None) -> datetime:
+    """Check a code ahead of the action it is for (the API's step-up): uses it up as ``require``
+    does and returns when it was checked (``Proof.verified_at`` of the action). DomainError
+    second_factor_off when the user has no factor on, else what ``require`` raises."""
+    now = now or _now()
+    if not await is_on(session, user_id, now=now):
+        raise DomainError("second_factor_off")
+    await require(session, user_id, replace(proof, verified_at=None), now=now)
+    return now
 
 
 async def _attempt(session: AsyncSession, user_id: int, code: str, key: bytes, now: datetime) -> DomainError | None:

@@ -11,7 +11,7 @@ disputes, jobs (timers), chat, reputation, models.
 """
 
 from core.escrow.browse import OfferPage, OfferRow, browse
-from core.escrow.chat import MessageResult, add_message, messages
+from core.escrow.chat import MessageResult, add_message, messages, send_message
 from core.escrow.disputes import (
     add_statement,
     claim,
@@ -168,6 +168,7 @@ __all__ = [
     "resume_offer",
     "rules",
     "sell_reserve",
+    "send_message",
     "set_reference_rate",
     "set_rule",
     "statements",

@@ -114,3 +114,15 @@ async def messages(session: AsyncSession, trade_id: int) -> list[TradeMessage]:
         select(TradeMessage).where(TradeMessage.trade_id == trade_id).order_by(TradeMessage.id)
     )
     return list(rows.scalars())
+
+
+async def send_message(session: AsyncSession, *, trade_id: int, sender_id: int, text: str | None) -> MessageResult:
+    """A text written outside the bot (the app): stored as ``add_message`` does, and relayed to the
+    counterpart through the outbox (events.TradeChatMessage)."""
+    result = await add_message(session, trade_id=trade_id, sender_id=sender_id, text=text)
+    trade = await session.get(Trade, trade_id)
+    assert trade is not None and text is not None
+    role = "buyer" if sender_id == trade.buyer_id else "seller"
+    outbox.emit(session, events.TradeChatMessage(trade_id=trade_id, sender_role=role, text=text),
+                [outbox.user(trade.counterpart(sender_id))])
+    return result

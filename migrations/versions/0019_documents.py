@@ -2,14 +2,14 @@
 and backed up with the rest; and the updates handled, each once across web workers and crashes
 
 Revision ID: 0019_documents
-Revises: 0016_reserves
+Revises: 0018_api_auth
 Create Date: 2026-12-05
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_documents"
-down_revision = "0016_reserves"
+down_revision = "0018_api_auth"
 branch_labels = None
 depends_on = None
 

@@ -19,6 +19,7 @@ from aiohttp import web
 from .chain import setup_chain
 from .state import SimChat
 from .views import SimMessage
+from .webapp import menu_app_url
 
 if TYPE_CHECKING:
     from .sandbox import SimPress, SimUser, TelegramSandbox
@@ -91,6 +92,7 @@ async def chat(request: web.Request) -> web.Response:
         "messages": [_message_json(m) for m in user.chat(bot)],
         "keyboard": _reply_keyboard(tg.private_dialog(bot, user).reply_keyboard),
         "blocked": (bot.id, user.id) in tg.blocked,
+        "menu_app": menu_app_url(bot, user),
     })  # fmt: skip
 
 

@@ -175,6 +175,7 @@ class Stack:
             "HOT_WALLET_KEY": self.hot_key,
             "TOTP_KEY": secrets.token_urlsafe(32),  # a BOT_TOKEN means real users: start-up needs it
             "DOCUMENTS_KEY": secrets.token_urlsafe(32),
+            "API_JWT_SECRET": secrets.token_urlsafe(32),
             "CONFIRMATIONS": str(CONFIRMATIONS),
             "ADMIN_IDS": str(self.admin.id),
             "OFFERS_CHANNEL_ID": str(self.offers.id),

@@ -66,13 +66,14 @@ def production(**changes: str | None) -> dict[str, str]:
         "WALLET_XPUB": xpub_from_mnemonic(seed),
         "TOTP_KEY": secrets.token_urlsafe(32),
         "DOCUMENTS_KEY": secrets.token_urlsafe(32),
+        "API_JWT_SECRET": secrets.token_urlsafe(32),
         **changes,
     }
     return {k: v for k, v in env.items() if v is not None}
 
 
 SECRETS = ("BOT_TOKEN", "ADMIN_BOT_TOKEN", "WALLET_SEED", "HOT_WALLET_KEY", "TRON_API_KEY", "WEBHOOK_SECRET", "TOTP_KEY",
-           "DOCUMENTS_KEY")
+           "DOCUMENTS_KEY", "API_JWT_SECRET")
 DEV_XPUB = xpub_from_mnemonic(DEV_MNEMONIC)
 REFUSED = [
     # The local TRON node: its /control endpoints mint deposits, its hot wallet is the dev key.
@@ -89,6 +90,7 @@ REFUSED = [
     ("ADMIN_BOT_TOKEN", production(ADMIN_BOT_TOKEN=None)),
     ("TOTP_KEY", production(TOTP_KEY=None)),  # the one-time-code secrets would be sealed with a dev key
     ("DOCUMENTS_KEY", production(DOCUMENTS_KEY=None)),  # the KYC photos would be sealed with a dev key
+    ("API_JWT_SECRET", production(API_JWT_SECRET=None)),  # the API's tokens would be signed with a dev key
 ]
 
 

@@ -291,7 +291,7 @@ def test_production_refuses_the_dev_cold_wallet():
 
     settings = load_settings(
         bot_token="1:x", admin_bot_token="2:y", tron_api_url="https://api.trongrid.io", hot_wallet_key="ab" * 32,
-        wallet_xpub="xpub-somewhere", totp_key="a long random text", documents_key="another long text",
+        wallet_xpub="xpub-somewhere", totp_key="a long random text", documents_key="another long text", api_jwt_secret="a third long text",
         cold_wallet_address=DEV_COLD_ADDRESS,
     )  # fmt: skip
     with pytest.raises(ConfigError, match="COLD_WALLET_ADDRESS"):

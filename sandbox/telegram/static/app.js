@@ -140,6 +140,7 @@ async function refresh() {
     const chat = world.chats.find((c) => c.id === view.chat);
     $("#title").textContent = chat ? chat.title : "";
     composer.classList.toggle("readonly", !chat || chat.type === "channel");
+    $("#open-app").hidden = true;
     data = await api("/api/chat?chat=" + view.chat);
   } else if (view.user !== null && view.bot !== null) {
     const bot = world.bots.find((b) => b.id === view.bot);
@@ -151,6 +152,8 @@ async function refresh() {
     composer.classList.remove("readonly");
     data = await api(`/api/chat?user=${view.user}&bot=${view.bot}`);
     $("#block").textContent = data.blocked ? "✅" : "⛔";
+    $("#open-app").hidden = !data.menu_app;
+    $("#open-app").dataset.url = data.menu_app || "";
   } else {
     return;
   }
@@ -232,3 +235,11 @@ new EventSource("/api/events").addEventListener("change", () => {
   pending = setTimeout(refresh, 50);
 });
 refresh();
+
+// The bot's menu button opens its Mini App (as Telegram does: a panel over the chat, phone-wide),
+// signed for the user on screen by the stand-in with the bot's token.
+$("#open-app").onclick = () => {
+  $("#webapp-frame").src = $("#open-app").dataset.url;
+  $("#webapp").hidden = false;
+};
+$("#webapp-close").onclick = () => { $("#webapp").hidden = true; $("#webapp-frame").src = "about:blank"; };

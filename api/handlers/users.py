@@ -1,0 +1,67 @@
+"""The signed-in trader: profile (statistics, language, nickname, second factor) and KYC documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api import inputs, views
+from api.problems import Problem
+from api.routing import Call, route
+from core import escrow, users
+from core.accounts import kyc, names, second_factor
+
+PROFILE = {"type": "object", "properties": {"user": {"type": "object"}, "stats": {"type": "object"},
+                                            "second_factor": {"type": "boolean"}}}  # fmt: skip
+MAX_PHOTO = 10 * 1024 * 1024
+
+
+async def _profile(call: Call) -> dict[str, Any]:
+    me = call.user
+    return {"user": views.user(me), "stats": views.stats(await escrow.user_stats(call.session, me.id)),
+            "second_factor": await second_factor.is_on(call.session, me.id)}  # fmt: skip
+
+
+@route("GET", "/users/profile", summary="The signed-in trader, their statistics and security", tag="users",
+       answer=PROFILE, writes=True)
+async def get_profile(call: Call) -> dict[str, Any]:
+    return await _profile(call)
+
+
+@route("PUT", "/users/profile", summary="Change the language or the nickname", tag="users", answer=PROFILE,
+       body={"type": "object", "properties": {"language": {"enum": ["ar", "en"]}, "nickname": {"type": "string"}}})
+async def put_profile(call: Call) -> dict[str, Any]:
+    body = call.body()
+    language = inputs.text(body, "language", max_length=8)
+    if language is not None:
+        if language not in ("ar", "en"):
+            raise Problem(422, "field_invalid", field="language", allowed=["ar", "en"])
+        await users.set_language(call.session, call.user_id, language)
+        call.lang = language
+    nickname = inputs.text(body, "nickname", max_length=64)
+    if nickname is not None:
+        await names.set_nickname(call.session, user_id=call.user_id, nickname=nickname)
+    await call.session.refresh(call.user)
+    return await _profile(call)
+
+
+@route("POST", "/users/kyc", summary="Identity documents for level 2 (multipart: document, selfie photos)",
+       tag="users", answer={"type": "object", "properties": {"request_id": {"type": "integer"},
+                                                             "status": {"type": "string"}}}, cost=10)  # fmt: skip
+async def submit_kyc(call: Call) -> dict[str, Any]:
+    photos: dict[str, bytes] = {}
+    if not call.request.content_type.startswith("multipart/"):
+        raise Problem(422, "field_required", field="document")
+    reader = await call.request.multipart()
+    async for part in reader:
+        name = getattr(part, "name", None)
+        if name in ("document", "selfie"):
+            data = await part.read(decode=False)  # type: ignore[union-attr]
+            if len(data) > MAX_PHOTO:
+                raise Problem(422, "field_invalid", field=name)
+            photos[name] = bytes(data)
+    for field in ("document", "selfie"):
+        if field not in photos:
+            raise Problem(422, "field_required", field=field)
+    request = await kyc.submit_documents(call.session, user_id=call.user_id, document=photos["document"],
+                                         selfie=photos["selfie"], data_dir=call.ctx.settings.data_dir)  # fmt: skip
+    return {"request_id": request.id, "status": request.status}
