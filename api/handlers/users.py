@@ -9,6 +9,7 @@ from api.problems import Problem
 from api.routing import Call, route
 from core import escrow, users
 from core.accounts import kyc, names, second_factor
+from core.accounts.documents import documents_key
 
 PROFILE = {"type": "object", "properties": {"user": {"type": "object"}, "stats": {"type": "object"},
                                             "second_factor": {"type": "boolean"}}}  # fmt: skip
@@ -63,5 +64,5 @@ async def submit_kyc(call: Call) -> dict[str, Any]:
         if field not in photos:
             raise Problem(422, "field_required", field=field)
     request = await kyc.submit_documents(call.session, user_id=call.user_id, document=photos["document"],
-                                         selfie=photos["selfie"], data_dir=call.ctx.settings.data_dir)  # fmt: skip
+                                         selfie=photos["selfie"], key=documents_key(call.ctx.settings))  # fmt: skip
     return {"request_id": request.id, "status": request.status}

@@ -13,6 +13,7 @@ import jwt
 
 from api import tokens
 from api.routing import ROUTES
+from core.accounts import documents, kyc
 from sandbox.telegram.webapp import init_data
 from tests.api.conftest import Api
 from tests.e2e.harness import TRADERS_TOKEN, Market, running_market
@@ -172,5 +173,17 @@ async def test_kyc_documents_need_both_photos_and_the_phone_first(market: Market
         problem = await answer.json(content_type=None)
         assert answer.status == 422 and problem["code"] == "kyc_phone_first", problem  # level 1 (the phone) first
         assert any("\u0600" <= ch <= "\u06ff" for ch in problem["detail"])
+
+        async with market.session_factory() as s, s.begin():
+            await kyc.verify_phone(s, user_id=api.user.id, contact_user_id=api.user.id, phone="+9647701234567")
+        form = aiohttp.FormData()
+        for name, data in (("document", b"\xff\xd8\xff\xe0 id card"), ("selfie", b"\xff\xd8\xff\xe0 selfie")):
+            form.add_field(name, data, filename=f"{name}.jpg", content_type="image/jpeg")
+        answer = await api.http.post(f"{api.base}/api/users/kyc", data=form, headers=headers)
+        body = await answer.json(content_type=None)
+        assert answer.status == 200 and body["status"] == "pending", body
+        async with market.session_factory() as s:  # sealed in PostgreSQL with the documents key
+            photos = await documents.load(s, documents.documents_key(market.runtime.settings), body["request_id"])
+        assert photos == {"document": b"\xff\xd8\xff\xe0 id card", "selfie": b"\xff\xd8\xff\xe0 selfie"}
     finally:
         await api.close()
