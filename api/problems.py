@@ -115,5 +115,7 @@ def _api_text(code: str) -> str:
         "step_up_required": _("Please confirm with the code of your authenticator app first."),
         "confirmation_required": _("Please confirm that you received the payment in full."),
         "not_found": _("That item no longer exists."),
+        "proof_not_found": _("You have no proof in this proof of reserves: nothing was owed to you then, "
+                             "or none was published yet."),
     }
     return texts.get(code) or _("Sorry, that cannot be done right now.")
