@@ -217,6 +217,7 @@ async def _go(step: str, state: FSMContext, session: AsyncSession, me: User, *,
 
 @router.message(Command("newoffer"))
 async def new_offer_command(message: Message, state: FSMContext, session: AsyncSession, me: User) -> None:
+    await escrow.check_may_advertise(session, me)  # refused: the market's rules and where they stand
     await state.set_state(OfferWizard.active)
     await state.set_data({})
     await _go("side", state, session, me, message=message)
@@ -224,10 +225,25 @@ async def new_offer_command(message: Message, state: FSMContext, session: AsyncS
 
 @router.callback_query(MenuCb.filter(F.item == "new_offer"))
 async def new_offer_menu(query: CallbackQuery, state: FSMContext, session: AsyncSession, me: User) -> None:
+    try:
+        await escrow.check_may_advertise(session, me)
+    except DomainError as refused:
+        await _refused(query, refused)
+        return
     await query.answer()
     await state.set_state(OfferWizard.active)
     await state.set_data({})
     await _go("side", state, session, me, query=query)
+
+
+async def _refused(query: CallbackQuery, refused: DomainError) -> None:
+    """The rules for advertisers as the screen itself (an alert holds 200 characters)."""
+    if refused.code != "advertise_requirements":
+        raise refused
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(views.advertise_requirements_text(refused.params["rules"]),
+                                      reply_markup=back_to_menu())
 
 
 async def _stale(query: CallbackQuery) -> None:
@@ -337,7 +353,13 @@ async def wizard_button(query: CallbackQuery, callback_data: kb.WizardCb, state:
     elif step == "summary" and value == "_publish":
         await remember_bot(bot)  # the channel post links to the bot by username
         draft = await with_saved_accounts(session, me, _draft(data))
-        offer = await escrow.publish_offer(session, maker_id=me.id, draft=draft)
+        try:
+            offer = await escrow.publish_offer(session, maker_id=me.id, draft=draft)
+        except DomainError as refused:  # the rules for advertisers changed while the form was open
+            if refused.code == "advertise_requirements":
+                await state.clear()
+            await _refused(query, refused)
+            return
         await state.clear()
         await query.answer(_("Published"))
         price = await escrow.current_price(session, offer)
@@ -783,6 +805,7 @@ register_error_texts(
                                                                      n=fmt.number(int(p["length"]), lang())),
         "requirement_invalid": lambda p: _("Requirements cannot be negative."),
         "user_banned": lambda p: _("Your account is frozen. Please contact support."),
+        "advertise_requirements": lambda p: views.advertise_requirements_text(p["rules"]),
         "user_not_found": lambda p: _("That user was not found."),
         "page_invalid": lambda p: _("This button is no longer active."),
         "insufficient_funds": lambda p: _("Your available balance is {available}; this needs {needed}.").format(

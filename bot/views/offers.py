@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -172,3 +173,26 @@ def channel_post(offer: OfferChanged, bot_username: str) -> tuple[str, InlineKey
     url = f"https://t.me/{bot_username}?start=offer_{offer.offer_id}"
     keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=label.format(asset=fmt.code(asset, lang())), url=url)]])
     return "\n".join(lines), keyboard
+
+
+def advertise_requirements_text(rules: list[dict[str, Any]]) -> str:
+    """Why a trader may not publish yet: each of the market's rules for advertisers, its value and
+    the trader's own figure (❌ where they still lack)."""
+    lg = lang()
+    labels: dict[str, tuple[str, Callable[[int], str]]] = {
+        "account_age_days": (_("Account age: {required} · yours: {actual}"), lambda n: fmt.days(n, lg)),
+        "trades": (_("Completed trades: {required} · yours: {actual}"), lambda n: fmt.number(n, lg)),
+        "completion_pct": (_("Completion rate over 30 days: {required} · yours: {actual}"),
+                           lambda n: fmt.percent(n, lg)),
+        "counterparties": (_("Different traders completed with: {required} · yours: {actual}"),
+                           lambda n: fmt.number(n, lg)),
+        "kyc_level": (_("Verification level: {required} · yours: {actual}"), lambda n: fmt.number(n, lg)),
+    }  # fmt: skip
+    lines = [_("You cannot publish offers yet. The market asks advertisers for:")]
+    for rule in rules:
+        label, shown = labels[str(rule["rule"])]
+        required, actual = int(rule["required"]), int(rule["actual"])
+        mark = "✅" if actual >= required else "❌"
+        lines.append(f"{mark} " + label.format(required=shown(required), actual=shown(actual)))
+    lines.append(_("Trade with others through their offers until every line is ✅."))
+    return "\n".join(lines)

@@ -10,6 +10,7 @@ offer for an amount), trades,
 disputes, jobs (timers), chat, reputation, models.
 """
 
+from core.escrow.advertising import check_may_advertise
 from core.escrow.browse import OfferPage, OfferRow, browse
 from core.escrow.chat import MessageResult, add_message, messages
 from core.escrow.disputes import (
@@ -130,6 +131,7 @@ __all__ = [
     "browse",
     "cancel",
     "check_max_per_trade",
+    "check_may_advertise",
     "choose_seller_account",
     "claim",
     "close_offer",

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events, outbox
+from core.accounts.config import TOP_LEVEL
 from core.config import get_settings
 from core.errors import DomainError
 from core.escrow.models import MarketRate, MarketSetting
@@ -39,6 +40,13 @@ class Rules:
     # waits for a second admin's approval (core.admin.actions.adjust_balance).
     adjust_limit_usdt: int = 100
     adjust_limit_trx: int = 1000
+    # Who may advertise (core.escrow.advertising); 0 asks nothing. OKX asks, for IQD, 30 days,
+    # 35 trades and 20 counterparties; Binance 30 days, 20 trades and 80 %.
+    advertise_min_account_age_days: int = 0
+    advertise_min_trades: int = 0
+    advertise_min_completion_pct: int = 0  # completion rate over 30 days
+    advertise_min_counterparties: int = 0  # distinct traders completed with
+    advertise_min_kyc_level: int = 0
 
     def adjust_limit(self, asset: Asset) -> int:
         """What one admin may adjust alone within 24 hours (micro units)."""
@@ -77,6 +85,8 @@ def default_rules() -> Rules:
     )
 
 
+_RULE_MAXIMA = {"advertise_min_completion_pct": 100, "advertise_min_kyc_level": TOP_LEVEL}
+
 WINDOW_RANGE = (5, 24 * 60)  # a payment window of 5 minutes to a day (the database agrees)
 
 
@@ -102,6 +112,8 @@ def _parse(name: str, value: str) -> Decimal | int | tuple[int, ...]:
     if parsed < 0 or (isinstance(parsed, Decimal) and not parsed.is_finite()):
         raise DomainError("setting_invalid", name=name, value=value)
     if (name.endswith("fee_pct") and parsed > 10) or (name == "price_deviation_pct" and parsed >= 100):
+        raise DomainError("setting_invalid", name=name, value=value)
+    if name in _RULE_MAXIMA and parsed > _RULE_MAXIMA[name]:
         raise DomainError("setting_invalid", name=name, value=value)
     if name.startswith("adjust_limit_") and parsed > 10 * getattr(Rules, name):
         raise DomainError("setting_invalid", name=name, value=value)  # one admin alone stays small

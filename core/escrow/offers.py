@@ -34,7 +34,7 @@ from core.accounts.payment_accounts import PAYMENT_METHODS as PAYMENT_METHODS
 from core.accounts.payment_accounts import check_public_text, own_accounts
 from core.db import fresh
 from core.errors import DomainError, InsufficientFunds
-from core.escrow import limits, market, premium
+from core.escrow import advertising, limits, market, premium
 from core.escrow.models import OPEN_TRADE_STATUSES, Offer, OfferStatus, PriceType, Side, Trade
 from core.escrow.pricing import check_deviation, check_fiat_precision, floating_price, max_fiat_for
 from core.ledger import AccountRef, balance, transfer
@@ -326,6 +326,7 @@ async def preview_offer(
     price = await validate_draft(session, draft, rules)
     await _check_accounts(session, maker_id, draft)
     maker = await _require_active_user(session, maker_id)
+    await advertising.check_may_advertise(session, maker, rules)
     fee_pct = premium.fee_pct_for(maker, rules.maker_fee_pct)
     reserve = _reserve(draft.amount, fee_pct) if Side(draft.side) == Side.SELL else 0
     available = await balance(session, AccountRef.user(maker_id), Asset(draft.asset))
@@ -346,6 +347,7 @@ async def publish_offer(
     price = await validate_draft(session, draft, rules)
     account_ids = await _check_accounts(session, maker_id, draft)
     maker = await _require_active_user(session, maker_id)
+    await advertising.check_may_advertise(session, maker, rules)
     await limits.check_open_offers(session, maker)
     await names.ensure_nickname(session, maker)  # offers name their maker
     offer = Offer(

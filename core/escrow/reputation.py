@@ -10,6 +10,7 @@ Statistics (UserStats):
   out. None without releases.
 - positive / negative feedback received, positive_share (None without feedback).
 - account_age_days: since the user first met the bot.
+- counterparties: distinct traders the user completed a trade with (ever).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy import (
     case,
     cast,
     delete,
+    distinct,
     exists,
     func,
     literal,
@@ -56,6 +58,7 @@ class UserStats:
     positive: int = 0
     negative: int = 0
     account_age_days: int = 0
+    counterparties: int = 0
 
     @property
     def positive_share(self) -> Decimal | None:
@@ -72,10 +75,10 @@ def _stats_statement() -> Select[*tuple[Any, ...]]:
     ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     month_ago: BindParameter[datetime] = bindparam("month_ago")
     roles = union_all(
-        select(Trade.id, Trade.seller_id.label("uid"), literal("seller").label("role"), Trade.status,
-               Trade.close_reason, Trade.created_at, Trade.paid_at, Trade.completed_at),
-        select(Trade.id, Trade.buyer_id.label("uid"), literal("buyer").label("role"), Trade.status,
-               Trade.close_reason, Trade.created_at, Trade.paid_at, Trade.completed_at),
+        select(Trade.id, Trade.seller_id.label("uid"), Trade.buyer_id.label("other"), literal("seller").label("role"),
+               Trade.status, Trade.close_reason, Trade.created_at, Trade.paid_at, Trade.completed_at),
+        select(Trade.id, Trade.buyer_id.label("uid"), Trade.seller_id.label("other"), literal("buyer").label("role"),
+               Trade.status, Trade.close_reason, Trade.created_at, Trade.paid_at, Trade.completed_at),
     ).subquery()
     completed = roles.c.status == TradeStatus.COMPLETED.value
     recent = roles.c.created_at > month_ago
@@ -95,6 +98,7 @@ def _stats_statement() -> Select[*tuple[Any, ...]]:
             func.count().filter(and_(completed, recent)).label("done_30"),
             func.count().filter(and_(failed, recent)).label("failed_30"),
             cast(func.round(func.avg(case((released, release_seconds)))), Integer).label("avg_release"),
+            func.count(distinct(roles.c.other)).filter(completed).label("counterparties"),
         )
         .where(roles.c.uid.in_(ids))
         .group_by(roles.c.uid)
@@ -114,7 +118,7 @@ def _stats_statement() -> Select[*tuple[Any, ...]]:
         select(User.id, User.created_at, *(func.coalesce(c, 0) for c in (
                    per_trade.c.done, per_trade.c.done_30, per_trade.c.failed_30)),
                per_trade.c.avg_release, *(func.coalesce(c, 0) for c in (
-                   per_feedback.c.positive, per_feedback.c.negative)))
+                   per_feedback.c.positive, per_feedback.c.negative, per_trade.c.counterparties)))
         .outerjoin(per_trade, per_trade.c.uid == User.id)
         .outerjoin(per_feedback, per_feedback.c.to_id == User.id)
         .where(User.id.in_(ids))
@@ -136,7 +140,8 @@ async def stats_for(
     found = {row[0]: row[1:] for row in rows}
     result = {}
     for uid in ids:
-        created, done, done_30, failed_30, avg_release, positive, negative = found.get(uid, (None, 0, 0, 0, None, 0, 0))
+        created, done, done_30, failed_30, avg_release, positive, negative, others = found.get(
+            uid, (None, 0, 0, 0, None, 0, 0, 0))
         rate = None
         if done_30 + failed_30:
             rate = (Decimal(done_30) * 100 / (done_30 + failed_30)).quantize(Decimal("0.1"), ROUND_HALF_UP)
@@ -148,6 +153,7 @@ async def stats_for(
             positive=positive,
             negative=negative,
             account_age_days=(now - created).days if created else 0,
+            counterparties=others,
         )
     return result
 
