@@ -129,6 +129,8 @@ def market_page(page: OfferPage, current: BrowseCb) -> dict[str, Any]:
                      + " · " + _("{window} to pay").format(window=fmt.duration(offer.payment_window, lg)))
         lines.append((fmt.isolate(fmt.escape(row.maker_nickname)) + " · " if row.maker_nickname else "")
                      + stats_text(row.maker, releases=offer.side == "sell"))
+        if row.far_from_market:
+            lines.append(_("⚠️ Far from the market rate: check before you trade."))
     if page.total > PAGE_SIZE:
         pages = (page.total + PAGE_SIZE - 1) // PAGE_SIZE
         lines.append("")

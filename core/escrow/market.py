@@ -47,6 +47,15 @@ class Rules:
     advertise_min_completion_pct: int = 0  # completion rate over 30 days
     advertise_min_counterparties: int = 0  # distinct traders completed with
     advertise_min_kyc_level: int = 0
+    # Dispute deadlines (core.escrow.dispute_deadlines): the other party's time to answer, the
+    # opener's time to send evidence, and a reminder this long before either ends.
+    dispute_answer_minutes: int = 720
+    dispute_evidence_minutes: int = 120
+    dispute_reminder_minutes: int = 60
+    # How the market orders offers (core.escrow.ranking).
+    ranking_far_pct: Decimal = Decimal("5")  # further from the reference rate: listed last
+    ranking_newcomer_trades: int = 3  # a viewer with fewer credited trades ...
+    ranking_experienced_trades: int = 5  # ... sees makers with this many (no dispute lost) first
 
     def adjust_limit(self, asset: Asset) -> int:
         """What one admin may adjust alone within 24 hours (micro units)."""
@@ -56,6 +65,18 @@ class Rules:
     @property
     def dispute_after(self) -> timedelta:
         return timedelta(minutes=self.dispute_after_minutes)
+
+    @property
+    def dispute_answer(self) -> timedelta:
+        return timedelta(minutes=self.dispute_answer_minutes)
+
+    @property
+    def dispute_evidence(self) -> timedelta:
+        return timedelta(minutes=self.dispute_evidence_minutes)
+
+    @property
+    def dispute_reminder(self) -> timedelta:
+        return timedelta(minutes=self.dispute_reminder_minutes)
 
     @property
     def release_escalation(self) -> timedelta:
@@ -71,7 +92,7 @@ class Rules:
 
 
 RULE_NAMES = tuple(f.name for f in dataclasses.fields(Rules))
-DECIMAL_RULES = frozenset({"maker_fee_pct", "taker_fee_pct", "price_deviation_pct"})
+DECIMAL_RULES = frozenset({"maker_fee_pct", "taker_fee_pct", "price_deviation_pct", "ranking_far_pct"})
 
 
 def default_rules() -> Rules:
@@ -85,7 +106,7 @@ def default_rules() -> Rules:
     )
 
 
-_RULE_MAXIMA = {"advertise_min_completion_pct": 100, "advertise_min_kyc_level": TOP_LEVEL}
+_RULE_MAXIMA = {"advertise_min_completion_pct": 100, "advertise_min_kyc_level": TOP_LEVEL, "ranking_far_pct": 100}
 
 WINDOW_RANGE = (5, 24 * 60)  # a payment window of 5 minutes to a day (the database agrees)
 
