@@ -64,12 +64,26 @@ def dispute_statement(e: events.DisputeStatement, to: Recipient) -> Rendered:
 
 
 def dispute_resolved(e: events.DisputeResolved, to: Recipient) -> Rendered:
-    outcome = _("released to the buyer") if e.outcome == "release" else _("refunded to the seller")
+    outcome = _outcome(e.outcome)
     return Rendered(
         text=_("✅ Dispute #{id} resolved by {who}: {outcome}.\nReason: {reason}").format(
             id=e.dispute_id, who=fmt.isolate(str(e.resolved_by)), outcome=outcome, reason=fmt.escape(e.reason or ""),
         )
     )
+
+
+def dispute_no_answer(e: events.DisputeNoAnswer, to: Recipient) -> Rendered:
+    silent = {"buyer": _("The buyer did not answer"), "seller": _("The seller did not answer"),
+              "both": _("Neither party answered")}[e.silent]  # fmt: skip
+    lines = [_("⏰ Dispute #{id} · trade #{trade}: {silent} by the deadline.").format(
+        id=e.dispute_id, trade=e.trade_id, silent=silent)]
+    if e.proposed is not None:
+        lines.append(_("Proposed outcome: {outcome}.").format(outcome=_outcome(e.proposed)))
+    return Rendered(text="\n".join(lines), keyboard=kb.dispute_push(e.dispute_id))
+
+
+def _outcome(outcome: str) -> str:
+    return _("released to the buyer") if outcome == "release" else _("refunded to the seller")
 
 
 def file_reused(e: events.TradeFileReused, to: Recipient) -> Rendered:
@@ -216,6 +230,7 @@ def register(renderers: Renderers) -> None:
     renderers.register(events.DisputeUnclaimed, admin, dispute_unclaimed)
     renderers.register(events.DisputeStatement, admin, dispute_statement)
     renderers.register(events.DisputeResolved, admin, dispute_resolved)
+    renderers.register(events.DisputeNoAnswer, admin, dispute_no_answer)
     renderers.register(events.TradeFileReused, admin, file_reused)
     renderers.register(events.WithdrawalApprovalNeeded, admin, withdrawal_waiting)
     renderers.register(events.SweepFailed, admin, sweep_failed)

@@ -185,6 +185,14 @@ class TradeReminder(TradeEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TradeAutoReply(TradeEvent):
+    """The offer's auto-reply, sent into the chat of a trade it opened (to the taker)."""
+
+    audience = frozenset({USER})
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class TradeFileReused(Event):
     """A photo or file sent in a trade's chat was sent before in other trades."""
 
@@ -216,6 +224,8 @@ class DisputeOpened(TradeEvent):
     opened_by: int | None = None  # None: the system (the seller did not release in time)
     reason: str
     escalated: bool = False
+    buyer_due_at: datetime | None = None  # each party's deadline to state their side
+    seller_due_at: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -257,6 +267,41 @@ class DisputeStatement(Event):
     text: str | None = None
     file_id: str | None = None
     owner_id: int | None = None  # the moderator handling the case then (None: nobody; older rows)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisputeAnswerReminder(TradeEvent):
+    """A party has not stated their side yet and their deadline is near."""
+
+    audience = frozenset({USER})
+    dispute_id: int
+    due_at: datetime
+    opener: bool = False  # the one who opened it (asked for evidence) or the other party (to answer)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisputeNoAnswer(Event):
+    """The deadlines of a dispute passed and a party had not answered: the admins see who and
+    what the rules propose (in favour of the party who did answer)."""
+
+    audience = frozenset({ADMIN})
+    dispute_id: int
+    trade_id: int
+    silent: str  # buyer | seller | both
+    proposed: str | None = None  # release | refund; None when both were silent
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisputeMonthlyStats(Event):
+    """Last month's disputes for the payments channel: counts only, nobody named."""
+
+    audience = frozenset({CHANNEL})
+    month: str  # YYYY-MM
+    opened: int
+    resolved: int
+    for_buyer: int  # resolved by releasing the coins to the buyer
+    for_seller: int  # resolved by refunding the seller
+    median_minutes: int | None = None  # from opening to resolution, of those resolved
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -578,7 +623,8 @@ EVENTS: tuple[type[Event], ...] = (
     DepositDust, DepositDropped, WithdrawalRequested, WithdrawalApprovalNeeded, WithdrawalApproved,
     WithdrawalBroadcast, WithdrawalSent, WithdrawalFailed, WithdrawalRejected, HotWalletAlert, SweepFailed,
     ColdRefillNeeded, ColdTransferDone, KycSubmitted, KycApproved, KycRejected, TransferReceived, ReferralJoined,
-    ReferralReward, PremiumExpiring, PremiumExpired,
+    ReferralReward, PremiumExpiring, PremiumExpired, DisputeAnswerReminder, DisputeNoAnswer, DisputeMonthlyStats,
+    TradeAutoReply,
 )  # fmt: skip
 BY_KIND: dict[str, type[Event]] = {kind_of(cls): cls for cls in EVENTS}
 

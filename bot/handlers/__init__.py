@@ -8,6 +8,7 @@ from aiogram import Router
 def routers() -> list[Router]:
     from bot.handlers import (
         accounts,
+        availability,
         chat,
         express,
         offers,
@@ -16,6 +17,7 @@ def routers() -> list[Router]:
         security,
         start,
         trades,
+        trusted,
         wallet,
     )
 
@@ -27,6 +29,8 @@ def routers() -> list[Router]:
         trades.router,
         payment_accounts.router,  # /accounts /nickname, the trade's accounts (before chat's free text)
         profile.router,
+        trusted.router,  # /trusted /trust /untrust
+        availability.router,  # /away /hours
         *accounts.routers(),  # /limits /verify /transfer /referrals /premium (and their forms)
         wallet.router,  # /wallet: balances, deposit, withdraw (a form), history
         security.router,  # /security: the second factor and the anti-phishing code

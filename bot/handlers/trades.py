@@ -296,11 +296,15 @@ async def dispute_ask(query: CallbackQuery, callback_data: kb.TradeCb, state: FS
 @router.message(DisputeForm.reason, F.text)
 async def dispute_reason(message: Message, state: FSMContext, session: AsyncSession, me: User) -> None:
     trade_id = int((await state.get_data())["trade_id"])
-    await escrow.open_dispute(session, trade_id=trade_id, actor_id=me.id, reason=message.text or "")
+    dispute = await escrow.open_dispute(session, trade_id=trade_id, actor_id=me.id, reason=message.text or "")
     await state.clear()
     trade = await escrow.get_trade(session, trade_id)
-    await message.answer(**views.trade_card(trade, me.id, headline=_("⚖️ Dispute opened. A moderator will contact "
-                                                                      "you here.")))
+    headline = _("⚖️ Dispute opened. A moderator will contact you here.")
+    due = dispute.buyer_due_at if me.id == trade.buyer_id else dispute.seller_due_at
+    if due is not None:
+        headline += "\n" + _("Send your evidence here (receipts, screenshots) by {time}.").format(
+            time=fmt.datetime(due, lang()))
+    await message.answer(**views.trade_card(trade, me.id, headline=headline))
 
 
 # --- lists -----------------------------------------------------------------------------------------------

@@ -182,7 +182,43 @@ def dispute_opened(event: events.DisputeOpened, to: Recipient) -> Rendered | Non
     else:
         headline = _("⚖️ The other side opened a dispute. A moderator will decide; write here to give your "
                      "statement.")
+    due = event.buyer_due_at if to.chat_id == event.trade.buyer_id else event.seller_due_at
+    if due is not None:
+        headline += "\n" + _("Answer by {time}, with your evidence (receipts, screenshots); without an answer "
+                             "the moderator decides on what the other side shows.").format(
+            time=fmt.datetime(due, lang()))
     return _card(event.trade, to, headline)
+
+
+def trade_auto_reply(event: events.TradeAutoReply, to: Recipient) -> Rendered | None:
+    ref = trade_ref(event.trade.trade_id)
+    text = _("💬 {ref} · the other side's automatic message:").format(ref=ref) + "\n" + fmt.escape(event.text)
+    return Rendered(text=text, keyboard=kb.trades_list([(event.trade.trade_id, ref)]))
+
+
+def dispute_answer_reminder(event: events.DisputeAnswerReminder, to: Recipient) -> Rendered | None:
+    ref, time = trade_ref(event.trade.trade_id), fmt.datetime(event.due_at, lang())
+    if event.opener:
+        text = _("⏰ {ref}: send your evidence for the dispute here (receipts, screenshots) by {time}.")
+    else:
+        text = _("⏰ {ref}: the dispute is waiting for your side. Write here what happened and send your "
+                 "evidence by {time}; without an answer the moderator decides on what the other side shows.")
+    return Rendered(text=text.format(ref=ref, time=time), keyboard=kb.trades_list([(event.trade.trade_id, ref)]))
+
+
+def dispute_monthly_stats(event: events.DisputeMonthlyStats, to: Recipient) -> Rendered | None:
+    # the payments channel: counts only
+    lg = lang()
+    lines = [
+        _("📊 Disputes in {month}").format(month=fmt.month(event.month, lg)),
+        _("Opened: {opened} · resolved: {resolved}").format(
+            opened=fmt.number(event.opened, lg), resolved=fmt.number(event.resolved, lg)),
+        _("Decided for the buyer: {buyer} · for the seller: {seller}").format(
+            buyer=fmt.number(event.for_buyer, lg), seller=fmt.number(event.for_seller, lg)),
+    ]
+    if event.median_minutes is not None:
+        lines.append(_("Median time to resolve: {time}").format(time=fmt.duration(event.median_minutes, lg)))
+    return Rendered(text="\n".join(lines))
 
 
 def dispute_claimed(event: events.DisputeClaimed, to: Recipient) -> Rendered | None:
@@ -218,9 +254,12 @@ def register(renderers: Renderers) -> None:
     renderers.register(events.TradeCompleted, user, _in_language(trade_completed))
     renderers.register(events.TradeCompleted, channel, _in_language(trade_completed_channel))
     renderers.register(events.TradeReminder, user, _in_language(trade_reminder))
+    renderers.register(events.TradeAutoReply, user, _in_language(trade_auto_reply))
     renderers.register(events.TradeFileReused, user, _in_language(file_reused))
     renderers.register(events.DisputeOpened, user, _in_language(dispute_opened))
     renderers.register(events.DisputeOpened, channel, _in_language(dispute_opened_channel))
     renderers.register(events.DisputeClaimed, user, _in_language(dispute_claimed))
+    renderers.register(events.DisputeAnswerReminder, user, _in_language(dispute_answer_reminder))
+    renderers.register(events.DisputeMonthlyStats, channel, _in_language(dispute_monthly_stats))
     renderers.register(events.DisputeResolved, user, _in_language(dispute_resolved))
     renderers.register(events.FeedbackReceived, user, _in_language(feedback_received))

@@ -63,10 +63,21 @@ def draft_summary(data: dict[str, Any]) -> str:
     if data.get("terms"):
         lines.append(_("Terms: {terms}").format(terms=fmt.escape(data["terms"])))
     lines += _requirements(int(data.get("min_trades") or 0), int(data.get("min_age") or 0))
+    lines += _visibility(str(data.get("visibility") or "public"))
+    if data.get("auto_reply"):
+        lines.append(_("Auto-reply: {text}").format(text=fmt.escape(data["auto_reply"])))
     if data["side"] == "sell":
         lines.append("")
         lines.append(_("Publishing moves the amount (and the trading fee on it) from your balance into the offer."))
     return "\n".join(lines)
+
+
+def _visibility(visibility: str) -> list[str]:
+    if visibility == "private":
+        return [_("🔗 Private: only people with its link see it; never listed nor in the channel.")]
+    if visibility == "trusted":
+        return [_("🤝 Only your trusted traders see it; never in the channel.")]
+    return []
 
 
 def offer_body(offer: Offer, price: Decimal | None, stats: UserStats | None) -> list[str]:
@@ -91,14 +102,19 @@ def offer_body(offer: Offer, price: Decimal | None, stats: UserStats | None) -> 
 
 def offer_card(
     offer: Offer, price: Decimal | None, stats: UserStats | None, *, viewer_id: int, back: BrowseCb | None = None,
-    maker_nickname: str | None = None, quick: list[tuple[str, Decimal]] | None = None,
+    maker_nickname: str | None = None, quick: list[tuple[str, Decimal]] | None = None, link: str | None = None,
 ) -> dict[str, Any]:
-    """``quick``: the taker's quick amounts (bot.views.trades.quick_amounts)."""
+    """``quick``: the taker's quick amounts (bot.views.trades.quick_amounts); ``link``: a private
+    offer's link, for its maker."""
     lines = offer_body(offer, price, stats)
     if maker_nickname and stats is not None:  # "Trader: <nickname> · ✅ 12 trades"
         lines[-1] = _("Trader: {stats}").format(stats=fmt.isolate(fmt.escape(maker_nickname)) + " · "
                                                 + stats_text(stats))
     own = offer.maker_id == viewer_id
+    if own:
+        lines += _visibility(offer.visibility)
+    if link is not None:
+        lines.append(_("Its link: {link}").format(link=link))
     if own or offer.status != "active":
         lines.append(_("Status: {status}").format(status=status_name(offer.status)))
     keyboard = offer_keyboard(offer.id, own=own, status=offer.status, back=back, quick=quick)

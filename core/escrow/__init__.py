@@ -11,8 +11,11 @@ disputes, jobs (timers), chat, reputation, models.
 """
 
 from core.escrow.advertising import check_may_advertise
+from core.escrow.availability import set_away, set_hours
 from core.escrow.browse import OfferPage, OfferRow, browse
 from core.escrow.chat import MessageResult, add_message, messages
+from core.escrow.dispute_deadlines import deadlines_due, proposed_outcome
+from core.escrow.dispute_stats import monthly_report_due
 from core.escrow.disputes import (
     add_statement,
     claim,
@@ -97,6 +100,7 @@ from core.escrow.trades import (
     timeline,
     trade_accounts,
 )
+from core.escrow.trust import offer_by_id_link, offer_by_link, trust, trusted_list, untrust
 
 __all__ = [
     "PAYMENT_METHODS",
@@ -137,6 +141,7 @@ __all__ = [
     "close_offer",
     "comment_feedback",
     "current_price",
+    "deadlines_due",
     "default_limits",
     "disputable",
     "dispute_for_trade",
@@ -154,13 +159,17 @@ __all__ = [
     "leave_feedback",
     "mark_paid",
     "messages",
+    "monthly_report_due",
     "my_offers",
     "my_trades",
+    "offer_by_id_link",
+    "offer_by_link",
     "offer_price",
     "open_dispute",
     "open_disputes",
     "pause_offer",
     "preview_offer",
+    "proposed_outcome",
     "publish_offer",
     "quote",
     "reference_rates",
@@ -170,6 +179,8 @@ __all__ = [
     "resume_offer",
     "rules",
     "sell_reserve",
+    "set_away",
+    "set_hours",
     "set_reference_rate",
     "set_rule",
     "statements",
@@ -177,7 +188,10 @@ __all__ = [
     "take_range",
     "timeline",
     "trade_accounts",
+    "trust",
+    "trusted_list",
     "unblock",
     "unclaim",
+    "untrust",
     "user_stats",
 ]

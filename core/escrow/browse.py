@@ -11,7 +11,7 @@ floating offers without a reference rate are not shown.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -36,9 +36,11 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from core.errors import DomainError
 from core.escrow import market, ranking
+from core.escrow.availability import local_hour, open_sql
 from core.escrow.models import Block, MarketRate, Offer, OfferStatus, PriceType, Side, Trade, TradeStatus
 from core.escrow.pricing import check_fiat_precision, max_fiat_for
 from core.escrow.reputation import UserStats, stats_for
+from core.escrow.trust import trusted_by
 from core.money import MICRO, Asset, Fiat
 from core.users import User
 
@@ -100,6 +102,9 @@ def _page_statement(fiat: Fiat, side: Side, by_amount: bool, by_method: bool,
         available_fiat >= Offer.min_fiat,
         not_(User.is_banned),
         not_(blocked),
+        open_sql(bindparam("now"), bindparam("hour")),  # the maker is not away, and within their hours
+        or_(Offer.visibility == "public",
+            and_(Offer.visibility == "trusted", trusted_by(Offer.maker_id, viewer_id))),  # never private
     ]
     if by_amount:
         amount = bindparam("amount", type_=Numeric(20, 2))
@@ -151,7 +156,9 @@ async def browse(
     side, asset, fiat = Side(side), Asset(asset), Fiat(fiat)
     if offset < 0 or not 0 < limit <= LIMIT_MAX:
         raise DomainError("page_invalid", offset=offset, limit=limit, max_limit=LIMIT_MAX)
-    params: dict[str, Any] = {"viewer_id": viewer_id, "side": side.value, "asset": asset.value, "fiat": fiat.value}
+    now = now or datetime.now(UTC)
+    params: dict[str, Any] = {"viewer_id": viewer_id, "side": side.value, "asset": asset.value, "fiat": fiat.value,
+                              "now": now, "hour": local_hour(now)}  # fmt: skip
     if fiat_amount is not None:
         params["amount"] = check_fiat_precision(fiat_amount, fiat, "fiat_amount")
     if payment_method is not None:
@@ -191,7 +198,7 @@ async def cash_cities(session: AsyncSession, *, side: Side, asset: Asset, fiat: 
         select(name)
         .where(Offer.status == OfferStatus.ACTIVE.value, Offer.side == Side(side).value,
                Offer.asset == Asset(asset).value, Offer.fiat == Fiat(fiat).value, Offer.city.isnot(None),
-               Offer.remaining > 0, any_(Offer.payment_methods) == "cash")
+               Offer.remaining > 0, any_(Offer.payment_methods) == "cash", Offer.visibility == "public")
         .group_by(func.lower(Offer.city))
         .order_by(func.count().desc(), name)
         .limit(limit)

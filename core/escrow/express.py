@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
 from core.escrow import market, ranking
+from core.escrow.availability import local_hour
 from core.escrow.browse import _page_statement
 from core.escrow.models import Offer, Side
 from core.escrow.pricing import max_fiat_for
@@ -33,7 +34,7 @@ CANDIDATES = 200  # offers looked at, best prices first: far more than a market 
 _OFFER_REFUSALS = frozenset({
     "amount_out_of_limits", "offer_insufficient", "amount_too_small", "requirement_trades",
     "requirement_account_age", "offer_unavailable", "blocked", "price_out_of_range", "no_reference_rate",
-    "own_offer",
+    "own_offer", "offer_trusted_only",
 })  # fmt: skip
 
 
@@ -66,7 +67,7 @@ async def best_offer(
     asset, fiat = Asset(asset), Fiat(fiat)
     stmt = _page_statement(fiat, side, False, False)
     params = {"viewer_id": taker_id, "side": side.value, "asset": asset.value, "fiat": fiat.value,
-              "offset": 0, "limit": CANDIDATES}  # fmt: skip
+              "offset": 0, "limit": CANDIDATES, "now": now, "hour": local_hour(now)}  # fmt: skip
     rows = [(offer, price, reference) for offer, price, *_, reference in (await session.execute(stmt, params)).all()
             if _fits(offer, price, crypto_amount)]  # fmt: skip
     if not rows:

@@ -1,0 +1,58 @@
+"""trader protection (issue 22): dispute deadlines per party, reminders and the "did not answer"
+flag; the months whose dispute statistics were posted; private and trusted-only offers, and each
+trader's trusted list; away and business hours, offers' auto-replies
+
+Revision ID: 0017_protection
+Revises: 0015_market_pair
+Create Date: 2026-12-05
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0017_protection"
+down_revision = "0015_market_pair"
+branch_labels = None
+depends_on = None
+
+TZ = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    for column in ("buyer_due_at", "seller_due_at", "buyer_reminded_at", "seller_reminded_at", "overdue_at"):
+        op.add_column("disputes", sa.Column(column, TZ))
+    op.add_column("disputes", sa.Column("silent", sa.String(8)))  # buyer | seller | both
+    op.create_index("ix_disputes_open_due", "disputes", ["overdue_at"], postgresql_where=sa.text("resolution IS NULL"))
+    op.create_table(
+        "dispute_reports",
+        sa.Column("month", sa.Date, primary_key=True),
+        sa.Column("posted_at", TZ, server_default=sa.func.now(), nullable=False),
+    )
+    op.add_column("offers", sa.Column("visibility", sa.String(8), server_default="public", nullable=False))
+    op.add_column("offers", sa.Column("link_token", sa.String(24)))
+    op.create_check_constraint(op.f("ck_offers_visibility"), "offers", "visibility IN ('public', 'private', 'trusted')")
+    op.create_unique_constraint(op.f("uq_offers_link_token"), "offers", ["link_token"])
+    op.add_column("offers", sa.Column("auto_reply", sa.Text))
+    op.add_column("users", sa.Column("away_until", TZ))
+    op.add_column("users", sa.Column("open_from", sa.SmallInteger))
+    op.add_column("users", sa.Column("open_to", sa.SmallInteger))
+    op.create_table(
+        "trusted_traders",
+        sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id"), primary_key=True),
+        sa.Column("trusted_id", sa.BigInteger, sa.ForeignKey("users.id"), primary_key=True),
+        sa.Column("created_at", TZ, server_default=sa.func.now(), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("trusted_traders")
+    for column in ("open_to", "open_from", "away_until"):
+        op.drop_column("users", column)
+    op.drop_column("offers", "auto_reply")
+    op.drop_constraint(op.f("uq_offers_link_token"), "offers")
+    op.drop_constraint(op.f("ck_offers_visibility"), "offers")
+    op.drop_column("offers", "link_token")
+    op.drop_column("offers", "visibility")
+    op.drop_table("dispute_reports")
+    op.drop_index("ix_disputes_open_due", "disputes")
+    for column in ("silent", "overdue_at", "seller_reminded_at", "buyer_reminded_at", "seller_due_at", "buyer_due_at"):
+        op.drop_column("disputes", column)
