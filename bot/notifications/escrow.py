@@ -18,7 +18,7 @@ from bot.keyboards import trades as kb
 from bot.views import offers as offer_views
 from bot.views import trades as views
 from bot.views.common import method_name, trade_ref
-from bot.views.trade_details import countdown, payer_warning
+from bot.views.trade_details import countdown, payer_warning, safety_words
 from botkit import fmt
 from botkit.i18n import lang, use_locale
 from botkit.rendering import Recipient, Rendered, Renderers
@@ -91,6 +91,7 @@ def trade_opened(event: events.TradeOpened, to: Recipient) -> Rendered | None:
             who=who)
     if event.trade.expires_at is not None:
         headline += "\n" + countdown(event.trade.expires_at)
+    headline += safety_words(event.trade.fiat, event.trade.payment_method)
     return _card(event.trade, to, headline)
 
 
