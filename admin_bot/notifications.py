@@ -142,12 +142,23 @@ def cold_transfer_done(e: events.ColdTransferDone, to: Recipient) -> Rendered:
 
 
 def rate_changed(e: events.ReferenceRateChanged, to: Recipient) -> Rendered:
+    if e.market:
+        return Rendered(text=_("Reference rate {asset}/{fiat} now follows the market: {rate} (the volume-weighted "
+                               "median of completed trades).").format(
+            asset=e.asset, fiat=e.fiat, rate=fmt.fiat(e.rate, e.fiat, to.language)))
     return Rendered(
         text=_("Reference rate {asset}/{fiat} is now {rate} (set by {who}).").format(
             asset=e.asset, fiat=e.fiat, rate=fmt.fiat(e.rate, e.fiat, to.language),
             who=fmt.isolate(fmt.escape(f"{e.by_name} ({e.by})")) if e.by_name else _by(e.by)
         )
     )
+
+
+def rate_stale(e: events.ReferenceRateStale, to: Recipient) -> Rendered:
+    return Rendered(text=_("⚠️ Reference rate {asset}/{fiat} has stayed at {rate} since {since}. Check it: /rate "
+                           "sets it, /pin keeps yours.").format(
+        asset=e.asset, fiat=e.fiat, rate=fmt.fiat(e.rate, e.fiat, to.language),
+        since=fmt.datetime(e.since, to.language)))
 
 
 def setting_changed(e: events.MarketSettingChanged, to: Recipient) -> Rendered:
@@ -238,6 +249,7 @@ def register(renderers: Renderers) -> None:
     renderers.register(events.ColdTransferDone, admin, cold_transfer_done)
     renderers.register(events.ReferenceRateChanged, admin, rate_changed)
     renderers.register(events.MarketSettingChanged, admin, setting_changed)
+    renderers.register(events.ReferenceRateStale, admin, rate_stale)
     renderers.register(events.KycSubmitted, admin, kyc_submitted)
     renderers.register(events.AdjustmentRequested, admin, adjustment_requested)
     renderers.register(events.AdjustmentDecided, admin, adjustment_decided)

@@ -326,6 +326,18 @@ class ReferenceRateChanged(Event):
     old_rate: Decimal | None = None
     by: int | None = None
     by_name: str | None = None  # the staff member's public name (nickname), for the notice
+    market: bool = False  # set by the market (the median of completed trades), not by staff
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReferenceRateStale(Event):
+    """The reference rate in force has not moved for ``market_rate_stale_hours``."""
+
+    audience = frozenset({ADMIN})
+    asset: str
+    fiat: str
+    rate: Decimal
+    since: datetime
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -624,7 +636,7 @@ EVENTS: tuple[type[Event], ...] = (
     WithdrawalBroadcast, WithdrawalSent, WithdrawalFailed, WithdrawalRejected, HotWalletAlert, SweepFailed,
     ColdRefillNeeded, ColdTransferDone, KycSubmitted, KycApproved, KycRejected, TransferReceived, ReferralJoined,
     ReferralReward, PremiumExpiring, PremiumExpired, DisputeAnswerReminder, DisputeNoAnswer, DisputeMonthlyStats,
-    TradeAutoReply,
+    TradeAutoReply, ReferenceRateStale,
 )  # fmt: skip
 BY_KIND: dict[str, type[Event]] = {kind_of(cls): cls for cls in EVENTS}
 

@@ -37,6 +37,7 @@ from core.escrow.market import (
     set_reference_rate,
     set_rule,
 )
+from core.escrow.market_rate import follow_market_due
 from core.escrow.models import (
     Dispute,
     DisputeStatement,
@@ -149,6 +150,7 @@ __all__ = [
     "escalate_due",
     "expire_due",
     "feedback_received",
+    "follow_market_due",
     "get_dispute",
     "get_offer",
     "get_reference_rate",

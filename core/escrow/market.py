@@ -52,6 +52,13 @@ class Rules:
     dispute_answer_minutes: int = 720
     dispute_evidence_minutes: int = 120
     dispute_reminder_minutes: int = 60
+    # The reference rate from the market (core.escrow.market_rate): the volume-weighted median of
+    # the completed trades of the last hours (0: the admins' rate only), when they are enough;
+    # an alert when the rate in force has not moved for this many hours (0: none).
+    market_rate_window_hours: int = 0
+    market_rate_min_trades: int = 5
+    market_rate_min_volume: int = 1000  # whole units of the asset
+    market_rate_stale_hours: int = 24
     # How the market orders offers (core.escrow.ranking).
     ranking_far_pct: Decimal = Decimal("5")  # further from the reference rate: listed last
     ranking_newcomer_trades: int = 3  # a viewer with fewer credited trades ...
@@ -183,11 +190,13 @@ async def set_reference_rate(
     if rate != rate.quantize(fiat.quantum):
         raise DomainError("fiat_precision", fiat=fiat.value, decimals=fiat.exponent, value=str(rate))
     old = await get_reference_rate(session, asset, fiat)
-    stmt = insert(MarketRate).values(asset=asset.value, fiat=fiat.value, rate=rate, updated_by=actor_id)
-    stmt = stmt.on_conflict_do_update(
+    stmt = insert(MarketRate).values(asset=asset.value, fiat=fiat.value, rate=rate, admin_rate=rate,
+                                     updated_by=actor_id)  # fmt: skip
+    stmt = stmt.on_conflict_do_update(  # in force at once (the market's median may follow it)
         index_elements=[MarketRate.asset, MarketRate.fiat],
-        set_={"rate": rate, "updated_by": actor_id, "updated_at": func.now()},
-    )
+        set_={"rate": rate, "admin_rate": rate, "source": "admin", "updated_by": actor_id, "updated_at": func.now(),
+              "stale_alerted_at": None},
+    )  # fmt: skip
     await session.execute(stmt)
     staff = await session.get(User, actor_id) if actor_id is not None else None
     changed = events.ReferenceRateChanged(asset=asset.value, fiat=fiat.value, rate=rate, old_rate=old, by=actor_id,

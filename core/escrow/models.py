@@ -70,7 +70,9 @@ def fiat_text(value: Decimal | None, fiat: str) -> str | None:
 
 
 class MarketRate(Base):
-    """The admins' reference rate per asset and fiat (fiat per 1 unit)."""
+    """The reference rate in force per asset and fiat (fiat per 1 unit): the market's (the
+    volume-weighted median of completed trades, core.escrow.market_rate) or, when trades are too
+    few or the admins pinned it, the admins' ``admin_rate``."""
 
     __tablename__ = "market_rates"
 
@@ -78,7 +80,11 @@ class MarketRate(Base):
     fiat: Mapped[str] = mapped_column(String(8), primary_key=True)
     rate: Mapped[Decimal] = mapped_column(PRICE)
     updated_by: Mapped[int | None] = mapped_column(BigInteger)
-    updated_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = created_at_column()  # when ``rate`` last changed
+    admin_rate: Mapped[Decimal | None] = mapped_column(PRICE)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    source: Mapped[str] = mapped_column(String(8), default="admin", server_default="admin")  # admin | market
+    stale_alerted_at: Mapped[datetime | None]
 
     __table_args__ = (CheckConstraint("rate > 0", name="positive"),)
 

@@ -1,6 +1,7 @@
 """trader protection (issue 22): dispute deadlines per party, reminders and the "did not answer"
 flag; the months whose dispute statistics were posted; private and trusted-only offers, and each
-trader's trusted list; away and business hours, offers' auto-replies
+trader's trusted list; away and business hours, offers' auto-replies; the reference rate from the market (the admin's rate
+kept as the fallback, pinning, the stale alert)
 
 Revision ID: 0017_protection
 Revises: 0015_market_pair
@@ -32,6 +33,11 @@ def upgrade() -> None:
     op.create_check_constraint(op.f("ck_offers_visibility"), "offers", "visibility IN ('public', 'private', 'trusted')")
     op.create_unique_constraint(op.f("uq_offers_link_token"), "offers", ["link_token"])
     op.add_column("offers", sa.Column("auto_reply", sa.Text))
+    op.add_column("market_rates", sa.Column("admin_rate", sa.Numeric(20, 2)))
+    op.execute("UPDATE market_rates SET admin_rate = rate")
+    op.add_column("market_rates", sa.Column("pinned", sa.Boolean, server_default="false", nullable=False))
+    op.add_column("market_rates", sa.Column("source", sa.String(8), server_default="admin", nullable=False))
+    op.add_column("market_rates", sa.Column("stale_alerted_at", TZ))
     op.add_column("users", sa.Column("away_until", TZ))
     op.add_column("users", sa.Column("open_from", sa.SmallInteger))
     op.add_column("users", sa.Column("open_to", sa.SmallInteger))
@@ -48,6 +54,8 @@ def downgrade() -> None:
     for column in ("open_to", "open_from", "away_until"):
         op.drop_column("users", column)
     op.drop_column("offers", "auto_reply")
+    for column in ("stale_alerted_at", "source", "pinned", "admin_rate"):
+        op.drop_column("market_rates", column)
     op.drop_constraint(op.f("uq_offers_link_token"), "offers")
     op.drop_constraint(op.f("ck_offers_visibility"), "offers")
     op.drop_column("offers", "link_token")

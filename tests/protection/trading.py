@@ -26,12 +26,13 @@ async def trader(factory: async_sessionmaker[AsyncSession], *, kyc_level: int = 
 
 
 async def completed_trade(factory: async_sessionmaker[AsyncSession], seller: int, buyer: int,
-                          fiat: Decimal = Decimal("131000")) -> int:  # fmt: skip
-    """``seller`` publishes 100 USDT at 1,310 IQD, ``buyer`` takes ``fiat`` of it, pays, and the
-    seller releases; the offer is closed. Returns the trade id."""
-    await deposit(factory, seller, 101 * MICRO, Asset.USDT)
-    draft = OfferDraft(side=Side.SELL, asset=Asset.USDT, fiat=Fiat.IQD, amount=100 * MICRO, price=Decimal("1310"),
-                       min_fiat=Decimal("10000"), max_fiat=Decimal("131000"), payment_methods=("zaincash",))  # fmt: skip
+                          fiat: Decimal = Decimal("131000"), *, asset: Asset = Asset.USDT,
+                          price: Decimal = Decimal("1310"), units: int = 100) -> int:  # fmt: skip
+    """``seller`` publishes ``units`` of ``asset`` at ``price`` IQD, ``buyer`` takes ``fiat`` of it,
+    pays, and the seller releases; the offer is closed. Returns the trade id."""
+    await deposit(factory, seller, units * MICRO + units * MICRO // 100, asset)
+    draft = OfferDraft(side=Side.SELL, asset=asset, fiat=Fiat.IQD, amount=units * MICRO, price=price,
+                       min_fiat=Decimal("1000"), max_fiat=price * units, payment_methods=("zaincash",))  # fmt: skip
     async with transaction(factory) as s:
         offer = await escrow.publish_offer(s, maker_id=seller, draft=draft)
     async with transaction(factory) as s:
