@@ -135,3 +135,15 @@ def refill_buttons(assets: list[str]) -> InlineKeyboardMarkup | None:
         builder.button(text=_("Prepare the {asset} refill").format(asset=asset), callback_data=ColdCb(action="prepare", asset=asset))
     builder.adjust(1)
     return builder.as_markup()
+
+
+class AppealCb(CallbackData, prefix="apl"):
+    action: str  # approve
+    appeal_id: int
+
+
+def appeal_hold_approval(appeal_id: int) -> InlineKeyboardMarkup:
+    """Under a hold request: a second admin places the hold."""
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Approve the hold"), callback_data=AppealCb(action="approve", appeal_id=appeal_id))
+    return kb.as_markup()

@@ -86,6 +86,34 @@ def _outcome(outcome: str) -> str:
     return _("released to the buyer") if outcome == "release" else _("refunded to the seller")
 
 
+def appeal_opened(e: events.AppealOpened, to: Recipient) -> Rendered:
+    lines = [
+        _("📣 <b>Appeal #{id}</b> · trade #{trade} (ended): user {who} appeals against user {other}.").format(
+            id=e.appeal_id, trade=e.trade_id, who=fmt.isolate(str(e.appellant_id)),
+            other=fmt.isolate(str(e.counterpart_id))),
+        _("Reason: {reason}").format(reason=fmt.escape(e.reason)),
+        _("Trade amount: {amount} · hold up to it: /appealhold {id}").format(
+            amount=fmt.crypto(e.crypto_amount, e.asset, to.language), id=e.appeal_id),
+    ]  # fmt: skip
+    return Rendered(text="\n".join(lines))
+
+
+def appeal_hold_requested(e: events.AppealHoldRequested, to: Recipient) -> Rendered | None:
+    if to.chat_id == e.requested_by:
+        return None  # they asked; another admin must approve
+    text = _("📣 Appeal #{id} · trade #{trade}: {who} asks to hold {amount} of user {user}. A second admin must "
+             "approve.").format(id=e.appeal_id, trade=e.trade_id, who=_by(e.requested_by),
+                                amount=fmt.crypto(e.amount, e.asset, to.language), user=fmt.isolate(str(e.user_id)))
+    return Rendered(text=text, keyboard=kb.appeal_hold_approval(e.appeal_id))
+
+
+def appeal_hold_changed(e: events.AppealHoldChanged, to: Recipient) -> Rendered:
+    text = (_("📣 Appeal #{id}: {amount} of user {user} is on hold.") if e.placed
+            else _("📣 Appeal #{id}: the hold of {amount} on user {user} was let go."))  # fmt: skip
+    return Rendered(text=text.format(id=e.appeal_id, amount=fmt.crypto(e.amount, e.asset, to.language),
+                                     user=fmt.isolate(str(e.user_id))))  # fmt: skip
+
+
 def file_reused(e: events.TradeFileReused, to: Recipient) -> Rendered:
     others = ", ".join(f"#{t}" for t in e.other_trade_ids)
     return Rendered(
@@ -250,6 +278,9 @@ def register(renderers: Renderers) -> None:
     renderers.register(events.ReferenceRateChanged, admin, rate_changed)
     renderers.register(events.MarketSettingChanged, admin, setting_changed)
     renderers.register(events.ReferenceRateStale, admin, rate_stale)
+    renderers.register(events.AppealOpened, admin, appeal_opened)
+    renderers.register(events.AppealHoldRequested, admin, appeal_hold_requested)
+    renderers.register(events.AppealHoldChanged, admin, appeal_hold_changed)
     renderers.register(events.KycSubmitted, admin, kyc_submitted)
     renderers.register(events.AdjustmentRequested, admin, adjustment_requested)
     renderers.register(events.AdjustmentDecided, admin, adjustment_decided)

@@ -305,6 +305,48 @@ class DisputeMonthlyStats(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AppealOpened(Event):
+    """A party appealed a trade after its end (admins: the case; the counterpart: told)."""
+
+    audience = frozenset({USER, ADMIN})
+    appeal_id: int
+    trade_id: int
+    appellant_id: int
+    counterpart_id: int
+    reason: str
+    asset: str
+    crypto_amount: int
+    has_evidence: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppealHoldRequested(Event):
+    """An admin asked to hold the counterpart's balance: a second admin must approve."""
+
+    audience = frozenset({ADMIN})
+    appeal_id: int
+    trade_id: int
+    user_id: int  # whose balance
+    asset: str
+    amount: int
+    requested_by: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppealHoldChanged(Event):
+    """The appeal's hold was placed (two admins) or let go (the appeal closed)."""
+
+    audience = frozenset({USER, ADMIN})
+    appeal_id: int
+    trade_id: int
+    user_id: int
+    asset: str
+    amount: int
+    placed: bool
+    by: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class DisputeStaffMessage(Event):
     """Staff write to both parties of a disputed trade."""
 
@@ -636,7 +678,7 @@ EVENTS: tuple[type[Event], ...] = (
     WithdrawalBroadcast, WithdrawalSent, WithdrawalFailed, WithdrawalRejected, HotWalletAlert, SweepFailed,
     ColdRefillNeeded, ColdTransferDone, KycSubmitted, KycApproved, KycRejected, TransferReceived, ReferralJoined,
     ReferralReward, PremiumExpiring, PremiumExpired, DisputeAnswerReminder, DisputeNoAnswer, DisputeMonthlyStats,
-    TradeAutoReply, ReferenceRateStale,
+    TradeAutoReply, ReferenceRateStale, AppealOpened, AppealHoldRequested, AppealHoldChanged,
 )  # fmt: skip
 BY_KIND: dict[str, type[Event]] = {kind_of(cls): cls for cls in EVENTS}
 

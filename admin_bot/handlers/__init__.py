@@ -6,12 +6,24 @@ from aiogram import Router
 
 
 def routers() -> list[Router]:
-    from admin_bot.handlers import cold, disputes, kyc, market, reports, security, start, users, withdrawals
+    from admin_bot.handlers import (
+        appeals,
+        cold,
+        disputes,
+        kyc,
+        market,
+        reports,
+        security,
+        start,
+        users,
+        withdrawals,
+    )
 
     return [
         start.router,
         kyc.router,
         disputes.router,
+        appeals.router,
         withdrawals.router,
         users.router,
         market.router,

@@ -8,6 +8,7 @@ from aiogram import Router
 def routers() -> list[Router]:
     from bot.handlers import (
         accounts,
+        appeals,
         availability,
         chat,
         express,
@@ -31,6 +32,7 @@ def routers() -> list[Router]:
         profile.router,
         trusted.router,  # /trusted /trust /untrust
         availability.router,  # /away /hours
+        appeals.router,  # /appeal (a form: before chat's free text)
         *accounts.routers(),  # /limits /verify /transfer /referrals /premium (and their forms)
         wallet.router,  # /wallet: balances, deposit, withdraw (a form), history
         security.router,  # /security: the second factor and the anti-phishing code

@@ -197,6 +197,23 @@ def trade_auto_reply(event: events.TradeAutoReply, to: Recipient) -> Rendered | 
     return Rendered(text=text, keyboard=kb.trades_list([(event.trade.trade_id, ref)]))
 
 
+def appeal_opened(event: events.AppealOpened, to: Recipient) -> Rendered | None:
+    if to.chat_id != event.counterpart_id:
+        return None
+    return Rendered(text=_("📣 The other side of {ref} appealed after it ended. A moderator may write to you "
+                           "here; please answer them.").format(ref=trade_ref(event.trade_id)))
+
+
+def appeal_hold_changed(event: events.AppealHoldChanged, to: Recipient) -> Rendered | None:
+    amount, ref = fmt.crypto(event.amount, event.asset, lang()), trade_ref(event.trade_id)
+    if event.placed:
+        text = _("📣 {amount} of your balance is on hold while moderators decide an appeal on {ref}: it cannot be "
+                 "withdrawn or transferred meanwhile.")
+    else:
+        text = _("📣 The hold of {amount} for the appeal on {ref} was let go.")
+    return Rendered(text=text.format(amount=amount, ref=ref))
+
+
 def dispute_answer_reminder(event: events.DisputeAnswerReminder, to: Recipient) -> Rendered | None:
     ref, time = trade_ref(event.trade.trade_id), fmt.datetime(event.due_at, lang())
     if event.opener:
@@ -256,6 +273,8 @@ def register(renderers: Renderers) -> None:
     renderers.register(events.TradeCompleted, channel, _in_language(trade_completed_channel))
     renderers.register(events.TradeReminder, user, _in_language(trade_reminder))
     renderers.register(events.TradeAutoReply, user, _in_language(trade_auto_reply))
+    renderers.register(events.AppealOpened, user, _in_language(appeal_opened))
+    renderers.register(events.AppealHoldChanged, user, _in_language(appeal_hold_changed))
     renderers.register(events.TradeFileReused, user, _in_language(file_reused))
     renderers.register(events.DisputeOpened, user, _in_language(dispute_opened))
     renderers.register(events.DisputeOpened, channel, _in_language(dispute_opened_channel))

@@ -59,6 +59,7 @@ class Rules:
     market_rate_min_trades: int = 5
     market_rate_min_volume: int = 1000  # whole units of the asset
     market_rate_stale_hours: int = 24
+    appeal_days: int = 7  # after a trade completed or was cancelled, either party may appeal this long
     # How the market orders offers (core.escrow.ranking).
     ranking_far_pct: Decimal = Decimal("5")  # further from the reference rate: listed last
     ranking_newcomer_trades: int = 3  # a viewer with fewer credited trades ...

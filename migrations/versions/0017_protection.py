@@ -1,7 +1,8 @@
 """trader protection (issue 22): dispute deadlines per party, reminders and the "did not answer"
 flag; the months whose dispute statistics were posted; private and trusted-only offers, and each
 trader's trusted list; away and business hours, offers' auto-replies; the reference rate from the market (the admin's rate
-kept as the fallback, pinning, the stale alert)
+kept as the fallback, pinning, the stale alert); appeals after a trade's end, whose hold is a
+risk hold of kind "appeal" (one risk hold and one appeal hold per trade)
 
 Revision ID: 0017_protection
 Revises: 0015_market_pair
@@ -13,7 +14,7 @@ from alembic import op
 revision = "0017_protection"
 down_revision = "0015_market_pair"
 branch_labels = None
-depends_on = None
+depends_on = ("0012_risk_holds",)  # risk_holds gains its "kind" here
 
 TZ = sa.DateTime(timezone=True)
 
@@ -41,6 +42,29 @@ def upgrade() -> None:
     op.add_column("users", sa.Column("away_until", TZ))
     op.add_column("users", sa.Column("open_from", sa.SmallInteger))
     op.add_column("users", sa.Column("open_to", sa.SmallInteger))
+    op.add_column("risk_holds", sa.Column("kind", sa.String(8), server_default="risk", nullable=False))
+    op.drop_constraint("uq_risk_holds_trade_id", "risk_holds")
+    op.create_unique_constraint("uq_risk_holds_trade_id", "risk_holds", ["trade_id", "kind"])
+    op.create_table(
+        "appeals",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("trade_id", sa.BigInteger, sa.ForeignKey("trades.id"), nullable=False),
+        sa.Column("appellant_id", sa.BigInteger, nullable=False),
+        sa.Column("counterpart_id", sa.BigInteger, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("file_id", sa.String(256)),
+        sa.Column("status", sa.String(16), server_default="open", nullable=False),
+        sa.Column("hold_amount", sa.BigInteger),
+        sa.Column("hold_requested_by", sa.BigInteger),
+        sa.Column("hold_approved_by", sa.BigInteger),
+        sa.Column("closed_by", sa.BigInteger),
+        sa.Column("resolution", sa.Text),
+        sa.Column("created_at", TZ, server_default=sa.func.now(), nullable=False),
+        sa.Column("closed_at", TZ),
+        sa.UniqueConstraint("trade_id", "appellant_id", name="uq_appeals_trade_id"),
+        sa.CheckConstraint("status IN ('open', 'hold_requested', 'held', 'closed')", name="ck_appeals_status"),
+        sa.CheckConstraint("hold_amount IS NULL OR hold_amount > 0", name="ck_appeals_hold_amount"),
+    )
     op.create_table(
         "trusted_traders",
         sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id"), primary_key=True),
@@ -51,6 +75,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("trusted_traders")
+    op.drop_table("appeals")
+    op.execute("DELETE FROM risk_holds WHERE kind <> 'risk'")
+    op.drop_constraint("uq_risk_holds_trade_id", "risk_holds")
+    op.create_unique_constraint("uq_risk_holds_trade_id", "risk_holds", ["trade_id"])
+    op.drop_column("risk_holds", "kind")
     for column in ("open_to", "open_from", "away_until"):
         op.drop_column("users", column)
     op.drop_column("offers", "auto_reply")

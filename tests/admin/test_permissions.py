@@ -121,7 +121,8 @@ def test_each_admin_handler_says_what_it_needs_where_its_router_is_declared() ->
     P = Permission
     expected = {
         "admin_market.show": P.VIEW, "admin_market.set_rate": P.MARKET, "admin_market.set_rule": P.MARKET,
-        "admin_market.pin": P.MARKET,
+        "admin_market.pin": P.MARKET, "admin_appeals.queue": P.DISPUTES, "admin_appeals.request_hold": P.DISPUTES,
+        "admin_appeals.approve": P.DISPUTES, "admin_appeals.close": P.DISPUTES,
         "admin_reports.stats": P.VIEW, "admin_reports.reconcile": P.RECONCILE,
         "admin_users.lookup": P.VIEW, "admin_users.ask_freeze_reason": P.FREEZE, "admin_users.user_audit": P.VIEW,
         "admin_users.adjust": P.ADJUST, "admin_users.audit_trail": P.VIEW, "admin_users.change_mods": P.STAFF,
