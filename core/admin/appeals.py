@@ -1,7 +1,7 @@
 """Appeals, the staff side (issue 22): an admin asks to hold up to the trade's amount of the
 counterpart's balance (``request_hold``); a second, different admin approves (``approve_hold``),
-and only then is the hold placed: a risk hold of kind "appeal" (core.escrow.holds), so the
-counterpart's withdrawals and transfers refuse what it covers. Closing the appeal lets it go.
+and only then is the hold placed (the appeal's status "held": core.escrow.holds then refuses the
+counterpart's withdrawals and transfers of what it covers). Closing the appeal lets it go.
 
 Locks: the appeal's row serialises the decisions (of two approvals at once the second finds it
 held: ``invalid_state``); the hold is written under the counterpart's row lock, the one
@@ -10,9 +10,8 @@ withdrawals and transfers take (holds.lock_user), so a withdrawal either went be
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events, outbox
@@ -22,9 +21,7 @@ from core.config import Settings
 from core.errors import DomainError
 from core.escrow import holds
 from core.escrow.appeals import get_appeal
-from core.escrow.models import Appeal, RiskHold, Trade
-
-HOLD_FOR = timedelta(days=3650)  # until the appeal closes
+from core.escrow.models import Appeal, Trade
 
 
 async def _trade(session: AsyncSession, appeal: Appeal) -> Trade:
@@ -47,7 +44,8 @@ async def request_hold(
     amount = trade.crypto_amount if amount is None else amount
     if not 0 < amount <= trade.crypto_amount:
         raise DomainError("appeal_hold_invalid", amount=amount, most=trade.crypto_amount, asset=trade.asset)
-    appeal.status, appeal.hold_amount, appeal.hold_requested_by = "hold_requested", amount, actor_id
+    appeal.status, appeal.hold_amount, appeal.hold_asset = "hold_requested", amount, trade.asset
+    appeal.hold_requested_by = actor_id
     await session.flush()
     await audit.record(session, actor_id=actor_id, action="appeal.hold_request", target=f"appeal:{appeal.id}",
                        user_id=appeal.counterpart_id, trade_id=trade.id, asset=trade.asset, amount=amount)  # fmt: skip
@@ -69,10 +67,7 @@ async def approve_hold(session: AsyncSession, settings: Settings, *, actor_id: i
         raise DomainError("party_cannot_moderate")
     assert appeal.hold_amount is not None
     trade = await _trade(session, appeal)
-    now = datetime.now(UTC)
-    await holds.lock_user(session, appeal.counterpart_id)
-    session.add(RiskHold(user_id=appeal.counterpart_id, trade_id=trade.id, asset=trade.asset,
-                         amount=appeal.hold_amount, until=now + HOLD_FOR, kind="appeal"))  # fmt: skip
+    await holds.lock_user(session, appeal.counterpart_id)  # withdrawals and transfers wait, then see it
     appeal.status, appeal.hold_approved_by = "held", actor_id
     await session.flush()
     await audit.record(session, actor_id=actor_id, action="appeal.hold_approve", target=f"appeal:{appeal.id}",
@@ -96,9 +91,6 @@ async def close_appeal(
     trade = await _trade(session, appeal)
     now = datetime.now(UTC)
     if appeal.status == "held":
-        await holds.lock_user(session, appeal.counterpart_id)
-        await session.execute(update(RiskHold).where(RiskHold.trade_id == trade.id, RiskHold.kind == "appeal")
-                              .values(until=now))  # fmt: skip
         _announce(session, appeal, trade, placed=False, by=actor_id)
     appeal.status, appeal.closed_by, appeal.closed_at, appeal.resolution = "closed", actor_id, now, resolution
     await session.flush()

@@ -420,16 +420,14 @@ class RiskHold(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger)
-    trade_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("trades.id"))
+    trade_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("trades.id"), unique=True)
     asset: Mapped[str] = mapped_column(String(8))
     amount: Mapped[int] = mapped_column(BigInteger)
     until: Mapped[datetime]
     created_at: Mapped[datetime] = created_at_column()
-    kind: Mapped[str] = mapped_column(String(8), default="risk", server_default="risk")  # risk | appeal
 
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount"),
-        UniqueConstraint("trade_id", "kind", name="uq_risk_holds_trade_id"),
         Index("ix_risk_holds_user_id_until", "user_id", "until"),
     )
 
@@ -438,7 +436,8 @@ class Appeal(Base):
     """A party's appeal after a trade ended (completed or cancelled; core.escrow.appeals): a
     chargeback, a frozen wallet account, paid but cancelled. Admins may hold up to the trade's
     amount of the counterpart's balance (a risk hold of kind "appeal") once a second admin
-    approves (core.admin.appeals); closing it lets the hold go."""
+    approves (core.admin.appeals): while ``status`` is "held", core.escrow.holds refuses withdrawals
+    and transfers of the counterpart's ``hold_amount`` of ``hold_asset``; closing lets it go."""
 
     __tablename__ = "appeals"
 
@@ -450,6 +449,7 @@ class Appeal(Base):
     file_id: Mapped[str | None] = mapped_column(String(256))  # the evidence (a photo)
     status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
     hold_amount: Mapped[int | None] = mapped_column(BigInteger)  # micro units of the trade's asset
+    hold_asset: Mapped[str | None] = mapped_column(String(8))
     hold_requested_by: Mapped[int | None] = mapped_column(BigInteger)
     hold_approved_by: Mapped[int | None] = mapped_column(BigInteger)
     closed_by: Mapped[int | None] = mapped_column(BigInteger)
@@ -461,4 +461,5 @@ class Appeal(Base):
         UniqueConstraint("trade_id", "appellant_id", name="uq_appeals_trade_id"),
         CheckConstraint("status IN ('open', 'hold_requested', 'held', 'closed')", name="status"),
         CheckConstraint("hold_amount IS NULL OR hold_amount > 0", name="hold_amount"),
+        Index("ix_appeals_counterpart_held", "counterpart_id", postgresql_where=sql_text("status = 'held'")),
     )

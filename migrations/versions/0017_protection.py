@@ -1,8 +1,8 @@
 """trader protection (issue 22): dispute deadlines per party, reminders and the "did not answer"
 flag; the months whose dispute statistics were posted; private and trusted-only offers, and each
 trader's trusted list; away and business hours, offers' auto-replies; the reference rate from the market (the admin's rate
-kept as the fallback, pinning, the stale alert); appeals after a trade's end, whose hold is a
-risk hold of kind "appeal" (one risk hold and one appeal hold per trade)
+kept as the fallback, pinning, the stale alert); appeals after a trade's end (with the hold on
+the counterpart's balance they may carry)
 
 Revision ID: 0017_protection
 Revises: 0015_market_pair
@@ -14,7 +14,7 @@ from alembic import op
 revision = "0017_protection"
 down_revision = "0015_market_pair"
 branch_labels = None
-depends_on = ("0012_risk_holds",)  # risk_holds gains its "kind" here
+depends_on = None
 
 TZ = sa.DateTime(timezone=True)
 
@@ -42,9 +42,6 @@ def upgrade() -> None:
     op.add_column("users", sa.Column("away_until", TZ))
     op.add_column("users", sa.Column("open_from", sa.SmallInteger))
     op.add_column("users", sa.Column("open_to", sa.SmallInteger))
-    op.add_column("risk_holds", sa.Column("kind", sa.String(8), server_default="risk", nullable=False))
-    op.drop_constraint("uq_risk_holds_trade_id", "risk_holds")
-    op.create_unique_constraint("uq_risk_holds_trade_id", "risk_holds", ["trade_id", "kind"])
     op.create_table(
         "appeals",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
@@ -55,6 +52,7 @@ def upgrade() -> None:
         sa.Column("file_id", sa.String(256)),
         sa.Column("status", sa.String(16), server_default="open", nullable=False),
         sa.Column("hold_amount", sa.BigInteger),
+        sa.Column("hold_asset", sa.String(8)),
         sa.Column("hold_requested_by", sa.BigInteger),
         sa.Column("hold_approved_by", sa.BigInteger),
         sa.Column("closed_by", sa.BigInteger),
@@ -63,6 +61,7 @@ def upgrade() -> None:
         sa.Column("closed_at", TZ),
         sa.UniqueConstraint("trade_id", "appellant_id", name="uq_appeals_trade_id"),
         sa.CheckConstraint("status IN ('open', 'hold_requested', 'held', 'closed')", name="ck_appeals_status"),
+        sa.Index("ix_appeals_counterpart_held", "counterpart_id", postgresql_where=sa.text("status = 'held'")),
         sa.CheckConstraint("hold_amount IS NULL OR hold_amount > 0", name="ck_appeals_hold_amount"),
     )
     op.create_table(
@@ -76,10 +75,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("trusted_traders")
     op.drop_table("appeals")
-    op.execute("DELETE FROM risk_holds WHERE kind <> 'risk'")
-    op.drop_constraint("uq_risk_holds_trade_id", "risk_holds")
-    op.create_unique_constraint("uq_risk_holds_trade_id", "risk_holds", ["trade_id"])
-    op.drop_column("risk_holds", "kind")
     for column in ("open_to", "open_from", "away_until"):
         op.drop_column("users", column)
     op.drop_column("offers", "auto_reply")

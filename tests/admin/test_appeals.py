@@ -9,7 +9,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, select, update
 
 from core.admin import appeals
 from core.errors import DomainError
@@ -29,15 +29,10 @@ async def completed(staffed: Staffed, seller, buyer) -> Trade:  # type: ignore[n
         return await trades.release(s, trade_id=paid.id, actor_id=seller.id)
 
 
-async def appeal_holds(staffed: Staffed, trade_id: int) -> list[RiskHold]:
-    async with staffed.market.session_factory() as s:
-        rows = await s.execute(select(RiskHold).where(RiskHold.trade_id == trade_id, RiskHold.kind == "appeal"))
-        return list(rows.scalars())
-
-
 async def held(staffed: Staffed, user_id: int) -> int:
+    """What appeals hold of the user's USDT."""
     async with staffed.market.session_factory() as s:
-        return (await holds.held(s, user_id, Asset.USDT)).amount
+        return await holds.appeal_held(s, user_id, Asset.USDT)
 
 
 async def test_an_appeal_holds_the_counterparts_balance_only_after_a_second_admin(staffed: Staffed) -> None:
@@ -65,7 +60,7 @@ async def test_an_appeal_holds_the_counterparts_balance_only_after_a_second_admi
     before = await held(staffed, buyer.id)
     await a1.send(m.admin_bot, f"/appealhold {appeal_id}")
     await a1.wait_for(m.admin_bot, contains="it is placed when a second admin approves")
-    assert await appeal_holds(staffed, trade.id) == [] and await held(staffed, buyer.id) == before
+    assert await held(staffed, buyer.id) == before == 0
     with pytest.raises(DomainError) as own:
         async with staffed.tx() as s:
             await appeals.approve_hold(s, m.runtime.settings, actor_id=a1.id, appeal_id=appeal_id)
@@ -83,7 +78,7 @@ async def test_an_appeal_holds_the_counterparts_balance_only_after_a_second_admi
     with pytest.raises(DomainError) as refused:  # a withdrawal or transfer of the held coins is refused
         async with staffed.tx() as s:
             await holds.check_spendable(s, buyer.id, Asset.USDT, needed=MICRO, available=99 * MICRO)
-    assert refused.value.code == "funds_on_hold"
+    assert refused.value.code == "funds_on_appeal_hold"
 
     # Closed: the hold goes.
     await a1.send(m.admin_bot, f"/appealclose {appeal_id} Chargeback confirmed by ZainCash; settled by transfer")
@@ -112,8 +107,10 @@ async def test_appeals_end_with_the_window_and_concurrent_decisions_place_one_ho
                                     return_exceptions=True)  # fmt: skip
     refused = [o for o in outcomes if isinstance(o, DomainError)]
     assert len(refused) == 1 and refused[0].code == "invalid_state"
-    placed = await appeal_holds(staffed, trade.id)
-    assert [(h.user_id, h.amount) for h in placed] == [(seller.id, 40 * MICRO)]  # the buyer appealed: the seller
+    assert await held(staffed, seller.id) == 40 * MICRO  # the buyer appealed: the seller's balance, once
+    async with m.session_factory() as s:
+        decided = await s.get(Appeal, appeal.id)
+    assert decided is not None and decided.status == "held" and decided.hold_approved_by in (a2, a3.id)
 
     # An approval racing the closing of a second case: whichever wins, no hold is left active.
     other = await completed(staffed, seller, buyer)
@@ -128,9 +125,29 @@ async def test_appeals_end_with_the_window_and_concurrent_decisions_place_one_ho
     await asyncio.gather(decide(appeals.approve_hold, a2), decide(close, a3.id), return_exceptions=True)
     async with m.session_factory() as s:
         status = await s.scalar(select(Appeal.status).where(Appeal.id == second.id))
-        active = await s.scalar(select(func.count()).select_from(RiskHold).where(
-            RiskHold.trade_id == other.id, RiskHold.kind == "appeal", RiskHold.until > datetime.now(UTC)))  # fmt: skip
-    assert status == "closed" and active == 0
+    assert status == "closed" and await held(staffed, buyer.id) == 0
+
+    # A withdrawal-sized check racing an approval sees the hold or goes first: never both through.
+    third = await completed(staffed, seller, buyer)
+    async with staffed.tx() as s:
+        await s.execute(delete(RiskHold).where(RiskHold.user_id == buyer.id))  # only the appeal's hold counts here
+        last = await open_appeal(s, trade_id=third.id, actor_id=seller.id, reason="Chargeback again")
+        await appeals.request_hold(s, settings, actor_id=a1, appeal_id=last.id)
+    appeal = last
+
+    async def take_out() -> str:
+        async with staffed.tx() as s:
+            await holds.lock_user(s, buyer.id)
+            try:
+                await holds.check_spendable(s, buyer.id, Asset.USDT, needed=99 * MICRO, available=99 * MICRO)
+            except DomainError as refused:
+                return refused.code
+            await asyncio.sleep(0.2)  # the withdrawal's writes, under the user's lock
+            return "went"
+
+    went, _ = await asyncio.gather(take_out(), decide(appeals.approve_hold, a2))
+    again = await take_out()
+    assert again == "funds_on_appeal_hold" and went in ("went", "funds_on_appeal_hold")
 
     # Past the window (7 days by default): refused.
     async with staffed.tx() as s:
