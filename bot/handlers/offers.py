@@ -717,7 +717,7 @@ async def private_offer_link(message: Message, command: CommandObject, session: 
         me.language = pick_language(message.from_user.language_code if message.from_user else None)
         await users.set_language(session, me.id, me.language)
     await state.clear()
-    offer = await escrow.offer_by_link(session, (command.args or "").removeprefix("p_"))
+    offer = await escrow.offer_by_link(session, (command.args or "").removeprefix("p_"), me.id)
     await message.answer(**await offer_view(session, me, offer.id))
 
 

@@ -362,6 +362,17 @@ class TrustedTrader(Base):
     created_at: Mapped[datetime] = created_at_column()
 
 
+class PrivateOfferVisit(Base):
+    """A trader who opened a private offer through its link: they, and only they (and its maker),
+    may take it (core.escrow.trust)."""
+
+    __tablename__ = "private_offer_visits"
+
+    offer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("offers.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
+    created_at: Mapped[datetime] = created_at_column()
+
+
 class DisputeReport(Base):
     """A month whose dispute statistics were posted to the payments channel (once each)."""
 

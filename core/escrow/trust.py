@@ -17,7 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.errors import DomainError
-from core.escrow.models import Offer, Trade, TradeStatus, TrustedTrader
+from core.escrow.models import Offer, PrivateOfferVisit, Trade, TradeStatus, TrustedTrader
 from core.users import User
 
 VISIBILITIES = ("public", "private", "trusted")
@@ -44,16 +44,28 @@ async def is_trusted(session: AsyncSession, maker_id: int, user_id: int) -> bool
 
 
 async def check_may_see(session: AsyncSession, offer: Offer, viewer_id: int) -> None:
-    """A trusted-only offer to someone its maker does not trust: DomainError ``offer_trusted_only``."""
-    if offer.visibility == "trusted" and offer.maker_id != viewer_id:
-        if not await is_trusted(session, offer.maker_id, viewer_id):
-            raise DomainError("offer_trusted_only", offer_id=offer.id)
+    """A trusted-only offer to someone its maker does not trust: DomainError ``offer_trusted_only``;
+    a private offer to someone who did not open its link: ``offer_not_found`` (as if it did not
+    exist: its number is no way in)."""
+    if offer.maker_id == viewer_id or offer.visibility == "public":
+        return
+    if offer.visibility == "trusted" and not await is_trusted(session, offer.maker_id, viewer_id):
+        raise DomainError("offer_trusted_only", offer_id=offer.id)
+    if offer.visibility == "private":
+        visited = await session.scalar(select(PrivateOfferVisit.user_id).where(
+            PrivateOfferVisit.offer_id == offer.id, PrivateOfferVisit.user_id == viewer_id))  # fmt: skip
+        if visited is None:
+            raise DomainError("offer_not_found", offer_id=offer.id)
 
 
-async def offer_by_link(session: AsyncSession, token: str) -> Offer:
+async def offer_by_link(session: AsyncSession, token: str, viewer_id: int) -> Offer:
+    """The private offer of a link; the viewer may take it from now on."""
     offer = (await session.execute(select(Offer).where(Offer.link_token == token))).scalar_one_or_none()
     if offer is None:
         raise DomainError("offer_not_found", offer_id=None)
+    if viewer_id != offer.maker_id:
+        await session.execute(insert(PrivateOfferVisit).values(offer_id=offer.id, user_id=viewer_id)
+                              .on_conflict_do_nothing())  # fmt: skip
     return offer
 
 

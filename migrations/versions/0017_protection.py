@@ -65,6 +65,12 @@ def upgrade() -> None:
         sa.CheckConstraint("hold_amount IS NULL OR hold_amount > 0", name="ck_appeals_hold_amount"),
     )
     op.create_table(
+        "private_offer_visits",  # who opened a private offer through its link (they may take it)
+        sa.Column("offer_id", sa.BigInteger, sa.ForeignKey("offers.id"), primary_key=True),
+        sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id"), primary_key=True),
+        sa.Column("created_at", TZ, server_default=sa.func.now(), nullable=False),
+    )
+    op.create_table(
         "trusted_traders",
         sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id"), primary_key=True),
         sa.Column("trusted_id", sa.BigInteger, sa.ForeignKey("users.id"), primary_key=True),
@@ -74,6 +80,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("trusted_traders")
+    op.drop_table("private_offer_visits")
     op.drop_table("appeals")
     for column in ("open_to", "open_from", "away_until"):
         op.drop_column("users", column)

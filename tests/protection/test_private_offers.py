@@ -61,6 +61,11 @@ async def test_a_private_offer_is_reachable_only_by_its_link(market: Market) -> 
     assert not any(f"#{offer_id} " in p.text for p in market.tg.channel_posts(market.offers_channel))
     await say(buyer, f"/start offer_{offer_id}", "That offer no longer exists")  # not by its number
 
+    with pytest.raises(DomainError) as hidden:  # nor by a button forged with its number
+        async with market.session_factory() as s, s.begin():
+            await escrow.take(s, offer_id=offer_id, taker_id=buyer.id, fiat_amount=Decimal("131000"))
+    assert hidden.value.code == "offer_not_found"
+
     token = link.split("start=")[1]
     await say(buyer, f"/start {token}", f"Offer #{offer_id}")  # the link opens it, and it can be taken
     await step(buyer, "🤝 Trade", "How much do you want to buy?")
