@@ -52,6 +52,9 @@ def process_jobs(
         Job("escrow.expire_due", partial(escrow_timer, escrow.expire_due), 5),
         Job("escrow.escalate_due", partial(escrow_timer, escrow.escalate_due), 5),
         Job("escrow.remind_due", partial(escrow_timer, escrow.remind_due), 5),
+        Job("escrow.dispute_deadlines", partial(escrow_timer, escrow.deadlines_due), 10),
+        Job("escrow.market_rate", partial(escrow_timer, escrow.follow_market_due), 30),
+        Job("escrow.dispute_stats", partial(escrow_timer, escrow.monthly_report_due), 3600),
         Job("accounts.premium_expiry", partial(premium.premium_expiry, session_factory), 300),
         Job("accounts.kyc_retention", partial(accounts_jobs.kyc_retention, session_factory), 3600),
         Job("metrics.refresh", partial(gauges.refresh, session_factory), 30),  # outbox, withdrawals, liabilities

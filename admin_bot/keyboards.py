@@ -155,3 +155,15 @@ def stats_csv(window: str) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text=_("CSV"), callback_data=StatsCb(action="csv", window=window))
     return kb.as_markup()
+
+
+class AppealCb(CallbackData, prefix="apl"):
+    action: str  # approve
+    appeal_id: int
+
+
+def appeal_hold_approval(appeal_id: int) -> InlineKeyboardMarkup:
+    """Under a hold request: a second admin places the hold."""
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Approve the hold"), callback_data=AppealCb(action="approve", appeal_id=appeal_id))
+    return kb.as_markup()

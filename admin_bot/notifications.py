@@ -64,12 +64,54 @@ def dispute_statement(e: events.DisputeStatement, to: Recipient) -> Rendered:
 
 
 def dispute_resolved(e: events.DisputeResolved, to: Recipient) -> Rendered:
-    outcome = _("released to the buyer") if e.outcome == "release" else _("refunded to the seller")
+    outcome = _outcome(e.outcome)
     return Rendered(
         text=_("✅ Dispute #{id} resolved by {who}: {outcome}.\nReason: {reason}").format(
             id=e.dispute_id, who=fmt.isolate(str(e.resolved_by)), outcome=outcome, reason=fmt.escape(e.reason or ""),
         )
     )
+
+
+def dispute_no_answer(e: events.DisputeNoAnswer, to: Recipient) -> Rendered:
+    silent = {"buyer": _("The buyer did not answer"), "seller": _("The seller did not answer"),
+              "both": _("Neither party answered")}[e.silent]  # fmt: skip
+    lines = [_("⏰ Dispute #{id} · trade #{trade}: {silent} by the deadline.").format(
+        id=e.dispute_id, trade=e.trade_id, silent=silent)]
+    if e.proposed is not None:
+        lines.append(_("Proposed outcome: {outcome}.").format(outcome=_outcome(e.proposed)))
+    return Rendered(text="\n".join(lines), keyboard=kb.dispute_push(e.dispute_id))
+
+
+def _outcome(outcome: str) -> str:
+    return _("released to the buyer") if outcome == "release" else _("refunded to the seller")
+
+
+def appeal_opened(e: events.AppealOpened, to: Recipient) -> Rendered:
+    lines = [
+        _("📣 <b>Appeal #{id}</b> · trade #{trade} (ended): user {who} appeals against user {other}.").format(
+            id=e.appeal_id, trade=e.trade_id, who=fmt.isolate(str(e.appellant_id)),
+            other=fmt.isolate(str(e.counterpart_id))),
+        _("Reason: {reason}").format(reason=fmt.escape(e.reason)),
+        _("Trade amount: {amount} · hold up to it: /appealhold {id}").format(
+            amount=fmt.crypto(e.crypto_amount, e.asset, to.language), id=e.appeal_id),
+    ]  # fmt: skip
+    return Rendered(text="\n".join(lines))
+
+
+def appeal_hold_requested(e: events.AppealHoldRequested, to: Recipient) -> Rendered | None:
+    if to.chat_id == e.requested_by:
+        return None  # they asked; another admin must approve
+    text = _("📣 Appeal #{id} · trade #{trade}: {who} asks to hold {amount} of user {user}. A second admin must "
+             "approve.").format(id=e.appeal_id, trade=e.trade_id, who=_by(e.requested_by),
+                                amount=fmt.crypto(e.amount, e.asset, to.language), user=fmt.isolate(str(e.user_id)))
+    return Rendered(text=text, keyboard=kb.appeal_hold_approval(e.appeal_id))
+
+
+def appeal_hold_changed(e: events.AppealHoldChanged, to: Recipient) -> Rendered:
+    text = (_("📣 Appeal #{id}: {amount} of user {user} is on hold.") if e.placed
+            else _("📣 Appeal #{id}: the hold of {amount} on user {user} was let go."))  # fmt: skip
+    return Rendered(text=text.format(id=e.appeal_id, amount=fmt.crypto(e.amount, e.asset, to.language),
+                                     user=fmt.isolate(str(e.user_id))))  # fmt: skip
 
 
 def file_reused(e: events.TradeFileReused, to: Recipient) -> Rendered:
@@ -128,12 +170,23 @@ def cold_transfer_done(e: events.ColdTransferDone, to: Recipient) -> Rendered:
 
 
 def rate_changed(e: events.ReferenceRateChanged, to: Recipient) -> Rendered:
+    if e.market:
+        return Rendered(text=_("Reference rate {asset}/{fiat} now follows the market: {rate} (the volume-weighted "
+                               "median of completed trades).").format(
+            asset=e.asset, fiat=e.fiat, rate=fmt.fiat(e.rate, e.fiat, to.language)))
     return Rendered(
         text=_("Reference rate {asset}/{fiat} is now {rate} (set by {who}).").format(
             asset=e.asset, fiat=e.fiat, rate=fmt.fiat(e.rate, e.fiat, to.language),
             who=fmt.isolate(fmt.escape(f"{e.by_name} ({e.by})")) if e.by_name else _by(e.by)
         )
     )
+
+
+def rate_stale(e: events.ReferenceRateStale, to: Recipient) -> Rendered:
+    return Rendered(text=_("⚠️ Reference rate {asset}/{fiat} has stayed at {rate} since {since}. Check it: /rate "
+                           "sets it, /pin keeps yours.").format(
+        asset=e.asset, fiat=e.fiat, rate=fmt.fiat(e.rate, e.fiat, to.language),
+        since=fmt.datetime(e.since, to.language)))
 
 
 def setting_changed(e: events.MarketSettingChanged, to: Recipient) -> Rendered:
@@ -233,6 +286,7 @@ def register(renderers: Renderers) -> None:
     renderers.register(events.DisputeUnclaimed, admin, dispute_unclaimed)
     renderers.register(events.DisputeStatement, admin, dispute_statement)
     renderers.register(events.DisputeResolved, admin, dispute_resolved)
+    renderers.register(events.DisputeNoAnswer, admin, dispute_no_answer)
     renderers.register(events.TradeFileReused, admin, file_reused)
     renderers.register(events.WithdrawalApprovalNeeded, admin, withdrawal_waiting)
     renderers.register(events.SweepFailed, admin, sweep_failed)
@@ -240,6 +294,10 @@ def register(renderers: Renderers) -> None:
     renderers.register(events.ColdTransferDone, admin, cold_transfer_done)
     renderers.register(events.ReferenceRateChanged, admin, rate_changed)
     renderers.register(events.MarketSettingChanged, admin, setting_changed)
+    renderers.register(events.ReferenceRateStale, admin, rate_stale)
+    renderers.register(events.AppealOpened, admin, appeal_opened)
+    renderers.register(events.AppealHoldRequested, admin, appeal_hold_requested)
+    renderers.register(events.AppealHoldChanged, admin, appeal_hold_changed)
     renderers.register(events.KycSubmitted, admin, kyc_submitted)
     renderers.register(events.AdjustmentRequested, admin, adjustment_requested)
     renderers.register(events.AdjustmentDecided, admin, adjustment_decided)

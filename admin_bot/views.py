@@ -13,6 +13,7 @@ from core.accounts.models import PaymentAccount
 from core.admin.cases import DisputeCase, PartyFacts, UserCard, WithdrawalCase
 from core.admin.models import StaffAction
 from core.admin.reports import Reconciliation, Stats, Volume
+from core.escrow.dispute_deadlines import proposed_outcome
 from core.escrow.models import Dispute, Trade, TradeEvent
 from core.events import Adjustment
 from core.ledger import UserBalances
@@ -168,6 +169,7 @@ def dispute_case(case: DisputeCase, lang: str, viewer_id: int) -> str:
             who=who(names.get(d.opened_by or 0), d.opened_by), reason=fmt.escape(_clip(d.reason))
         ),
     ]
+    lines += deadline_lines(d, lang)
     if d.resolution is not None:
         lines.append(_("Resolved: {outcome} by {who}. Reason: {reason}").format(
             outcome=outcome_name(d.resolution), who=fmt.isolate(str(d.resolved_by)),
@@ -184,6 +186,23 @@ def dispute_case(case: DisputeCase, lang: str, viewer_id: int) -> str:
     lines += ["", _("<b>Timeline</b>")]
     lines += [timeline_line(e, lang, names) for e in case.events]
     return "\n".join(lines)
+
+
+def deadline_lines(d: Dispute, lang: str) -> list[str]:
+    """Each party's deadline to state their side and, once passed, who did not answer and the
+    outcome the rules propose."""
+    if d.buyer_due_at is None or d.seller_due_at is None:
+        return []  # opened before deadlines existed
+    lines = [_("Deadlines: seller {seller} · buyer {buyer}").format(
+        seller=fmt.datetime(d.seller_due_at, lang), buyer=fmt.datetime(d.buyer_due_at, lang))]
+    if d.silent is not None and d.resolution is None:
+        silent = {"buyer": _("The buyer did not answer"), "seller": _("The seller did not answer"),
+                  "both": _("Neither party answered")}[d.silent]  # fmt: skip
+        lines.append("⚠️ " + silent + ".")
+        proposed = proposed_outcome(d)
+        if proposed is not None:
+            lines.append(_("Proposed outcome: {outcome}.").format(outcome=outcome_name(proposed)))
+    return lines
 
 
 def timeline_line(event: TradeEvent, lang: str, names: dict[int, User] | None = None) -> str:

@@ -19,7 +19,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.lists import format_list
 from babel.numbers import NumberPattern, get_plus_sign_symbol, parse_pattern
 
@@ -264,3 +264,10 @@ def datetime(moment: dt.datetime, lang: str | None) -> str:
         text = format_datetime(moment, "d MMMM y، HH:mm", tzinfo=TIME_ZONE, locale=_locale(lang))
         return text.translate(_LATIN_TO_ARABIC_DIGITS)
     return format_datetime(moment, "d MMM y, HH:mm", tzinfo=TIME_ZONE, locale="en")
+
+
+def month(year_month: str, lang: str | None) -> str:
+    """A month given as "YYYY-MM": "November 2026" / "تشرين الثاني ٢٠٢٦"."""
+    first = dt.date.fromisoformat(year_month + "-01")
+    text = format_date(first, "LLLL y", locale=_locale(lang))
+    return text.translate(_LATIN_TO_ARABIC_DIGITS) if _lang(lang) == "ar" else text

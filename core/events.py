@@ -196,6 +196,14 @@ class TradeChatMessage(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TradeAutoReply(TradeEvent):
+    """The offer's auto-reply, sent into the chat of a trade it opened (to the taker)."""
+
+    audience = frozenset({USER})
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class TradeFileReused(Event):
     """A photo or file sent in a trade's chat was sent before in other trades."""
 
@@ -227,6 +235,8 @@ class DisputeOpened(TradeEvent):
     opened_by: int | None = None  # None: the system (the seller did not release in time)
     reason: str
     escalated: bool = False
+    buyer_due_at: datetime | None = None  # each party's deadline to state their side
+    seller_due_at: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -271,6 +281,83 @@ class DisputeStatement(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DisputeAnswerReminder(TradeEvent):
+    """A party has not stated their side yet and their deadline is near."""
+
+    audience = frozenset({USER})
+    dispute_id: int
+    due_at: datetime
+    opener: bool = False  # the one who opened it (asked for evidence) or the other party (to answer)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisputeNoAnswer(Event):
+    """The deadlines of a dispute passed and a party had not answered: the admins see who and
+    what the rules propose (in favour of the party who did answer)."""
+
+    audience = frozenset({ADMIN})
+    dispute_id: int
+    trade_id: int
+    silent: str  # buyer | seller | both
+    proposed: str | None = None  # release | refund; None when both were silent
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisputeMonthlyStats(Event):
+    """Last month's disputes for the payments channel: counts only, nobody named."""
+
+    audience = frozenset({CHANNEL})
+    month: str  # YYYY-MM
+    opened: int
+    resolved: int
+    for_buyer: int  # resolved by releasing the coins to the buyer
+    for_seller: int  # resolved by refunding the seller
+    median_minutes: int | None = None  # from opening to resolution, of those resolved
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppealOpened(Event):
+    """A party appealed a trade after its end (admins: the case; the counterpart: told)."""
+
+    audience = frozenset({USER, ADMIN})
+    appeal_id: int
+    trade_id: int
+    appellant_id: int
+    counterpart_id: int
+    reason: str
+    asset: str
+    crypto_amount: int
+    has_evidence: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppealHoldRequested(Event):
+    """An admin asked to hold the counterpart's balance: a second admin must approve."""
+
+    audience = frozenset({ADMIN})
+    appeal_id: int
+    trade_id: int
+    user_id: int  # whose balance
+    asset: str
+    amount: int
+    requested_by: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppealHoldChanged(Event):
+    """The appeal's hold was placed (two admins) or let go (the appeal closed)."""
+
+    audience = frozenset({USER, ADMIN})
+    appeal_id: int
+    trade_id: int
+    user_id: int
+    asset: str
+    amount: int
+    placed: bool
+    by: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class DisputeStaffMessage(Event):
     """Staff write to both parties of a disputed trade."""
 
@@ -292,6 +379,18 @@ class ReferenceRateChanged(Event):
     old_rate: Decimal | None = None
     by: int | None = None
     by_name: str | None = None  # the staff member's public name (nickname), for the notice
+    market: bool = False  # set by the market (the median of completed trades), not by staff
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReferenceRateStale(Event):
+    """The reference rate in force has not moved for ``market_rate_stale_hours``."""
+
+    audience = frozenset({ADMIN})
+    asset: str
+    fiat: str
+    rate: Decimal
+    since: datetime
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -647,6 +746,8 @@ EVENTS: tuple[type[Event], ...] = (
     ColdRefillNeeded, ColdTransferDone, KycSubmitted, KycApproved, KycRejected, TransferReceived, ReferralJoined,
     ReferralReward, PremiumExpiring, PremiumExpired, ReservesPublished, ReservesShort, ReservesRefused,
     MarketSummary,
+    DisputeAnswerReminder, DisputeNoAnswer, DisputeMonthlyStats,
+    TradeAutoReply, ReferenceRateStale, AppealOpened, AppealHoldRequested, AppealHoldChanged,
 )  # fmt: skip
 BY_KIND: dict[str, type[Event]] = {kind_of(cls): cls for cls in EVENTS}
 

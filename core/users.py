@@ -6,7 +6,7 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, func, select
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger, String, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -46,6 +46,11 @@ class User(Base):
     verified_name: Mapped[str | None] = mapped_column(String(128))
     # The market last looked at, "USDT:IQD" (remember_market): lists and express trades open on it.
     market_pair: Mapped[str | None] = mapped_column(String(16))
+    # Away and business hours (core.escrow.availability): offers hidden until ``away_until`` and
+    # outside open_from..open_to (whole hours, Baghdad time; None: always open).
+    away_until: Mapped[datetime | None]
+    open_from: Mapped[int | None] = mapped_column(SmallInteger)
+    open_to: Mapped[int | None] = mapped_column(SmallInteger)
 
     __table_args__ = (Index("uq_users_nickname_lower", func.lower(nickname), unique=True),)
 

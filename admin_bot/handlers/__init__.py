@@ -7,6 +7,7 @@ from aiogram import Router
 
 def routers() -> list[Router]:
     from admin_bot.handlers import (
+        appeals,
         cold,
         disputes,
         kyc,
@@ -23,6 +24,7 @@ def routers() -> list[Router]:
         start.router,
         kyc.router,
         disputes.router,
+        appeals.router,
         withdrawals.router,
         users.router,
         market.router,

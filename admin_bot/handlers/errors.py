@@ -50,6 +50,10 @@ TEXTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "adjust_invalid": lambda p: _("The amount must not be zero."),
     "adjust_own_request": lambda p: _("You asked for this adjustment; another admin must approve it."),
     "adjustment_not_found": lambda p: _("That adjustment does not exist."),
+    "appeal_own_request": lambda p: _("You asked for this hold; another admin must approve it."),
+    "appeal_not_found": lambda p: _("That appeal does not exist."),
+    "appeal_hold_invalid": lambda p: _("A hold can be at most the trade's amount, {most}.").format(
+        most=fmt.crypto(int(p["most"]), str(p["asset"]), lang())),
     "setting_unknown": lambda p: _("Unknown setting {name}.").format(name=fmt.escape(str(p.get("name")))),
     "setting_invalid": lambda p: _("{value} is not a valid value for {name}.").format(
         value=fmt.escape(str(p.get("value"))), name=fmt.escape(str(p.get("name")))

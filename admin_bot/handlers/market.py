@@ -18,6 +18,7 @@ from core.admin import actions
 from core.admin.staff import Permission
 from core.config import Settings
 from core.escrow import market as escrow_market
+from core.escrow import market_rate
 from core.money import Asset, Fiat
 
 router = guarded(Router(name="admin_market"), Permission.MARKET)
@@ -26,16 +27,18 @@ router = guarded(Router(name="admin_market"), Permission.MARKET)
 @router.message(Command("market"), flags=needs(Permission.VIEW))
 async def show(message: Message, session: AsyncSession, i18n: I18n) -> None:
     lang = i18n.current_locale
-    rates = await escrow_market.reference_rates(session)
+    rates = await market_rate.rate_rows(session)
     rules = await escrow_market.rules(session)
     lines = [_("<b>Reference rates</b>")]
-    for (asset, fiat), rate in sorted(rates.items()):
-        lines.append(f"{asset.value}/{fiat.value}: {fmt.price(rate, fiat, asset, lang)}")
+    for row in rates:
+        asset, fiat = Asset(row.asset), Fiat(row.fiat)
+        how = _("📌 pinned") if row.pinned else (_("from the market") if row.source == "market" else _("yours"))
+        lines.append(f"{asset.value}/{fiat.value}: {fmt.price(row.rate, fiat, asset, lang)} · {how}")
     if not rates:
         lines.append(_("None set."))
     lines += ["", _("<b>Settings</b>")]
     lines += [f"<code>{name}</code> = {getattr(rules, name)}" for name in escrow_market.RULE_NAMES]
-    lines += ["", _("Change: /rate USDT IQD 1320 · /set maker_fee_pct 0.25")]
+    lines += ["", _("Change: /rate USDT IQD 1320 · /pin USDT IQD · /unpin USDT IQD · /set maker_fee_pct 0.25")]
     await message.answer("\n".join(lines))
 
 
@@ -74,3 +77,21 @@ async def set_rule(
     await message.answer(
         _("{name} is now {value}; in force at once.").format(name=parts[0], value=getattr(rules, parts[0]))
     )
+
+
+@router.message(Command("pin", "unpin"))
+async def pin(message: Message, command: CommandObject, session: AsyncSession, settings: Settings, staff_id: int,
+              i18n: I18n) -> None:  # fmt: skip
+    """/pin USDT IQD keeps the admins' rate in force; /unpin lets the market's median follow again."""
+    parts = (command.args or "").upper().split()
+    if len(parts) != 2 or parts[0] not in {a.value for a in Asset} or parts[1] not in {f.value for f in Fiat}:
+        await message.answer(_("Send /pin USDT IQD or /unpin USDT IQD."))
+        return
+    pinned = command.command == "pin"
+    row = await actions.pin_rate(session, settings, actor_id=staff_id, asset=Asset(parts[0]), fiat=Fiat(parts[1]),
+                                 pinned=pinned)  # fmt: skip
+    rate = fmt.price(row.rate, Fiat(row.fiat), Asset(row.asset), i18n.current_locale)
+    text = (_("Reference rate {pair} is pinned at {rate}.") if pinned
+            else _("Reference rate {pair} follows the market again (now {rate}).")).format(
+        pair=f"{row.asset}/{row.fiat}", rate=rate)  # fmt: skip
+    await message.answer(text)

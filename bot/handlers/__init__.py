@@ -8,6 +8,8 @@ from aiogram import Router
 def routers() -> list[Router]:
     from bot.handlers import (
         accounts,
+        appeals,
+        availability,
         chat,
         export,
         express,
@@ -18,6 +20,7 @@ def routers() -> list[Router]:
         security,
         start,
         trades,
+        trusted,
         wallet,
     )
 
@@ -29,6 +32,9 @@ def routers() -> list[Router]:
         trades.router,
         payment_accounts.router,  # /accounts /nickname, the trade's accounts (before chat's free text)
         profile.router,
+        trusted.router,  # /trusted /trust /untrust
+        availability.router,  # /away /hours
+        appeals.router,  # /appeal (a form: before chat's free text)
         *accounts.routers(),  # /limits /verify /transfer /referrals /premium (and their forms)
         export.router,  # /export: the statement as CSV and PDF
         wallet.router,  # /wallet: balances, deposit, withdraw (a form), history

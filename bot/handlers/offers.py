@@ -16,14 +16,14 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.payment_accounts import accounts_note, city_buttons, with_saved_accounts
 from bot.keyboards import offers as kb
 from bot.keyboards.menu import MenuCb, back_to_menu
-from bot.notifications.escrow import remember_bot
+from bot.notifications.escrow import bot_username, remember_bot
 from bot.views import offers as views
 from bot.views import trades as trade_views
 from bot.views.common import status_name
@@ -35,10 +35,13 @@ from core import escrow, users
 from core.accounts.payment_accounts import check_public_text
 from core.errors import DomainError
 from core.escrow import Offer, OfferDraft, OfferPatch, Side
+from core.escrow.offers import AUTO_REPLY_MAX
 from core.escrow.pricing import floating_price
+from core.escrow.trust import VISIBILITIES
 from core.ledger import AccountRef, balance
 from core.money import Asset, Fiat, to_micro
 from core.users import User
+from core.wallet.addressbook import qr_png
 
 deep_links = Router(name="offers.deep_links")  # included before start.router
 router = Router(name="offers")
@@ -47,16 +50,18 @@ MAX_CRYPTO = Decimal(100_000_000)  # units of USDT/TRX in one offer: more is a t
 MAX_FIAT = Decimal(10_000_000_000)
 MAX_PRICE = Decimal(100_000_000)
 STEPS = ("side", "market", "price", "amount", "methods", "note", "summary",
-         "options", "min", "max", "window", "terms", "min_trades", "min_age")  # fmt: skip
+         "options", "min", "max", "window", "terms", "min_trades", "min_age", "visibility", "auto_reply")  # fmt: skip
 # The way forward: the main path ends at the summary; the optional steps ("more options") lead
 # back to it. Back goes the other way.
 _FORWARD = {"side": "market", "market": "price", "price": "amount", "amount": "methods", "methods": "summary",
             "note": "methods", "min": "max", "max": "summary", "window": "summary", "terms": "summary",
-            "min_trades": "min_age", "min_age": "summary"}  # fmt: skip
+            "min_trades": "min_age", "min_age": "summary", "visibility": "summary",
+            "auto_reply": "summary"}  # fmt: skip
 _BACKWARD = {"market": "side", "price": "market", "amount": "price", "methods": "amount", "note": "methods",
              "summary": "methods", "options": "summary", "min": "options", "max": "min", "window": "options",
-             "terms": "options", "min_trades": "options", "min_age": "min_trades"}  # fmt: skip
-OPTIONS = ("min", "window", "terms", "min_trades")  # the first step of each "more options" entry
+             "terms": "options", "min_trades": "options", "min_age": "min_trades",
+             "visibility": "options", "auto_reply": "options"}  # fmt: skip
+OPTIONS = ("min", "window", "terms", "min_trades", "visibility", "auto_reply")  # the first step of each "more options" entry
 MARKETS = ("USDT-IQD", "USDT-USD", "TRX-IQD", "TRX-USD")  # callback data may not hold ":"
 PRICE_STEPS = ("-2", "-1", "0", "1", "2")  # percent from the reference rate: the price buttons
 TERMS_MAX = 500
@@ -94,7 +99,8 @@ async def _defaults(session: AsyncSession, me: User, side: str) -> dict[str, Any
         return data
     data.update(asset=last.asset, fiat=last.fiat, ptype="floating" if last.price_type == "floating" else "fixed",
                 methods=list(last.payment_methods), note=last.payment_note, terms=last.terms,
-                min_trades=last.min_trades, min_age=last.min_account_age_days)  # fmt: skip
+                min_trades=last.min_trades, min_age=last.min_account_age_days,
+                auto_reply=last.auto_reply)  # fmt: skip
     if last.payment_window in windows:
         data["window"] = str(last.payment_window)
     return data
@@ -181,9 +187,21 @@ async def _ask(step: str, data: dict[str, Any], session: AsyncSession, me: User)
         options = [(_("No minimum"), "0")] + [(fmt.days(n, lg), str(n)) for n in (7, 30, 90)]
         return {"text": _("How old must their account be, in days? Tap or type a number."),
                 "reply_markup": kb.choices(step, options, per_row=4)}
+    if step == "auto_reply":
+        return {"text": _("Type the message sent into the chat of each trade this offer opens, for example how "
+                          "and when you confirm payments (up to {characters}; no account numbers: the buyer sees "
+                          "your saved account), or skip.").format(characters=fmt.characters(AUTO_REPLY_MAX, lg)),
+                "reply_markup": kb.choices(step, [(_("Skip ➡️"), "_skip")])}
+    if step == "visibility":
+        options = [(_("🌐 Everyone: listed and in the channel"), "public"),
+                   (_("🔗 Only people I send its link to"), "private"),
+                   (_("🤝 Only my trusted traders"), "trusted")]  # fmt: skip
+        return {"text": _("Who can see and take this offer? Your trusted traders are those you completed a trade "
+                          "with and those you add with /trusted."), "reply_markup": kb.choices(step, options)}
     if step == "options":
         options = [(_("↔️ Limits per trade"), "min"), (_("⏱ Payment window"), "window"), (_("📝 Terms"), "terms"),
-                   (_("👥 Requirements"), "min_trades")]  # fmt: skip
+                   (_("👥 Requirements"), "min_trades"), (_("👁 Who sees it"), "visibility"),
+                   (_("💬 Auto-reply"), "auto_reply")]  # fmt: skip
         return {"text": _("More options: change what you need; the rest keeps the values shown."),
                 "reply_markup": kb.choices(step, options)}
     return {"text": views.draft_summary(data), "reply_markup": kb.summary_keyboard()}
@@ -217,6 +235,7 @@ async def _go(step: str, state: FSMContext, session: AsyncSession, me: User, *,
 
 @router.message(Command("newoffer"))
 async def new_offer_command(message: Message, state: FSMContext, session: AsyncSession, me: User) -> None:
+    await escrow.check_may_advertise(session, me)  # refused: the market's rules and where they stand
     await state.set_state(OfferWizard.active)
     await state.set_data({})
     await _go("side", state, session, me, message=message)
@@ -224,10 +243,25 @@ async def new_offer_command(message: Message, state: FSMContext, session: AsyncS
 
 @router.callback_query(MenuCb.filter(F.item == "new_offer"))
 async def new_offer_menu(query: CallbackQuery, state: FSMContext, session: AsyncSession, me: User) -> None:
+    try:
+        await escrow.check_may_advertise(session, me)
+    except DomainError as refused:
+        await _refused(query, refused)
+        return
     await query.answer()
     await state.set_state(OfferWizard.active)
     await state.set_data({})
     await _go("side", state, session, me, query=query)
+
+
+async def _refused(query: CallbackQuery, refused: DomainError) -> None:
+    """The rules for advertisers as the screen itself (an alert holds 200 characters)."""
+    if refused.code != "advertise_requirements":
+        raise refused
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(views.advertise_requirements_text(refused.params["rules"]),
+                                      reply_markup=back_to_menu())
 
 
 async def _stale(query: CallbackQuery) -> None:
@@ -322,6 +356,10 @@ async def wizard_button(query: CallbackQuery, callback_data: kb.WizardCb, state:
             return
     elif step == "terms" and value == "_skip":
         data["terms"] = None
+    elif step == "auto_reply" and value == "_skip":
+        data["auto_reply"] = None
+    elif step == "visibility" and value in VISIBILITIES:
+        data["visibility"] = value
     elif step in ("min_trades", "min_age") and value.isdigit():
         data[step] = int(value)
     elif step == "summary" and value == "_options":
@@ -337,14 +375,24 @@ async def wizard_button(query: CallbackQuery, callback_data: kb.WizardCb, state:
     elif step == "summary" and value == "_publish":
         await remember_bot(bot)  # the channel post links to the bot by username
         draft = await with_saved_accounts(session, me, _draft(data))
-        offer = await escrow.publish_offer(session, maker_id=me.id, draft=draft)
+        try:
+            offer = await escrow.publish_offer(session, maker_id=me.id, draft=draft)
+        except DomainError as refused:  # the rules for advertisers changed while the form was open
+            if refused.code == "advertise_requirements":
+                await state.clear()
+            await _refused(query, refused)
+            return
         await state.clear()
         await query.answer(_("Published"))
         price = await escrow.current_price(session, offer)
-        view = views.offer_card(offer, price, None, viewer_id=me.id)
+        view = views.offer_card(offer, price, None, viewer_id=me.id, link=_private_link(offer))
         if isinstance(query.message, Message):
             await query.message.edit_text(_("✅ Your offer is published.") + accounts_note(offer) + "\n\n" + view["text"],
                                           reply_markup=view["reply_markup"])
+            link = _private_link(offer)
+            if link is not None:  # its QR code, to show or forward
+                await query.message.answer_photo(BufferedInputFile(qr_png(link), filename=f"offer-{offer.id}.png"),
+                                                 caption=_("Offer #{id}: scan to open it.").format(id=offer.id))
         return
     else:
         await _stale(query)
@@ -361,7 +409,7 @@ async def _repeat_data(session: AsyncSession, offer: Offer) -> dict[str, Any]:
     data: dict[str, Any] = {
         "side": offer.side, "asset": offer.asset, "fiat": offer.fiat, "amount": offer.amount,
         "methods": list(offer.payment_methods), "note": offer.payment_note, "terms": offer.terms,
-        "min_trades": offer.min_trades, "min_age": offer.min_account_age_days,
+        "min_trades": offer.min_trades, "min_age": offer.min_account_age_days, "auto_reply": offer.auto_reply,
         "window": str(offer.payment_window if offer.payment_window in windows else windows[0]),
     }  # fmt: skip
     reference = await escrow.get_reference_rate(session, offer.asset_enum, offer.fiat_enum)
@@ -417,7 +465,16 @@ def _draft(data: dict[str, Any]) -> OfferDraft:
         terms=data.get("terms"),
         min_trades=int(data.get("min_trades") or 0),
         min_account_age_days=int(data.get("min_age") or 0),
+        visibility=str(data.get("visibility") or "public"),
+        auto_reply=data.get("auto_reply"),
     )
+
+
+def _private_link(offer: Offer) -> str | None:
+    """The link of a private offer (the one way to reach it)."""
+    if offer.link_token is None:
+        return None
+    return f"https://t.me/{bot_username()}?start=p_{offer.link_token}"
 
 
 def _fiat_shower(fiat: str) -> Any:
@@ -490,6 +547,14 @@ async def wizard_text(message: Message, state: FSMContext, session: AsyncSession
                 return
             check_public_text(text, "terms")  # numbers go in /accounts (the error path answers)
             data["terms"] = text.strip() or None
+        elif step == "auto_reply":
+            if len(text) > AUTO_REPLY_MAX:
+                await message.answer(_("An auto-reply can have at most {max}; yours has {n}. Please shorten "
+                                       "it.").format(max=fmt.characters(AUTO_REPLY_MAX, lang()),
+                                                     n=fmt.number(len(text), lang())))  # fmt: skip
+                return
+            check_public_text(text, "auto_reply")  # numbers come from payment accounts (the error path answers)
+            data["auto_reply"] = text.strip() or None
         elif step in ("min_trades", "min_age"):
             number = _whole_number(text, 10_000 if step == "min_trades" else 3650)
             if number is None:
@@ -628,8 +693,9 @@ async def offer_view(session: AsyncSession, me: User, offer_id: int, carried: De
     if offer.maker_id != me.id and offer.status == "active" and price is not None:
         _, most = await escrow.take_range(session, offer_id=offer.id, taker_id=me.id)
         quick = trade_views.quick_amounts(offer, most, carried)
+    link = _private_link(offer) if offer.maker_id == me.id else None
     return views.offer_card(offer, price, stats, viewer_id=me.id, back=back,
-                            maker_nickname=maker.nickname if maker else None, quick=quick)
+                            maker_nickname=maker.nickname if maker else None, quick=quick, link=link)
 
 
 @deep_links.message(CommandStart(deep_link=True, magic=F.args.regexp(r"^offer_\d+$")))
@@ -640,8 +706,21 @@ async def offer_deep_link(message: Message, command: CommandObject, session: Asy
         me.language = pick_language(message.from_user.language_code if message.from_user else None)
         await users.set_language(session, me.id, me.language)
     await state.clear()
-    offer_id = int((command.args or "").removeprefix("offer_"))
-    await message.answer(**await offer_view(session, me, offer_id))
+    offer = await escrow.offer_by_id_link(session, int((command.args or "").removeprefix("offer_")), me.id)
+    await message.answer(**await offer_view(session, me, offer.id))
+
+
+@deep_links.message(CommandStart(deep_link=True, magic=F.args.regexp(r"^p_[A-Za-z0-9_-]{8,24}$")))
+async def private_offer_link(message: Message, command: CommandObject, session: AsyncSession, me: User,
+                             state: FSMContext, bot: Bot) -> None:  # fmt: skip
+    """A private offer's link (its maker sent it, or its QR code)."""
+    await remember_bot(bot)
+    if me.language is None:
+        me.language = pick_language(message.from_user.language_code if message.from_user else None)
+        await users.set_language(session, me.id, me.language)
+    await state.clear()
+    offer = await escrow.offer_by_link(session, (command.args or "").removeprefix("p_"), me.id)
+    await message.answer(**await offer_view(session, me, offer.id))
 
 
 @router.callback_query(kb.OfferCb.filter(F.action == "open"))
@@ -785,6 +864,9 @@ register_error_texts(
                                                                      n=fmt.number(int(p["length"]), lang())),
         "requirement_invalid": lambda p: _("Requirements cannot be negative."),
         "user_banned": lambda p: _("Your account is frozen. Please contact support."),
+        "visibility_invalid": lambda p: _("This button is no longer active."),
+        "offer_trusted_only": lambda p: _("This offer is only for its maker's trusted traders."),
+        "advertise_requirements": lambda p: views.advertise_requirements_text(p["rules"]),
         "user_not_found": lambda p: _("That user was not found."),
         "page_invalid": lambda p: _("This button is no longer active."),
         "insufficient_funds": lambda p: _("Your available balance is {available}; this needs {needed}.").format(

@@ -30,7 +30,7 @@ from bot.keyboards import trades as kb
 from bot.keyboards.menu import MenuCb, back_to_menu
 from bot.views import trades as views
 from bot.views.common import status_name
-from bot.views.trade_details import with_payer_accounts, with_release_warning
+from bot.views.trade_details import safety_words, with_payer_accounts, with_release_warning
 from botkit import fmt
 from botkit.errors import register_error_texts
 from botkit.i18n import lang
@@ -161,7 +161,8 @@ async def take_confirm(query: CallbackQuery, callback_data: kb.TakeCb, state: FS
                                              moved_from=quoted))  # fmt: skip
     await query.answer(_("Trade opened"))  # commits first (botkit.middlewares.SendAfterCommit): the offer is free
     await state.clear()
-    return _edit(query, await card(session, trade, me, headline=_("✅ Trade opened. The coins are locked in escrow.")))
+    headline = _("✅ Trade opened. The coins are locked in escrow.") + safety_words(trade.fiat, trade.payment_method)
+    return _edit(query, await card(session, trade, me, headline=headline))
 
 
 # --- one trade --------------------------------------------------------------------------------------
@@ -296,11 +297,15 @@ async def dispute_ask(query: CallbackQuery, callback_data: kb.TradeCb, state: FS
 @router.message(DisputeForm.reason, F.text)
 async def dispute_reason(message: Message, state: FSMContext, session: AsyncSession, me: User) -> None:
     trade_id = int((await state.get_data())["trade_id"])
-    await escrow.open_dispute(session, trade_id=trade_id, actor_id=me.id, reason=message.text or "")
+    dispute = await escrow.open_dispute(session, trade_id=trade_id, actor_id=me.id, reason=message.text or "")
     await state.clear()
     trade = await escrow.get_trade(session, trade_id)
-    await message.answer(**views.trade_card(trade, me.id, headline=_("⚖️ Dispute opened. A moderator will contact "
-                                                                      "you here.")))
+    headline = _("⚖️ Dispute opened. A moderator will contact you here.")
+    due = dispute.buyer_due_at if me.id == trade.buyer_id else dispute.seller_due_at
+    if due is not None:
+        headline += "\n" + _("Send your evidence here (receipts, screenshots) by {time}.").format(
+            time=fmt.datetime(due, lang()))
+    await message.answer(**views.trade_card(trade, me.id, headline=headline))
 
 
 # --- lists -----------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from bot.keyboards import trades as kb
 from bot.views import offers as offer_views
 from bot.views import trades as views
 from bot.views.common import method_name, trade_ref
-from bot.views.trade_details import countdown, payer_warning
+from bot.views.trade_details import countdown, payer_warning, safety_words
 from botkit import fmt
 from botkit.i18n import lang, use_locale
 from botkit.rendering import Recipient, Rendered, Renderers
@@ -91,6 +91,7 @@ def trade_opened(event: events.TradeOpened, to: Recipient) -> Rendered | None:
             who=who)
     if event.trade.expires_at is not None:
         headline += "\n" + countdown(event.trade.expires_at)
+    headline += safety_words(event.trade.fiat, event.trade.payment_method)
     return _card(event.trade, to, headline)
 
 
@@ -192,7 +193,60 @@ def dispute_opened(event: events.DisputeOpened, to: Recipient) -> Rendered | Non
     else:
         headline = _("⚖️ The other side opened a dispute. A moderator will decide; write here to give your "
                      "statement.")
+    due = event.buyer_due_at if to.chat_id == event.trade.buyer_id else event.seller_due_at
+    if due is not None:
+        headline += "\n" + _("Answer by {time}, with your evidence (receipts, screenshots); without an answer "
+                             "the moderator decides on what the other side shows.").format(
+            time=fmt.datetime(due, lang()))
     return _card(event.trade, to, headline)
+
+
+def trade_auto_reply(event: events.TradeAutoReply, to: Recipient) -> Rendered | None:
+    ref = trade_ref(event.trade.trade_id)
+    text = _("💬 {ref} · the other side's automatic message:").format(ref=ref) + "\n" + fmt.escape(event.text)
+    return Rendered(text=text, keyboard=kb.trades_list([(event.trade.trade_id, ref)]))
+
+
+def appeal_opened(event: events.AppealOpened, to: Recipient) -> Rendered | None:
+    if to.chat_id != event.counterpart_id:
+        return None
+    return Rendered(text=_("📣 The other side of {ref} appealed after it ended. A moderator may write to you "
+                           "here; please answer them.").format(ref=trade_ref(event.trade_id)))
+
+
+def appeal_hold_changed(event: events.AppealHoldChanged, to: Recipient) -> Rendered | None:
+    amount, ref = fmt.crypto(event.amount, event.asset, lang()), trade_ref(event.trade_id)
+    if event.placed:
+        text = _("📣 {amount} of your balance is on hold while moderators decide an appeal on {ref}: it cannot be "
+                 "withdrawn or transferred meanwhile.")
+    else:
+        text = _("📣 The hold of {amount} for the appeal on {ref} was let go.")
+    return Rendered(text=text.format(amount=amount, ref=ref))
+
+
+def dispute_answer_reminder(event: events.DisputeAnswerReminder, to: Recipient) -> Rendered | None:
+    ref, time = trade_ref(event.trade.trade_id), fmt.datetime(event.due_at, lang())
+    if event.opener:
+        text = _("⏰ {ref}: send your evidence for the dispute here (receipts, screenshots) by {time}.")
+    else:
+        text = _("⏰ {ref}: the dispute is waiting for your side. Write here what happened and send your "
+                 "evidence by {time}; without an answer the moderator decides on what the other side shows.")
+    return Rendered(text=text.format(ref=ref, time=time), keyboard=kb.trades_list([(event.trade.trade_id, ref)]))
+
+
+def dispute_monthly_stats(event: events.DisputeMonthlyStats, to: Recipient) -> Rendered | None:
+    # the payments channel: counts only
+    lg = lang()
+    lines = [
+        _("📊 Disputes in {month}").format(month=fmt.month(event.month, lg)),
+        _("Opened: {opened} · resolved: {resolved}").format(
+            opened=fmt.number(event.opened, lg), resolved=fmt.number(event.resolved, lg)),
+        _("Decided for the buyer: {buyer} · for the seller: {seller}").format(
+            buyer=fmt.number(event.for_buyer, lg), seller=fmt.number(event.for_seller, lg)),
+    ]
+    if event.median_minutes is not None:
+        lines.append(_("Median time to resolve: {time}").format(time=fmt.duration(event.median_minutes, lg)))
+    return Rendered(text="\n".join(lines))
 
 
 def dispute_claimed(event: events.DisputeClaimed, to: Recipient) -> Rendered | None:
@@ -228,10 +282,15 @@ def register(renderers: Renderers) -> None:
     renderers.register(events.TradeCompleted, user, _in_language(trade_completed))
     renderers.register(events.TradeCompleted, channel, _in_language(trade_completed_channel))
     renderers.register(events.TradeReminder, user, _in_language(trade_reminder))
+    renderers.register(events.TradeAutoReply, user, _in_language(trade_auto_reply))
+    renderers.register(events.AppealOpened, user, _in_language(appeal_opened))
+    renderers.register(events.AppealHoldChanged, user, _in_language(appeal_hold_changed))
     renderers.register(events.TradeFileReused, user, _in_language(file_reused))
     renderers.register(events.TradeChatMessage, user, _in_language(chat_message))
     renderers.register(events.DisputeOpened, user, _in_language(dispute_opened))
     renderers.register(events.DisputeOpened, channel, _in_language(dispute_opened_channel))
     renderers.register(events.DisputeClaimed, user, _in_language(dispute_claimed))
+    renderers.register(events.DisputeAnswerReminder, user, _in_language(dispute_answer_reminder))
+    renderers.register(events.DisputeMonthlyStats, channel, _in_language(dispute_monthly_stats))
     renderers.register(events.DisputeResolved, user, _in_language(dispute_resolved))
     renderers.register(events.FeedbackReceived, user, _in_language(feedback_received))

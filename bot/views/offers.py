@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -62,10 +63,21 @@ def draft_summary(data: dict[str, Any]) -> str:
     if data.get("terms"):
         lines.append(_("Terms: {terms}").format(terms=fmt.escape(data["terms"])))
     lines += _requirements(int(data.get("min_trades") or 0), int(data.get("min_age") or 0))
+    lines += _visibility(str(data.get("visibility") or "public"))
+    if data.get("auto_reply"):
+        lines.append(_("Auto-reply: {text}").format(text=fmt.escape(data["auto_reply"])))
     if data["side"] == "sell":
         lines.append("")
         lines.append(_("Publishing moves the amount (and the trading fee on it) from your balance into the offer."))
     return "\n".join(lines)
+
+
+def _visibility(visibility: str) -> list[str]:
+    if visibility == "private":
+        return [_("🔗 Private: only people with its link see it; never listed nor in the channel.")]
+    if visibility == "trusted":
+        return [_("🤝 Only your trusted traders see it; never in the channel.")]
+    return []
 
 
 def offer_body(offer: Offer, price: Decimal | None, stats: UserStats | None) -> list[str]:
@@ -90,14 +102,19 @@ def offer_body(offer: Offer, price: Decimal | None, stats: UserStats | None) -> 
 
 def offer_card(
     offer: Offer, price: Decimal | None, stats: UserStats | None, *, viewer_id: int, back: BrowseCb | None = None,
-    maker_nickname: str | None = None, quick: list[tuple[str, Decimal]] | None = None,
+    maker_nickname: str | None = None, quick: list[tuple[str, Decimal]] | None = None, link: str | None = None,
 ) -> dict[str, Any]:
-    """``quick``: the taker's quick amounts (bot.views.trades.quick_amounts)."""
+    """``quick``: the taker's quick amounts (bot.views.trades.quick_amounts); ``link``: a private
+    offer's link, for its maker."""
     lines = offer_body(offer, price, stats)
     if maker_nickname and stats is not None:  # "Trader: <nickname> · ✅ 12 trades"
         lines[-1] = _("Trader: {stats}").format(stats=fmt.isolate(fmt.escape(maker_nickname)) + " · "
                                                 + stats_text(stats))
     own = offer.maker_id == viewer_id
+    if own:
+        lines += _visibility(offer.visibility)
+    if link is not None:
+        lines.append(_("Its link: {link}").format(link=link))
     if own or offer.status != "active":
         lines.append(_("Status: {status}").format(status=status_name(offer.status)))
     keyboard = offer_keyboard(offer.id, own=own, status=offer.status, back=back, quick=quick)
@@ -128,6 +145,8 @@ def market_page(page: OfferPage, current: BrowseCb) -> dict[str, Any]:
                      + " · " + _("{window} to pay").format(window=fmt.duration(offer.payment_window, lg)))
         lines.append((fmt.isolate(fmt.escape(row.maker_nickname)) + " · " if row.maker_nickname else "")
                      + stats_text(row.maker, releases=offer.side == "sell"))
+        if row.far_from_market:
+            lines.append(_("⚠️ Far from the market rate: check before you trade."))
     if page.total > PAGE_SIZE:
         pages = (page.total + PAGE_SIZE - 1) // PAGE_SIZE
         lines.append("")
@@ -172,3 +191,26 @@ def channel_post(offer: OfferChanged, bot_username: str) -> tuple[str, InlineKey
     url = f"https://t.me/{bot_username}?start=offer_{offer.offer_id}"
     keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=label.format(asset=fmt.code(asset, lang())), url=url)]])
     return "\n".join(lines), keyboard
+
+
+def advertise_requirements_text(rules: list[dict[str, Any]]) -> str:
+    """Why a trader may not publish yet: each of the market's rules for advertisers, its value and
+    the trader's own figure (❌ where they still lack)."""
+    lg = lang()
+    labels: dict[str, tuple[str, Callable[[int], str]]] = {
+        "account_age_days": (_("Account age: {required} · yours: {actual}"), lambda n: fmt.days(n, lg)),
+        "trades": (_("Completed trades: {required} · yours: {actual}"), lambda n: fmt.number(n, lg)),
+        "completion_pct": (_("Completion rate over 30 days: {required} · yours: {actual}"),
+                           lambda n: fmt.percent(n, lg)),
+        "counterparties": (_("Different traders completed with: {required} · yours: {actual}"),
+                           lambda n: fmt.number(n, lg)),
+        "kyc_level": (_("Verification level: {required} · yours: {actual}"), lambda n: fmt.number(n, lg)),
+    }  # fmt: skip
+    lines = [_("You cannot publish offers yet. The market asks advertisers for:")]
+    for rule in rules:
+        label, shown = labels[str(rule["rule"])]
+        required, actual = int(rule["required"]), int(rule["actual"])
+        mark = "✅" if actual >= required else "❌"
+        lines.append(f"{mark} " + label.format(required=shown(required), actual=shown(actual)))
+    lines.append(_("Trade with others through their offers until every line is ✅."))
+    return "\n".join(lines)

@@ -20,6 +20,7 @@ from botkit import fmt
 from botkit.i18n import lang
 from core.accounts.models import PaymentAccount
 from core.escrow import Trade
+from core.escrow.safety import wallet_warning_due
 from core.money import Fiat
 from core.users import User
 
@@ -170,3 +171,12 @@ def with_release_warning(view: dict[str, Any], trade: Trade, paid_from: PaymentA
 
 def dispute_from(trade: Trade, after: timedelta) -> datetime | None:
     return trade.paid_at + after if trade.paid_at is not None else None
+
+
+def safety_words(fiat: str, payment_method: str | None) -> str:
+    """The reminder an IQD e-wallet trade opens with (core.escrow.safety); "" when not due."""
+    if not wallet_warning_due(fiat, payment_method):
+        return ""
+    return "\n\n" + _("🛡 In the transfer note write nothing about crypto, USDT or this trade: Iraqi wallets "
+                       "freeze such accounts. Admins never write to you first; they reach you only through "
+                       "this bot.")

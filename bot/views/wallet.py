@@ -279,4 +279,11 @@ def _funds_on_hold(p: Mapping[str, Any]) -> str:
     )
 
 
-register_error_texts({"funds_on_hold": _funds_on_hold})
+def _funds_on_appeal_hold(p: Mapping[str, Any]) -> str:
+    asset = str(p.get("asset", "USDT"))
+    return _("{held} of your balance is on hold while moderators decide an appeal on one of your trades. You can "
+             "take out up to {spendable} now (the network fee included).").format(
+        held=amount(int(p["held"]), asset), spendable=amount(int(p["spendable"]), asset))
+
+
+register_error_texts({"funds_on_hold": _funds_on_hold, "funds_on_appeal_hold": _funds_on_appeal_hold})

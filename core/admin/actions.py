@@ -24,9 +24,9 @@ from core.admin.models import BalanceAdjustment
 from core.admin.staff import Permission
 from core.config import Settings
 from core.errors import DomainError
-from core.escrow import disputes, market
+from core.escrow import disputes, market, market_rate
 from core.escrow.chat import record_message
-from core.escrow.models import Dispute
+from core.escrow.models import Dispute, MarketRate
 from core.escrow.trades import get_trade
 from core.ledger import AccountRef, Purpose, transfer
 from core.money import Asset, Fiat
@@ -358,6 +358,17 @@ async def set_rate(
     await audit.record(session, actor_id=actor_id, action="market.rate", target=f"rate:{asset.value}/{fiat.value}",
                        old=str(old) if old is not None else None, new=str(new))
     return new
+
+
+async def pin_rate(
+    session: AsyncSession, settings: Settings, *, actor_id: int, asset: Asset, fiat: Fiat, pinned: bool
+) -> MarketRate:
+    """Pin the admins' reference rate (the market's median no longer moves it), or unpin it."""
+    await staff.require(session, actor_id, Permission.MARKET, settings)
+    row = await market_rate.pin(session, asset=asset, fiat=fiat, pinned=pinned, actor_id=actor_id)
+    await audit.record(session, actor_id=actor_id, action="market.pin" if pinned else "market.unpin",
+                       target=f"rate:{asset.value}/{fiat.value}", new=str(row.rate))  # fmt: skip
+    return row
 
 
 ANNOUNCED_RULES = frozenset({"maker_fee_pct", "taker_fee_pct"})

@@ -10,8 +10,12 @@ offer for an amount), trades,
 disputes, jobs (timers), chat, reputation, models.
 """
 
+from core.escrow.advertising import check_may_advertise
+from core.escrow.availability import set_away, set_hours
 from core.escrow.browse import OfferPage, OfferRow, browse
 from core.escrow.chat import MessageResult, add_message, messages, send_message
+from core.escrow.dispute_deadlines import deadlines_due, proposed_outcome
+from core.escrow.dispute_stats import monthly_report_due
 from core.escrow.disputes import (
     add_statement,
     claim,
@@ -33,6 +37,7 @@ from core.escrow.market import (
     set_reference_rate,
     set_rule,
 )
+from core.escrow.market_rate import follow_market_due
 from core.escrow.models import (
     Dispute,
     DisputeStatement,
@@ -96,6 +101,7 @@ from core.escrow.trades import (
     timeline,
     trade_accounts,
 )
+from core.escrow.trust import offer_by_id_link, offer_by_link, trust, trusted_list, untrust
 
 __all__ = [
     "PAYMENT_METHODS",
@@ -130,11 +136,13 @@ __all__ = [
     "browse",
     "cancel",
     "check_max_per_trade",
+    "check_may_advertise",
     "choose_seller_account",
     "claim",
     "close_offer",
     "comment_feedback",
     "current_price",
+    "deadlines_due",
     "default_limits",
     "disputable",
     "dispute_for_trade",
@@ -142,6 +150,7 @@ __all__ = [
     "escalate_due",
     "expire_due",
     "feedback_received",
+    "follow_market_due",
     "get_dispute",
     "get_offer",
     "get_reference_rate",
@@ -152,13 +161,17 @@ __all__ = [
     "leave_feedback",
     "mark_paid",
     "messages",
+    "monthly_report_due",
     "my_offers",
     "my_trades",
+    "offer_by_id_link",
+    "offer_by_link",
     "offer_price",
     "open_dispute",
     "open_disputes",
     "pause_offer",
     "preview_offer",
+    "proposed_outcome",
     "publish_offer",
     "quote",
     "reference_rates",
@@ -169,6 +182,8 @@ __all__ = [
     "rules",
     "sell_reserve",
     "send_message",
+    "set_away",
+    "set_hours",
     "set_reference_rate",
     "set_rule",
     "statements",
@@ -176,7 +191,10 @@ __all__ = [
     "take_range",
     "timeline",
     "trade_accounts",
+    "trust",
+    "trusted_list",
     "unblock",
     "unclaim",
+    "untrust",
     "user_stats",
 ]

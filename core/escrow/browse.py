@@ -1,16 +1,17 @@
 """Browsing offers: the market a trader sees.
 
-Order: best price first (lowest for a buyer browsing sell offers, highest for a seller browsing
-buy offers), then promoted offers (the hook for the premium issue: ``offers.is_promoted``), then
-the maker's completed trades, then the oldest offer. A floating price is computed in SQL from
-the reference rate exactly as pricing.floating_price does (round half up to the fiat's exponent);
+Order: core.escrow.ranking (far-priced offers last; a newcomer sees experienced makers first;
+best price; promoted offers, the hook for the premium issue: ``offers.is_promoted``; the maker's
+trust score; the oldest offer). SQL finds the matching offers, best price first, up to
+CANDIDATES; they are ordered and paged here. A floating price is computed in SQL from the
+reference rate exactly as pricing.floating_price does (round half up to the fiat's exponent);
 floating offers without a reference rate are not shown.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -34,13 +35,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from core.errors import DomainError
+from core.escrow import market, ranking
+from core.escrow.availability import local_hour, open_sql
 from core.escrow.models import Block, MarketRate, Offer, OfferStatus, PriceType, Side, Trade, TradeStatus
 from core.escrow.pricing import check_fiat_precision, max_fiat_for
 from core.escrow.reputation import UserStats, stats_for
+from core.escrow.trust import trusted_by
 from core.money import MICRO, Asset, Fiat
 from core.users import User
 
 LIMIT_MAX = 50
+CANDIDATES = 500  # offers ordered per page view: far more than one market holds
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class OfferRow:
     maker_name: str
     maker: UserStats
     maker_nickname: str | None = None  # the public name (Telegram names are not shown in the market)
+    far_from_market: bool = False  # priced far from the reference rate (listed last)
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,9 @@ def _page_statement(fiat: Fiat, side: Side, by_amount: bool, by_method: bool,
         available_fiat >= Offer.min_fiat,
         not_(User.is_banned),
         not_(blocked),
+        open_sql(bindparam("now"), bindparam("hour")),  # the maker is not away, and within their hours
+        or_(Offer.visibility == "public",
+            and_(Offer.visibility == "trusted", trusted_by(Offer.maker_id, viewer_id))),  # never private
     ]
     if by_amount:
         amount = bindparam("amount", type_=Numeric(20, 2))
@@ -115,7 +124,8 @@ def _page_statement(fiat: Fiat, side: Side, by_amount: bool, by_method: bool,
     )
     best = price.asc() if side == Side.SELL else price.desc()
     return (
-        select(Offer, price, User.username, User.first_name, User.nickname, func.count().over().label("total"))
+        select(Offer, price, User.username, User.first_name, User.nickname, func.count().over().label("total"),
+               MarketRate.rate)
         .join(User, User.id == Offer.maker_id)
         .outerjoin(MarketRate, and_(MarketRate.asset == Offer.asset, MarketRate.fiat == Offer.fiat))
         .where(*conditions)
@@ -146,7 +156,9 @@ async def browse(
     side, asset, fiat = Side(side), Asset(asset), Fiat(fiat)
     if offset < 0 or not 0 < limit <= LIMIT_MAX:
         raise DomainError("page_invalid", offset=offset, limit=limit, max_limit=LIMIT_MAX)
-    params: dict[str, Any] = {"viewer_id": viewer_id, "side": side.value, "asset": asset.value, "fiat": fiat.value}
+    now = now or datetime.now(UTC)
+    params: dict[str, Any] = {"viewer_id": viewer_id, "side": side.value, "asset": asset.value, "fiat": fiat.value,
+                              "now": now, "hour": local_hour(now)}  # fmt: skip
     if fiat_amount is not None:
         params["amount"] = check_fiat_precision(fiat_amount, fiat, "fiat_amount")
     if payment_method is not None:
@@ -155,17 +167,15 @@ async def browse(
     if city is not None:
         params["city"] = city
     stmt = _page_statement(fiat, side, fiat_amount is not None, payment_method is not None, city is not None)
-    rows = (await session.execute(stmt, {**params, "offset": offset, "limit": limit})).all()
-    if rows:
-        total = int(rows[0].total)  # the window counts every match, before OFFSET and LIMIT
-    elif offset:  # past the last page (the market shrank): count on their own
-        matching = stmt.limit(None).offset(None).order_by(None).subquery()
-        total = int((await session.execute(select(func.count()).select_from(matching), params)).scalar_one())
-    else:
-        total = 0
-    stats = await stats_for(session, [row[0].maker_id for row in rows], now=now)
+    rows = list((await session.execute(stmt, {**params, "offset": 0, "limit": CANDIDATES})).all())
+    total = int(rows[0].total) if rows else 0  # the window counts every match, before LIMIT
+    stats = await stats_for(session, [viewer_id, *(row[0].maker_id for row in rows)], now=now)
+    rules = await market.rules(session)
+    newcomer = ranking.is_newcomer(stats[viewer_id], rules)
+    rows.sort(key=lambda row: ranking.order_key(row[0], row[1], row[6], stats[row[0].maker_id],
+                                                newcomer=newcomer, rules=rules))  # fmt: skip
     items = []
-    for offer, row_price, username, first_name, nickname, _ in rows:
+    for offer, row_price, username, first_name, nickname, _, reference in rows[offset : offset + limit]:
         items.append(
             OfferRow(
                 offer=offer,
@@ -174,6 +184,7 @@ async def browse(
                 maker_name=f"@{username}" if username else (first_name or str(offer.maker_id)),
                 maker=stats[offer.maker_id],
                 maker_nickname=nickname,
+                far_from_market=ranking.is_far(row_price, reference, rules),
             )
         )
     return OfferPage(items=items, total=total, offset=offset, limit=limit)
@@ -187,7 +198,7 @@ async def cash_cities(session: AsyncSession, *, side: Side, asset: Asset, fiat: 
         select(name)
         .where(Offer.status == OfferStatus.ACTIVE.value, Offer.side == Side(side).value,
                Offer.asset == Asset(asset).value, Offer.fiat == Fiat(fiat).value, Offer.city.isnot(None),
-               Offer.remaining > 0, any_(Offer.payment_methods) == "cash")
+               Offer.remaining > 0, any_(Offer.payment_methods) == "cash", Offer.visibility == "public")
         .group_by(func.lower(Offer.city))
         .order_by(func.count().desc(), name)
         .limit(limit)

@@ -43,17 +43,24 @@ def _now(now: datetime | None) -> datetime:
 
 
 async def start_dispute(
-    session: AsyncSession, trade: Trade, *, opened_by: int | None, reason: str, now: datetime
+    session: AsyncSession, trade: Trade, *, opened_by: int | None, reason: str, now: datetime, rules: market.Rules
 ) -> Dispute:
-    """PAID → DISPUTED (the caller holds the trade lock and checked the rules)."""
-    dispute = Dispute(trade_id=trade.id, opened_by=opened_by, reason=reason, opened_at=now)
+    """PAID → DISPUTED (the caller holds the trade lock and checked the rules). Each party gets a
+    deadline to state their side: the opener ``dispute_evidence_minutes`` for their evidence,
+    the other party ``dispute_answer_minutes`` to answer (both that, when the system opened it)."""
+    def due(user_id: int) -> datetime:
+        return now + (rules.dispute_evidence if user_id == opened_by else rules.dispute_answer)
+
+    dispute = Dispute(trade_id=trade.id, opened_by=opened_by, reason=reason, opened_at=now,
+                      buyer_due_at=due(trade.buyer_id), seller_due_at=due(trade.seller_id))  # fmt: skip
     session.add(dispute)
     trade.status = TradeStatus.DISPUTED.value
     trade.disputed_at = now
     await session.flush()
     record_event(session, trade, "disputed", opened_by, now, reason=reason, dispute_id=dispute.id)
     opened = events.DisputeOpened(trade=trade.facts(), dispute_id=dispute.id, opened_by=opened_by, reason=reason,
-                                  escalated=opened_by is None)
+                                  escalated=opened_by is None, buyer_due_at=dispute.buyer_due_at,
+                                  seller_due_at=dispute.seller_due_at)  # fmt: skip
     notify_parties(session, opened, trade, [outbox.ADMINS, outbox.PAYMENTS_CHANNEL])
     return dispute
 
@@ -77,7 +84,7 @@ async def open_dispute(
         raise DomainError("reason_too_long", max=REASON_MAX, length=len(reason))
     trade = await lock_trade(session, trade_id)
     _check_disputable(trade, actor_id, rules, now)
-    return await start_dispute(session, trade, opened_by=actor_id, reason=reason, now=now)
+    return await start_dispute(session, trade, opened_by=actor_id, reason=reason, now=now, rules=rules)
 
 
 def _check_disputable(trade: Trade, actor_id: int, rules: market.Rules, now: datetime) -> None:

@@ -3,9 +3,9 @@
 The choice rule (one place): among the active offers of the market (a buyer takes sell offers,
 a seller buy offers) that the trader may take for that crypto amount, meaning not their own, no
 block either way, the maker not banned, the offer's requirements met, and the amount's fiat at
-the offer's price within the offer's limits and what it has left, the best price for the trader
-comes first (the lowest when buying, the highest when selling), then the maker's reputation
-(completed trades, then the share of positive feedback), then the oldest offer.
+the offer's price within the offer's limits and what it has left, the market's order
+(core.escrow.ranking: far-priced offers last, experienced makers first for a newcomer, the best
+price for the trader, the maker's trust score, the oldest offer) picks the first.
 
 The answer is the offer's Quote (the numbers take() checks again at the quoted price), so the
 trader confirms exactly as after typing an amount on the offer.
@@ -19,11 +19,12 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
-from core.escrow import market
+from core.escrow import market, ranking
+from core.escrow.availability import local_hour
 from core.escrow.browse import _page_statement
 from core.escrow.models import Offer, Side
 from core.escrow.pricing import max_fiat_for
-from core.escrow.reputation import UserStats, stats_for
+from core.escrow.reputation import stats_for
 from core.escrow.trades import Quote, quote
 from core.money import Asset, Fiat, fiat_for_crypto
 
@@ -33,12 +34,8 @@ CANDIDATES = 200  # offers looked at, best prices first: far more than a market 
 _OFFER_REFUSALS = frozenset({
     "amount_out_of_limits", "offer_insufficient", "amount_too_small", "requirement_trades",
     "requirement_account_age", "offer_unavailable", "blocked", "price_out_of_range", "no_reference_rate",
-    "own_offer",
+    "own_offer", "offer_trusted_only",
 })  # fmt: skip
-
-
-def _reputation(stats: UserStats) -> tuple[int, Decimal]:
-    return stats.completed_trades, stats.positive_share or Decimal(0)
 
 
 def _fits(offer: Offer, price: Decimal, crypto_amount: int) -> bool:
@@ -70,20 +67,17 @@ async def best_offer(
     asset, fiat = Asset(asset), Fiat(fiat)
     stmt = _page_statement(fiat, side, False, False)
     params = {"viewer_id": taker_id, "side": side.value, "asset": asset.value, "fiat": fiat.value,
-              "offset": 0, "limit": CANDIDATES}  # fmt: skip
-    rows = [(offer, price) for offer, price, *_ in (await session.execute(stmt, params)).all()
+              "offset": 0, "limit": CANDIDATES, "now": now, "hour": local_hour(now)}  # fmt: skip
+    rows = [(offer, price, reference) for offer, price, *_, reference in (await session.execute(stmt, params)).all()
             if _fits(offer, price, crypto_amount)]  # fmt: skip
     if not rows:
         return None
-    stats = await stats_for(session, [offer.maker_id for offer, _ in rows], now=now)
-
-    def order(row: tuple[Offer, Decimal]) -> tuple[Decimal, int, Decimal, int]:
-        offer, price = row
-        completed, positive = _reputation(stats[offer.maker_id])
-        return (price if buy else -price), -completed, -positive, offer.id
-
+    stats = await stats_for(session, [taker_id, *(offer.maker_id for offer, _, _ in rows)], now=now)
     rules = await market.rules(session)
-    for offer, _ in sorted(rows, key=order):
+    newcomer = ranking.is_newcomer(stats[taker_id], rules)
+    rows.sort(key=lambda row: ranking.order_key(row[0], row[1], row[2], stats[row[0].maker_id],
+                                                newcomer=newcomer, rules=rules))  # fmt: skip
+    for offer, _, _ in rows:
         try:
             return await quote(session, offer_id=offer.id, taker_id=taker_id, crypto_amount=crypto_amount,
                                rules=rules, now=now)  # fmt: skip

@@ -8,6 +8,7 @@ recorded by ``record`` in the release's transaction (core.escrow.trades.apply_re
 withdrawal and transfer services call ``check_spendable``, under the user's row lock, and refuse
 an amount above available − active holds with DomainError("funds_on_hold", held, until, asset,
 spendable).
+Appeals' holds (core.admin.appeals) are refused the same way (``funds_on_appeal_hold``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.config import get_accounts_settings
 from core.errors import DomainError
-from core.escrow.models import RiskHold
+from core.escrow.models import Appeal, RiskHold
 from core.money import Asset
 from core.users import User
 
@@ -77,12 +78,27 @@ async def held_by_asset(session: AsyncSession, user_id: int, now: datetime | Non
     return {asset: await held(session, user_id, asset, now) for asset in Asset}
 
 
+async def appeal_held(session: AsyncSession, user_id: int, asset: Asset) -> int:
+    """What appeals hold of ``user_id``'s balance (core.admin.appeals: placed by two admins, until
+    the appeal closes)."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(Appeal.hold_amount), 0)).where(
+            Appeal.counterpart_id == user_id, Appeal.status == "held", Appeal.hold_asset == str(Asset(asset)))
+    )  # fmt: skip
+    return int(total or 0)
+
+
 async def check_spendable(
     session: AsyncSession, user_id: int, asset: Asset, *, needed: int, available: int, now: datetime | None = None
 ) -> None:
     """Refuse taking ``needed`` out of the platform (withdrawal, transfer) when it reaches into
-    coins on hold. The caller holds the user's row lock (``lock_user``)."""
+    coins on hold (``funds_on_appeal_hold`` when an appeal holds some). The caller holds the
+    user's row lock (``lock_user``)."""
     h = await held(session, user_id, asset, now)
+    appeal = await appeal_held(session, user_id, asset)
+    if appeal and needed > available - h.amount - appeal:
+        raise DomainError("funds_on_appeal_hold", asset=str(Asset(asset)), held=appeal + h.amount,
+                          spendable=max(available - h.amount - appeal, 0))  # fmt: skip
     if h.amount and needed > available - h.amount:
         assert h.until is not None
         raise DomainError(

@@ -58,7 +58,8 @@ async def escalate_due(
         limit=limit,
     )
     return [
-        await start_dispute(session, trade, opened_by=None, reason="release_timeout", now=now) for trade in trades
+        await start_dispute(session, trade, opened_by=None, reason="release_timeout", now=now, rules=rules)
+        for trade in trades
     ]
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events, outbox
+from core.accounts.config import TOP_LEVEL
 from core.config import get_settings
 from core.errors import DomainError
 from core.escrow.models import MarketRate, MarketSetting
@@ -39,6 +40,30 @@ class Rules:
     # waits for a second admin's approval (core.admin.actions.adjust_balance).
     adjust_limit_usdt: int = 100
     adjust_limit_trx: int = 1000
+    # Who may advertise (core.escrow.advertising); 0 asks nothing. OKX asks, for IQD, 30 days,
+    # 35 trades and 20 counterparties; Binance 30 days, 20 trades and 80 %.
+    advertise_min_account_age_days: int = 0
+    advertise_min_trades: int = 0
+    advertise_min_completion_pct: int = 0  # completion rate over 30 days
+    advertise_min_counterparties: int = 0  # distinct traders completed with
+    advertise_min_kyc_level: int = 0
+    # Dispute deadlines (core.escrow.dispute_deadlines): the other party's time to answer, the
+    # opener's time to send evidence, and a reminder this long before either ends.
+    dispute_answer_minutes: int = 720
+    dispute_evidence_minutes: int = 120
+    dispute_reminder_minutes: int = 60
+    # The reference rate from the market (core.escrow.market_rate): the volume-weighted median of
+    # the completed trades of the last hours (0: the admins' rate only), when they are enough;
+    # an alert when the rate in force has not moved for this many hours (0: none).
+    market_rate_window_hours: int = 0
+    market_rate_min_trades: int = 5
+    market_rate_min_volume: int = 1000  # whole units of the asset
+    market_rate_stale_hours: int = 24
+    appeal_days: int = 7  # after a trade completed or was cancelled, either party may appeal this long
+    # How the market orders offers (core.escrow.ranking).
+    ranking_far_pct: Decimal = Decimal("5")  # further from the reference rate: listed last
+    ranking_newcomer_trades: int = 3  # a viewer with fewer credited trades ...
+    ranking_experienced_trades: int = 5  # ... sees makers with this many (no dispute lost) first
 
     def adjust_limit(self, asset: Asset) -> int:
         """What one admin may adjust alone within 24 hours (micro units)."""
@@ -48,6 +73,18 @@ class Rules:
     @property
     def dispute_after(self) -> timedelta:
         return timedelta(minutes=self.dispute_after_minutes)
+
+    @property
+    def dispute_answer(self) -> timedelta:
+        return timedelta(minutes=self.dispute_answer_minutes)
+
+    @property
+    def dispute_evidence(self) -> timedelta:
+        return timedelta(minutes=self.dispute_evidence_minutes)
+
+    @property
+    def dispute_reminder(self) -> timedelta:
+        return timedelta(minutes=self.dispute_reminder_minutes)
 
     @property
     def release_escalation(self) -> timedelta:
@@ -63,7 +100,7 @@ class Rules:
 
 
 RULE_NAMES = tuple(f.name for f in dataclasses.fields(Rules))
-DECIMAL_RULES = frozenset({"maker_fee_pct", "taker_fee_pct", "price_deviation_pct"})
+DECIMAL_RULES = frozenset({"maker_fee_pct", "taker_fee_pct", "price_deviation_pct", "ranking_far_pct"})
 
 
 def default_rules() -> Rules:
@@ -76,6 +113,8 @@ def default_rules() -> Rules:
         release_escalation_hours=settings.release_escalation_hours,
     )
 
+
+_RULE_MAXIMA = {"advertise_min_completion_pct": 100, "advertise_min_kyc_level": TOP_LEVEL, "ranking_far_pct": 100}
 
 WINDOW_RANGE = (5, 24 * 60)  # a payment window of 5 minutes to a day (the database agrees)
 
@@ -102,6 +141,8 @@ def _parse(name: str, value: str) -> Decimal | int | tuple[int, ...]:
     if parsed < 0 or (isinstance(parsed, Decimal) and not parsed.is_finite()):
         raise DomainError("setting_invalid", name=name, value=value)
     if (name.endswith("fee_pct") and parsed > 10) or (name == "price_deviation_pct" and parsed >= 100):
+        raise DomainError("setting_invalid", name=name, value=value)
+    if name in _RULE_MAXIMA and parsed > _RULE_MAXIMA[name]:
         raise DomainError("setting_invalid", name=name, value=value)
     if name.startswith("adjust_limit_") and parsed > 10 * getattr(Rules, name):
         raise DomainError("setting_invalid", name=name, value=value)  # one admin alone stays small
@@ -150,11 +191,13 @@ async def set_reference_rate(
     if rate != rate.quantize(fiat.quantum):
         raise DomainError("fiat_precision", fiat=fiat.value, decimals=fiat.exponent, value=str(rate))
     old = await get_reference_rate(session, asset, fiat)
-    stmt = insert(MarketRate).values(asset=asset.value, fiat=fiat.value, rate=rate, updated_by=actor_id)
-    stmt = stmt.on_conflict_do_update(
+    stmt = insert(MarketRate).values(asset=asset.value, fiat=fiat.value, rate=rate, admin_rate=rate,
+                                     updated_by=actor_id)  # fmt: skip
+    stmt = stmt.on_conflict_do_update(  # in force at once (the market's median may follow it)
         index_elements=[MarketRate.asset, MarketRate.fiat],
-        set_={"rate": rate, "updated_by": actor_id, "updated_at": func.now()},
-    )
+        set_={"rate": rate, "admin_rate": rate, "source": "admin", "updated_by": actor_id, "updated_at": func.now(),
+              "stale_alerted_at": None},
+    )  # fmt: skip
     await session.execute(stmt)
     staff = await session.get(User, actor_id) if actor_id is not None else None
     changed = events.ReferenceRateChanged(asset=asset.value, fiat=fiat.value, rate=rate, old_rate=old, by=actor_id,

@@ -6,7 +6,7 @@ Migration: migrations/versions/0003_escrow.py (keep the two in step).
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Identity,
     Index,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -68,7 +70,9 @@ def fiat_text(value: Decimal | None, fiat: str) -> str | None:
 
 
 class MarketRate(Base):
-    """The admins' reference rate per asset and fiat (fiat per 1 unit)."""
+    """The reference rate in force per asset and fiat (fiat per 1 unit): the market's (the
+    volume-weighted median of completed trades, core.escrow.market_rate) or, when trades are too
+    few or the admins pinned it, the admins' ``admin_rate``."""
 
     __tablename__ = "market_rates"
 
@@ -76,7 +80,11 @@ class MarketRate(Base):
     fiat: Mapped[str] = mapped_column(String(8), primary_key=True)
     rate: Mapped[Decimal] = mapped_column(PRICE)
     updated_by: Mapped[int | None] = mapped_column(BigInteger)
-    updated_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = created_at_column()  # when ``rate`` last changed
+    admin_rate: Mapped[Decimal | None] = mapped_column(PRICE)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    source: Mapped[str] = mapped_column(String(8), default="admin", server_default="admin")  # admin | market
+    stale_alerted_at: Mapped[datetime | None]
 
     __table_args__ = (CheckConstraint("rate > 0", name="positive"),)
 
@@ -122,6 +130,11 @@ class Offer(Base):
     min_account_age_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(8), default=OfferStatus.ACTIVE)
     is_promoted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # Who sees it (issue 22): public (listed, posted in the channel), private (only through its
+    # link, ``link_token``), trusted (listed to the maker's trusted traders only; core.escrow.trust).
+    visibility: Mapped[str] = mapped_column(String(8), default="public", server_default="public")
+    link_token: Mapped[str | None] = mapped_column(String(24), unique=True)
+    auto_reply: Mapped[str | None] = mapped_column(Text)  # sent into the chat of each trade it opens
     reserve_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # ledger keys
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = created_at_column()
@@ -137,6 +150,7 @@ class Offer(Base):
         CheckConstraint("remaining >= 0 AND remaining <= amount AND fee_reserve >= 0", name="amounts"),
         CheckConstraint("min_fiat > 0 AND max_fiat >= min_fiat", name="limits"),
         CheckConstraint("payment_window BETWEEN 5 AND 1440", name="window"),
+        CheckConstraint("visibility IN ('public', 'private', 'trusted')", name="visibility"),
         Index("ix_offers_browse", "side", "asset", "fiat", "status"),
         Index("ix_offers_maker_id", "maker_id"),
     )
@@ -318,8 +332,54 @@ class Dispute(Base):
     resolved_by: Mapped[int | None] = mapped_column(BigInteger)
     resolved_at: Mapped[datetime | None]
     resolution_reason: Mapped[str | None] = mapped_column(Text)
+    # Deadlines (issue 22): each party's time to state their side (disputes.deadlines); one
+    # reminder each; ``overdue_at`` once the deadlines passed and were checked, ``silent`` who had
+    # not answered then (buyer | seller | both; None: both answered).
+    buyer_due_at: Mapped[datetime | None]
+    seller_due_at: Mapped[datetime | None]
+    buyer_reminded_at: Mapped[datetime | None]
+    seller_reminded_at: Mapped[datetime | None]
+    overdue_at: Mapped[datetime | None]
+    silent: Mapped[str | None] = mapped_column(String(8))
 
-    __table_args__ = (CheckConstraint("resolution IS NULL OR resolution IN ('release', 'refund')", name="res"),)
+    __table_args__ = (
+        CheckConstraint("resolution IS NULL OR resolution IN ('release', 'refund')", name="res"),
+        Index("ix_disputes_open_due", "overdue_at", postgresql_where=sql_text("resolution IS NULL")),
+    )
+
+    def due_at(self, role: str) -> datetime | None:
+        return self.buyer_due_at if role == "buyer" else self.seller_due_at
+
+
+class TrustedTrader(Base):
+    """A trader ``user_id`` added to their trusted list by nickname (traders they completed a trade
+    with are trusted without a row)."""
+
+    __tablename__ = "trusted_traders"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
+    trusted_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class PrivateOfferVisit(Base):
+    """A trader who opened a private offer through its link: they, and only they (and its maker),
+    may take it (core.escrow.trust)."""
+
+    __tablename__ = "private_offer_visits"
+
+    offer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("offers.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), primary_key=True)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class DisputeReport(Base):
+    """A month whose dispute statistics were posted to the payments channel (once each)."""
+
+    __tablename__ = "dispute_reports"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    posted_at: Mapped[datetime] = created_at_column()
 
 
 class DisputeStatement(Base):
@@ -380,4 +440,37 @@ class RiskHold(Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount"),
         Index("ix_risk_holds_user_id_until", "user_id", "until"),
+    )
+
+
+class Appeal(Base):
+    """A party's appeal after a trade ended (completed or cancelled; core.escrow.appeals): a
+    chargeback, a frozen wallet account, paid but cancelled. Admins may hold up to the trade's
+    amount of the counterpart's balance (a risk hold of kind "appeal") once a second admin
+    approves (core.admin.appeals): while ``status`` is "held", core.escrow.holds refuses withdrawals
+    and transfers of the counterpart's ``hold_amount`` of ``hold_asset``; closing lets it go."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    trade_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("trades.id"))
+    appellant_id: Mapped[int] = mapped_column(BigInteger)
+    counterpart_id: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    file_id: Mapped[str | None] = mapped_column(String(256))  # the evidence (a photo)
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    hold_amount: Mapped[int | None] = mapped_column(BigInteger)  # micro units of the trade's asset
+    hold_asset: Mapped[str | None] = mapped_column(String(8))
+    hold_requested_by: Mapped[int | None] = mapped_column(BigInteger)
+    hold_approved_by: Mapped[int | None] = mapped_column(BigInteger)
+    closed_by: Mapped[int | None] = mapped_column(BigInteger)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()
+    closed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("trade_id", "appellant_id", name="uq_appeals_trade_id"),
+        CheckConstraint("status IN ('open', 'hold_requested', 'held', 'closed')", name="status"),
+        CheckConstraint("hold_amount IS NULL OR hold_amount > 0", name="hold_amount"),
+        Index("ix_appeals_counterpart_held", "counterpart_id", postgresql_where=sql_text("status = 'held'")),
     )

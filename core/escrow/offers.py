@@ -34,7 +34,7 @@ from core.accounts.payment_accounts import PAYMENT_METHODS as PAYMENT_METHODS
 from core.accounts.payment_accounts import check_public_text, own_accounts
 from core.db import fresh
 from core.errors import DomainError, InsufficientFunds
-from core.escrow import limits, market, premium
+from core.escrow import advertising, limits, market, premium, trust
 from core.escrow.models import OPEN_TRADE_STATUSES, Offer, OfferStatus, PriceType, Side, Trade
 from core.escrow.pricing import check_deviation, check_fiat_precision, floating_price, max_fiat_for
 from core.ledger import AccountRef, balance, transfer
@@ -43,6 +43,7 @@ from core.users import User
 
 PAYMENT_WINDOWS = market.Rules().payment_windows  # the default choices (admins may change them)
 TERMS_MAX = 500
+AUTO_REPLY_MAX = 500
 NOTE_MAX = 100
 T = TypeVar("T")
 
@@ -67,6 +68,8 @@ class OfferDraft:
     min_account_age_days: int = 0
     payment_account_ids: tuple[int, ...] = ()  # the maker's saved accounts the offer accepts
     city: str | None = None  # cash offers: where (the market filters by it)
+    visibility: str = "public"  # public | private (by link only) | trusted (core.escrow.trust)
+    auto_reply: str | None = None  # sent into the chat of each trade it opens (instructions, no numbers)
 
 
 @dataclass(frozen=True)
@@ -199,6 +202,11 @@ async def validate_draft(
         raise DomainError("payment_window_invalid", value=draft.payment_window, allowed=list(rules.payment_windows))
     if draft.terms is not None and len(draft.terms) > TERMS_MAX:
         raise DomainError("terms_too_long", max=TERMS_MAX, length=len(draft.terms))
+    if draft.visibility not in trust.VISIBILITIES:
+        raise DomainError("visibility_invalid", value=draft.visibility)
+    if draft.auto_reply is not None and len(draft.auto_reply) > AUTO_REPLY_MAX:
+        raise DomainError("auto_reply_too_long", max=AUTO_REPLY_MAX, length=len(draft.auto_reply))
+    check_public_text(draft.auto_reply, "auto_reply")  # account numbers come from payment accounts
     check_public_text(draft.terms, "terms")  # numbers belong in payment accounts
     check_public_text(draft.payment_note, "payment_note")
     if draft.min_trades < 0 or draft.min_account_age_days < 0:
@@ -282,7 +290,10 @@ async def announce_offer(
     takeable = can_be_taken(offer, take_price) if take_price is not None else None
     maker = await session.get(User, offer.maker_id)
     maker_name = maker.public_name if maker is not None else None
-    recipients = [outbox.OFFERS_CHANNEL, *([outbox.user(offer.maker_id)] if to_maker else [])]
+    recipients = [*([outbox.OFFERS_CHANNEL] if offer.visibility == "public" else []),
+                  *([outbox.user(offer.maker_id)] if to_maker else [])]  # fmt: skip
+    if not recipients:
+        return
     event = offer.changed(change, current_price=current_price, takeable=takeable, maker_name=maker_name)
     outbox.emit(session, event, recipients)
 
@@ -326,6 +337,7 @@ async def preview_offer(
     price = await validate_draft(session, draft, rules)
     await _check_accounts(session, maker_id, draft)
     maker = await _require_active_user(session, maker_id)
+    await advertising.check_may_advertise(session, maker, rules)
     fee_pct = premium.fee_pct_for(maker, rules.maker_fee_pct)
     reserve = _reserve(draft.amount, fee_pct) if Side(draft.side) == Side.SELL else 0
     available = await balance(session, AccountRef.user(maker_id), Asset(draft.asset))
@@ -346,6 +358,7 @@ async def publish_offer(
     price = await validate_draft(session, draft, rules)
     account_ids = await _check_accounts(session, maker_id, draft)
     maker = await _require_active_user(session, maker_id)
+    await advertising.check_may_advertise(session, maker, rules)
     await limits.check_open_offers(session, maker)
     await names.ensure_nickname(session, maker)  # offers name their maker
     offer = Offer(
@@ -372,6 +385,9 @@ async def publish_offer(
         min_account_age_days=draft.min_account_age_days,
         status=OfferStatus.ACTIVE.value,
         reserve_seq=0,
+        visibility=draft.visibility,
+        link_token=trust.new_link_token() if draft.visibility == "private" else None,
+        auto_reply=(draft.auto_reply or "").strip() or None,
     )
     session.add(offer)
     await session.flush()

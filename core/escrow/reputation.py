@@ -10,6 +10,11 @@ Statistics (UserStats):
   out. None without releases.
 - positive / negative feedback received, positive_share (None without feedback).
 - account_age_days: since the user first met the bot.
+- counterparties: distinct traders the user completed a trade with (ever).
+- credited_trades: completed trades counted for reputation: at most PAIR_CREDIT with any one
+  counterpart, so two friends trading back and forth gain nothing after their first trades.
+- disputes_lost: disputes resolved against the user (released to the buyer: the seller lost;
+  refunded to the seller: the buyer lost).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from sqlalchemy import (
     case,
     cast,
     delete,
+    distinct,
     exists,
     func,
     literal,
@@ -41,10 +47,11 @@ from sqlalchemy.sql.elements import BindParameter
 
 from core import events, outbox
 from core.errors import DomainError
-from core.escrow.models import Block, Feedback, Trade, TradeStatus
+from core.escrow.models import Block, Dispute, Feedback, Trade, TradeStatus
 from core.users import User
 
 COMMENT_MAX = 200
+PAIR_CREDIT = 3  # completed trades with one counterpart that count for reputation
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,9 @@ class UserStats:
     positive: int = 0
     negative: int = 0
     account_age_days: int = 0
+    counterparties: int = 0
+    credited_trades: int = 0
+    disputes_lost: int = 0
 
     @property
     def positive_share(self) -> Decimal | None:
@@ -72,10 +82,10 @@ def _stats_statement() -> Select[*tuple[Any, ...]]:
     ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     month_ago: BindParameter[datetime] = bindparam("month_ago")
     roles = union_all(
-        select(Trade.id, Trade.seller_id.label("uid"), literal("seller").label("role"), Trade.status,
-               Trade.close_reason, Trade.created_at, Trade.paid_at, Trade.completed_at),
-        select(Trade.id, Trade.buyer_id.label("uid"), literal("buyer").label("role"), Trade.status,
-               Trade.close_reason, Trade.created_at, Trade.paid_at, Trade.completed_at),
+        select(Trade.id, Trade.seller_id.label("uid"), Trade.buyer_id.label("other"), literal("seller").label("role"),
+               Trade.status, Trade.close_reason, Trade.created_at, Trade.paid_at, Trade.completed_at),
+        select(Trade.id, Trade.buyer_id.label("uid"), Trade.seller_id.label("other"), literal("buyer").label("role"),
+               Trade.status, Trade.close_reason, Trade.created_at, Trade.paid_at, Trade.completed_at),
     ).subquery()
     completed = roles.c.status == TradeStatus.COMPLETED.value
     recent = roles.c.created_at > month_ago
@@ -95,7 +105,30 @@ def _stats_statement() -> Select[*tuple[Any, ...]]:
             func.count().filter(and_(completed, recent)).label("done_30"),
             func.count().filter(and_(failed, recent)).label("failed_30"),
             cast(func.round(func.avg(case((released, release_seconds)))), Integer).label("avg_release"),
+            func.count(distinct(roles.c.other)).filter(completed).label("counterparties"),
         )
+        .where(roles.c.uid.in_(ids))
+        .group_by(roles.c.uid)
+        .subquery()
+    )
+    pairs = (
+        select(roles.c.uid, func.count().filter(completed).label("n"))
+        .where(roles.c.uid.in_(ids))
+        .group_by(roles.c.uid, roles.c.other)
+        .subquery()
+    )
+    per_pair = (
+        select(pairs.c.uid, func.sum(func.least(pairs.c.n, PAIR_CREDIT)).label("credited"))
+        .group_by(pairs.c.uid)
+        .subquery()
+    )
+    lost = or_(
+        and_(Dispute.resolution == "release", roles.c.role == "seller"),
+        and_(Dispute.resolution == "refund", roles.c.role == "buyer"),
+    )
+    per_dispute = (
+        select(roles.c.uid, func.count().filter(lost).label("lost"))
+        .join(Dispute, Dispute.trade_id == roles.c.id)
         .where(roles.c.uid.in_(ids))
         .group_by(roles.c.uid)
         .subquery()
@@ -114,8 +147,11 @@ def _stats_statement() -> Select[*tuple[Any, ...]]:
         select(User.id, User.created_at, *(func.coalesce(c, 0) for c in (
                    per_trade.c.done, per_trade.c.done_30, per_trade.c.failed_30)),
                per_trade.c.avg_release, *(func.coalesce(c, 0) for c in (
-                   per_feedback.c.positive, per_feedback.c.negative)))
+                   per_feedback.c.positive, per_feedback.c.negative, per_trade.c.counterparties,
+                   per_pair.c.credited, per_dispute.c.lost)))
         .outerjoin(per_trade, per_trade.c.uid == User.id)
+        .outerjoin(per_pair, per_pair.c.uid == User.id)
+        .outerjoin(per_dispute, per_dispute.c.uid == User.id)
         .outerjoin(per_feedback, per_feedback.c.to_id == User.id)
         .where(User.id.in_(ids))
     )  # fmt: skip
@@ -136,7 +172,8 @@ async def stats_for(
     found = {row[0]: row[1:] for row in rows}
     result = {}
     for uid in ids:
-        created, done, done_30, failed_30, avg_release, positive, negative = found.get(uid, (None, 0, 0, 0, None, 0, 0))
+        created, done, done_30, failed_30, avg_release, positive, negative, others, credited, lost = found.get(
+            uid, (None, 0, 0, 0, None, 0, 0, 0, 0, 0))
         rate = None
         if done_30 + failed_30:
             rate = (Decimal(done_30) * 100 / (done_30 + failed_30)).quantize(Decimal("0.1"), ROUND_HALF_UP)
@@ -148,6 +185,9 @@ async def stats_for(
             positive=positive,
             negative=negative,
             account_age_days=(now - created).days if created else 0,
+            counterparties=others,
+            credited_trades=int(credited),
+            disputes_lost=lost,
         )
     return result
 

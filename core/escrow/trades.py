@@ -39,7 +39,7 @@ from core.accounts.models import PaymentAccount
 from core.accounts.payment_accounts import accounts_of, own_account, payer_name_check
 from core.db import fresh
 from core.errors import DomainError, InsufficientFunds
-from core.escrow import holds, limits, market, premium, reputation
+from core.escrow import availability, holds, limits, market, premium, reputation, trust
 from core.escrow.chat import record_message
 from core.escrow.models import (
     OPEN_TRADE_STATUSES,
@@ -281,6 +281,10 @@ async def take_range(session: AsyncSession, *, offer_id: int, taker_id: int) -> 
     most fiat they can ask for at its price now. quote() and take() check everything else."""
     offer = await get_offer(session, offer_id)
     _check_open_to(offer, taker_id)
+    await trust.check_may_see(session, offer, taker_id)
+    maker = await session.get(User, offer.maker_id)
+    if maker is not None:
+        availability.check_open(maker, datetime.now(UTC))
     price = await current_price(session, offer)
     return offer, min(offer.max_fiat, max_fiat_for(offer.remaining, price, offer.fiat_enum))
 
@@ -300,8 +304,10 @@ async def _check_parties(session: AsyncSession, offer: Offer, *, taker_id: int, 
         raise DomainError("user_banned", user_id=taker_id)
     if maker is None or maker.is_banned:
         raise DomainError("offer_unavailable", offer_id=offer.id, status="maker_banned")
+    availability.check_open(maker, now)
     if await reputation.is_blocked(session, taker_id, offer.maker_id):
         raise DomainError("blocked", offer_id=offer.id)
+    await trust.check_may_see(session, offer, taker_id)
     if offer.min_trades:
         done = await reputation.completed_count(session, taker_id)
         if done < offer.min_trades:
@@ -496,6 +502,10 @@ async def take(
     notify_parties(session, events.TradeOpened(trade=trade.facts(), maker_id=offer.maker_id, taker_id=taker_id,
                                                payment_window=trade.payment_window, taker_name=taker.public_name),
                    trade)  # fmt: skip
+    if offer.auto_reply:  # the maker's instructions, into the trade's chat (kept as evidence too)
+        await record_message(session, trade, sender_id=offer.maker_id, kind="text", text=offer.auto_reply)
+        outbox.emit(session, events.TradeAutoReply(trade=trade.facts(), text=offer.auto_reply),
+                    [outbox.user(taker_id)])  # fmt: skip
     await announce_offer(session, offer, "updated", take_price=n.price)
     await session.flush()
     crash_point("trade.take.before_commit")

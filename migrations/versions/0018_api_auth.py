@@ -2,7 +2,7 @@
 idempotency keys of the calls that move money
 
 Revision ID: 0018_api_auth
-Revises: 0016_reserves
+Revises: 0017_protection
 Create Date: 2026-12-05
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0018_api_auth"
-down_revision = "0016_reserves"
+down_revision = "0017_protection"
 branch_labels = None
 depends_on = None
 

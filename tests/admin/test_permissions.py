@@ -124,6 +124,8 @@ def test_each_admin_handler_says_what_it_needs_where_its_router_is_declared() ->
         "admin_reports.stats": P.VIEW, "admin_reports.reconcile": P.RECONCILE, "admin_reserves.reserves": P.RECONCILE,
         "admin_reports.stats_charts": P.VIEW, "admin_reports.stats_csv": P.VIEW,
         "admin_reports.revenue_month": P.RECONCILE,
+        "admin_market.pin": P.MARKET, "admin_appeals.queue": P.DISPUTES, "admin_appeals.request_hold": P.DISPUTES,
+        "admin_appeals.approve": P.DISPUTES, "admin_appeals.close": P.DISPUTES,
         "admin_users.lookup": P.VIEW, "admin_users.ask_freeze_reason": P.FREEZE, "admin_users.user_audit": P.VIEW,
         "admin_users.adjust": P.ADJUST, "admin_users.audit_trail": P.VIEW, "admin_users.change_mods": P.STAFF,
         "admin_users.mods": P.VIEW, "admin_withdrawals.queue": P.WITHDRAWALS,
