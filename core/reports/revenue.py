@@ -38,9 +38,10 @@ _BURNED = text("""
     SELECT 'cold_moves', count(*), sum(network_cost_sun) FROM wallet_cold_transfers
     WHERE block_num IS NOT NULL AND settled_at >= :start AND settled_at < :end
 """)
-# The sweeper records the gas transfer's txid, not its amount: counted, not summed.
+# The gas sent for USDT sweeps (burned by the sweep); sweeps from before gas_sun was recorded
+# (migration 0021) make the sum unknown.
 _SWEEPS = text("""
-    SELECT count(*) FROM wallet_sweeps
+    SELECT count(*), sum(gas_sun), count(*) - count(gas_sun) FROM wallet_sweeps
     WHERE gas_txid IS NOT NULL AND status <> 'failed' AND created_at >= :start AND created_at < :end
 """)
 
@@ -64,7 +65,7 @@ class RevenueLine:
 class NetworkCost:
     what: str  # withdrawals | cold_moves | sweep_gas
     transfers: int
-    trx: int | None  # micro TRX (sun) burned; None: not recorded (sweep gas)
+    trx: int | None  # micro TRX (sun) burned; None: not recorded (sweep gas from before migration 0021)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class Revenue:
 
     @property
     def trx_after_network(self) -> int:
-        """TRX net less the TRX the wallets burned (withdrawals and cold moves; sweep gas unknown)."""
+        """TRX net less the TRX the wallets burned (withdrawals, cold moves, sweep gas)."""
         return self.net(Asset.TRX) - self.burned_trx
 
 
@@ -105,5 +106,6 @@ async def revenue(session: AsyncSession, period: Period) -> Revenue:
     network = [
         NetworkCost(what, int(n), int(sun or 0)) for what, n, sun in (await session.execute(_BURNED, params)).tuples()
     ]
-    network.append(NetworkCost("sweep_gas", int((await session.execute(_SWEEPS, params)).scalar_one()), None))
+    sweeps, gas, unrecorded = (await session.execute(_SWEEPS, params)).one()
+    network.append(NetworkCost("sweep_gas", int(sweeps), None if unrecorded else int(gas or 0)))
     return Revenue(period, lines, tuple(network))

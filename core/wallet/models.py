@@ -190,6 +190,7 @@ class Sweep(Base):
     upto_deposit_id: Mapped[int] = mapped_column(BigInteger)  # credited deposits it covers
     # Stored before the gas transfer is broadcast: the scanner never credits this txid.
     gas_txid: Mapped[str | None] = mapped_column(String(64), index=True)
+    gas_sun: Mapped[int | None] = mapped_column(BigInteger)  # the gas sent (TRX, sun); the sweep burns it
     txid: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)

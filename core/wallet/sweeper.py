@@ -149,7 +149,7 @@ class Sweeper:
                     self.node, self.config, self.hot, Asset.TRX, address, needed - trx, self.lifetime_ms
                 )
                 sweep_id = await self._record(
-                    factory, user_id, asset, amount, upto, SweepStatus.GAS_SENT, gas_txid=gas.txid
+                    factory, user_id, asset, amount, upto, SweepStatus.GAS_SENT, gas_txid=gas.txid, gas_sun=needed - trx
                 )
                 crash_point("sweep.gas.before_send")
                 await broadcast(self.node, gas.to_json())
@@ -249,6 +249,7 @@ class Sweeper:
         upto: int,
         status: SweepStatus,
         gas_txid: str | None = None,
+        gas_sun: int | None = None,
     ) -> int:
         async with factory() as session, session.begin():
             sweep = Sweep(
@@ -258,6 +259,7 @@ class Sweeper:
                 upto_deposit_id=upto,
                 status=status,
                 gas_txid=gas_txid,
+                gas_sun=gas_sun,
             )
             session.add(sweep)
             await session.flush()

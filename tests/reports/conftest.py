@@ -28,12 +28,13 @@ from core.reports import periods, snapshots
 from core.users import User
 from core.wallet import transfers, withdrawals
 from core.wallet.config import WalletConfig
-from core.wallet.models import Withdrawal
+from core.wallet.models import Sweep, SweepStatus, Withdrawal
 from tests.admin.conftest import staffed  # noqa: F401  (the bot journeys' fixture)
 from tests.conftest import Databases, new_id
 from tests.wallet.conftest import DEV_XPUB, USDT
 
 FEE_ACCOUNTS = (Purpose.FEES, Purpose.REVENUE, Purpose.NETWORK_FEES)
+SWEEP_GAS = 27_500_000  # TRX (sun) the script's one sweep sent as gas
 
 
 @dataclass
@@ -158,6 +159,9 @@ async def play_market(factory: async_sessionmaker[AsyncSession]) -> Script:
         found.txid, found.network_cost_sun, found.block_num = secrets.token_hex(32), 13_845_000, 100
         await withdrawals.capture(s, found)
         w = found
+    async with transaction(factory) as s:  # a USDT sweep's gas, as the sweeper records it
+        s.add(Sweep(user_id=seller, asset="USDT", amount=100 * MICRO, upto_deposit_id=0, status=SweepStatus.DONE,
+                    gas_txid=secrets.token_hex(32), gas_sun=SWEEP_GAS, txid=secrets.token_hex(32)))  # fmt: skip
     async with transaction(factory) as s:
         await snapshots.record_day(s)
     today = periods.today()

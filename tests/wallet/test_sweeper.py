@@ -163,3 +163,4 @@ async def test_a_scanner_without_the_hot_key_credits_no_sweep_gas(tron, node, fr
         credited = list(await s.scalars(select(Deposit.txid).where(Deposit.user_id == uid, Deposit.asset == "TRX")))
         sweep = await s.get(Sweep, sweep_id)
     assert sweep.gas_txid == gas[0]["txid"] and sweep.gas_txid not in credited and len(credited) == 1
+    assert sweep.gas_sun == config.sweep_gas_sun  # what the revenue report counts as sweep gas
