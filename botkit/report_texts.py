@@ -3,7 +3,6 @@ and labels for /stats and the weekly summary, the statement's headers for /expor
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 
 from aiogram.utils.i18n import gettext as _
@@ -11,6 +10,7 @@ from babel.dates import format_date
 
 from botkit import fmt
 from botkit.i18n import pick_language
+from botkit.methods import METHOD_NAMES
 from core.reports.periods import Period
 from core.reports.texts import ChartTexts, StatementTexts, arabic_digits, latin
 
@@ -62,10 +62,8 @@ def chart_texts(lang: str | None, period: Period) -> ChartTexts:
     )  # fmt: skip
 
 
-def statement_texts(
-    lang: str | None, name: str, period: Period, now: datetime, methods: Mapping[str, str]
-) -> StatementTexts:
-    """``methods``: the payment methods' names (code -> name) in the current language."""
+def statement_texts(lang: str | None, name: str, period: Period, now: datetime) -> StatementTexts:
+    """The statement's words in the current language (``lang`` picks its digits and direction)."""
     headers = {
         "date": _("Date (Baghdad)"), "kind": _("Type"), "asset": _("Asset"), "amount": _("Amount"),
         "price": _("Price"), "fiat_total": _("Fiat total"), "fee": _("Fee"), "counterparty": _("Counterparty"),
@@ -75,7 +73,7 @@ def statement_texts(
         "trade": _("trade"), "deposit": _("deposit"), "withdrawal": _("withdrawal"), "transfer": _("transfer"),
         "referral": _("referral reward"), "premium": _("premium"), "adjustment": _("adjustment"),
         "other": _("other"), "buy": _("buy"), "sell": _("sell"), "in": _("received"), "out": _("sent"),
-        **methods,
+        **{code: str(method) for code, method in METHOD_NAMES.items()},
     }  # fmt: skip
     arabic = _arabic(lang)
     return StatementTexts(

@@ -6,6 +6,8 @@ only says a right code was typed moments ago, and each token works once)."""
 
 from __future__ import annotations
 
+import enum
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -14,14 +16,25 @@ from api import idempotency, inputs, tokens, views
 from api.problems import Problem
 from api.ratelimit import first_use
 from api.routing import Call, route
+from botkit.i18n import use_locale
+from botkit.report_texts import statement_texts
 from core.accounts import second_factor
 from core.escrow import holds
 from core.ledger import statement, user_balances
 from core.money import Asset
+from core.reports import periods, statement_files
+from core.reports.statement import build_statement
 from core.wallet import deposit_address, qr_png, request_withdrawal
 from core.wallet.models import Withdrawal
 
 STEP_UP_HEADER = "X-Step-Up"
+
+
+class StatementFormat(enum.StrEnum):
+    CSV = "csv"
+    PDF = "pdf"
+
+
 PAGE = 20
 
 
@@ -61,6 +74,26 @@ async def transactions(call: Call) -> dict[str, Any]:
     lines = lines[:PAGE]
     return {"items": [views.statement_line(line) for line in lines],
             "next_cursor": str(lines[-1].entry_id) if more and lines else None}  # fmt: skip
+
+
+@route("GET", "/wallet/statement", writes=True, summary="A statement of a period as a CSV or PDF file, in the user's language",
+       tag="wallet", query={"period": "this_month | last_month | this_year | last_year", "format": "csv | pdf"},
+       answer={"type": "string", "format": "binary"}, cost=10)  # fmt: skip
+async def statement_file(call: Call) -> web.Response:
+    """The same statement /export sends in the bot (core.reports.statement), made in a worker thread."""
+    query = dict(call.request.query)
+    span = inputs.choice(query, "period", periods.Span)
+    kind = inputs.choice(query, "format", StatementFormat)
+    assert span is not None and kind is not None
+    period = periods.span(span)
+    found = await build_statement(call.session, call.user_id, period)
+    with use_locale(call.lang):
+        texts = statement_texts(call.lang, found.name, period, datetime.now(UTC))
+    csv_file, pdf_file = await statement_files.render_files(found, texts)
+    name = f"koxx-statement-{period.first_day.isoformat()}-{period.last_day.isoformat()}.{kind.value}"
+    return web.Response(body=csv_file if kind == StatementFormat.CSV else pdf_file,
+                        content_type="text/csv" if kind == StatementFormat.CSV else "application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 
 def _withdrawal(w: Withdrawal) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keyboards.export import ExportCb, export_periods
-from bot.views.common import METHOD_NAMES
 from botkit.i18n import lang
 from botkit.report_texts import period_label, statement_texts
 from core.reports import periods, statement_files
@@ -38,8 +37,7 @@ async def send_statement(query: CallbackQuery, callback_data: ExportCb, me: User
         return
     period = periods.span(callback_data.span)
     statement = await build_statement(session, me.id, period)
-    methods = {code: str(name) for code, name in METHOD_NAMES.items()}
-    texts = statement_texts(lang(), statement.name, period, datetime.now(UTC), methods)
+    texts = statement_texts(lang(), statement.name, period, datetime.now(UTC))
     csv_file, pdf_file = await statement_files.render_files(statement, texts)  # in a worker thread
     await query.answer()
     stem = f"koxx-statement-{period.first_day.isoformat()}-{period.last_day.isoformat()}"

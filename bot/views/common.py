@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import lazy_gettext as __
 
 from botkit import fmt
 from botkit.i18n import lang
+from botkit.methods import METHOD_NAMES
 from core.escrow.reputation import UserStats
-
-METHOD_NAMES = {
-    "zaincash": __("ZainCash"),
-    "fastpay": __("FastPay"),
-    "qicard": __("Qi Card"),
-    "superqi": __("SuperQi"),
-    "asiahawala": __("AsiaHawala"),
-    "bank": __("Bank transfer"),
-    "cash": __("Cash in person"),
-}
 
 
 def method_name(code: str) -> str:

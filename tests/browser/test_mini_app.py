@@ -5,6 +5,7 @@ the wallet's deposit address and a withdrawal; the market in Arabic on a 360-pix
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from pathlib import Path
@@ -95,6 +96,14 @@ async def test_buyer_in_the_mini_app_seller_in_the_bot(market: Market, browser_p
         [withdrawal] = (await s.execute(select(Withdrawal).where(Withdrawal.user_id == buyer.id))).scalars().all()
     assert withdrawal.amount == 50 * MICRO and withdrawal.to_address == destination
     assert await available(market.session_factory, buyer.id) == 160 * MICRO - 200_000 - 52 * MICRO
+
+    # The history screen's statement: this month's PDF, the same /export gives in the bot.
+    async with page.expect_download() as download_info:
+        await page.locator("#statement-pdf").click()
+    download = await download_info.value
+    assert download.suggested_filename == "koxx-statement-this_month.pdf"
+    pdf = await asyncio.to_thread(Path(await download.path()).read_bytes)
+    assert pdf.startswith(b"%PDF-")
 
 
 async def test_the_market_in_arabic_on_a_phone(market: Market, browser_page: Any) -> None:  # noqa: F811

@@ -21,12 +21,10 @@ from core.reports.statement import build_statement
 from core.users import User
 from tests.reports.conftest import Script
 
-METHODS = {"zaincash": "ZainCash", "fastpay": "FastPay"}
-
 
 def _texts(lang: str, name: str, period: periods.Period) -> statement_files.StatementTexts:
     with use_locale(lang):
-        return statement_texts(lang, name, period, datetime.now(UTC), METHODS)
+        return statement_texts(lang, name, period, datetime.now(UTC))
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:

@@ -250,6 +250,9 @@ async function wallet() {
   const amount = h("input", { id: "w-amount", inputmode: "decimal" });
   const code = h("input", { id: "w-code", inputmode: "numeric", autocomplete: "one-time-code" });
   const key = newKey();
+  const statementPeriod = h("select", { id: "statement-period" },
+    ["this_month", "last_month", "this_year", "last_year"].map((p) => h("option", { value: p }, T[`period_${p}`])));
+  const statement = (format) => statementFile(statementPeriod.value, format);
   const withdraw = async () => {
     const headers = {};
     if (code.value.trim()) {
@@ -278,7 +281,21 @@ async function wallet() {
     h("h2", {}, T.history),
     history.items.length ? history.items.map((l) => h("div", { class: "line" },
       h("span", {}, l.kind), h("span", {}, `${Number(l.amount) > 0 ? "+" : ""}${coins(l.amount, l.asset)}`)))
-      : h("p", { class: "muted" }, T.no_history));
+      : h("p", { class: "muted" }, T.no_history),
+    h("h2", {}, T.statement),
+    h("div", { class: "card" }, h("label", {}, T.period), statementPeriod,
+      h("div", { class: "actions" }, ["csv", "pdf"].map((format) =>
+        h("button", { class: "secondary", id: `statement-${format}`, onclick: () => statement(format) }, format.toUpperCase())))));
+}
+
+/** The statement /export gives in the bot, downloaded as a file (the request carries the token). */
+async function statementFile(period, format) {
+  const file = await attempt(() => call("GET", `/wallet/statement?period=${period}&format=${format}`, undefined, { blob: true }));
+  if (!file) return;
+  const link = h("a", { href: URL.createObjectURL(file), download: `koxx-statement-${period}.${format}` });
+  document.body.append(link);
+  link.click();
+  link.remove();
 }
 
 // --- profile ----------------------------------------------------------------------------------------
