@@ -46,7 +46,7 @@ from botkit.notifier import Notifier
 from botkit.rendering import Renderers
 from core import metrics, migrate
 from core.config import Settings
-from core.db import make_engine, make_session_factory
+from core.db import make_engine, make_replica_factory, make_session_factory
 from core.embedded_pg import EmbeddedPostgres
 from core.kv import KeyValue, MemoryKeyValue, RedisKeyValue
 from core.money import MICRO
@@ -83,6 +83,7 @@ class Runtime:
     role: str = "all"
     engine: AsyncEngine | None = None
     session_factory: async_sessionmaker[AsyncSession] | None = None
+    replica_factory: async_sessionmaker[AsyncSession] | None = None  # DATABASE_REPLICA_URL's read sessions
     kv: KeyValue | None = None
     storage: BaseStorage | None = None
     i18n: I18n | None = None
@@ -211,6 +212,8 @@ class Runtime:
         metrics.watch_pool(self.engine)
         await migrate.upgrade(self.engine)
         self.session_factory = make_session_factory(self.engine)
+        if self.settings.database_replica_url:
+            self.replica_factory = make_replica_factory(self.settings.database_replica_url.get_secret_value(), self.engine)
 
     async def _start_kv(self) -> None:
         if self.settings.redis_url:
@@ -305,8 +308,9 @@ class Runtime:
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/metrics", _metrics)
         if self.serves_updates:  # the REST API under /api, the Mini App under /app/
+            assert self.kv is not None
             api.app.mount(app, settings=self.settings, session_factory=self._sessions, redis=self.redis,
-                          stream=self._api_stream)
+                          stream=self._api_stream, kv=self.kv, replica_factory=self.replica_factory)
         if self.settings.webhook_url and self.serves_updates:
             assert self.trader_bot and self.trader_dp and self.admin_dp
             secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else ""
@@ -403,6 +407,8 @@ class Runtime:
             await self.storage.close()
         if self.engine is not None:
             await self.engine.dispose()
+        if self.replica_factory is not None:
+            await self.replica_factory.kw["bind"].dispose()
         if self.sandbox is not None:
             await self.sandbox.stop()
         if self.wallet is not None:

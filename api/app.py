@@ -18,6 +18,7 @@ from api.handlers.events import HUB
 from api.routing import CONTEXT, ROUTES, Call, openapi, route, to_aiohttp
 from api.stream import EventStream, Hub, MemoryStream, RedisStream
 from core.config import Settings
+from core.kv import KeyValue
 
 STATIC = Path(__file__).resolve().parent / "static" / "app"
 
@@ -56,8 +57,9 @@ def build(ctx: ApiContext) -> web.Application:
 
 
 def mount(app: web.Application, *, settings: Settings, session_factory: async_sessionmaker[AsyncSession],
-          redis: Redis | None, stream: EventStream) -> ApiContext:  # fmt: skip
-    ctx = ApiContext(settings, session_factory, redis, stream)
+          redis: Redis | None, stream: EventStream, kv: KeyValue,
+          replica_factory: async_sessionmaker[AsyncSession] | None = None) -> ApiContext:  # fmt: skip
+    ctx = ApiContext(settings, session_factory, redis, stream, replica_factory, kv)
     app.add_subapp("/api", build(ctx))
 
     async def app_index(request: web.Request) -> web.FileResponse:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -10,6 +10,8 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Settings
+from core.db import make_read_factory
+from core.kv import KeyValue, MemoryKeyValue
 from core.wallet.config import WalletConfig, wallet_config
 
 if TYPE_CHECKING:
@@ -22,6 +24,10 @@ class ApiContext:
     session_factory: async_sessionmaker[AsyncSession]
     redis: Redis | None  # None: one process (the sandbox), limits and stream in memory
     stream: EventStream
+    # Reads that may be a moment stale (routes with replica=True): DATABASE_REPLICA_URL's sessions,
+    # or None (no replica: they read the primary).
+    replica_factory: async_sessionmaker[AsyncSession] | None = None
+    kv: KeyValue = field(default_factory=MemoryKeyValue)  # the read-your-writes marks
 
     @cached_property
     def wallet(self) -> WalletConfig:
@@ -30,11 +36,25 @@ class ApiContext:
 
     @cached_property
     def read_factory(self) -> async_sessionmaker[AsyncSession]:
-        """Sessions for the routes that only read: autocommit, so no BEGIN and COMMIT round trips
-        around their one or two statements."""
-        bind = self.session_factory.kw["bind"]
-        return async_sessionmaker(bind.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+        """Sessions on the primary for the routes that only read (core.db.make_read_factory)."""
+        return make_read_factory(self.session_factory.kw["bind"])
+
+    async def wrote(self, user_id: int) -> None:
+        """``user_id``'s write just committed: their replica reads go to the primary for
+        REPLICA_STICKY_SECONDS, the time the replica takes to catch up (read-your-writes)."""
+        if self.replica_factory is not None:
+            await self.kv.mark(sticky_key(user_id), self.settings.replica_sticky_seconds)
+
+    async def browse_factory(self, user_id: int | None) -> async_sessionmaker[AsyncSession]:
+        """Where a replica=True route reads: the replica, unless the user has just written."""
+        if self.replica_factory is None or (user_id and await self.kv.marked(sticky_key(user_id))):
+            return self.read_factory
+        return self.replica_factory
 
     @property
     def bot_token(self) -> str:
         return self.settings.bot_token.get_secret_value() if self.settings.bot_token else ""
+
+
+def sticky_key(user_id: int) -> str:
+    return f"replica:wrote:{user_id}"

@@ -9,12 +9,14 @@ refusal rolls it back). It returns what becomes the JSON answer (or a ready web.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api import problems, tokens
 from api.context import ApiContext
@@ -23,6 +25,7 @@ from botkit.i18n import pick_language
 from core.errors import DomainError
 from core.users import User
 
+log = logging.getLogger(__name__)
 CONTEXT = web.AppKey("api", ApiContext)
 Handler = Callable[[Any], Awaitable[Any]]  # takes a Call (a raw route: the web.Request)
 
@@ -43,6 +46,7 @@ class Route:
     cost: int  # rate-limit weight: a call that moves money counts more
     raw: bool  # the handler takes the web.Request and does its own authentication (the WebSocket)
     writes: bool  # False (a GET that only reads): no transaction around it, the user loaded only if refused
+    replica: bool  # a read that may be a moment stale (browsing): on DATABASE_REPLICA_URL when set
 
 
 ROUTES: list[Route] = []
@@ -51,11 +55,13 @@ ROUTES: list[Route] = []
 def route(method: str, path: str, *, summary: str, tag: str, auth: bool = True, body: dict[str, Any] | None = None,
           query: dict[str, str] | None = None, headers: dict[str, str] | None = None,
           answer: dict[str, Any] | None = None, status: int = 200, cost: int = 1,
-          raw: bool = False, writes: bool | None = None) -> Callable[[Handler], Handler]:  # fmt: skip
+          raw: bool = False, writes: bool | None = None, replica: bool = False) -> Callable[[Handler], Handler]:  # fmt: skip
+    writes = method != "GET" if writes is None else writes
+    assert not (replica and writes), "a route on the replica only reads"
+
     def register(handler: Handler) -> Handler:
         ROUTES.append(Route(method, path, handler, summary, tag, auth, body, query or {}, headers or {},
-                            answer or {"type": "object"}, status, cost, raw,
-                            method != "GET" if writes is None else writes))  # fmt: skip
+                            answer or {"type": "object"}, status, cost, raw, writes, replica))  # fmt: skip
         return handler
 
     return register
@@ -130,31 +136,63 @@ def to_aiohttp(spec: Route) -> Callable[[web.Request], Awaitable[web.StreamRespo
                     raise problems.Problem(401, "unauthorized") from None
             await check_rate(ctx, ip=client_ip(request), user_id=user_id, cost=spec.cost)
             body = await _json(request) if spec.body is not None else None
-            factory = ctx.session_factory if spec.writes else ctx.read_factory
-            async with factory() as session:
-                me = await session.get(User, user_id) if user_id is not None and spec.writes else None
-                if spec.auth and spec.writes and me is None:
-                    raise problems.Problem(401, "unauthorized")
-                if me is not None:
-                    lang = me.language or pick_language(me.telegram_language)
-                call = Call(request, ctx, session, lang, user_id or 0, me, body)
-                try:
-                    result = await spec.handler(call)
-                except BaseException:
-                    if session.in_transaction():
-                        await session.rollback()
-                    raise
-                if session.in_transaction():
-                    await session.commit()
-        except DomainError as error:
-            return problems.from_domain(error, await _language(ctx, user_id, lang) if not spec.writes else lang)
-        except problems.Problem as problem:
+            if spec.replica:
+                result = await _on_replica(spec, ctx, request, lang, user_id, body)
+            else:
+                result = await _run(spec, ctx, ctx.session_factory if spec.writes else ctx.read_factory,
+                                    request, lang, user_id, body)  # fmt: skip
+                if spec.writes and user_id is not None:
+                    await ctx.wrote(user_id)
+        except problems.Problem as problem:  # signing in, the rate limit, the body
             return problems.from_problem(problem, await _language(ctx, user_id, lang) if not spec.writes else lang)
         if isinstance(result, web.StreamResponse):
             return result
         return web.json_response(result, status=spec.status)
 
     return handle
+
+
+async def _run(spec: Route, ctx: ApiContext, factory: async_sessionmaker[AsyncSession], request: web.Request,
+               lang: str, user_id: int | None, body: Any) -> Any:  # fmt: skip
+    """The handler with one session of ``factory``, committed when it returns (a write route); a
+    refusal in the user's language."""
+    try:
+        async with factory() as session:
+            me = await session.get(User, user_id) if user_id is not None and spec.writes else None
+            if spec.auth and spec.writes and me is None:
+                raise problems.Problem(401, "unauthorized")
+            if me is not None:
+                lang = me.language or pick_language(me.telegram_language)
+            call = Call(request, ctx, session, lang, user_id or 0, me, body)
+            try:
+                result = await spec.handler(call)
+            except BaseException:
+                if session.in_transaction():
+                    await session.rollback()
+                raise
+            if session.in_transaction():
+                await session.commit()
+    except DomainError as error:
+        return problems.from_domain(error, lang if spec.writes else await _language(ctx, user_id, lang))
+    except problems.Problem as problem:
+        return problems.from_problem(problem, lang if spec.writes else await _language(ctx, user_id, lang))
+    return result
+
+
+async def _on_replica(spec: Route, ctx: ApiContext, request: web.Request, lang: str, user_id: int | None,
+                      body: Any) -> Any:  # fmt: skip
+    """A replica=True route: on the replica (the primary for a user who has just written); a
+    replica that cannot be reached is read around, on the primary (the route only reads)."""
+    factory = await ctx.browse_factory(user_id)
+    if factory is ctx.read_factory:
+        return await _run(spec, ctx, factory, request, lang, user_id, body)
+    try:
+        return await _run(spec, ctx, factory, request, lang, user_id, body)
+    except (OSError, DBAPIError) as error:
+        if isinstance(error, DBAPIError) and not error.connection_invalidated:
+            raise
+        log.warning("replica unreachable (%s), reading the primary", type(error).__name__)
+        return await _run(spec, ctx, ctx.read_factory, request, lang, user_id, body)
 
 
 async def _language(ctx: ApiContext, user_id: int | None, fallback: str) -> str:

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     admin_bot_token: SecretStr | None = Field(None, description="Admin bot token; unset: the local stand-in")
     telegram_api_url: str = Field(TELEGRAM_API, description="Base URL of a Telegram Bot API server")
     database_url: SecretStr | None = Field(None, description="postgresql://...; unset: embedded PostgreSQL")
+    # A streaming replica for browsing (offers, profiles); unset: every read goes to the primary.
+    database_replica_url: SecretStr | None = Field(None, description="postgresql://... of a hot standby")
+    replica_sticky_seconds: int = Field(5, ge=1)  # after a user's write, their reads stay on the primary
     redis_url: SecretStr | None = Field(None, description="redis://...; unset: in-process storage and locks")
     redis_prefix: str = "koxx"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
@@ -180,7 +183,7 @@ class Settings(BaseSettings):
             return [value]
         return value
 
-    @field_validator("database_url", mode="before")
+    @field_validator("database_url", "database_replica_url", mode="before")
     @classmethod
     def _check_db_url(cls, value: object) -> object:
         value = _plain(value)

@@ -42,6 +42,20 @@ def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def make_read_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for reads only: autocommit, so no BEGIN and COMMIT round trips around their one or
+    two statements (a hot standby takes them as well as the primary does)."""
+    return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+
+
+def make_replica_factory(url: str | None, primary: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Read sessions on the replica at ``url`` (DATABASE_REPLICA_URL), or on ``primary`` when unset.
+    A replica that does not answer is given up on after a few seconds (the caller then reads the
+    primary): asyncpg's own connect timeout is a minute."""
+    engine = make_engine(url, connect_args={"timeout": 3}) if url else primary
+    return make_read_factory(engine)
+
+
 @asynccontextmanager
 async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """One unit of work: everything done with the session commits together or not at all."""

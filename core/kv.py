@@ -14,6 +14,12 @@ class KeyValue(Protocol):
     async def hit(self, key: str, window_seconds: int) -> int:
         """Count a hit on ``key`` in a window of ``window_seconds``: the hits in the current window."""
 
+    async def mark(self, key: str, seconds: int) -> None:
+        """Set ``key`` for ``seconds`` (again: from now)."""
+
+    async def marked(self, key: str) -> bool:
+        """Whether ``key`` is set and has not expired."""
+
     async def ping(self) -> bool: ...
 
     async def close(self) -> None: ...
@@ -46,6 +52,15 @@ class MemoryKeyValue:
         self._counts[key] = self._counts.get(key, 0) + 1
         return self._counts[key]
 
+    async def mark(self, key: str, seconds: int) -> None:
+        now = time.monotonic()
+        self._sweep(now)
+        self._expiry[key] = now + seconds
+        self._counts.setdefault(key, 0)
+
+    async def marked(self, key: str) -> bool:
+        return self._alive(key, time.monotonic())
+
     async def ping(self) -> bool:
         return True
 
@@ -70,6 +85,12 @@ class RedisKeyValue:
     async def hit(self, key: str, window_seconds: int) -> int:
         """One round trip (a Lua script, atomic)."""
         return int(await self._hit(keys=[f"{self.prefix}:{key}"], args=[window_seconds]))
+
+    async def mark(self, key: str, seconds: int) -> None:
+        await self.redis.set(f"{self.prefix}:{key}", 1, ex=seconds)
+
+    async def marked(self, key: str) -> bool:
+        return bool(await self.redis.exists(f"{self.prefix}:{key}"))
 
     async def ping(self) -> bool:
         try:

@@ -39,7 +39,7 @@ def _offset(cursor: str | None) -> int:
     return int(value)
 
 
-@route("GET", "/offers", summary="Active offers, best price first (the bot's market)", tag="offers",
+@route("GET", "/offers", summary="Active offers, best price first (the bot's market)", tag="offers", replica=True,
        query={"side": "sell (offers to buy from, the default) or buy", "asset": "USDT (default) or TRX",
               "fiat": "IQD (default) or USD", "amount": "a fiat amount the offer must allow",
               "method": "a payment method code", "city": "cash offers in this city",
@@ -61,7 +61,8 @@ async def list_offers(call: Call) -> dict[str, Any]:
             "next_cursor": _cursor(offset + len(page.items)) if page.has_more else None}  # fmt: skip
 
 
-@route("GET", "/offers/{id}", summary="One offer (active, or one's own)", tag="offers", answer=OFFER)
+@route("GET", "/offers/{id}", summary="One offer (active, or one's own)", tag="offers", answer=OFFER,
+       replica=True)
 async def get_offer(call: Call) -> dict[str, Any]:
     offer = await escrow.get_offer(call.session, call.param("id"))
     if offer.status != OfferStatus.ACTIVE and offer.maker_id != call.user_id:

@@ -32,3 +32,12 @@ async def test_hits_are_counted_per_user_and_the_window_ends(kv: KeyValue) -> No
 async def test_two_workers_counting_at_once_count_every_hit(kv: KeyValue) -> None:
     results = await asyncio.gather(*(kv.hit("thr:race", 60) for _ in range(20)))
     assert sorted(results) == list(range(1, 21))
+
+
+async def test_a_mark_lives_its_seconds_for_its_key_only(kv: KeyValue) -> None:
+    assert not await kv.marked("rw:alice")
+    await kv.mark("rw:alice", 1)
+    assert await kv.marked("rw:alice")
+    assert not await kv.marked("rw:bob")
+    await asyncio.sleep(1.1)
+    assert not await kv.marked("rw:alice")

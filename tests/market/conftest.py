@@ -31,13 +31,18 @@ RATE_USDT_USD = Decimal("1.00")
 @pytest.fixture(scope="session")
 async def market_db(databases: Databases) -> str:
     url = await databases.create("koxx_market")
+    await prepare_market(url)
+    return url
+
+
+async def prepare_market(url: str) -> None:
+    """An empty database made a market: migrated, with reference rates."""
     engine = make_engine(url)
     await migrate.upgrade(engine)
     async with transaction(make_session_factory(engine)) as s:
         await escrow_market.set_reference_rate(s, asset=Asset.USDT, fiat=Fiat.IQD, rate=RATE_USDT_IQD, actor_id=None)
         await escrow_market.set_reference_rate(s, asset=Asset.USDT, fiat=Fiat.USD, rate=RATE_USDT_USD, actor_id=None)
     await engine.dispose()
-    return url
 
 
 @pytest.fixture
