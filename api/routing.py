@@ -189,10 +189,18 @@ async def _on_replica(spec: Route, ctx: ApiContext, request: web.Request, lang: 
     try:
         return await _run(spec, ctx, factory, request, lang, user_id, body)
     except (OSError, DBAPIError) as error:
-        if isinstance(error, DBAPIError) and not error.connection_invalidated:
+        if not _unreachable(error):
             raise
         log.warning("replica unreachable (%s), reading the primary", type(error).__name__)
         return await _run(spec, ctx, ctx.read_factory, request, lang, user_id, body)
+
+
+def _unreachable(error: OSError | DBAPIError) -> bool:
+    """The replica refused, dropped or did not answer the connection, or is starting up or
+    shutting down (SQLSTATE classes 08 and 57); not a mistake in the statement."""
+    if isinstance(error, OSError):  # refused, or no answer in time (TimeoutError)
+        return True
+    return error.connection_invalidated or str(getattr(error.orig, "sqlstate", "") or "")[:2] in ("08", "57")
 
 
 async def _language(ctx: ApiContext, user_id: int | None, fallback: str) -> str:
