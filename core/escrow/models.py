@@ -242,6 +242,9 @@ class Trade(Base):
         Index("ix_trades_seller_id", "seller_id"),
         Index("ix_trades_buyer_id", "buyer_id"),
         Index("ix_trades_offer_id", "offer_id"),
+        # the reports read completed trades and new ones by time (migration 0020_reports)
+        Index("ix_trades_completed_at", "completed_at", postgresql_where=sql_text("completed_at IS NOT NULL")),
+        Index("ix_trades_created_at", "created_at"),
     )
 
     @property

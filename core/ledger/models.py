@@ -55,7 +55,10 @@ class LedgerAccount(Base):
 
 class LedgerEntry(Base):
     __tablename__ = "ledger_entries"
-    __table_args__ = (Index("ix_ledger_entries_ref", "ref"),)
+    __table_args__ = (
+        Index("ix_ledger_entries_ref", "ref"),
+        Index("ix_ledger_entries_kind_created_at", "kind", "created_at"),  # the reports (0020_reports)
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))

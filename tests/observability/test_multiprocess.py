@@ -72,13 +72,14 @@ def environment(database_url: str, tron_url: str, tg: TelegramSandbox, multiproc
     env.update(
         BOT_TOKEN=token, ADMIN_BOT_TOKEN=admin_token, TELEGRAM_API_URL=tg.url, DATABASE_URL=database_url,
         REDIS_URL=REDIS_URL, REDIS_PREFIX=f"koxx_t:{uuid.uuid4().hex[:10]}", TRON_API_URL=tron_url,
-        TOTP_KEY=secrets.token_hex(32), DOCUMENTS_KEY=secrets.token_hex(32), WEBHOOK_SECRET=secrets.token_hex(16),
+        TOTP_KEY=secrets.token_hex(32), DOCUMENTS_KEY=secrets.token_hex(32), API_JWT_SECRET=secrets.token_hex(32),
+        WEBHOOK_SECRET=secrets.token_hex(16),
         DATA_DIR=str(data),
         WALLET_XPUB=xpub_from_mnemonic(str(Bip39MnemonicGenerator().FromWordsNumber(Bip39WordsNum.WORDS_NUM_12))),
         HOT_WALLET_ADDRESS=Signer.from_hex(secrets.token_hex(32)).address,
         PROMETHEUS_MULTIPROC_DIR=str(multiproc), LOG_FORMAT="json",
     )  # fmt: skip
-    secrets_guard.register("multiprocess test tokens", token, admin_token, env["TOTP_KEY"], env["DOCUMENTS_KEY"],
+    secrets_guard.register("multiprocess test tokens", token, admin_token, env["TOTP_KEY"], env["DOCUMENTS_KEY"], env["API_JWT_SECRET"],
                            env["WEBHOOK_SECRET"])
     return env
 
