@@ -89,8 +89,9 @@ def test_the_web_role_needs_the_xpub_and_the_hot_address_outside_the_sandbox() -
         check_settings(settings.model_copy(update={"wallet_xpub": None}), "web")
     with pytest.raises(ConfigError, match=r"^HOT_WALLET_ADDRESS:"):
         check_settings(settings.model_copy(update={"hot_wallet_address": None}), "web")
+    mistyped = address[:-1] + ("y" if address.endswith("x") else "x")  # its checksum fails
     with pytest.raises(ConfigError, match=r"^HOT_WALLET_ADDRESS:"):
-        check_settings(settings.model_copy(update={"hot_wallet_address": address[:-1] + "x"}), "web")
+        check_settings(settings.model_copy(update={"hot_wallet_address": mistyped}), "web")
     # where both are given they must agree
     signing = load_settings(**{k.lower(): v for k, v in production(HOT_WALLET_KEY=key).items()})
     check_settings(signing.model_copy(update={"hot_wallet_address": address}))
