@@ -49,9 +49,13 @@ def build(ctx: ApiContext) -> web.Application:
     for spec in ROUTES:
         api.router.add_route(spec.method, spec.path, to_aiohttp(spec))
 
+    async def forget_markets_on_offer_events(app: web.Application) -> None:
+        app[HUB].subscribe(0, lambda item: ctx.market.forget() if item.event.startswith("offer.") else None)
+
     async def close_hub(app: web.Application) -> None:
         await app[HUB].close()
 
+    api.on_startup.append(forget_markets_on_offer_events)
     api.on_cleanup.append(close_hub)
     return api
 

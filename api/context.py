@@ -7,10 +7,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.ratelimit import COUNT_SCRIPT
 from core.config import Settings
 from core.db import make_read_factory
+from core.escrow.market_cache import MarketCache
 from core.kv import KeyValue, MemoryKeyValue
 from core.wallet.config import WalletConfig, wallet_config
 
@@ -30,6 +33,17 @@ class ApiContext:
     kv: KeyValue = field(default_factory=MemoryKeyValue)  # the read-your-writes marks
 
     @cached_property
+    def rate_script(self) -> AsyncScript:
+        """api.ratelimit's counting script, registered once (EVALSHA, loaded again after a Redis restart)."""
+        assert self.redis is not None
+        return self.redis.register_script(COUNT_SCRIPT)
+
+    @cached_property
+    def market(self) -> MarketCache:
+        """GET /api/offers' markets and viewers, read at most once per API_MARKET_SECONDS."""
+        return MarketCache(self.settings.api_market_seconds)
+
+    @cached_property
     def wallet(self) -> WalletConfig:
         """Built once: deriving the dev wallet's xpub is slow."""
         return wallet_config(self.settings)
@@ -41,7 +55,9 @@ class ApiContext:
 
     async def wrote(self, user_id: int) -> None:
         """``user_id``'s write just committed: their replica reads go to the primary for
-        REPLICA_STICKY_SECONDS, the time the replica takes to catch up (read-your-writes)."""
+        REPLICA_STICKY_SECONDS, the time the replica takes to catch up (read-your-writes); their
+        market view is read again."""
+        self.market.forget_viewer(user_id)
         if self.replica_factory is not None:
             await self.kv.mark(sticky_key(user_id), self.settings.replica_sticky_seconds)
 

@@ -15,16 +15,24 @@ WINDOW = 60  # seconds; the limits are API_RATE_PER_IP and API_RATE_PER_USER req
 _memory: dict[str, tuple[int, int]] = {}  # key -> (window, hits)
 
 
+# Each key's window counted and, when new, given its expiry: one command, one round trip (a
+# MULTI/EXEC pipeline of INCRBY and EXPIRE per key costs twice the time in redis-py).
+COUNT_SCRIPT = """
+local hits = {}
+for i, key in ipairs(KEYS) do
+  hits[i] = redis.call('INCRBY', key, ARGV[1])
+  if hits[i] == tonumber(ARGV[1]) then redis.call('EXPIRE', key, ARGV[2]) end
+end
+return hits
+"""
+
+
 async def _hits(ctx: ApiContext, keys: list[str], cost: int, window: int) -> list[int]:
-    """Count ``cost`` on each key's window; one round trip to Redis for all of them."""
+    """Count ``cost`` on each key's window."""
     if ctx.redis is not None:
-        async with ctx.redis.pipeline(transaction=True) as pipe:
-            for key in keys:
-                full = f"{ctx.settings.redis_prefix}:rl:{key}:{window}"
-                pipe.incrby(full, cost)
-                pipe.expire(full, WINDOW * 2)
-            answers = await pipe.execute()
-        return [int(hits) for hits in answers[::2]]
+        full = [f"{ctx.settings.redis_prefix}:rl:{key}:{window}" for key in keys]
+        answers = await ctx.rate_script(keys=full, args=[cost, WINDOW * 2])
+        return [int(hits) for hits in answers]
     if len(_memory) > 100_000:
         _memory.clear()
     counted = []

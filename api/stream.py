@@ -36,6 +36,7 @@ PUBLIC = "public"
 MAX_LEN = 10_000  # events kept for reconnecting clients
 GAP_WAIT = timedelta(seconds=3)
 BATCH = 500
+READ_BLOCK = 2  # seconds a read waits for events: under redis-py's socket timeout (5 s by default)
 _STATUS = {events.TradeOpened: "awaiting_payment", events.TradePaid: "paid", events.TradeCancelled: "cancelled",
            events.TradeCompleted: "completed", events.DisputeOpened: "disputed"}  # fmt: skip
 
@@ -271,7 +272,7 @@ class Hub:
         last = await self.stream.last_id()
         while True:
             try:
-                batch = await self.stream.read(last, timeout=5)
+                batch = await self.stream.read(last, timeout=READ_BLOCK)
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -3,9 +3,11 @@ fiat amounts and prices decimal strings in the currency's exponent; times ISO 86
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from core.accounts.models import PaymentAccount
 from core.escrow import Offer, OfferRow, Quote, Trade, TradeMessage, UserStats
@@ -58,6 +60,18 @@ def offer(o: Offer, *, price: Decimal | None = None, max_fiat: Decimal | None = 
 def offer_row(row: OfferRow) -> dict[str, Any]:
     return offer(row.offer, price=row.price, max_fiat=row.max_fiat) | {
         "maker": {"name": row.maker_nickname or row.maker_name} | stats(row.maker)}
+
+
+_row_json: WeakKeyDictionary[OfferRow, str] = WeakKeyDictionary()
+
+
+def offer_row_json(row: OfferRow) -> str:
+    """``offer_row`` as JSON text, made once per row: a cached market (core.escrow.market_cache)
+    hands every viewer the same row objects, so a page is mostly joined, not encoded."""
+    text = _row_json.get(row)
+    if text is None:
+        text = _row_json[row] = json.dumps(offer_row(row), ensure_ascii=False)
+    return text
 
 
 def quote(q: Quote, me_id: int) -> dict[str, Any]:

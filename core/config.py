@@ -125,6 +125,7 @@ class Settings(BaseSettings):
     api_init_data_max_age: int = Field(86_400, ge=60)  # seconds
     api_rate_per_ip: int = Field(600, ge=1)  # requests a minute from one address
     api_rate_per_user: int = Field(240, ge=1)  # a minute for one user (calls that move money count 10)
+    api_market_seconds: float = Field(2, ge=0, le=60)  # GET /api/offers: how old a page may be (0: fresh)
     data_dir: Path = Path("data")
     outbox_retention_days: int = 30  # sent (or given-up) notifications are deleted after this
     # Logs: "json" (one object a line) or "console" (readable); unset: json with a BOT_TOKEN, else console.

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from typing import Any
+
+from aiohttp import web
 
 from api import inputs, views
 from api.problems import Problem
 from api.routing import Call, route
 from core import escrow
-from core.escrow import OfferDraft, OfferStatus, Side
+from core.escrow import MarketQuery, OfferDraft, OfferStatus, Side
 from core.money import Asset, Fiat
 
 PAGE = 20
@@ -46,19 +49,20 @@ def _offset(cursor: str | None) -> int:
               "cursor": "next_cursor of the previous page"},
        answer={"type": "object", "properties": {"items": {"type": "array", "items": OFFER}, "total": {"type": "integer"},
                                                 "next_cursor": {"type": ["string", "null"]}}})  # fmt: skip
-async def list_offers(call: Call) -> dict[str, Any]:
-    query = dict(call.request.query)
-    side = inputs.choice(query, "side", Side, required=False) or Side.SELL
-    asset = inputs.choice(query, "asset", Asset, required=False) or Asset.USDT
-    fiat = inputs.choice(query, "fiat", Fiat, required=False) or Fiat.IQD
-    amount = inputs.fiat(query, "amount", fiat, required=False)
-    method = inputs.text(query, "method", max_length=16) or None
-    city = inputs.text(query, "city", max_length=40) or None
-    offset = _offset(query.get("cursor"))
-    page = await escrow.browse(call.session, viewer_id=call.user_id, side=side, asset=asset, fiat=fiat,
-                               fiat_amount=amount, payment_method=method, city=city, offset=offset, limit=PAGE)  # fmt: skip
-    return {"items": [views.offer_row(row) for row in page.items], "total": page.total,
-            "next_cursor": _cursor(offset + len(page.items)) if page.has_more else None}  # fmt: skip
+async def list_offers(call: Call) -> web.Response:
+    asked = dict(call.request.query)
+    side = inputs.choice(asked, "side", Side, required=False) or Side.SELL
+    asset = inputs.choice(asked, "asset", Asset, required=False) or Asset.USDT
+    fiat = inputs.choice(asked, "fiat", Fiat, required=False) or Fiat.IQD
+    amount = inputs.fiat(asked, "amount", fiat, required=False)
+    method = inputs.text(asked, "method", max_length=16) or None
+    city = inputs.text(asked, "city", max_length=40) or None
+    offset = _offset(asked.get("cursor"))
+    query = MarketQuery.of(side, asset, fiat, fiat_amount=amount, payment_method=method, city=city)
+    page = await call.ctx.market.browse(call.session, viewer_id=call.user_id, query=query, offset=offset, limit=PAGE)
+    rest = json.dumps({"total": page.total, "next_cursor": _cursor(offset + len(page.items)) if page.has_more else None})
+    items = ",".join(views.offer_row_json(row) for row in page.items)
+    return web.Response(text=f'{{"items":[{items}],{rest[1:]}', content_type="application/json")
 
 
 @route("GET", "/offers/{id}", summary="One offer (active, or one's own)", tag="offers", answer=OFFER,

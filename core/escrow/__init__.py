@@ -12,7 +12,7 @@ disputes, jobs (timers), chat, reputation, models.
 
 from core.escrow.advertising import check_may_advertise
 from core.escrow.availability import set_away, set_hours
-from core.escrow.browse import OfferPage, OfferRow, browse
+from core.escrow.browse import MarketQuery, OfferPage, OfferRow, browse
 from core.escrow.chat import MessageResult, add_message, messages, send_message
 from core.escrow.dispute_deadlines import deadlines_due, proposed_outcome
 from core.escrow.dispute_stats import monthly_report_due
@@ -109,6 +109,7 @@ __all__ = [
     "Dispute",
     "DisputeStatement",
     "Feedback",
+    "MarketQuery",
     "MessageResult",
     "Offer",
     "OfferDraft",

@@ -10,7 +10,7 @@ floating offers without a reference rate are not shown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
@@ -25,7 +25,6 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    exists,
     func,
     not_,
     or_,
@@ -48,7 +47,7 @@ LIMIT_MAX = 50
 CANDIDATES = 500  # offers ordered per page view: far more than one market holds
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object per offer and market reading (api.views keeps its JSON)
 class OfferRow:
     offer: Offer
     price: Decimal  # the price now
@@ -77,34 +76,25 @@ def _price_expr(fiat: Fiat) -> ColumnElement[Decimal]:
 
 
 @cache
-def _page_statement(fiat: Fiat, side: Side, by_amount: bool, by_method: bool,
-                    by_city: bool = False) -> Select[*tuple[Any, ...]]:  # fmt: skip
-    """The market page for one shape of question, built once (building and keying a statement
-    this size for SQLAlchemy's cache costs more than running it). Bind parameters: viewer_id,
-    side, asset, fiat, offset, limit, and amount / method when filtered by them."""
+def _market_statement(fiat: Fiat, side: Side, by_amount: bool, by_method: bool,
+                      by_city: bool = False) -> Select[*tuple[Any, ...]]:  # fmt: skip
+    """One market's matching offers for every viewer, best price first, for one shape of question,
+    built once (building and keying a statement this size for SQLAlchemy's cache costs more than
+    running it). Bind parameters: side, asset, fiat, now, hour, limit, and amount / method / city
+    when filtered by them. What depends on the viewer is ``Viewer.may_see``'s."""
     price = _price_expr(fiat).label("current_price")
     available_fiat = Offer.remaining * price / MICRO
-    viewer_id: BindParameter[int] = bindparam("viewer_id")
-    blocked = exists().where(
-        or_(
-            and_(Block.user_id == viewer_id, Block.blocked_id == Offer.maker_id),
-            and_(Block.user_id == Offer.maker_id, Block.blocked_id == viewer_id),
-        )
-    )
     conditions: list[ColumnElement[bool]] = [
         Offer.status == OfferStatus.ACTIVE.value,
         Offer.side == bindparam("side"),
         Offer.asset == bindparam("asset"),
         Offer.fiat == bindparam("fiat"),
-        Offer.maker_id != viewer_id,
         Offer.remaining > 0,
         price.isnot(None),
         available_fiat >= Offer.min_fiat,
         not_(User.is_banned),
-        not_(blocked),
         open_sql(bindparam("now"), bindparam("hour")),  # the maker is not away, and within their hours
-        or_(Offer.visibility == "public",
-            and_(Offer.visibility == "trusted", trusted_by(Offer.maker_id, viewer_id))),  # never private
+        Offer.visibility.in_(("public", "trusted")),  # never private
     ]
     if by_amount:
         amount = bindparam("amount", type_=Numeric(20, 2))
@@ -130,9 +120,117 @@ def _page_statement(fiat: Fiat, side: Side, by_amount: bool, by_method: bool,
         .outerjoin(MarketRate, and_(MarketRate.asset == Offer.asset, MarketRate.fiat == Offer.fiat))
         .where(*conditions)
         .order_by(best, Offer.is_promoted.desc(), completed.desc(), Offer.id)
-        .offset(bindparam("offset"))
         .limit(bindparam("limit"))
     )
+
+
+def _viewer_statement() -> Select[*tuple[Any, ...]]:
+    """Whom the viewer may not see (blocked either way) and which makers of trusted-only offers
+    trust them; bind parameter viewer_id."""
+    viewer_id: BindParameter[int] = bindparam("viewer_id")
+    blocked = select(Block.blocked_id).where(Block.user_id == viewer_id).union(
+        select(Block.user_id).where(Block.blocked_id == viewer_id))
+    trusting = select(Offer.maker_id).where(
+        Offer.visibility == "trusted", Offer.status == OfferStatus.ACTIVE.value, Offer.maker_id != viewer_id,
+        trusted_by(Offer.maker_id, viewer_id)).distinct()  # fmt: skip
+    return select(func.array(blocked.scalar_subquery()), func.array(trusting.scalar_subquery()))
+
+
+_VIEWER = _viewer_statement()
+
+
+@dataclass(frozen=True)
+class MarketQuery:
+    """What a page of the market is about; hashable (the key of api's cache)."""
+
+    side: Side
+    asset: Asset
+    fiat: Fiat
+    fiat_amount: Decimal | None = None
+    payment_method: str | None = None
+    city: str | None = None
+
+    @classmethod
+    def of(cls, side: Side, asset: Asset, fiat: Fiat, fiat_amount: Decimal | None = None,
+           payment_method: str | None = None, city: str | None = None) -> MarketQuery:  # fmt: skip
+        """Checked and normalised: the fiat amount's precision, the city's spaces."""
+        fiat = Fiat(fiat)
+        if fiat_amount is not None:
+            fiat_amount = check_fiat_precision(fiat_amount, fiat, "fiat_amount")
+        return cls(Side(side), Asset(asset), fiat, fiat_amount, payment_method, " ".join((city or "").split()) or None)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What of the market depends on who looks at it."""
+
+    user_id: int
+    stats: UserStats
+    blocked: frozenset[int]  # makers the viewer blocked or who blocked the viewer
+    trusting: frozenset[int]  # makers of trusted-only offers who trust the viewer
+
+    def may_see(self, offer: Offer) -> bool:
+        return (offer.maker_id != self.user_id and offer.maker_id not in self.blocked
+                and (offer.visibility == "public" or offer.maker_id in self.trusting))  # fmt: skip
+
+
+@dataclass
+class Market:
+    """One market's matching offers (up to CANDIDATES, best price first) with their makers'
+    statistics and the rules in force: the part of a page that is the same for every viewer."""
+
+    rows: list[Any]  # (offer, price, username, first_name, nickname, total, reference rate)
+    total: int  # every match, beyond CANDIDATES too
+    stats: dict[int, UserStats]
+    rules: market.Rules
+    fiat: Fiat
+    _ordered: dict[bool, list[OfferRow]] = field(default_factory=dict)
+
+    def ordered(self, newcomer: bool) -> list[OfferRow]:
+        """The offers in ranking order for a newcomer or not (made and sorted once each)."""
+        if newcomer not in self._ordered:
+            self._ordered[newcomer] = [self._row(row) for row in sorted(self.rows, key=lambda row: ranking.order_key(
+                row[0], row[1], row[6], self.stats[row[0].maker_id], newcomer=newcomer, rules=self.rules))]  # fmt: skip
+        return self._ordered[newcomer]
+
+    def _row(self, row: Any) -> OfferRow:
+        offer, row_price, username, first_name, nickname, _, reference = row
+        return OfferRow(
+            offer=offer,
+            price=row_price,
+            max_fiat=min(offer.max_fiat, max_fiat_for(offer.remaining, row_price, self.fiat)),
+            maker_name=f"@{username}" if username else (first_name or str(offer.maker_id)),
+            maker=self.stats[offer.maker_id],
+            maker_nickname=nickname,
+            far_from_market=ranking.is_far(row_price, reference, self.rules),
+        )
+
+    def page(self, viewer: Viewer, *, offset: int, limit: int) -> OfferPage:
+        rows = self.ordered(ranking.is_newcomer(viewer.stats, self.rules))
+        seen = [row for row in rows if viewer.may_see(row.offer)]
+        return OfferPage(items=seen[offset : offset + limit], total=self.total - (len(rows) - len(seen)),
+                         offset=offset, limit=limit)  # fmt: skip
+
+
+async def load_market(session: AsyncSession, query: MarketQuery, *, now: datetime | None = None) -> Market:
+    now = now or datetime.now(UTC)
+    params: dict[str, Any] = {"side": query.side.value, "asset": query.asset.value, "fiat": query.fiat.value,
+                              "now": now, "hour": local_hour(now), "limit": CANDIDATES}  # fmt: skip
+    for name, value in (("amount", query.fiat_amount), ("method", query.payment_method), ("city", query.city)):
+        if value is not None:
+            params[name] = value
+    stmt = _market_statement(query.fiat, query.side, query.fiat_amount is not None,
+                             query.payment_method is not None, query.city is not None)  # fmt: skip
+    rows = list((await session.execute(stmt, params)).all())
+    total = int(rows[0].total) if rows else 0  # the window counts every match, before LIMIT
+    stats = await stats_for(session, [row[0].maker_id for row in rows], now=now)
+    return Market(rows, total, stats, await market.rules(session), query.fiat)
+
+
+async def load_viewer(session: AsyncSession, viewer_id: int, *, now: datetime | None = None) -> Viewer:
+    blocked, trusting = (await session.execute(_VIEWER, {"viewer_id": viewer_id})).one()
+    stats = (await stats_for(session, [viewer_id], now=now))[viewer_id]
+    return Viewer(viewer_id, stats, frozenset(blocked), frozenset(trusting))
 
 
 async def browse(
@@ -153,41 +251,15 @@ async def browse(
     viewer's own and without makers blocked by or blocking the viewer. ``fiat_amount`` keeps
     offers whose limits and remaining amount allow that much; ``payment_method`` one code;
     ``city`` the offers whose cash changes hands there (case does not count)."""
-    side, asset, fiat = Side(side), Asset(asset), Fiat(fiat)
+    check_page(offset, limit)
+    query = MarketQuery.of(side, asset, fiat, fiat_amount, payment_method, city)
+    found = await load_market(session, query, now=now)
+    return found.page(await load_viewer(session, viewer_id, now=now), offset=offset, limit=limit)
+
+
+def check_page(offset: int, limit: int) -> None:
     if offset < 0 or not 0 < limit <= LIMIT_MAX:
         raise DomainError("page_invalid", offset=offset, limit=limit, max_limit=LIMIT_MAX)
-    now = now or datetime.now(UTC)
-    params: dict[str, Any] = {"viewer_id": viewer_id, "side": side.value, "asset": asset.value, "fiat": fiat.value,
-                              "now": now, "hour": local_hour(now)}  # fmt: skip
-    if fiat_amount is not None:
-        params["amount"] = check_fiat_precision(fiat_amount, fiat, "fiat_amount")
-    if payment_method is not None:
-        params["method"] = payment_method
-    city = " ".join((city or "").split()) or None
-    if city is not None:
-        params["city"] = city
-    stmt = _page_statement(fiat, side, fiat_amount is not None, payment_method is not None, city is not None)
-    rows = list((await session.execute(stmt, {**params, "offset": 0, "limit": CANDIDATES})).all())
-    total = int(rows[0].total) if rows else 0  # the window counts every match, before LIMIT
-    stats = await stats_for(session, [viewer_id, *(row[0].maker_id for row in rows)], now=now)
-    rules = await market.rules(session)
-    newcomer = ranking.is_newcomer(stats[viewer_id], rules)
-    rows.sort(key=lambda row: ranking.order_key(row[0], row[1], row[6], stats[row[0].maker_id],
-                                                newcomer=newcomer, rules=rules))  # fmt: skip
-    items = []
-    for offer, row_price, username, first_name, nickname, _, reference in rows[offset : offset + limit]:
-        items.append(
-            OfferRow(
-                offer=offer,
-                price=row_price,
-                max_fiat=min(offer.max_fiat, max_fiat_for(offer.remaining, row_price, fiat)),
-                maker_name=f"@{username}" if username else (first_name or str(offer.maker_id)),
-                maker=stats[offer.maker_id],
-                maker_nickname=nickname,
-                far_from_market=ranking.is_far(row_price, reference, rules),
-            )
-        )
-    return OfferPage(items=items, total=total, offset=offset, limit=limit)
 
 
 async def cash_cities(session: AsyncSession, *, side: Side, asset: Asset, fiat: Fiat, limit: int = 8) -> list[str]:

@@ -13,22 +13,19 @@ trader confirms exactly as after typing an amount on the offer.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
-from core.escrow import market, ranking
-from core.escrow.availability import local_hour
-from core.escrow.browse import _page_statement
+from core.escrow import ranking
+from core.escrow.browse import MarketQuery, load_market, load_viewer
 from core.escrow.models import Offer, Side
 from core.escrow.pricing import max_fiat_for
-from core.escrow.reputation import stats_for
 from core.escrow.trades import Quote, quote
 from core.money import Asset, Fiat, fiat_for_crypto
 
-CANDIDATES = 200  # offers looked at, best prices first: far more than a market has at one price
 # Refusals that concern one offer (the next one may do); any other refusal concerns the trader
 # (a cooldown, too many open trades, their balance) and is raised as it is.
 _OFFER_REFUSALS = frozenset({
@@ -62,25 +59,15 @@ async def best_offer(
     too_many_open_trades, user_banned) and InsufficientFunds (selling without the balance)."""
     if crypto_amount <= 0:
         raise DomainError("amount_invalid", crypto_amount=crypto_amount)
-    now = now or datetime.now(UTC)
     side = Side.SELL if buy else Side.BUY  # the offers' side
-    asset, fiat = Asset(asset), Fiat(fiat)
-    stmt = _page_statement(fiat, side, False, False)
-    params = {"viewer_id": taker_id, "side": side.value, "asset": asset.value, "fiat": fiat.value,
-              "offset": 0, "limit": CANDIDATES, "now": now, "hour": local_hour(now)}  # fmt: skip
-    rows = [(offer, price, reference) for offer, price, *_, reference in (await session.execute(stmt, params)).all()
-            if _fits(offer, price, crypto_amount)]  # fmt: skip
-    if not rows:
-        return None
-    stats = await stats_for(session, [taker_id, *(offer.maker_id for offer, _, _ in rows)], now=now)
-    rules = await market.rules(session)
-    newcomer = ranking.is_newcomer(stats[taker_id], rules)
-    rows.sort(key=lambda row: ranking.order_key(row[0], row[1], row[2], stats[row[0].maker_id],
-                                                newcomer=newcomer, rules=rules))  # fmt: skip
-    for offer, _, _ in rows:
+    found = await load_market(session, MarketQuery.of(side, asset, fiat), now=now)
+    viewer = await load_viewer(session, taker_id, now=now)
+    rows = [row for row in found.ordered(ranking.is_newcomer(viewer.stats, found.rules))
+            if viewer.may_see(row.offer) and _fits(row.offer, row.price, crypto_amount)]  # fmt: skip
+    for row in rows:
         try:
-            return await quote(session, offer_id=offer.id, taker_id=taker_id, crypto_amount=crypto_amount,
-                               rules=rules, now=now)  # fmt: skip
+            return await quote(session, offer_id=row.offer.id, taker_id=taker_id, crypto_amount=crypto_amount,
+                               rules=found.rules, now=now)  # fmt: skip
         except DomainError as refused:
             if refused.code not in _OFFER_REFUSALS:
                 raise

@@ -1,6 +1,7 @@
 """Browsing: best price first, then promoted, then reputation; own, blocked, paused and
 banned makers' offers left out; amount and payment-method filters; pages with a total.
-(Only this module trades TRX against IQD, so the market it browses is its own.)"""
+(Only this module trades TRX against IQD, so the market it browses is its own.) The API's
+market cache pages exactly as browse does."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from typing import Any
 from sqlalchemy import update
 
 from core import escrow
+from core.accounts import names
+from core.escrow import MarketQuery
+from core.escrow.market_cache import MarketCache
 from core.escrow.models import Offer, Side
 from core.money import MICRO, Asset, Fiat
 from core.users import User
@@ -139,3 +143,54 @@ async def test_reputation_breaks_a_price_tie(world: World) -> None:
     ids = [row.offer.id for row in page.items]
     assert ids.index(old_offer.id) < ids.index(new_offer.id)
     assert page.items[ids.index(old_offer.id)].maker.completed_trades == 1
+
+
+async def test_the_market_cache_pages_as_browse_does_and_is_at_most_seconds_old(world: World) -> None:
+    """core.escrow.market_cache (the API's GET /api/offers): the same page as browse for each
+    viewer from one reading of the market; a new offer shows only once the market is forgotten or
+    ``seconds`` have passed; a viewer's block counts once they are read again."""
+    viewer, other, maker, trusting = await world.user(), await world.user(), await world.user(), await world.user()
+    async with world.tx() as s:
+        await escrow.set_reference_rate(s, asset=Asset.TRX, fiat=Fiat.IQD, rate=Decimal("300"), actor_id=None)
+        await names.set_nickname(s, user_id=other, nickname=f"cache_{other}")
+        await escrow.trust(s, user_id=trusting, nickname=f"cache_{other}")
+    for someone in (maker, trusting, viewer):
+        await world.fund(someone, 3000 * MICRO, Asset.TRX)
+    public = await world.sell_offer(maker, fund=False, **(TRX_IQD | {"price": Decimal("290")}))
+    trusted_only = await world.sell_offer(trusting, fund=False, visibility="trusted",
+                                          **(TRX_IQD | {"price": Decimal("291")}))  # fmt: skip
+    own = await world.sell_offer(viewer, fund=False, **(TRX_IQD | {"price": Decimal("289")}))
+    now = [1000.0]
+    cache = MarketCache(2, clock=lambda: now[0])
+    query = MarketQuery.of(Side.SELL, Asset.TRX, Fiat.IQD)
+
+    async def pages(who: int) -> tuple[list[int], list[int], int]:
+        async with world.factory() as s:
+            cached = await cache.browse(s, viewer_id=who, query=query, limit=50)
+            fresh = await escrow.browse(s, viewer_id=who, side=Side.SELL, asset=Asset.TRX, fiat=Fiat.IQD, limit=50)
+        assert cached.total == len(cached.items)
+        return [r.offer.id for r in cached.items], [r.offer.id for r in fresh.items], cached.total
+
+    seen_by_viewer, fresh, _ = await pages(viewer)
+    assert seen_by_viewer == fresh and public.id in fresh and own.id not in fresh and trusted_only.id not in fresh
+    seen_by_other, fresh, _ = await pages(other)  # the same reading of the market, another viewer
+    assert seen_by_other == fresh and own.id in fresh and trusted_only.id in fresh
+
+    newer = await world.sell_offer(maker, fund=False, **(TRX_IQD | {"price": Decimal("288")}))
+    async with world.tx() as s:
+        await escrow.block(s, user_id=viewer, blocked_id=maker)
+    stale, fresh, _ = await pages(viewer)
+    assert stale == seen_by_viewer and newer.id not in stale  # within the 2 seconds: as read before
+    cache.forget()  # an offer event
+    after_event, fresh, _ = await pages(viewer)
+    assert newer.id in after_event and public.id in after_event  # the viewer's block is not read yet
+    cache.forget_viewer(viewer)  # the viewer wrote (the block)
+    blocked, fresh, total = await pages(viewer)
+    assert blocked == fresh and newer.id not in blocked and public.id not in blocked
+
+    async with world.tx() as s:
+        await escrow.pause_offer(s, offer_id=newer.id, actor_id=maker)
+    assert newer.id in (await pages(other))[0]  # still within the 2 seconds
+    now[0] += 2
+    expired, fresh, _ = await pages(other)
+    assert expired == fresh and newer.id not in expired

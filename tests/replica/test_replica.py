@@ -26,7 +26,9 @@ async def replicated(tmp_path: Path) -> AsyncIterator[tuple[Market, clusters.Clu
         await clusters.create_database(primary)
         await prepare_market(primary.url)
         await clusters.start_standby(primary, standby)
-        async with running_market(primary.url, tmp_path, database_replica_url=standby.url) as market:
+        # api_market_seconds=0: every page is read (from the replica); the market cache has its own tests
+        async with running_market(primary.url, tmp_path, database_replica_url=standby.url,
+                                  api_market_seconds=0) as market:
             yield market, primary, standby
 
 
