@@ -6,34 +6,23 @@ flagged as the bot flags one; what is not a photo is refused with nothing stored
 from __future__ import annotations
 
 import hashlib
-import io
-import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
 import pytest
-from PIL import Image
 from sqlalchemy import func, select
 
 from core import events
 from core.escrow.models import TradeMessage
 from core.outbox import OutboxMessage
 from sandbox.telegram import SimMessage
-from tests.api.conftest import Api, fund, sell_offer
+from tests.api.conftest import Api, fund, open_trade, png, post_form, post_photo, sell_offer
 from tests.e2e.harness import TRADERS_TOKEN as T
 from tests.e2e.harness import Market
 
 HEADER = "Trade #{id} · the buyer writes:"
-
-
-def png() -> bytes:
-    """A small PNG no other test sends (random pixels): the reuse check compares the bytes."""
-    image = Image.frombytes("RGB", (24, 16), os.urandom(24 * 16 * 3))
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -53,35 +42,11 @@ async def bot_users(market: Market) -> AsyncIterator[Callable[..., Awaitable[Api
         await api.close()
 
 
-async def post_photo(api: Api, trade_id: int, data: bytes, *, text: str | None = None,
-                     content_type: str = "image/png") -> tuple[int, Any]:  # fmt: skip
-    form = aiohttp.FormData()
-    form.add_field("photo", data, filename="receipt.png", content_type=content_type)
-    if text is not None:
-        form.add_field("text", text)
-    return await _post(api, trade_id, form)
-
-
-async def _post(api: Api, trade_id: int, data: Any) -> tuple[int, Any]:
-    headers = {"Authorization": f"Bearer {api.token}"}
-    async with api.http.post(f"{api.base}/api/trades/{trade_id}/messages", data=data, headers=headers) as answer:
-        return answer.status, await answer.json(content_type=None)
-
-
 async def get_photo(api: Api, trade_id: int, message_id: int) -> tuple[int, bytes, Any]:
     headers = {"Authorization": f"Bearer {api.token}"}
     url = f"{api.base}/api/trades/{trade_id}/messages/{message_id}/photo"
     async with api.http.get(url, headers=headers) as answer:
         return answer.status, await answer.read(), answer.headers
-
-
-async def open_trade(buyer: Api, offer_id: int, fiat: str = "65500") -> int:
-    status, q = await buyer.call("POST", f"/offers/{offer_id}/quote", json={"fiat_amount": fiat})
-    assert status == 200, q
-    status, trade = await buyer.call("POST", "/trades/initiate", key=uuid.uuid4().hex,
-                                     json={"offer_id": offer_id, "fiat_amount": fiat, "price": q["price"]})  # fmt: skip
-    assert status == 201, trade
-    return int(trade["id"])
 
 
 async def stored(market: Market, trade_id: int) -> list[TradeMessage]:
@@ -161,12 +126,12 @@ async def test_what_is_not_a_photo_is_refused_and_nothing_is_sent(market: Market
     status, problem = await post_photo(buyer, tid, oversized)
     assert status == 422 and problem["code"] == "photo_too_large" and problem["params"]["field"] == "photo"
     assert "١٠" in problem["detail"]  # "under 10 MB", in Arabic digits
-    status, problem = await _post(buyer, tid, aiohttp.MultipartWriter("form-data"))  # no parts at all
+    status, problem = await post_form(buyer, tid, aiohttp.MultipartWriter("form-data"))  # no parts at all
     assert status == 422 and (problem["code"], problem["params"]["field"]) == ("field_required", "photo")
     only_text = aiohttp.FormData()
     only_text.add_field("text", "a caption without its photo")
     only_text.add_field("photo", b"", filename="empty.png", content_type="image/png")
-    status, problem = await _post(buyer, tid, only_text)
+    status, problem = await post_form(buyer, tid, only_text)
     assert status == 422 and problem["code"] == "field_required"
     status, problem = await post_photo(buyer, tid, png(), text="😀" * 451)  # 902 UTF-16 units
     assert status == 422 and (problem["code"], problem["params"]["field"]) == ("caption_too_long", "text")
