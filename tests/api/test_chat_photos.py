@@ -1,21 +1,23 @@
 """Photos in a trade's chat from the app: the upload becomes a file of the traders' bot (the sender
 gets a copy in their chat with the bot), is stored as the trade's evidence and reaches the other
 side in the bot; the app reads it back through the bot; a photo already sent in another trade is
-flagged as the bot flags one; what is not a photo is refused with nothing stored or sent."""
+flagged as the bot flags one; what is not a photo is refused with nothing stored or sent; in a
+dispute a photo joins the sender's statement."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core import events
-from core.escrow.models import TradeMessage
+from core.escrow.models import DisputeStatement, Trade, TradeMessage
 from core.outbox import OutboxMessage
 from sandbox.telegram import SimMessage
 from tests.api.conftest import Api, fund, open_trade, png, post_form, post_photo, sell_offer
@@ -169,3 +171,23 @@ async def test_the_same_receipt_in_a_second_trade_is_flagged(market: Market, bot
                                            "another trade")  # fmt: skip
     _, chat = await seller.call("GET", f"/trades/{second}/messages")
     assert [m["reused"] for m in chat["items"]] == [True]
+
+
+async def test_in_a_dispute_a_photo_joins_the_senders_statement(market: Market, bot_users: Any) -> None:
+    """As in the bot's chat: what a party sends while a moderator decides is part of their side."""
+    seller, buyer = await bot_users("DisputeSeller"), await bot_users("DisputeBuyer")
+    await fund(market.session_factory, seller.user.id, 150)
+    tid = await open_trade(buyer, (await sell_offer(seller))["id"])
+    assert (await buyer.call("PUT", f"/trades/{tid}/confirm", json={"action": "paid"}))[0] == 200
+    async with market.session_factory() as s, s.begin():  # the time core waits before a dispute has passed
+        await s.execute(update(Trade).where(Trade.id == tid).values(paid_at=datetime.now(UTC) - timedelta(hours=1)))
+    status, trade = await seller.call("PUT", f"/trades/{tid}/dispute", json={"reason": "Nothing arrived"})
+    assert status == 200 and trade["status"] == "disputed", trade
+
+    status, message = await post_photo(buyer, tid, png(), text="The bank's receipt")
+    assert status == 201, message
+    [row] = await stored(market, tid)
+    async with market.session_factory() as s:
+        [statement] = (await s.execute(select(DisputeStatement).where(
+            DisputeStatement.author_id == buyer.user.id))).scalars().all()  # fmt: skip
+    assert (statement.text, statement.file_id) == ("The bank's receipt", row.file_id)
