@@ -308,9 +308,10 @@ class Runtime:
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/metrics", _metrics)
         if self.serves_updates:  # the REST API under /api, the Mini App under /app/
-            assert self.kv is not None
+            assert self.kv is not None and self.trader_bot is not None
             api.app.mount(app, settings=self.settings, session_factory=self._sessions, redis=self.redis,
-                          stream=self._api_stream, kv=self.kv, replica_factory=self.replica_factory)
+                          stream=self._api_stream, kv=self.kv, bot=self.trader_bot,
+                          replica_factory=self.replica_factory)
         if self.settings.webhook_url and self.serves_updates:
             assert self.trader_bot and self.trader_dp and self.admin_dp
             secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else ""

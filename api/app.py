@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from aiogram import Bot
 from aiohttp import web
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -43,7 +44,7 @@ async def app_texts(call: Call) -> dict[str, Any]:
 
 def build(ctx: ApiContext) -> web.Application:
     handlers.load()
-    api = web.Application(client_max_size=12 * 1024 * 1024)  # two KYC photos
+    api = web.Application(client_max_size=12 * 1024 * 1024)  # a JSON body (uploads: api.uploads)
     api[CONTEXT] = ctx
     api[HUB] = Hub(ctx.stream)
     for spec in ROUTES:
@@ -61,9 +62,9 @@ def build(ctx: ApiContext) -> web.Application:
 
 
 def mount(app: web.Application, *, settings: Settings, session_factory: async_sessionmaker[AsyncSession],
-          redis: Redis | None, stream: EventStream, kv: KeyValue,
+          redis: Redis | None, stream: EventStream, kv: KeyValue, bot: Bot,
           replica_factory: async_sessionmaker[AsyncSession] | None = None) -> ApiContext:  # fmt: skip
-    ctx = ApiContext(settings, session_factory, redis, stream, replica_factory, kv)
+    ctx = ApiContext(settings, session_factory, redis, stream, bot, replica_factory, kv)
     app.add_subapp("/api", build(ctx))
 
     async def app_index(request: web.Request) -> web.FileResponse:

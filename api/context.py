@@ -1,4 +1,5 @@
-"""What the API's handlers share: settings, the database, Redis and the live event stream."""
+"""What the API's handlers share: settings, the database, Redis, the live event stream and the
+traders' bot (the chat's photos are its files: api.photos)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from aiogram import Bot
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,6 +29,7 @@ class ApiContext:
     session_factory: async_sessionmaker[AsyncSession]
     redis: Redis | None  # None: one process (the sandbox), limits and stream in memory
     stream: EventStream
+    bot: Bot  # the traders' bot, the one bootstrap builds (in the sandbox: on the local stand-in)
     # Reads that may be a moment stale (routes with replica=True): DATABASE_REPLICA_URL's sessions,
     # or None (no replica: they read the primary).
     replica_factory: async_sessionmaker[AsyncSession] | None = None

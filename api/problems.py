@@ -115,6 +115,13 @@ def _api_text(code: str) -> str:
         "step_up_required": _("Please confirm with the code of your authenticator app first."),
         "confirmation_required": _("Please confirm that you received the payment in full."),
         "not_found": _("That item no longer exists."),
+        "form_invalid": _("The upload could not be read. Please try again."),
+        "photo_not_image": _("Please send a photo: a JPEG, PNG or WebP image."),
+        "photo_too_large": _("That photo is too large. Please send a photo under 10 MB."),
+        "caption_too_long": _("The text under a photo is too long. Please keep it under 900 characters."),
+        "photo_needs_bot": _("To send a photo, open the bot and press Start first: your copy of the photo is kept in "
+                             "your chat with the bot."),
+        "telegram_unavailable": _("Telegram is not answering right now. Please try again in a moment."),
         "proof_not_found": _("You have no proof in this proof of reserves: nothing was owed to you then, "
                              "or none was published yet."),
     }

@@ -4,6 +4,8 @@
 A handler takes a ``Call``: the signed-in user (for ``auth=True``), their language, the request's
 JSON body and one database session whose transaction commits when the handler returns (a
 refusal rolls it back). It returns what becomes the JSON answer (or a ready web.StreamResponse).
+A route declared with ``form=`` also takes a multipart/form-data body (an upload), which its
+handler reads itself (api.uploads).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Route:
     tag: str
     auth: bool
     body: dict[str, Any] | None  # the JSON schema of the request body
+    form: dict[str, Any] | None  # the schema of a multipart/form-data body (an upload; the handler reads it)
     query: dict[str, str]  # query parameter -> description
     headers: dict[str, str]  # request header -> description
     answer: dict[str, Any]  # the JSON schema of a success
@@ -53,14 +56,14 @@ ROUTES: list[Route] = []
 
 
 def route(method: str, path: str, *, summary: str, tag: str, auth: bool = True, body: dict[str, Any] | None = None,
-          query: dict[str, str] | None = None, headers: dict[str, str] | None = None,
+          form: dict[str, Any] | None = None, query: dict[str, str] | None = None, headers: dict[str, str] | None = None,
           answer: dict[str, Any] | None = None, status: int = 200, cost: int = 1,
           raw: bool = False, writes: bool | None = None, replica: bool = False) -> Callable[[Handler], Handler]:  # fmt: skip
     writes = method != "GET" if writes is None else writes
     assert not (replica and writes), "a route on the replica only reads"
 
     def register(handler: Handler) -> Handler:
-        ROUTES.append(Route(method, path, handler, summary, tag, auth, body, query or {}, headers or {},
+        ROUTES.append(Route(method, path, handler, summary, tag, auth, body, form, query or {}, headers or {},
                             answer or {"type": "object"}, status, cost, raw, writes, replica))  # fmt: skip
         return handler
 
@@ -135,7 +138,8 @@ def to_aiohttp(spec: Route) -> Callable[[web.Request], Awaitable[web.StreamRespo
                 except tokens.TokenInvalid:
                     raise problems.Problem(401, "unauthorized") from None
             await check_rate(ctx, ip=client_ip(request), user_id=user_id, cost=spec.cost)
-            body = await _json(request) if spec.body is not None else None
+            upload = spec.form is not None and request.content_type == "multipart/form-data"
+            body = await _json(request) if spec.body is not None and not upload else None
             if spec.replica:
                 result = await _on_replica(spec, ctx, request, lang, user_id, body)
             else:
@@ -237,8 +241,10 @@ def openapi(routes: list[Route]) -> dict[str, Any]:
                        for n, d in spec.headers.items()]  # fmt: skip
         if parameters:
             operation["parameters"] = parameters
-        if spec.body is not None:
-            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": spec.body}}}
+        content = {media: {"schema": schema} for media, schema in (("application/json", spec.body),
+                                                                   ("multipart/form-data", spec.form)) if schema}
+        if content:
+            operation["requestBody"] = {"required": True, "content": content}
         if spec.auth:
             operation["security"] = [{"bearer": []}]
         paths.setdefault(f"/api{spec.path}", {})[spec.method.lower()] = operation

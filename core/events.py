@@ -187,12 +187,14 @@ class TradeReminder(TradeEvent):
 @dataclass(frozen=True, kw_only=True)
 class TradeChatMessage(Event):
     """A party wrote in the trade's chat from the app (the bot relays its own chat itself): the
-    counterpart reads it in the bot."""
+    counterpart reads it in the bot. A photo comes as its Telegram ``file_id`` (of the traders'
+    bot), ``text`` then being its caption (may be empty)."""
 
     audience = frozenset({USER})
     trade_id: int
     sender_role: str  # "buyer" | "seller"
     text: str
+    file_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,17 +6,32 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from api import idempotency, inputs, views
+from aiogram.utils.i18n import gettext as _
+from aiohttp import web
+
+from api import idempotency, inputs, photos, uploads, views
 from api.handlers.offers import amounts
 from api.problems import Problem
-from api.routing import Call, route
+from api.ratelimit import check_rate
+from api.routing import Call, client_ip, route
+from botkit import fmt
+from botkit.i18n import use_locale
 from core import escrow
-from core.escrow import Trade
+from core.escrow import Trade, TradeMessage
 from core.escrow.trades import require_role, seller_account_options
 
 TRADE = {"type": "object", "properties": {"id": {"type": "integer"}, "status": {"type": "string"},
                                           "role": {"enum": ["buyer", "seller"]}, "expires_at": {"type": "string"}}}  # fmt: skip
+MESSAGE = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "mine": {"type": "boolean"}, "kind": {"enum": ["text", "photo", "document", "receipt"]},
+    "text": {"type": ["string", "null"]}, "has_file": {"type": "boolean"},
+    "reused": {"type": "boolean", "description": "the photo was sent before in another trade (an old receipt?)"},
+    "created_at": {"type": "string"}}}  # fmt: skip
 MESSAGE_MAX = 3500  # with the relay's header, one Telegram message
+CAPTION_MAX = 900  # UTF-16 units, as Telegram counts: with the header, one photo caption (1,024); problems says 900
+PHOTO_COST = 9  # an upload counts 10 against the rate limit (1 for the route, 9 here), as the KYC photos
+PHOTOS = ("photo", "receipt")  # the kinds of message whose file is a photo (a document is not shown)
+PHOTO_MAX_AGE = 86400  # a message's photo never changes
 
 
 async def _mine(call: Call, trade_id: int | None = None) -> Trade:
@@ -117,19 +132,64 @@ async def dispute(call: Call) -> dict[str, Any]:
 
 
 @route("GET", "/trades/{id}/messages", summary="The trade's chat, oldest first (the evidence admins see)",
-       tag="trades", answer={"type": "object", "properties": {"items": {"type": "array"}}})
+       tag="trades", answer={"type": "object", "properties": {"items": {"type": "array", "items": MESSAGE}}})
 async def get_messages(call: Call) -> dict[str, Any]:
     trade = await _mine(call)
     return {"items": [views.message(m, call.user_id) for m in await escrow.messages(call.session, trade.id)]}
 
 
-@route("POST", "/trades/{id}/messages", summary="Write to the other side (they read it in the bot or the app)",
-       tag="trades", body={"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}},
-       answer={"type": "object"}, status=201)  # fmt: skip
+@route("POST", "/trades/{id}/messages", tag="trades", answer=MESSAGE, status=201,
+       summary="Write to the other side (they read it in the bot or the app): a text (JSON), or a photo with an "
+               "optional caption (multipart: photo, text; JPEG, PNG or WebP up to 10 MB)",
+       body={"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}},
+       form={"type": "object", "required": ["photo"], "properties": {
+           "photo": {"type": "string", "format": "binary"}, "text": {"type": "string"}}})  # fmt: skip
 async def post_message(call: Call) -> dict[str, Any]:
     trade = await _mine(call)
-    text = inputs.text(call.body(), "text", required=True, max_length=MESSAGE_MAX)
-    result = await escrow.send_message(call.session, trade_id=trade.id, sender_id=call.user_id, text=text)
+    file_id = fingerprint = None
+    if call.request.content_type == "multipart/form-data":
+        text, file_id, fingerprint = await _photo(call, trade)
+    else:
+        text = inputs.text(call.body(), "text", required=True, max_length=MESSAGE_MAX)
+    result = await escrow.send_message(call.session, trade_id=trade.id, sender_id=call.user_id, text=text,
+                                       file_id=file_id, file_unique_id=fingerprint)  # fmt: skip
     if trade.status == escrow.TradeStatus.DISPUTED:  # as the bot's chat: part of the party's statement
-        await escrow.add_statement(call.session, trade_id=trade.id, author_id=call.user_id, text=text)
+        await escrow.add_statement(call.session, trade_id=trade.id, author_id=call.user_id, text=text, file_id=file_id)
     return views.message(result.message, call.user_id)
+
+
+async def _photo(call: Call, trade: Trade) -> tuple[str | None, str, str]:
+    """The upload's caption, the photo's file_id once it is in the sender's chat with the bot (their
+    copy), and its fingerprint (api.photos). Nothing is sent when the upload is refused."""
+    await call.session.commit()  # no database connection held while the phone uploads and Telegram takes it
+    await check_rate(call.ctx, ip=client_ip(call.request), user_id=call.user_id, cost=PHOTO_COST)
+    form = await uploads.read_form(call.request, files=("photo",), fields=("text",))
+    data = form.files.get("photo")
+    if not data:
+        raise Problem(422, "field_required", field="photo")
+    if photos.image_type(data) is None:
+        raise Problem(422, "photo_not_image", field="photo")
+    caption = form.fields.get("text")
+    caption = caption if caption and caption.strip() else None
+    if caption is not None and fmt.utf16_len(caption) > CAPTION_MAX:
+        raise Problem(422, "caption_too_long", field="text", max=CAPTION_MAX)
+    with use_locale(call.lang):
+        copy = _("📎 Trade #{id}: you sent this photo from the app.").format(id=trade.id)
+    if caption is not None:
+        copy += "\n" + fmt.escape(caption)
+    file_id = await photos.store(call.ctx.bot, call.user_id, data, copy)
+    return caption, file_id, photos.fingerprint(data)
+
+
+@route("GET", "/trades/{id}/messages/{message_id}/photo", summary="A photo of the trade's chat: the image itself",
+       tag="trades", answer={"type": "string", "format": "binary"}, cost=2)
+async def get_photo(call: Call) -> web.Response:
+    trade = await _mine(call)
+    message = await call.session.get(TradeMessage, call.param("message_id"))
+    if message is None or message.trade_id != trade.id or message.file_id is None or message.kind not in PHOTOS:
+        raise Problem(404, "not_found")
+    await call.session.commit()  # no database connection held while Telegram sends the file
+    data = await photos.fetch(call.ctx.bot, message.file_id)
+    return web.Response(body=data, content_type=photos.image_type(data) or "application/octet-stream",
+                        headers={"Cache-Control": f"private, max-age={PHOTO_MAX_AGE}",
+                                 "X-Content-Type-Options": "nosniff"})  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api import inputs, views
+from api import inputs, uploads, views
 from api.problems import Problem
 from api.routing import Call, route
 from core import escrow, users
@@ -13,7 +13,6 @@ from core.accounts.documents import documents_key
 
 PROFILE = {"type": "object", "properties": {"user": {"type": "object"}, "stats": {"type": "object"},
                                             "second_factor": {"type": "boolean"}}}  # fmt: skip
-MAX_PHOTO = 10 * 1024 * 1024
 
 
 async def _profile(call: Call) -> dict[str, Any]:
@@ -46,20 +45,12 @@ async def put_profile(call: Call) -> dict[str, Any]:
 
 
 @route("POST", "/users/kyc", summary="Identity documents for level 2 (multipart: document, selfie photos)",
-       tag="users", answer={"type": "object", "properties": {"request_id": {"type": "integer"},
-                                                             "status": {"type": "string"}}}, cost=10)  # fmt: skip
+       tag="users", form={"type": "object", "required": ["document", "selfie"], "properties": {
+           "document": {"type": "string", "format": "binary"}, "selfie": {"type": "string", "format": "binary"}}},
+       answer={"type": "object", "properties": {"request_id": {"type": "integer"},
+                                                "status": {"type": "string"}}}, cost=10)  # fmt: skip
 async def submit_kyc(call: Call) -> dict[str, Any]:
-    photos: dict[str, bytes] = {}
-    if not call.request.content_type.startswith("multipart/"):
-        raise Problem(422, "field_required", field="document")
-    reader = await call.request.multipart()
-    async for part in reader:
-        name = getattr(part, "name", None)
-        if name in ("document", "selfie"):
-            data = await part.read(decode=False)  # type: ignore[union-attr]
-            if len(data) > MAX_PHOTO:
-                raise Problem(422, "field_invalid", field=name)
-            photos[name] = bytes(data)
+    photos = (await uploads.read_form(call.request, files=("document", "selfie"))).files
     for field in ("document", "selfie"):
         if field not in photos:
             raise Problem(422, "field_required", field=field)

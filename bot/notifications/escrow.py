@@ -160,13 +160,15 @@ def trade_reminder(event: events.TradeReminder, to: Recipient) -> Rendered | Non
 
 
 def chat_message(event: events.TradeChatMessage, to: Recipient) -> Rendered | None:
-    """What the other side wrote in the app, as the bot's own chat relay shows it (bot/handlers/chat.py)."""
+    """What the other side wrote in the app, as the bot's own chat relay shows it (bot/handlers/chat.py):
+    a photo with the header and its caption under it (the API keeps a caption short enough)."""
     if event.sender_role == "buyer":
         header = _("💬 Trade #{id} · the buyer writes:").format(id=event.trade_id)
     else:
         header = _("💬 Trade #{id} · the seller writes:").format(id=event.trade_id)
-    text = f"{header}\n{fmt.escape(event.text)}"
-    return Rendered(text=text, keyboard=kb.trades_list([(event.trade_id, _("Open trade #{id}").format(id=event.trade_id))]))
+    text = f"{header}\n{fmt.escape(event.text)}" if event.text else header
+    return Rendered(text=text, photo=event.file_id,
+                    keyboard=kb.trades_list([(event.trade_id, _("Open trade #{id}").format(id=event.trade_id))]))
 
 
 def file_reused(event: events.TradeFileReused, to: Recipient) -> Rendered | None:

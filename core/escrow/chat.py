@@ -3,7 +3,9 @@
 The bot relays the message itself (copy_message) and calls ``add_message`` in the same handler.
 A photo or file whose Telegram ``file_unique_id`` was already sent in ANOTHER trade (a recycled
 payment receipt) is flagged: the result says so, and the counterpart and the admins are told
-through the outbox.
+through the outbox. What a party writes in the app goes through ``send_message``, which stores
+it the same way and has the outbox relay it (an uploaded photo is judged by a fingerprint of its
+bytes: see there).
 """
 
 from __future__ import annotations
@@ -88,15 +90,7 @@ async def add_message(
     ``kind`` defaults to "photo" when a file is given, else "text". Raises DomainError
     ``trade_not_found``, ``not_party``, ``message_empty``, ``message_too_long``.
     """
-    trade = await session.get(Trade, trade_id)
-    if trade is None:
-        raise DomainError("trade_not_found", trade_id=trade_id)
-    if sender_id not in trade.party_ids():
-        raise DomainError("not_party", trade_id=trade_id)
-    if not (text and text.strip()) and not file_id:
-        raise DomainError("message_empty", trade_id=trade_id)
-    if text is not None and len(text) > TEXT_MAX:
-        raise DomainError("message_too_long", max=TEXT_MAX, length=len(text))
+    trade = await _writable(session, trade_id, sender_id, text, file_id)
     return await record_message(
         session,
         trade,
@@ -108,6 +102,21 @@ async def add_message(
     )
 
 
+async def _writable(session: AsyncSession, trade_id: int, sender_id: int, text: str | None,
+                    file_id: str | None) -> Trade:  # fmt: skip
+    """The trade ``sender_id`` may write this message in (add_message's refusals)."""
+    trade = await session.get(Trade, trade_id)
+    if trade is None:
+        raise DomainError("trade_not_found", trade_id=trade_id)
+    if sender_id not in trade.party_ids():
+        raise DomainError("not_party", trade_id=trade_id)
+    if not (text and text.strip()) and not file_id:
+        raise DomainError("message_empty", trade_id=trade_id)
+    if text is not None and len(text) > TEXT_MAX:
+        raise DomainError("message_too_long", max=TEXT_MAX, length=len(text))
+    return trade
+
+
 async def messages(session: AsyncSession, trade_id: int) -> list[TradeMessage]:
     """The stored conversation of a trade, oldest first (evidence for disputes)."""
     rows = await session.execute(
@@ -116,13 +125,21 @@ async def messages(session: AsyncSession, trade_id: int) -> list[TradeMessage]:
     return list(rows.scalars())
 
 
-async def send_message(session: AsyncSession, *, trade_id: int, sender_id: int, text: str | None) -> MessageResult:
-    """A text written outside the bot (the app): stored as ``add_message`` does, and relayed to the
-    counterpart through the outbox (events.TradeChatMessage)."""
-    result = await add_message(session, trade_id=trade_id, sender_id=sender_id, text=text)
-    trade = await session.get(Trade, trade_id)
-    assert trade is not None and text is not None
+async def send_message(session: AsyncSession, *, trade_id: int, sender_id: int, text: str | None,
+                       file_id: str | None = None, file_unique_id: str | None = None) -> MessageResult:  # fmt: skip
+    """A message written outside the bot (the app): a text, or a photo (``file_id``, a file of the
+    traders' bot) with ``text`` as its optional caption. Stored as ``add_message`` stores it and
+    relayed to the counterpart through the outbox (events.TradeChatMessage), queued before a
+    reuse warning so that the photo arrives first.
+
+    Reuse is judged by ``file_unique_id``. Telegram gives every upload a new one, so for a photo
+    uploaded from the app the caller passes a fingerprint of its bytes instead (the API's
+    ``"sha256:…"``): the same receipt uploaded in two trades is then flagged like a photo the bot
+    received twice (events.TradeFileReused to the counterpart and the admins). Raises what
+    ``add_message`` raises."""
+    trade = await _writable(session, trade_id, sender_id, text, file_id)
     role = "buyer" if sender_id == trade.buyer_id else "seller"
-    outbox.emit(session, events.TradeChatMessage(trade_id=trade_id, sender_role=role, text=text),
-                [outbox.user(trade.counterpart(sender_id))])
-    return result
+    relayed = events.TradeChatMessage(trade_id=trade_id, sender_role=role, text=text or "", file_id=file_id)
+    outbox.emit(session, relayed, [outbox.user(trade.counterpart(sender_id))])
+    return await record_message(session, trade, sender_id=sender_id, kind="photo" if file_id else "text", text=text,
+                                file_id=file_id, file_unique_id=file_unique_id)  # fmt: skip

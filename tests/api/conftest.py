@@ -4,19 +4,22 @@ initData signed as Telegram signs it and calls the endpoints over HTTP."""
 
 from __future__ import annotations
 
+import io
+import os
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
+from PIL import Image
 
 from sandbox.telegram import SimUser
 from sandbox.telegram.webapp import init_data
 from tests.e2e.harness import TRADERS_TOKEN, Market
 from tests.market.conftest import available, close_all_offers, fund, market, market_db  # noqa: F401
 
-__all__ = ["Api", "available", "fund"]
+__all__ = ["Api", "available", "fund", "open_trade", "png", "post_form", "post_photo", "sell_offer"]
 
 
 class Api:
@@ -80,3 +83,37 @@ async def sell_offer(seller: Api, **changes: Any) -> dict[str, Any]:
     status, offer = await seller.call("POST", "/offers", json=SELL_OFFER | changes)
     assert status == 201, offer
     return dict(offer)
+
+
+def png() -> bytes:
+    """A small PNG no other test sends (random pixels): the reuse check compares the bytes."""
+    image = Image.frombytes("RGB", (24, 16), os.urandom(24 * 16 * 3))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+async def post_photo(api: Api, trade_id: int, data: bytes, *, text: str | None = None,
+                     content_type: str = "image/png") -> tuple[int, Any]:  # fmt: skip
+    """A photo into a trade's chat, as the Mini App sends it (multipart: photo, text)."""
+    form = aiohttp.FormData()
+    form.add_field("photo", data, filename="receipt.png", content_type=content_type)
+    if text is not None:
+        form.add_field("text", text)
+    return await post_form(api, trade_id, form)
+
+
+async def post_form(api: Api, trade_id: int, data: Any) -> tuple[int, Any]:
+    headers = {"Authorization": f"Bearer {api.token}"}
+    async with api.http.post(f"{api.base}/api/trades/{trade_id}/messages", data=data, headers=headers) as answer:
+        return answer.status, await answer.json(content_type=None)
+
+
+async def open_trade(buyer: Api, offer_id: int, fiat: str = "65500") -> int:
+    """A trade of ``fiat`` IQD on the offer (65,500 IQD: 50 USDT of a SELL_OFFER) at its quote."""
+    status, q = await buyer.call("POST", f"/offers/{offer_id}/quote", json={"fiat_amount": fiat})
+    assert status == 200, q
+    status, trade = await buyer.call("POST", "/trades/initiate", key=uuid.uuid4().hex,
+                                     json={"offer_id": offer_id, "fiat_amount": fiat, "price": q["price"]})  # fmt: skip
+    assert status == 201, trade
+    return int(trade["id"])

@@ -1,7 +1,8 @@
 """The Mini App in Chromium, opened as the bot's menu button opens it (initData signed by the
 stand-in with the bot's token): a whole trade where the buyer uses the app and the seller the bot;
 the wallet's deposit address and a withdrawal; the market in Arabic on a 360-pixel phone
-(docs/mini-app-market-ar.png, rewritten with KOXX_DOCS_SCREENSHOTS=1)."""
+(docs/mini-app-market-ar.png, rewritten with KOXX_DOCS_SCREENSHOTS=1); a photo attached in the
+trade's chat, in Arabic on a phone."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from core.money import MICRO
 from core.wallet.models import Withdrawal
 from sandbox.telegram import SimUser
 from sandbox.telegram.webapp import menu_app_url
-from tests.api.conftest import Api, available, fund, sell_offer
+from tests.api.conftest import Api, available, fund, open_trade, png, post_photo, sell_offer
 from tests.browser.conftest import ARTIFACTS, needs_chromium
 from tests.browser.test_docs_screenshots import docs_screenshots
 from tests.e2e.harness import TRADERS_TOKEN, Market
@@ -121,3 +122,45 @@ async def test_the_market_in_arabic_on_a_phone(market: Market, browser_page: Any
     await page.screenshot(path=str(ARTIFACTS / "mini-app-market-ar.png"))
     if docs_screenshots():
         await page.screenshot(path=str(DOCS / "mini-app-market-ar.png"))
+
+
+async def test_a_photo_attached_in_the_trade_chat(market: Market, browser_page: Any) -> None:  # noqa: F811
+    """The buyer (in Arabic, on a phone) attaches a receipt that another buyer already sent in an
+    earlier trade: it shows in the chat with the warning, and the seller gets it in the bot."""
+    page: Page = browser_page
+    seller, offer = await seller_with_offer(market, "Hadi")
+    receipt = png()
+    earlier = Api(market, await market.newcomer("Earlier", lang="en", username=f"e{uuid.uuid4().hex[:8]}"))
+    buyer = await market.newcomer("زيد", lang="ar", username=f"b{uuid.uuid4().hex[:8]}")  # started the bot
+    app = Api(market, buyer)
+    try:
+        await earlier.login()
+        assert (await post_photo(earlier, await open_trade(earlier, offer["id"]), receipt))[0] == 201
+        await app.login()
+        trade_id = await open_trade(app, offer["id"])
+    finally:
+        await earlier.close()
+        await app.close()
+    await open_app(page, market, buyer)
+    await page.locator('#tabs button[data-tab="trades"]').click()
+    await page.locator(".card", has_text=f"#{trade_id}").click()
+    await expect(page.locator("#status")).to_have_text("بانتظار الدفع")
+    await page.locator("#message").fill("إيصال التحويل")
+    await page.locator("#photo").set_input_files(files=[{"name": "receipt.png", "mimeType": "image/png",
+                                                         "buffer": receipt}])  # fmt: skip
+    bubble = page.locator("#chat .bubble.mine")
+    await expect(bubble).to_contain_text("إيصال التحويل")
+    await expect(bubble.locator(".warning")).to_have_text(
+        "⚠️ أُرسلت هذه الصورة من قبل في صفقة أخرى. قد تكون إيصالاً قديماً.")  # fmt: skip
+    photo = bubble.locator("img.photo")
+    await expect(photo).to_have_attribute("src", re.compile(r"^blob:"))  # fetched with the token
+    await expect(photo).to_have_js_property("complete", True)
+    assert await photo.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [24, 16]  # the bytes sent
+    assert await page.locator("#message").input_value() == ""  # the caption went with the photo
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    await page.screenshot(path=str(ARTIFACTS / "mini-app-chat-photo-ar.png"))
+
+    told = await seller.wait_for(TRADERS_TOKEN, match=lambda m: bool(m.photo) and f"Trade #{trade_id}" in m.text
+                                 and "إيصال التحويل" in m.text)  # fmt: skip
+    assert market.tg.files[told.photo[-1]["file_id"]].data == receipt
+    await seller.wait_for(TRADERS_TOKEN, contains=f"#{trade_id}: the photo the other side just sent was already sent")

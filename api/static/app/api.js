@@ -47,12 +47,15 @@ export function newKey() {
   return (crypto.randomUUID && crypto.randomUUID()) || `${Date.now()}-${Math.random().toString(16).slice(2)}`;
 }
 
+// A FormData body (an upload) goes as multipart/form-data, with the boundary the browser sets;
+// any other body as JSON.
 export async function call(method, path, body, { key, headers = {}, blob = false, retried = false } = {}) {
   const sent = { ...headers, Authorization: `Bearer ${token}` };
-  if (body !== undefined) sent["Content-Type"] = "application/json";
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) sent["Content-Type"] = "application/json";
   if (key) sent["Idempotency-Key"] = key;
   const answer = await fetch(`/api${path}`, {
-    method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body),
+    method, headers: sent, body: body === undefined || form ? body : JSON.stringify(body),
   });
   if (answer.status === 401 && !retried) {
     await refresh();

@@ -175,7 +175,12 @@ async function tradeScreen(id) {
   clearInterval(ticker);
   const t = await attempt(() => call("GET", `/trades/${id}`));
   if (!t) return;
-  current = { name: "trades:one", refresh: (e) => e.event === "trade.status_changed" && e.data.trade_id === id && tradeScreen(id) };
+  const chat = h("div", { class: "chat", id: "chat" });
+  current = { name: "trades:one", refresh: (e) => {
+    if (e.data.trade_id !== id) return;
+    if (e.event === "trade.status_changed") tradeScreen(id);
+    else if (e.event === "notification.new" && CHAT_EVENTS.includes(e.data.kind)) loadChat(id, chat);
+  } };
   const act = (path, body) => async () => { if (await attempt(() => call("PUT", `/trades/${id}/${path}`, body))) tradeScreen(id); };
   const actions = h("div", { class: "actions" });
   const open = t.status === "awaiting_payment" || t.status === "paid";
@@ -202,13 +207,26 @@ async function tradeScreen(id) {
     countdown.textContent = `${String(Math.floor(left / 60)).padStart(2, "0")}:${String(left % 60).padStart(2, "0")}`;
   };
   if (t.status === "awaiting_payment") { tick(); ticker = setInterval(tick, 1000); }
-  const chat = h("div", { class: "chat", id: "chat" });
   const input = h("input", { id: "message", placeholder: T.write });
   const send = async () => {
     const text = input.value.trim();
     if (!text) return;
     if (await attempt(() => call("POST", `/trades/${id}/messages`, { text }))) { input.value = ""; loadChat(id, chat); }
   };
+  // A photo goes at once, with what is typed as its caption.
+  const photo = h("input", { type: "file", id: "photo", accept: "image/*", class: "hidden-input", "aria-label": T.attach_photo,
+    onchange: async () => {
+      const file = photo.files[0];
+      if (!file) return;
+      const form = new FormData();
+      form.append("photo", file);
+      if (input.value.trim()) form.append("text", input.value.trim());
+      photo.disabled = true;
+      const sent = await attempt(() => call("POST", `/trades/${id}/messages`, form));
+      photo.disabled = false;
+      photo.value = "";
+      if (sent) { input.value = ""; loadChat(id, chat); }
+    } });
   show("trades",
     h("button", { class: "secondary", onclick: trades }, T.back),
     h("div", { class: "card" },
@@ -224,15 +242,38 @@ async function tradeScreen(id) {
         `${method(a.method)} · ${a.number}`))) : null,
     actions,
     h("h2", {}, T.chat), chat,
-    h("div", { class: "row" }, input, h("button", { onclick: send }, T.send)));
+    h("div", { class: "composer" }, input,
+      h("label", { class: "btn attach", title: T.attach_photo }, "📎", photo),
+      h("button", { onclick: send }, T.send)));
   loadChat(id, chat);
 }
+
+const CHAT_EVENTS = ["TradeChatMessage", "TradeFileReused"];  // notification.new kinds that change the chat
+const photoUrls = new Map();  // message id -> the photo's blob URL, fetched once
 
 async function loadChat(id, box) {
   const page = await attempt(() => call("GET", `/trades/${id}/messages`));
   if (!page) return;
-  box.replaceChildren(...page.items.map((m) => h("div", { class: m.mine ? "bubble mine" : "bubble" }, m.text || "📎")));
+  box.replaceChildren(...page.items.map((m) => bubble(id, m)));
   box.scrollTop = box.scrollHeight;
+}
+
+function bubble(tradeId, m) {
+  const shown = m.has_file && m.kind !== "document";
+  return h("div", { class: m.mine ? "bubble mine" : "bubble", "data-message": m.id },
+    shown ? chatPhoto(tradeId, m.id) : null,
+    m.reused ? h("div", { class: "warning" }, T.photo_reused) : null,
+    m.text || (shown ? null : "📎"));
+}
+
+/** The photo, fetched with the token (an <img src> cannot send it) into a blob URL. */
+function chatPhoto(tradeId, messageId) {
+  const img = h("img", { class: "photo", alt: T.photo });
+  const url = photoUrls.get(messageId) || call("GET", `/trades/${tradeId}/messages/${messageId}/photo`, undefined, { blob: true })
+    .then((b) => URL.createObjectURL(b));
+  photoUrls.set(messageId, url);
+  Promise.resolve(url).then((src) => { img.src = src; }).catch(() => { photoUrls.delete(messageId); img.replaceWith("📎"); });
+  return img;
 }
 
 // --- wallet -----------------------------------------------------------------------------------------
