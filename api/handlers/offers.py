@@ -64,6 +64,7 @@ async def list_offers(call: Call) -> dict[str, Any]:
             "next_cursor": _cursor(offset + len(page.items)) if page.has_more else None}  # fmt: skip
 
 
+# /offers/mine and /offers/form are declared before /offers/{id}: aiohttp tries the routes in order.
 @route("GET", "/offers/mine", summary="One's own offers, active and paused, newest first (the bot's /myoffers)",
        tag="offers", answer={"type": "object", "properties": {"items": {"type": "array", "items": OFFER}}})
 async def my_offers(call: Call) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from core.accounts import payment_accounts
+from core.db import transaction
 from core.escrow.models import Offer
 from core.money import MICRO
 from tests.api.conftest import Api, available, fund
@@ -33,6 +35,9 @@ async def _listed(buyer: Api) -> list[int]:
 async def test_preview_then_publish_and_it_is_in_the_app_and_the_bots_market(market: Market, clients: Any) -> None:
     seller, buyer = await clients("Maker1"), await clients("Taker1")
     await fund(market.session_factory, seller.user.id, 500)
+    async with transaction(market.session_factory) as s:  # saved once, as with /accounts in the bot
+        account = await payment_accounts.add_account(s, user_id=seller.user.id, method="zaincash",
+                                                     number="07701234567", holder_name="Maker One")  # fmt: skip
     status, form = await seller.call("GET", "/offers/form")
     assert status == 200 and form["payment_windows"] == [15, 30, 45, 60] and "zaincash" in form["payment_methods"]
     assert form["reference_rates"]["USDT-IQD"] == "1310" and form["visibilities"] == ["public", "private", "trusted"]
@@ -45,6 +50,7 @@ async def test_preview_then_publish_and_it_is_in_the_app_and_the_bots_market(mar
     assert (shown["price"], shown["min_fiat"], shown["max_fiat"]) == ("1320", "10000", "264000")
     assert shown["payment_methods"] == ["zaincash"] and shown["terms"] == NEW["terms"]
     assert (preview["reserve"], preview["available"], preview["maker_fee_pct"]) == ("200.4", "500", "0.2")
+    assert preview["accounts"] == 1  # the buyer of a trade is shown the saved ZainCash account
     assert await _offers_of(market, seller.user.id) == 0
     assert await available(market.session_factory, seller.user.id) == 500 * MICRO
 
@@ -52,6 +58,9 @@ async def test_preview_then_publish_and_it_is_in_the_app_and_the_bots_market(mar
     assert status == 201, offer
     assert (offer["price"], offer["remaining"], offer["max_fiat"], offer["status"]) == ("1320", "200", "264000", "active")
     assert await available(market.session_factory, seller.user.id) == 500 * MICRO - 200 * MICRO - 400_000
+    async with market.session_factory() as s:
+        stored = await s.get(Offer, offer["id"])
+    assert stored is not None and stored.payment_account_ids == [account.id]
     status, mine = await seller.call("GET", "/offers/mine")
     assert status == 200 and [o["id"] for o in mine["items"]] == [offer["id"]]
     assert await _listed(buyer) == [offer["id"]]

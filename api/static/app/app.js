@@ -258,7 +258,7 @@ async function profile() {
       h("div", { class: "line" }, h("span", {}, T.completed_trades), h("strong", {}, num(s.completed_trades))),
       h("div", { class: "line" }, h("span", {}, T.completion_rate), h("strong", {}, s.completion_rate_30d ? `${num(s.completion_rate_30d, 1)}%` : "—")),
       h("div", { class: "line" }, h("span", {}, T.positive_feedback), h("strong", {}, s.positive_share ? `${num(s.positive_share, 1)}%` : "—")),
-      h("div", { class: "actions" }, h("button", { class: "secondary", id: "profile-offers", onclick: () => myOffers(profile) }, T.my_offers))),
+      h("div", { class: "actions" }, h("button", { class: "secondary", id: "profile-offers", onclick: () => myOffers(profile, "profile") }, T.my_offers))),
     secondFactor(p, profile),
     h("label", {}, T.language),
     seg([["ar", "العربية"], ["en", "English"]], lang, async (v) => {

@@ -111,10 +111,11 @@ export async function newOffer(back, tab = "market") {
 }
 
 export async function myOffers(back, tab = "market") {
-  showing(`${tab}:my-offers`);
   const page = await attempt(() => call("GET", "/offers/mine"));
   if (!page) return;
   const again = () => myOffers(back, tab);
+  // A trade on one of them changes what is left (public offers' changes are live events).
+  showing(`${tab}:my-offers`, (e) => e.event === "offer.updated" && page.items.some((o) => o.id === e.data.id) && again());
   const act = (path, verb = "PUT") => async () => { if (await attempt(() => call(verb, path))) again(); };
   show(tab,
     h("button", { class: "secondary", onclick: back }, T.back),
