@@ -58,9 +58,11 @@ class ApiContext:
 
     async def wrote(self, user_id: int) -> None:
         """``user_id``'s write just committed: their replica reads go to the primary for
-        REPLICA_STICKY_SECONDS, the time the replica takes to catch up (read-your-writes); their
-        market view is read again."""
+        REPLICA_STICKY_SECONDS, the time the replica takes to catch up (read-your-writes); the
+        markets and their view of them are read again (a write through this worker shows at once
+        to everyone it serves; others' writes reach it as offer events)."""
         self.market.forget_viewer(user_id)
+        self.market.forget()
         if self.replica_factory is not None:
             await self.kv.mark(sticky_key(user_id), self.settings.replica_sticky_seconds)
 

@@ -6,11 +6,13 @@ them). Every refusal names the field."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from api.problems import BadAmount, Problem
 from botkit.numbers import AmountError, parse_amount, parse_percent
+from botkit.second_factor_texts import read_code
 from core.money import Fiat, to_micro
 
 MAX_CRYPTO = Decimal(100_000_000)  # no amount is larger; bigger input is a typo (as the bot)
@@ -78,6 +80,24 @@ def choice(body: dict[str, Any], field: str, kind: type[E], *, required: bool = 
         return kind(value)
     except ValueError:
         raise Problem(422, "field_invalid", field=field, allowed=[m.value for m in kind]) from None
+
+
+def one_of(body: dict[str, Any], field: str, allowed: Sequence[str], *, required: bool = False) -> str | None:
+    """A text that must be one of ``allowed`` (core's list of the choices)."""
+    value = _raw(body, field, required)
+    if value is None:
+        return None
+    if value not in allowed:
+        raise Problem(422, "field_invalid", field=field, allowed=list(allowed))
+    return str(value)
+
+
+def code(body: dict[str, Any], field: str = "code") -> str:
+    """A typed second-factor code as the bots read it (Arabic-Indic digits made Latin); core
+    checks its form and the code."""
+    typed = text(body, field, required=True, max_length=64)
+    assert typed is not None
+    return read_code(typed)
 
 
 def text(body: dict[str, Any], field: str, *, required: bool = False, max_length: int = 4096) -> str | None:

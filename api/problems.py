@@ -29,11 +29,12 @@ _NOT_FOUND = {"not_found", "trade_not_found", "offer_not_found", "not_party", "u
               "dispute_not_found", "account_not_found"}  # fmt: skip
 _CONFLICT = {"trade_state", "offer_state", "invalid_state", "offer_closed", "offer_unavailable", "price_moved",
              "insufficient_funds", "offer_insufficient", "too_many_open_trades", "cancel_cooldown",
-             "payment_window_expired", "dispute_too_early", "second_factor_off", "idempotency_key_reused"}  # fmt: skip
+             "payment_window_expired", "dispute_too_early", "second_factor_off", "second_factor_already_on",
+             "second_factor_not_started", "idempotency_key_reused"}  # fmt: skip
 _FORBIDDEN = {"forbidden", "not_your_role", "not_offer_owner", "user_banned", "user_frozen", "account_frozen",
               "second_factor_required", "second_factor_locked", "step_up_required"}  # fmt: skip
 # What another user's thing looks like: exactly what a missing one looks like.
-_HIDDEN = {"not_party": "trade_not_found"}
+_HIDDEN = {"not_party": "trade_not_found", "not_offer_owner": "offer_not_found"}
 
 
 class Problem(Exception):

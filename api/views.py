@@ -10,7 +10,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from core.accounts.models import PaymentAccount
-from core.escrow import Offer, OfferRow, Quote, Trade, TradeMessage, UserStats
+from core.escrow import Offer, OfferDraft, OfferPreview, OfferRow, Quote, Trade, TradeMessage, UserStats
 from core.ledger.types import StatementLine, UserBalances
 from core.money import from_micro
 from core.users import User
@@ -52,8 +52,23 @@ def offer(o: Offer, *, price: Decimal | None = None, max_fiat: Decimal | None = 
         "min_fiat": money(o.min_fiat), "max_fiat": money(max_fiat if max_fiat is not None else o.max_fiat),
         "payment_methods": list(o.payment_methods), "payment_note": o.payment_note, "city": o.city,
         "payment_window": o.payment_window, "terms": o.terms, "min_trades": o.min_trades,
-        "min_account_age_days": o.min_account_age_days, "status": o.status, "promoted": o.is_promoted,
-        "created_at": when(o.created_at),
+        "min_account_age_days": o.min_account_age_days, "visibility": o.visibility, "status": o.status,
+        "promoted": o.is_promoted, "created_at": when(o.created_at),
+    }  # fmt: skip
+
+
+def offer_preview(d: OfferDraft, p: OfferPreview) -> dict[str, Any]:
+    """A draft as its offer would be listed, and what publishing it takes from the maker."""
+    return {
+        "offer": {"side": d.side.value, "asset": d.asset.value, "fiat": d.fiat.value,
+                  "price_type": "fixed" if d.price is not None else "floating", "price": money(p.price),
+                  "margin_pct": money(d.margin_pct), "amount": coins(d.amount), "remaining": coins(d.amount),
+                  "min_fiat": money(d.min_fiat), "max_fiat": money(d.max_fiat),
+                  "payment_methods": list(d.payment_methods), "payment_note": d.payment_note, "city": d.city,
+                  "payment_window": d.payment_window, "terms": d.terms, "min_trades": d.min_trades,
+                  "min_account_age_days": d.min_account_age_days, "visibility": d.visibility},
+        "maker_fee_pct": money(p.maker_fee_pct), "reserve": coins(p.reserve), "available": coins(p.available),
+        "accounts": len(d.payment_account_ids),
     }  # fmt: skip
 
 

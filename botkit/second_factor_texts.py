@@ -11,6 +11,7 @@ from botkit import fmt
 from botkit.errors import register_error_texts
 from botkit.i18n import lang
 from botkit.numbers import normalize
+from core.users import User
 
 MAX_TYPED = 40  # longer is not a code
 
@@ -22,6 +23,11 @@ def read_code(text: str | None) -> str:
     if len(typed) > MAX_TYPED:
         return "x"  # refused by core as second_factor_format, without copying a long text around
     return "".join(normalize(typed).split())
+
+
+def account_label(me: User) -> str:
+    """How the account is named in the authenticator app: @username, else the first name."""
+    return f"@{me.username}" if me.username else (me.first_name or str(me.id))
 
 
 def enrol(secret: str) -> str:

@@ -4,4 +4,4 @@ from __future__ import annotations
 
 
 def load() -> None:
-    from api.handlers import auth, events, offers, reserves, trades, users, wallet  # noqa: F401  (declares the routes)
+    from api.handlers import auth, events, offers, reserves, security, trades, users, wallet  # noqa: F401  (declares the routes)

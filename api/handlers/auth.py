@@ -12,11 +12,10 @@ from typing import Any
 
 from aiohttp import web
 
-from api import problems, tokens, views
+from api import inputs, problems, tokens, views
 from api.problems import Problem
 from api.routing import Call, route
 from api.telegram_auth import SignatureRefused, TelegramUser, from_init_data, from_login_widget
-from botkit.second_factor_texts import read_code
 from core import users
 from core.accounts import second_factor, sessions
 
@@ -100,10 +99,7 @@ async def logout(call: Call) -> web.Response:
        answer={"type": "object", "properties": {"step_up_token": {"type": "string"}, "expires_in": {"type": "integer"}}},
        cost=10)  # fmt: skip
 async def verify_otp(call: Call) -> dict[str, Any]:
-    code = call.body().get("code")
-    if not isinstance(code, str):
-        raise Problem(422, "field_required", field="code")
     key = second_factor.service_key(call.ctx.settings)
-    checked = await second_factor.verify(call.session, call.user_id, second_factor.Proof(read_code(code), key))
+    checked = await second_factor.verify(call.session, call.user_id, second_factor.Proof(inputs.code(call.body()), key))
     token = tokens.step_up_token(call.ctx.settings, call.user_id, now=checked)
     return {"step_up_token": token, "expires_in": int(second_factor.STEP_UP_FOR.total_seconds())}

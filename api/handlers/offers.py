@@ -1,5 +1,6 @@
 """The market: offers with the bot's filters (side, asset, fiat, amount, method, city), paged by
-cursor; one offer; a quote for an amount; publishing an offer (core.escrow.publish_offer)."""
+cursor; one offer; a quote for an amount; the new-offer form (its choices, a preview, publishing:
+core.escrow.preview_offer and publish_offer); the maker's own offers (pause, resume, close)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from api import inputs, views
 from api.problems import Problem
 from api.routing import Call, route
 from core import escrow
-from core.escrow import MarketQuery, OfferDraft, OfferStatus, Side
+from core.errors import DomainError
+from core.escrow import MarketQuery, Offer, OfferDraft, OfferStatus, Side
+from core.escrow.trust import VISIBILITIES
 from core.money import Asset, Fiat
 
 PAGE = 20
@@ -65,6 +68,23 @@ async def list_offers(call: Call) -> web.Response:
     return web.Response(text=f'{{"items":[{items}],{rest[1:]}', content_type="application/json")
 
 
+# /offers/mine and /offers/form are declared before /offers/{id}: aiohttp tries the routes in order.
+@route("GET", "/offers/mine", summary="One's own offers, active and paused, newest first (the bot's /myoffers)",
+       tag="offers", answer={"type": "object", "properties": {"items": {"type": "array", "items": OFFER}}})
+async def my_offers(call: Call) -> dict[str, Any]:
+    return {"items": [await _own(call, offer) for offer in await escrow.my_offers(call.session, call.user_id)]}
+
+
+@route("GET", "/offers/form", summary="What the new-offer form offers: payment methods, payment windows, "
+       "reference rates", tag="offers", answer={"type": "object"})  # fmt: skip
+async def offer_form(call: Call) -> dict[str, Any]:
+    rules = await escrow.rules(call.session)
+    rates = await escrow.reference_rates(call.session)
+    return {"payment_methods": list(escrow.PAYMENT_METHODS), "payment_windows": list(rules.payment_windows),
+            "visibilities": list(VISIBILITIES),
+            "reference_rates": {f"{asset.value}-{fiat.value}": views.money(rate) for (asset, fiat), rate in rates.items()}}  # fmt: skip
+
+
 @route("GET", "/offers/{id}", summary="One offer (active, or one's own)", tag="offers", answer=OFFER,
        replica=True)
 async def get_offer(call: Call) -> dict[str, Any]:
@@ -94,33 +114,90 @@ def amounts(body: dict[str, Any], fiat: Fiat) -> dict[str, Any]:
     return {"fiat_amount": fiat_amount, "crypto_amount": crypto, "payment_method": method}
 
 
-@route("POST", "/offers", summary="Publish an offer (a sell offer's coins move into its reserve)", tag="offers",
-       body={"type": "object", "required": ["side", "asset", "fiat", "amount", "min_fiat", "max_fiat"], "properties": {
-           "side": {"enum": ["sell", "buy"]}, "asset": {"enum": ["USDT", "TRX"]}, "fiat": {"enum": ["IQD", "USD"]},
-           "amount": {"type": "string"}, "price": {"type": "string"}, "margin_pct": {"type": "string"},
-           "min_fiat": {"type": "string"}, "max_fiat": {"type": "string"},
-           "payment_methods": {"type": "array", "items": {"type": "string"}}, "payment_window": {"type": "integer"},
-           "payment_note": {"type": "string"}, "terms": {"type": "string"}, "city": {"type": "string"},
-           "payment_account_ids": {"type": "array", "items": {"type": "integer"}},
-           "min_trades": {"type": "integer"}, "min_account_age_days": {"type": "integer"}}},
-       answer=OFFER, status=201, cost=10)  # fmt: skip
-async def create_offer(call: Call) -> dict[str, Any]:
+DRAFT_BODY = {"type": "object", "required": ["side", "asset", "fiat", "amount"], "description": (
+    "price (fixed) or margin_pct (floating, over the reference rate); min_fiat and max_fiat left out: "
+    "a small trade up to the whole offer, as the bot's form"), "properties": {
+    "side": {"enum": ["sell", "buy"]}, "asset": {"enum": ["USDT", "TRX"]}, "fiat": {"enum": ["IQD", "USD"]},
+    "amount": {"type": "string"}, "price": {"type": "string"}, "margin_pct": {"type": "string"},
+    "min_fiat": {"type": "string"}, "max_fiat": {"type": "string"},
+    "payment_methods": {"type": "array", "items": {"type": "string"}}, "payment_window": {"type": "integer"},
+    "payment_note": {"type": "string"}, "terms": {"type": "string"}, "city": {"type": "string"},
+    "payment_account_ids": {"type": "array", "items": {"type": "integer"}},
+    "min_trades": {"type": "integer"}, "min_account_age_days": {"type": "integer"},
+    "visibility": {"enum": list(VISIBILITIES)}, "auto_reply": {"type": "string"}}}  # fmt: skip
+
+
+async def _draft(call: Call) -> OfferDraft:
+    """The body as core's draft, read as the bot's form reads it; the per-trade limits left out are
+    the form's defaults (core.escrow.default_limits), and a sell offer accepts the maker's saved
+    accounts of its methods (core.escrow.with_saved_accounts)."""
     body = call.body()
     fiat = inputs.choice(body, "fiat", Fiat)
     side, asset = inputs.choice(body, "side", Side), inputs.choice(body, "asset", Asset)
     amount = inputs.crypto(body, "amount")
     assert fiat is not None and side is not None and asset is not None and amount is not None
-    min_fiat, max_fiat = inputs.fiat(body, "min_fiat", fiat), inputs.fiat(body, "max_fiat", fiat)
-    assert min_fiat is not None and max_fiat is not None
+    price, margin = inputs.price(body, "price", fiat, required=False), inputs.percent(body, "margin_pct")
+    min_fiat = inputs.fiat(body, "min_fiat", fiat, required=False)
+    max_fiat = inputs.fiat(body, "max_fiat", fiat, required=False)
+    if min_fiat is None or max_fiat is None:
+        low, high = await escrow.default_limits(call.session, asset=asset, fiat=fiat, amount=amount, price=price,
+                                                margin_pct=margin)  # fmt: skip
+        min_fiat, max_fiat = low if min_fiat is None else min_fiat, high if max_fiat is None else max_fiat
     draft = OfferDraft(
         side=side, asset=asset, fiat=fiat, amount=amount, min_fiat=min_fiat, max_fiat=max_fiat,
         payment_methods=inputs.strings(body, "payment_methods"),
         payment_window=inputs.integer(body, "payment_window", low=1, high=24 * 60) or 30,
-        price=inputs.price(body, "price", fiat, required=False), margin_pct=inputs.percent(body, "margin_pct"),
+        price=price, margin_pct=margin,
         payment_note=inputs.text(body, "payment_note", max_length=200), terms=inputs.text(body, "terms", max_length=1000),
         min_trades=inputs.integer(body, "min_trades", high=10_000) or 0,
         min_account_age_days=inputs.integer(body, "min_account_age_days", high=3650) or 0,
         payment_account_ids=inputs.ids(body, "payment_account_ids"), city=inputs.text(body, "city", max_length=40),
+        visibility=inputs.one_of(body, "visibility", VISIBILITIES) or "public",
+        auto_reply=inputs.text(body, "auto_reply", max_length=1000),
     )  # fmt: skip
-    offer = await escrow.publish_offer(call.session, maker_id=call.user_id, draft=draft)
+    return await escrow.with_saved_accounts(call.session, call.user_id, draft)
+
+
+@route("POST", "/offers/preview", summary="What publishing would make (the offer as the other side sees it, "
+       "the fee, what leaves the balance); changes nothing", tag="offers", body=DRAFT_BODY,
+       answer={"type": "object", "properties": {"offer": OFFER, "maker_fee_pct": {"type": "string"},
+                                                "reserve": {"type": "string"}, "available": {"type": "string"}}})  # fmt: skip
+async def preview_offer(call: Call) -> dict[str, Any]:
+    draft = await _draft(call)
+    preview = await escrow.preview_offer(call.session, maker_id=call.user_id, draft=draft)
+    return views.offer_preview(draft, preview)
+
+
+@route("POST", "/offers", summary="Publish an offer (a sell offer's coins move into its reserve)", tag="offers",
+       body=DRAFT_BODY, answer=OFFER, status=201, cost=10)
+async def create_offer(call: Call) -> dict[str, Any]:
+    offer = await escrow.publish_offer(call.session, maker_id=call.user_id, draft=await _draft(call))
     return views.offer(offer, price=await escrow.current_price(call.session, offer))
+
+
+# --- the maker's own offers (the bot's /myoffers) ----------------------------------------------------
+
+
+async def _own(call: Call, offer: Offer) -> dict[str, Any]:
+    try:
+        price = await escrow.current_price(call.session, offer)
+    except DomainError:  # a floating price without a reference rate now
+        price = None
+    return views.offer(offer, price=price)
+
+
+@route("PUT", "/offers/{id}/pause", summary="Pause one's offer: hidden from the market, its coins and trades stay",
+       tag="offers", answer=OFFER)
+async def pause_offer(call: Call) -> dict[str, Any]:
+    return await _own(call, await escrow.pause_offer(call.session, offer_id=call.param("id"), actor_id=call.user_id))
+
+
+@route("PUT", "/offers/{id}/resume", summary="Show one's paused offer again", tag="offers", answer=OFFER)
+async def resume_offer(call: Call) -> dict[str, Any]:
+    return await _own(call, await escrow.resume_offer(call.session, offer_id=call.param("id"), actor_id=call.user_id))
+
+
+@route("DELETE", "/offers/{id}", summary="Close one's offer for good: what is left returns to the balance; open "
+       "trades go on", tag="offers", answer=OFFER, cost=10)  # fmt: skip
+async def close_offer(call: Call) -> dict[str, Any]:
+    return await _own(call, await escrow.close_offer(call.session, offer_id=call.param("id"), actor_id=call.user_id))

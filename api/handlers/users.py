@@ -7,18 +7,21 @@ from typing import Any
 from api import inputs, uploads, views
 from api.problems import Problem
 from api.routing import Call, route
+from botkit.catalogs import LANGUAGES
 from core import escrow, users
 from core.accounts import kyc, names, second_factor
 from core.accounts.documents import documents_key
 
 PROFILE = {"type": "object", "properties": {"user": {"type": "object"}, "stats": {"type": "object"},
-                                            "second_factor": {"type": "boolean"}}}  # fmt: skip
+                                            "second_factor": {"type": "boolean"},
+                                            "second_factor_off_at": {"type": ["string", "null"]}}}  # fmt: skip
 
 
 async def _profile(call: Call) -> dict[str, Any]:
     me = call.user
+    factor = await second_factor.status(call.session, me.id)
     return {"user": views.user(me), "stats": views.stats(await escrow.user_stats(call.session, me.id)),
-            "second_factor": await second_factor.is_on(call.session, me.id)}  # fmt: skip
+            "second_factor": factor.enabled, "second_factor_off_at": views.when(factor.off_at)}  # fmt: skip
 
 
 @route("GET", "/users/profile", summary="The signed-in trader, their statistics and security", tag="users",
@@ -31,10 +34,8 @@ async def get_profile(call: Call) -> dict[str, Any]:
        body={"type": "object", "properties": {"language": {"enum": ["ar", "en"]}, "nickname": {"type": "string"}}})
 async def put_profile(call: Call) -> dict[str, Any]:
     body = call.body()
-    language = inputs.text(body, "language", max_length=8)
+    language = inputs.one_of(body, "language", LANGUAGES)
     if language is not None:
-        if language not in ("ar", "en"):
-            raise Problem(422, "field_invalid", field="language", allowed=["ar", "en"])
         await users.set_language(call.session, call.user_id, language)
         call.lang = language
     nickname = inputs.text(body, "nickname", max_length=64)

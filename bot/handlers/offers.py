@@ -20,7 +20,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.handlers.payment_accounts import accounts_note, city_buttons, with_saved_accounts
+from bot.handlers.payment_accounts import accounts_note, city_buttons
 from bot.keyboards import offers as kb
 from bot.keyboards.menu import MenuCb, back_to_menu
 from bot.notifications.escrow import bot_username, remember_bot
@@ -374,7 +374,7 @@ async def wizard_button(query: CallbackQuery, callback_data: kb.WizardCb, state:
         return
     elif step == "summary" and value == "_publish":
         await remember_bot(bot)  # the channel post links to the bot by username
-        draft = await with_saved_accounts(session, me, _draft(data))
+        draft = await escrow.with_saved_accounts(session, me.id, _draft(data))
         try:
             offer = await escrow.publish_offer(session, maker_id=me.id, draft=draft)
         except DomainError as refused:  # the rules for advertisers changed while the form was open

@@ -8,7 +8,6 @@ The trade card's details (time left, where to pay, names) are read here for the 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +30,7 @@ from botkit.i18n import lang
 from core import escrow
 from core.accounts import names, payment_accounts
 from core.accounts.models import PaymentAccount
-from core.escrow import Offer, OfferDraft, Receipt, Side, Trade
+from core.escrow import Offer, Receipt, Side, Trade
 from core.escrow.browse import cash_cities
 from core.escrow.trades import seller_account_options
 from core.money import Asset, Fiat
@@ -109,17 +108,6 @@ async def paid_from_chosen(query: CallbackQuery, callback_data: kb.PaidFromCb, s
     await state.set_data({"chat_trade_id": trade.id})
     await query.answer(_("The seller has been told."))
     return _edit(query, await card(session, trade, me, headline=_("✅ Marked as paid.")))
-
-
-async def with_saved_accounts(session: AsyncSession, me: User, draft: OfferDraft) -> OfferDraft:
-    """A sell offer accepts the maker's saved accounts of its methods (the buyer of a trade is
-    shown the one of the method they pay by); a cash offer takes its city from the cash account.
-    Nothing to tap: the accounts are saved once in /accounts."""
-    if draft.side != Side.SELL or draft.payment_account_ids:
-        return draft
-    accounts = [a for a in await payment_accounts.accounts_of(session, me.id) if a.method in draft.payment_methods]
-    city = draft.city or next((a.city for a in accounts if a.city), None)
-    return replace(draft, payment_account_ids=tuple(a.id for a in accounts), city=city)
 
 
 async def city_buttons(session: AsyncSession, current: BrowseCb, view: dict[str, Any]) -> dict[str, Any]:

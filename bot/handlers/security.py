@@ -17,7 +17,7 @@ from bot.keyboards.security import SecurityCb, back_to_security, security_cancel
 from bot.views import security as views
 from botkit import fmt
 from botkit.i18n import lang
-from botkit.second_factor_texts import code_prompt, read_code
+from botkit.second_factor_texts import account_label, code_prompt, read_code
 from core.accounts import second_factor
 from core.config import Settings
 from core.users import User
@@ -77,8 +77,7 @@ async def security_pressed(query: CallbackQuery, me: User, session: AsyncSession
 @router.callback_query(SecurityCb.filter(F.action == "on"))
 async def turn_on(query: CallbackQuery, me: User, session: AsyncSession, state: FSMContext,
                   settings: Settings) -> None:  # fmt: skip
-    name = f"@{me.username}" if me.username else (me.first_name or str(me.id))
-    enrolment = await second_factor.begin(session, second_factor.service_key(settings), me.id, name)
+    enrolment = await second_factor.begin(session, second_factor.service_key(settings), me.id, account_label(me))
     await state.set_state(SecurityForm.first_code)
     await query.answer()
     if isinstance(query.message, Message):

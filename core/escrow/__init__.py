@@ -72,6 +72,7 @@ from core.escrow.offers import (
     publish_offer,
     resume_offer,
     sell_reserve,
+    with_saved_accounts,
 )
 from core.escrow.pricing import TradeNumbers
 from core.escrow.reputation import (
@@ -198,4 +199,5 @@ __all__ = [
     "unclaim",
     "untrust",
     "user_stats",
+    "with_saved_accounts",
 ]

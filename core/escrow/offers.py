@@ -31,7 +31,7 @@ from core import outbox
 from core.accounts import names
 from core.accounts.models import PaymentAccount
 from core.accounts.payment_accounts import PAYMENT_METHODS as PAYMENT_METHODS
-from core.accounts.payment_accounts import check_public_text, own_accounts
+from core.accounts.payment_accounts import accounts_of, check_public_text, own_accounts
 from core.db import fresh
 from core.errors import DomainError, InsufficientFunds
 from core.escrow import advertising, limits, market, premium, trust
@@ -225,6 +225,17 @@ async def _check_accounts(session: AsyncSession, maker_id: int, draft: OfferDraf
     return [a.id for a in accounts]
 
 
+async def with_saved_accounts(session: AsyncSession, maker_id: int, draft: OfferDraft) -> OfferDraft:
+    """A sell offer accepts the maker's saved accounts of its methods (the buyer of a trade is
+    shown the one of the method they pay by); a cash offer takes its city from the cash account.
+    Nothing to choose: the accounts are saved once (/accounts)."""
+    if Side(draft.side) != Side.SELL or draft.payment_account_ids:
+        return draft
+    accounts = [a for a in await accounts_of(session, maker_id) if a.method in draft.payment_methods]
+    city = draft.city or next((a.city for a in accounts if a.city), None)
+    return replace(draft, payment_account_ids=tuple(a.id for a in accounts), city=city)
+
+
 def _offer_city(draft: OfferDraft) -> str | None:
     city = " ".join((draft.city or "").split())
     if len(city) > 40:
@@ -334,6 +345,7 @@ async def preview_offer(
     """Validate a draft and show its price, fee and reserve without changing anything.
     Raises the same DomainError codes as publish_offer (InsufficientFunds included)."""
     rules = rules or await market.rules(session)
+    draft = replace(draft, payment_methods=tuple(_payment_methods(draft.payment_methods)))  # as publish_offer
     price = await validate_draft(session, draft, rules)
     await _check_accounts(session, maker_id, draft)
     maker = await _require_active_user(session, maker_id)

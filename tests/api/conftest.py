@@ -29,6 +29,7 @@ class Api:
         self.market, self.user = market, user
         self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
         self.token: str | None = None
+        self.headers: Any = None  # of the last answer
 
     @property
     def base(self) -> str:
@@ -50,6 +51,7 @@ class Api:
         if key is not None:
             sent["Idempotency-Key"] = key
         async with self.http.request(method, f"{self.base}/api{path}", json=json, headers=sent) as answer:
+            self.headers = answer.headers
             if raw:
                 return answer.status, await answer.read()
             body = await answer.json(content_type=None)

@@ -20,7 +20,7 @@ async def test_windows_are_counted_in_redis_and_expire() -> None:
     redis = Redis.from_url(REDIS_URL)
     prefix = f"koxx_test_rl_{uuid.uuid4().hex[:8]}"
     settings = load_settings(redis_prefix=prefix, api_rate_per_ip=1000, api_rate_per_user=12)
-    ctx = ApiContext(settings, None, redis, MemoryStream())  # type: ignore[arg-type]  (no database here)
+    ctx = ApiContext(settings, None, redis, MemoryStream(), None)  # type: ignore[arg-type]  (no database, no bot here)
     try:
         window = int(time.time() // WINDOW)
         await check_rate(ctx, ip="10.0.0.1", user_id=7, cost=10)

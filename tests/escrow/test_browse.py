@@ -185,7 +185,7 @@ async def test_the_market_cache_pages_as_browse_does_and_is_at_most_seconds_old(
     after_event, fresh, _ = await pages(viewer)
     assert newer.id in after_event and public.id in after_event  # the viewer's block is not read yet
     cache.forget_viewer(viewer)  # the viewer wrote (the block)
-    blocked, fresh, total = await pages(viewer)
+    blocked, fresh, _ = await pages(viewer)
     assert blocked == fresh and newer.id not in blocked and public.id not in blocked
 
     async with world.tx() as s:

@@ -1,74 +1,20 @@
-// The KOXX P2P Mini App: market, trade, wallet, profile. Plain ES modules, no build step; every
-// rule is the server's (the same core services as the bot), the app only shows and asks.
+// The KOXX P2P Mini App: market, trade, wallet, profile (the maker's screens are in offers.js, the
+// second factor in security.js). Plain ES modules, no build step; every rule is the server's (the
+// same core services as the bot), the app only shows and asks.
 import { ApiError, accessToken, call, live, login, newKey, themeParams } from "/app/api.js";
+import { myOffers, newOffer } from "/app/offers.js";
+import { secondFactor } from "/app/security.js";
+import {
+  T, attempt, coins, copyButton, current, fiat, h, lang, method, num, offerFacts, seg, setTexts, show, showing, toast,
+} from "/app/ui.js";
 
-let T = {};           // texts in the user's language (/api/texts, from the bots' catalogs)
-let lang = "ar";
 let me = null;
-let current = null;   // the screen shown: { name, refresh(event) }
 const state = { side: "sell", asset: "USDT", fiat: "IQD", method: "", amount: "" };
-const screen = document.getElementById("screen");
-
-// --- small helpers ---------------------------------------------------------------------------------
-
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-    else if (v === true) el.setAttribute(k, "");
-    else if (v !== false && v != null) el.setAttribute(k, v);
-  }
-  for (const child of children.flat()) {
-    if (child != null && child !== false) el.append(child instanceof Node ? child : String(child));
-  }
-  return el;
-}
-
-const locale = () => (lang === "ar" ? "ar-IQ" : "en");
-function num(text, digits = 6) {
-  if (text == null) return "";
-  return new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(Number(text));
-}
-function fiat(text, code) {
-  const digits = code === "USD" ? 2 : 0;
-  const unit = code === "IQD" ? (lang === "ar" ? "د.ع" : "IQD") : "$";
-  return `${num(text, digits)} ${unit}`;
-}
-const coins = (text, asset) => `${num(text)} \u2066${asset}\u2069`;
-const method = (code) => T[`method_${code}`] || code;
-
-function toast(text) {
-  const el = document.getElementById("toast");
-  el.textContent = text;
-  el.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { el.hidden = true; }, 3500);
-}
-
-async function attempt(action) {
-  try { return await action(); } catch (error) {
-    toast(error instanceof ApiError ? error.message : T.error);
-    if (!(error instanceof ApiError)) console.error(error);
-    return undefined;
-  }
-}
-
-function show(name, ...content) {
-  screen.replaceChildren(...content.flat().filter((c) => c != null && c !== false));
-  for (const tab of document.querySelectorAll("#tabs button")) {
-    tab.setAttribute("aria-current", tab.dataset.tab === name.split(":")[0] ? "page" : "false");
-  }
-}
-
-function seg(options, chosen, pick) {
-  return h("div", { class: "seg" }, options.map(([value, label]) =>
-    h("button", { class: "secondary", "aria-pressed": String(value === chosen), onclick: () => pick(value) }, label)));
-}
 
 // --- market -----------------------------------------------------------------------------------------
 
 async function market() {
-  current = { name: "market", refresh: (e) => e.event.startsWith("offer.") && loadOffers() };
+  showing("market", (e) => e.event.startsWith("offer.") && loadOffers());
   const amount = h("input", { inputmode: "decimal", placeholder: T.amount, value: state.amount,
     onchange: (e) => { state.amount = e.target.value.trim(); loadOffers(); } });
   const methods = h("select", { onchange: (e) => { state.method = e.target.value; loadOffers(); } },
@@ -76,6 +22,9 @@ async function market() {
     ["zaincash", "fastpay", "qicard", "superqi", "asiahawala", "bank", "cash"].map((m) =>
       h("option", { value: m, selected: m === state.method }, method(m))));
   show("market",
+    h("div", { class: "seg" },
+      h("button", { class: "secondary", id: "new-offer", onclick: () => newOffer(market) }, `+ ${T.new_offer}`),
+      h("button", { class: "secondary", id: "my-offers", onclick: () => myOffers(market) }, T.my_offers)),
     seg([["sell", T.buy], ["buy", T.sell]], state.side, (v) => { state.side = v; market(); }),
     h("div", { class: "filters" },
       h("select", { "aria-label": T.asset, onchange: (e) => { state.asset = e.target.value; loadOffers(); } },
@@ -115,13 +64,11 @@ function offerCard(offer) {
     h("div", { class: "row" },
       h("span", { class: "price" }, fiat(offer.price, offer.fiat)),
       h("button", { onclick: () => takeScreen(offer) }, state.side === "sell" ? T.buy : T.sell)),
-    h("div", { class: "muted" }, `${T.available}: ${coins(offer.remaining, offer.asset)}`),
-    h("div", { class: "muted" }, `${T.limits}: ${fiat(offer.min_fiat, offer.fiat)} – ${fiat(offer.max_fiat, offer.fiat)}`),
-    h("div", { class: "muted" }, offer.payment_methods.map(method).join(lang === "ar" ? "، " : ", ")));
+    offerFacts(offer));
 }
 
 function takeScreen(offer) {
-  current = { name: "market:take", refresh: () => {} };
+  showing("market:take", () => {});
   const amount = h("input", { inputmode: "decimal", id: "take-amount", placeholder: fiat(offer.max_fiat, offer.fiat),
     value: state.amount });
   const quoteBox = h("div", { id: "quote" });
@@ -160,7 +107,7 @@ function showQuote(offer, typed, q, box) {
 // --- trades -----------------------------------------------------------------------------------------
 
 async function trades() {
-  current = { name: "trades", refresh: (e) => e.event === "trade.status_changed" && trades() };
+  showing("trades", (e) => e.event === "trade.status_changed" && trades());
   const page = await attempt(() => call("GET", "/trades"));
   if (!page) return;
   show("trades", h("h2", {}, T.trades),
@@ -176,11 +123,11 @@ async function tradeScreen(id) {
   const t = await attempt(() => call("GET", `/trades/${id}`));
   if (!t) return;
   const chat = h("div", { class: "chat", id: "chat" });
-  current = { name: "trades:one", refresh: (e) => {
+  showing("trades:one", (e) => {
     if (e.data.trade_id !== id) return;
     if (e.event === "trade.status_changed") tradeScreen(id);
     else if (e.event === "notification.new" && CHAT_EVENTS.includes(e.data.kind)) loadChat(id, chat);
-  } };
+  });
   const act = (path, body) => async () => { if (await attempt(() => call("PUT", `/trades/${id}/${path}`, body))) tradeScreen(id); };
   const actions = h("div", { class: "actions" });
   const open = t.status === "awaiting_payment" || t.status === "paid";
@@ -279,7 +226,7 @@ function chatPhoto(tradeId, messageId) {
 // --- wallet -----------------------------------------------------------------------------------------
 
 async function wallet() {
-  current = { name: "wallet", refresh: (e) => (e.event === "wallet.deposit_detected" || e.event === "notification.new") && wallet() };
+  showing("wallet", (e) => (e.event === "wallet.deposit_detected" || e.event === "notification.new") && wallet());
   const [balances, deposit, history] = await Promise.all([
     attempt(() => call("GET", "/wallet/balance")), attempt(() => call("GET", "/wallet/deposit-address")),
     attempt(() => call("GET", "/wallet/transactions"))]);
@@ -313,7 +260,7 @@ async function wallet() {
     h("h2", {}, T.deposit),
     h("div", { class: "card" }, qr, h("div", { class: "mono", id: "address" }, deposit.address),
       h("p", { class: "muted" }, T.deposit_hint),
-      h("button", { class: "secondary", onclick: async () => { await navigator.clipboard?.writeText(deposit.address).catch(() => {}); toast(T.copied); } }, T.copy)),
+      copyButton(deposit.address)),
     h("h2", {}, T.withdraw),
     h("div", { class: "card" }, h("label", {}, T.asset), asset, h("label", {}, T.address), address,
       h("label", {}, T.amount), amount,
@@ -342,7 +289,7 @@ async function statementFile(period, format) {
 // --- profile ----------------------------------------------------------------------------------------
 
 async function profile() {
-  current = { name: "profile", refresh: () => {} };
+  showing("profile", () => {});
   const p = await attempt(() => call("GET", "/users/profile"));
   if (!p) return;
   me.second_factor = p.second_factor;
@@ -352,7 +299,8 @@ async function profile() {
       h("div", { class: "line" }, h("span", {}, T.completed_trades), h("strong", {}, num(s.completed_trades))),
       h("div", { class: "line" }, h("span", {}, T.completion_rate), h("strong", {}, s.completion_rate_30d ? `${num(s.completion_rate_30d, 1)}%` : "—")),
       h("div", { class: "line" }, h("span", {}, T.positive_feedback), h("strong", {}, s.positive_share ? `${num(s.positive_share, 1)}%` : "—")),
-      h("div", { class: "line" }, h("span", {}, T.second_factor), h("strong", {}, p.second_factor ? T.on : T.off))),
+      h("div", { class: "actions" }, h("button", { class: "secondary", id: "profile-offers", onclick: () => myOffers(profile, "profile") }, T.my_offers))),
+    secondFactor(p, profile),
     h("label", {}, T.language),
     seg([["ar", "العربية"], ["en", "English"]], lang, async (v) => {
       if (await attempt(() => call("PUT", "/users/profile", { language: v }))) { await setLanguage(v); profile(); }
@@ -362,10 +310,10 @@ async function profile() {
 // --- start ------------------------------------------------------------------------------------------
 
 async function setLanguage(value) {
-  lang = value === "en" ? "en" : "ar";
+  const chosen = value === "en" ? "en" : "ar";
+  setTexts(chosen, await (await fetch(`/api/texts?lang=${chosen}`)).json());
   document.documentElement.lang = lang;
   document.documentElement.dir = lang === "ar" ? "rtl" : "ltr";
-  T = await (await fetch(`/api/texts?lang=${lang}`)).json();
   for (const tab of document.querySelectorAll("#tabs button")) tab.textContent = T[tab.dataset.tab];
   document.getElementById("live").textContent = T.live;
 }
@@ -380,7 +328,7 @@ async function start() {
   try {
     me = await login();
   } catch (error) {
-    screen.replaceChildren(h("p", { class: "card" }, error.message));
+    show("market", h("p", { class: "card" }, error.message));
     return;
   }
   const stored = me.language || ((me.telegram_language || "").startsWith("en") ? "en" : "ar");
